@@ -1,0 +1,223 @@
+import Database from 'better-sqlite3';
+import { CorruptionError, StoreError } from '../core/errors.js';
+import { prefixRange } from '../core/hash.js';
+import type { BlobType, Codec } from '../store/pack-format.js';
+import type { SealedPack } from '../store/pack-writer.js';
+import { CATALOG_SCHEMA, CATALOG_SCHEMA_VERSION } from './schema.js';
+
+export interface BlobLocation {
+  id: Buffer;
+  type: BlobType;
+  packName: string;
+  frameOffset: number;
+  frameStoredLength: number;
+  frameRawLength: number;
+  codec: Codec;
+  offsetInFrame: number;
+  length: number;
+}
+
+export interface FileRow {
+  id: Buffer;
+  sizeBytes: number;
+  chunkCount: number;
+  filemapId: Buffer;
+  filemap: Buffer;
+}
+
+export interface CommitRow {
+  id: Buffer;
+  treeId: Buffer;
+  parentId: Buffer | undefined;
+  author: string;
+  timeMs: number;
+  message: string;
+  fileCount: number;
+  logicalBytes: number;
+}
+
+export interface CatalogTotals {
+  packCount: number;
+  packBytes: number;
+  chunkCount: number;
+  uniqueChunkBytes: number;
+  fileVersionCount: number;
+}
+
+/** What the sealed pack carries besides blobs: file maps and commits to index in the same transaction. */
+export interface PackIndexExtras {
+  files: readonly FileRow[];
+  commits: readonly CommitRow[];
+}
+
+interface BlobLocationRow {
+  id: Buffer;
+  type: number;
+  pack_name: string;
+  frame_offset: number;
+  frame_stored_length: number;
+  frame_raw_length: number;
+  codec: number;
+  offset_in_frame: number;
+  length: number;
+}
+
+const SELECT_LOCATION = `SELECT b.id, b.type, p.name AS pack_name, b.frame_offset, b.frame_stored_length,
+  b.frame_raw_length, b.codec, b.offset_in_frame, b.length FROM blobs b JOIN packs p ON p.id = b.pack_id`;
+
+/**
+ * The SQLite index of what the packs hold. It is only ever extended one sealed pack at a time, in
+ * one transaction, so it never names a blob whose pack is not complete on disk.
+ */
+export class Catalog {
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  constructor(path: string, options: { readonly?: boolean } = {}) {
+    try {
+      this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+      this.db.pragma('busy_timeout = 5000');
+      if (!options.readonly) {
+        this.db.pragma('journal_mode = WAL');
+        this.db.pragma('synchronous = FULL');
+        this.db.exec(CATALOG_SCHEMA);
+        this.db.prepare(`INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)`).run(String(CATALOG_SCHEMA_VERSION));
+      }
+      const version = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as string | undefined;
+      if (version !== String(CATALOG_SCHEMA_VERSION)) {
+        throw new StoreError('UNSUPPORTED_FORMAT', `catalog schema version ${version ?? 'missing'} is not ${CATALOG_SCHEMA_VERSION}`);
+      }
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      throw new CorruptionError('CORRUPT_CATALOG', `catalog ${path} cannot be opened: ${(error as Error).message}`, { cause: error });
+    }
+    this.statements = this.prepareStatements();
+  }
+
+  private prepareStatements() {
+    const db = this.db;
+    return {
+      hasBlob: db.prepare('SELECT 1 FROM blobs WHERE id = ?').pluck(),
+      blobLocation: db.prepare(`${SELECT_LOCATION} WHERE b.id = ?`),
+      file: db.prepare('SELECT id, size_bytes, chunk_count, filemap_id, filemap FROM files WHERE id = ?'),
+      insertPack: db.prepare('INSERT INTO packs(name, size_bytes, frame_count, blob_count) VALUES (?, ?, ?, ?)'),
+      insertBlob: db.prepare(
+        `INSERT OR IGNORE INTO blobs(id, type, pack_id, frame_offset, frame_stored_length, frame_raw_length, codec, offset_in_frame, length)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      insertFile: db.prepare('INSERT OR IGNORE INTO files(id, size_bytes, chunk_count, filemap_id, filemap) VALUES (?, ?, ?, ?, ?)'),
+      insertCommit: db.prepare(
+        `INSERT OR IGNORE INTO commits(id, tree_id, parent_id, author, time_ms, message, file_count, logical_bytes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      commit: db.prepare('SELECT * FROM commits WHERE id = ?'),
+      blobIdsInRange: db.prepare('SELECT id, type FROM blobs WHERE id >= ? AND id < ? LIMIT 3'),
+      blobIdsFrom: db.prepare('SELECT id, type FROM blobs WHERE id >= ? LIMIT 3'),
+      fileIdsInRange: db.prepare('SELECT id FROM files WHERE id >= ? AND id < ? LIMIT 3').pluck(),
+      fileIdsFrom: db.prepare('SELECT id FROM files WHERE id >= ? LIMIT 3').pluck(),
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  hasBlob(id: Buffer): boolean {
+    return this.statements.hasBlob.get(id) !== undefined;
+  }
+
+  blobLocation(id: Buffer): BlobLocation | undefined {
+    const row = this.statements.blobLocation.get(id) as BlobLocationRow | undefined;
+    return row === undefined ? undefined : toLocation(row);
+  }
+
+  file(id: Buffer): FileRow | undefined {
+    const row = this.statements.file.get(id) as
+      | { id: Buffer; size_bytes: number; chunk_count: number; filemap_id: Buffer; filemap: Buffer }
+      | undefined;
+    if (row === undefined) return undefined;
+    return { id: row.id, sizeBytes: row.size_bytes, chunkCount: row.chunk_count, filemapId: row.filemap_id, filemap: row.filemap };
+  }
+
+  commit(id: Buffer): CommitRow | undefined {
+    const row = this.statements.commit.get(id) as Record<string, unknown> | undefined;
+    return row === undefined ? undefined : toCommitRow(row);
+  }
+
+  /** Indexes a sealed pack, its file maps and commits, all or nothing. */
+  recordPack(pack: SealedPack, extras: PackIndexExtras): void {
+    const s = this.statements;
+    this.db.transaction(() => {
+      const packId = s.insertPack.run(pack.name, pack.sizeBytes, pack.frames.length, pack.blobs.length).lastInsertRowid;
+      for (const blob of pack.blobs) {
+        const frame = pack.frames[blob.frameIndex]!;
+        s.insertBlob.run(blob.id, blob.type, packId, frame.offset, frame.storedLength, frame.rawLength, frame.codec, blob.offsetInFrame, blob.length);
+      }
+      this.insertRows(extras);
+    })();
+  }
+
+  /** Indexes file maps and commits whose blobs are already indexed. */
+  recordRows(extras: PackIndexExtras): void {
+    this.db.transaction(() => this.insertRows(extras))();
+  }
+
+  private insertRows(extras: PackIndexExtras): void {
+    const s = this.statements;
+    for (const file of extras.files) s.insertFile.run(file.id, file.sizeBytes, file.chunkCount, file.filemapId, file.filemap);
+    for (const commit of extras.commits) {
+      s.insertCommit.run(
+        commit.id, commit.treeId, commit.parentId ?? null, commit.author, commit.timeMs, commit.message, commit.fileCount, commit.logicalBytes,
+      );
+    }
+  }
+
+  /** Blob ids (with their types) and file ids that start with a hex prefix; at most a few of each. */
+  idsWithPrefix(hexPrefix: string): { blobs: { id: Buffer; type: BlobType }[]; files: Buffer[] } {
+    const { low, high } = prefixRange(hexPrefix);
+    const s = this.statements;
+    const blobs = (high ? s.blobIdsInRange.all(low, high) : s.blobIdsFrom.all(low)) as { id: Buffer; type: BlobType }[];
+    const files = (high ? s.fileIdsInRange.all(low, high) : s.fileIdsFrom.all(low)) as Buffer[];
+    return { blobs, files };
+  }
+
+  allCommits(): CommitRow[] {
+    return (this.db.prepare('SELECT * FROM commits').all() as Record<string, unknown>[]).map(toCommitRow);
+  }
+
+  totals(): CatalogTotals {
+    const packs = this.db.prepare('SELECT count(*) AS n, coalesce(sum(size_bytes), 0) AS bytes FROM packs').get() as { n: number; bytes: number };
+    const chunks = this.db
+      .prepare('SELECT count(*) AS n, coalesce(sum(length), 0) AS bytes FROM blobs WHERE type = 1')
+      .get() as { n: number; bytes: number };
+    const files = this.db.prepare('SELECT count(*) AS n FROM files').pluck().get() as number;
+    return { packCount: packs.n, packBytes: packs.bytes, chunkCount: chunks.n, uniqueChunkBytes: chunks.bytes, fileVersionCount: files };
+  }
+}
+
+function toLocation(row: BlobLocationRow): BlobLocation {
+  return {
+    id: row.id,
+    type: row.type as BlobType,
+    packName: row.pack_name,
+    frameOffset: row.frame_offset,
+    frameStoredLength: row.frame_stored_length,
+    frameRawLength: row.frame_raw_length,
+    codec: row.codec as Codec,
+    offsetInFrame: row.offset_in_frame,
+    length: row.length,
+  };
+}
+
+function toCommitRow(row: Record<string, unknown>): CommitRow {
+  return {
+    id: row.id as Buffer,
+    treeId: row.tree_id as Buffer,
+    parentId: (row.parent_id as Buffer | null) ?? undefined,
+    author: row.author as string,
+    timeMs: row.time_ms as number,
+    message: row.message as string,
+    fileCount: row.file_count as number,
+    logicalBytes: row.logical_bytes as number,
+  };
+}

@@ -1,0 +1,47 @@
+/** Catalog schema, version 1. The catalog indexes the packs; it can be rebuilt from them. */
+export const CATALOG_SCHEMA_VERSION = 1;
+
+export const CATALOG_SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS packs (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL UNIQUE,
+  size_bytes  INTEGER NOT NULL,
+  frame_count INTEGER NOT NULL,
+  blob_count  INTEGER NOT NULL
+);
+-- Every blob: data chunks, file maps, trees and commits, keyed by the BLAKE3 of its raw bytes.
+CREATE TABLE IF NOT EXISTS blobs (
+  id                  BLOB PRIMARY KEY,
+  type                INTEGER NOT NULL,
+  pack_id             INTEGER NOT NULL REFERENCES packs(id),
+  frame_offset        INTEGER NOT NULL,
+  frame_stored_length INTEGER NOT NULL,
+  frame_raw_length    INTEGER NOT NULL,
+  codec               INTEGER NOT NULL,
+  offset_in_frame     INTEGER NOT NULL,
+  length              INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS blobs_by_pack ON blobs(pack_id);
+-- File id (BLAKE3 of the whole content) -> its file map (the chunk list, same bytes as the FileMap blob).
+CREATE TABLE IF NOT EXISTS files (
+  id          BLOB PRIMARY KEY,
+  size_bytes  INTEGER NOT NULL,
+  chunk_count INTEGER NOT NULL,
+  filemap_id  BLOB NOT NULL,
+  filemap     BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS commits (
+  id            BLOB PRIMARY KEY,
+  tree_id       BLOB NOT NULL,
+  parent_id     BLOB,
+  author        TEXT NOT NULL,
+  time_ms       INTEGER NOT NULL,
+  message       TEXT NOT NULL,
+  file_count    INTEGER NOT NULL,
+  logical_bytes INTEGER NOT NULL
+) WITHOUT ROWID;
+`;

@@ -1,0 +1,89 @@
+import { Command, Flags, type Interfaces } from '@oclif/core';
+import { ExitStatus, StoreError } from '../core/errors.js';
+import { Repository } from '../repository/repository.js';
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+
+export const EXIT_STATUS_HELP = `EXIT STATUS
+  0 success; 1 failure (also "nothing to commit"); 2 usage error; 3 not a repository;
+  4 repository already exists; 5 path, object or commit not found; 6 ambiguous id prefix;
+  7 repository locked by another writer; 8 corrupt data; 9 partly done (some paths failed);
+  10 unsupported repository format`;
+
+/** Shared flags (--repo, --json, --quiet) and the one place where errors become exit statuses. */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {
+    repo: Flags.string({ description: 'work tree of the repository (default: found by walking up from the current directory)', helpGroup: 'GLOBAL' }),
+    json: Flags.boolean({ description: 'print the result as JSON on stdout, nothing else', helpGroup: 'GLOBAL' }),
+    quiet: Flags.boolean({ char: 'q', description: 'print nothing but errors', helpGroup: 'GLOBAL' }),
+  };
+
+  protected flags!: BaseFlags<T>;
+  protected args!: BaseArgs<T>;
+  private openedRepository: Repository | undefined;
+
+  public override async init(): Promise<void> {
+    await super.init();
+    const { flags, args } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    });
+    this.flags = flags as BaseFlags<T>;
+    this.args = args as BaseArgs<T>;
+  }
+
+  /** Opens the repository named by --repo or found above the current directory. */
+  protected openRepository(): Repository {
+    this.openedRepository ??= Repository.open({
+      repoPath: this.flags.repo,
+      lockTimeoutMs: lockTimeoutFromEnvironment(),
+      onNotice: (message) => this.notice(message),
+    });
+    return this.openedRepository;
+  }
+
+  /** A line for a person, on stderr: never mixed into --json output. */
+  protected notice(message: string): void {
+    if (!this.flags?.quiet && !this.flags?.json) process.stderr.write(`${message}\n`);
+  }
+
+  /** The human result on stdout, unless --quiet or --json. */
+  protected say(message: string): void {
+    if (!this.flags.quiet && !this.flags.json) process.stdout.write(`${message}\n`);
+  }
+
+  protected printJson(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
+    if (!(error instanceof StoreError)) return super.catch(error);
+    if (this.flags?.json) {
+      this.printJson({ error: { code: error.code, message: error.message, hint: error.hint } });
+    } else {
+      process.stderr.write(`error: ${error.message}\n`);
+      if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
+    }
+    return this.exit(error.exitStatus);
+  }
+
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    this.openedRepository?.close();
+    return super.finally(error);
+  }
+
+  /** Ends with an exit status other than 0 after output has been written. */
+  protected exitWith(status: (typeof ExitStatus)[keyof typeof ExitStatus]): void {
+    if (status !== ExitStatus.OK) this.exit(status);
+  }
+}
+
+function lockTimeoutFromEnvironment(): number | undefined {
+  const text = process.env.STORE_LOCK_TIMEOUT_MS;
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
+}

@@ -1,0 +1,38 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
+import { formatBytes } from '../cli/format.js';
+import { ExitStatus, StoreError } from '../core/errors.js';
+import { addToStaging } from '../engine/add.js';
+
+export default class Add extends BaseCommand<typeof Add> {
+  static override summary = 'Stage files: store new content and record what the next commit holds.';
+  static override description = `Directories are added recursively; .storeignore files (gitignore syntax) are honoured; symlinks are stored as links. Files whose size, mtime, ctime and inode match the staging area are not read again.\n\n${EXIT_STATUS_HELP}`;
+  static override examples = ['<%= config.bin %> add -A', '<%= config.bin %> add src README.md'];
+  static override strict = false;
+  static override args = {
+    paths: Args.string({ description: 'files or directories to stage' }),
+  };
+  static override flags = {
+    all: Flags.boolean({ char: 'A', description: 'stage the whole work tree, including removals' }),
+  };
+
+  async run(): Promise<void> {
+    const { argv } = await this.parse(Add);
+    const paths = argv as string[];
+    if (!this.flags.all && paths.length === 0) {
+      throw new StoreError('INVALID_ARGUMENT', 'nothing specified, nothing added', { hint: 'use `store add PATH...` or `store add -A`' });
+    }
+    const repo = this.openRepository();
+    const result = await addToStaging(repo, { all: this.flags.all, paths, cwd: process.cwd() });
+    if (this.flags.json) this.printJson(result);
+    else {
+      for (const item of result.skipped) this.notice(`skipped ${item.path}: ${item.reason}`);
+      for (const item of result.failed) process.stderr.write(`error: could not add ${item.path}: ${item.reason}\n`);
+      this.say(
+        `${result.added.length} added, ${result.modified.length} modified, ${result.removed.length} removed, ${result.unchangedCount} unchanged; ` +
+          `read ${formatBytes(result.bytesRead)}, stored ${formatBytes(result.storedBytes)} new (${result.newChunkCount} new chunks)`,
+      );
+    }
+    if (result.failed.length > 0) this.exitWith(ExitStatus.PARTIAL);
+  }
+}

@@ -1,0 +1,59 @@
+import { Args, Flags } from '@oclif/core';
+import { once } from 'node:events';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
+import { temporarySibling } from '../core/fs-atomic.js';
+import { parseRange, resolveGetTarget, streamTarget } from '../engine/restore.js';
+
+export default class Get extends BaseCommand<typeof Get> {
+  static override summary = 'Write a stored file to stdout or a file, by path (at any commit) or by hash.';
+  static override description = `SPEC is a path in the commit (HEAD unless --at), or a file id (the BLAKE3 of the content, as b3sum prints it), a chunk id, or a unique prefix of at least 8 hex digits. Every chunk is verified against its hash and the whole file against its id.\n\n${EXIT_STATUS_HELP}`;
+  static override examples = [
+    '<%= config.bin %> get notes/todo.txt',
+    '<%= config.bin %> get notes/todo.txt --at HEAD~2 -o old-todo.txt',
+    '<%= config.bin %> get af1349b9 > restored.bin',
+    '<%= config.bin %> get big.iso --range 0-1023 | xxd',
+  ];
+  static override args = {
+    spec: Args.string({ description: 'path or hash', required: true }),
+  };
+  static override flags = {
+    at: Flags.string({ description: 'commit to read PATH from (branch, HEAD~N, id or prefix)' }),
+    output: Flags.string({ char: 'o', description: 'write to this file (atomically) instead of stdout' }),
+    range: Flags.string({ description: 'only bytes START-END (inclusive offsets; END may be omitted)' }),
+  };
+
+  async run(): Promise<void> {
+    const repo = this.openRepository();
+    const target = resolveGetTarget(repo, this.args.spec, { at: this.flags.at, cwd: process.cwd() });
+    const range = this.flags.range === undefined ? undefined : parseRange(this.flags.range, target.sizeBytes);
+    if (this.flags.output === undefined) {
+      await streamTarget(repo, target, writeToStdout, range);
+      return;
+    }
+    // Written beside the destination and renamed into place only once every byte has been verified.
+    const destination = resolve(this.flags.output);
+    const temporary = temporarySibling(destination);
+    const fd = openSync(temporary, 'wx', 0o644);
+    try {
+      await streamTarget(repo, target, async (bytes) => writeAll(fd, bytes), range);
+      fsyncSync(fd);
+      closeSync(fd);
+      renameSync(temporary, destination);
+    } catch (error) {
+      closeSync(fd);
+      unlinkSync(temporary);
+      throw error;
+    }
+  }
+}
+
+function writeAll(fd: number, bytes: Buffer): void {
+  let written = 0;
+  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+}
+
+async function writeToStdout(bytes: Buffer): Promise<void> {
+  if (!process.stdout.write(bytes)) await once(process.stdout, 'drain');
+}

@@ -1,0 +1,44 @@
+import { blake3, Blake3Hasher } from '@napi-rs/blake-hash';
+
+/** Every id in the repository is a BLAKE3-256 digest: chunks, files (as `b3sum` prints), trees, commits. */
+export const HASH_BYTES = 32;
+export const HASH_HEX_LENGTH = HASH_BYTES * 2;
+/** The shortest hex prefix accepted where a full id is expected. */
+export const MIN_PREFIX_HEX_LENGTH = 8;
+
+export function hashBytes(data: Uint8Array): Buffer {
+  return blake3(data);
+}
+
+export function newHasher(): Blake3Hasher {
+  return new Blake3Hasher();
+}
+
+export function isFullHexId(text: string): boolean {
+  return text.length === HASH_HEX_LENGTH && /^[0-9a-f]+$/.test(text);
+}
+
+export function isHexPrefix(text: string): boolean {
+  return text.length >= MIN_PREFIX_HEX_LENGTH && text.length <= HASH_HEX_LENGTH && /^[0-9a-f]+$/.test(text);
+}
+
+/**
+ * The byte range [low, high) of all ids that start with a hex prefix, so that a prefix becomes an
+ * index range scan in SQLite. `high` is undefined when every id above `low` matches (prefix of f's).
+ */
+export function prefixRange(hexPrefix: string): { low: Buffer; high: Buffer | undefined } {
+  const lowHex = hexPrefix.padEnd(HASH_HEX_LENGTH, '0');
+  const highHex = hexPrefix.padEnd(HASH_HEX_LENGTH, 'f');
+  const low = Buffer.from(lowHex, 'hex');
+  const high = Buffer.from(highHex, 'hex');
+  // Increment `high` by one to make it exclusive.
+  for (let i = high.length - 1; i >= 0; i--) {
+    if (high[i] === 0xff) {
+      high[i] = 0;
+      continue;
+    }
+    high[i] = high[i]! + 1;
+    return { low, high };
+  }
+  return { low, high: undefined };
+}

@@ -1,0 +1,195 @@
+import { lstatSync, readlinkSync, type BigIntStats } from 'node:fs';
+import { join } from 'node:path';
+import { errnoCode, StoreError } from '../core/errors.js';
+import { EntryKind } from '../objects/tree.js';
+import type { Repository } from '../repository/repository.js';
+import { isRacilyClean, nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
+import type { StagedEntry, StagingSnapshot } from '../staging/staging-format.js';
+import { FileChangedWhileReading, ingestBytes, ingestFile, type IngestedContent } from './file-ingest.js';
+import { isWithin, toRepoPath } from './paths.js';
+import { kindOf, scanWorkTree, type ScannedFile, type SkippedPath } from './scanner.js';
+
+export interface AddOptions {
+  /** Whole work tree, including removals (`-A`). */
+  all: boolean;
+  paths: readonly string[];
+  cwd: string;
+}
+
+export interface AddResult {
+  added: string[];
+  modified: string[];
+  removed: string[];
+  unchangedCount: number;
+  /** Not stored, by design: FIFOs, sockets, devices. */
+  skipped: SkippedPath[];
+  /** Not stored, though they should have been: unreadable, or kept changing while read. */
+  failed: SkippedPath[];
+  bytesRead: number;
+  newChunkCount: number;
+  newRawBytes: number;
+  storedBytes: number;
+}
+
+const READ_ATTEMPTS = 3;
+
+/** Stages the given paths (or the whole tree): new and changed files are stored, removed ones dropped. */
+export async function addToStaging(repo: Repository, options: AddOptions): Promise<AddResult> {
+  const scopes = options.all || options.paths.length === 0 ? [''] : options.paths.map((path) => toRepoPath(repo.workTree, options.cwd, path));
+  return repo.withWriteLock(() => {
+    const scanStartedAtNs = nowNs();
+    const snapshot = readStaging(repo.layout.staging);
+    const staged = new Map(snapshot.entries.map((entry) => [entry.path, entry]));
+    checkPathsExist(repo.workTree, scopes, options.paths, staged);
+
+    const scan = scanWorkTree(repo.workTree, scopes);
+    const result: AddResult = {
+      added: [], modified: [], removed: [], unchangedCount: 0, skipped: scan.skipped, failed: [...scan.unreadable],
+      bytesRead: 0, newChunkCount: 0, newRawBytes: 0, storedBytes: 0,
+    };
+    const candidates = new Map(scan.files.map((file) => [file.path, file]));
+    // Tracked files the scan did not yield (now ignored, or gone): still tracked unless really gone.
+    for (const entry of snapshot.entries) {
+      if (candidates.has(entry.path) || !scopes.some((scope) => isWithin(entry.path, scope))) continue;
+      const file = lstatTracked(repo.workTree, entry.path);
+      if (file) candidates.set(entry.path, file);
+      else {
+        staged.delete(entry.path);
+        result.removed.push(entry.path);
+      }
+    }
+
+    const writer = repo.newBlobWriter();
+    try {
+      for (const file of candidates.values()) {
+        const previous = staged.get(file.path);
+        if (previous && isUnchanged(previous, file, snapshot)) {
+          result.unchangedCount++;
+          continue;
+        }
+        const outcome = readAndStore(repo, file, writer);
+        if ('reason' in outcome) {
+          if (outcome.vanished && previous) {
+            staged.delete(file.path);
+            result.removed.push(file.path);
+          } else if (!outcome.vanished) {
+            result.failed.push({ path: file.path, reason: outcome.reason });
+          }
+          continue;
+        }
+        result.bytesRead += outcome.content.sizeBytes;
+        result.newChunkCount += outcome.content.newChunkCount;
+        if (previous && previous.fileId.equals(outcome.content.fileId) && previous.kind === file.kind) result.unchangedCount++;
+        else (previous ? result.modified : result.added).push(file.path);
+        staged.set(file.path, toStagedEntry(file.path, file.kind, outcome.stats, outcome.content.fileId));
+      }
+      dropReplacedPaths(staged, new Set([...result.added, ...result.modified]), result.removed);
+      writer.finish();
+    } catch (error) {
+      writer.abort();
+      throw error;
+    }
+    result.newRawBytes = writer.totals.newRawBytes;
+    result.storedBytes = writer.totals.storedBytes;
+    writeStaging(repo.layout.staging, [...staged.values()], scanStartedAtNs);
+    return result;
+  });
+}
+
+/**
+ * A path cannot be both a file and a directory in one commit: when a newly staged path has a staged
+ * ancestor (a file replaced by a directory) or staged descendants (a directory replaced by a file),
+ * the older entries go.
+ */
+function dropReplacedPaths(staged: Map<string, StagedEntry>, fresh: ReadonlySet<string>, removed: string[]): void {
+  for (const path of [...staged.keys()]) {
+    for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+      const ancestor = path.slice(0, slash);
+      if (!staged.has(ancestor)) continue;
+      const stale = fresh.has(ancestor) ? path : ancestor;
+      staged.delete(stale);
+      removed.push(stale);
+      if (stale === path) break;
+    }
+  }
+}
+
+function checkPathsExist(workTree: string, scopes: readonly string[], userPaths: readonly string[], staged: Map<string, StagedEntry>): void {
+  scopes.forEach((scope, index) => {
+    if (scope === '') return;
+    try {
+      lstatSync(join(workTree, scope));
+      return;
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT') throw error;
+    }
+    for (const path of staged.keys()) if (isWithin(path, scope)) return; // a removal to stage
+    throw new StoreError('PATH_NOT_FOUND', `pathspec '${userPaths[index] ?? scope}' did not match any files`);
+  });
+}
+
+export function lstatTracked(workTree: string, path: string): ScannedFile | undefined {
+  try {
+    const stats = lstatSync(join(workTree, path), { bigint: true });
+    const kind = kindOf(stats);
+    return typeof kind === 'string' ? undefined : { path, kind, stats };
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+/** Stat data equal to the staged ones, and not modified so close to staging that mtime can't tell. */
+export function isUnchanged(previous: StagedEntry, file: ScannedFile, snapshot: StagingSnapshot): boolean {
+  const stats = file.stats;
+  return (
+    previous.kind === file.kind &&
+    previous.sizeBytes === Number(stats.size) &&
+    previous.mtimeNs === stats.mtimeNs &&
+    previous.ctimeNs === stats.ctimeNs &&
+    previous.ino === stats.ino &&
+    !isRacilyClean(previous, snapshot)
+  );
+}
+
+type ReadOutcome = { content: IngestedContent; stats: BigIntStats } | { reason: string; vanished: boolean };
+
+function readAndStore(repo: Repository, file: ScannedFile, writer: ReturnType<Repository['newBlobWriter']>): ReadOutcome {
+  const absolutePath = join(repo.workTree, file.path);
+  const chunking = repo.config.chunking;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (file.kind === EntryKind.Symlink) {
+        const target = readlinkSync(absolutePath, { encoding: 'buffer' });
+        const stats = lstatSync(absolutePath, { bigint: true });
+        return { content: ingestBytes(target, chunking, writer), stats };
+      }
+      const { stats, ...content } = ingestFile(absolutePath, chunking, writer);
+      return { content, stats };
+    } catch (error) {
+      if (error instanceof FileChangedWhileReading) {
+        if (attempt < READ_ATTEMPTS) continue;
+        return { reason: `changed while being read (${READ_ATTEMPTS} attempts)`, vanished: false };
+      }
+      const code = errnoCode(error);
+      if (code === 'ENOENT') return { reason: 'vanished', vanished: true };
+      if (code === 'EACCES' || code === 'EPERM') return { reason: 'permission denied', vanished: false };
+      if (code === 'ELOOP') return { reason: 'replaced by a symlink while being read', vanished: false };
+      throw error;
+    }
+  }
+}
+
+export function toStagedEntry(path: string, kind: StagedEntry['kind'], stats: BigIntStats, fileId: Buffer): StagedEntry {
+  return {
+    path,
+    kind,
+    mode: Number(stats.mode),
+    sizeBytes: Number(stats.size),
+    mtimeNs: stats.mtimeNs,
+    ctimeNs: stats.ctimeNs,
+    ino: stats.ino,
+    dev: stats.dev,
+    fileId,
+  };
+}

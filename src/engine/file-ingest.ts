@@ -1,0 +1,106 @@
+import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
+import { findChunks } from '../chunking/fastcdc.js';
+import { hashBytes, newHasher } from '../core/hash.js';
+import { encodeFileMap, type ChunkRef } from '../objects/filemap.js';
+import type { ChunkingParameters } from '../repository/config.js';
+import type { BlobWriter } from '../store/blob-writer.js';
+import { BlobType } from '../store/pack-format.js';
+
+/** Files are read in windows of this size: memory stays bounded whatever the file size. */
+export const READ_WINDOW_BYTES = 4 * 1024 * 1024;
+
+export interface IngestedContent {
+  fileId: Buffer;
+  sizeBytes: number;
+  chunkCount: number;
+  newChunkCount: number;
+}
+
+/** Thrown when a file's stat data differ after reading from before: what was read may be a mix. */
+export class FileChangedWhileReading extends Error {}
+
+/**
+ * Chunks, hashes and stores one content stream that arrives in windows, then stores its file map.
+ * `fill(buffer, offset, length)` reads up to `length` bytes into `buffer` at `offset`, returning 0 at the end.
+ */
+export function ingestStream(
+  fill: (buffer: Buffer, offset: number, length: number) => number,
+  chunking: ChunkingParameters,
+  writer: BlobWriter,
+): IngestedContent {
+  const buffer = Buffer.allocUnsafe(READ_WINDOW_BYTES + chunking.maxBytes);
+  const fileHasher = newHasher();
+  const chunks: ChunkRef[] = [];
+  let carried = 0;
+  let sizeBytes = 0;
+  let newChunkCount = 0;
+  for (;;) {
+    let windowBytes = 0;
+    while (windowBytes < READ_WINDOW_BYTES) {
+      const n = fill(buffer, carried + windowBytes, READ_WINDOW_BYTES - windowBytes);
+      if (n === 0) break;
+      windowBytes += n;
+    }
+    const atEnd = windowBytes < READ_WINDOW_BYTES;
+    fileHasher.update(buffer.subarray(carried, carried + windowBytes));
+    sizeBytes += windowBytes;
+    const data = buffer.subarray(0, carried + windowBytes);
+    const { chunks: spans, consumedBytes } = findChunks(data, chunking, atEnd);
+    for (const span of spans) {
+      const bytes = data.subarray(span.offset, span.offset + span.length);
+      const id = hashBytes(bytes);
+      if (writer.addBlob(BlobType.Chunk, id, bytes)) newChunkCount++;
+      chunks.push({ id, length: span.length });
+    }
+    if (atEnd) break;
+    carried = data.length - consumedBytes;
+    buffer.copyWithin(0, consumedBytes, data.length);
+  }
+  const fileId = fileHasher.digestBuffer();
+  if (!writer.hasFile(fileId)) {
+    const filemap = encodeFileMap({ fileId, sizeBytes, chunks });
+    const filemapId = hashBytes(filemap);
+    writer.addBlob(BlobType.FileMap, filemapId, filemap);
+    writer.addFile({ id: fileId, sizeBytes, chunkCount: chunks.length, filemapId, filemap });
+  }
+  return { fileId, sizeBytes, chunkCount: chunks.length, newChunkCount };
+}
+
+export function ingestBytes(bytes: Buffer, chunking: ChunkingParameters, writer: BlobWriter): IngestedContent {
+  let position = 0;
+  return ingestStream(
+    (buffer, offset, length) => {
+      const n = Math.min(length, bytes.length - position);
+      bytes.copy(buffer, offset, position, position + n);
+      position += n;
+      return n;
+    },
+    chunking,
+    writer,
+  );
+}
+
+/**
+ * Ingests a regular file, checking that it did not change while it was read: the stat data after
+ * reading must equal those before (size, mtime, ctime, inode), and the bytes read must equal the size.
+ */
+export function ingestFile(absolutePath: string, chunking: ChunkingParameters, writer: BlobWriter): IngestedContent & { stats: BigIntStats } {
+  // O_NONBLOCK: should the file have been swapped for a FIFO since the scan, opening it must not hang.
+  const fd = openSync(absolutePath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const before = fstatSync(fd, { bigint: true });
+    if (!before.isFile()) throw new FileChangedWhileReading(`${absolutePath} is no longer a regular file`);
+    const content = ingestStream((buffer, offset, length) => readSync(fd, buffer, offset, length, null), chunking, writer);
+    const after = fstatSync(fd, { bigint: true });
+    if (!sameStat(before, after) || BigInt(content.sizeBytes) !== after.size) {
+      throw new FileChangedWhileReading(`${absolutePath} changed while it was read`);
+    }
+    return { ...content, stats: after };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function sameStat(a: BigIntStats, b: BigIntStats): boolean {
+  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino && a.dev === b.dev;
+}

@@ -1,0 +1,35 @@
+import { CorruptionError, StoreError } from '../core/errors.js';
+import { decodeCommit, type Commit } from '../objects/commit.js';
+import { decodeFileMap, type FileMap } from '../objects/filemap.js';
+import { decodeTree, type TreeEntry } from '../objects/tree.js';
+import type { Repository } from '../repository/repository.js';
+import { BlobType } from '../store/pack-format.js';
+
+/** Reads a blob that something the repository holds refers to: its absence is damage, not a user error. */
+export function loadReferencedBlob(repo: Repository, id: Buffer, type: BlobType, referrer: string): Buffer {
+  const location = repo.catalog.blobLocation(id);
+  if (location === undefined) {
+    throw new CorruptionError('CORRUPT_OBJECT', `${BlobType[type]} ${id.toString('hex')} referenced by ${referrer} is missing from the catalog`);
+  }
+  if (location.type !== type) {
+    throw new CorruptionError('CORRUPT_OBJECT', `${id.toString('hex')} is a ${BlobType[location.type]}, expected a ${BlobType[type]}`);
+  }
+  return repo.packReader.readBlob(location);
+}
+
+export function loadCommit(repo: Repository, commitId: string): Commit {
+  return decodeCommit(loadReferencedBlob(repo, Buffer.from(commitId, 'hex'), BlobType.Commit, 'a ref'));
+}
+
+export function loadTree(repo: Repository, treeId: Buffer): TreeEntry[] {
+  return decodeTree(loadReferencedBlob(repo, treeId, BlobType.Tree, 'a commit or tree')).entries;
+}
+
+/** The chunk list of a file content, from the catalog's copy of its file map. */
+export function loadFileMap(repo: Repository, fileId: Buffer): FileMap {
+  const row = repo.catalog.file(fileId);
+  if (row === undefined) {
+    throw new StoreError('OBJECT_NOT_FOUND', `no file with id ${fileId.toString('hex')} in this repository`);
+  }
+  return decodeFileMap(row.filemap);
+}

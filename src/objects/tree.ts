@@ -1,0 +1,113 @@
+import { CorruptionError } from '../core/errors.js';
+import { HASH_BYTES, hashBytes } from '../core/hash.js';
+
+/**
+ * A tree lists one directory: entries sorted by the bytes of their UTF-8 names. Encoding:
+ *   u8 version(1) | u32 count | count x entry
+ *   entry = u8 kind | u64 sizeBytes | id[32] | u16 nameLength | name (UTF-8)
+ * A tree's id is not the hash of these bytes but the root of a binary Merkle tree over its entries
+ * (see treeId), so that a proof that a file sits in a commit grows with log(entries), not entries.
+ */
+export enum EntryKind {
+  File = 1,
+  Executable = 2,
+  Symlink = 3,
+  Directory = 4,
+}
+
+export interface TreeEntry {
+  name: string;
+  kind: EntryKind;
+  /** Content bytes for files and symlinks (the link target); logical bytes below it for directories. */
+  sizeBytes: number;
+  /** File id (BLAKE3 of the content; for a symlink, of its target) or tree id for directories. */
+  id: Buffer;
+}
+
+const TREE_VERSION = 1;
+const LEAF_DOMAIN = 0x00;
+const NODE_DOMAIN = 0x01;
+const ROOT_DOMAIN = 0x02;
+
+export function compareNames(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+export function encodeTreeEntry(entry: TreeEntry): Buffer {
+  const name = Buffer.from(entry.name, 'utf8');
+  const out = Buffer.alloc(1 + 8 + HASH_BYTES + 2 + name.length);
+  let at = out.writeUInt8(entry.kind, 0);
+  at = out.writeBigUInt64LE(BigInt(entry.sizeBytes), at);
+  at += entry.id.copy(out, at);
+  at = out.writeUInt16LE(name.length, at);
+  name.copy(out, at);
+  return out;
+}
+
+export function encodeTree(entries: readonly TreeEntry[]): { bytes: Buffer; id: Buffer } {
+  const encoded = entries.map(encodeTreeEntry);
+  const header = Buffer.alloc(5);
+  header.writeUInt8(TREE_VERSION, 0);
+  header.writeUInt32LE(entries.length, 1);
+  return { bytes: Buffer.concat([header, ...encoded]), id: treeIdOfEncodedEntries(encoded) };
+}
+
+export function merkleLeaf(encodedEntry: Buffer): Buffer {
+  return hashBytes(Buffer.concat([Buffer.of(LEAF_DOMAIN), encodedEntry]));
+}
+
+export function merkleNode(left: Buffer, right: Buffer): Buffer {
+  return hashBytes(Buffer.concat([Buffer.of(NODE_DOMAIN), left, right]));
+}
+
+export function merkleRootToTreeId(root: Buffer, count: number): Buffer {
+  const countBytes = Buffer.alloc(4);
+  countBytes.writeUInt32LE(count, 0);
+  return hashBytes(Buffer.concat([Buffer.of(ROOT_DOMAIN), countBytes, root]));
+}
+
+/** Pairs adjacent nodes level by level; an odd node at the end of a level moves up unchanged. */
+export function merkleRoot(leaves: readonly Buffer[]): Buffer {
+  if (leaves.length === 0) return Buffer.alloc(HASH_BYTES);
+  let level = leaves.slice();
+  while (level.length > 1) {
+    const next: Buffer[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      next.push(i + 1 < level.length ? merkleNode(level[i]!, level[i + 1]!) : level[i]!);
+    }
+    level = next;
+  }
+  return level[0]!;
+}
+
+function treeIdOfEncodedEntries(encoded: readonly Buffer[]): Buffer {
+  return merkleRootToTreeId(merkleRoot(encoded.map(merkleLeaf)), encoded.length);
+}
+
+export function decodeTree(bytes: Buffer): { entries: TreeEntry[]; id: Buffer } {
+  const fail = (what: string): never => {
+    throw new CorruptionError('CORRUPT_OBJECT', `tree: ${what}`);
+  };
+  if (bytes.length < 5 || bytes.readUInt8(0) !== TREE_VERSION) fail('bad header');
+  const count = bytes.readUInt32LE(1);
+  const entries: TreeEntry[] = [];
+  const encoded: Buffer[] = [];
+  let at = 5;
+  for (let i = 0; i < count; i++) {
+    if (at + 1 + 8 + HASH_BYTES + 2 > bytes.length) fail('truncated entry');
+    const start = at;
+    const kind = bytes.readUInt8(at) as EntryKind;
+    if (kind < EntryKind.File || kind > EntryKind.Directory) fail(`unknown entry kind ${kind}`);
+    const sizeBytes = Number(bytes.readBigUInt64LE(at + 1));
+    const id = Buffer.from(bytes.subarray(at + 9, at + 9 + HASH_BYTES));
+    const nameLength = bytes.readUInt16LE(at + 9 + HASH_BYTES);
+    at += 9 + HASH_BYTES + 2;
+    if (at + nameLength > bytes.length) fail('truncated name');
+    const name = bytes.subarray(at, at + nameLength).toString('utf8');
+    at += nameLength;
+    entries.push({ name, kind, sizeBytes, id });
+    encoded.push(bytes.subarray(start, at));
+  }
+  if (at !== bytes.length) fail('trailing bytes');
+  return { entries, id: treeIdOfEncodedEntries(encoded) };
+}

@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { CorruptionError, StoreError } from '../core/errors.js';
+
+/** Version of the on-disk format described in docs/FORMAT.md. Bumped on any incompatible change. */
+export const FORMAT_VERSION = 1;
+
+export interface ChunkingParameters {
+  minBytes: number;
+  avgBytes: number;
+  maxBytes: number;
+}
+
+export interface RepositoryConfig {
+  formatVersion: number;
+  /** Fixed at init: changing them would cut the same content at other places and defeat dedup. */
+  chunking: ChunkingParameters;
+  compression: { algorithm: 'zstd'; level: number };
+  /** Consecutive new chunks are compressed together up to about this many raw bytes per frame. */
+  frameTargetBytes: number;
+  /** A pack is sealed once it holds about this many stored bytes. */
+  packTargetBytes: number;
+}
+
+export const DEFAULT_CHUNKING: ChunkingParameters = { minBytes: 16 * 1024, avgBytes: 64 * 1024, maxBytes: 256 * 1024 };
+export const DEFAULT_ZSTD_LEVEL = 3;
+
+// fastcdc-wasm panics ("unreachable") below these lower bounds (measured). The upper bound on MAX
+// is ours: a chunk is held whole in memory while it is hashed and compressed.
+const FASTCDC_LOWEST_MIN = 64;
+const FASTCDC_LOWEST_AVG = 256;
+const FASTCDC_LOWEST_MAX = 1024;
+const HIGHEST_MAX = 64 * 1024 * 1024;
+
+export function defaultConfig(overrides: { chunking?: ChunkingParameters; zstdLevel?: number } = {}): RepositoryConfig {
+  return {
+    formatVersion: FORMAT_VERSION,
+    chunking: overrides.chunking ?? DEFAULT_CHUNKING,
+    compression: { algorithm: 'zstd', level: overrides.zstdLevel ?? DEFAULT_ZSTD_LEVEL },
+    frameTargetBytes: 1024 * 1024,
+    packTargetBytes: 128 * 1024 * 1024,
+  };
+}
+
+/** Parses `MIN:AVG:MAX`, each a byte count with an optional K or M suffix (binary units). */
+export function parseChunkSizeSpec(spec: string): ChunkingParameters {
+  const parts = spec.split(':');
+  if (parts.length !== 3) {
+    throw new StoreError('INVALID_ARGUMENT', `--chunk-size takes MIN:AVG:MAX (for example 16K:64K:256K), not "${spec}"`);
+  }
+  const [minBytes, avgBytes, maxBytes] = parts.map((part) => parseByteCount(part, spec)) as [number, number, number];
+  const chunking = { minBytes, avgBytes, maxBytes };
+  validateChunking(chunking);
+  return chunking;
+}
+
+function parseByteCount(text: string, spec: string): number {
+  const match = /^(\d+)([KkMm]?)$/.exec(text.trim());
+  if (!match) throw new StoreError('INVALID_ARGUMENT', `--chunk-size: "${text}" in "${spec}" is not a byte count`);
+  const unit = match[2]!.toUpperCase();
+  const multiplier = unit === 'K' ? 1024 : unit === 'M' ? 1024 * 1024 : 1;
+  return Number(match[1]) * multiplier;
+}
+
+export function validateChunking({ minBytes, avgBytes, maxBytes }: ChunkingParameters): void {
+  if (!(minBytes < avgBytes && avgBytes < maxBytes)) {
+    throw new StoreError('INVALID_ARGUMENT', `chunk sizes must satisfy MIN < AVG < MAX (got ${minBytes}:${avgBytes}:${maxBytes})`);
+  }
+  if (minBytes < FASTCDC_LOWEST_MIN || avgBytes < FASTCDC_LOWEST_AVG || maxBytes < FASTCDC_LOWEST_MAX || maxBytes > HIGHEST_MAX) {
+    throw new StoreError(
+      'INVALID_ARGUMENT',
+      `chunk sizes need MIN >= ${FASTCDC_LOWEST_MIN}, AVG >= ${FASTCDC_LOWEST_AVG}, ${FASTCDC_LOWEST_MAX} <= MAX <= 64M`,
+    );
+  }
+}
+
+export function validateZstdLevel(level: number): void {
+  if (!Number.isInteger(level) || level < 1 || level > 22) {
+    throw new StoreError('INVALID_ARGUMENT', `zstd level must be an integer from 1 to 22 (got ${level})`);
+  }
+}
+
+export function serializeConfig(config: RepositoryConfig): string {
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+export function readConfig(path: string): RepositoryConfig {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new CorruptionError('CORRUPT_CONFIG', `repository config ${path} is unreadable: ${(error as Error).message}`, { cause: error });
+  }
+  const config = parsed as Partial<RepositoryConfig>;
+  if (typeof config.formatVersion !== 'number') {
+    throw new CorruptionError('CORRUPT_CONFIG', `repository config ${path} has no formatVersion`);
+  }
+  if (config.formatVersion > FORMAT_VERSION) {
+    throw new StoreError(
+      'UNSUPPORTED_FORMAT',
+      `repository format version ${config.formatVersion} is newer than this store understands (${FORMAT_VERSION})`,
+      { hint: 'upgrade store' },
+    );
+  }
+  const chunking = config.chunking;
+  if (
+    !chunking ||
+    !config.compression ||
+    typeof config.frameTargetBytes !== 'number' ||
+    typeof config.packTargetBytes !== 'number'
+  ) {
+    throw new CorruptionError('CORRUPT_CONFIG', `repository config ${path} is missing fields`);
+  }
+  validateChunking(chunking);
+  return config as RepositoryConfig;
+}

@@ -1,0 +1,146 @@
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Catalog } from '../catalog/catalog.js';
+import { errnoCode, StoreError } from '../core/errors.js';
+import { fsyncDirectory, writeFileAtomic } from '../core/fs-atomic.js';
+import { BlobWriter } from '../store/blob-writer.js';
+import { PackReader } from '../store/pack-reader.js';
+import { defaultConfig, readConfig, serializeConfig, type ChunkingParameters, type RepositoryConfig } from './config.js';
+import { REPOSITORY_DIRECTORY, RepositoryLayout } from './layout.js';
+import { WriterLock } from './lock.js';
+import { Refs } from './refs.js';
+
+export interface InitOptions {
+  chunking?: ChunkingParameters;
+  zstdLevel?: number;
+}
+
+export interface OpenOptions {
+  /** An explicit work tree (`--repo`); otherwise the repository is found by walking up from `cwd`. */
+  repoPath?: string;
+  cwd?: string;
+  /** How long a writer waits for another writer's lock. */
+  lockTimeoutMs?: number;
+  onNotice?: (message: string) => void;
+}
+
+export const DEFAULT_LOCK_TIMEOUT_MS = 5000;
+
+/** The facade commands call: a work tree with its `.store/` directory. */
+export class Repository {
+  readonly layout: RepositoryLayout;
+  readonly config: RepositoryConfig;
+  readonly refs: Refs;
+  private catalogInstance: Catalog | undefined;
+  private readerInstance: PackReader | undefined;
+
+  private constructor(workTree: string, private readonly options: OpenOptions) {
+    this.layout = new RepositoryLayout(workTree);
+    this.config = readConfig(this.layout.config);
+    this.refs = new Refs(this.layout);
+  }
+
+  static init(directory: string, options: InitOptions = {}): Repository {
+    const workTree = resolve(directory);
+    const layout = new RepositoryLayout(workTree);
+    if (existsSync(layout.storeDirectory)) {
+      throw new StoreError('REPOSITORY_EXISTS', `a repository already exists at ${layout.storeDirectory}`, {
+        hint: 'nothing was changed',
+      });
+    }
+    mkdirSync(workTree, { recursive: true });
+    // Build the repository under a temporary name and rename it into place: a crash never leaves half a repository.
+    const building = new RepositoryLayout(workTree, join(workTree, `.store-init-${randomBytes(4).toString('hex')}`));
+    try {
+      mkdirSync(building.storeDirectory);
+      mkdirSync(building.packs);
+      mkdirSync(building.temporary);
+      writeFileAtomic(building.config, serializeConfig(defaultConfig(options)));
+      new Refs(building).initialize();
+      new Catalog(building.catalog).close();
+      renameSync(building.storeDirectory, layout.storeDirectory);
+      fsyncDirectory(workTree);
+    } catch (error) {
+      rmSync(building.storeDirectory, { recursive: true, force: true });
+      if (['EEXIST', 'ENOTEMPTY'].includes(errnoCode(error) ?? '')) {
+        throw new StoreError('REPOSITORY_EXISTS', `a repository already exists at ${layout.storeDirectory}`);
+      }
+      throw error;
+    }
+    return new Repository(workTree, {});
+  }
+
+  static open(options: OpenOptions = {}): Repository {
+    const workTree = options.repoPath !== undefined ? resolve(options.repoPath) : Repository.find(options.cwd ?? process.cwd());
+    if (workTree === undefined || !existsSync(new RepositoryLayout(workTree).config)) {
+      const where = options.repoPath ?? options.cwd ?? process.cwd();
+      throw new StoreError('NOT_A_REPOSITORY', `not a store repository (or any parent up to /): ${where}`, {
+        hint: 'run `store init` to create one here',
+      });
+    }
+    return new Repository(workTree, options);
+  }
+
+  /** The nearest directory at or above `start` that holds `.store/config`. */
+  static find(start: string): string | undefined {
+    let directory = resolve(start);
+    for (;;) {
+      const candidate = join(directory, REPOSITORY_DIRECTORY, 'config');
+      try {
+        if (statSync(candidate).isFile()) return directory;
+      } catch {
+        // not here; keep walking up
+      }
+      const parent = dirname(directory);
+      if (parent === directory) return undefined;
+      directory = parent;
+    }
+  }
+
+  get workTree(): string {
+    return this.layout.workTree;
+  }
+
+  get catalog(): Catalog {
+    this.catalogInstance ??= new Catalog(this.layout.catalog);
+    return this.catalogInstance;
+  }
+
+  get packReader(): PackReader {
+    this.readerInstance ??= new PackReader(this.layout.packs);
+    return this.readerInstance;
+  }
+
+  newBlobWriter(): BlobWriter {
+    return new BlobWriter(this.catalog, {
+      packsDirectory: this.layout.packs,
+      temporaryDirectory: this.layout.temporary,
+      zstdLevel: this.config.compression.level,
+      frameTargetBytes: this.config.frameTargetBytes,
+      packTargetBytes: this.config.packTargetBytes,
+    });
+  }
+
+  /** Runs `work` as the only writer of this repository. */
+  async withWriteLock<T>(work: () => Promise<T> | T): Promise<T> {
+    const lock = new WriterLock(this.layout.lock);
+    lock.acquire({
+      timeoutMs: this.options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      onStaleLock: (owner) =>
+        this.options.onNotice?.(`removed a stale lock left by PID ${owner.pid} on ${owner.host} (since ${owner.since})`),
+    });
+    try {
+      return await work();
+    } finally {
+      lock.release();
+    }
+  }
+
+  close(): void {
+    this.readerInstance?.close();
+    this.catalogInstance?.close();
+    this.readerInstance = undefined;
+    this.catalogInstance = undefined;
+  }
+}

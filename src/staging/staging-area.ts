@@ -1,0 +1,51 @@
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import mmapModule from 'mmap-io';
+
+// mmap-io is CommonJS but its typings declare a default export; at run time the module itself is the API.
+const mmap = mmapModule as unknown as (typeof mmapModule)['default'];
+import { errnoCode } from '../core/errors.js';
+import { writeFileAtomic } from '../core/fs-atomic.js';
+import { decodeStaging, encodeStaging, type StagedEntry, type StagingSnapshot } from './staging-format.js';
+
+/**
+ * The staging area: the whole next commit with each entry's stat data, in one binary file that is
+ * read through mmap (no copy of the file into the heap before decoding) and replaced atomically.
+ */
+export function readStaging(path: string): StagingSnapshot {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return { entries: [], writtenAtNs: 0n };
+    throw error;
+  }
+  try {
+    const sizeBytes = fstatSync(fd).size;
+    if (sizeBytes === 0) return decodeStaging(Buffer.alloc(0), path);
+    const mapped = mmap.map(sizeBytes, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0);
+    return decodeStaging(mapped, path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `scanStartedAtNs`: when the scan that produced these stat data began (see isRacilyClean). */
+export function writeStaging(path: string, entries: readonly StagedEntry[], scanStartedAtNs: bigint): void {
+  const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(a.path, 'utf8'), Buffer.from(b.path, 'utf8')));
+  writeFileAtomic(path, encodeStaging({ entries: sorted, writtenAtNs: scanStartedAtNs }));
+}
+
+// File systems stamp mtimes from a coarse clock; treat anything this close to the scan as unsettled.
+const MTIME_GRANULARITY_NS = 2_000_000_000n;
+
+/**
+ * A file modified just before or during the scan that staged it could change again without its
+ * size or mtime changing (git calls this "racily clean"): such an entry is never trusted on stat alone.
+ */
+export function isRacilyClean(entry: StagedEntry, snapshot: StagingSnapshot): boolean {
+  return entry.mtimeNs + MTIME_GRANULARITY_NS >= snapshot.writtenAtNs;
+}
+
+export function nowNs(): bigint {
+  return BigInt(Date.now()) * 1_000_000n;
+}

@@ -1,0 +1,105 @@
+import { CorruptionError } from '../core/errors.js';
+import { HASH_BYTES, hashBytes } from '../core/hash.js';
+import { EntryKind } from '../objects/tree.js';
+
+/**
+ * Staging file codec (pure). Layout, little-endian:
+ *   header  "STSTAGE\0" | u32 version | u32 entryCount | u32 heapBytes | u32 reserved | i64 writtenAtNs   (32 bytes)
+ *   entries entryCount x 88 bytes, sorted by path bytes:
+ *           u8 kind | u8 reserved | u16 reserved | u32 mode | u64 size | i64 mtimeNs | i64 ctimeNs |
+ *           u64 ino | u64 dev | fileId[32] | u32 pathOffset | u32 pathLength
+ *   heap    the paths, UTF-8, '/'-separated, relative to the working tree root
+ *   trailer BLAKE3 of everything before it (32 bytes)
+ */
+export const STAGING_MAGIC = Buffer.from('STSTAGE\0', 'ascii');
+export const STAGING_VERSION = 1;
+const HEADER_BYTES = 32;
+const ENTRY_BYTES = 88;
+
+export interface StagedEntry {
+  path: string;
+  kind: EntryKind.File | EntryKind.Executable | EntryKind.Symlink;
+  mode: number;
+  sizeBytes: number;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  ino: bigint;
+  dev: bigint;
+  /** BLAKE3 of the content (for a symlink, of its target). */
+  fileId: Buffer;
+}
+
+export interface StagingSnapshot {
+  entries: StagedEntry[];
+  /** When the file was written: entries modified at or after it may have changed unseen (racy stat). */
+  writtenAtNs: bigint;
+}
+
+export function encodeStaging(snapshot: StagingSnapshot): Buffer {
+  const paths = snapshot.entries.map((entry) => Buffer.from(entry.path, 'utf8'));
+  const heapBytes = paths.reduce((sum, path) => sum + path.length, 0);
+  const bodyBytes = HEADER_BYTES + snapshot.entries.length * ENTRY_BYTES + heapBytes;
+  const out = Buffer.alloc(bodyBytes + HASH_BYTES);
+  STAGING_MAGIC.copy(out, 0);
+  out.writeUInt32LE(STAGING_VERSION, 8);
+  out.writeUInt32LE(snapshot.entries.length, 12);
+  out.writeUInt32LE(heapBytes, 16);
+  out.writeBigInt64LE(snapshot.writtenAtNs, 24);
+  let heapAt = HEADER_BYTES + snapshot.entries.length * ENTRY_BYTES;
+  snapshot.entries.forEach((entry, index) => {
+    let at = HEADER_BYTES + index * ENTRY_BYTES;
+    at = out.writeUInt8(entry.kind, at);
+    at += 3;
+    at = out.writeUInt32LE(entry.mode, at);
+    at = out.writeBigUInt64LE(BigInt(entry.sizeBytes), at);
+    at = out.writeBigInt64LE(entry.mtimeNs, at);
+    at = out.writeBigInt64LE(entry.ctimeNs, at);
+    at = out.writeBigUInt64LE(entry.ino, at);
+    at = out.writeBigUInt64LE(entry.dev, at);
+    at += entry.fileId.copy(out, at);
+    const path = paths[index]!;
+    at = out.writeUInt32LE(heapAt - HEADER_BYTES - snapshot.entries.length * ENTRY_BYTES, at);
+    out.writeUInt32LE(path.length, at);
+    path.copy(out, heapAt);
+    heapAt += path.length;
+  });
+  hashBytes(out.subarray(0, bodyBytes)).copy(out, bodyBytes);
+  return out;
+}
+
+export function decodeStaging(bytes: Buffer, source: string): StagingSnapshot {
+  const fail = (what: string): never => {
+    throw new CorruptionError('CORRUPT_STAGING', `staging area ${source}: ${what}`, {});
+  };
+  if (bytes.length < HEADER_BYTES + HASH_BYTES || !bytes.subarray(0, 8).equals(STAGING_MAGIC)) fail('bad magic');
+  const version = bytes.readUInt32LE(8);
+  if (version !== STAGING_VERSION) fail(`unknown version ${version}`);
+  const count = bytes.readUInt32LE(12);
+  const heapBytes = bytes.readUInt32LE(16);
+  const writtenAtNs = bytes.readBigInt64LE(24);
+  const heapStart = HEADER_BYTES + count * ENTRY_BYTES;
+  const bodyBytes = heapStart + heapBytes;
+  if (bodyBytes + HASH_BYTES !== bytes.length) fail('length does not match its header');
+  if (!hashBytes(bytes.subarray(0, bodyBytes)).equals(bytes.subarray(bodyBytes))) fail('checksum mismatch');
+  const entries: StagedEntry[] = [];
+  for (let index = 0; index < count; index++) {
+    const at = HEADER_BYTES + index * ENTRY_BYTES;
+    const kind = bytes.readUInt8(at);
+    if (kind !== EntryKind.File && kind !== EntryKind.Executable && kind !== EntryKind.Symlink) fail(`entry ${index} has unknown kind ${kind}`);
+    const pathOffset = bytes.readUInt32LE(at + 80);
+    const pathLength = bytes.readUInt32LE(at + 84);
+    if (pathOffset + pathLength > heapBytes) fail(`entry ${index} path lies outside the heap`);
+    entries.push({
+      kind: kind as StagedEntry['kind'],
+      mode: bytes.readUInt32LE(at + 4),
+      sizeBytes: Number(bytes.readBigUInt64LE(at + 8)),
+      mtimeNs: bytes.readBigInt64LE(at + 16),
+      ctimeNs: bytes.readBigInt64LE(at + 24),
+      ino: bytes.readBigUInt64LE(at + 32),
+      dev: bytes.readBigUInt64LE(at + 40),
+      fileId: Buffer.from(bytes.subarray(at + 48, at + 48 + HASH_BYTES)),
+      path: bytes.subarray(heapStart + pathOffset, heapStart + pathOffset + pathLength).toString('utf8'),
+    });
+  }
+  return { entries, writtenAtNs };
+}

@@ -1,0 +1,100 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { CorruptionError, errnoCode } from '../core/errors.js';
+import type { BlobLocation } from '../catalog/catalog.js';
+import { decompressFrame } from './compression.js';
+import { Codec, BlobType, checkPackHeader, decodeFooter, decodeTrailer, PACK_HEADER_BYTES, PACK_TRAILER_BYTES, type PackFooter } from './pack-format.js';
+import { packPath } from './pack-paths.js';
+import { verifyBlob } from './blob-verify.js';
+
+/**
+ * Reads blobs out of sealed packs, verifying every one against its id. Keeps the last decompressed
+ * frame, because a file's consecutive chunks usually share one frame.
+ */
+export class PackReader {
+  private readonly openPacks = new Map<string, number>();
+  private cachedFrame: { packName: string; offset: number; raw: Buffer } | undefined;
+
+  constructor(private readonly packsDirectory: string) {}
+
+  close(): void {
+    for (const fd of this.openPacks.values()) closeSync(fd);
+    this.openPacks.clear();
+    this.cachedFrame = undefined;
+  }
+
+  readBlob(location: BlobLocation): Buffer {
+    const raw = this.readFrame(location);
+    const end = location.offsetInFrame + location.length;
+    if (end > raw.length) {
+      throw new CorruptionError('CORRUPT_PACK', `pack ${location.packName}: blob ${location.id.toString('hex')} reaches past its frame at offset ${location.frameOffset}`);
+    }
+    const bytes = raw.subarray(location.offsetInFrame, end);
+    if (!verifyBlob(location.type, location.id, bytes)) {
+      throw new CorruptionError(
+        'CORRUPT_PACK',
+        `pack ${location.packName}: ${BlobType[location.type] ?? 'blob'} ${location.id.toString('hex')} at frame offset ${location.frameOffset} does not match its hash`,
+      );
+    }
+    return bytes;
+  }
+
+  /** Reads and checks a pack's footer: the list of everything the pack holds. */
+  readFooter(packName: string): PackFooter {
+    const fd = this.packFd(packName);
+    const sizeBytes = fstatSync(fd).size;
+    if (sizeBytes < PACK_HEADER_BYTES + PACK_TRAILER_BYTES) {
+      throw new CorruptionError('CORRUPT_PACK', `pack ${packName}: too short (${sizeBytes} bytes)`);
+    }
+    checkPackHeader(this.readExactly(fd, 0, PACK_HEADER_BYTES, packName), packName);
+    const trailer = decodeTrailer(this.readExactly(fd, sizeBytes - PACK_TRAILER_BYTES, PACK_TRAILER_BYTES, packName), sizeBytes, packName);
+    const footerBytes = this.readExactly(fd, trailer.footerOffset, trailer.footerLength, packName);
+    return decodeFooter(footerBytes, trailer.footerHash, trailer.footerOffset, packName);
+  }
+
+  private readFrame(location: BlobLocation): Buffer {
+    const cached = this.cachedFrame;
+    if (cached && cached.packName === location.packName && cached.offset === location.frameOffset) return cached.raw;
+    const fd = this.packFd(location.packName);
+    const stored = this.readExactly(fd, location.frameOffset, location.frameStoredLength, location.packName);
+    let raw: Buffer;
+    if (location.codec === Codec.Raw) {
+      raw = stored;
+    } else {
+      try {
+        raw = decompressFrame(stored);
+      } catch (error) {
+        throw new CorruptionError('CORRUPT_PACK', `pack ${location.packName}: frame at offset ${location.frameOffset} does not decompress: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    if (raw.length !== location.frameRawLength) {
+      throw new CorruptionError('CORRUPT_PACK', `pack ${location.packName}: frame at offset ${location.frameOffset} has ${raw.length} bytes, expected ${location.frameRawLength}`);
+    }
+    this.cachedFrame = { packName: location.packName, offset: location.frameOffset, raw };
+    return raw;
+  }
+
+  private packFd(packName: string): number {
+    let fd = this.openPacks.get(packName);
+    if (fd === undefined) {
+      try {
+        fd = openSync(packPath(this.packsDirectory, packName), 'r');
+      } catch (error) {
+        if (errnoCode(error) === 'ENOENT') throw new CorruptionError('CORRUPT_PACK', `pack ${packName} is missing`, { cause: error });
+        throw error;
+      }
+      this.openPacks.set(packName, fd);
+    }
+    return fd;
+  }
+
+  private readExactly(fd: number, position: number, length: number, packName: string): Buffer {
+    const buffer = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const n = readSync(fd, buffer, done, length - done, position + done);
+      if (n === 0) throw new CorruptionError('CORRUPT_PACK', `pack ${packName}: ends before offset ${position + length} (truncated)`);
+      done += n;
+    }
+    return buffer;
+  }
+}
