@@ -1,0 +1,165 @@
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { blake3 } from '@napi-rs/blake-hash';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pseudoRandomBytes, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+describe('add, commit and get round trips, byte-exact', () => {
+  let work: string;
+  const files: Record<string, Buffer> = {
+    'empty.txt': Buffer.alloc(0),
+    'one-byte.bin': Buffer.from([0x42]),
+    'exactly-min-chunk.bin': pseudoRandomBytes(16 * KiB, 11),
+    'exactly-max-chunk.bin': pseudoRandomBytes(256 * KiB, 12),
+    'text/readme.md': Buffer.from('# hello\n'.repeat(5000)),
+    'ünïcødé/日本語 ファイル.txt': Buffer.from('unicode names survive\n'),
+    'ünïcødé/emoji-😀.txt': Buffer.from('😀'),
+    'large/sixty-four-mib.bin': pseudoRandomBytes(64 * MiB, 13),
+  };
+
+  beforeAll(() => {
+    work = temporaryDirectory();
+    for (const [path, bytes] of Object.entries(files)) {
+      mkdirSync(join(work, path, '..'), { recursive: true });
+      writeFileSync(join(work, path), bytes);
+    }
+    writeFileSync(join(work, 'run.sh'), '#!/bin/sh\necho hi\n');
+    chmodSync(join(work, 'run.sh'), 0o755);
+    symlinkSync('text/readme.md', join(work, 'link-to-readme'));
+    symlinkSync('/nonexistent/target', join(work, 'dangling-link'));
+    storeOk(['init'], { cwd: work });
+    storeOk(['add', '-A'], { cwd: work });
+    storeOk(['commit', '-m', 'first'], { cwd: work });
+  });
+
+  it('returns every file byte-exact by path, to stdout and with -o', () => {
+    for (const [path, bytes] of Object.entries(files)) {
+      const out = storeOk(['get', path], { cwd: work }).stdout;
+      expect(out.length, path).toBe(bytes.length);
+      expect(out.equals(bytes), path).toBe(true);
+    }
+    const destination = join(work, '..', 'restored-64.bin');
+    storeOk(['get', 'large/sixty-four-mib.bin', '-o', destination], { cwd: work });
+    expect(readFileSync(destination).equals(files['large/sixty-four-mib.bin']!)).toBe(true);
+  });
+
+  it('finds a file by its b3sum id and by an 8-digit prefix', () => {
+    const bytes = files['exactly-max-chunk.bin']!;
+    const id = blake3(bytes).toString('hex');
+    expect(storeOk(['get', id], { cwd: work }).stdout.equals(bytes)).toBe(true);
+    expect(storeOk(['get', id.slice(0, 8)], { cwd: work }).stdout.equals(bytes)).toBe(true);
+    const empty = blake3(Buffer.alloc(0)).toString('hex');
+    expect(empty).toBe('af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262');
+    expect(storeOk(['get', empty], { cwd: work }).stdout.length).toBe(0);
+  });
+
+  it('stores symlinks as links (the target is the content) and records the executable bit', () => {
+    expect(storeOk(['get', 'link-to-readme'], { cwd: work }).text).toBe('text/readme.md');
+    expect(storeOk(['get', 'dangling-link'], { cwd: work }).text).toBe('/nonexistent/target');
+    const status = storeJson<{ staged: unknown[]; unstaged: unknown[]; untracked: string[] }>(['status'], { cwd: work });
+    expect(status).toMatchObject({ staged: [], unstaged: [], untracked: [] });
+    chmodSync(join(work, 'run.sh'), 0o644);
+    const after = storeJson<{ unstaged: { path: string; change: string }[] }>(['status'], { cwd: work });
+    expect(after.unstaged).toEqual([{ path: 'run.sh', change: 'typechange' }]);
+    chmodSync(join(work, 'run.sh'), 0o755);
+  });
+
+  it('reads only a byte range with --range (inclusive offsets)', () => {
+    const bytes = files['large/sixty-four-mib.bin']!;
+    const start = 5 * MiB + 123;
+    const end = 9 * MiB + 7;
+    const out = storeOk(['get', 'large/sixty-four-mib.bin', '--range', `${start}-${end}`], { cwd: work }).stdout;
+    expect(out.equals(bytes.subarray(start, end + 1))).toBe(true);
+    const tail = storeOk(['get', 'one-byte.bin', '--range', '0-'], { cwd: work }).stdout;
+    expect(tail.equals(Buffer.from([0x42]))).toBe(true);
+    expect(store(['get', 'one-byte.bin', '--range', '5-9'], { cwd: work }).status).toBe(2);
+  });
+
+  it('gets older versions with --at', () => {
+    writeFileSync(join(work, 'text/readme.md'), 'changed\n');
+    storeOk(['add', 'text'], { cwd: work });
+    storeOk(['commit', '-m', 'second'], { cwd: work });
+    expect(storeOk(['get', 'text/readme.md'], { cwd: work }).text).toBe('changed\n');
+    expect(storeOk(['get', 'text/readme.md', '--at', 'HEAD~1'], { cwd: work }).stdout.equals(files['text/readme.md']!)).toBe(true);
+    const log = storeJson<{ commitId: string; message: string }[]>(['log'], { cwd: work });
+    expect(log.map((entry) => entry.message)).toEqual(['second', 'first']);
+    expect(storeOk(['get', 'text/readme.md', '--at', log[1]!.commitId.slice(0, 10)], { cwd: work }).stdout.length).toBe(files['text/readme.md']!.length);
+  });
+});
+
+describe('incremental add', () => {
+  it('re-adding an unchanged tree reads no file content; a changed file is read alone', () => {
+    const work = temporaryDirectory();
+    const anHourAgo = new Date(Date.now() - 3600_000);
+    for (let i = 0; i < 50; i++) {
+      const path = join(work, `dir${i % 5}`, `file${i}.bin`);
+      mkdirSync(join(path, '..'), { recursive: true });
+      writeFileSync(path, pseudoRandomBytes(10 * KiB + i, 100 + i));
+      utimesSync(path, anHourAgo, anHourAgo);
+    }
+    storeOk(['init'], { cwd: work });
+    const first = storeJson<{ bytesRead: number; added: string[] }>(['add', '-A'], { cwd: work });
+    expect(first.added).toHaveLength(50);
+    const again = storeJson<{ bytesRead: number; unchangedCount: number; added: string[]; modified: string[] }>(['add', '-A'], { cwd: work });
+    expect(again).toMatchObject({ bytesRead: 0, unchangedCount: 50, added: [], modified: [] });
+    writeFileSync(join(work, 'dir3/file3.bin'), 'new content');
+    const third = storeJson<{ bytesRead: number; modified: string[]; unchangedCount: number }>(['add', '-A'], { cwd: work });
+    expect(third).toMatchObject({ bytesRead: 11, modified: ['dir3/file3.bin'], unchangedCount: 49 });
+  });
+});
+
+describe('deduplication, measured in stored bytes', () => {
+  it('stores two copies of a 20 MiB file once', () => {
+    const work = temporaryDirectory();
+    const bytes = pseudoRandomBytes(20 * MiB, 21);
+    writeFileSync(join(work, 'a.bin'), bytes);
+    writeFileSync(join(work, 'b.bin'), bytes);
+    storeOk(['init'], { cwd: work });
+    storeOk(['add', '-A'], { cwd: work });
+    storeOk(['commit', '-m', 'two copies'], { cwd: work });
+    const stats = storeJson<{ uniqueChunkBytes: number; storedBytes: number; deduplicationRatio: number }>(['stats'], { cwd: work });
+    expect(stats.uniqueChunkBytes).toBe(20 * MiB);
+    expect(stats.storedBytes).toBeGreaterThan(20 * MiB);
+    expect(stats.storedBytes).toBeLessThan(20 * MiB + 256 * KiB); // headers, footers, trees, file maps
+    expect(stats.deduplicationRatio).toBeCloseTo(2, 5);
+  });
+
+  it('inserting 100 bytes at the start of a 20 MiB file adds only a few chunks', () => {
+    const work = temporaryDirectory();
+    const bytes = pseudoRandomBytes(20 * MiB, 22);
+    writeFileSync(join(work, 'big.bin'), bytes);
+    storeOk(['init'], { cwd: work });
+    storeOk(['add', '-A'], { cwd: work });
+    storeOk(['commit', '-m', 'v1'], { cwd: work });
+    const before = storeJson<{ chunkCount: number; storedBytes: number }>(['stats'], { cwd: work });
+    const edited = Buffer.concat([pseudoRandomBytes(100, 99), bytes]);
+    writeFileSync(join(work, 'big.bin'), edited);
+    const added = storeJson<{ newChunkCount: number; modified: string[] }>(['add', '-A'], { cwd: work });
+    expect(added.modified).toEqual(['big.bin']);
+    expect(added.newChunkCount).toBeGreaterThanOrEqual(1);
+    expect(added.newChunkCount).toBeLessThanOrEqual(3);
+    storeOk(['commit', '-m', 'v2'], { cwd: work });
+    const after = storeJson<{ chunkCount: number; storedBytes: number }>(['stats'], { cwd: work });
+    expect(after.chunkCount - before.chunkCount).toBe(added.newChunkCount);
+    expect(after.storedBytes - before.storedBytes).toBeLessThan(3 * 256 * KiB + 64 * KiB);
+    expect(storeOk(['get', 'big.bin'], { cwd: work }).stdout.equals(edited)).toBe(true);
+    expect(storeOk(['get', 'big.bin', '--at', 'HEAD~1'], { cwd: work }).stdout.equals(bytes)).toBe(true);
+  });
+
+  it('gives identical content identical tree ids, in different repositories', () => {
+    const treeIds = [1, 2].map(() => {
+      const work = temporaryDirectory();
+      mkdirSync(join(work, 'd/e'), { recursive: true });
+      writeFileSync(join(work, 'd/e/f.txt'), 'same\n');
+      writeFileSync(join(work, 'top.bin'), pseudoRandomBytes(300 * KiB, 5));
+      storeOk(['init'], { cwd: work });
+      storeOk(['add', '-A'], { cwd: work });
+      return storeJson<{ treeId: string }>(['commit', '-m', `repo ${work}`], { cwd: work }).treeId;
+    });
+    expect(treeIds[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(treeIds[0]).toBe(treeIds[1]);
+  });
+});
