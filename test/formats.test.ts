@@ -1,0 +1,170 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Catalog } from '../src/catalog/catalog.js';
+import { CorruptionError, StoreError } from '../src/core/errors.js';
+import { hashBytes, prefixRange } from '../src/core/hash.js';
+import { decodeCommit, encodeCommit } from '../src/objects/commit.js';
+import { decodeFileMap, encodeFileMap } from '../src/objects/filemap.js';
+import { decodeTree, encodeTree, EntryKind } from '../src/objects/tree.js';
+import { resolveGetTarget } from '../src/engine/restore.js';
+import { Repository } from '../src/repository/repository.js';
+import { BlobWriter } from '../src/store/blob-writer.js';
+import { BlobType } from '../src/store/pack-format.js';
+import { PackReader } from '../src/store/pack-reader.js';
+import { packPath } from '../src/store/pack-paths.js';
+import { decodeStaging, encodeStaging } from '../src/staging/staging-format.js';
+import { readStaging, writeStaging } from '../src/staging/staging-area.js';
+import { pseudoRandomBytes, temporaryDirectory } from './helpers.js';
+
+function newWriter(directory: string, catalog: Catalog, frameTargetBytes = 64 * 1024): BlobWriter {
+  return new BlobWriter(catalog, {
+    packsDirectory: join(directory, 'packs'),
+    temporaryDirectory: join(directory, 'tmp'),
+    zstdLevel: 3,
+    frameTargetBytes,
+    packTargetBytes: 1024 * 1024,
+  });
+}
+
+describe('packs', () => {
+  it('hold several chunks per frame, each readable on its own and verified', () => {
+    const directory = temporaryDirectory();
+    const catalog = new Catalog(join(directory, 'catalog.sqlite'));
+    const writer = newWriter(directory, catalog);
+    const blobs = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? pseudoRandomBytes(5000 + i, i + 1) : Buffer.alloc(7000 + i, i)));
+    for (const bytes of blobs) expect(writer.addBlob(BlobType.Chunk, hashBytes(bytes), bytes)).toBe(true);
+    expect(writer.addBlob(BlobType.Chunk, hashBytes(blobs[0]!), blobs[0]!)).toBe(false); // pending, not yet indexed
+    writer.finish();
+    expect(writer.totals.packsWritten).toBe(1);
+    const reader = new PackReader(join(directory, 'packs'));
+    const frameOffsets = new Set<number>();
+    for (const bytes of blobs) {
+      const location = catalog.blobLocation(hashBytes(bytes))!;
+      frameOffsets.add(location.frameOffset);
+      expect(reader.readBlob(location).equals(bytes)).toBe(true);
+    }
+    expect(frameOffsets.size).toBeGreaterThan(1);
+    expect(frameOffsets.size).toBeLessThan(blobs.length);
+    const packName = catalog.blobLocation(hashBytes(blobs[0]!))!.packName;
+    const footer = reader.readFooter(packName);
+    expect(footer.blobs).toHaveLength(blobs.length);
+    expect(hashBytes(readFileSync(packPath(join(directory, 'packs'), packName))).toString('hex')).toBe(packName);
+    reader.close();
+    catalog.close();
+  });
+
+  it('a flipped byte or a truncated pack gives a CORRUPT_PACK error naming the pack, never wrong bytes', () => {
+    const directory = temporaryDirectory();
+    const catalog = new Catalog(join(directory, 'catalog.sqlite'));
+    const writer = newWriter(directory, catalog);
+    const bytes = pseudoRandomBytes(20_000, 9); // incompressible: stored raw, so the flip reaches the chunk
+    writer.addBlob(BlobType.Chunk, hashBytes(bytes), bytes);
+    writer.finish();
+    const location = catalog.blobLocation(hashBytes(bytes))!;
+    const path = packPath(join(directory, 'packs'), location.packName);
+    const original = readFileSync(path);
+    const damaged = Buffer.from(original);
+    damaged[location.frameOffset + 100]! ^= 0x01;
+    writeFileSync(path, damaged);
+    const reader = new PackReader(join(directory, 'packs'));
+    expect(() => reader.readBlob(location)).toThrow(CorruptionError);
+    expect(() => reader.readBlob(location)).toThrow(location.packName);
+    reader.close();
+    writeFileSync(path, original.subarray(0, original.length - 10));
+    const reader2 = new PackReader(join(directory, 'packs'));
+    expect(() => reader2.readFooter(location.packName)).toThrow(/CORRUPT|end marker|footer/);
+    try {
+      reader2.readFooter(location.packName);
+    } catch (error) {
+      expect((error as StoreError).code).toBe('CORRUPT_PACK');
+    }
+    reader2.close();
+    catalog.close();
+  });
+});
+
+describe('objects', () => {
+  it('trees round-trip and their id is a Merkle root that changes with any entry', () => {
+    const entries = [
+      { name: 'a', kind: EntryKind.File, sizeBytes: 3, id: hashBytes(Buffer.from('abc')) },
+      { name: 'b', kind: EntryKind.Executable, sizeBytes: 0, id: hashBytes(Buffer.alloc(0)) },
+      { name: 'c', kind: EntryKind.Symlink, sizeBytes: 1, id: hashBytes(Buffer.from('a')) },
+    ];
+    const tree = encodeTree(entries);
+    const decoded = decodeTree(tree.bytes);
+    expect(decoded.entries).toEqual(entries);
+    expect(decoded.id.equals(tree.id)).toBe(true);
+    const changed = encodeTree([entries[0]!, { ...entries[1]!, kind: EntryKind.File }, entries[2]!]);
+    expect(changed.id.equals(tree.id)).toBe(false);
+    const damaged = Buffer.from(tree.bytes);
+    damaged[damaged.length - 1] = 0xff;
+    expect(decodeTree(damaged).id.equals(tree.id)).toBe(false);
+  });
+
+  it('commits and file maps round-trip', () => {
+    const commit = { treeId: 'a'.repeat(64), parentId: 'b'.repeat(64), author: 'me', timeMs: 1700000000000, fileCount: 2, logicalBytes: 10, message: 'hi\n\nbody' };
+    expect(decodeCommit(encodeCommit(commit).bytes)).toEqual(commit);
+    const map = { fileId: hashBytes(Buffer.from('xy')), sizeBytes: 2, chunks: [{ id: hashBytes(Buffer.from('xy')), length: 2 }] };
+    expect(decodeFileMap(encodeFileMap(map))).toEqual(map);
+    expect(() => decodeFileMap(encodeFileMap(map).subarray(0, 50))).toThrow(CorruptionError);
+  });
+
+  it('hex prefixes become exclusive id ranges', () => {
+    const { low, high } = prefixRange('abcdef01');
+    expect(low.toString('hex')).toBe(`abcdef01${'0'.repeat(56)}`);
+    expect(high!.toString('hex')).toBe(`abcdef02${'0'.repeat(56)}`);
+    expect(prefixRange('ffffffff').high).toBeUndefined();
+  });
+});
+
+describe('staging area', () => {
+  it('round-trips through mmap and rejects any damaged byte with CORRUPT_STAGING', () => {
+    const directory = temporaryDirectory();
+    const path = join(directory, 'staging');
+    const entries = [
+      { path: 'b/ü.txt', kind: EntryKind.File as const, mode: 0o100644, sizeBytes: 5, mtimeNs: 123456789n, ctimeNs: 987654321n, ino: 42n, dev: 7n, fileId: hashBytes(Buffer.from('hello')) },
+      { path: 'a', kind: EntryKind.Symlink as const, mode: 0o120777, sizeBytes: 1, mtimeNs: 1n, ctimeNs: 2n, ino: 3n, dev: 7n, fileId: hashBytes(Buffer.from('b')) },
+    ];
+    writeStaging(path, entries, 1000n);
+    const snapshot = readStaging(path);
+    expect(snapshot.writtenAtNs).toBe(1000n);
+    expect(snapshot.entries.map((entry) => entry.path)).toEqual(['a', 'b/ü.txt']);
+    expect(snapshot.entries[1]).toEqual(entries[0]);
+    const bytes = readFileSync(path);
+    for (const offset of [0, 9, 40, bytes.length - 40, bytes.length - 1]) {
+      const damaged = Buffer.from(bytes);
+      damaged[offset]! ^= 0x10;
+      expect(() => decodeStaging(damaged, 'test')).toThrow(CorruptionError);
+    }
+    expect(() => decodeStaging(bytes.subarray(0, 20), 'test')).toThrow(/staging area test/);
+    expect(readStaging(join(directory, 'absent')).entries).toEqual([]);
+    expect(decodeStaging(encodeStaging({ entries: [], writtenAtNs: 0n }), 'x').entries).toEqual([]);
+  });
+});
+
+describe('id resolution', () => {
+  it('an ambiguous prefix is an AMBIGUOUS_PREFIX error (exit status 6)', () => {
+    const work = temporaryDirectory();
+    const repo = Repository.init(work);
+    const idA = Buffer.from(`abcdef01${'1'.repeat(56)}`, 'hex');
+    const idB = Buffer.from(`abcdef01${'2'.repeat(56)}`, 'hex');
+    const map = (id: Buffer) => encodeFileMap({ fileId: id, sizeBytes: 0, chunks: [] });
+    repo.catalog.recordRows({
+      files: [idA, idB].map((id) => ({ id, sizeBytes: 0, chunkCount: 0, filemapId: hashBytes(map(id)), filemap: map(id) })),
+      commits: [],
+    });
+    mkdirSync(join(work, 'x'), { recursive: true });
+    let caught: unknown;
+    try {
+      resolveGetTarget(repo, 'abcdef01', { cwd: work });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(StoreError);
+    expect((caught as StoreError).code).toBe('AMBIGUOUS_PREFIX');
+    expect((caught as StoreError).exitStatus).toBe(6);
+    expect(resolveGetTarget(repo, 'abcdef011', { cwd: work })).toMatchObject({ kind: 'file', sizeBytes: 0 });
+    repo.close();
+  });
+});

@@ -1,0 +1,149 @@
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
+
+function tree(files: Record<string, string>): string {
+  const work = temporaryDirectory();
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(work, path, '..'), { recursive: true });
+    writeFileSync(join(work, path), content);
+  }
+  storeOk(['init'], { cwd: work });
+  return work;
+}
+
+function stagedPaths(work: string): string[] {
+  return storeJson<{ staged: { path: string }[] }>(['status'], { cwd: work }).staged.map((item) => item.path);
+}
+
+describe('.storeignore', () => {
+  it('follows gitignore semantics: directory patterns, negation, nested files, .store always ignored', () => {
+    const work = tree({
+      '.storeignore': 'build/\n*.log\n!keep.log\n/rootonly.txt\n',
+      'build/out.o': 'x',
+      'src/build/gen.c': 'x', // build/ matches at any depth
+      'src/main.c': 'int main;',
+      'src/.storeignore': '*.tmp\n!important.tmp\n',
+      'src/a.tmp': 'x',
+      'src/important.tmp': 'x',
+      'src/rootonly.txt': 'kept: the leading slash anchors to the root',
+      'rootonly.txt': 'x',
+      'debug.log': 'x',
+      'keep.log': 'kept',
+      'other.tmp': 'kept: src/.storeignore applies only below src',
+    });
+    storeOk(['add', '-A'], { cwd: work });
+    expect(stagedPaths(work)).toEqual(['.storeignore', 'keep.log', 'other.tmp', 'src/.storeignore', 'src/important.tmp', 'src/main.c', 'src/rootonly.txt']);
+    const untracked = storeJson<{ untracked: string[] }>(['status'], { cwd: work }).untracked;
+    expect(untracked).toEqual([]);
+  });
+});
+
+describe('status', () => {
+  it('shows staged, modified, deleted and untracked files, in --porcelain and --json', () => {
+    const work = tree({ 'a.txt': 'a', 'b.txt': 'b', 'c.txt': 'c' });
+    storeOk(['add', 'a.txt', 'b.txt', 'c.txt'], { cwd: work });
+    storeOk(['commit', '-m', 'base'], { cwd: work });
+    writeFileSync(join(work, 'a.txt'), 'a2'); // modified, not staged
+    writeFileSync(join(work, 'b.txt'), 'b2'); // modified and staged
+    storeOk(['add', 'b.txt'], { cwd: work });
+    rmSync(join(work, 'c.txt')); // deleted, not staged
+    writeFileSync(join(work, 'new.txt'), 'n'); // untracked
+    writeFileSync(join(work, 'staged-new.txt'), 's');
+    storeOk(['add', 'staged-new.txt'], { cwd: work });
+    const porcelain = storeOk(['status', '--porcelain'], { cwd: work }).text;
+    expect(porcelain).toBe(' M a.txt\nM  b.txt\n D c.txt\nA  staged-new.txt\n?? new.txt\n');
+    const json = storeJson(['status'], { cwd: work });
+    expect(json).toMatchObject({
+      branch: 'main',
+      staged: [{ path: 'b.txt', change: 'modified' }, { path: 'staged-new.txt', change: 'added' }],
+      unstaged: [{ path: 'a.txt', change: 'modified' }, { path: 'c.txt', change: 'deleted' }],
+      untracked: ['new.txt'],
+    });
+    const human = storeOk(['status'], { cwd: work }).text;
+    expect(human).toContain('Changes to be committed');
+    expect(human).toContain('Untracked files');
+    // add -A stages the removal too
+    storeOk(['add', '-A'], { cwd: work });
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('M  a.txt\nM  b.txt\nD  c.txt\nA  new.txt\nA  staged-new.txt\n');
+    storeOk(['commit', '-m', 'all'], { cwd: work });
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('');
+    expect(storeOk(['status'], { cwd: work }).text).toContain('nothing to commit, working tree clean');
+  });
+
+  it('stages the removal of a named path that is gone, and a file replaced by a directory', () => {
+    const work = tree({ 'x': 'file first' });
+    storeOk(['add', '-A'], { cwd: work });
+    storeOk(['commit', '-m', 'x is a file'], { cwd: work });
+    rmSync(join(work, 'x'));
+    mkdirSync(join(work, 'x'));
+    writeFileSync(join(work, 'x/inner.txt'), 'now a directory');
+    storeOk(['add', 'x/inner.txt'], { cwd: work });
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('D  x\nA  x/inner.txt\n');
+    storeOk(['commit', '-m', 'x is a directory'], { cwd: work });
+    expect(storeOk(['get', 'x/inner.txt'], { cwd: work }).text).toBe('now a directory');
+    expect(storeOk(['get', 'x', '--at', 'HEAD~1'], { cwd: work }).text).toBe('file first');
+  });
+});
+
+describe('log', () => {
+  it('supports --oneline, -n and --json', () => {
+    const work = tree({ 'f.txt': '0' });
+    for (let i = 1; i <= 3; i++) {
+      writeFileSync(join(work, 'f.txt'), String(i));
+      storeOk(['add', '-A'], { cwd: work });
+      storeOk(['commit', '-m', `commit ${i}`, '--author', 'Ada'], { cwd: work });
+    }
+    const json = storeJson<{ commitId: string; parentId?: string; author: string; message: string }[]>(['log'], { cwd: work });
+    expect(json.map((entry) => entry.message)).toEqual(['commit 3', 'commit 2', 'commit 1']);
+    expect(json[0]!.parentId).toBe(json[1]!.commitId);
+    expect(json[2]!.parentId).toBeUndefined();
+    expect(json[0]!.author).toBe('Ada');
+    const oneline = storeOk(['log', '--oneline', '-n', '2'], { cwd: work }).text;
+    expect(oneline).toBe(`${json[0]!.commitId.slice(0, 12)} commit 3\n${json[1]!.commitId.slice(0, 12)} commit 2\n`);
+    expect(storeOk(['log'], { cwd: work }).text).toContain(`commit ${json[2]!.commitId}`);
+    expect(storeJson(['log'], { cwd: tree({}) })).toEqual([]);
+  });
+});
+
+describe('writer lock', () => {
+  it('a second writer waits, then fails with "locked by PID on HOST since TIME" (status 7)', async () => {
+    const work = tree({ 'a.txt': 'a' });
+    writeFileSync(join(work, '.store/lock'), JSON.stringify({ pid: process.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
+    const started = Date.now();
+    const result = store(['add', '-A'], { cwd: work, env: { STORE_LOCK_TIMEOUT_MS: '300' } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(result.status).toBe(7);
+    expect(result.stderr).toContain(`locked by PID ${process.pid} on ${hostname()} since 2026-01-01T00:00:00.000Z`);
+    // Readers do not take the lock.
+    expect(store(['status'], { cwd: work }).status).toBe(0);
+    rmSync(join(work, '.store/lock'));
+  });
+
+  it('a lock left by a dead process is taken over with a message', async () => {
+    const work = tree({ 'a.txt': 'a' });
+    const child = spawn(process.execPath, ['-e', '0']);
+    const deadPid = child.pid!;
+    await new Promise((resolve) => child.on('exit', resolve));
+    writeFileSync(join(work, '.store/lock'), JSON.stringify({ pid: deadPid, host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
+    const result = store(['add', '-A'], { cwd: work });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain(`removed a stale lock left by PID ${deadPid}`);
+    expect(stagedPaths(work)).toEqual(['a.txt']);
+  });
+});
+
+describe('symlinks', () => {
+  it('symlinked directories are stored as links, never followed', () => {
+    const work = tree({ 'real/file.txt': 'inside' });
+    symlinkSync('real', join(work, 'alias'));
+    storeOk(['add', '-A'], { cwd: work });
+    expect(stagedPaths(work)).toEqual(['alias', 'real/file.txt']);
+    storeOk(['commit', '-m', 'links'], { cwd: work });
+    expect(storeOk(['get', 'alias'], { cwd: work }).text).toBe('real');
+    expect(store(['get', 'alias/file.txt'], { cwd: work }).status).toBe(5);
+  });
+});
