@@ -6,7 +6,7 @@ export const HASH_HEX_LENGTH = HASH_BYTES * 2;
 /** The shortest hex prefix accepted where a full id is expected. */
 export const MIN_PREFIX_HEX_LENGTH = 8;
 
-export function hashBytes(data: Uint8Array): Buffer {
+export function hashBytes(data: Buffer): Buffer {
   return blake3(data);
 }
 
