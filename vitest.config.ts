@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Child processes, not worker threads: mmap-io's addon cannot be loaded into a worker thread.
     pool: 'forks',
+    reporters: ['default', './test/summary-reporter.ts'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
   },

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { formatBytes } from '../cli/format.js';
 import { ExitStatus, StoreError } from '../core/errors.js';
+import { createIngestProgress } from '../cli/progress.js';
 import { addToStaging } from '../engine/add.js';
 
 export default class Add extends BaseCommand<typeof Add> {
@@ -23,7 +24,13 @@ export default class Add extends BaseCommand<typeof Add> {
       throw new StoreError('INVALID_ARGUMENT', 'nothing specified, nothing added', { hint: 'use `store add PATH...` or `store add -A`' });
     }
     const repo = this.openRepository();
-    const result = await addToStaging(repo, { all: this.flags.all, paths, cwd: process.cwd() });
+    const progress = createIngestProgress(!this.flags.quiet && !this.flags.json);
+    let result;
+    try {
+      result = await addToStaging(repo, { all: this.flags.all, paths, cwd: process.cwd(), onProgress: (p) => progress.update(p) });
+    } finally {
+      progress.stop();
+    }
     if (this.flags.json) this.printJson(result);
     else {
       for (const item of result.skipped) this.notice(`skipped ${item.path}: ${item.reason}`);

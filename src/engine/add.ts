@@ -7,6 +7,7 @@ import { isRacilyClean, nowNs, readStaging, writeStaging } from '../staging/stag
 import type { StagedEntry, StagingSnapshot } from '../staging/staging-format.js';
 import { FileChangedWhileReading, ingestBytes, ingestFile, type IngestedContent } from './file-ingest.js';
 import { isWithin, toRepoPath } from './paths.js';
+import type { IngestProgress, ProgressListener } from './progress.js';
 import { kindOf, scanWorkTree, type ScannedFile, type SkippedPath } from './scanner.js';
 
 export interface AddOptions {
@@ -14,6 +15,7 @@ export interface AddOptions {
   all: boolean;
   paths: readonly string[];
   cwd: string;
+  onProgress?: ProgressListener;
 }
 
 export interface AddResult {
@@ -59,15 +61,31 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
       }
     }
 
+    const toRead = [...candidates.values()].filter((file) => {
+      const previous = staged.get(file.path);
+      return !(previous && isUnchanged(previous, file, snapshot));
+    });
+    result.unchangedCount = candidates.size - toRead.length;
+    const progress: IngestProgress = {
+      phase: 'ingest',
+      filesScanned: scan.files.length,
+      filesToRead: toRead.length,
+      filesRead: 0,
+      bytesToRead: toRead.reduce((sum, file) => sum + Number(file.stats.size), 0),
+      bytesRead: 0,
+    };
+    const onBytesRead = (bytes: number): void => {
+      progress.bytesRead += bytes;
+      options.onProgress?.(progress);
+    };
+    options.onProgress?.(progress);
+
     const writer = repo.newBlobWriter();
     try {
-      for (const file of candidates.values()) {
+      for (const file of toRead) {
         const previous = staged.get(file.path);
-        if (previous && isUnchanged(previous, file, snapshot)) {
-          result.unchangedCount++;
-          continue;
-        }
-        const outcome = readAndStore(repo, file, writer);
+        const outcome = readAndStore(repo, file, writer, onBytesRead);
+        progress.filesRead++;
         if ('reason' in outcome) {
           if (outcome.vanished && previous) {
             staged.delete(file.path);
@@ -154,7 +172,12 @@ export function isUnchanged(previous: StagedEntry, file: ScannedFile, snapshot: 
 
 type ReadOutcome = { content: IngestedContent; stats: BigIntStats } | { reason: string; vanished: boolean };
 
-function readAndStore(repo: Repository, file: ScannedFile, writer: ReturnType<Repository['newBlobWriter']>): ReadOutcome {
+function readAndStore(
+  repo: Repository,
+  file: ScannedFile,
+  writer: ReturnType<Repository['newBlobWriter']>,
+  onBytesRead: (bytes: number) => void,
+): ReadOutcome {
   const absolutePath = join(repo.workTree, file.path);
   const chunking = repo.config.chunking;
   for (let attempt = 1; ; attempt++) {
@@ -164,7 +187,7 @@ function readAndStore(repo: Repository, file: ScannedFile, writer: ReturnType<Re
         const stats = lstatSync(absolutePath, { bigint: true });
         return { content: ingestBytes(target, chunking, writer), stats };
       }
-      const { stats, ...content } = ingestFile(absolutePath, chunking, writer);
+      const { stats, ...content } = ingestFile(absolutePath, chunking, writer, onBytesRead);
       return { content, stats };
     } catch (error) {
       if (error instanceof FileChangedWhileReading) {

@@ -27,6 +27,7 @@ export function ingestStream(
   fill: (buffer: Buffer, offset: number, length: number) => number,
   chunking: ChunkingParameters,
   writer: BlobWriter,
+  onBytesRead?: (bytes: number) => void,
 ): IngestedContent {
   const buffer = Buffer.allocUnsafe(READ_WINDOW_BYTES + chunking.maxBytes);
   const fileHasher = newHasher();
@@ -44,6 +45,7 @@ export function ingestStream(
     const atEnd = windowBytes < READ_WINDOW_BYTES;
     fileHasher.update(buffer.subarray(carried, carried + windowBytes));
     sizeBytes += windowBytes;
+    onBytesRead?.(windowBytes);
     const data = buffer.subarray(0, carried + windowBytes);
     const { chunks: spans, consumedBytes } = findChunks(data, chunking, atEnd);
     for (const span of spans) {
@@ -84,13 +86,18 @@ export function ingestBytes(bytes: Buffer, chunking: ChunkingParameters, writer:
  * Ingests a regular file, checking that it did not change while it was read: the stat data after
  * reading must equal those before (size, mtime, ctime, inode), and the bytes read must equal the size.
  */
-export function ingestFile(absolutePath: string, chunking: ChunkingParameters, writer: BlobWriter): IngestedContent & { stats: BigIntStats } {
+export function ingestFile(
+  absolutePath: string,
+  chunking: ChunkingParameters,
+  writer: BlobWriter,
+  onBytesRead?: (bytes: number) => void,
+): IngestedContent & { stats: BigIntStats } {
   // O_NONBLOCK: should the file have been swapped for a FIFO since the scan, opening it must not hang.
   const fd = openSync(absolutePath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const before = fstatSync(fd, { bigint: true });
     if (!before.isFile()) throw new FileChangedWhileReading(`${absolutePath} is no longer a regular file`);
-    const content = ingestStream((buffer, offset, length) => readSync(fd, buffer, offset, length, null), chunking, writer);
+    const content = ingestStream((buffer, offset, length) => readSync(fd, buffer, offset, length, null), chunking, writer, onBytesRead);
     const after = fstatSync(fd, { bigint: true });
     if (!sameStat(before, after) || BigInt(content.sizeBytes) !== after.size) {
       throw new FileChangedWhileReading(`${absolutePath} changed while it was read`);
