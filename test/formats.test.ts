@@ -10,6 +10,7 @@ import { decodeTree, encodeTree, EntryKind } from '../src/objects/tree.js';
 import { resolveGetTarget } from '../src/engine/restore.js';
 import { Repository } from '../src/repository/repository.js';
 import { BlobWriter } from '../src/store/blob-writer.js';
+import { InlineCompression } from '../src/store/compression-pool.js';
 import { BlobType } from '../src/store/pack-format.js';
 import { PackReader } from '../src/store/pack-reader.js';
 import { packPath } from '../src/store/pack-paths.js';
@@ -21,21 +22,23 @@ function newWriter(directory: string, catalog: Catalog, frameTargetBytes = 64 * 
   return new BlobWriter(catalog, {
     packsDirectory: join(directory, 'packs'),
     temporaryDirectory: join(directory, 'tmp'),
-    zstdLevel: 3,
     frameTargetBytes,
     packTargetBytes: 1024 * 1024,
+    maxBlobBytes: 64 * 1024,
+    compression: new InlineCompression(3),
+    maxFramesInFlight: 2,
   });
 }
 
 describe('packs', () => {
-  it('hold several chunks per frame, each readable on its own and verified', () => {
+  it('hold several chunks per frame, each readable on its own and verified', async () => {
     const directory = temporaryDirectory();
     const catalog = new Catalog(join(directory, 'catalog.sqlite'));
     const writer = newWriter(directory, catalog);
     const blobs = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? pseudoRandomBytes(5000 + i, i + 1) : Buffer.alloc(7000 + i, i)));
     for (const bytes of blobs) expect(writer.addBlob(BlobType.Chunk, hashBytes(bytes), bytes)).toBe(true);
     expect(writer.addBlob(BlobType.Chunk, hashBytes(blobs[0]!), blobs[0]!)).toBe(false); // pending, not yet indexed
-    writer.finish();
+    await writer.finish();
     expect(writer.totals.packsWritten).toBe(1);
     const reader = new PackReader(join(directory, 'packs'));
     const frameOffsets = new Set<number>();
@@ -54,13 +57,13 @@ describe('packs', () => {
     catalog.close();
   });
 
-  it('a flipped byte or a truncated pack gives a CORRUPT_PACK error naming the pack, never wrong bytes', () => {
+  it('a flipped byte or a truncated pack gives a CORRUPT_PACK error naming the pack, never wrong bytes', async () => {
     const directory = temporaryDirectory();
     const catalog = new Catalog(join(directory, 'catalog.sqlite'));
     const writer = newWriter(directory, catalog);
     const bytes = pseudoRandomBytes(20_000, 9); // incompressible: stored raw, so the flip reaches the chunk
     writer.addBlob(BlobType.Chunk, hashBytes(bytes), bytes);
-    writer.finish();
+    await writer.finish();
     const location = catalog.blobLocation(hashBytes(bytes))!;
     const path = packPath(join(directory, 'packs'), location.packName);
     const original = readFileSync(path);

@@ -15,6 +15,7 @@ export default class Add extends BaseCommand<typeof Add> {
   };
   static override flags = {
     all: Flags.boolean({ char: 'A', description: 'stage the whole work tree, including removals' }),
+    jobs: Flags.integer({ char: 'j', description: 'compression threads (default: one per core; 0: main thread only)', min: 0 }),
   };
 
   async run(): Promise<void> {
@@ -27,7 +28,13 @@ export default class Add extends BaseCommand<typeof Add> {
     const progress = createIngestProgress(!this.flags.quiet && !this.flags.json);
     let result;
     try {
-      result = await addToStaging(repo, { all: this.flags.all, paths, cwd: process.cwd(), onProgress: (p) => progress.update(p) });
+      result = await addToStaging(repo, {
+        all: this.flags.all,
+        paths,
+        cwd: process.cwd(),
+        jobs: this.flags.jobs,
+        onProgress: (p) => progress.update(p),
+      });
     } finally {
       progress.stop();
     }

@@ -7,6 +7,8 @@ import { isRacilyClean, nowNs, readStaging, writeStaging } from '../staging/stag
 import type { StagedEntry, StagingSnapshot } from '../staging/staging-format.js';
 import { FileChangedWhileReading, ingestBytes, ingestFile, type IngestedContent } from './file-ingest.js';
 import { isWithin, toRepoPath } from './paths.js';
+import { defaultJobs } from '../store/compression-pool.js';
+import { chooseStrategy, profileWorkload, type IngestStrategy, type WorkloadProfile } from './classifier.js';
 import type { IngestProgress, ProgressListener } from './progress.js';
 import { kindOf, scanWorkTree, type ScannedFile, type SkippedPath } from './scanner.js';
 
@@ -15,7 +17,16 @@ export interface AddOptions {
   all: boolean;
   paths: readonly string[];
   cwd: string;
+  /** Threads for compression (default: one per core); 0 keeps everything on the main thread. */
+  jobs?: number;
   onProgress?: ProgressListener;
+}
+
+export interface PhaseTimings {
+  scanMs: number;
+  ingestMs: number;
+  sealMs: number;
+  stagingMs: number;
 }
 
 export interface AddResult {
@@ -31,6 +42,9 @@ export interface AddResult {
   newChunkCount: number;
   newRawBytes: number;
   storedBytes: number;
+  profile: WorkloadProfile;
+  strategy: IngestStrategy;
+  timingsMs: PhaseTimings;
 }
 
 const READ_ATTEMPTS = 3;
@@ -38,16 +52,17 @@ const READ_ATTEMPTS = 3;
 /** Stages the given paths (or the whole tree): new and changed files are stored, removed ones dropped. */
 export async function addToStaging(repo: Repository, options: AddOptions): Promise<AddResult> {
   const scopes = options.all || options.paths.length === 0 ? [''] : options.paths.map((path) => toRepoPath(repo.workTree, options.cwd, path));
-  return repo.withWriteLock(() => {
+  return repo.withWriteLock(async () => {
+    const clock = new PhaseClock();
     const scanStartedAtNs = nowNs();
     const snapshot = readStaging(repo.layout.staging);
     const staged = new Map(snapshot.entries.map((entry) => [entry.path, entry]));
     checkPathsExist(repo.workTree, scopes, options.paths, staged);
 
     const scan = scanWorkTree(repo.workTree, scopes);
-    const result: AddResult = {
-      added: [], modified: [], removed: [], unchangedCount: 0, skipped: scan.skipped, failed: [...scan.unreadable],
-      bytesRead: 0, newChunkCount: 0, newRawBytes: 0, storedBytes: 0,
+    const result = {
+      added: [] as string[], removed: [] as string[], modified: [] as string[], unchangedCount: 0,
+      skipped: scan.skipped, failed: [...scan.unreadable], bytesRead: 0, newChunkCount: 0,
     };
     const candidates = new Map(scan.files.map((file) => [file.path, file]));
     // Tracked files the scan did not yield (now ignored, or gone): still tracked unless really gone.
@@ -66,6 +81,10 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
       return !(previous && isUnchanged(previous, file, snapshot));
     });
     result.unchangedCount = candidates.size - toRead.length;
+    const profile = profileWorkload(toRead.map((file) => Number(file.stats.size)));
+    const strategy = chooseStrategy(profile, options.jobs ?? defaultJobs());
+    if (strategy.order === 'largest-first') toRead.sort((a, b) => Number(b.stats.size - a.stats.size));
+    const scanMs = clock.lap();
     const progress: IngestProgress = {
       phase: 'ingest',
       filesScanned: scan.files.length,
@@ -80,11 +99,12 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
     };
     options.onProgress?.(progress);
 
-    const writer = repo.newBlobWriter();
+    const writer = repo.newBlobWriter(strategy.compressionThreads);
+    let ingestMs: number;
     try {
       for (const file of toRead) {
         const previous = staged.get(file.path);
-        const outcome = readAndStore(repo, file, writer, onBytesRead);
+        const outcome = await readAndStore(repo, file, writer, onBytesRead);
         progress.filesRead++;
         if ('reason' in outcome) {
           if (outcome.vanished && previous) {
@@ -100,17 +120,26 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
         if (previous && previous.fileId.equals(outcome.content.fileId) && previous.kind === file.kind) result.unchangedCount++;
         else (previous ? result.modified : result.added).push(file.path);
         staged.set(file.path, toStagedEntry(file.path, file.kind, outcome.stats, outcome.content.fileId));
+        await writer.drain();
       }
       dropReplacedPaths(staged, new Set([...result.added, ...result.modified]), result.removed);
-      writer.finish();
+      ingestMs = clock.lap();
+      await writer.finish();
     } catch (error) {
-      writer.abort();
+      await writer.abort();
       throw error;
     }
-    result.newRawBytes = writer.totals.newRawBytes;
-    result.storedBytes = writer.totals.storedBytes;
+    const sealMs = clock.lap();
     writeStaging(repo.layout.staging, [...staged.values()], scanStartedAtNs);
-    return result;
+    const stagingMs = clock.lap();
+    return {
+      ...result,
+      newRawBytes: writer.totals.newRawBytes,
+      storedBytes: writer.totals.storedBytes,
+      profile,
+      strategy,
+      timingsMs: { scanMs, ingestMs, sealMs, stagingMs },
+    };
   });
 }
 
@@ -172,12 +201,12 @@ export function isUnchanged(previous: StagedEntry, file: ScannedFile, snapshot: 
 
 type ReadOutcome = { content: IngestedContent; stats: BigIntStats } | { reason: string; vanished: boolean };
 
-function readAndStore(
+async function readAndStore(
   repo: Repository,
   file: ScannedFile,
   writer: ReturnType<Repository['newBlobWriter']>,
   onBytesRead: (bytes: number) => void,
-): ReadOutcome {
+): Promise<ReadOutcome> {
   const absolutePath = join(repo.workTree, file.path);
   const chunking = repo.config.chunking;
   for (let attempt = 1; ; attempt++) {
@@ -185,9 +214,9 @@ function readAndStore(
       if (file.kind === EntryKind.Symlink) {
         const target = readlinkSync(absolutePath, { encoding: 'buffer' });
         const stats = lstatSync(absolutePath, { bigint: true });
-        return { content: ingestBytes(target, chunking, writer), stats };
+        return { content: await ingestBytes(target, chunking, writer), stats };
       }
-      const { stats, ...content } = ingestFile(absolutePath, chunking, writer, onBytesRead);
+      const { stats, ...content } = await ingestFile(absolutePath, chunking, writer, onBytesRead);
       return { content, stats };
     } catch (error) {
       if (error instanceof FileChangedWhileReading) {
@@ -215,4 +244,16 @@ export function toStagedEntry(path: string, kind: StagedEntry['kind'], stats: Bi
     dev: stats.dev,
     fileId,
   };
+}
+
+/** Milliseconds since the previous lap, for the phase timings `add --json` reports. */
+class PhaseClock {
+  private last = performance.now();
+
+  lap(): number {
+    const now = performance.now();
+    const elapsed = now - this.last;
+    this.last = now;
+    return Math.round(elapsed * 10) / 10;
+  }
 }

@@ -31,7 +31,7 @@ interface DirectoryNode {
 
 /** Turns the staging area into an immutable commit on the current branch. */
 export async function commitStaged(repo: Repository, options: CommitOptions): Promise<CommitResult> {
-  return repo.withWriteLock(() => {
+  return repo.withWriteLock(async () => {
     const entries = readStaging(repo.layout.staging).entries;
     const headRef = repo.refs.headRef();
     const parentId = repo.refs.headCommit();
@@ -58,13 +58,13 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
       const encoded = encodeCommit(commit);
       writer.addBlob(BlobType.Commit, encoded.id, encoded.bytes);
       writer.addCommit({ ...commit, id: encoded.id, treeId: root.id, parentId: parentId === undefined ? undefined : Buffer.from(parentId, 'hex') });
-      writer.finish();
+      await writer.finish();
       const commitId = encoded.id.toString('hex');
       // The ref moves last: until then the new commit is unreachable, and a crash loses nothing.
       repo.refs.update(headRef, commitId);
       return { commitId, treeId, parentId, branch: repo.refs.currentBranch(), fileCount: entries.length, logicalBytes: root.sizeBytes };
     } catch (error) {
-      writer.abort();
+      await writer.abort();
       throw error;
     }
   });

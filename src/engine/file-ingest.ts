@@ -23,12 +23,12 @@ export class FileChangedWhileReading extends Error {}
  * Chunks, hashes and stores one content stream that arrives in windows, then stores its file map.
  * `fill(buffer, offset, length)` reads up to `length` bytes into `buffer` at `offset`, returning 0 at the end.
  */
-export function ingestStream(
+export async function ingestStream(
   fill: (buffer: Buffer, offset: number, length: number) => number,
   chunking: ChunkingParameters,
   writer: BlobWriter,
   onBytesRead?: (bytes: number) => void,
-): IngestedContent {
+): Promise<IngestedContent> {
   const buffer = Buffer.allocUnsafe(READ_WINDOW_BYTES + chunking.maxBytes);
   const fileHasher = newHasher();
   const chunks: ChunkRef[] = [];
@@ -55,6 +55,8 @@ export function ingestStream(
       chunks.push({ id, length: span.length });
     }
     if (atEnd) break;
+    // Let finished frames be written, and stop reading while too many are still compressing.
+    await writer.drain();
     carried = data.length - consumedBytes;
     buffer.copyWithin(0, consumedBytes, data.length);
   }
@@ -68,7 +70,7 @@ export function ingestStream(
   return { fileId, sizeBytes, chunkCount: chunks.length, newChunkCount };
 }
 
-export function ingestBytes(bytes: Buffer, chunking: ChunkingParameters, writer: BlobWriter): IngestedContent {
+export async function ingestBytes(bytes: Buffer, chunking: ChunkingParameters, writer: BlobWriter): Promise<IngestedContent> {
   let position = 0;
   return ingestStream(
     (buffer, offset, length) => {
@@ -86,18 +88,18 @@ export function ingestBytes(bytes: Buffer, chunking: ChunkingParameters, writer:
  * Ingests a regular file, checking that it did not change while it was read: the stat data after
  * reading must equal those before (size, mtime, ctime, inode), and the bytes read must equal the size.
  */
-export function ingestFile(
+export async function ingestFile(
   absolutePath: string,
   chunking: ChunkingParameters,
   writer: BlobWriter,
   onBytesRead?: (bytes: number) => void,
-): IngestedContent & { stats: BigIntStats } {
+): Promise<IngestedContent & { stats: BigIntStats }> {
   // O_NONBLOCK: should the file have been swapped for a FIFO since the scan, opening it must not hang.
   const fd = openSync(absolutePath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const before = fstatSync(fd, { bigint: true });
     if (!before.isFile()) throw new FileChangedWhileReading(`${absolutePath} is no longer a regular file`);
-    const content = ingestStream((buffer, offset, length) => readSync(fd, buffer, offset, length, null), chunking, writer, onBytesRead);
+    const content = await ingestStream((buffer, offset, length) => readSync(fd, buffer, offset, length, null), chunking, writer, onBytesRead);
     const after = fstatSync(fd, { bigint: true });
     if (!sameStat(before, after) || BigInt(content.sizeBytes) !== after.size) {
       throw new FileChangedWhileReading(`${absolutePath} changed while it was read`);

@@ -5,6 +5,7 @@ import { Catalog } from '../catalog/catalog.js';
 import { errnoCode, StoreError } from '../core/errors.js';
 import { fsyncDirectory, writeFileAtomic } from '../core/fs-atomic.js';
 import { BlobWriter } from '../store/blob-writer.js';
+import { InlineCompression, WorkerCompression } from '../store/compression-pool.js';
 import { PackReader } from '../store/pack-reader.js';
 import { defaultConfig, readConfig, serializeConfig, type ChunkingParameters, type RepositoryConfig } from './config.js';
 import { REPOSITORY_DIRECTORY, RepositoryLayout } from './layout.js';
@@ -112,13 +113,19 @@ export class Repository {
     return this.readerInstance;
   }
 
-  newBlobWriter(): BlobWriter {
+  /** A writer for new blobs; `compressionThreads` 0 compresses on this thread (best for small jobs). */
+  newBlobWriter(compressionThreads = 0): BlobWriter {
+    const level = this.config.compression.level;
+    const compression = compressionThreads > 0 ? new WorkerCompression(level, compressionThreads) : new InlineCompression(level);
     return new BlobWriter(this.catalog, {
       packsDirectory: this.layout.packs,
       temporaryDirectory: this.layout.temporary,
-      zstdLevel: this.config.compression.level,
       frameTargetBytes: this.config.frameTargetBytes,
       packTargetBytes: this.config.packTargetBytes,
+      maxBlobBytes: this.config.chunking.maxBytes,
+      compression,
+      // Enough frames queued to keep every thread busy while this one reads and chunks the next window.
+      maxFramesInFlight: Math.max(2, compressionThreads * 3),
     });
   }
 

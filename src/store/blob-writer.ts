@@ -1,14 +1,19 @@
 import type { Catalog, CommitRow, FileRow } from '../catalog/catalog.js';
-import { FrameCompressor } from './compression.js';
+import type { CompressedFrame } from './compression.js';
+import type { FrameCompression } from './compression-pool.js';
 import type { BlobType } from './pack-format.js';
 import { PackWriter, type FrameBlob } from './pack-writer.js';
 
 export interface BlobWriterOptions {
   packsDirectory: string;
   temporaryDirectory: string;
-  zstdLevel: number;
   frameTargetBytes: number;
   packTargetBytes: number;
+  /** Largest single blob expected (the maximum chunk size), to size frame buffers once. */
+  maxBlobBytes: number;
+  compression: FrameCompression;
+  /** Frames compressing at once; bounds memory to about this many frames (raw + compressed). */
+  maxFramesInFlight: number;
 }
 
 export interface BlobWriterTotals {
@@ -18,30 +23,41 @@ export interface BlobWriterTotals {
   packsWritten: number;
 }
 
+interface FrameInFlight {
+  /** Undefined for an entry that only carries rows (their blobs were deduplicated), kept in order. */
+  compressed: Promise<CompressedFrame> | undefined;
+  rawLength: number;
+  blobs: FrameBlob[];
+  files: FileRow[];
+  commits: CommitRow[];
+}
+
 /**
- * Deduplicates blobs against the catalog and against what this writer holds but has not yet
- * indexed (the pending set: a blob is written once even if two files bring it at once), groups new
- * blobs into frames of about `frameTargetBytes`, compresses each frame, and seals packs of about
- * `packTargetBytes`. Each sealed pack is indexed in one catalog transaction together with the file
- * maps and commits whose blobs it holds.
+ * Deduplicates blobs against the catalog and against what this writer holds but has not yet indexed
+ * (the pending set: a blob is written once even if two files bring it at the same moment), groups new
+ * blobs into frames of about `frameTargetBytes`, compresses frames (possibly on worker threads, several
+ * at once), appends them to the pack in order, and seals packs of about `packTargetBytes`. Each sealed
+ * pack is indexed in one catalog transaction with the file maps and commits whose blobs it holds.
  */
 export class BlobWriter {
-  private readonly compressor: FrameCompressor;
   private pack: PackWriter | undefined;
-  private frameBuffer = Buffer.allocUnsafe(0);
+  private frameBuffer: Buffer;
   private frameLength = 0;
   private frameBlobs: FrameBlob[] = [];
+  private frameFiles: FileRow[] = [];
+  private frameCommits: CommitRow[] = [];
+  private readonly inFlight: FrameInFlight[] = [];
   private readonly pendingBlobs = new Set<string>();
   private readonly pendingFileIds = new Set<string>();
-  private pendingFiles: FileRow[] = [];
-  private pendingCommits: CommitRow[] = [];
+  private packFiles: FileRow[] = [];
+  private packCommits: CommitRow[] = [];
   readonly totals: BlobWriterTotals = { newBlobCount: 0, newRawBytes: 0, storedBytes: 0, packsWritten: 0 };
 
   constructor(
     private readonly catalog: Catalog,
     private readonly options: BlobWriterOptions,
   ) {
-    this.compressor = new FrameCompressor(options.zstdLevel);
+    this.frameBuffer = this.newFrameBuffer();
   }
 
   hasBlob(id: Buffer): boolean {
@@ -52,11 +68,12 @@ export class BlobWriter {
     return this.pendingFileIds.has(fileId.toString('latin1')) || this.catalog.file(fileId) !== undefined;
   }
 
-  /** Stores `bytes` under `id` unless the repository already has it; returns whether it was new. */
+  /** Stores `bytes` under `id` unless the repository already has (or is storing) it; returns whether it was new. */
   addBlob(type: BlobType, id: Buffer, bytes: Uint8Array): boolean {
     if (this.hasBlob(id)) return false;
     this.pendingBlobs.add(id.toString('latin1'));
-    this.ensureFrameCapacity(bytes.length);
+    if (this.frameLength + bytes.length > this.frameBuffer.length) this.flushFrame();
+    if (bytes.length > this.frameBuffer.length) this.frameBuffer = Buffer.from(new ArrayBuffer(bytes.length));
     this.frameBuffer.set(bytes, this.frameLength);
     this.frameBlobs.push({ id, type, offsetInFrame: this.frameLength, length: bytes.length });
     this.frameLength += bytes.length;
@@ -66,55 +83,80 @@ export class BlobWriter {
     return true;
   }
 
-  /** Indexes a file map with the pack that holds its blob. */
+  /** Indexes a file map together with the pack that holds its blob (add the blob first). */
   addFile(row: FileRow): void {
     const key = row.id.toString('latin1');
     if (this.pendingFileIds.has(key)) return;
     this.pendingFileIds.add(key);
-    this.pendingFiles.push(row);
+    this.frameFiles.push(row);
   }
 
   addCommit(row: CommitRow): void {
-    this.pendingCommits.push(row);
+    this.frameCommits.push(row);
   }
 
-  /** Writes what is buffered, seals the open pack and indexes it. */
-  finish(): void {
+  /** Waits until at most `maxFramesInFlight` frames are compressing: call between units of work. */
+  async drain(limit = this.options.maxFramesInFlight): Promise<void> {
+    while (this.inFlight.length > limit) await this.appendOldestFrame();
+  }
+
+  /** Writes everything buffered, seals the open pack and indexes it. */
+  async finish(): Promise<void> {
     this.flushFrame();
+    await this.drain(0);
     this.sealPack();
-    if (this.pendingFiles.length > 0 || this.pendingCommits.length > 0) {
-      // Only rows whose blobs were all deduplicated are left: index them without a pack.
-      this.catalog.recordRows({ files: this.pendingFiles, commits: this.pendingCommits });
-      this.pendingFiles = [];
-      this.pendingCommits = [];
+    if (this.packFiles.length > 0 || this.packCommits.length > 0) {
+      // Rows whose blobs were all deduplicated: index them without a pack.
+      this.catalog.recordRows({ files: this.packFiles, commits: this.packCommits });
+      this.packFiles = [];
+      this.packCommits = [];
     }
+    await this.options.compression.close();
   }
 
-  abort(): void {
+  /** Drops what is not sealed (after an error): nothing references an unsealed pack. */
+  async abort(): Promise<void> {
+    await Promise.allSettled(this.inFlight.map((frame) => frame.compressed ?? Promise.resolve()));
+    this.inFlight.length = 0;
     this.pack?.abort();
     this.pack = undefined;
+    await this.options.compression.close();
   }
 
-  private ensureFrameCapacity(extra: number): void {
-    const needed = this.frameLength + extra;
-    if (needed <= this.frameBuffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(needed, this.options.frameTargetBytes * 2));
-    this.frameBuffer.copy(grown, 0, 0, this.frameLength);
-    this.frameBuffer = grown;
+  private newFrameBuffer(): Buffer {
+    // Each frame gets an ArrayBuffer of its own: compression takes it over (and may move it to a worker).
+    return Buffer.from(new ArrayBuffer(this.options.frameTargetBytes + this.options.maxBlobBytes));
   }
 
   private flushFrame(): void {
-    if (this.frameLength === 0) return;
+    if (this.frameLength === 0 && this.frameFiles.length === 0 && this.frameCommits.length === 0) return;
     const raw = this.frameBuffer.subarray(0, this.frameLength);
-    const compressed = this.compressor.compress(raw);
-    // A raw frame still points into the reusable frame buffer: copy before the buffer is refilled.
-    const frame = compressed.bytes === raw ? { codec: compressed.codec, bytes: Buffer.from(raw) } : compressed;
-    this.pack ??= new PackWriter(this.options.packsDirectory, this.options.temporaryDirectory);
-    this.pack.appendFrame(frame, this.frameLength, this.frameBlobs);
-    this.totals.storedBytes += frame.bytes.length;
+    this.inFlight.push({
+      compressed: this.frameLength === 0 ? undefined : this.options.compression.compress(raw),
+      rawLength: this.frameLength,
+      blobs: this.frameBlobs,
+      files: this.frameFiles,
+      commits: this.frameCommits,
+    });
+    this.frameBuffer = this.newFrameBuffer();
     this.frameLength = 0;
     this.frameBlobs = [];
-    if (this.pack.sizeBytes >= this.options.packTargetBytes) this.sealPack();
+    this.frameFiles = [];
+    this.frameCommits = [];
+  }
+
+  private async appendOldestFrame(): Promise<void> {
+    const frame = this.inFlight[0]!;
+    const compressed = await frame.compressed;
+    this.inFlight.shift();
+    if (compressed !== undefined) {
+      this.pack ??= new PackWriter(this.options.packsDirectory, this.options.temporaryDirectory);
+      this.pack.appendFrame(compressed, frame.rawLength, frame.blobs);
+      this.totals.storedBytes += compressed.bytes.length;
+    }
+    this.packFiles.push(...frame.files);
+    this.packCommits.push(...frame.commits);
+    if (this.pack !== undefined && this.pack.sizeBytes >= this.options.packTargetBytes) this.sealPack();
   }
 
   private sealPack(): void {
@@ -122,11 +164,12 @@ export class BlobWriter {
     if (pack === undefined) return;
     this.pack = undefined;
     const sealed = pack.seal();
-    this.catalog.recordPack(sealed, { files: this.pendingFiles, commits: this.pendingCommits });
+    this.catalog.recordPack(sealed, { files: this.packFiles, commits: this.packCommits });
     this.totals.packsWritten++;
-    this.pendingBlobs.clear();
-    this.pendingFileIds.clear();
-    this.pendingFiles = [];
-    this.pendingCommits = [];
+    // Everything sealed so far is now in the catalog; what is still in flight stays pending.
+    for (const blob of sealed.blobs) this.pendingBlobs.delete(blob.id.toString('latin1'));
+    for (const file of this.packFiles) this.pendingFileIds.delete(file.id.toString('latin1'));
+    this.packFiles = [];
+    this.packCommits = [];
   }
 }

@@ -1,0 +1,77 @@
+/**
+ * Profiles the files an add must read and picks a strategy. Thresholds, and why:
+ */
+/** At or below this a file is read in one window and per-file costs (open, stat, close) dominate. */
+export const SMALL_FILE_MAX_BYTES = 1024 * 1024;
+/** At or above this a single file is enough to keep every compression thread busy for a while. */
+export const LARGE_FILE_MIN_BYTES = 64 * 1024 * 1024;
+/** Below this much new data in total, starting worker threads (~30 ms each) costs more than it saves. */
+export const INLINE_MAX_TOTAL_BYTES = 8 * 1024 * 1024;
+/** "Many" small files: where batching them matters more than any one file. */
+export const MANY_FILES_MIN_COUNT = 64;
+
+export type WorkloadClass = 'Empty' | 'ManySmallFiles' | 'FewLargeFiles' | 'SingleLargeFile' | 'Mixed';
+
+export interface SizeClassProfile {
+  count: number;
+  bytes: number;
+}
+
+export interface WorkloadProfile {
+  fileCount: number;
+  totalBytes: number;
+  small: SizeClassProfile;
+  medium: SizeClassProfile;
+  large: SizeClassProfile;
+}
+
+export interface IngestStrategy {
+  workload: WorkloadClass;
+  /** Threads compressing frames; 0 compresses on the main thread. */
+  compressionThreads: number;
+  /** Order in which files are read. */
+  order: 'path' | 'largest-first';
+  reason: string;
+}
+
+export function profileWorkload(sizes: Iterable<number>): WorkloadProfile {
+  const profile: WorkloadProfile = {
+    fileCount: 0,
+    totalBytes: 0,
+    small: { count: 0, bytes: 0 },
+    medium: { count: 0, bytes: 0 },
+    large: { count: 0, bytes: 0 },
+  };
+  for (const size of sizes) {
+    const sizeClass = size <= SMALL_FILE_MAX_BYTES ? profile.small : size >= LARGE_FILE_MIN_BYTES ? profile.large : profile.medium;
+    sizeClass.count++;
+    sizeClass.bytes += size;
+    profile.fileCount++;
+    profile.totalBytes += size;
+  }
+  return profile;
+}
+
+export function classifyWorkload(profile: WorkloadProfile): WorkloadClass {
+  if (profile.fileCount === 0) return 'Empty';
+  if (profile.large.count === 1 && profile.large.bytes >= profile.totalBytes * 0.9) return 'SingleLargeFile';
+  if (profile.large.bytes + profile.medium.bytes >= profile.totalBytes * 0.9 && profile.fileCount < MANY_FILES_MIN_COUNT) return 'FewLargeFiles';
+  if (profile.small.count >= profile.fileCount * 0.9) return 'ManySmallFiles';
+  return 'Mixed';
+}
+
+export function chooseStrategy(profile: WorkloadProfile, jobs: number): IngestStrategy {
+  const workload = classifyWorkload(profile);
+  if (jobs <= 0 || profile.totalBytes < INLINE_MAX_TOTAL_BYTES) {
+    return { workload, compressionThreads: 0, order: 'path', reason: jobs <= 0 ? '--jobs 0' : 'little to read: compress on the main thread' };
+  }
+  switch (workload) {
+    case 'SingleLargeFile':
+    case 'FewLargeFiles':
+      return { workload, compressionThreads: jobs, order: 'path', reason: 'stream each file in windows; frames compressed on all threads' };
+    case 'ManySmallFiles':
+      return { workload, compressionThreads: jobs, order: 'path', reason: 'read files in directory order; frames of many files compressed on all threads' };
+    default:
+      return { workload, compressionThreads: jobs, order: 'largest-first', reason: 'large files first, so the small ones fill the threads at the end' };
+  }
+}
