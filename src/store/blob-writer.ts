@@ -47,6 +47,8 @@ export class BlobWriter {
   private frameFiles: FileRow[] = [];
   private frameCommits: CommitRow[] = [];
   private readonly inFlight: FrameInFlight[] = [];
+  /** Frame buffers whose frames are written: reused rather than allocated (and zero-filled) again. */
+  private readonly spareFrameBuffers: ArrayBuffer[] = [];
   private readonly pendingBlobs = new Set<string>();
   private readonly pendingFileIds = new Set<string>();
   private packFiles: FileRow[] = [];
@@ -125,7 +127,8 @@ export class BlobWriter {
 
   private newFrameBuffer(): Buffer {
     // Each frame gets an ArrayBuffer of its own: compression takes it over (and may move it to a worker).
-    return Buffer.from(new ArrayBuffer(this.options.frameTargetBytes + this.options.maxBlobBytes));
+    const spare = this.spareFrameBuffers.pop();
+    return Buffer.from(spare ?? new ArrayBuffer(this.options.frameTargetBytes + this.options.maxBlobBytes));
   }
 
   private flushFrame(): void {
@@ -153,10 +156,19 @@ export class BlobWriter {
       this.pack ??= new PackWriter(this.options.packsDirectory, this.options.temporaryDirectory);
       this.pack.appendFrame(compressed, frame.rawLength, frame.blobs);
       this.totals.storedBytes += compressed.bytes.length;
+      this.recycle(compressed.bytes);
     }
     this.packFiles.push(...frame.files);
     this.packCommits.push(...frame.commits);
     if (this.pack !== undefined && this.pack.sizeBytes >= this.options.packTargetBytes) this.sealPack();
+  }
+
+  private recycle(bytes: Buffer): void {
+    const buffer = bytes.buffer;
+    const expectedBytes = this.options.frameTargetBytes + this.options.maxBlobBytes;
+    if (buffer instanceof ArrayBuffer && buffer.byteLength === expectedBytes && this.spareFrameBuffers.length < this.options.maxFramesInFlight + 2) {
+      this.spareFrameBuffers.push(buffer);
+    }
   }
 
   private sealPack(): void {

@@ -6,7 +6,8 @@ import { Codec } from './pack-format.js';
 
 /**
  * Compresses frames, either on this thread or spread over worker threads. `compress` takes
- * ownership of `raw` and of the ArrayBuffer under it: the caller must not touch either again.
+ * ownership of `raw` and of the ArrayBuffer under it: the caller must not touch either again,
+ * except through the returned frame, whose bytes may live in that same ArrayBuffer.
  */
 export interface FrameCompression {
   compress(raw: Buffer): Promise<CompressedFrame>;

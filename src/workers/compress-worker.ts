@@ -2,8 +2,9 @@ import { move } from 'piscina';
 import { FrameCompressor } from '../store/compression.js';
 
 /**
- * Worker-thread entry point: compresses one frame. The result is the stored bytes, transferred (not
- * copied) back; it is zstd exactly when it is shorter than the input (raw frames are returned as given).
+ * Worker-thread entry point: compresses one frame. The stored bytes are written back into the
+ * frame's own ArrayBuffer and that buffer is transferred back, so the main thread can reuse it and
+ * allocates nothing per frame. The result is zstd exactly when it is shorter than the input.
  */
 export interface CompressTask {
   raw: Uint8Array;
@@ -20,13 +21,6 @@ export default function compressTask(task: CompressTask): Uint8Array {
   }
   const raw = Buffer.from(task.raw.buffer, task.raw.byteOffset, task.raw.byteLength);
   const stored = compressor.compress(raw).bytes;
-  return move(ownArrayBuffer(stored)) as Uint8Array;
-}
-
-/** A view that owns its whole ArrayBuffer, so transferring it detaches nothing else. */
-function ownArrayBuffer(bytes: Uint8Array): Uint8Array {
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes;
-  const copy = new Uint8Array(new ArrayBuffer(bytes.byteLength));
-  copy.set(bytes);
-  return copy;
+  if (stored !== raw) raw.set(stored, 0); // shorter than raw: it fits where raw was
+  return move(new Uint8Array(task.raw.buffer, task.raw.byteOffset, stored.length)) as Uint8Array;
 }
