@@ -36,6 +36,14 @@ export interface CommitRow {
   logicalBytes: number;
 }
 
+export interface PackRow {
+  id: number;
+  name: string;
+  sizeBytes: number;
+  frameCount: number;
+  blobCount: number;
+}
+
 export interface CatalogTotals {
   packCount: number;
   packBytes: number;
@@ -89,7 +97,7 @@ export class Catalog {
       }
     } catch (error) {
       if (error instanceof StoreError) throw error;
-      throw new CorruptionError('CORRUPT_CATALOG', `catalog ${path} cannot be opened: ${(error as Error).message}`, { cause: error });
+      throw new CorruptionError('CORRUPT_CATALOG', `catalog ${path} cannot be opened: ${(error as Error).message}`, { cause: error, hint: 'run `store repair` to rebuild it from the packs' });
     }
     this.statements = this.prepareStatements();
   }
@@ -101,6 +109,10 @@ export class Catalog {
       blobLocation: db.prepare(`${SELECT_LOCATION} WHERE b.id = ?`),
       file: db.prepare('SELECT id, size_bytes, chunk_count, filemap_id, filemap FROM files WHERE id = ?'),
       insertPack: db.prepare('INSERT INTO packs(name, size_bytes, frame_count, blob_count) VALUES (?, ?, ?, ?)'),
+      replaceBlob: db.prepare(
+        `INSERT OR REPLACE INTO blobs(id, type, pack_id, frame_offset, frame_stored_length, frame_raw_length, codec, offset_in_frame, length)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
       insertBlob: db.prepare(
         `INSERT OR IGNORE INTO blobs(id, type, pack_id, frame_offset, frame_stored_length, frame_raw_length, codec, offset_in_frame, length)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -144,14 +156,18 @@ export class Catalog {
     return row === undefined ? undefined : toCommitRow(row);
   }
 
-  /** Indexes a sealed pack, its file maps and commits, all or nothing. */
-  recordPack(pack: SealedPack, extras: PackIndexExtras): void {
+  /**
+   * Indexes a sealed pack, its file maps and commits, all or nothing. With `relocate`, blobs already
+   * indexed elsewhere are pointed at this pack (gc moving live blobs out of a pack it will delete).
+   */
+  recordPack(pack: SealedPack, extras: PackIndexExtras, options: { relocate?: boolean } = {}): void {
     const s = this.statements;
+    const insertBlob = options.relocate ? s.replaceBlob : s.insertBlob;
     this.db.transaction(() => {
       const packId = s.insertPack.run(pack.name, pack.sizeBytes, pack.frames.length, pack.blobs.length).lastInsertRowid;
       for (const blob of pack.blobs) {
         const frame = pack.frames[blob.frameIndex]!;
-        s.insertBlob.run(blob.id, blob.type, packId, frame.offset, frame.storedLength, frame.rawLength, frame.codec, blob.offsetInFrame, blob.length);
+        insertBlob.run(blob.id, blob.type, packId, frame.offset, frame.storedLength, frame.rawLength, frame.codec, blob.offsetInFrame, blob.length);
       }
       this.insertRows(extras);
     })();
@@ -179,6 +195,64 @@ export class Catalog {
     const blobs = (high ? s.blobIdsInRange.all(low, high) : s.blobIdsFrom.all(low)) as { id: Buffer; type: BlobType }[];
     const files = (high ? s.fileIdsInRange.all(low, high) : s.fileIdsFrom.all(low)) as Buffer[];
     return { blobs, files };
+  }
+
+  packs(): PackRow[] {
+    return this.db.prepare('SELECT id, name, size_bytes AS sizeBytes, frame_count AS frameCount, blob_count AS blobCount FROM packs ORDER BY id').all() as PackRow[];
+  }
+
+  /** Every indexed blob of one pack, with its location. */
+  blobsInPack(packId: number): BlobLocation[] {
+    return (this.db.prepare(`${SELECT_LOCATION} WHERE b.pack_id = ? ORDER BY b.frame_offset, b.offset_in_frame`).all(packId) as BlobLocationRow[]).map(toLocation);
+  }
+
+  /** Every blob of one type: ids and lengths. */
+  blobsOfType(type: BlobType): { id: Buffer; length: number; packId: number }[] {
+    return this.db.prepare('SELECT id, length, pack_id AS packId FROM blobs WHERE type = ?').all(type) as { id: Buffer; length: number; packId: number }[];
+  }
+
+  allFiles(): FileRow[] {
+    return (this.db.prepare('SELECT id, size_bytes, chunk_count, filemap_id, filemap FROM files').all() as {
+      id: Buffer; size_bytes: number; chunk_count: number; filemap_id: Buffer; filemap: Buffer;
+    }[]).map((row) => ({ id: row.id, sizeBytes: row.size_bytes, chunkCount: row.chunk_count, filemapId: row.filemap_id, filemap: row.filemap }));
+  }
+
+  /** SQLite's own consistency check: 'ok', or what is wrong. */
+  quickCheck(): string {
+    try {
+      const rows = this.db.prepare('PRAGMA quick_check').pluck().all() as string[];
+      return rows.join('; ');
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+
+  /** Runs `work` in one transaction. */
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
+  deleteBlobs(ids: readonly Buffer[]): void {
+    const statement = this.db.prepare('DELETE FROM blobs WHERE id = ?');
+    for (const id of ids) statement.run(id);
+  }
+
+  deleteFiles(ids: readonly Buffer[]): void {
+    const statement = this.db.prepare('DELETE FROM files WHERE id = ?');
+    for (const id of ids) statement.run(id);
+  }
+
+  deleteCommits(ids: readonly Buffer[]): void {
+    const statement = this.db.prepare('DELETE FROM commits WHERE id = ?');
+    for (const id of ids) statement.run(id);
+  }
+
+  /** Removes a pack row once no blob points into it any more. */
+  deletePackIfEmpty(packId: number): boolean {
+    const remaining = this.db.prepare('SELECT count(*) FROM blobs WHERE pack_id = ?').pluck().get(packId) as number;
+    if (remaining > 0) return false;
+    this.db.prepare('DELETE FROM packs WHERE id = ?').run(packId);
+    return true;
   }
 
   allCommits(): CommitRow[] {

@@ -75,7 +75,7 @@ export class StoreError extends Error {
 
 /** Thrown when bytes on disk do not match what their format or their hash promises. */
 export class CorruptionError extends StoreError {
-  constructor(code: Extract<ErrorCode, `CORRUPT_${string}`>, message: string, options: { cause?: unknown } = {}) {
+  constructor(code: Extract<ErrorCode, `CORRUPT_${string}`>, message: string, options: { cause?: unknown; hint?: string } = {}) {
     super(code, message, options);
     this.name = 'CorruptionError';
   }

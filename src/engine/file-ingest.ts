@@ -16,6 +16,18 @@ export interface IngestedContent {
   newChunkCount: number;
 }
 
+let reusableWindow: Buffer | undefined;
+
+/**
+ * The read window, allocated once and reused by every file: allocating 4 MiB per file made adding
+ * 12,000 small files churn ~50 GB through the allocator. Files are ingested one at a time, and a
+ * window's bytes are copied into frames before the next read, so one buffer serves them all.
+ */
+function windowBuffer(bytes: number): Buffer {
+  if (reusableWindow === undefined || reusableWindow.length !== bytes) reusableWindow = Buffer.allocUnsafe(bytes);
+  return reusableWindow;
+}
+
 /** Thrown when a file's stat data differ after reading from before: what was read may be a mix. */
 export class FileChangedWhileReading extends Error {}
 
@@ -29,7 +41,7 @@ export async function ingestStream(
   writer: BlobWriter,
   onBytesRead?: (bytes: number) => void,
 ): Promise<IngestedContent> {
-  const buffer = Buffer.allocUnsafe(READ_WINDOW_BYTES + chunking.maxBytes);
+  const buffer = windowBuffer(READ_WINDOW_BYTES + chunking.maxBytes);
   const fileHasher = newHasher();
   const chunks: ChunkRef[] = [];
   let carried = 0;

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { errnoCode, StoreError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs-atomic.js';
@@ -43,6 +43,28 @@ export class Refs {
     }
     if (!isFullHexId(text)) throw new StoreError('CORRUPT_CONFIG', `ref ${ref} is malformed: "${text}"`);
     return text;
+  }
+
+  /** Branch names, from the files under refs/heads. */
+  branches(): string[] {
+    const root = join(this.layout.refs, 'heads');
+    const names: string[] = [];
+    const walk = (directory: string, prefix: string): void => {
+      let entries;
+      try {
+        entries = readdirSync(directory, { withFileTypes: true });
+      } catch (error) {
+        if (errnoCode(error) === 'ENOENT') return;
+        throw error;
+      }
+      for (const entry of entries) {
+        if (entry.name.startsWith('.')) continue; // temporary files of atomic writes
+        if (entry.isDirectory()) walk(join(directory, entry.name), `${prefix}${entry.name}/`);
+        else names.push(`${prefix}${entry.name}`);
+      }
+    };
+    walk(root, '');
+    return names.sort();
   }
 
   update(ref: string, commitId: string): void {

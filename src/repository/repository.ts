@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Catalog } from '../catalog/catalog.js';
-import { errnoCode, StoreError } from '../core/errors.js';
+import { CorruptionError, errnoCode, StoreError } from '../core/errors.js';
 import { fsyncDirectory, writeFileAtomic } from '../core/fs-atomic.js';
 import { BlobWriter } from '../store/blob-writer.js';
 import { InlineCompression, WorkerCompression } from '../store/compression-pool.js';
@@ -104,7 +104,12 @@ export class Repository {
   }
 
   get catalog(): Catalog {
-    this.catalogInstance ??= new Catalog(this.layout.catalog);
+    if (this.catalogInstance === undefined) {
+      if (!existsSync(this.layout.catalog)) {
+        throw new CorruptionError('CORRUPT_CATALOG', `the catalog ${this.layout.catalog} is missing`, { hint: 'run `store repair` to rebuild it from the packs' });
+      }
+      this.catalogInstance = new Catalog(this.layout.catalog);
+    }
     return this.catalogInstance;
   }
 
@@ -114,7 +119,7 @@ export class Repository {
   }
 
   /** A writer for new blobs; `compressionThreads` 0 compresses on this thread (best for small jobs). */
-  newBlobWriter(compressionThreads = 0): BlobWriter {
+  newBlobWriter(compressionThreads = 0, options: { relocate?: boolean } = {}): BlobWriter {
     const level = this.config.compression.level;
     const compression = compressionThreads > 0 ? new WorkerCompression(level, compressionThreads) : new InlineCompression(level);
     return new BlobWriter(this.catalog, {
@@ -126,6 +131,7 @@ export class Repository {
       compression,
       // Enough frames queued to keep every thread busy while this one reads and chunks the next window.
       maxFramesInFlight: Math.max(2, compressionThreads * 3),
+      relocate: options.relocate,
     });
   }
 

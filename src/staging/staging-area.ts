@@ -35,15 +35,18 @@ export function writeStaging(path: string, entries: readonly StagedEntry[], scan
   writeFileAtomic(path, encodeStaging({ entries: sorted, writtenAtNs: scanStartedAtNs }));
 }
 
-// File systems stamp mtimes from a coarse clock; treat anything this close to the scan as unsettled.
-const MTIME_GRANULARITY_NS = 2_000_000_000n;
+// Linux stamps mtimes from a coarse clock (one jiffy, at most 10 ms, behind real time); file systems
+// that keep whole seconds (mtime with no nanoseconds) may round by up to 2 s (FAT).
+const FINE_MTIME_SLACK_NS = 50_000_000n;
+const COARSE_MTIME_SLACK_NS = 2_000_000_000n;
 
 /**
- * A file modified just before or during the scan that staged it could change again without its
- * size or mtime changing (git calls this "racily clean"): such an entry is never trusted on stat alone.
+ * A file modified within one timestamp tick of the scan that staged it could change again without
+ * its size or mtime changing (git calls this "racily clean"): such an entry is never trusted on stat alone.
  */
 export function isRacilyClean(entry: StagedEntry, snapshot: StagingSnapshot): boolean {
-  return entry.mtimeNs + MTIME_GRANULARITY_NS >= snapshot.writtenAtNs;
+  const slack = entry.mtimeNs % 1_000_000_000n === 0n ? COARSE_MTIME_SLACK_NS : FINE_MTIME_SLACK_NS;
+  return entry.mtimeNs + slack >= snapshot.writtenAtNs;
 }
 
 export function nowNs(): bigint {

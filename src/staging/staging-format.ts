@@ -69,7 +69,7 @@ export function encodeStaging(snapshot: StagingSnapshot): Buffer {
 
 export function decodeStaging(bytes: Buffer, source: string): StagingSnapshot {
   const fail = (what: string): never => {
-    throw new CorruptionError('CORRUPT_STAGING', `staging area ${source}: ${what}`, {});
+    throw new CorruptionError('CORRUPT_STAGING', `staging area ${source}: ${what}`, { hint: 'run `store reset` to rebuild it from HEAD (then `store add` again)' });
   };
   if (bytes.length < HEADER_BYTES + HASH_BYTES || !bytes.subarray(0, 8).equals(STAGING_MAGIC)) fail('bad magic');
   const version = bytes.readUInt32LE(8);

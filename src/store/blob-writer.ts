@@ -14,6 +14,8 @@ export interface BlobWriterOptions {
   compression: FrameCompression;
   /** Frames compressing at once; bounds memory to about this many frames (raw + compressed). */
   maxFramesInFlight: number;
+  /** Write blobs even if the catalog has them, and point the catalog at the new copies (gc). */
+  relocate?: boolean;
 }
 
 export interface BlobWriterTotals {
@@ -63,7 +65,7 @@ export class BlobWriter {
   }
 
   hasBlob(id: Buffer): boolean {
-    return this.pendingBlobs.has(id.toString('latin1')) || this.catalog.hasBlob(id);
+    return this.pendingBlobs.has(id.toString('latin1')) || (!this.options.relocate && this.catalog.hasBlob(id));
   }
 
   hasFile(fileId: Buffer): boolean {
@@ -176,7 +178,7 @@ export class BlobWriter {
     if (pack === undefined) return;
     this.pack = undefined;
     const sealed = pack.seal();
-    this.catalog.recordPack(sealed, { files: this.packFiles, commits: this.packCommits });
+    this.catalog.recordPack(sealed, { files: this.packFiles, commits: this.packCommits }, { relocate: this.options.relocate });
     this.totals.packsWritten++;
     // Everything sealed so far is now in the catalog; what is still in flight stays pending.
     for (const blob of sealed.blobs) this.pendingBlobs.delete(blob.id.toString('latin1'));

@@ -38,6 +38,10 @@ export class PackReader {
     return bytes;
   }
 
+  packSize(packName: string): number {
+    return fstatSync(this.packFd(packName)).size;
+  }
+
   /** Reads and checks a pack's footer: the list of everything the pack holds. */
   readFooter(packName: string): PackFooter {
     const fd = this.packFd(packName);

@@ -1,0 +1,23 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
+import { formatBytes } from '../cli/format.js';
+import { collectGarbage } from '../engine/gc.js';
+
+export default class Gc extends BaseCommand<typeof Gc> {
+  static override summary = 'Remove chunks that no commit and no staging entry needs.';
+  static override description = `Packs with nothing live are deleted; packs that are at least half dead are rewritten with only their live blobs. Packs left unindexed by an interrupted command and temporary files are removed too.\n\n${EXIT_STATUS_HELP}`;
+  static override flags = {
+    'dry-run': Flags.boolean({ char: 'n', description: 'report what would be freed, change nothing' }),
+  };
+
+  async run(): Promise<void> {
+    const report = await collectGarbage(this.openRepository(), { dryRun: this.flags['dry-run'] });
+    if (this.flags.json) return this.printJson(report);
+    const verb = report.dryRun ? 'would free' : 'freed';
+    this.say(
+      `${report.deadBlobCount} unreferenced blobs (${formatBytes(report.deadRawBytes)} raw); ` +
+        `${report.packsDeleted.length} packs deleted, ${report.packsRewritten.length} rewritten, ${report.unindexedPacksRemoved.length} unindexed removed; ` +
+        `${verb} ${formatBytes(Math.max(report.bytesFreed, 0))}`,
+    );
+  }
+}

@@ -1,0 +1,32 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
+import { ExitStatus } from '../core/errors.js';
+import { verifyRepository } from '../engine/verify.js';
+
+export default class Verify extends BaseCommand<typeof Verify> {
+  static override summary = 'Check that the catalog, the packs and every commit agree and are complete.';
+  static override description = `Without --read-data, checks every pack's footer against the catalog and that every commit, tree and file reachable from a branch or the staging area has all its blobs. With --read-data, also re-hashes every blob and every pack. Exits 8 on damage, naming the packs, blobs, and the files of each commit they break.\n\n${EXIT_STATUS_HELP}`;
+  static override flags = {
+    'read-data': Flags.boolean({ description: 're-read and re-hash every blob' }),
+  };
+
+  async run(): Promise<void> {
+    const report = await verifyRepository(this.openRepository(), { readData: this.flags['read-data'] });
+    if (this.flags.json) this.printJson(report);
+    else {
+      for (const finding of report.findings) {
+        const line = `${finding.severity === 'damage' ? 'damage' : 'notice'}: ${finding.message}`;
+        if (finding.severity === 'damage') process.stderr.write(`${line}\n`);
+        else this.notice(line);
+        for (const blob of finding.blobs?.slice(0, 20) ?? []) process.stderr.write(`  blob ${blob}\n`);
+        if ((finding.blobs?.length ?? 0) > 20) process.stderr.write(`  ... and ${finding.blobs!.length - 20} more\n`);
+      }
+      for (const item of report.affected) process.stderr.write(`broken: ${item.commit === 'staging' ? 'staging area' : `commit ${item.commit.slice(0, 12)}`}: ${item.path}: ${item.reason}\n`);
+      this.say(
+        `${report.ok ? 'ok' : 'DAMAGED'}: ${report.packsChecked} packs, ${report.commitsChecked} commits` +
+          (report.readData ? `, ${report.blobsChecked} blobs re-hashed` : ''),
+      );
+    }
+    if (!report.ok) this.exitWith(ExitStatus.CORRUPT);
+  }
+}

@@ -1,0 +1,114 @@
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fsyncDirectory } from '../core/fs-atomic.js';
+import type { Repository } from '../repository/repository.js';
+import { packPath } from '../store/pack-paths.js';
+import { computeLiveSet } from './reachability.js';
+import { packNamesOnDisk } from './verify.js';
+
+/** A pack whose dead share (by raw bytes) reaches this is rewritten with only its live blobs. */
+export const REWRITE_DEAD_FRACTION = 0.5;
+
+export interface GcReport {
+  dryRun: boolean;
+  liveBlobCount: number;
+  deadBlobCount: number;
+  deadRawBytes: number;
+  packsDeleted: string[];
+  packsRewritten: string[];
+  unindexedPacksRemoved: string[];
+  temporaryFilesRemoved: number;
+  /** Pack bytes on disk before minus after (for a dry run: what would be freed, before rewriting). */
+  bytesFreed: number;
+}
+
+/**
+ * Removes blobs that no branch and no staging entry needs: packs with nothing live are deleted, packs
+ * that are mostly dead are rewritten. New packs are sealed and indexed before anything is deleted,
+ * and files are deleted only after the catalog stops naming them, so a crash at any point loses nothing.
+ */
+export async function collectGarbage(repo: Repository, options: { dryRun: boolean }): Promise<GcReport> {
+  return repo.withWriteLock(async () => {
+    const live = computeLiveSet(repo);
+    const report: GcReport = {
+      dryRun: options.dryRun, liveBlobCount: 0, deadBlobCount: 0, deadRawBytes: 0,
+      packsDeleted: [], packsRewritten: [], unindexedPacksRemoved: [], temporaryFilesRemoved: 0, bytesFreed: 0,
+    };
+    const catalog = repo.catalog;
+    const packs = catalog.packs();
+    const plans = packs.map((pack) => {
+      const blobs = catalog.blobsInPack(pack.id);
+      const liveBlobs = blobs.filter((blob) => live.blobs.has(blob.id.toString('hex')));
+      const deadBlobs = blobs.filter((blob) => !live.blobs.has(blob.id.toString('hex')));
+      const rawBytes = blobs.reduce((sum, blob) => sum + blob.length, 0);
+      const deadRawBytes = deadBlobs.reduce((sum, blob) => sum + blob.length, 0);
+      report.liveBlobCount += liveBlobs.length;
+      report.deadBlobCount += deadBlobs.length;
+      report.deadRawBytes += deadRawBytes;
+      const action = liveBlobs.length === 0 ? 'delete' : rawBytes > 0 && deadRawBytes / rawBytes >= REWRITE_DEAD_FRACTION ? 'rewrite' : 'keep';
+      return { pack, liveBlobs, deadBlobs, action };
+    });
+    const indexedNames = new Set(packs.map((pack) => pack.name));
+    const unindexed = packNamesOnDisk(repo.layout.packs).filter((name) => !indexedNames.has(name));
+
+    for (const plan of plans) {
+      if (plan.action === 'delete') report.packsDeleted.push(plan.pack.name);
+      if (plan.action === 'rewrite') report.packsRewritten.push(plan.pack.name);
+    }
+    report.unindexedPacksRemoved = unindexed;
+    const removedBytes = plans.filter((plan) => plan.action !== 'keep').reduce((sum, plan) => sum + plan.pack.sizeBytes, 0);
+    if (options.dryRun) {
+      report.bytesFreed = removedBytes;
+      return report;
+    }
+
+    // 1. Copy the live blobs of packs to rewrite into new packs; the catalog now points at the copies.
+    const rewrites = plans.filter((plan) => plan.action === 'rewrite');
+    let newPackBytes = 0;
+    if (rewrites.length > 0) {
+      const writer = repo.newBlobWriter(0, { relocate: true });
+      try {
+        for (const plan of rewrites) {
+          for (const blob of plan.liveBlobs) writer.addBlob(blob.type, blob.id, repo.packReader.readBlob(blob));
+          await writer.drain();
+        }
+        await writer.finish();
+      } catch (error) {
+        await writer.abort();
+        throw error;
+      }
+      newPackBytes = writer.totals.storedBytes;
+    }
+
+    // 2. Forget dead blobs, file maps and commits, and the packs that hold nothing any more.
+    const doomed = plans.filter((plan) => plan.action !== 'keep');
+    catalog.transaction(() => {
+      for (const plan of plans) catalog.deleteBlobs(plan.deadBlobs.map((blob) => blob.id));
+      catalog.deleteFiles(catalog.allFiles().filter((file) => !live.files.has(file.id.toString('hex'))).map((file) => file.id));
+      catalog.deleteCommits(catalog.allCommits().filter((commit) => !live.commits.has(commit.id.toString('hex'))).map((commit) => commit.id));
+      for (const plan of doomed) catalog.deletePackIfEmpty(plan.pack.id);
+    });
+
+    // 3. Only now delete files: nothing in the catalog names them.
+    for (const name of [...doomed.map((plan) => plan.pack.name), ...unindexed]) rmSync(packPath(repo.layout.packs, name), { force: true });
+    fsyncDirectory(repo.layout.packs);
+    report.temporaryFilesRemoved = removeTemporaryFiles(repo.layout.temporary);
+    report.bytesFreed = removedBytes - newPackBytes;
+    return report;
+  });
+}
+
+function removeTemporaryFiles(directory: string): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    rmSync(join(directory, name), { force: true });
+    removed++;
+  }
+  return removed;
+}

@@ -1,0 +1,48 @@
+import { decodeFileMap } from '../objects/filemap.js';
+import { EntryKind } from '../objects/tree.js';
+import type { Repository } from '../repository/repository.js';
+import { readStaging } from '../staging/staging-area.js';
+import { loadCommit, loadTree } from './objects-io.js';
+
+export interface LiveSet {
+  /** Hex ids of every blob some branch or the staging area needs. */
+  blobs: Set<string>;
+  /** Hex ids of the file contents they need. */
+  files: Set<string>;
+  commits: Set<string>;
+}
+
+/** Everything reachable from the branches (all their history) and from the staging area. */
+export function computeLiveSet(repo: Repository): LiveSet {
+  const live: LiveSet = { blobs: new Set(), files: new Set(), commits: new Set() };
+  const addFile = (fileId: Buffer): void => {
+    const hex = fileId.toString('hex');
+    if (live.files.has(hex)) return;
+    live.files.add(hex);
+    const row = repo.catalog.file(fileId);
+    if (row === undefined) return; // already missing: verify reports it, gc has nothing to keep
+    live.blobs.add(row.filemapId.toString('hex'));
+    for (const chunk of decodeFileMap(row.filemap).chunks) live.blobs.add(chunk.id.toString('hex'));
+  };
+  const addTree = (treeId: Buffer): void => {
+    const hex = treeId.toString('hex');
+    if (live.blobs.has(hex)) return;
+    live.blobs.add(hex);
+    for (const entry of loadTree(repo, treeId)) {
+      if (entry.kind === EntryKind.Directory) addTree(entry.id);
+      else addFile(entry.id);
+    }
+  };
+  for (const branch of repo.refs.branches()) {
+    let commitId = repo.refs.read(`refs/heads/${branch}`);
+    while (commitId !== undefined && !live.commits.has(commitId)) {
+      live.commits.add(commitId);
+      live.blobs.add(commitId);
+      const commit = loadCommit(repo, commitId);
+      addTree(Buffer.from(commit.treeId, 'hex'));
+      commitId = commit.parentId;
+    }
+  }
+  for (const entry of readStaging(repo.layout.staging).entries) addFile(entry.fileId);
+  return live;
+}

@@ -1,0 +1,146 @@
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Catalog, type CommitRow, type FileRow } from '../catalog/catalog.js';
+import { CorruptionError, errnoCode } from '../core/errors.js';
+import { fsyncDirectory } from '../core/fs-atomic.js';
+import { decodeCommit } from '../objects/commit.js';
+import { decodeFileMap } from '../objects/filemap.js';
+import type { Repository } from '../repository/repository.js';
+import { BlobType, type BlobRecord } from '../store/pack-format.js';
+import { PackReader } from '../store/pack-reader.js';
+import { readStaging } from '../staging/staging-area.js';
+import { FileChangedWhileReading, ingestFile } from './file-ingest.js';
+import { packNamesOnDisk, verifyRepository, type AffectedFile } from './verify.js';
+
+export interface RepairReport {
+  packsIndexed: number;
+  packsSkipped: { pack: string; reason: string }[];
+  blobsIndexed: number;
+  corruptBlobsDropped: string[];
+  filesIndexed: number;
+  commitsIndexed: number;
+  /** Work-tree files re-read to restore chunks the packs had lost. */
+  healed: string[];
+  /** What is still broken afterwards. */
+  stillBroken: AffectedFile[];
+}
+
+/**
+ * Rebuilds the catalog from the packs alone (every blob re-read and verified; damaged ones left
+ * out), swaps it in atomically, then heals what is missing from work-tree files that still have
+ * the same content.
+ */
+export async function repairRepository(repo: Repository): Promise<RepairReport> {
+  return repo.withWriteLock(async () => {
+    const report: RepairReport = { packsIndexed: 0, packsSkipped: [], blobsIndexed: 0, corruptBlobsDropped: [], filesIndexed: 0, commitsIndexed: 0, healed: [], stillBroken: [] };
+    const rebuiltPath = `${repo.layout.catalog}.rebuild-${randomBytes(4).toString('hex')}`;
+    const rebuilt = new Catalog(rebuiltPath);
+    const reader = new PackReader(repo.layout.packs);
+    try {
+      for (const name of packNamesOnDisk(repo.layout.packs)) indexPack(name, reader, rebuilt, report);
+    } finally {
+      reader.close();
+      rebuilt.close();
+    }
+    swapCatalog(repo, rebuiltPath);
+    await healFromWorkTree(repo, report);
+    report.stillBroken = (await verifyRepository(repo, { readData: false })).affected;
+    return report;
+  });
+}
+
+function indexPack(name: string, reader: PackReader, catalog: Catalog, report: RepairReport): void {
+  let footer;
+  try {
+    footer = reader.readFooter(name);
+  } catch (error) {
+    if (!(error instanceof CorruptionError)) throw error;
+    report.packsSkipped.push({ pack: name, reason: error.message });
+    return;
+  }
+  const good: BlobRecord[] = [];
+  const files: FileRow[] = [];
+  const commits: CommitRow[] = [];
+  for (const blob of footer.blobs) {
+    const frame = footer.frames[blob.frameIndex]!;
+    let bytes: Buffer;
+    try {
+      bytes = reader.readBlob({
+        id: blob.id, type: blob.type, packName: name, frameOffset: frame.offset, frameStoredLength: frame.storedLength,
+        frameRawLength: frame.rawLength, codec: frame.codec, offsetInFrame: blob.offsetInFrame, length: blob.length,
+      });
+    } catch (error) {
+      if (!(error instanceof CorruptionError)) throw error;
+      report.corruptBlobsDropped.push(blob.id.toString('hex'));
+      continue;
+    }
+    good.push(blob);
+    if (blob.type === BlobType.FileMap) {
+      const map = decodeFileMap(bytes);
+      files.push({ id: map.fileId, sizeBytes: map.sizeBytes, chunkCount: map.chunks.length, filemapId: blob.id, filemap: Buffer.from(bytes) });
+    } else if (blob.type === BlobType.Commit) {
+      const commit = decodeCommit(bytes);
+      commits.push({
+        id: blob.id, treeId: Buffer.from(commit.treeId, 'hex'), parentId: commit.parentId === undefined ? undefined : Buffer.from(commit.parentId, 'hex'),
+        author: commit.author, timeMs: commit.timeMs, message: commit.message, fileCount: commit.fileCount, logicalBytes: commit.logicalBytes,
+      });
+    }
+  }
+  catalog.recordPack({ name, sizeBytes: reader.packSize(name), frames: footer.frames, blobs: good }, { files, commits });
+  report.packsIndexed++;
+  report.blobsIndexed += good.length;
+  report.filesIndexed += files.length;
+  report.commitsIndexed += commits.length;
+}
+
+/** Replaces catalog.sqlite with the rebuilt one; the old write-ahead log must not be replayed onto it. */
+function swapCatalog(repo: Repository, rebuiltPath: string): void {
+  repo.close();
+  const target = repo.layout.catalog;
+  for (const suffix of ['-wal', '-shm', '-journal']) {
+    try {
+      rmSync(`${target}${suffix}`);
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT') throw error;
+    }
+  }
+  renameSync(rebuiltPath, target);
+  for (const suffix of ['-wal', '-shm']) if (existsSync(`${rebuiltPath}${suffix}`)) rmSync(`${rebuiltPath}${suffix}`);
+  fsyncDirectory(repo.layout.storeDirectory);
+}
+
+/** Re-reads staged files whose stored content lost chunks, if the file on disk still has that content. */
+async function healFromWorkTree(repo: Repository, report: RepairReport): Promise<void> {
+  let entries;
+  try {
+    entries = readStaging(repo.layout.staging).entries;
+  } catch (error) {
+    if (error instanceof CorruptionError) return;
+    throw error;
+  }
+  const broken = entries.filter((entry) => !isComplete(repo, entry.fileId));
+  if (broken.length === 0) return;
+  const writer = repo.newBlobWriter();
+  try {
+    for (const entry of broken) {
+      try {
+        const content = await ingestFile(join(repo.workTree, entry.path), repo.config.chunking, writer);
+        if (content.fileId.equals(entry.fileId)) report.healed.push(entry.path);
+      } catch (error) {
+        if (error instanceof FileChangedWhileReading || ['ENOENT', 'EACCES', 'ELOOP', 'EISDIR'].includes(errnoCode(error) ?? '')) continue;
+        throw error;
+      }
+    }
+    await writer.finish();
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
+
+function isComplete(repo: Repository, fileId: Buffer): boolean {
+  const row = repo.catalog.file(fileId);
+  if (row === undefined || !repo.catalog.hasBlob(row.filemapId)) return false;
+  return decodeFileMap(row.filemap).chunks.every((chunk) => repo.catalog.hasBlob(chunk.id));
+}

@@ -1,0 +1,82 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { errnoCode, StoreError } from '../core/errors.js';
+import { EntryKind, type TreeEntry } from '../objects/tree.js';
+import type { Repository } from '../repository/repository.js';
+import { nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
+import type { StagedEntry, StagingSnapshot } from '../staging/staging-format.js';
+import { CorruptionError } from '../core/errors.js';
+import { loadCommit } from './objects-io.js';
+import { isWithin, toRepoPath } from './paths.js';
+import { flattenTree } from './tree-walk.js';
+
+/**
+ * Unstages: the staging entries under the given paths (all, if none) become what HEAD has there.
+ * Entries taken from HEAD carry no stat data, so the next add or status re-reads those files once.
+ */
+export async function resetStaging(repo: Repository, options: { paths: readonly string[]; cwd: string }): Promise<{ reset: string[] }> {
+  const scopes = options.paths.length === 0 ? [''] : options.paths.map((path) => toRepoPath(repo.workTree, options.cwd, path));
+  return repo.withWriteLock(() => {
+    const head = repo.refs.headCommit();
+    const headFiles = head === undefined ? new Map<string, TreeEntry>() : flattenTree(repo, Buffer.from(loadCommit(repo, head).treeId, 'hex'));
+    let current: StagingSnapshot;
+    try {
+      current = readStaging(repo.layout.staging);
+    } catch (error) {
+      // A damaged staging area can only be rebuilt whole, from HEAD.
+      if (!(error instanceof CorruptionError) || scopes[0] !== '') throw error;
+      current = { entries: [], writtenAtNs: 0n };
+    }
+    const inScope = (path: string): boolean => scopes.some((scope) => isWithin(path, scope));
+    const next = new Map(current.entries.filter((entry) => !inScope(entry.path)).map((entry) => [entry.path, entry]));
+    const byPath = new Map(current.entries.map((entry) => [entry.path, entry]));
+    const reset: string[] = [];
+    for (const [path, entry] of headFiles) {
+      if (!inScope(path)) continue;
+      const staged = byPath.get(path);
+      // Keep the stat data where the staged content already equals HEAD's: nothing to re-read.
+      if (staged && staged.fileId.equals(entry.id) && staged.kind === entry.kind) next.set(path, staged);
+      else {
+        next.set(path, fromHead(path, entry));
+        reset.push(path);
+      }
+    }
+    for (const entry of current.entries) if (inScope(entry.path) && !headFiles.has(entry.path)) reset.push(entry.path);
+    writeStaging(repo.layout.staging, [...next.values()], nowNs());
+    return { reset: reset.sort() };
+  });
+}
+
+function fromHead(path: string, entry: TreeEntry): StagedEntry {
+  if (entry.kind === EntryKind.Directory) throw new Error('flattenTree yields no directories');
+  return { path, kind: entry.kind, mode: 0, sizeBytes: entry.sizeBytes, mtimeNs: 0n, ctimeNs: 0n, ino: 0n, dev: 0n, fileId: entry.id };
+}
+
+/** Removes paths from the staging area and (unless `cached`) from the work tree, like `git rm`. */
+export async function removePaths(repo: Repository, options: { paths: readonly string[]; cwd: string; cached: boolean; recursive: boolean }): Promise<{ removed: string[] }> {
+  const scopes = options.paths.map((path) => toRepoPath(repo.workTree, options.cwd, path));
+  return repo.withWriteLock(() => {
+    const snapshot = readStaging(repo.layout.staging);
+    const removed: string[] = [];
+    scopes.forEach((scope, index) => {
+      const matches = snapshot.entries.filter((entry) => isWithin(entry.path, scope));
+      if (matches.length === 0) throw new StoreError('PATH_NOT_FOUND', `pathspec '${options.paths[index]}' did not match any tracked files`);
+      if (!matches.some((entry) => entry.path === scope) && !options.recursive) {
+        throw new StoreError('INVALID_ARGUMENT', `not removing '${options.paths[index]}' recursively without -r`);
+      }
+      removed.push(...matches.map((entry) => entry.path));
+    });
+    const removedSet = new Set(removed);
+    writeStaging(repo.layout.staging, snapshot.entries.filter((entry) => !removedSet.has(entry.path)), snapshot.writtenAtNs);
+    if (!options.cached) {
+      for (const path of removedSet) {
+        try {
+          rmSync(join(repo.workTree, path));
+        } catch (error) {
+          if (errnoCode(error) !== 'ENOENT') throw error;
+        }
+      }
+    }
+    return { removed: [...removedSet].sort() };
+  });
+}

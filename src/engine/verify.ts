@@ -1,0 +1,265 @@
+import { createReadStream, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CorruptionError, StoreError } from '../core/errors.js';
+import { newHasher } from '../core/hash.js';
+import { decodeFileMap } from '../objects/filemap.js';
+import { EntryKind } from '../objects/tree.js';
+import type { Repository } from '../repository/repository.js';
+import { packPath } from '../store/pack-paths.js';
+import { readStaging } from '../staging/staging-area.js';
+import { loadCommit, loadTree } from './objects-io.js';
+
+export type FindingKind =
+  | 'missing-pack'
+  | 'damaged-pack'
+  | 'pack-hash-mismatch'
+  | 'catalog-mismatch'
+  | 'corrupt-blob'
+  | 'missing-object'
+  | 'corrupt-object'
+  | 'missing-file-map'
+  | 'corrupt-staging'
+  | 'corrupt-catalog'
+  | 'unindexed-pack';
+
+export interface Finding {
+  /** Damage means committed or staged data cannot be read back; a notice is harmless leftover. */
+  severity: 'damage' | 'notice';
+  kind: FindingKind;
+  message: string;
+  pack?: string;
+  blobs?: string[];
+}
+
+export interface AffectedFile {
+  /** Commit id, or "staging" for the staging area. */
+  commit: string;
+  path: string;
+  reason: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  readData: boolean;
+  packsChecked: number;
+  blobsChecked: number;
+  commitsChecked: number;
+  findings: Finding[];
+  affected: AffectedFile[];
+}
+
+/**
+ * Checks that the catalog and the packs agree, that every commit, tree and file reachable from a
+ * branch or the staging area is complete, and (with readData) re-hashes every blob. Damage is named
+ * precisely: which pack, which blobs, which files of which commits.
+ */
+export async function verifyRepository(repo: Repository, options: { readData: boolean }): Promise<VerifyReport> {
+  const report: VerifyReport = { ok: true, readData: options.readData, packsChecked: 0, blobsChecked: 0, commitsChecked: 0, findings: [], affected: [] };
+  const badBlobs = new Set<string>();
+  const damage = (finding: Omit<Finding, 'severity'>): void => {
+    report.findings.push({ severity: 'damage', ...finding });
+    report.ok = false;
+  };
+
+  const quickCheck = repo.catalog.quickCheck();
+  if (quickCheck !== 'ok') damage({ kind: 'corrupt-catalog', message: `catalog integrity check failed: ${quickCheck}; run \`store repair\`` });
+
+  await checkPacks(repo, options.readData, report, badBlobs, damage);
+  checkHistory(repo, report, badBlobs, damage);
+  return report;
+}
+
+async function checkPacks(
+  repo: Repository,
+  readData: boolean,
+  report: VerifyReport,
+  badBlobs: Set<string>,
+  damage: (finding: Omit<Finding, 'severity'>) => void,
+): Promise<void> {
+  const indexed = new Set<string>();
+  for (const pack of repo.catalog.packs()) {
+    indexed.add(pack.name);
+    report.packsChecked++;
+    const blobs = repo.catalog.blobsInPack(pack.id);
+    const markAll = (): void => blobs.forEach((blob) => badBlobs.add(blob.id.toString('hex')));
+    let footer;
+    try {
+      footer = repo.packReader.readFooter(pack.name);
+    } catch (error) {
+      if (!(error instanceof CorruptionError)) throw error;
+      markAll();
+      damage({
+        kind: error.message.includes('is missing') ? 'missing-pack' : 'damaged-pack',
+        message: `${error.message}; its ${blobs.length} blobs cannot be read`,
+        pack: pack.name,
+        blobs: blobs.map((blob) => blob.id.toString('hex')),
+      });
+      continue;
+    }
+    const inFooter = new Map(footer.blobs.map((blob) => [blob.id.toString('hex'), { blob, frame: footer.frames[blob.frameIndex]! }]));
+    const mismatched: string[] = [];
+    for (const blob of blobs) {
+      const hex = blob.id.toString('hex');
+      const entry = inFooter.get(hex);
+      if (!entry || entry.frame.offset !== blob.frameOffset || entry.blob.offsetInFrame !== blob.offsetInFrame || entry.blob.length !== blob.length) {
+        mismatched.push(hex);
+        badBlobs.add(hex);
+      }
+    }
+    if (mismatched.length > 0) {
+      damage({ kind: 'catalog-mismatch', message: `pack ${pack.name}: ${mismatched.length} blobs are not where the catalog says`, pack: pack.name, blobs: mismatched });
+    }
+    if (!readData) continue;
+    const corrupt: string[] = [];
+    for (const blob of blobs) {
+      report.blobsChecked++;
+      const hex = blob.id.toString('hex');
+      if (badBlobs.has(hex)) continue;
+      try {
+        repo.packReader.readBlob(blob);
+      } catch (error) {
+        if (!(error instanceof CorruptionError)) throw error;
+        corrupt.push(hex);
+        badBlobs.add(hex);
+      }
+    }
+    if (corrupt.length > 0) {
+      damage({ kind: 'corrupt-blob', message: `pack ${pack.name}: ${corrupt.length} blobs do not match their hashes`, pack: pack.name, blobs: corrupt });
+    }
+    const actualName = await hashFile(packPath(repo.layout.packs, pack.name));
+    if (actualName !== pack.name) {
+      damage({ kind: 'pack-hash-mismatch', message: `pack ${pack.name}: its bytes hash to ${actualName}`, pack: pack.name });
+    }
+  }
+  for (const name of packNamesOnDisk(repo.layout.packs)) {
+    if (!indexed.has(name)) {
+      report.findings.push({
+        severity: 'notice',
+        kind: 'unindexed-pack',
+        message: `pack ${name} is not in the catalog (left by an interrupted command): \`store repair\` indexes it, \`store gc\` removes it`,
+        pack: name,
+      });
+    }
+  }
+}
+
+function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<string>, damage: (finding: Omit<Finding, 'severity'>) => void): void {
+  const fileProblems = new Map<string, string | null>(); // file id -> problem, or null when complete
+  const treeComplete = new Map<string, boolean>();
+
+  const fileProblem = (fileId: Buffer): string | null => {
+    const hex = fileId.toString('hex');
+    const cached = fileProblems.get(hex);
+    if (cached !== undefined) return cached;
+    let problem: string | null = null;
+    const row = repo.catalog.file(fileId);
+    if (row === undefined) problem = 'its file map is missing';
+    else {
+      const filemapHex = row.filemapId.toString('hex');
+      if (badBlobs.has(filemapHex) || !repo.catalog.hasBlob(row.filemapId)) problem = 'its file map blob is missing or damaged';
+      else {
+        for (const chunk of decodeFileMap(row.filemap).chunks) {
+          const chunkHex = chunk.id.toString('hex');
+          if (badBlobs.has(chunkHex)) problem = `chunk ${chunkHex} is damaged`;
+          else if (!repo.catalog.hasBlob(chunk.id)) problem = `chunk ${chunkHex} is missing`;
+          if (problem) break;
+        }
+      }
+    }
+    fileProblems.set(hex, problem);
+    return problem;
+  };
+
+  const walkTree = (commit: string, treeId: Buffer, prefix: string): boolean => {
+    const hex = treeId.toString('hex');
+    if (treeComplete.get(hex) === true) return true;
+    let entries;
+    try {
+      if (badBlobs.has(hex)) throw new CorruptionError('CORRUPT_OBJECT', `tree ${hex} is in a damaged pack`);
+      entries = loadTree(repo, treeId);
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      report.affected.push({ commit, path: prefix || '/', reason: error.message });
+      treeComplete.set(hex, false);
+      return false;
+    }
+    let complete = true;
+    for (const entry of entries) {
+      const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+      if (entry.kind === EntryKind.Directory) {
+        complete = walkTree(commit, entry.id, path) && complete;
+        continue;
+      }
+      const problem = fileProblem(entry.id);
+      if (problem !== null) {
+        complete = false;
+        report.affected.push({ commit, path, reason: problem });
+      }
+    }
+    treeComplete.set(hex, complete);
+    return complete;
+  };
+
+  const seenCommits = new Set<string>();
+  for (const branch of repo.refs.branches()) {
+    let commitId: string | undefined = repo.refs.read(`refs/heads/${branch}`);
+    while (commitId !== undefined && !seenCommits.has(commitId)) {
+      const current: string = commitId;
+      seenCommits.add(current);
+      report.commitsChecked++;
+      commitId = undefined;
+      try {
+        if (badBlobs.has(current)) throw new CorruptionError('CORRUPT_OBJECT', `commit ${current} is in a damaged pack`);
+        const commit = loadCommit(repo, current);
+        walkTree(current, Buffer.from(commit.treeId, 'hex'), '');
+        commitId = commit.parentId;
+      } catch (error) {
+        if (!(error instanceof StoreError)) throw error;
+        report.affected.push({ commit: current, path: '(commit)', reason: error.message });
+      }
+    }
+  }
+
+  try {
+    for (const entry of readStaging(repo.layout.staging).entries) {
+      const problem = fileProblem(entry.fileId);
+      if (problem !== null) report.affected.push({ commit: 'staging', path: entry.path, reason: problem });
+    }
+  } catch (error) {
+    if (!(error instanceof CorruptionError)) throw error;
+    damage({ kind: 'corrupt-staging', message: `${error.message}; \`store reset\` rebuilds it from HEAD` });
+  }
+
+  if (report.affected.length > 0) {
+    report.ok = false;
+    const missing = report.affected.filter((item) => item.reason.includes('missing'));
+    if (missing.length > 0 && !report.findings.some((finding) => finding.severity === 'damage')) {
+      damage({ kind: 'missing-object', message: `${missing.length} files or objects refer to blobs the catalog does not have` });
+    }
+  }
+}
+
+/** Names of the sealed pack files present on disk. */
+export function packNamesOnDisk(packsDirectory: string): string[] {
+  const names: string[] = [];
+  let shards: string[];
+  try {
+    shards = readdirSync(packsDirectory);
+  } catch {
+    return names;
+  }
+  for (const shard of shards) {
+    if (!/^[0-9a-f]{2}$/.test(shard)) continue;
+    for (const file of readdirSync(join(packsDirectory, shard))) {
+      const match = /^([0-9a-f]{64})\.pack$/.exec(file);
+      if (match) names.push(match[1]!);
+    }
+  }
+  return names;
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hasher = newHasher();
+  for await (const chunk of createReadStream(path, { highWaterMark: 4 * 1024 * 1024 })) hasher.update(chunk as Buffer);
+  return hasher.digest('hex');
+}
