@@ -1,5 +1,5 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
-import { ExitStatus, StoreError } from '../core/errors.js';
+import { errnoCode, ExitStatus, StoreError } from '../core/errors.js';
 import { Repository } from '../repository/repository.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
@@ -60,7 +60,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
-    if (!(error instanceof StoreError)) return super.catch(error);
+    if (!(error instanceof StoreError)) {
+      const code = errnoCode(error);
+      if (code === undefined || !(code in SYSTEM_ERROR_HINTS)) return super.catch(error);
+      return this.catch(new StoreError('IO_ERROR', error.message, { hint: SYSTEM_ERROR_HINTS[code], cause: error }));
+    }
     if (this.flags?.json) {
       this.printJson({ error: { code: error.code, message: error.message, hint: error.hint } });
     } else {
@@ -80,6 +84,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (status !== ExitStatus.OK) this.exit(status);
   }
 }
+
+/** System errors a user can act on; the repository is left as it was before the command either way. */
+const SYSTEM_ERROR_HINTS: Record<string, string> = {
+  ENOSPC: 'the disk is full; the repository is unchanged: free some space and run the command again',
+  EDQUOT: 'the disk quota is exhausted; the repository is unchanged',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied; check the owner and mode of the repository files',
+  EIO: 'the disk reported an I/O error',
+};
 
 function lockTimeoutFromEnvironment(): number | undefined {
   const text = process.env.STORE_LOCK_TIMEOUT_MS;

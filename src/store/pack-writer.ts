@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Blake3Hasher } from '@napi-rs/blake-hash';
 import { newHasher } from '../core/hash.js';
 import { fsyncDirectory } from '../core/fs-atomic.js';
+import { checkInjectedDiskFull } from '../core/fault-injection.js';
 import type { CompressedFrame } from './compression.js';
 import { encodeFooterAndTrailer, encodePackHeader, type BlobRecord, type BlobType, type FrameRecord } from './pack-format.js';
 import { packPath } from './pack-paths.js';
@@ -90,6 +91,7 @@ export class PackWriter {
   }
 
   private write(bytes: Buffer): void {
+    checkInjectedDiskFull(bytes.length);
     let written = 0;
     while (written < bytes.length) {
       written += writeSync(this.fd, bytes, written, bytes.length - written);

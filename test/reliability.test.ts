@@ -1,0 +1,212 @@
+import { readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { pseudoRandomBytes, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
+
+const KiB = 1024;
+
+interface Pack { name: string; path: string }
+
+/** A committed repository with one incompressible file, so a flipped pack byte lands in its chunk. */
+function committedRepository(): { work: string; data: Buffer; commit: string } {
+  const work = temporaryDirectory();
+  const data = pseudoRandomBytes(600 * KiB, 77);
+  writeFileSync(join(work, 'data.bin'), data);
+  writeFileSync(join(work, 'note.txt'), 'a note\n');
+  storeOk(['init'], { cwd: work });
+  storeOk(['add', '-A'], { cwd: work });
+  const commit = storeJson<{ commitId: string }>(['commit', '-m', 'one'], { cwd: work }).commitId;
+  return { work, data, commit };
+}
+
+/** The pack holding data.bin's chunks: the largest one. */
+function dataPack(work: string): Pack {
+  const verify = storeJson<{ packsChecked: number }>(['verify'], { cwd: work });
+  expect(verify.packsChecked).toBeGreaterThan(0);
+  const root = join(work, '.store/packs');
+  const packs: Pack[] = [];
+  for (const shard of readdirNames(root)) for (const file of readdirNames(join(root, shard))) packs.push({ name: file.replace('.pack', ''), path: join(root, shard, file) });
+  return packs.sort((a, b) => statSync(b.path).size - statSync(a.path).size)[0]!;
+}
+
+function readdirNames(path: string): string[] {
+  return readdirSync(path);
+}
+
+describe('damage is reported precisely, and never returned as data', () => {
+  it('a flipped byte in a pack: get fails with status 8 naming the pack; verify --read-data names pack, blobs and files', () => {
+    const { work } = committedRepository();
+    const pack = dataPack(work);
+    const bytes = readFileSync(pack.path);
+    bytes[5000]! ^= 0x40;
+    writeFileSync(pack.path, bytes);
+    const get = store(['get', 'data.bin'], { cwd: work });
+    expect(get.status).toBe(8);
+    expect(get.stderr).toContain(pack.name);
+    expect(get.stdout.length).toBeLessThan(600 * KiB);
+    expect(storeOk(['get', 'note.txt'], { cwd: work }).text).toBe('a note\n');
+    const quick = store(['verify'], { cwd: work });
+    expect(quick.status).toBe(0); // footers intact: only re-reading the data finds this
+    const full = store(['verify', '--read-data', '--json'], { cwd: work });
+    expect(full.status).toBe(8);
+    const report = JSON.parse(full.text);
+    expect(report.findings).toContainEqual(expect.objectContaining({ kind: 'corrupt-blob', pack: pack.name }));
+    expect(report.affected).toContainEqual(expect.objectContaining({ path: 'data.bin' }));
+    expect(report.affected).toContainEqual(expect.objectContaining({ commit: 'staging', path: 'data.bin' }));
+  });
+
+  it('a truncated pack and a deleted pack: verify reports each with status 8, get fails with status 8', () => {
+    for (const damage of ['truncate', 'delete'] as const) {
+      const { work } = committedRepository();
+      const pack = dataPack(work);
+      if (damage === 'truncate') truncateSync(pack.path, Math.floor(statSync(pack.path).size / 2));
+      else rmSync(pack.path);
+      const result = store(['verify', '--json'], { cwd: work });
+      expect(result.status, damage).toBe(8);
+      const report = JSON.parse(result.text);
+      expect(report.findings[0]).toMatchObject({ kind: damage === 'truncate' ? 'damaged-pack' : 'missing-pack', pack: pack.name });
+      expect(report.affected.map((item: { path: string }) => item.path)).toContain('data.bin');
+      const get = store(['get', 'data.bin'], { cwd: work });
+      expect(get.status).toBe(8);
+      expect(get.stderr).toContain(pack.name);
+    }
+  });
+
+  it('a damaged catalog: commands fail with status 8 and a hint; repair rebuilds it from the packs', () => {
+    const { work, data, commit } = committedRepository();
+    rmSync(join(work, '.store/catalog.sqlite-wal'), { force: true });
+    rmSync(join(work, '.store/catalog.sqlite-shm'), { force: true });
+    writeFileSync(join(work, '.store/catalog.sqlite'), Buffer.alloc(8192, 0x5a));
+    const broken = store(['get', 'data.bin'], { cwd: work });
+    expect(broken.status).toBe(8);
+    expect(broken.stderr).toContain('store repair');
+    expect(store(['verify'], { cwd: work }).status).toBe(8);
+    const repaired = storeJson<{ commitsIndexed: number; stillBroken: unknown[] }>(['repair'], { cwd: work });
+    expect(repaired).toMatchObject({ commitsIndexed: 1, stillBroken: [] });
+    expect(storeOk(['get', 'data.bin', '--at', commit], { cwd: work }).stdout.equals(data)).toBe(true);
+    expect(storeOk(['verify', '--read-data'], { cwd: work }).text).toContain('ok');
+  });
+
+  it('a deleted catalog: repair rebuilds it and every commit restores', () => {
+    const { work, data } = committedRepository();
+    writeFileSync(join(work, 'note.txt'), 'second version\n');
+    storeOk(['add', '-A'], { cwd: work });
+    storeOk(['commit', '-m', 'two'], { cwd: work });
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(work, `.store/catalog.sqlite${suffix}`), { force: true });
+    const missing = store(['log'], { cwd: work });
+    expect(missing.status).toBe(8);
+    expect(missing.stderr).toContain('store repair');
+    storeOk(['repair'], { cwd: work });
+    expect(storeJson<unknown[]>(['log'], { cwd: work })).toHaveLength(2);
+    expect(storeOk(['get', 'note.txt', '--at', 'HEAD~1'], { cwd: work }).text).toBe('a note\n');
+    expect(storeOk(['get', 'note.txt'], { cwd: work }).text).toBe('second version\n');
+    expect(storeOk(['get', 'data.bin'], { cwd: work }).stdout.equals(data)).toBe(true);
+  });
+
+  it('repair heals lost chunks from work-tree files that still have the same content', () => {
+    const { work, data } = committedRepository();
+    rmSync(dataPack(work).path);
+    expect(store(['get', 'data.bin'], { cwd: work }).status).toBe(8);
+    const report = storeJson<{ healed: string[]; stillBroken: unknown[] }>(['repair'], { cwd: work });
+    expect(report.healed).toContain('data.bin');
+    expect(report.stillBroken).toEqual([]);
+    expect(storeOk(['get', 'data.bin'], { cwd: work }).stdout.equals(data)).toBe(true);
+    expect(store(['verify', '--read-data'], { cwd: work }).status).toBe(0);
+  });
+
+  it('a damaged staging file: status 8 naming it; verify finds it; reset rebuilds it from HEAD', () => {
+    const { work } = committedRepository();
+    const path = join(work, '.store/staging');
+    const bytes = readFileSync(path);
+    bytes[40]! ^= 0x01;
+    writeFileSync(path, bytes);
+    const status = store(['status', '--json'], { cwd: work });
+    expect(status.status).toBe(8);
+    expect(JSON.parse(status.text).error).toMatchObject({ code: 'CORRUPT_STAGING' });
+    const verify = store(['verify', '--json'], { cwd: work });
+    expect(verify.status).toBe(8);
+    expect(JSON.parse(verify.text).findings).toContainEqual(expect.objectContaining({ kind: 'corrupt-staging' }));
+    storeOk(['reset'], { cwd: work });
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('');
+  });
+});
+
+describe('gc', () => {
+  it('frees chunks of content re-added before commit; --dry-run changes nothing; everything still restores', () => {
+    const { work, data } = committedRepository();
+    writeFileSync(join(work, 'temp.bin'), pseudoRandomBytes(800 * KiB, 5));
+    storeOk(['add', '-A'], { cwd: work });
+    writeFileSync(join(work, 'temp.bin'), 'replaced before commit');
+    storeOk(['add', '-A'], { cwd: work });
+    storeOk(['commit', '-m', 'two'], { cwd: work });
+    const before = storeJson<{ storedBytes: number }>(['stats'], { cwd: work }).storedBytes;
+    const dry = storeJson<{ deadRawBytes: number; bytesFreed: number; dryRun: boolean }>(['gc', '--dry-run'], { cwd: work });
+    expect(dry.dryRun).toBe(true);
+    expect(dry.deadRawBytes).toBeGreaterThanOrEqual(800 * KiB);
+    expect(storeJson<{ storedBytes: number }>(['stats'], { cwd: work }).storedBytes).toBe(before);
+    const done = storeJson<{ bytesFreed: number; deadBlobCount: number }>(['gc'], { cwd: work });
+    expect(done.bytesFreed).toBeGreaterThanOrEqual(800 * KiB);
+    const after = storeJson<{ storedBytes: number }>(['stats'], { cwd: work }).storedBytes;
+    expect(before - after).toBe(done.bytesFreed);
+    expect(storeJson<{ deadBlobCount: number }>(['gc', '--dry-run'], { cwd: work }).deadBlobCount).toBe(0);
+    expect(store(['verify', '--read-data'], { cwd: work }).status).toBe(0);
+    expect(storeOk(['get', 'data.bin', '--at', 'HEAD~1'], { cwd: work }).stdout.equals(data)).toBe(true);
+    expect(storeOk(['get', 'temp.bin'], { cwd: work }).text).toBe('replaced before commit');
+  });
+
+  it('reset unstages and rm removes, like git', () => {
+    const { work } = committedRepository();
+    writeFileSync(join(work, 'note.txt'), 'changed');
+    writeFileSync(join(work, 'new.txt'), 'new');
+    storeOk(['add', '-A'], { cwd: work });
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('A  new.txt\nM  note.txt\n');
+    storeOk(['reset', 'note.txt'], { cwd: work });
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('A  new.txt\n M note.txt\n');
+    storeOk(['reset'], { cwd: work });
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe(' M note.txt\n?? new.txt\n');
+    storeOk(['rm', 'data.bin'], { cwd: work });
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('D  data.bin\n M note.txt\n?? new.txt\n');
+    expect(() => statSync(join(work, 'data.bin'))).toThrow();
+    const untracked = store(['rm', '--cached', 'new.txt'], { cwd: work });
+    expect(untracked.status).toBe(5);
+    expect(untracked.stderr).toContain('did not match any tracked files');
+  });
+});
+
+describe('bad input', () => {
+  it('a full disk in the middle of a write leaves the repository as it was', () => {
+    const { work, data } = committedRepository();
+    const stagingBefore = readFileSync(join(work, '.store/staging'));
+    writeFileSync(join(work, 'big.bin'), pseudoRandomBytes(3 * 1024 * KiB, 8));
+    const result = store(['add', '-A'], { cwd: work, env: { STORE_FAULT_ENOSPC_AFTER_BYTES: String(1024 * KiB) } });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('ENOSPC');
+    expect(result.stderr).toContain('repository is unchanged');
+    expect(readFileSync(join(work, '.store/staging')).equals(stagingBefore)).toBe(true);
+    expect(store(['verify', '--read-data'], { cwd: work }).status).toBe(0);
+    expect(storeOk(['get', 'data.bin'], { cwd: work }).stdout.equals(data)).toBe(true);
+    storeOk(['add', '-A'], { cwd: work });
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('A  big.bin\n');
+  });
+
+  it('a file that keeps changing while it is read is reported, not stored half-old (status 9)', async () => {
+    const work = temporaryDirectory();
+    storeOk(['init'], { cwd: work });
+    const path = join(work, 'moving.bin');
+    writeFileSync(path, pseudoRandomBytes(48 * 1024 * KiB, 3));
+    writeFileSync(join(work, 'still.txt'), 'still');
+    // A second process touches the file's times continuously while store reads it.
+    const toucher = spawn(process.execPath, ['-e', `const fs=require('fs');let i=0;setInterval(()=>{const t=new Date(Date.now()+(++i)*1000);fs.utimesSync(${JSON.stringify(path)},t,t)},1)`]);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const result = store(['add', '-A', '--json'], { cwd: work });
+      expect(result.status).toBe(9);
+      const report = JSON.parse(result.text);
+      expect(report.failed).toContainEqual({ path: 'moving.bin', reason: 'changed while being read (3 attempts)' });
+      expect(report.added).toEqual(['still.txt']);
+    } finally {
+      toucher.kill('SIGKILL');
+    }
+  });
+});
