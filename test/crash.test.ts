@@ -66,10 +66,18 @@ describe('crash consistency under SIGKILL', () => {
         big.writeUInt32LE(iteration, Math.floor(random() * (big.length - 4)));
         writeFileSync(join(work, 'big.bin'), big);
       }
-      const killCommit = random() < 0.4;
-      if (killCommit) storeOk(['add', '-A'], { cwd: work });
-      const delayMs = Math.floor(random() * (killCommit ? 350 : 700));
-      const { killed } = await runAndKill(killCommit ? ['commit', '-m', `iteration ${iteration}`] : ['add', '-A'], work, delayMs);
+      // Mostly add and commit; sometimes gc, after a change that leaves garbage behind.
+      const choice = random();
+      const command = choice < 0.45 ? ['add', '-A'] : choice < 0.85 ? ['commit', '-m', `iteration ${iteration}`] : ['gc'];
+      if (command[0] !== 'add') storeOk(['add', '-A'], { cwd: work });
+      if (command[0] === 'gc') {
+        writeFile(names[0]!);
+        storeOk(['add', '-A'], { cwd: work });
+        writeFile(names[0]!);
+        storeOk(['add', '-A'], { cwd: work }); // the content staged just before, never committed, is garbage
+      }
+      const delayMs = Math.floor(random() * (command[0] === 'add' ? 700 : 400));
+      const { killed } = await runAndKill(command, work, delayMs);
       if (killed) kills++;
 
       // After the kill: the repository verifies, and every earlier commit restores byte-exact.

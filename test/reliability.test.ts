@@ -155,6 +155,23 @@ describe('gc', () => {
     expect(storeOk(['get', 'temp.bin'], { cwd: work }).text).toBe('replaced before commit');
   });
 
+  it('rewrites a pack that is mostly dead, keeping its live blobs', () => {
+    const work = temporaryDirectory();
+    const keep = pseudoRandomBytes(100 * KiB, 41);
+    writeFileSync(join(work, 'keep.bin'), keep);
+    writeFileSync(join(work, 'drop.bin'), pseudoRandomBytes(900 * KiB, 42));
+    storeOk(['init'], { cwd: work });
+    storeOk(['add', '-A'], { cwd: work }); // one pack holds both files
+    rmSync(join(work, 'drop.bin'));
+    storeOk(['add', '-A'], { cwd: work });
+    storeOk(['commit', '-m', 'only keep.bin'], { cwd: work });
+    const report = storeJson<{ packsRewritten: string[]; packsDeleted: string[]; bytesFreed: number }>(['gc'], { cwd: work });
+    expect(report.packsRewritten).toHaveLength(1);
+    expect(report.bytesFreed).toBeGreaterThan(850 * KiB);
+    expect(store(['verify', '--read-data'], { cwd: work }).status).toBe(0);
+    expect(storeOk(['get', 'keep.bin'], { cwd: work }).stdout.equals(keep)).toBe(true);
+  });
+
   it('reset unstages and rm removes, like git', () => {
     const { work } = committedRepository();
     writeFileSync(join(work, 'note.txt'), 'changed');
