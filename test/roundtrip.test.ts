@@ -163,3 +163,41 @@ describe('deduplication, measured in stored bytes', () => {
     expect(treeIds[0]).toBe(treeIds[1]);
   });
 });
+
+describe('parallel ingest', () => {
+  it('batches small files to worker threads with --jobs 3: byte-exact, and identical files in one batch stored once', () => {
+    const work = temporaryDirectory();
+    const same = pseudoRandomBytes(300 * KiB, 501);
+    const files = new Map<string, Buffer>();
+    for (let i = 0; i < 200; i++) files.set(`many/f${String(i).padStart(3, '0')}.bin`, i % 50 === 0 ? same : pseudoRandomBytes(40 * KiB + i, 600 + i));
+    files.set('large.bin', pseudoRandomBytes(12 * MiB, 700));
+    for (const [path, bytes] of files) {
+      mkdirSync(join(work, path, '..'), { recursive: true });
+      writeFileSync(join(work, path), bytes);
+    }
+    storeOk(['init'], { cwd: work });
+    const result = storeJson<{ strategy: { workload: string; batchSmallFiles: boolean; compressionThreads: number }; added: string[] }>(['add', '-A', '--jobs', '3'], { cwd: work });
+    expect(result.strategy).toMatchObject({ workload: 'ManySmallFiles', batchSmallFiles: true, compressionThreads: 3 });
+    expect(result.added).toHaveLength(201);
+    storeOk(['commit', '-m', 'parallel'], { cwd: work });
+    const sample = [...files].filter(([path], i) => i % 25 === 0 || path === 'large.bin');
+    for (const [path, bytes] of sample) expect(storeOk(['get', path], { cwd: work }).stdout.equals(bytes), path).toBe(true);
+    const stats = storeJson<{ uniqueChunkBytes: number }>(['stats'], { cwd: work });
+    const distinct = [...new Set([...files.values()])].reduce((sum, bytes) => sum + bytes.length, 0);
+    expect(stats.uniqueChunkBytes).toBe(distinct); // the four copies of `same` are stored once
+    expect(store(['verify', '--read-data'], { cwd: work }).status).toBe(0);
+  });
+
+  it('reports its class, strategy and phase timings with --json', () => {
+    const work = temporaryDirectory();
+    writeFileSync(join(work, 'one.bin'), pseudoRandomBytes(9 * MiB, 9));
+    storeOk(['init'], { cwd: work });
+    const result = storeJson<{ strategy: { workload: string; compressionThreads: number }; profile: { large: { count: number } }; timingsMs: Record<string, number> }>(
+      ['add', '-A', '--jobs', '2'],
+      { cwd: work },
+    );
+    expect(result.strategy).toMatchObject({ workload: 'FewLargeFiles', compressionThreads: 2 });
+    expect(Object.keys(result.timingsMs).sort()).toEqual(['ingestMs', 'scanMs', 'sealMs', 'stagingMs']);
+    expect(result.timingsMs.ingestMs).toBeGreaterThan(0);
+  });
+});

@@ -1,14 +1,13 @@
-import { lstatSync, readlinkSync, type BigIntStats } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode, StoreError } from '../core/errors.js';
-import { EntryKind } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { isRacilyClean, nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
 import type { StagedEntry, StagingSnapshot } from '../staging/staging-format.js';
-import { FileChangedWhileReading, ingestBytes, ingestFile, type IngestedContent } from './file-ingest.js';
-import { isWithin, toRepoPath } from './paths.js';
-import { defaultJobs } from '../store/compression-pool.js';
+import { defaultJobs, WorkerPool } from '../workers/pool.js';
 import { chooseStrategy, profileWorkload, type IngestStrategy, type WorkloadProfile } from './classifier.js';
+import { ingestFiles, type StatData } from './ingest.js';
+import { isWithin, toRepoPath } from './paths.js';
 import type { IngestProgress, ProgressListener } from './progress.js';
 import { kindOf, scanWorkTree, type ScannedFile, type SkippedPath } from './scanner.js';
 
@@ -46,8 +45,6 @@ export interface AddResult {
   strategy: IngestStrategy;
   timingsMs: PhaseTimings;
 }
-
-const READ_ATTEMPTS = 3;
 
 /** Stages the given paths (or the whole tree): new and changed files are stored, removed ones dropped. */
 export async function addToStaging(repo: Repository, options: AddOptions): Promise<AddResult> {
@@ -99,35 +96,43 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
     };
     options.onProgress?.(progress);
 
-    const writer = repo.newBlobWriter(strategy.compressionThreads);
+    const pool = strategy.compressionThreads > 0 ? new WorkerPool(strategy.compressionThreads) : undefined;
+    const writer = repo.newBlobWriter(pool);
     let ingestMs: number;
     try {
-      for (const file of toRead) {
-        const previous = staged.get(file.path);
-        const outcome = await readAndStore(repo, file, writer, onBytesRead);
-        progress.filesRead++;
-        if ('reason' in outcome) {
-          if (outcome.vanished && previous) {
-            staged.delete(file.path);
-            result.removed.push(file.path);
-          } else if (!outcome.vanished) {
-            result.failed.push({ path: file.path, reason: outcome.reason });
+      await ingestFiles(
+        repo,
+        toRead,
+        writer,
+        strategy.batchSmallFiles ? pool : undefined,
+        (outcome) => {
+          progress.filesRead++;
+          const path = outcome.file.path;
+          const previous = staged.get(path);
+          if ('reason' in outcome) {
+            if (!outcome.vanished) result.failed.push({ path, reason: outcome.reason });
+            else if (previous) {
+              staged.delete(path);
+              result.removed.push(path);
+            }
+            return;
           }
-          continue;
-        }
-        result.bytesRead += outcome.content.sizeBytes;
-        result.newChunkCount += outcome.content.newChunkCount;
-        if (previous && previous.fileId.equals(outcome.content.fileId) && previous.kind === file.kind) result.unchangedCount++;
-        else (previous ? result.modified : result.added).push(file.path);
-        staged.set(file.path, toStagedEntry(file.path, file.kind, outcome.stats, outcome.content.fileId));
-        await writer.drain();
-      }
+          result.bytesRead += outcome.sizeBytes;
+          result.newChunkCount += outcome.newChunkCount;
+          if (previous && previous.fileId.equals(outcome.fileId) && previous.kind === outcome.kind) result.unchangedCount++;
+          else (previous ? result.modified : result.added).push(path);
+          staged.set(path, toStagedEntry(path, outcome.kind, outcome.stat, outcome.fileId));
+        },
+        onBytesRead,
+      );
       dropReplacedPaths(staged, new Set([...result.added, ...result.modified]), result.removed);
       ingestMs = clock.lap();
       await writer.finish();
     } catch (error) {
       await writer.abort();
       throw error;
+    } finally {
+      await pool?.close();
     }
     const sealMs = clock.lap();
     writeStaging(repo.layout.staging, [...staged.values()], scanStartedAtNs);
@@ -199,40 +204,7 @@ export function isUnchanged(previous: StagedEntry, file: ScannedFile, snapshot: 
   );
 }
 
-type ReadOutcome = { content: IngestedContent; stats: BigIntStats } | { reason: string; vanished: boolean };
-
-async function readAndStore(
-  repo: Repository,
-  file: ScannedFile,
-  writer: ReturnType<Repository['newBlobWriter']>,
-  onBytesRead: (bytes: number) => void,
-): Promise<ReadOutcome> {
-  const absolutePath = join(repo.workTree, file.path);
-  const chunking = repo.config.chunking;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      if (file.kind === EntryKind.Symlink) {
-        const target = readlinkSync(absolutePath, { encoding: 'buffer' });
-        const stats = lstatSync(absolutePath, { bigint: true });
-        return { content: await ingestBytes(target, chunking, writer), stats };
-      }
-      const { stats, ...content } = await ingestFile(absolutePath, chunking, writer, onBytesRead);
-      return { content, stats };
-    } catch (error) {
-      if (error instanceof FileChangedWhileReading) {
-        if (attempt < READ_ATTEMPTS) continue;
-        return { reason: `changed while being read (${READ_ATTEMPTS} attempts)`, vanished: false };
-      }
-      const code = errnoCode(error);
-      if (code === 'ENOENT') return { reason: 'vanished', vanished: true };
-      if (code === 'EACCES' || code === 'EPERM') return { reason: 'permission denied', vanished: false };
-      if (code === 'ELOOP') return { reason: 'replaced by a symlink while being read', vanished: false };
-      throw error;
-    }
-  }
-}
-
-export function toStagedEntry(path: string, kind: StagedEntry['kind'], stats: BigIntStats, fileId: Buffer): StagedEntry {
+export function toStagedEntry(path: string, kind: StagedEntry['kind'], stats: StatData, fileId: Buffer): StagedEntry {
   return {
     path,
     kind,

@@ -73,13 +73,17 @@ export async function ingestStream(
     buffer.copyWithin(0, consumedBytes, data.length);
   }
   const fileId = fileHasher.digestBuffer();
-  if (!writer.hasFile(fileId)) {
-    const filemap = encodeFileMap({ fileId, sizeBytes, chunks });
-    const filemapId = hashBytes(filemap);
-    writer.addBlob(BlobType.FileMap, filemapId, filemap);
-    writer.addFile({ id: fileId, sizeBytes, chunkCount: chunks.length, filemapId, filemap });
-  }
+  storeFileMap(writer, fileId, sizeBytes, chunks);
   return { fileId, sizeBytes, chunkCount: chunks.length, newChunkCount };
+}
+
+/** Stores the file map of a content (unless the repository has it) and indexes it with its pack. */
+export function storeFileMap(writer: BlobWriter, fileId: Buffer, sizeBytes: number, chunks: ChunkRef[]): void {
+  if (writer.hasFile(fileId)) return;
+  const filemap = encodeFileMap({ fileId, sizeBytes, chunks });
+  const filemapId = hashBytes(filemap);
+  writer.addBlob(BlobType.FileMap, filemapId, filemap);
+  writer.addFile({ id: fileId, sizeBytes, chunkCount: chunks.length, filemapId, filemap });
 }
 
 export async function ingestBytes(bytes: Buffer, chunking: ChunkingParameters, writer: BlobWriter): Promise<IngestedContent> {

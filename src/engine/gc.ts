@@ -66,7 +66,7 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
     const rewrites = plans.filter((plan) => plan.action === 'rewrite');
     let newPackBytes = 0;
     if (rewrites.length > 0) {
-      const writer = repo.newBlobWriter(0, { relocate: true });
+      const writer = repo.newBlobWriter(undefined, { relocate: true });
       try {
         for (const plan of rewrites) {
           for (const blob of plan.liveBlobs) writer.addBlob(blob.type, blob.id, repo.packReader.readBlob(blob));

@@ -6,6 +6,7 @@ import { CorruptionError, errnoCode, StoreError } from '../core/errors.js';
 import { fsyncDirectory, writeFileAtomic } from '../core/fs-atomic.js';
 import { BlobWriter } from '../store/blob-writer.js';
 import { InlineCompression, WorkerCompression } from '../store/compression-pool.js';
+import type { WorkerPool } from '../workers/pool.js';
 import { PackReader } from '../store/pack-reader.js';
 import { defaultConfig, readConfig, serializeConfig, type ChunkingParameters, type RepositoryConfig } from './config.js';
 import { REPOSITORY_DIRECTORY, RepositoryLayout } from './layout.js';
@@ -118,10 +119,11 @@ export class Repository {
     return this.readerInstance;
   }
 
-  /** A writer for new blobs; `compressionThreads` 0 compresses on this thread (best for small jobs). */
-  newBlobWriter(compressionThreads = 0, options: { relocate?: boolean } = {}): BlobWriter {
+  /** A writer for new blobs; without a worker pool it compresses on this thread (best for small jobs). */
+  newBlobWriter(pool?: WorkerPool, options: { relocate?: boolean } = {}): BlobWriter {
     const level = this.config.compression.level;
-    const compression = compressionThreads > 0 ? new WorkerCompression(level, compressionThreads) : new InlineCompression(level);
+    const compression = pool ? new WorkerCompression(pool, level) : new InlineCompression(level);
+    const compressionThreads = pool?.threads ?? 0;
     return new BlobWriter(this.catalog, {
       packsDirectory: this.layout.packs,
       temporaryDirectory: this.layout.temporary,

@@ -1,6 +1,4 @@
-import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
+import type { WorkerPool } from '../workers/pool.js';
 import { FrameCompressor, type CompressedFrame } from './compression.js';
 import { Codec } from './pack-format.js';
 
@@ -12,10 +10,6 @@ import { Codec } from './pack-format.js';
 export interface FrameCompression {
   compress(raw: Buffer): Promise<CompressedFrame>;
   close(): Promise<void>;
-}
-
-export function defaultJobs(): number {
-  return availableParallelism();
 }
 
 export class InlineCompression implements FrameCompression {
@@ -32,29 +26,20 @@ export class InlineCompression implements FrameCompression {
   async close(): Promise<void> {}
 }
 
-// The worker is compiled next to this module (dist/workers); tests that run from src use inline compression.
-const WORKER_FILE = fileURLToPath(new URL('../workers/compress-worker.js', import.meta.url));
-
+/** Frames compressed on the threads of a shared worker pool (which the caller closes). */
 export class WorkerCompression implements FrameCompression {
-  private readonly pool: Piscina;
-
   constructor(
+    private readonly pool: WorkerPool,
     private readonly level: number,
-    threads: number,
-  ) {
-    this.pool = new Piscina({ filename: WORKER_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
-  }
+  ) {}
 
   async compress(raw: Buffer): Promise<CompressedFrame> {
     // The frame travels to the worker without a copy: we own its ArrayBuffer, so we transfer it.
     const rawLength = raw.length;
-    const view = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
-    const stored = (await this.pool.run({ raw: view, level: this.level }, { transferList: [raw.buffer as ArrayBuffer] })) as Uint8Array;
+    const stored = await this.pool.compress(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), this.level);
     const bytes = Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
     return { codec: bytes.length < rawLength ? Codec.Zstd : Codec.Raw, bytes };
   }
 
-  async close(): Promise<void> {
-    await this.pool.destroy();
-  }
+  async close(): Promise<void> {}
 }

@@ -1,23 +1,35 @@
-import { Compressor, Decompressor } from 'zstd-napi';
+import { createRequire } from 'node:module';
+import { Decompressor } from 'zstd-napi';
+import type * as ZstdBinding from 'zstd-napi/binding.js';
 import { Codec } from './pack-format.js';
+
+// The low-level binding is a native CommonJS module: its functions are not visible as ES named exports.
+const zstd = createRequire(import.meta.url)('zstd-napi/binding.js') as typeof ZstdBinding;
 
 export interface CompressedFrame {
   codec: Codec;
   bytes: Buffer;
 }
 
-/** zstd at a fixed level; frames that do not shrink are kept raw so reading them costs nothing. */
+/**
+ * zstd at a fixed level, in place: the stored bytes are written back over the frame's raw bytes, so
+ * compressing allocates nothing per frame (per-frame result buffers kept worker heaps ~60 MB larger,
+ * waiting for GC). Frames that do not shrink are kept raw, so reading them costs nothing.
+ */
 export class FrameCompressor {
-  private readonly compressor = new Compressor();
+  private readonly context = new zstd.CCtx();
+  private scratch = Buffer.alloc(0);
 
-  constructor(level: number) {
-    this.compressor.setParameters({ compressionLevel: level });
-  }
+  constructor(private readonly level: number) {}
 
+  /** Returns a view of `raw` holding the stored frame: zstd exactly when shorter than the input. */
   compress(raw: Buffer): CompressedFrame {
-    const compressed = this.compressor.compress(raw);
-    if (compressed.length >= raw.length) return { codec: Codec.Raw, bytes: raw };
-    return { codec: Codec.Zstd, bytes: compressed };
+    const bound = zstd.compressBound(raw.length);
+    if (this.scratch.length < bound) this.scratch = Buffer.allocUnsafe(bound);
+    const written = this.context.compress(this.scratch, raw, this.level);
+    if (written >= raw.length) return { codec: Codec.Raw, bytes: raw };
+    this.scratch.copy(raw, 0, 0, written);
+    return { codec: Codec.Zstd, bytes: raw.subarray(0, written) };
   }
 }
 

@@ -1,0 +1,153 @@
+import { lstatSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { errnoCode } from '../core/errors.js';
+import { HASH_BYTES } from '../core/hash.js';
+import type { ChunkRef } from '../objects/filemap.js';
+import { EntryKind } from '../objects/tree.js';
+import type { Repository } from '../repository/repository.js';
+import type { BlobWriter } from '../store/blob-writer.js';
+import { BlobType } from '../store/pack-format.js';
+import type { ReadBatchResult } from '../workers/tasks.js';
+import type { WorkerPool } from '../workers/pool.js';
+import { SMALL_FILE_MAX_BYTES } from './classifier.js';
+import { FileChangedWhileReading, ingestBytes, ingestFile, storeFileMap } from './file-ingest.js';
+import type { ScannedFile } from './scanner.js';
+
+/** Stat data as the staging area keeps them. */
+export interface StatData {
+  mode: number | bigint;
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  ino: bigint;
+  dev: bigint;
+}
+
+export type IngestOutcome =
+  | { file: ScannedFile; kind: ScannedFile['kind']; fileId: Buffer; sizeBytes: number; newChunkCount: number; stat: StatData }
+  | { file: ScannedFile; reason: string; vanished: boolean };
+
+/** Files per batch sent to a worker, and bytes: enough to amortize a message, small enough to spread. */
+const BATCH_MAX_FILES = 64;
+const BATCH_MAX_BYTES = 1024 * 1024;
+const READ_ATTEMPTS = 3;
+
+/**
+ * Reads, chunks, hashes and stores `files`, reporting each outcome in order. With `batchPool`,
+ * small regular files go in batches to its workers, which read, chunk and hash them; the main thread
+ * only deduplicates (against the catalog and the pending set) and writes. Larger files and symlinks
+ * are streamed here, in bounded windows, their frames compressed on the pool.
+ */
+export async function ingestFiles(
+  repo: Repository,
+  files: readonly ScannedFile[],
+  writer: BlobWriter,
+  batchPool: WorkerPool | undefined,
+  onOutcome: (outcome: IngestOutcome) => void,
+  onBytesRead: (bytes: number) => void,
+): Promise<void> {
+  const batched = batchPool ? files.filter(isBatchable) : [];
+  const streamed = batchPool ? files.filter((file) => !isBatchable(file)) : files;
+  if (batchPool && batched.length > 0) await ingestBatches(repo, batched, writer, batchPool, onOutcome, onBytesRead);
+  for (const file of streamed) {
+    onOutcome(await ingestOnMainThread(repo, file, writer, onBytesRead));
+    await writer.drain();
+  }
+}
+
+function isBatchable(file: ScannedFile): boolean {
+  return file.kind !== EntryKind.Symlink && Number(file.stats.size) <= SMALL_FILE_MAX_BYTES;
+}
+
+async function ingestBatches(
+  repo: Repository,
+  files: readonly ScannedFile[],
+  writer: BlobWriter,
+  pool: WorkerPool,
+  onOutcome: (outcome: IngestOutcome) => void,
+  onBytesRead: (bytes: number) => void,
+): Promise<void> {
+  const batches = splitIntoBatches(files);
+  const inFlight: Promise<ReadBatchResult>[] = [];
+  const submit = (index: number): void => {
+    const batch = batches[index];
+    if (!batch) return;
+    const batchFiles = batch.map((file) => ({ absolutePath: join(repo.workTree, file.path), expectedBytes: Number(file.stats.size) }));
+    inFlight.push(pool.readBatch({ files: batchFiles, chunking: repo.config.chunking }));
+  };
+  const ahead = pool.threads * 2;
+  for (let i = 0; i < Math.min(ahead, batches.length); i++) submit(i);
+  for (let index = 0; index < batches.length; index++) {
+    const result = await inFlight.shift()!;
+    submit(index + ahead);
+    const data = Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength);
+    batches[index]!.forEach((file, i) => {
+      const read = result.files[i]!;
+      if (read.outcome !== 'read') {
+        onOutcome({ file, reason: read.reason, vanished: read.outcome === 'vanished' });
+        return;
+      }
+      const chunks: ChunkRef[] = [];
+      let newChunkCount = 0;
+      let offset = read.dataOffset;
+      read.chunkLengths.forEach((length, c) => {
+        const id = Buffer.from(read.chunkIds.buffer, read.chunkIds.byteOffset + c * HASH_BYTES, HASH_BYTES);
+        if (writer.addBlob(BlobType.Chunk, id, data.subarray(offset, offset + length))) newChunkCount++;
+        chunks.push({ id, length });
+        offset += length;
+      });
+      const fileId = Buffer.from(read.fileId.buffer, read.fileId.byteOffset, HASH_BYTES);
+      storeFileMap(writer, fileId, read.sizeBytes, chunks);
+      onBytesRead(read.sizeBytes);
+      const kind = (BigInt(read.stat.mode) & 0o111n) !== 0n ? EntryKind.Executable : EntryKind.File;
+      onOutcome({ file, kind, fileId, sizeBytes: read.sizeBytes, newChunkCount, stat: read.stat });
+    });
+    await writer.drain();
+  }
+}
+
+function splitIntoBatches(files: readonly ScannedFile[]): ScannedFile[][] {
+  const batches: ScannedFile[][] = [];
+  let current: ScannedFile[] = [];
+  let bytes = 0;
+  for (const file of files) {
+    const size = Number(file.stats.size);
+    if (current.length > 0 && (current.length >= BATCH_MAX_FILES || bytes + size > BATCH_MAX_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(file);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+async function ingestOnMainThread(repo: Repository, file: ScannedFile, writer: BlobWriter, onBytesRead: (bytes: number) => void): Promise<IngestOutcome> {
+  const absolutePath = join(repo.workTree, file.path);
+  const chunking = repo.config.chunking;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (file.kind === EntryKind.Symlink) {
+        const target = readlinkSync(absolutePath, { encoding: 'buffer' });
+        const stat = lstatSync(absolutePath, { bigint: true });
+        const content = await ingestBytes(target, chunking, writer);
+        return { file, kind: file.kind, ...content, stat };
+      }
+      const { stats, ...content } = await ingestFile(absolutePath, chunking, writer, onBytesRead);
+      const kind = (stats.mode & 0o111n) !== 0n ? EntryKind.Executable : EntryKind.File;
+      return { file, kind, ...content, stat: stats };
+    } catch (error) {
+      if (error instanceof FileChangedWhileReading) {
+        if (attempt < READ_ATTEMPTS) continue;
+        return { file, reason: `changed while being read (${READ_ATTEMPTS} attempts)`, vanished: false };
+      }
+      const code = errnoCode(error);
+      if (code === 'ENOENT') return { file, reason: 'vanished', vanished: true };
+      if (code === 'EACCES' || code === 'EPERM') return { file, reason: 'permission denied', vanished: false };
+      if (code === 'ELOOP') return { file, reason: 'replaced by a symlink while being read', vanished: false };
+      throw error;
+    }
+  }
+}

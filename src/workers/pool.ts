@@ -1,0 +1,34 @@
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { CompressTask, ReadBatchResult, ReadBatchTask } from './tasks.js';
+
+// The tasks are compiled next to this module (dist/workers); tests that import src use inline paths.
+const TASKS_FILE = fileURLToPath(new URL('./tasks.js', import.meta.url));
+
+export function defaultJobs(): number {
+  return availableParallelism();
+}
+
+/** One pool of worker threads per command, shared by compression and small-file reading. */
+export class WorkerPool {
+  private readonly pool: Piscina;
+
+  constructor(readonly threads: number) {
+    this.pool = new Piscina({ filename: TASKS_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+  }
+
+  /** Compresses `raw`, whose whole ArrayBuffer moves to the worker and comes back holding the result. */
+  compress(raw: Uint8Array, level: number): Promise<Uint8Array> {
+    const task: CompressTask = { raw, level };
+    return this.pool.run(task, { name: 'compress', transferList: [raw.buffer as ArrayBuffer] }) as Promise<Uint8Array>;
+  }
+
+  readBatch(task: ReadBatchTask): Promise<ReadBatchResult> {
+    return this.pool.run(task, { name: 'readBatch' }) as Promise<ReadBatchResult>;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}

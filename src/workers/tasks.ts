@@ -1,0 +1,140 @@
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { findChunks } from '../chunking/fastcdc.js';
+import { errnoCode } from '../core/errors.js';
+import { hashBytes, HASH_BYTES } from '../core/hash.js';
+import type { ChunkingParameters } from '../repository/config.js';
+import { FrameCompressor } from '../store/compression.js';
+
+/**
+ * Worker-thread entry points (piscina calls them by name). Nothing here touches the repository:
+ * workers read, chunk, hash and compress; the main thread alone writes packs and the catalog.
+ */
+
+// ---------- compress ----------
+
+export interface CompressTask {
+  raw: Uint8Array;
+  level: number;
+}
+
+const compressors = new Map<number, FrameCompressor>();
+
+/**
+ * Compresses one frame in place, in the frame's own ArrayBuffer, and transfers that buffer back, so
+ * the main thread reuses it and nothing is allocated per frame. The result is zstd exactly when it
+ * is shorter than the input.
+ */
+export function compress(task: CompressTask): Uint8Array {
+  let compressor = compressors.get(task.level);
+  if (compressor === undefined) {
+    compressor = new FrameCompressor(task.level);
+    compressors.set(task.level, compressor);
+  }
+  const stored = compressor.compress(Buffer.from(task.raw.buffer, task.raw.byteOffset, task.raw.byteLength)).bytes;
+  return move(new Uint8Array(task.raw.buffer, task.raw.byteOffset, stored.length)) as Uint8Array;
+}
+
+// ---------- read, chunk and hash a batch of small files ----------
+
+export interface BatchFile {
+  absolutePath: string;
+  /** Size seen by the scan: the file is read into a slot of this size (plus one byte, to notice growth). */
+  expectedBytes: number;
+}
+
+export interface ReadBatchTask {
+  files: BatchFile[];
+  chunking: ChunkingParameters;
+}
+
+export interface FileStat {
+  mode: number;
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  ino: bigint;
+  dev: bigint;
+}
+
+export type BatchFileResult =
+  | {
+      outcome: 'read';
+      fileId: Uint8Array;
+      /** Where the file's bytes start in the batch's data. */
+      dataOffset: number;
+      sizeBytes: number;
+      /** Chunk lengths, in order; the chunk ids are `chunkIds[32*i .. 32*i+32]`. */
+      chunkLengths: number[];
+      chunkIds: Uint8Array;
+      stat: FileStat;
+    }
+  | { outcome: 'changed' | 'vanished' | 'denied' | 'not-regular'; reason: string };
+
+export interface ReadBatchResult {
+  files: BatchFileResult[];
+  data: Uint8Array;
+}
+
+const READ_ATTEMPTS = 3;
+
+/**
+ * Reads each file whole (they are small) into one buffer, checks it did not change while read, chunks
+ * and hashes it. The buffer is transferred, not copied, to the main thread.
+ */
+export function readBatch(task: ReadBatchTask): ReadBatchResult {
+  const capacity = task.files.reduce((sum, file) => sum + file.expectedBytes + 1, 0);
+  const data = Buffer.from(new ArrayBuffer(capacity)); // owns its ArrayBuffer, so it can be transferred
+  const files: BatchFileResult[] = [];
+  let dataOffset = 0;
+  for (const file of task.files) {
+    const slot = data.subarray(dataOffset, dataOffset + file.expectedBytes + 1);
+    const result = readOne(file.absolutePath, slot, task.chunking, dataOffset);
+    files.push(result);
+    if (result.outcome === 'read') dataOffset += result.sizeBytes;
+  }
+  const value: ReadBatchResult = { files, data: new Uint8Array(data.buffer, 0, dataOffset) };
+  return move({ [transferableSymbol]: [data.buffer], [valueSymbol]: value } as never) as unknown as ReadBatchResult;
+}
+
+function readOne(absolutePath: string, slot: Buffer, chunking: ChunkingParameters, dataOffset: number): BatchFileResult {
+  for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
+    let fd: number;
+    try {
+      // O_NONBLOCK: should the file have been swapped for a FIFO since the scan, opening it must not hang.
+      fd = openSync(absolutePath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (error) {
+      const code = errnoCode(error);
+      if (code === 'ENOENT') return { outcome: 'vanished', reason: 'vanished' };
+      if (code === 'EACCES' || code === 'EPERM') return { outcome: 'denied', reason: 'permission denied' };
+      if (code === 'ELOOP') return { outcome: 'changed', reason: 'replaced by a symlink while being read' };
+      throw error;
+    }
+    try {
+      const before = fstatSync(fd, { bigint: true });
+      if (!before.isFile()) return { outcome: 'not-regular', reason: 'no longer a regular file' };
+      const size = Number(before.size);
+      if (size + 1 > slot.length) return { outcome: 'changed', reason: 'grew after it was scanned' };
+      let got = 0;
+      for (;;) {
+        const n = readSync(fd, slot, got, slot.length - got, null);
+        if (n === 0) break;
+        got += n;
+        if (got === slot.length) break;
+      }
+      const after = fstatSync(fd, { bigint: true });
+      const unchanged =
+        got === size && after.size === before.size && after.mtimeNs === before.mtimeNs && after.ctimeNs === before.ctimeNs && after.ino === before.ino;
+      if (!unchanged) continue;
+      const content = slot.subarray(0, size);
+      const { chunks } = findChunks(content, chunking, true);
+      const chunkIds = Buffer.allocUnsafe(chunks.length * HASH_BYTES);
+      chunks.forEach((span, i) => hashBytes(content.subarray(span.offset, span.offset + span.length)).copy(chunkIds, i * HASH_BYTES));
+      const stat: FileStat = { mode: Number(after.mode), size: after.size, mtimeNs: after.mtimeNs, ctimeNs: after.ctimeNs, ino: after.ino, dev: after.dev };
+      return { outcome: 'read', fileId: hashBytes(content), dataOffset, sizeBytes: size, chunkLengths: chunks.map((span) => span.length), chunkIds, stat };
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return { outcome: 'changed', reason: `changed while being read (${READ_ATTEMPTS} attempts)` };
+}
