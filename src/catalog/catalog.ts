@@ -123,6 +123,7 @@ export class Catalog {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       commit: db.prepare('SELECT * FROM commits WHERE id = ?'),
+      chunkShare: db.prepare('SELECT length, CAST(length AS REAL) * frame_stored_length / frame_raw_length AS share FROM blobs WHERE id = ?'),
       blobIdsInRange: db.prepare('SELECT id, type FROM blobs WHERE id >= ? AND id < ? LIMIT 3'),
       blobIdsFrom: db.prepare('SELECT id, type FROM blobs WHERE id >= ? LIMIT 3'),
       fileIdsInRange: db.prepare('SELECT id FROM files WHERE id >= ? AND id < ? LIMIT 3').pluck(),
@@ -257,6 +258,26 @@ export class Catalog {
 
   allCommits(): CommitRow[] {
     return (this.db.prepare('SELECT * FROM commits').all() as Record<string, unknown>[]).map(toCommitRow);
+  }
+
+  /** Chunk counts and bytes by size class: [2^k, 2^(k+1)) bytes, keyed by k. */
+  chunkSizeHistogram(): { log2: number; count: number; bytes: number }[] {
+    const rows = this.db.prepare('SELECT length FROM blobs WHERE type = 1').pluck().all() as number[];
+    const buckets = new Map<number, { count: number; bytes: number }>();
+    for (const length of rows) {
+      const log2 = length === 0 ? 0 : Math.floor(Math.log2(length));
+      const bucket = buckets.get(log2) ?? { count: 0, bytes: 0 };
+      bucket.count++;
+      bucket.bytes += length;
+      buckets.set(log2, bucket);
+    }
+    return [...buckets].sort(([a], [b]) => a - b).map(([log2, bucket]) => ({ log2, ...bucket }));
+  }
+
+  /** A chunk's share of its frame's stored bytes (frames compress several chunks together). */
+  chunkStoredShare(id: Buffer): { length: number; storedShare: number } | undefined {
+    const row = this.statements.chunkShare.get(id) as { length: number; share: number } | undefined;
+    return row === undefined ? undefined : { length: row.length, storedShare: row.share };
   }
 
   totals(): CatalogTotals {

@@ -1,9 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { once } from 'node:events';
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
-import { temporarySibling } from '../core/fs-atomic.js';
+import { writeFileAtomicFrom } from '../core/fs-atomic.js';
 import { parseRange, resolveGetTarget, streamTarget } from '../engine/restore.js';
 
 export default class Get extends BaseCommand<typeof Get> {
@@ -33,25 +32,8 @@ export default class Get extends BaseCommand<typeof Get> {
       return;
     }
     // Written beside the destination and renamed into place only once every byte has been verified.
-    const destination = resolve(this.flags.output);
-    const temporary = temporarySibling(destination);
-    const fd = openSync(temporary, 'wx', 0o644);
-    try {
-      await streamTarget(repo, target, async (bytes) => writeAll(fd, bytes), range);
-      fsyncSync(fd);
-      closeSync(fd);
-      renameSync(temporary, destination);
-    } catch (error) {
-      closeSync(fd);
-      unlinkSync(temporary);
-      throw error;
-    }
+    await writeFileAtomicFrom(resolve(this.flags.output), (write) => streamTarget(repo, target, async (bytes) => write(bytes), range).then(() => undefined));
   }
-}
-
-function writeAll(fd: number, bytes: Buffer): void {
-  let written = 0;
-  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
 }
 
 async function writeToStdout(bytes: Buffer): Promise<void> {

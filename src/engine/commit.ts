@@ -1,5 +1,7 @@
 import { StoreError } from '../core/errors.js';
+import { hashBytes } from '../core/hash.js';
 import { encodeCommit } from '../objects/commit.js';
+import { encodeFileTimes } from '../objects/file-times.js';
 import { compareNames, encodeTree, EntryKind, type TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import type { BlobWriter } from '../store/blob-writer.js';
@@ -46,9 +48,13 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
           hint: 'use `store add PATH` or `store add -A` to stage changes',
         });
       }
+      const times = encodeFileTimes(new Map(entries.filter((entry) => entry.mtimeNs !== 0n).map((entry) => [entry.path, entry.mtimeNs])));
+      const timesId = hashBytes(times);
+      writer.addBlob(BlobType.FileTimes, timesId, times);
       const commit = {
         treeId,
         parentId,
+        timesId: timesId.toString('hex'),
         author: options.author,
         timeMs: options.timeMs ?? Date.now(),
         fileCount: entries.length,
@@ -57,7 +63,12 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
       };
       const encoded = encodeCommit(commit);
       writer.addBlob(BlobType.Commit, encoded.id, encoded.bytes);
-      writer.addCommit({ ...commit, id: encoded.id, treeId: root.id, parentId: parentId === undefined ? undefined : Buffer.from(parentId, 'hex') });
+      writer.addCommit({
+        ...commit,
+        id: encoded.id,
+        treeId: root.id,
+        parentId: parentId === undefined ? undefined : Buffer.from(parentId, 'hex'),
+      });
       await writer.finish();
       const commitId = encoded.id.toString('hex');
       // The ref moves last: until then the new commit is unreachable, and a crash loses nothing.

@@ -1,6 +1,7 @@
 import { CorruptionError, StoreError } from '../core/errors.js';
 import { decodeCommit, type Commit } from '../objects/commit.js';
 import { decodeFileMap, type FileMap } from '../objects/filemap.js';
+import { decodeFileTimes } from '../objects/file-times.js';
 import { decodeTree, type TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { BlobType } from '../store/pack-format.js';
@@ -23,6 +24,12 @@ export function loadCommit(repo: Repository, commitId: string): Commit {
 
 export function loadTree(repo: Repository, treeId: Buffer): TreeEntry[] {
   return decodeTree(loadReferencedBlob(repo, treeId, BlobType.Tree, 'a commit or tree')).entries;
+}
+
+/** Modification times recorded with a commit (empty for a commit that recorded none). */
+export function loadFileTimes(repo: Repository, commit: Commit): Map<string, bigint> {
+  if (commit.timesId === undefined) return new Map();
+  return decodeFileTimes(loadReferencedBlob(repo, Buffer.from(commit.timesId, 'hex'), BlobType.FileTimes, 'a commit'));
 }
 
 /** The chunk list of a file content, from the catalog's copy of its file map. */

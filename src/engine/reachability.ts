@@ -12,7 +12,7 @@ export interface LiveSet {
   commits: Set<string>;
 }
 
-/** Everything reachable from the branches (all their history) and from the staging area. */
+/** Everything reachable from the branches and tags (all their history) and from the staging area. */
 export function computeLiveSet(repo: Repository): LiveSet {
   const live: LiveSet = { blobs: new Set(), files: new Set(), commits: new Set() };
   const addFile = (fileId: Buffer): void => {
@@ -33,12 +33,13 @@ export function computeLiveSet(repo: Repository): LiveSet {
       else addFile(entry.id);
     }
   };
-  for (const branch of repo.refs.branches()) {
-    let commitId = repo.refs.read(`refs/heads/${branch}`);
+  for (const root of repo.refs.rootCommits()) {
+    let commitId: string | undefined = root;
     while (commitId !== undefined && !live.commits.has(commitId)) {
       live.commits.add(commitId);
       live.blobs.add(commitId);
       const commit = loadCommit(repo, commitId);
+      if (commit.timesId !== undefined) live.blobs.add(commit.timesId);
       addTree(Buffer.from(commit.treeId, 'hex'));
       commitId = commit.parentId;
     }

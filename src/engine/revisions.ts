@@ -1,5 +1,6 @@
 import { StoreError } from '../core/errors.js';
 import { isFullHexId, isHexPrefix } from '../core/hash.js';
+import { isValidRefName } from '../repository/refs.js';
 import type { Repository } from '../repository/repository.js';
 import { BlobType } from '../store/pack-format.js';
 import { loadCommit } from './objects-io.js';
@@ -29,8 +30,10 @@ function resolveBase(repo: Repository, base: string): string {
     }
     return head;
   }
-  const branch = /^[\w.\-/]+$/.test(base) ? repo.refs.read(`refs/heads/${base}`) : undefined;
-  if (branch !== undefined) return branch;
+  if (isValidRefName(base)) {
+    const named = repo.refs.read(`refs/heads/${base}`) ?? repo.refs.read(`refs/tags/${base}`);
+    if (named !== undefined) return named;
+  }
   const lower = base.toLowerCase();
   if (isFullHexId(lower) && repo.catalog.commit(Buffer.from(lower, 'hex'))) return lower;
   if (isHexPrefix(lower)) {

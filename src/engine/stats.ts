@@ -1,5 +1,19 @@
+import { decodeFileMap } from '../objects/filemap.js';
+import { EntryKind } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { readStaging } from '../staging/staging-area.js';
+import { loadCommit, loadTree } from './objects-io.js';
+import { flattenTree } from './tree-walk.js';
+
+export interface CommitGrowth {
+  commitId: string;
+  message: string;
+  time: string;
+  logicalBytes: number;
+  /** Raw bytes of the chunks this commit was the first (in history order) to reference. */
+  newChunkBytes: number;
+  newChunkCount: number;
+}
 
 export interface RepositoryStats {
   head: { commitId: string | undefined; fileCount: number; logicalBytes: number };
@@ -13,35 +27,106 @@ export interface RepositoryStats {
   /** Bytes of all pack files on disk (frames, footers and headers). */
   storedBytes: number;
   packCount: number;
+  /** Mean pack size as a fraction of the target size packs are sealed at. */
+  packFill: number;
   /** logical bytes (all commits, or the staging area before the first commit) / unique chunk bytes. */
   deduplicationRatio: number;
   /** unique chunk bytes / stored bytes. */
   compressionRatio: number;
+  /** Along the current branch, oldest first. */
+  commits: CommitGrowth[];
+  chunkSizeHistogram: { fromBytes: number; toBytes: number; count: number; bytes: number }[];
+  /**
+   * Files at HEAD taking the most stored bytes. A chunk's stored bytes are its share of its frame
+   * (frames compress several chunks together): length x frame stored / frame raw.
+   */
+  largestStoredFiles: { path: string; logicalBytes: number; storedBytes: number }[];
 }
+
+const LARGEST_FILES_SHOWN = 10;
 
 export function computeStats(repo: Repository): RepositoryStats {
   const catalog = repo.catalog;
   const totals = catalog.totals();
-  const commits = catalog.allCommits();
+  const rows = catalog.allCommits();
   const headId = repo.refs.headCommit();
   const headRow = headId === undefined ? undefined : catalog.commit(Buffer.from(headId, 'hex'));
   const staging = readStaging(repo.layout.staging).entries;
   const staged = { fileCount: staging.length, logicalBytes: staging.reduce((sum, entry) => sum + entry.sizeBytes, 0) };
-  const logicalBytesAllCommits = commits.reduce((sum, commit) => sum + commit.logicalBytes, 0);
-  const logicalForRatio = commits.length > 0 ? logicalBytesAllCommits : staged.logicalBytes;
+  const logicalBytesAllCommits = rows.reduce((sum, commit) => sum + commit.logicalBytes, 0);
+  const logicalForRatio = rows.length > 0 ? logicalBytesAllCommits : staged.logicalBytes;
   return {
     head: { commitId: headId, fileCount: headRow?.fileCount ?? 0, logicalBytes: headRow?.logicalBytes ?? 0 },
     staged,
-    commitCount: commits.length,
+    commitCount: rows.length,
     logicalBytesAllCommits,
     distinctFileContents: totals.fileVersionCount,
     chunkCount: totals.chunkCount,
     uniqueChunkBytes: totals.uniqueChunkBytes,
     storedBytes: totals.packBytes,
     packCount: totals.packCount,
+    packFill: totals.packCount === 0 ? 0 : totals.packBytes / totals.packCount / repo.config.packTargetBytes,
     deduplicationRatio: ratio(logicalForRatio, totals.uniqueChunkBytes),
     compressionRatio: ratio(totals.uniqueChunkBytes, totals.packBytes),
+    commits: commitGrowth(repo, headId),
+    chunkSizeHistogram: catalog.chunkSizeHistogram().map((bucket) => ({ fromBytes: 2 ** bucket.log2, toBytes: 2 ** (bucket.log2 + 1), count: bucket.count, bytes: bucket.bytes })),
+    largestStoredFiles: largestStoredFiles(repo, headId),
   };
+}
+
+/** Walks the branch oldest first; a subtree seen before adds nothing and is not read again. */
+function commitGrowth(repo: Repository, headId: string | undefined): CommitGrowth[] {
+  const chain: string[] = [];
+  for (let id = headId; id !== undefined; id = loadCommit(repo, id).parentId) chain.push(id);
+  const seenTrees = new Set<string>();
+  const seenFiles = new Set<string>();
+  const seenChunks = new Set<string>();
+  return chain.reverse().map((commitId) => {
+    const commit = loadCommit(repo, commitId);
+    let newChunkBytes = 0;
+    let newChunkCount = 0;
+    const visit = (treeId: Buffer): void => {
+      const hex = treeId.toString('hex');
+      if (seenTrees.has(hex)) return;
+      seenTrees.add(hex);
+      for (const entry of loadTree(repo, treeId)) {
+        if (entry.kind === EntryKind.Directory) {
+          visit(entry.id);
+          continue;
+        }
+        const fileHex = entry.id.toString('hex');
+        if (seenFiles.has(fileHex)) continue;
+        seenFiles.add(fileHex);
+        const row = repo.catalog.file(entry.id);
+        if (row === undefined) continue;
+        for (const chunk of decodeFileMap(row.filemap).chunks) {
+          const chunkHex = chunk.id.toString('hex');
+          if (seenChunks.has(chunkHex)) continue;
+          seenChunks.add(chunkHex);
+          newChunkBytes += chunk.length;
+          newChunkCount++;
+        }
+      }
+    };
+    visit(Buffer.from(commit.treeId, 'hex'));
+    return { commitId, message: commit.message.split('\n')[0] ?? '', time: new Date(commit.timeMs).toISOString(), logicalBytes: commit.logicalBytes, newChunkBytes, newChunkCount };
+  });
+}
+
+function largestStoredFiles(repo: Repository, headId: string | undefined): RepositoryStats['largestStoredFiles'] {
+  if (headId === undefined) return [];
+  const files = [...flattenTree(repo, Buffer.from(loadCommit(repo, headId).treeId, 'hex'))];
+  // Only the largest by logical size can be the largest stored (dedup and compression only shrink).
+  const candidates = files.sort(([, a], [, b]) => b.sizeBytes - a.sizeBytes).slice(0, LARGEST_FILES_SHOWN * 5);
+  return candidates
+    .map(([path, entry]) => {
+      const row = repo.catalog.file(entry.id);
+      const chunks = row === undefined ? [] : decodeFileMap(row.filemap).chunks;
+      const storedBytes = chunks.reduce((sum, chunk) => sum + (repo.catalog.chunkStoredShare(chunk.id)?.storedShare ?? 0), 0);
+      return { path, logicalBytes: entry.sizeBytes, storedBytes: Math.round(storedBytes) };
+    })
+    .sort((a, b) => b.storedBytes - a.storedBytes)
+    .slice(0, LARGEST_FILES_SHOWN);
 }
 
 function ratio(numerator: number, denominator: number): number {

@@ -201,8 +201,8 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
   };
 
   const seenCommits = new Set<string>();
-  for (const branch of repo.refs.branches()) {
-    let commitId: string | undefined = repo.refs.read(`refs/heads/${branch}`);
+  for (const root of repo.refs.rootCommits()) {
+    let commitId: string | undefined = root;
     while (commitId !== undefined && !seenCommits.has(commitId)) {
       const current: string = commitId;
       seenCommits.add(current);
@@ -211,6 +211,9 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
       try {
         if (badBlobs.has(current)) throw new CorruptionError('CORRUPT_OBJECT', `commit ${current} is in a damaged pack`);
         const commit = loadCommit(repo, current);
+        if (commit.timesId !== undefined && (badBlobs.has(commit.timesId) || !repo.catalog.hasBlob(Buffer.from(commit.timesId, 'hex')))) {
+          report.affected.push({ commit: current, path: '(file times)', reason: `file times blob ${commit.timesId} is missing or damaged` });
+        }
         walkTree(current, Buffer.from(commit.treeId, 'hex'), '');
         commitId = commit.parentId;
       } catch (error) {

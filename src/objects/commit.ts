@@ -3,11 +3,13 @@ import { hashBytes, isFullHexId } from '../core/hash.js';
 
 /**
  * A commit is a small UTF-8 text, like git's, whose BLAKE3 is the commit id:
- *   tree <hex>\nparent <hex>\n(absent for the first commit)author <name>\ntime <ms>\nfiles <n>\nbytes <n>\n\n<message>
+ *   tree <hex>\n[parent <hex>\n][times <hex>\n]author <name>\ntime <ms>\nfiles <n>\nbytes <n>\n\n<message>
  */
 export interface Commit {
   treeId: string;
   parentId: string | undefined;
+  /** The blob of the files' modification times, if recorded. */
+  timesId?: string | undefined;
   author: string;
   timeMs: number;
   fileCount: number;
@@ -18,6 +20,7 @@ export interface Commit {
 export function encodeCommit(commit: Commit): { bytes: Buffer; id: Buffer } {
   const lines = [`tree ${commit.treeId}`];
   if (commit.parentId !== undefined) lines.push(`parent ${commit.parentId}`);
+  if (commit.timesId !== undefined) lines.push(`times ${commit.timesId}`);
   lines.push(
     `author ${commit.author.replace(/\n/g, ' ')}`,
     `time ${commit.timeMs}`,
@@ -42,17 +45,19 @@ export function decodeCommit(bytes: Buffer): Commit {
   }
   const treeId = fields.get('tree');
   const parentId = fields.get('parent');
+  const timesId = fields.get('times');
   const numberField = (name: string): number => {
     const value = Number(fields.get(name));
     if (!Number.isSafeInteger(value)) throw new CorruptionError('CORRUPT_OBJECT', `commit: bad ${name} field`);
     return value;
   };
-  if (treeId === undefined || !isFullHexId(treeId) || (parentId !== undefined && !isFullHexId(parentId))) {
-    throw new CorruptionError('CORRUPT_OBJECT', 'commit: bad tree or parent id');
+  if (treeId === undefined || !isFullHexId(treeId) || (parentId !== undefined && !isFullHexId(parentId)) || (timesId !== undefined && !isFullHexId(timesId))) {
+    throw new CorruptionError('CORRUPT_OBJECT', 'commit: bad tree, parent or times id');
   }
   return {
     treeId,
     parentId,
+    ...(timesId === undefined ? {} : { timesId }),
     author: fields.get('author') ?? '',
     timeMs: numberField('time'),
     fileCount: numberField('files'),

@@ -1,11 +1,16 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { errnoCode, StoreError } from '../core/errors.js';
-import { writeFileAtomic } from '../core/fs-atomic.js';
+import { fsyncDirectory, writeFileAtomic } from '../core/fs-atomic.js';
 import { isFullHexId } from '../core/hash.js';
 import type { RepositoryLayout } from './layout.js';
 
 export const DEFAULT_BRANCH = 'main';
+
+/** Branch and tag names: path-like, no '..', no leading '-' or '.', nothing git would refuse. */
+export function isValidRefName(name: string): boolean {
+  return /^[A-Za-z0-9_][A-Za-z0-9._\-/]*$/.test(name) && !name.includes('..') && !name.endsWith('/') && !name.endsWith('.lock') && !name.includes('//');
+}
 const SYMBOLIC_PREFIX = 'ref: ';
 
 /** HEAD names a branch (`ref: refs/heads/main`); a branch file holds a commit id. Both are replaced atomically. */
@@ -47,7 +52,32 @@ export class Refs {
 
   /** Branch names, from the files under refs/heads. */
   branches(): string[] {
-    const root = join(this.layout.refs, 'heads');
+    return this.namesUnder('heads');
+  }
+
+  tags(): string[] {
+    return this.namesUnder('tags');
+  }
+
+  /** The commit of every branch and tag: the roots of everything a repository keeps. */
+  rootCommits(): string[] {
+    const refs = [...this.branches().map((name) => `refs/heads/${name}`), ...this.tags().map((name) => `refs/tags/${name}`)];
+    return refs.map((ref) => this.read(ref)).filter((id): id is string => id !== undefined);
+  }
+
+  /** Removes a ref file (a branch or tag). */
+  delete(ref: string): void {
+    rmSync(join(this.layout.storeDirectory, ref));
+    fsyncDirectory(dirname(join(this.layout.storeDirectory, ref)));
+  }
+
+  /** Points HEAD at another branch (atomically). */
+  setHeadBranch(branch: string): void {
+    writeFileAtomic(this.layout.head, `${SYMBOLIC_PREFIX}refs/heads/${branch}\n`);
+  }
+
+  private namesUnder(kind: 'heads' | 'tags'): string[] {
+    const root = join(this.layout.refs, kind);
     const names: string[] = [];
     const walk = (directory: string, prefix: string): void => {
       let entries;

@@ -31,6 +31,8 @@ export enum BlobType {
   FileMap = 2,
   Tree = 3,
   Commit = 4,
+  /** Modification times of a commit's files (see objects/file-times.ts). */
+  FileTimes = 5,
 }
 
 export interface FrameRecord {
@@ -155,7 +157,7 @@ export function decodeFooter(footerBytes: Buffer, expectedHash: Buffer, footerOf
     at += BLOB_RECORD_BYTES;
     const frame = frames[frameIndex];
     if (!frame) fail(`blob ${i} names frame ${frameIndex}, which does not exist`);
-    if (type < BlobType.Chunk || type > BlobType.Commit) fail(`blob ${i} has unknown type ${type}`);
+    if (type < BlobType.Chunk || type > BlobType.FileTimes) fail(`blob ${i} has unknown type ${type}`);
     if (offsetInFrame + length > frame!.rawLength) fail(`blob ${i} reaches past its frame`);
     blobs.push({ id, type, frameIndex, offsetInFrame, length });
   }

@@ -1,0 +1,33 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
+import { createRef, deleteRef } from '../engine/ref-names.js';
+
+export default class Branch extends BaseCommand<typeof Branch> {
+  static override summary = 'List, create or delete branches.';
+  static override description = `With no NAME, lists branches (* marks the current one). With NAME, creates a branch at START (default HEAD). Refs are replaced atomically.\n\n${EXIT_STATUS_HELP}`;
+  static override args = {
+    name: Args.string({ description: 'branch to create or delete' }),
+    start: Args.string({ description: 'commit the new branch points at (default HEAD)' }),
+  };
+  static override flags = {
+    delete: Flags.boolean({ char: 'd', description: 'delete the branch (not the current one)' }),
+  };
+
+  async run(): Promise<void> {
+    const repo = this.openRepository();
+    const current = repo.refs.currentBranch();
+    const { name, start } = this.args;
+    if (name === undefined) {
+      const branches = repo.refs.branches();
+      if (!branches.includes(current)) branches.push(current); // a branch with no commit yet
+      const list = branches.sort().map((branch) => ({ name: branch, current: branch === current, commitId: repo.refs.read(`refs/heads/${branch}`) }));
+      if (this.flags.json) return this.printJson(list);
+      return this.say(list.map((branch) => `${branch.current ? '*' : ' '} ${branch.name}`).join('\n'));
+    }
+    if (this.flags.delete) await deleteRef(repo, 'branch', name);
+    else await createRef(repo, 'branch', name, start);
+    const ref = `refs/heads/${name}`;
+    if (this.flags.json) this.printJson({ name, deleted: this.flags.delete, commitId: repo.refs.read(ref) });
+    else this.say(this.flags.delete ? `Deleted branch ${name}` : `Created branch ${name}`);
+  }
+}

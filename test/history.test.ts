@@ -1,0 +1,181 @@
+import { chmodSync, lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { pseudoRandomBytes, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
+
+function repoWith(files: Record<string, string | Buffer>): string {
+  const work = temporaryDirectory();
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(work, path, '..'), { recursive: true });
+    writeFileSync(join(work, path), content);
+  }
+  storeOk(['init'], { cwd: work });
+  storeOk(['add', '-A'], { cwd: work });
+  storeOk(['commit', '-m', 'first'], { cwd: work });
+  return work;
+}
+
+describe('checkout', () => {
+  it('restores a whole commit into a directory: bytes, executable bit, symlinks and modification times', () => {
+    const big = pseudoRandomBytes(3 * 1024 * 1024, 4);
+    const work = temporaryDirectory();
+    mkdirSync(join(work, 'bin'));
+    writeFileSync(join(work, 'bin/run.sh'), '#!/bin/sh\necho hi\n');
+    chmodSync(join(work, 'bin/run.sh'), 0o755);
+    writeFileSync(join(work, 'big.bin'), big);
+    writeFileSync(join(work, 'empty'), '');
+    symlinkSync('big.bin', join(work, 'link'));
+    const when = new Date('2020-02-02T02:02:02.123Z');
+    utimesSync(join(work, 'big.bin'), when, when);
+    storeOk(['init'], { cwd: work });
+    storeOk(['add', '-A'], { cwd: work });
+    const { commitId } = storeJson<{ commitId: string }>(['commit', '-m', 'snap'], { cwd: work });
+    const out = join(temporaryDirectory(), 'restored');
+    const result = storeJson<{ written: string[] }>(['checkout', commitId.slice(0, 10), '-o', out], { cwd: work });
+    expect(result.written.sort()).toEqual(['big.bin', 'bin/run.sh', 'empty', 'link']);
+    expect(readFileSync(join(out, 'big.bin')).equals(big)).toBe(true);
+    expect(readFileSync(join(out, 'empty')).length).toBe(0);
+    expect(lstatSync(join(out, 'bin/run.sh')).mode & 0o777).toBe(0o755);
+    expect(lstatSync(join(out, 'big.bin')).mode & 0o777).toBe(0o644);
+    expect(readlinkSync(join(out, 'link'))).toBe('big.bin');
+    expect(lstatSync(join(out, 'big.bin')).mtime.getTime()).toBe(when.getTime());
+    const subtree = join(temporaryDirectory(), 'sub');
+    expect(storeJson<{ written: string[] }>(['checkout', 'HEAD', 'bin', '-o', subtree], { cwd: work }).written).toEqual(['bin/run.sh']);
+  });
+
+  it('restores paths into the work tree, refusing to overwrite uncommitted changes unless --force', () => {
+    const work = repoWith({ 'a.txt': 'one', 'b.txt': 'b' });
+    writeFileSync(join(work, 'a.txt'), 'two');
+    storeOk(['add', '-A'], { cwd: work });
+    storeOk(['commit', '-m', 'second'], { cwd: work });
+    writeFileSync(join(work, 'a.txt'), 'uncommitted');
+    const refused = store(['checkout', 'HEAD~1', 'a.txt', '--json'], { cwd: work });
+    expect(refused.status).toBe(1);
+    expect(JSON.parse(refused.text).error.code).toBe('UNCOMMITTED_CHANGES');
+    expect(readFileSync(join(work, 'a.txt'), 'utf8')).toBe('uncommitted');
+    storeOk(['checkout', 'HEAD~1', 'a.txt', '--force'], { cwd: work });
+    expect(readFileSync(join(work, 'a.txt'), 'utf8')).toBe('one');
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('M  a.txt\n'); // staged: differs from HEAD
+  });
+});
+
+describe('branches, tags and switch', () => {
+  it('creates, lists and deletes branches and tags; switch moves HEAD and the work tree', () => {
+    const work = repoWith({ 'f.txt': 'main version', 'common.txt': 'same' });
+    storeOk(['tag', 'v1'], { cwd: work });
+    storeOk(['switch', '-c', 'feature'], { cwd: work });
+    writeFileSync(join(work, 'f.txt'), 'feature version');
+    writeFileSync(join(work, 'only-feature.txt'), 'new');
+    storeOk(['add', '-A'], { cwd: work });
+    storeOk(['commit', '-m', 'on feature'], { cwd: work });
+    expect(storeJson<{ name: string; current: boolean }[]>(['branch'], { cwd: work }).map((b) => `${b.current ? '*' : ''}${b.name}`)).toEqual(['*feature', 'main']);
+    storeOk(['switch', 'main'], { cwd: work });
+    expect(readFileSync(join(work, 'f.txt'), 'utf8')).toBe('main version');
+    expect(() => lstatSync(join(work, 'only-feature.txt'))).toThrow();
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('');
+    expect(storeOk(['get', 'f.txt', '--at', 'feature'], { cwd: work }).text).toBe('feature version');
+    expect(storeOk(['get', 'f.txt', '--at', 'v1'], { cwd: work }).text).toBe('main version');
+    writeFileSync(join(work, 'f.txt'), 'dirty');
+    expect(store(['switch', 'feature'], { cwd: work }).status).toBe(1);
+    storeOk(['switch', 'feature', '--force'], { cwd: work });
+    expect(readFileSync(join(work, 'f.txt'), 'utf8')).toBe('feature version');
+    expect(store(['branch', 'feature'], { cwd: work }).status).toBe(4);
+    expect(store(['branch', '-d', 'feature'], { cwd: work }).status).toBe(2); // current branch
+    storeOk(['switch', 'main'], { cwd: work });
+    storeOk(['tag', 'feature-tip', 'feature'], { cwd: work });
+    storeOk(['branch', '-d', 'feature'], { cwd: work });
+    expect(storeJson<{ name: string }[]>(['tag'], { cwd: work }).map((t) => t.name)).toEqual(['feature-tip', 'v1']);
+    storeOk(['gc'], { cwd: work }); // the tag keeps the feature commit
+    expect(storeOk(['get', 'only-feature.txt', '--at', 'feature-tip'], { cwd: work }).text).toBe('new');
+    expect(store(['branch', 'bad..name'], { cwd: work }).status).toBe(2);
+  });
+});
+
+describe('diff', () => {
+  it('compares work tree, staging area and commits, with --name-status, --stat and --json', () => {
+    const work = repoWith({ 'a.txt': 'a', 'b.txt': 'b', 'c.txt': 'c' });
+    writeFileSync(join(work, 'a.txt'), 'a changed');
+    storeOk(['add', 'a.txt'], { cwd: work });
+    writeFileSync(join(work, 'b.txt'), 'b changed, not staged');
+    expect(storeOk(['diff'], { cwd: work }).text).toBe('M\tb.txt\n');
+    expect(storeOk(['diff', '--staged', '--name-status'], { cwd: work }).text).toBe('M\ta.txt\n');
+    storeOk(['add', '-A'], { cwd: work });
+    storeOk(['rm', 'c.txt'], { cwd: work });
+    writeFileSync(join(work, 'd.txt'), 'new file');
+    storeOk(['add', 'd.txt'], { cwd: work });
+    storeOk(['commit', '-m', 'second'], { cwd: work });
+    expect(storeOk(['diff', 'HEAD~1', 'HEAD'], { cwd: work }).text).toBe('M\ta.txt\nM\tb.txt\nD\tc.txt\nA\td.txt\n');
+    const json = storeJson<{ path: string; change: string; oldSizeBytes?: number; newSizeBytes?: number }[]>(['diff', 'HEAD~1', 'HEAD'], { cwd: work });
+    expect(json[0]).toMatchObject({ path: 'a.txt', change: 'modified', oldSizeBytes: 1, newSizeBytes: 9 });
+    expect(json[3]).toMatchObject({ path: 'd.txt', change: 'added', newSizeBytes: 8 });
+    const stat = storeOk(['diff', 'HEAD~1', 'HEAD', '--stat'], { cwd: work }).text;
+    expect(stat).toContain('4 files changed: 1 added, 2 modified, 1 deleted');
+    expect(storeOk(['diff'], { cwd: work }).text).toBe('');
+  });
+});
+
+describe('Merkle proofs', () => {
+  it('a valid proof verifies without the repository; any tampering, other path, file id or commit fails', () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 1000; i++) files[`data/f${i}.txt`] = `file ${i}`;
+    files['top.txt'] = 'top';
+    const work = repoWith(files);
+    const commitId = storeJson<{ commitId: string }[]>(['log'], { cwd: work })[0]!.commitId;
+    const proofText = storeOk(['proof', 'data/f123.txt'], { cwd: work }).text;
+    const proof = JSON.parse(proofText);
+    expect(proof.levels).toHaveLength(2);
+    expect(proof.levels[1].siblings.length).toBeLessThanOrEqual(Math.ceil(Math.log2(1000))); // log, not linear
+    expect(proofText.length).toBeLessThan(4000);
+    const elsewhere = temporaryDirectory();
+    const check = (p: unknown, commit = commitId): number => {
+      writeFileSync(join(elsewhere, 'p.json'), JSON.stringify(p));
+      return store(['proof', 'verify', join(elsewhere, 'p.json'), commit], { cwd: elsewhere }).status;
+    };
+    expect(check(proof)).toBe(0);
+    expect(check(proof, 'f'.repeat(64))).toBe(8);
+    expect(check({ ...proof, path: 'data/f124.txt' })).toBe(8);
+    expect(check({ ...proof, fileId: 'a'.repeat(64) })).toBe(8);
+    expect(check({ ...proof, commitId: 'b'.repeat(64) })).toBe(8);
+    const flip = (hex: string): string => (hex[0] === '0' ? '1' : '0') + hex.slice(1);
+    expect(check({ ...proof, levels: [proof.levels[0], { ...proof.levels[1], siblings: [flip(proof.levels[1].siblings[0]), ...proof.levels[1].siblings.slice(1)] }] })).toBe(8);
+    expect(check({ ...proof, levels: [proof.levels[0], { ...proof.levels[1], index: proof.levels[1].index + 1 }] })).toBe(8);
+    expect(check({ ...proof, levels: [proof.levels[0], { ...proof.levels[1], entry: flip(proof.levels[1].entry) }] })).toBe(8);
+    const commitBytes = Buffer.from(proof.commit, 'base64');
+    commitBytes[commitBytes.length - 1] ^= 1;
+    expect(check({ ...proof, commit: commitBytes.toString('base64') })).toBe(8);
+    const top = JSON.parse(storeOk(['proof', 'top.txt'], { cwd: work }).text);
+    expect(check(top)).toBe(0);
+    expect(store(['proof', 'data'], { cwd: work }).status).toBe(5);
+  });
+});
+
+describe('stats report', () => {
+  it('shows what each commit added, chunk sizes, the largest stored files and pack fill', () => {
+    const big = pseudoRandomBytes(2 * 1024 * 1024, 31);
+    const work = repoWith({ 'big.bin': big, 'text.txt': 'hello '.repeat(20000) });
+    writeFileSync(join(work, 'more.bin'), pseudoRandomBytes(300 * 1024, 32));
+    storeOk(['add', '-A'], { cwd: work });
+    storeOk(['commit', '-m', 'second'], { cwd: work });
+    const stats = storeJson<{
+      commits: { message: string; newChunkBytes: number }[];
+      chunkSizeHistogram: { count: number; bytes: number }[];
+      largestStoredFiles: { path: string; storedBytes: number; logicalBytes: number }[];
+      uniqueChunkBytes: number;
+      packCount: number;
+      packFill: number;
+    }>(['stats'], { cwd: work });
+    expect(stats.commits.map((commit) => commit.message)).toEqual(['first', 'second']);
+    expect(stats.commits[1]!.newChunkBytes).toBe(300 * 1024);
+    expect(stats.commits[0]!.newChunkBytes + stats.commits[1]!.newChunkBytes).toBe(stats.uniqueChunkBytes);
+    expect(stats.chunkSizeHistogram.reduce((sum, bucket) => sum + bucket.bytes, 0)).toBe(stats.uniqueChunkBytes);
+    expect(stats.largestStoredFiles[0]).toMatchObject({ path: 'big.bin', logicalBytes: big.length });
+    expect(stats.largestStoredFiles[0]!.storedBytes).toBeGreaterThanOrEqual(big.length); // random bytes do not shrink
+    const text = stats.largestStoredFiles.find((file) => file.path === 'text.txt')!;
+    expect(text.storedBytes).toBeLessThan(text.logicalBytes / 10); // repetitive text compresses
+    expect(stats.packCount).toBeGreaterThan(0);
+    expect(stats.packFill).toBeGreaterThan(0);
+    const human = storeOk(['stats'], { cwd: work }).text;
+    expect(human).toContain('new chunk bytes per commit');
+    expect(human).toContain('█');
+  });
+});
