@@ -132,7 +132,9 @@ async function writeEntry(repo: Repository, absolute: string, entry: TreeEntry, 
       beforeRename: (temporary) => {
         chmodSync(temporary, mode); // the umask may have narrowed the mode given at creation
         if (mtimeNs !== undefined && mtimeNs !== 0n) {
-          const seconds = Number(mtimeNs / 1_000_000n) / 1000;
+          // utimes takes float seconds (0.24 us apart at today's dates); half a microsecond more keeps
+          // the float from landing just below the recorded time, which would lose its last millisecond.
+          const seconds = Number(mtimeNs / 1000n) / 1e6 + 5e-7;
           utimesSync(temporary, seconds, seconds);
         }
       },
