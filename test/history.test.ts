@@ -182,3 +182,14 @@ describe('stats report', () => {
     expect(human).toContain('█');
   });
 });
+
+describe('shell completion', () => {
+  it('prints bash and zsh set-up', () => {
+    const work = temporaryDirectory();
+    for (const shell of ['bash', 'zsh']) {
+      const result = store(['autocomplete', 'script', shell], { cwd: work, env: { HOME: work, XDG_CACHE_HOME: join(work, '.cache') } });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.text).toContain('store autocomplete setup');
+    }
+  });
+});
