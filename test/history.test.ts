@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pseudoRandomBytes, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
@@ -56,6 +56,25 @@ describe('checkout', () => {
     storeOk(['checkout', 'HEAD~1', 'a.txt', '--force'], { cwd: work });
     expect(readFileSync(join(work, 'a.txt'), 'utf8')).toBe('one');
     expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('M  a.txt\n'); // staged: differs from HEAD
+  });
+
+  it('restores many files on worker threads, byte-exact, and reports damage with status 8', () => {
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 150; i++) files[`d${i % 7}/f${i}.bin`] = pseudoRandomBytes(1000 + i * 37, 900 + i);
+    files['large.bin'] = pseudoRandomBytes(9 * 1024 * 1024, 950);
+    const work = repoWith(files);
+    const out = join(temporaryDirectory(), 'out');
+    expect(storeJson<{ written: string[] }>(['checkout', 'HEAD', '-o', out], { cwd: work }).written).toHaveLength(151);
+    for (const [path, bytes] of Object.entries(files)) expect(readFileSync(join(out, path)).equals(bytes), path).toBe(true);
+    // Damage the largest pack: the restore fails with the corruption's own status, naming the pack.
+    const packs = readdirSync(join(work, '.store/packs'), { recursive: true }).map(String).filter((name) => name.endsWith('.pack'));
+    const largest = packs.map((name) => join(work, '.store/packs', name)).sort((a, b) => lstatSync(b).size - lstatSync(a).size)[0]!;
+    const bytes = readFileSync(largest);
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(largest, bytes);
+    const failed = store(['checkout', 'HEAD', '-o', join(temporaryDirectory(), 'out2')], { cwd: work });
+    expect(failed.status).toBe(8);
+    expect(failed.stderr).toContain('pack');
   });
 });
 

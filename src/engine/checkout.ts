@@ -1,14 +1,14 @@
-import { chmodSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { errnoCode, StoreError } from '../core/errors.js';
-import { temporarySibling, writeFileAtomicFrom } from '../core/fs-atomic.js';
+import { lstatSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { StoreError, type ErrorCode } from '../core/errors.js';
 import { EntryKind, type TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
 import { toStagedEntry } from './add.js';
 import { loadCommit, loadFileTimes } from './objects-io.js';
 import { isWithin, toRepoPath } from './paths.js';
-import { streamTarget } from './restore.js';
+import { restoreItem, type RestoreItem } from './restore-files.js';
+import { defaultJobs, WorkerPool } from '../workers/pool.js';
 import { resolveCommit } from './revisions.js';
 import { computeStatus } from './status.js';
 import { flattenTree } from './tree-walk.js';
@@ -51,7 +51,7 @@ export async function checkoutCommit(repo: Repository, options: CheckoutOptions)
 
   if (options.outputDirectory !== undefined) {
     const root = resolve(options.cwd, options.outputDirectory);
-    for (const [path, entry] of selected) await writeEntry(repo, join(root, path), entry, times.get(path));
+    await restoreAll(repo, selected.map(([path, entry]) => toRestoreItem(join(root, path), entry, times.get(path))));
     return { commitId, written: selected.map(([path]) => path), removed: [] };
   }
   return repo.withWriteLock(async () => restoreIntoWorkTree(repo, commitId, selected, inScope, times, options.force, scopes[0] === ''));
@@ -88,16 +88,21 @@ async function restoreIntoWorkTree(
     }
   }
   const scanStartedAtNs = nowNs();
-  for (const [path, entry] of selected) {
-    const absolute = join(repo.workTree, path);
+  const toWrite = selected.filter(([path, entry]) => {
     const current = staging.get(path);
-    const unchanged = current && current.fileId.equals(entry.id) && current.kind === entry.kind && existsAsStaged(absolute, current.ino);
-    if (!unchanged) await writeEntry(repo, absolute, entry, times.get(path));
-    const stats = lstatSync(absolute, { bigint: true });
+    return !(current && current.fileId.equals(entry.id) && current.kind === entry.kind && existsAsStaged(join(repo.workTree, path), current.ino));
+  });
+  await restoreAll(repo, toWrite.map(([path, entry]) => toRestoreItem(join(repo.workTree, path), entry, times.get(path))));
+  for (const [path, entry] of selected) {
+    const stats = lstatSync(join(repo.workTree, path), { bigint: true });
     staging.set(path, toStagedEntry(path, entry.kind as Exclude<EntryKind, EntryKind.Directory>, stats, entry.id));
   }
   writeStaging(repo.layout.staging, [...staging.values()], scanStartedAtNs);
   return { commitId, written: selected.map(([path]) => path), removed };
+}
+
+function toRestoreItem(absolutePath: string, entry: TreeEntry, mtimeNs: bigint | undefined): RestoreItem {
+  return { absolutePath, kind: entry.kind, fileId: entry.id.toString('hex'), sizeBytes: entry.sizeBytes, mtimeNs };
 }
 
 function existsAsStaged(absolute: string, ino: bigint): boolean {
@@ -108,47 +113,44 @@ function existsAsStaged(absolute: string, ino: bigint): boolean {
   }
 }
 
-/** Writes one file or symlink atomically (temporary sibling, then rename), with its mode and time. */
-async function writeEntry(repo: Repository, absolute: string, entry: TreeEntry, mtimeNs: bigint | undefined): Promise<void> {
-  mkdirSync(dirname(absolute), { recursive: true });
-  removeDirectoryInTheWay(absolute);
-  if (entry.kind === EntryKind.Symlink) {
-    const temporary = temporarySibling(absolute);
-    const parts: Buffer[] = [];
-    await streamTarget(repo, { kind: 'file', fileId: entry.id, sizeBytes: entry.sizeBytes }, async (bytes) => {
-      parts.push(Buffer.from(bytes));
-    });
-    symlinkSync(Buffer.concat(parts), temporary);
-    renameSync(temporary, absolute);
+/** Below this many files, or bytes, worker threads cost more to start than they save. */
+const PARALLEL_RESTORE_MIN_FILES = 64;
+const PARALLEL_RESTORE_MIN_BYTES = 32 * 1024 * 1024;
+const RESTORE_BATCH_MAX_FILES = 64;
+const RESTORE_BATCH_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Writes the entries out, on worker threads when there are many files or many bytes: each worker
+ * opens the repository for reading and restores a batch of small files, or one large file, holding
+ * one frame at a time, so memory stays bounded whatever the sizes.
+ */
+async function restoreAll(repo: Repository, items: RestoreItem[], jobs = defaultJobs()): Promise<void> {
+  const totalBytes = items.reduce((sum, item) => sum + item.sizeBytes, 0);
+  if (jobs < 2 || (items.length < PARALLEL_RESTORE_MIN_FILES && totalBytes < PARALLEL_RESTORE_MIN_BYTES)) {
+    for (const item of items) await restoreItem(repo, item);
     return;
   }
-  const mode = entry.kind === EntryKind.Executable ? 0o755 : 0o644;
-  await writeFileAtomicFrom(
-    absolute,
-    (write) => streamTarget(repo, { kind: 'file', fileId: entry.id, sizeBytes: entry.sizeBytes }, async (bytes) => write(bytes)).then(() => undefined),
-    {
-      mode,
-      durable: false, // a restore can be repeated; thousands of fsyncs would dominate it
-      beforeRename: (temporary) => {
-        chmodSync(temporary, mode); // the umask may have narrowed the mode given at creation
-        if (mtimeNs !== undefined && mtimeNs !== 0n) {
-          // utimes takes float seconds (0.24 us apart at today's dates); half a microsecond more keeps
-          // the float from landing just below the recorded time, which would lose its last millisecond.
-          const seconds = Number(mtimeNs / 1000n) / 1e6 + 5e-7;
-          utimesSync(temporary, seconds, seconds);
-        }
-      },
-    },
-  );
-}
-
-
-/** A directory where the commit has a file (or the reverse was committed later) is replaced. */
-function removeDirectoryInTheWay(absolute: string): void {
+  const batches: RestoreItem[][] = [];
+  let current: RestoreItem[] = [];
+  let bytes = 0;
+  // In path order, the order files were added in: neighbours share frames, which a reader decompresses once.
+  for (const item of items) {
+    if (current.length > 0 && (current.length >= RESTORE_BATCH_MAX_FILES || bytes + item.sizeBytes > RESTORE_BATCH_MAX_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += item.sizeBytes;
+  }
+  if (current.length > 0) batches.push(current);
+  const pool = new WorkerPool(jobs);
   try {
-    if (lstatSync(absolute).isDirectory()) rmSync(absolute, { recursive: true });
-  } catch (error) {
-    if (errnoCode(error) !== 'ENOENT') throw error;
+    const results = await Promise.all(batches.map((batch) => pool.restoreFiles({ workTree: repo.workTree, items: batch })));
+    const failure = results.find((result) => result.error !== undefined)?.error;
+    if (failure) throw new StoreError(failure.code as ErrorCode, failure.message);
+  } finally {
+    await pool.close();
   }
 }
 

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { CompressTask, ReadBatchResult, ReadBatchTask } from './tasks.js';
+import type { CompressTask, ReadBatchResult, ReadBatchTask, RestoreFilesResult, RestoreFilesTask } from './tasks.js';
 
 // The tasks are compiled next to this module (dist/workers); tests that import src use inline paths.
 const TASKS_FILE = fileURLToPath(new URL('./tasks.js', import.meta.url));
@@ -26,6 +26,10 @@ export class WorkerPool {
 
   readBatch(task: ReadBatchTask): Promise<ReadBatchResult> {
     return this.pool.run(task, { name: 'readBatch' }) as Promise<ReadBatchResult>;
+  }
+
+  restoreFiles(task: RestoreFilesTask): Promise<RestoreFilesResult> {
+    return this.pool.run(task, { name: 'restoreFiles' }) as Promise<RestoreFilesResult>;
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,12 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { findChunks } from '../chunking/fastcdc.js';
-import { errnoCode } from '../core/errors.js';
+import { errnoCode, StoreError } from '../core/errors.js';
 import { hashBytes, HASH_BYTES } from '../core/hash.js';
 import type { ChunkingParameters } from '../repository/config.js';
 import { FrameCompressor } from '../store/compression.js';
+import type { RestoreItem } from '../engine/restore-files.js';
+import type { Repository } from '../repository/repository.js';
 
 /**
  * Worker-thread entry points (piscina calls them by name). Nothing here touches the repository:
@@ -137,4 +139,35 @@ function readOne(absolutePath: string, slot: Buffer, chunking: ChunkingParameter
     }
   }
   return { outcome: 'changed', reason: `changed while being read (${READ_ATTEMPTS} attempts)` };
+}
+
+// ---------- restore files out of the repository ----------
+
+export interface RestoreFilesTask {
+  workTree: string;
+  items: RestoreItem[];
+}
+
+/** Errors cross the thread boundary as plain data, so their code survives. */
+export interface RestoreFilesResult {
+  error?: { code: string; message: string };
+}
+
+const openRepositories = new Map<string, Repository>();
+
+/** Restores a batch of files, reading the repository from this thread (a reader takes no lock). */
+export async function restoreFiles(task: RestoreFilesTask): Promise<RestoreFilesResult> {
+  // Loaded on first use: threads that only compress never open SQLite.
+  const [{ Repository }, { restoreItem }] = await Promise.all([import('../repository/repository.js'), import('../engine/restore-files.js')]);
+  let repo = openRepositories.get(task.workTree);
+  if (repo === undefined) {
+    repo = Repository.open({ repoPath: task.workTree });
+    openRepositories.set(task.workTree, repo);
+  }
+  try {
+    for (const item of task.items) await restoreItem(repo, item);
+    return {};
+  } catch (error) {
+    return { error: { code: error instanceof StoreError ? error.code : 'IO_ERROR', message: (error as Error).message } };
+  }
 }
