@@ -107,6 +107,9 @@ describe('branches, tags and switch', () => {
     storeOk(['gc'], { cwd: work }); // the tag keeps the feature commit
     expect(storeOk(['get', 'only-feature.txt', '--at', 'feature-tip'], { cwd: work }).text).toBe('new');
     expect(store(['branch', 'bad..name'], { cwd: work }).status).toBe(2);
+    storeOk(['checkout', '-b', 'topic'], { cwd: work });
+    expect(storeJson<{ name: string; current: boolean }[]>(['branch'], { cwd: work }).find((b) => b.current)?.name).toBe('topic');
+    expect(readFileSync(join(work, '.store/HEAD'), 'utf8')).toBe('ref: refs/heads/topic\n');
   });
 });
 
