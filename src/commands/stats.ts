@@ -15,9 +15,13 @@ export default class Stats extends BaseCommand<typeof Stats> {
   }
 }
 
-function table(rows: string[][]): string[] {
+/** Aligned columns: the first left, numbers right, and (with `lastLeft`) a trailing bar or text left. */
+function table(rows: string[][], lastLeft = false): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd());
+  const last = rows[0]!.length - 1;
+  const align = (cell: string, column: number): string =>
+    column === 0 || (lastLeft && column === last) ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!);
+  return rows.map((row) => row.map(align).join('  ').trimEnd());
 }
 
 function bar(value: number, max: number): string {
@@ -46,16 +50,16 @@ function render(stats: RepositoryStats): string {
     const shown = stats.commits.slice(-15);
     const max = Math.max(...shown.map((commit) => commit.newChunkBytes));
     out.push('', 'new chunk bytes per commit (oldest first):');
-    out.push(...table(shown.map((commit) => [shortId(commit.commitId), formatBytes(commit.newChunkBytes), bar(commit.newChunkBytes, max), commit.message.slice(0, 40)])));
+    out.push(...table(shown.map((commit) => [shortId(commit.commitId), formatBytes(commit.newChunkBytes), `${bar(commit.newChunkBytes, max).padEnd(BAR_WIDTH)}  ${commit.message.slice(0, 40)}`]), true));
   }
   if (stats.chunkSizeHistogram.length > 0) {
     const max = Math.max(...stats.chunkSizeHistogram.map((bucket) => bucket.count));
     out.push('', 'chunk sizes:');
-    out.push(...table(stats.chunkSizeHistogram.map((bucket) => [`${formatBytes(bucket.fromBytes)} - ${formatBytes(bucket.toBytes)}`, `${bucket.count}`, bar(bucket.count, max)])));
+    out.push(...table(stats.chunkSizeHistogram.map((bucket) => [`${formatBytes(bucket.fromBytes)} - ${formatBytes(bucket.toBytes)}`, `${bucket.count}`, bar(bucket.count, max)]), true));
   }
   if (stats.largestStoredFiles.length > 0) {
     out.push('', 'files taking the most stored bytes at HEAD:');
-    out.push(...table(stats.largestStoredFiles.map((file) => [file.path, formatBytes(file.storedBytes), `of ${formatBytes(file.logicalBytes)}`])));
+    out.push(...table(stats.largestStoredFiles.map((file) => [file.path, formatBytes(file.storedBytes), `of ${formatBytes(file.logicalBytes)}`]), true));
   }
   return out.join('\n');
 }
