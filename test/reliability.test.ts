@@ -56,6 +56,25 @@ describe('damage is reported precisely, and never returned as data', () => {
     expect(report.affected).toContainEqual(expect.objectContaining({ commit: 'staging', path: 'data.bin' }));
   });
 
+  it('a large file (decompressed on worker threads): damage is status 8 naming the pack, and -o leaves no file', () => {
+    const work = temporaryDirectory();
+    const data = pseudoRandomBytes(20 * 1024 * KiB, 78);
+    writeFileSync(join(work, 'large.bin'), data);
+    storeOk(['init'], { cwd: work });
+    storeOk(['add', '-A'], { cwd: work });
+    storeOk(['commit', '-m', 'large'], { cwd: work });
+    expect(storeOk(['get', 'large.bin'], { cwd: work }).stdout.equals(data)).toBe(true);
+    const pack = dataPack(work);
+    const bytes = readFileSync(pack.path);
+    bytes[Math.floor(bytes.length * 0.7)]! ^= 0x08;
+    writeFileSync(pack.path, bytes);
+    const destination = join(work, '..', 'out.bin');
+    const result = store(['get', 'large.bin', '-o', destination], { cwd: work });
+    expect(result.status).toBe(8);
+    expect(result.stderr).toContain(pack.name);
+    expect(() => statSync(destination)).toThrow();
+  });
+
   it('a truncated pack and a deleted pack: verify reports each with status 8, get fails with status 8', () => {
     for (const damage of ['truncate', 'delete'] as const) {
       const { work } = committedRepository();

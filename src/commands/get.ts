@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core';
-import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { writeFileAtomicFrom } from '../core/fs-atomic.js';
-import { parseRange, resolveGetTarget, streamTarget } from '../engine/restore.js';
+import { PARALLEL_UNPACK_MIN_BYTES, parseRange, resolveGetTarget, streamTarget } from '../engine/restore.js';
+import { defaultJobs, WorkerPool } from '../workers/pool.js';
 
 export default class Get extends BaseCommand<typeof Get> {
   static override summary = 'Write a stored file to stdout or a file, by path (at any commit) or by hash.';
@@ -27,15 +27,22 @@ export default class Get extends BaseCommand<typeof Get> {
     const repo = this.openRepository();
     const target = resolveGetTarget(repo, this.args.spec, { at: this.flags.at, cwd: process.cwd() });
     const range = this.flags.range === undefined ? undefined : parseRange(this.flags.range, target.sizeBytes);
-    if (this.flags.output === undefined) {
-      await streamTarget(repo, target, writeToStdout, range);
-      return;
+    // A large file is decompressed and verified on worker threads while this one writes.
+    const pool = range === undefined && target.sizeBytes >= PARALLEL_UNPACK_MIN_BYTES ? new WorkerPool(defaultJobs()) : undefined;
+    try {
+      if (this.flags.output === undefined) {
+        await streamTarget(repo, target, writeToStdout, range, pool);
+        return;
+      }
+      // Written beside the destination and renamed into place only once every byte has been verified.
+      await writeFileAtomicFrom(resolve(this.flags.output), (write) => streamTarget(repo, target, async (bytes) => write(bytes), range, pool).then(() => undefined));
+    } finally {
+      await pool?.close();
     }
-    // Written beside the destination and renamed into place only once every byte has been verified.
-    await writeFileAtomicFrom(resolve(this.flags.output), (write) => streamTarget(repo, target, async (bytes) => write(bytes), range).then(() => undefined));
   }
 }
 
+/** Resolves once stdout has handed the bytes to the OS: the caller may then reuse the buffer. */
 async function writeToStdout(bytes: Buffer): Promise<void> {
-  if (!process.stdout.write(bytes)) await once(process.stdout, 'drain');
+  await new Promise<void>((resolvePromise, reject) => process.stdout.write(bytes, (error) => (error ? reject(error) : resolvePromise())));
 }

@@ -76,33 +76,38 @@ async function ingestBatches(
     inFlight.push(pool.readBatch({ files: batchFiles, chunking: repo.config.chunking }));
   };
   const ahead = pool.threads * 2;
-  for (let i = 0; i < Math.min(ahead, batches.length); i++) submit(i);
-  for (let index = 0; index < batches.length; index++) {
-    const result = await inFlight.shift()!;
-    submit(index + ahead);
-    const data = Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength);
-    batches[index]!.forEach((file, i) => {
-      const read = result.files[i]!;
-      if (read.outcome !== 'read') {
-        onOutcome({ file, reason: read.reason, vanished: read.outcome === 'vanished' });
-        return;
-      }
-      const chunks: ChunkRef[] = [];
-      let newChunkCount = 0;
-      let offset = read.dataOffset;
-      read.chunkLengths.forEach((length, c) => {
-        const id = Buffer.from(read.chunkIds.buffer, read.chunkIds.byteOffset + c * HASH_BYTES, HASH_BYTES);
-        if (writer.addBlob(BlobType.Chunk, id, data.subarray(offset, offset + length))) newChunkCount++;
-        chunks.push({ id, length });
-        offset += length;
+  try {
+    for (let i = 0; i < Math.min(ahead, batches.length); i++) submit(i);
+    for (let index = 0; index < batches.length; index++) {
+      const result = await inFlight.shift()!;
+      submit(index + ahead);
+      const data = Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength);
+      batches[index]!.forEach((file, i) => {
+        const read = result.files[i]!;
+        if (read.outcome !== 'read') {
+          onOutcome({ file, reason: read.reason, vanished: read.outcome === 'vanished' });
+          return;
+        }
+        const chunks: ChunkRef[] = [];
+        let newChunkCount = 0;
+        let offset = read.dataOffset;
+        read.chunkLengths.forEach((length, c) => {
+          const id = Buffer.from(read.chunkIds.buffer, read.chunkIds.byteOffset + c * HASH_BYTES, HASH_BYTES);
+          if (writer.addBlob(BlobType.Chunk, id, data.subarray(offset, offset + length))) newChunkCount++;
+          chunks.push({ id, length });
+          offset += length;
+        });
+        const fileId = Buffer.from(read.fileId.buffer, read.fileId.byteOffset, HASH_BYTES);
+        storeFileMap(writer, fileId, read.sizeBytes, chunks);
+        onBytesRead(read.sizeBytes);
+        const kind = (BigInt(read.stat.mode) & 0o111n) !== 0n ? EntryKind.Executable : EntryKind.File;
+        onOutcome({ file, kind, fileId, sizeBytes: read.sizeBytes, newChunkCount, stat: read.stat });
       });
-      const fileId = Buffer.from(read.fileId.buffer, read.fileId.byteOffset, HASH_BYTES);
-      storeFileMap(writer, fileId, read.sizeBytes, chunks);
-      onBytesRead(read.sizeBytes);
-      const kind = (BigInt(read.stat.mode) & 0o111n) !== 0n ? EntryKind.Executable : EntryKind.File;
-      onOutcome({ file, kind, fileId, sizeBytes: read.sizeBytes, newChunkCount, stat: read.stat });
-    });
-    await writer.drain();
+      await writer.drain();
+    }
+  } catch (error) {
+    await Promise.allSettled(inFlight); // let the batches still out settle before the pool closes
+    throw error;
   }
 }
 

@@ -1,4 +1,7 @@
-import { StoreError, CorruptionError } from '../core/errors.js';
+import { CorruptionError, StoreError, type ErrorCode } from '../core/errors.js';
+import type { BlobLocation } from '../catalog/catalog.js';
+import type { UnpackResult } from '../workers/tasks.js';
+import type { WorkerPool } from '../workers/pool.js';
 import { isFullHexId, isHexPrefix, newHasher } from '../core/hash.js';
 import type { FileMap } from '../objects/filemap.js';
 import { EntryKind } from '../objects/tree.js';
@@ -85,14 +88,16 @@ export function parseRange(text: string, sizeBytes: number): ByteRange {
 }
 
 /**
- * Streams a target's bytes to `write`, one verified chunk at a time (memory bounded by one frame),
- * then checks the whole content against the file id. With a range, only the chunks that cover it are read.
+ * Streams a target's bytes to `write`, one verified chunk at a time (memory bounded by a few frames),
+ * then checks the whole content against the file id. With a range, only the chunks that cover it are
+ * read. `write` must be done with the bytes when its promise resolves: the buffer is reused.
  */
 export async function streamTarget(
   repo: Repository,
   target: GetTarget,
   write: (bytes: Buffer) => Promise<void>,
   range?: ByteRange,
+  pool?: WorkerPool,
 ): Promise<number> {
   if (target.kind === 'blob') {
     const bytes = loadReferencedBlob(repo, target.id, target.type, 'the command line');
@@ -101,20 +106,81 @@ export async function streamTarget(
     return slice.length;
   }
   const map = loadFileMap(repo, target.fileId);
-  return range ? streamRange(repo, map, range, write) : streamWhole(repo, map, write);
-}
-
-async function streamWhole(repo: Repository, map: FileMap, write: (bytes: Buffer) => Promise<void>): Promise<number> {
+  if (range) return streamRange(repo, map, range, write);
   const hasher = newHasher();
-  for (const chunk of map.chunks) {
-    const bytes = loadReferencedBlob(repo, chunk.id, BlobType.Chunk, `file ${map.fileId.toString('hex')}`);
+  const checkedWrite = async (bytes: Buffer): Promise<void> => {
     hasher.update(bytes);
     await write(bytes);
+  };
+  if (pool && map.sizeBytes >= PARALLEL_UNPACK_MIN_BYTES) await streamUnpackedOnWorkers(repo, map, checkedWrite, pool);
+  else {
+    for (const chunk of map.chunks) await checkedWrite(loadReferencedBlob(repo, chunk.id, BlobType.Chunk, `file ${map.fileId.toString('hex')}`));
   }
   if (!hasher.digestBuffer().equals(map.fileId)) {
     throw new CorruptionError('CORRUPT_OBJECT', `file ${map.fileId.toString('hex')}: its chunks do not hash to its id (damaged file map)`);
   }
   return map.sizeBytes;
+}
+
+/** Below this size a file is unpacked on this thread: handing frames to workers would cost more. */
+export const PARALLEL_UNPACK_MIN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads stored frames here and has the workers decompress them and verify the chunks, a few frames
+ * ahead, while this thread writes what came back, in order. Memory: about two frames per thread.
+ */
+async function streamUnpackedOnWorkers(repo: Repository, map: FileMap, write: (bytes: Buffer) => Promise<void>, pool: WorkerPool): Promise<void> {
+  const owner = `file ${map.fileId.toString('hex')}`;
+  // Consecutive chunks in the same frame become one job.
+  const jobs: { location: BlobLocation; chunks: { offsetInFrame: number; length: number; id: Buffer }[] }[] = [];
+  for (const chunk of map.chunks) {
+    const location = repo.catalog.blobLocation(chunk.id);
+    if (location === undefined || location.type !== BlobType.Chunk) loadReferencedBlob(repo, chunk.id, BlobType.Chunk, owner); // throws the precise error
+    const last = jobs[jobs.length - 1];
+    const entry = { offsetInFrame: location!.offsetInFrame, length: location!.length, id: chunk.id };
+    if (last && last.location.packName === location!.packName && last.location.frameOffset === location!.frameOffset) last.chunks.push(entry);
+    else jobs.push({ location: location!, chunks: [entry] });
+  }
+  const ahead = pool.threads * 2;
+  const frameCapacity = repo.config.frameTargetBytes + repo.config.chunking.maxBytes;
+  // Buffers travel to a worker and back, and are reused: nothing is allocated per frame.
+  const spare: ArrayBuffer[] = [];
+  const take = (bytes: number): Buffer => {
+    const buffer = spare.pop();
+    return Buffer.from(buffer !== undefined && buffer.byteLength >= bytes ? buffer : new ArrayBuffer(Math.max(bytes, frameCapacity)));
+  };
+  const inFlight: Promise<UnpackResult>[] = [];
+  const submit = (index: number): void => {
+    const job = jobs[index];
+    if (!job) return;
+    const stored = repo.packReader.readStoredFrameInto(job.location, take(job.location.frameStoredLength));
+    const out = take(job.location.frameRawLength);
+    inFlight.push(
+      pool.unpackChunks({
+        stored: new Uint8Array(stored.buffer, 0, stored.length),
+        out: new Uint8Array(out.buffer),
+        packName: job.location.packName,
+        frameOffset: job.location.frameOffset,
+        frameRawLength: job.location.frameRawLength,
+        codec: job.location.codec,
+        chunks: job.chunks,
+      }),
+    );
+  };
+  try {
+    for (let i = 0; i < Math.min(ahead, jobs.length); i++) submit(i);
+    for (let index = 0; index < jobs.length; index++) {
+      const result = await inFlight.shift()!;
+      if (result.error) throw new StoreError(result.error.code as ErrorCode, result.error.message);
+      const raw = Buffer.from(result.out.buffer);
+      for (const chunk of jobs[index]!.chunks) await write(raw.subarray(chunk.offsetInFrame, chunk.offsetInFrame + chunk.length));
+      spare.push(result.out.buffer as ArrayBuffer, result.stored.buffer as ArrayBuffer);
+      submit(index + ahead);
+    }
+  } catch (error) {
+    await Promise.allSettled(inFlight); // let the frames still out settle before the pool closes
+    throw error;
+  }
 }
 
 async function streamRange(repo: Repository, map: FileMap, range: ByteRange, write: (bytes: Buffer) => Promise<void>): Promise<number> {

@@ -33,6 +33,14 @@ export class FrameCompressor {
   }
 }
 
+let sharedContext: InstanceType<typeof zstd.DCtx> | undefined;
+
+/** Decompresses into `target` (which must hold the whole frame) and returns how many bytes it wrote. */
+export function decompressFrameInto(stored: Uint8Array, target: Uint8Array): number {
+  sharedContext ??= new zstd.DCtx();
+  return sharedContext.decompress(target, stored);
+}
+
 let sharedDecompressor: Decompressor | undefined;
 
 export function decompressFrame(stored: Buffer): Buffer {

@@ -6,6 +6,23 @@ import { Codec, BlobType, checkPackHeader, decodeFooter, decodeTrailer, PACK_HEA
 import { packPath } from './pack-paths.js';
 import { verifyBlob } from './blob-verify.js';
 
+/** Decompresses a stored frame and checks its length; damage is a CORRUPT_PACK error naming the frame. */
+export function unpackFrame(stored: Buffer, frame: Pick<BlobLocation, 'packName' | 'frameOffset' | 'frameRawLength' | 'codec'>): Buffer {
+  let raw: Buffer;
+  if (frame.codec === Codec.Raw) raw = stored;
+  else {
+    try {
+      raw = decompressFrame(stored);
+    } catch (error) {
+      throw new CorruptionError('CORRUPT_PACK', `pack ${frame.packName}: frame at offset ${frame.frameOffset} does not decompress: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  if (raw.length !== frame.frameRawLength) {
+    throw new CorruptionError('CORRUPT_PACK', `pack ${frame.packName}: frame at offset ${frame.frameOffset} has ${raw.length} bytes, expected ${frame.frameRawLength}`);
+  }
+  return raw;
+}
+
 /**
  * Reads blobs out of sealed packs, verifying every one against its id. Keeps the last decompressed
  * frame, because a file's consecutive chunks usually share one frame.
@@ -58,23 +75,14 @@ export class PackReader {
   private readFrame(location: BlobLocation): Buffer {
     const cached = this.cachedFrame;
     if (cached && cached.packName === location.packName && cached.offset === location.frameOffset) return cached.raw;
-    const fd = this.packFd(location.packName);
-    const stored = this.readExactly(fd, location.frameOffset, location.frameStoredLength, location.packName);
-    let raw: Buffer;
-    if (location.codec === Codec.Raw) {
-      raw = stored;
-    } else {
-      try {
-        raw = decompressFrame(stored);
-      } catch (error) {
-        throw new CorruptionError('CORRUPT_PACK', `pack ${location.packName}: frame at offset ${location.frameOffset} does not decompress: ${(error as Error).message}`, { cause: error });
-      }
-    }
-    if (raw.length !== location.frameRawLength) {
-      throw new CorruptionError('CORRUPT_PACK', `pack ${location.packName}: frame at offset ${location.frameOffset} has ${raw.length} bytes, expected ${location.frameRawLength}`);
-    }
+    const raw = unpackFrame(this.readExactly(this.packFd(location.packName), location.frameOffset, location.frameStoredLength, location.packName), location);
     this.cachedFrame = { packName: location.packName, offset: location.frameOffset, raw };
     return raw;
+  }
+
+  /** A frame's bytes as stored (compressed or not), read into `target`, for a caller that unpacks elsewhere. */
+  readStoredFrameInto(location: Pick<BlobLocation, 'packName' | 'frameOffset' | 'frameStoredLength'>, target: Buffer): Buffer {
+    return this.readExactly(this.packFd(location.packName), location.frameOffset, location.frameStoredLength, location.packName, target);
   }
 
   private packFd(packName: string): number {
@@ -91,8 +99,8 @@ export class PackReader {
     return fd;
   }
 
-  private readExactly(fd: number, position: number, length: number, packName: string): Buffer {
-    const buffer = Buffer.allocUnsafe(length);
+  private readExactly(fd: number, position: number, length: number, packName: string, into?: Buffer): Buffer {
+    const buffer = into === undefined ? Buffer.allocUnsafe(length) : into.subarray(0, length);
     let done = 0;
     while (done < length) {
       const n = readSync(fd, buffer, done, length - done, position + done);

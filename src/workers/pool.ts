@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { CompressTask, ReadBatchResult, ReadBatchTask, RestoreFilesResult, RestoreFilesTask } from './tasks.js';
+import type { CompressTask, ReadBatchResult, ReadBatchTask, RestoreFilesResult, RestoreFilesTask, UnpackResult, UnpackTask } from './tasks.js';
 
 // The tasks are compiled next to this module (dist/workers); tests that import src use inline paths.
 const TASKS_FILE = fileURLToPath(new URL('./tasks.js', import.meta.url));
@@ -30,6 +30,11 @@ export class WorkerPool {
 
   restoreFiles(task: RestoreFilesTask): Promise<RestoreFilesResult> {
     return this.pool.run(task, { name: 'restoreFiles' }) as Promise<RestoreFilesResult>;
+  }
+
+  unpackChunks(task: UnpackTask): Promise<UnpackResult> {
+    const transferList = [task.stored.buffer as ArrayBuffer, task.out.buffer as ArrayBuffer];
+    return this.pool.run(task, { name: 'unpackChunks', transferList }) as Promise<UnpackResult>;
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,11 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { findChunks } from '../chunking/fastcdc.js';
-import { errnoCode, StoreError } from '../core/errors.js';
+import { CorruptionError, errnoCode, StoreError } from '../core/errors.js';
 import { hashBytes, HASH_BYTES } from '../core/hash.js';
 import type { ChunkingParameters } from '../repository/config.js';
-import { FrameCompressor } from '../store/compression.js';
+import { decompressFrameInto, FrameCompressor } from '../store/compression.js';
+import { Codec } from '../store/pack-format.js';
 import type { RestoreItem } from '../engine/restore-files.js';
 import type { Repository } from '../repository/repository.js';
 
@@ -170,4 +171,57 @@ export async function restoreFiles(task: RestoreFilesTask): Promise<RestoreFiles
   } catch (error) {
     return { error: { code: error instanceof StoreError ? error.code : 'IO_ERROR', message: (error as Error).message } };
   }
+}
+
+// ---------- unpack chunks of a frame (restores) ----------
+
+export interface UnpackTask {
+  /** The stored frame, at the start of a buffer the worker hands back. */
+  stored: Uint8Array;
+  /** A buffer of at least frameRawLength bytes to decompress into, handed back too. */
+  out: Uint8Array;
+  packName: string;
+  frameOffset: number;
+  frameRawLength: number;
+  codec: number;
+  /** The chunks wanted from this frame, in file order. */
+  chunks: { offsetInFrame: number; length: number; id: Uint8Array }[];
+}
+
+/** Both buffers come back (for reuse); `out` holds the raw frame unless there is an error. */
+export interface UnpackResult {
+  stored: Uint8Array;
+  out: Uint8Array;
+  error?: { code: string; message: string };
+}
+
+/** Decompresses one frame into the given buffer and verifies each wanted chunk against its id. */
+export function unpackChunks(task: UnpackTask): UnpackResult {
+  const value: UnpackResult = { stored: task.stored, out: task.out };
+  try {
+    const stored = Buffer.from(task.stored.buffer, task.stored.byteOffset, task.stored.byteLength);
+    const out = Buffer.from(task.out.buffer, task.out.byteOffset, task.out.byteLength);
+    let rawLength: number;
+    if (task.codec === Codec.Raw) rawLength = stored.copy(out, 0);
+    else {
+      try {
+        rawLength = decompressFrameInto(stored, out);
+      } catch (error) {
+        throw new CorruptionError('CORRUPT_PACK', `pack ${task.packName}: frame at offset ${task.frameOffset} does not decompress: ${(error as Error).message}`);
+      }
+    }
+    if (rawLength !== task.frameRawLength) {
+      throw new CorruptionError('CORRUPT_PACK', `pack ${task.packName}: frame at offset ${task.frameOffset} has ${rawLength} bytes, expected ${task.frameRawLength}`);
+    }
+    for (const chunk of task.chunks) {
+      const bytes = out.subarray(chunk.offsetInFrame, chunk.offsetInFrame + chunk.length);
+      const id = Buffer.from(chunk.id);
+      if (chunk.offsetInFrame + chunk.length > rawLength || !hashBytes(bytes).equals(id)) {
+        throw new CorruptionError('CORRUPT_PACK', `pack ${task.packName}: chunk ${id.toString('hex')} at frame offset ${task.frameOffset} does not match its hash`);
+      }
+    }
+  } catch (error) {
+    value.error = { code: error instanceof StoreError ? error.code : 'IO_ERROR', message: (error as Error).message };
+  }
+  return move({ [transferableSymbol]: [task.stored.buffer, task.out.buffer], [valueSymbol]: value } as never) as unknown as UnpackResult;
 }
