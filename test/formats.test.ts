@@ -154,7 +154,7 @@ describe('id resolution', () => {
     const idB = Buffer.from(`abcdef01${'2'.repeat(56)}`, 'hex');
     const map = (id: Buffer) => encodeFileMap({ fileId: id, sizeBytes: 0, chunks: [] });
     repo.catalog.recordRows({
-      files: [idA, idB].map((id) => ({ id, sizeBytes: 0, chunkCount: 0, filemapId: hashBytes(map(id)), filemap: map(id) })),
+      files: [idA, idB].map((id) => ({ id, sizeBytes: 0, chunkCount: 0, filemapId: hashBytes(map(id)) })),
       commits: [],
     });
     mkdirSync(join(work, 'x'), { recursive: true });

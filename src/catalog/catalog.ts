@@ -22,7 +22,6 @@ export interface FileRow {
   sizeBytes: number;
   chunkCount: number;
   filemapId: Buffer;
-  filemap: Buffer;
 }
 
 export interface CommitRow {
@@ -93,7 +92,9 @@ export class Catalog {
       }
       const version = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as string | undefined;
       if (version !== String(CATALOG_SCHEMA_VERSION)) {
-        throw new StoreError('UNSUPPORTED_FORMAT', `catalog schema version ${version ?? 'missing'} is not ${CATALOG_SCHEMA_VERSION}`);
+        throw new StoreError('UNSUPPORTED_FORMAT', `catalog schema version ${version ?? 'missing'} is not ${CATALOG_SCHEMA_VERSION}`, {
+          hint: 'the catalog is derived from the packs: run `store repair` to rebuild it',
+        });
       }
     } catch (error) {
       if (error instanceof StoreError) throw error;
@@ -107,7 +108,7 @@ export class Catalog {
     return {
       hasBlob: db.prepare('SELECT 1 FROM blobs WHERE id = ?').pluck(),
       blobLocation: db.prepare(`${SELECT_LOCATION} WHERE b.id = ?`),
-      file: db.prepare('SELECT id, size_bytes, chunk_count, filemap_id, filemap FROM files WHERE id = ?'),
+      file: db.prepare('SELECT id, size_bytes, chunk_count, filemap_id FROM files WHERE id = ?'),
       insertPack: db.prepare('INSERT INTO packs(name, size_bytes, frame_count, blob_count) VALUES (?, ?, ?, ?)'),
       replaceBlob: db.prepare(
         `INSERT OR REPLACE INTO blobs(id, type, pack_id, frame_offset, frame_stored_length, frame_raw_length, codec, offset_in_frame, length)
@@ -117,7 +118,7 @@ export class Catalog {
         `INSERT OR IGNORE INTO blobs(id, type, pack_id, frame_offset, frame_stored_length, frame_raw_length, codec, offset_in_frame, length)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      insertFile: db.prepare('INSERT OR IGNORE INTO files(id, size_bytes, chunk_count, filemap_id, filemap) VALUES (?, ?, ?, ?, ?)'),
+      insertFile: db.prepare('INSERT OR IGNORE INTO files(id, size_bytes, chunk_count, filemap_id) VALUES (?, ?, ?, ?)'),
       insertCommit: db.prepare(
         `INSERT OR IGNORE INTO commits(id, tree_id, parent_id, author, time_ms, message, file_count, logical_bytes)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -145,11 +146,9 @@ export class Catalog {
   }
 
   file(id: Buffer): FileRow | undefined {
-    const row = this.statements.file.get(id) as
-      | { id: Buffer; size_bytes: number; chunk_count: number; filemap_id: Buffer; filemap: Buffer }
-      | undefined;
+    const row = this.statements.file.get(id) as { id: Buffer; size_bytes: number; chunk_count: number; filemap_id: Buffer } | undefined;
     if (row === undefined) return undefined;
-    return { id: row.id, sizeBytes: row.size_bytes, chunkCount: row.chunk_count, filemapId: row.filemap_id, filemap: row.filemap };
+    return { id: row.id, sizeBytes: row.size_bytes, chunkCount: row.chunk_count, filemapId: row.filemap_id };
   }
 
   commit(id: Buffer): CommitRow | undefined {
@@ -181,7 +180,7 @@ export class Catalog {
 
   private insertRows(extras: PackIndexExtras): void {
     const s = this.statements;
-    for (const file of extras.files) s.insertFile.run(file.id, file.sizeBytes, file.chunkCount, file.filemapId, file.filemap);
+    for (const file of extras.files) s.insertFile.run(file.id, file.sizeBytes, file.chunkCount, file.filemapId);
     for (const commit of extras.commits) {
       s.insertCommit.run(
         commit.id, commit.treeId, commit.parentId ?? null, commit.author, commit.timeMs, commit.message, commit.fileCount, commit.logicalBytes,
@@ -213,9 +212,9 @@ export class Catalog {
   }
 
   allFiles(): FileRow[] {
-    return (this.db.prepare('SELECT id, size_bytes, chunk_count, filemap_id, filemap FROM files').all() as {
-      id: Buffer; size_bytes: number; chunk_count: number; filemap_id: Buffer; filemap: Buffer;
-    }[]).map((row) => ({ id: row.id, sizeBytes: row.size_bytes, chunkCount: row.chunk_count, filemapId: row.filemap_id, filemap: row.filemap }));
+    return (this.db.prepare('SELECT id, size_bytes, chunk_count, filemap_id FROM files').all() as {
+      id: Buffer; size_bytes: number; chunk_count: number; filemap_id: Buffer;
+    }[]).map((row) => ({ id: row.id, sizeBytes: row.size_bytes, chunkCount: row.chunk_count, filemapId: row.filemap_id }));
   }
 
   /** SQLite's own consistency check: 'ok', or what is wrong. */

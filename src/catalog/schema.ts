@@ -1,5 +1,6 @@
 /** Catalog schema, version 1. The catalog indexes the packs; it can be rebuilt from them. */
-export const CATALOG_SCHEMA_VERSION = 1;
+/** 2: file maps are read from their blobs; the catalog no longer keeps a second copy. */
+export const CATALOG_SCHEMA_VERSION = 2;
 
 export const CATALOG_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -26,13 +27,12 @@ CREATE TABLE IF NOT EXISTS blobs (
   length              INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS blobs_by_pack ON blobs(pack_id);
--- File id (BLAKE3 of the whole content) -> its file map (the chunk list, same bytes as the FileMap blob).
+-- File id (BLAKE3 of the whole content) -> the FileMap blob listing its chunks.
 CREATE TABLE IF NOT EXISTS files (
   id          BLOB PRIMARY KEY,
   size_bytes  INTEGER NOT NULL,
   chunk_count INTEGER NOT NULL,
-  filemap_id  BLOB NOT NULL,
-  filemap     BLOB NOT NULL
+  filemap_id  BLOB NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS commits (
   id            BLOB PRIMARY KEY,

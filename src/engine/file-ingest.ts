@@ -83,7 +83,7 @@ export function storeFileMap(writer: BlobWriter, fileId: Buffer, sizeBytes: numb
   const filemap = encodeFileMap({ fileId, sizeBytes, chunks });
   const filemapId = hashBytes(filemap);
   writer.addBlob(BlobType.FileMap, filemapId, filemap);
-  writer.addFile({ id: fileId, sizeBytes, chunkCount: chunks.length, filemapId, filemap });
+  writer.addFile({ id: fileId, sizeBytes, chunkCount: chunks.length, filemapId });
 }
 
 export async function ingestBytes(bytes: Buffer, chunking: ChunkingParameters, writer: BlobWriter): Promise<IngestedContent> {

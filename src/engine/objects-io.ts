@@ -32,11 +32,13 @@ export function loadFileTimes(repo: Repository, commit: Commit): Map<string, big
   return decodeFileTimes(loadReferencedBlob(repo, Buffer.from(commit.timesId, 'hex'), BlobType.FileTimes, 'a commit'));
 }
 
-/** The chunk list of a file content, from the catalog's copy of its file map. */
+/** The chunk list of a file content, read (and verified) from its FileMap blob. */
 export function loadFileMap(repo: Repository, fileId: Buffer): FileMap {
   const row = repo.catalog.file(fileId);
   if (row === undefined) {
     throw new StoreError('OBJECT_NOT_FOUND', `no file with id ${fileId.toString('hex')} in this repository`);
   }
-  return decodeFileMap(row.filemap);
+  const map = decodeFileMap(loadReferencedBlob(repo, row.filemapId, BlobType.FileMap, `file ${fileId.toString('hex')}`));
+  if (!map.fileId.equals(fileId)) throw new CorruptionError('CORRUPT_CATALOG', `file ${fileId.toString('hex')} points at the file map of another file`);
+  return map;
 }

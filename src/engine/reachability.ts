@@ -1,8 +1,7 @@
-import { decodeFileMap } from '../objects/filemap.js';
 import { EntryKind } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { readStaging } from '../staging/staging-area.js';
-import { loadCommit, loadTree } from './objects-io.js';
+import { loadCommit, loadFileMap, loadTree } from './objects-io.js';
 
 export interface LiveSet {
   /** Hex ids of every blob some branch or the staging area needs. */
@@ -22,7 +21,7 @@ export function computeLiveSet(repo: Repository): LiveSet {
     const row = repo.catalog.file(fileId);
     if (row === undefined) return; // already missing: verify reports it, gc has nothing to keep
     live.blobs.add(row.filemapId.toString('hex'));
-    for (const chunk of decodeFileMap(row.filemap).chunks) live.blobs.add(chunk.id.toString('hex'));
+    for (const chunk of loadFileMap(repo, fileId).chunks) live.blobs.add(chunk.id.toString('hex'));
   };
   const addTree = (treeId: Buffer): void => {
     const hex = treeId.toString('hex');

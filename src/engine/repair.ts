@@ -6,6 +6,7 @@ import { CorruptionError, errnoCode } from '../core/errors.js';
 import { fsyncDirectory } from '../core/fs-atomic.js';
 import { decodeCommit } from '../objects/commit.js';
 import { decodeFileMap } from '../objects/filemap.js';
+import { loadFileMap } from './objects-io.js';
 import type { Repository } from '../repository/repository.js';
 import { BlobType, type BlobRecord } from '../store/pack-format.js';
 import { PackReader } from '../store/pack-reader.js';
@@ -78,7 +79,7 @@ function indexPack(name: string, reader: PackReader, catalog: Catalog, report: R
     good.push(blob);
     if (blob.type === BlobType.FileMap) {
       const map = decodeFileMap(bytes);
-      files.push({ id: map.fileId, sizeBytes: map.sizeBytes, chunkCount: map.chunks.length, filemapId: blob.id, filemap: Buffer.from(bytes) });
+      files.push({ id: map.fileId, sizeBytes: map.sizeBytes, chunkCount: map.chunks.length, filemapId: blob.id });
     } else if (blob.type === BlobType.Commit) {
       const commit = decodeCommit(bytes);
       commits.push({
@@ -142,5 +143,10 @@ async function healFromWorkTree(repo: Repository, report: RepairReport): Promise
 function isComplete(repo: Repository, fileId: Buffer): boolean {
   const row = repo.catalog.file(fileId);
   if (row === undefined || !repo.catalog.hasBlob(row.filemapId)) return false;
-  return decodeFileMap(row.filemap).chunks.every((chunk) => repo.catalog.hasBlob(chunk.id));
+  try {
+    return loadFileMap(repo, fileId).chunks.every((chunk) => repo.catalog.hasBlob(chunk.id));
+  } catch (error) {
+    if (error instanceof CorruptionError) return false;
+    throw error;
+  }
 }

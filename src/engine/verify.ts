@@ -2,12 +2,11 @@ import { createReadStream, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptionError, StoreError } from '../core/errors.js';
 import { newHasher } from '../core/hash.js';
-import { decodeFileMap } from '../objects/filemap.js';
 import { EntryKind } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { packPath } from '../store/pack-paths.js';
 import { readStaging } from '../staging/staging-area.js';
-import { loadCommit, loadTree } from './objects-io.js';
+import { loadCommit, loadFileMap, loadTree } from './objects-io.js';
 
 export type FindingKind =
   | 'missing-pack'
@@ -158,11 +157,16 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
       const filemapHex = row.filemapId.toString('hex');
       if (badBlobs.has(filemapHex) || !repo.catalog.hasBlob(row.filemapId)) problem = 'its file map blob is missing or damaged';
       else {
-        for (const chunk of decodeFileMap(row.filemap).chunks) {
-          const chunkHex = chunk.id.toString('hex');
-          if (badBlobs.has(chunkHex)) problem = `chunk ${chunkHex} is damaged`;
-          else if (!repo.catalog.hasBlob(chunk.id)) problem = `chunk ${chunkHex} is missing`;
-          if (problem) break;
+        try {
+          for (const chunk of loadFileMap(repo, fileId).chunks) {
+            const chunkHex = chunk.id.toString('hex');
+            if (badBlobs.has(chunkHex)) problem = `chunk ${chunkHex} is damaged`;
+            else if (!repo.catalog.hasBlob(chunk.id)) problem = `chunk ${chunkHex} is missing`;
+            if (problem) break;
+          }
+        } catch (error) {
+          if (!(error instanceof StoreError)) throw error;
+          problem = error.message;
         }
       }
     }
