@@ -10,7 +10,7 @@ import { decodeTree, encodeTree, EntryKind } from '../src/objects/tree.js';
 import { resolveGetTarget } from '../src/engine/restore.js';
 import { Repository } from '../src/repository/repository.js';
 import { BlobWriter } from '../src/store/blob-writer.js';
-import { InlineCompression } from '../src/store/compression-pool.js';
+import { InlineCompression } from '../src/store/frame-compression.js';
 import { BlobType } from '../src/store/pack-format.js';
 import { PackReader } from '../src/store/pack-reader.js';
 import { packPath } from '../src/store/pack-paths.js';

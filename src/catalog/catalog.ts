@@ -206,11 +206,6 @@ export class Catalog {
     return (this.db.prepare(`${SELECT_LOCATION} WHERE b.pack_id = ? ORDER BY b.frame_offset, b.offset_in_frame`).all(packId) as BlobLocationRow[]).map(toLocation);
   }
 
-  /** Every blob of one type: ids and lengths. */
-  blobsOfType(type: BlobType): { id: Buffer; length: number; packId: number }[] {
-    return this.db.prepare('SELECT id, length, pack_id AS packId FROM blobs WHERE type = ?').all(type) as { id: Buffer; length: number; packId: number }[];
-  }
-
   allFiles(): FileRow[] {
     return (this.db.prepare('SELECT id, size_bytes, chunk_count, filemap_id FROM files').all() as {
       id: Buffer; size_bytes: number; chunk_count: number; filemap_id: Buffer;

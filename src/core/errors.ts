@@ -85,10 +85,6 @@ export class CorruptionError extends StoreError {
   }
 }
 
-export function exitStatusOf(error: unknown): number {
-  return error instanceof StoreError ? error.exitStatus : ExitStatus.FAILURE;
-}
-
 /** Node's errno code of an fs error, if it is one. */
 export function errnoCode(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error) {

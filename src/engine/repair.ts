@@ -9,10 +9,11 @@ import { decodeFileMap } from '../objects/filemap.js';
 import { loadFileMap } from './objects-io.js';
 import type { Repository } from '../repository/repository.js';
 import { BlobType, type BlobRecord } from '../store/pack-format.js';
+import { packNamesOnDisk } from '../store/pack-paths.js';
 import { PackReader } from '../store/pack-reader.js';
 import { readStaging } from '../staging/staging-area.js';
 import { FileChangedWhileReading, ingestFile } from './file-ingest.js';
-import { packNamesOnDisk, verifyRepository, type AffectedFile } from './verify.js';
+import { verifyRepository, type AffectedFile } from './verify.js';
 
 export interface RepairReport {
   packsIndexed: number;

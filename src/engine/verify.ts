@@ -1,10 +1,9 @@
-import { createReadStream, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { createReadStream } from 'node:fs';
 import { CorruptionError, StoreError } from '../core/errors.js';
 import { newHasher } from '../core/hash.js';
 import { EntryKind } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
-import { packPath } from '../store/pack-paths.js';
+import { packNamesOnDisk, packPath } from '../store/pack-paths.js';
 import { readStaging } from '../staging/staging-area.js';
 import { loadCommit, loadFileMap, loadTree } from './objects-io.js';
 
@@ -244,25 +243,6 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
       damage({ kind: 'missing-object', message: `${missing.length} files or objects refer to blobs the catalog does not have` });
     }
   }
-}
-
-/** Names of the sealed pack files present on disk. */
-export function packNamesOnDisk(packsDirectory: string): string[] {
-  const names: string[] = [];
-  let shards: string[];
-  try {
-    shards = readdirSync(packsDirectory);
-  } catch {
-    return names;
-  }
-  for (const shard of shards) {
-    if (!/^[0-9a-f]{2}$/.test(shard)) continue;
-    for (const file of readdirSync(join(packsDirectory, shard))) {
-      const match = /^([0-9a-f]{64})\.pack$/.exec(file);
-      if (match) names.push(match[1]!);
-    }
-  }
-  return names;
 }
 
 async function hashFile(path: string): Promise<string> {

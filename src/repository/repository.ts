@@ -5,7 +5,7 @@ import { Catalog } from '../catalog/catalog.js';
 import { CorruptionError, errnoCode, StoreError } from '../core/errors.js';
 import { fsyncDirectory, writeFileAtomic } from '../core/fs-atomic.js';
 import { BlobWriter } from '../store/blob-writer.js';
-import { InlineCompression, WorkerCompression } from '../store/compression-pool.js';
+import { InlineCompression, WorkerCompression } from '../store/frame-compression.js';
 import type { WorkerPool } from '../workers/pool.js';
 import { PackReader } from '../store/pack-reader.js';
 import { defaultConfig, readConfig, serializeConfig, type ChunkingParameters, type RepositoryConfig } from './config.js';

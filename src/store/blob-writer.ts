@@ -1,6 +1,6 @@
 import type { Catalog, CommitRow, FileRow } from '../catalog/catalog.js';
 import type { CompressedFrame } from './compression.js';
-import type { FrameCompression } from './compression-pool.js';
+import type { FrameCompression } from './frame-compression.js';
 import type { BlobType } from './pack-format.js';
 import { PackWriter, type FrameBlob } from './pack-writer.js';
 
