@@ -1,4 +1,3 @@
-import cliProgress from 'cli-progress';
 import type { IngestProgress } from '../engine/progress.js';
 import { formatBytes } from './format.js';
 
@@ -12,8 +11,9 @@ export interface ProgressView {
 const silent: ProgressView = { update() {}, stop() {} };
 
 /** A progress bar on stderr, drawn only on a terminal and at most ten times a second. */
-export function createIngestProgress(enabled: boolean): ProgressView {
+export async function createIngestProgress(enabled: boolean): Promise<ProgressView> {
   if (!enabled || !process.stderr.isTTY) return silent;
+  const { default: cliProgress } = await import('cli-progress'); // only on a terminal: spares start-up time
   const startedAt = Date.now();
   const bar = new cliProgress.SingleBar(
     {

@@ -25,7 +25,7 @@ export default class Add extends BaseCommand<typeof Add> {
       throw new StoreError('INVALID_ARGUMENT', 'nothing specified, nothing added', { hint: 'use `store add PATH...` or `store add -A`' });
     }
     const repo = this.openRepository();
-    const progress = createIngestProgress(!this.flags.quiet && !this.flags.json);
+    const progress = await createIngestProgress(!this.flags.quiet && !this.flags.json);
     let result;
     try {
       result = await addToStaging(repo, {

@@ -28,7 +28,7 @@ export default class Get extends BaseCommand<typeof Get> {
     const target = resolveGetTarget(repo, this.args.spec, { at: this.flags.at, cwd: process.cwd() });
     const range = this.flags.range === undefined ? undefined : parseRange(this.flags.range, target.sizeBytes);
     // A large file is decompressed and verified on worker threads while this one writes.
-    const pool = range === undefined && target.sizeBytes >= PARALLEL_UNPACK_MIN_BYTES ? new WorkerPool(defaultJobs()) : undefined;
+    const pool = range === undefined && target.sizeBytes >= PARALLEL_UNPACK_MIN_BYTES ? await WorkerPool.start(defaultJobs()) : undefined;
     try {
       if (this.flags.output === undefined) {
         await streamTarget(repo, target, writeToStdout, range, pool);

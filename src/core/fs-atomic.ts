@@ -55,12 +55,13 @@ export async function writeFileAtomicFrom(
 }
 
 /** `writeFileAtomicFrom` for data already in memory. */
-export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+export function writeFileAtomic(path: string, data: Uint8Array | string, options: { durable?: boolean } = {}): void {
+  const durable = options.durable ?? true;
   const temporary = temporarySibling(path);
   const fd = openSync(temporary, 'wx', 0o644);
   try {
     writeAll(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
     unlinkSync(temporary);
@@ -68,5 +69,5 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   }
   closeSync(fd);
   renameSync(temporary, path);
-  fsyncDirectory(dirname(path));
+  if (durable) fsyncDirectory(dirname(path));
 }

@@ -96,7 +96,7 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
     };
     options.onProgress?.(progress);
 
-    const pool = strategy.compressionThreads > 0 ? new WorkerPool(strategy.compressionThreads) : undefined;
+    const pool = strategy.compressionThreads > 0 ? await WorkerPool.start(strategy.compressionThreads) : undefined;
     const writer = repo.newBlobWriter(pool);
     let ingestMs: number;
     try {

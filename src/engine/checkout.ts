@@ -144,7 +144,7 @@ async function restoreAll(repo: Repository, items: RestoreItem[], jobs = default
     bytes += item.sizeBytes;
   }
   if (current.length > 0) batches.push(current);
-  const pool = new WorkerPool(jobs);
+  const pool = await WorkerPool.start(jobs);
   try {
     const results = await Promise.all(batches.map((batch) => pool.restoreFiles({ workTree: repo.workTree, items: batch })));
     const failure = results.find((result) => result.error !== undefined)?.error;

@@ -2,13 +2,12 @@ import { StoreError } from '../core/errors.js';
 import { hashBytes } from '../core/hash.js';
 import { encodeCommit } from '../objects/commit.js';
 import { encodeFileTimes } from '../objects/file-times.js';
-import { compareNames, encodeTree, EntryKind, type TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
-import type { BlobWriter } from '../store/blob-writer.js';
 import { BlobType } from '../store/pack-format.js';
 import { readStaging } from '../staging/staging-area.js';
-import type { StagedEntry } from '../staging/staging-format.js';
+import { readTreeCache, writeTreeCache } from '../staging/tree-cache.js';
 import { loadCommit } from './objects-io.js';
+import { buildTrees } from './tree-builder.js';
 
 export interface CommitOptions {
   message: string;
@@ -26,11 +25,6 @@ export interface CommitResult {
   logicalBytes: number;
 }
 
-interface DirectoryNode {
-  files: TreeEntry[];
-  directories: Map<string, DirectoryNode>;
-}
-
 /** Turns the staging area into an immutable commit on the current branch. */
 export async function commitStaged(repo: Repository, options: CommitOptions): Promise<CommitResult> {
   return repo.withWriteLock(async () => {
@@ -41,7 +35,7 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
 
     const writer = repo.newBlobWriter();
     try {
-      const root = buildTrees(entries, writer);
+      const { root, cache } = buildTrees(entries, writer, readTreeCache(repo.layout.treeCache));
       const treeId = root.id.toString('hex');
       if (treeId === parentTreeId || (parentId === undefined && entries.length === 0)) {
         throw new StoreError('NOTHING_TO_COMMIT', 'nothing to commit: the staging area matches HEAD', {
@@ -73,41 +67,11 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
       const commitId = encoded.id.toString('hex');
       // The ref moves last: until then the new commit is unreachable, and a crash loses nothing.
       repo.refs.update(headRef, commitId);
+      writeTreeCache(repo.layout.treeCache, cache);
       return { commitId, treeId, parentId, branch: repo.refs.currentBranch(), fileCount: entries.length, logicalBytes: root.sizeBytes };
     } catch (error) {
       await writer.abort();
       throw error;
     }
   });
-}
-
-/** Builds and stores the tree objects of the staged paths, bottom up; returns the root's entry data. */
-export function buildTrees(entries: readonly StagedEntry[], writer: BlobWriter): { id: Buffer; sizeBytes: number } {
-  const root: DirectoryNode = { files: [], directories: new Map() };
-  for (const entry of entries) {
-    const names = entry.path.split('/');
-    let node = root;
-    for (const name of names.slice(0, -1)) {
-      let child = node.directories.get(name);
-      if (child === undefined) {
-        child = { files: [], directories: new Map() };
-        node.directories.set(name, child);
-      }
-      node = child;
-    }
-    node.files.push({ name: names[names.length - 1]!, kind: entry.kind, sizeBytes: entry.sizeBytes, id: entry.fileId });
-  }
-  return storeTree(root, writer);
-}
-
-function storeTree(node: DirectoryNode, writer: BlobWriter): { id: Buffer; sizeBytes: number } {
-  const entries = [...node.files];
-  for (const [name, child] of node.directories) {
-    const stored = storeTree(child, writer);
-    entries.push({ name, kind: EntryKind.Directory, sizeBytes: stored.sizeBytes, id: stored.id });
-  }
-  entries.sort((a, b) => compareNames(a.name, b.name));
-  const { bytes, id } = encodeTree(entries);
-  writer.addBlob(BlobType.Tree, id, bytes);
-  return { id, sizeBytes: entries.reduce((sum, entry) => sum + entry.sizeBytes, 0) };
 }

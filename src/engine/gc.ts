@@ -28,6 +28,8 @@ export interface GcReport {
  */
 export async function collectGarbage(repo: Repository, options: { dryRun: boolean }): Promise<GcReport> {
   return repo.withWriteLock(async () => {
+    // The tree cache may name trees about to be deleted (it is derived data: the next commit rebuilds it).
+    if (!options.dryRun) rmSync(repo.layout.treeCache, { force: true });
     const live = computeLiveSet(repo);
     const report: GcReport = {
       dryRun: options.dryRun, liveBlobCount: 0, deadBlobCount: 0, deadRawBytes: 0,

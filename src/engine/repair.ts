@@ -35,6 +35,8 @@ export interface RepairReport {
  */
 export async function repairRepository(repo: Repository): Promise<RepairReport> {
   return repo.withWriteLock(async () => {
+    // The tree cache may name trees repair drops as damaged (derived data: the next commit rebuilds it).
+    rmSync(repo.layout.treeCache, { force: true });
     const report: RepairReport = { packsIndexed: 0, packsSkipped: [], blobsIndexed: 0, corruptBlobsDropped: [], filesIndexed: 0, commitsIndexed: 0, healed: [], stillBroken: [] };
     const rebuiltPath = `${repo.layout.catalog}.rebuild-${randomBytes(4).toString('hex')}`;
     const rebuilt = new Catalog(rebuiltPath);

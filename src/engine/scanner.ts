@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { errnoCode } from '../core/errors.js';
 import { EntryKind } from '../objects/tree.js';
 import { REPOSITORY_DIRECTORY } from '../repository/layout.js';
-import { IgnoreRules } from './ignore-rules.js';
+import { IGNORE_FILE, IgnoreRules } from './ignore-rules.js';
 
 export interface ScannedFile {
   /** Relative to the work tree, '/'-separated. */
@@ -46,15 +46,16 @@ export function scanWorkTree(workTree: string, scopes: readonly string[]): ScanR
   const leadsIntoScope = (directory: string): boolean =>
     directory === '' || inScope(directory) || scopes.some((scope) => scope.startsWith(`${directory}/`));
 
-  const walk = (directory: string, rules: IgnoreRules): void => {
-    let names: string[];
+  const list = (directory: string): string[] | undefined => {
     try {
-      names = readdirSync(join(workTree, directory));
+      return readdirSync(join(workTree, directory)).sort();
     } catch (error) {
       result.unreadable.push({ path: directory || '.', reason: errnoCode(error) ?? String(error) });
-      return;
+      return undefined;
     }
-    names.sort();
+  };
+  const walk = (directory: string, names: string[], parentRules: IgnoreRules): void => {
+    const rules = parentRules.enter(workTree, directory, names.includes(IGNORE_FILE));
     for (const name of names) {
       if (name === REPOSITORY_DIRECTORY) continue;
       const path = directory === '' ? name : `${directory}/${name}`;
@@ -68,7 +69,8 @@ export function scanWorkTree(workTree: string, scopes: readonly string[]): ScanR
       }
       if (stats.isDirectory()) {
         if (!leadsIntoScope(path) || rules.isIgnored(path, true)) continue;
-        walk(path, rules.enter(workTree, path));
+        const childNames = list(path);
+        if (childNames) walk(path, childNames, rules);
         continue;
       }
       if (!inScope(path) || rules.isIgnored(path, false)) continue;
@@ -77,6 +79,7 @@ export function scanWorkTree(workTree: string, scopes: readonly string[]): ScanR
       else result.files.push({ path, kind, stats });
     }
   };
-  walk('', IgnoreRules.empty().enter(workTree, ''));
+  const rootNames = list('');
+  if (rootNames) walk('', rootNames, IgnoreRules.empty());
   return result;
 }

@@ -29,7 +29,11 @@ const LEAF_DOMAIN = 0x00;
 const NODE_DOMAIN = 0x01;
 const ROOT_DOMAIN = 0x02;
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** Byte order of the UTF-8 names; without surrogates, UTF-16 order is the same and costs no encoding. */
 export function compareNames(a: string, b: string): number {
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 

@@ -18,6 +18,9 @@ export class RepositoryLayout {
   get staging(): string {
     return join(this.storeDirectory, 'staging');
   }
+  get treeCache(): string {
+    return join(this.storeDirectory, 'tree-cache');
+  }
   get packs(): string {
     return join(this.storeDirectory, 'packs');
   }

@@ -5,7 +5,7 @@ import mmapModule from 'mmap-io';
 const mmap = mmapModule as unknown as (typeof mmapModule)['default'];
 import { errnoCode } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs-atomic.js';
-import { decodeStaging, encodeStaging, type StagedEntry, type StagingSnapshot } from './staging-format.js';
+import { decodeStaging, encodeStaging, sortByPathBytes, type StagedEntry, type StagingSnapshot } from './staging-format.js';
 
 /**
  * The staging area: the whole next commit with each entry's stat data, in one binary file that is
@@ -31,8 +31,7 @@ export function readStaging(path: string): StagingSnapshot {
 
 /** `scanStartedAtNs`: when the scan that produced these stat data began (see isRacilyClean). */
 export function writeStaging(path: string, entries: readonly StagedEntry[], scanStartedAtNs: bigint): void {
-  const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(a.path, 'utf8'), Buffer.from(b.path, 'utf8')));
-  writeFileAtomic(path, encodeStaging({ entries: sorted, writtenAtNs: scanStartedAtNs }));
+  writeFileAtomic(path, encodeStaging({ entries: sortByPathBytes(entries), writtenAtNs: scanStartedAtNs }));
 }
 
 // Linux stamps mtimes from a coarse clock (one jiffy, at most 10 ms, behind real time); file systems

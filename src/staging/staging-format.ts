@@ -35,6 +35,13 @@ export interface StagingSnapshot {
   writtenAtNs: bigint;
 }
 
+/** Entries in the byte order of their UTF-8 paths (JS string order differs past U+FFFF). */
+export function sortByPathBytes(entries: readonly StagedEntry[]): StagedEntry[] {
+  const keyed = entries.map((entry) => ({ entry, key: Buffer.from(entry.path, 'utf8') }));
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  return keyed.map(({ entry }) => entry);
+}
+
 export function encodeStaging(snapshot: StagingSnapshot): Buffer {
   const paths = snapshot.entries.map((entry) => Buffer.from(entry.path, 'utf8'));
   const heapBytes = paths.reduce((sum, path) => sum + path.length, 0);
@@ -97,7 +104,8 @@ export function decodeStaging(bytes: Buffer, source: string): StagingSnapshot {
       ctimeNs: bytes.readBigInt64LE(at + 24),
       ino: bytes.readBigUInt64LE(at + 32),
       dev: bytes.readBigUInt64LE(at + 40),
-      fileId: Buffer.from(bytes.subarray(at + 48, at + 48 + HASH_BYTES)),
+      // A view, not a copy: it keeps the (read-only) mapping alive as long as it is referenced.
+      fileId: bytes.subarray(at + 48, at + 48 + HASH_BYTES),
       path: bytes.subarray(heapStart + pathOffset, heapStart + pathOffset + pathLength).toString('utf8'),
     });
   }

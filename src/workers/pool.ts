@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { CompressTask, ReadBatchResult, ReadBatchTask, RestoreFilesResult, RestoreFilesTask, UnpackResult, UnpackTask } from './tasks.js';
 
 // The tasks are compiled next to this module (dist/workers); tests that import src use inline paths.
@@ -12,10 +12,15 @@ export function defaultJobs(): number {
 
 /** One pool of worker threads per command, shared by compression and small-file reading. */
 export class WorkerPool {
-  private readonly pool: Piscina;
+  private constructor(
+    readonly threads: number,
+    private readonly pool: Piscina,
+  ) {}
 
-  constructor(readonly threads: number) {
-    this.pool = new Piscina({ filename: TASKS_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+  /** Loads piscina on first use: commands that never start threads spare its start-up time. */
+  static async start(threads: number): Promise<WorkerPool> {
+    const { Piscina } = await import('piscina');
+    return new WorkerPool(threads, new Piscina({ filename: TASKS_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 1000 }));
   }
 
   /** Compresses `raw`, whose whole ArrayBuffer moves to the worker and comes back holding the result. */

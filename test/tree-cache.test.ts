@@ -1,0 +1,85 @@
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { storeJson, storeOk, temporaryDirectory } from './helpers.js';
+
+const TREE_CACHE = join('.store', 'tree-cache');
+
+function writeTree(root: string, files: Record<string, string>): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+}
+
+/** The tree id a repository with no history (so no tree cache) computes for the same files. */
+function freshTreeId(workTree: string): string {
+  const copy = temporaryDirectory();
+  cpSync(workTree, copy, { recursive: true, filter: (source) => !source.includes('.store') });
+  storeOk(['init', '-q'], { cwd: copy });
+  storeOk(['add', '-A', '-q'], { cwd: copy });
+  return storeJson<{ treeId: string }>(['commit', '-m', 'fresh'], { cwd: copy }).treeId;
+}
+
+function commitTreeId(cwd: string, message: string): string {
+  storeOk(['add', '-A', '-q'], { cwd });
+  return storeJson<{ treeId: string }>(['commit', '-m', message], { cwd }).treeId;
+}
+
+describe('tree cache', () => {
+  const files: Record<string, string> = {};
+  for (let d = 0; d < 4; d++) for (let f = 0; f < 5; f++) files[`d${d}/sub${f % 2}/f${f}.txt`] = `file ${d} ${f}\n`;
+  files['top.txt'] = 'top\n';
+  files['d0.txt'] = 'a file named like a directory plus a suffix\n';
+
+  it('gives every commit the tree id a repository without a cache computes, through edits, additions and removals', () => {
+    const work = temporaryDirectory();
+    writeTree(work, files);
+    storeOk(['init', '-q'], { cwd: work });
+    expect(commitTreeId(work, 'first')).toBe(freshTreeId(work));
+    expect(existsSync(join(work, TREE_CACHE))).toBe(true);
+
+    writeFileSync(join(work, 'd2/sub1/f3.txt'), 'changed deep down\n');
+    expect(commitTreeId(work, 'edit')).toBe(freshTreeId(work));
+
+    writeTree(work, { 'd1/new/dir/n.txt': 'new\n', 'd3/sub0/extra.txt': 'extra\n' });
+    expect(commitTreeId(work, 'additions')).toBe(freshTreeId(work));
+
+    rmSync(join(work, 'd0'), { recursive: true });
+    rmSync(join(work, 'd2/sub1/f3.txt'));
+    expect(commitTreeId(work, 'removals')).toBe(freshTreeId(work));
+    expect(storeOk(['verify'], { cwd: work }).status).toBe(0);
+  });
+
+  it('ignores a damaged cache and one naming trees the repository does not have', () => {
+    const first = temporaryDirectory();
+    writeTree(first, files);
+    storeOk(['init', '-q'], { cwd: first });
+    const expected = commitTreeId(first, 'first');
+
+    const second = temporaryDirectory();
+    writeTree(second, files);
+    storeOk(['init', '-q'], { cwd: second });
+    copyFileSync(join(first, TREE_CACHE), join(second, TREE_CACHE)); // names trees only `first` stores
+    expect(commitTreeId(second, 'first')).toBe(expected);
+    storeOk(['verify', '--read-data'], { cwd: second });
+    storeOk(['get', 'd1/sub0/f2.txt'], { cwd: second });
+
+    const damaged = readFileSync(join(first, TREE_CACHE));
+    damaged[40] = (damaged[40] ?? 0) ^ 0xff;
+    writeFileSync(join(first, TREE_CACHE), damaged);
+    writeFileSync(join(first, 'd3/sub0/f0.txt'), 'edited\n');
+    expect(commitTreeId(first, 'after damage')).toBe(freshTreeId(first));
+  });
+
+  it('is dropped by gc, which may delete the trees it names', () => {
+    const work = temporaryDirectory();
+    writeTree(work, files);
+    storeOk(['init', '-q'], { cwd: work });
+    commitTreeId(work, 'first');
+    storeOk(['gc'], { cwd: work });
+    expect(existsSync(join(work, TREE_CACHE))).toBe(false);
+    writeFileSync(join(work, 'top.txt'), 'top, edited\n');
+    expect(commitTreeId(work, 'after gc')).toBe(freshTreeId(work));
+  });
+});
