@@ -35,7 +35,10 @@ export default class Get extends BaseCommand<typeof Get> {
         return;
       }
       // Written beside the destination and renamed into place only once every byte has been verified.
-      await writeFileAtomicFrom(resolve(this.flags.output), (write) => streamTarget(repo, target, async (bytes) => write(bytes), range, pool).then(() => undefined));
+      // Not fsynced (as cp, git checkout and restic restore): the repository still holds the data.
+      await writeFileAtomicFrom(resolve(this.flags.output), (write) => streamTarget(repo, target, write, range, pool).then(() => undefined), {
+        durable: false,
+      });
     } finally {
       await pool?.close();
     }

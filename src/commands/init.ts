@@ -11,7 +11,7 @@ export default class Init extends BaseCommand<typeof Init> {
     dir: Args.string({ description: 'directory to make a work tree (created if missing)', default: '.' }),
   };
   static override flags = {
-    'chunk-size': Flags.string({ description: 'FastCDC chunk sizes MIN:AVG:MAX (K and M suffixes)', default: '16K:64K:256K' }),
+    'chunk-size': Flags.string({ description: 'FastCDC chunk sizes MIN:AVG:MAX (K and M suffixes)', default: '32K:64K:256K' }),
     'compression-level': Flags.integer({ description: 'zstd level, 1-22', default: DEFAULT_ZSTD_LEVEL }),
   };
 

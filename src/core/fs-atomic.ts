@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync, unlinkSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, write, writeSync, unlinkSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -26,22 +26,40 @@ export function writeAll(fd: number, bytes: Uint8Array): void {
  * Replaces `path` with what `produce` writes, so that a reader (or a crash) sees either the old or
  * the new file, never a mix: write a temporary sibling, fsync it, rename it over, fsync the
  * directory. `beforeRename` may set the temporary file's mode or times. `durable: false` skips the
- * fsyncs (still atomic, not power-loss safe): for restoring many files, as git does by default.
+ * fsyncs (still atomic, not power-loss safe): for restoring files, as git and cp do.
+ *
+ * `write` may be called again before an earlier call's promise settles: each call owns the next
+ * bytes of the file (positional writes), and a large one runs on libuv's thread pool so that this
+ * thread can prepare the next bytes meanwhile. The caller must not touch `bytes` until it settles.
  */
 export async function writeFileAtomicFrom(
   path: string,
-  produce: (write: (bytes: Uint8Array) => void) => Promise<void> | void,
+  produce: (write: (bytes: Uint8Array) => Promise<void>) => Promise<void> | void,
   options: { mode?: number; beforeRename?: (temporary: string) => void; durable?: boolean } = {},
 ): Promise<void> {
   const durable = options.durable ?? true;
   const temporary = temporarySibling(path);
   const fd = openSync(temporary, 'wx', options.mode ?? 0o644);
+  const pending = new Set<Promise<void>>();
   try {
-    await produce((bytes) => writeAll(fd, bytes));
+    let position = 0;
+    await produce((bytes) => {
+      const at = position;
+      position += bytes.length;
+      if (bytes.length < ASYNC_WRITE_MIN_BYTES) {
+        writeAllAt(fd, bytes, at);
+        return Promise.resolve();
+      }
+      const written = writeAllAtAsync(fd, bytes, at);
+      pending.add(written);
+      return written.finally(() => pending.delete(written));
+    });
+    await Promise.all(pending);
     if (durable) fsyncSync(fd);
     closeSync(fd);
     options.beforeRename?.(temporary);
   } catch (error) {
+    await Promise.allSettled(pending); // no write may land after the unlink
     try {
       closeSync(fd);
     } catch {
@@ -52,6 +70,24 @@ export async function writeFileAtomicFrom(
   }
   renameSync(temporary, path);
   if (durable) fsyncDirectory(dirname(path));
+}
+
+/** Below this a write is done on this thread: a hop to the thread pool would cost more than the copy. */
+const ASYNC_WRITE_MIN_BYTES = 256 * 1024;
+
+function writeAllAt(fd: number, bytes: Uint8Array, position: number): void {
+  let written = 0;
+  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written, position + written);
+}
+
+/** Writes all of `bytes` at `position`, on libuv's thread pool. */
+export async function writeAllAtAsync(fd: number, bytes: Uint8Array, position: number): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) {
+    written += await new Promise<number>((resolve, reject) =>
+      write(fd, bytes, written, bytes.length - written, position + written, (error, count) => (error ? reject(error) : resolve(count))),
+    );
+  }
 }
 
 /** `writeFileAtomicFrom` for data already in memory. */

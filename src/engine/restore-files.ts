@@ -31,7 +31,7 @@ export async function restoreItem(repo: Repository, item: RestoreItem): Promise<
     return;
   }
   const mode = item.kind === EntryKind.Executable ? 0o755 : 0o644;
-  await writeFileAtomicFrom(item.absolutePath, (write) => streamTarget(repo, target, async (bytes) => write(bytes)).then(() => undefined), {
+  await writeFileAtomicFrom(item.absolutePath, (write) => streamTarget(repo, target, write).then(() => undefined), {
     mode,
     durable: false, // a restore can be repeated; thousands of fsyncs would dominate it
     beforeRename: (temporary) => {

@@ -108,9 +108,9 @@ export async function streamTarget(
   const map = loadFileMap(repo, target.fileId);
   if (range) return streamRange(repo, map, range, write);
   const hasher = newHasher();
-  const checkedWrite = async (bytes: Buffer): Promise<void> => {
+  const checkedWrite = (bytes: Buffer): Promise<void> => {
     hasher.update(bytes);
-    await write(bytes);
+    return write(bytes);
   };
   if (pool && map.sizeBytes >= PARALLEL_UNPACK_MIN_BYTES) await streamUnpackedOnWorkers(repo, map, checkedWrite, pool);
   else {
@@ -163,24 +163,49 @@ async function streamUnpackedOnWorkers(repo: Repository, map: FileMap, write: (b
         frameOffset: job.location.frameOffset,
         frameRawLength: job.location.frameRawLength,
         codec: job.location.codec,
-        chunks: job.chunks,
+        offsets: job.chunks.map((chunk) => chunk.offsetInFrame),
+        lengths: job.chunks.map((chunk) => chunk.length),
+        ids: Buffer.concat(job.chunks.map((chunk) => chunk.id)),
       }),
     );
   };
+  // Writes of earlier frames may still be running (on the thread pool) while later ones are unpacked;
+  // a frame's buffer is reused only once its writes are done.
+  const writing: Promise<void>[] = [];
+  let writeError: unknown;
   try {
     for (let i = 0; i < Math.min(ahead, jobs.length); i++) submit(i);
     for (let index = 0; index < jobs.length; index++) {
       const result = await inFlight.shift()!;
       if (result.error) throw new StoreError(result.error.code as ErrorCode, result.error.message);
+      if (writeError !== undefined) throw writeError;
       const raw = Buffer.from(result.out.buffer);
-      for (const chunk of jobs[index]!.chunks) await write(raw.subarray(chunk.offsetInFrame, chunk.offsetInFrame + chunk.length));
-      spare.push(result.out.buffer as ArrayBuffer, result.stored.buffer as ArrayBuffer);
+      const written = Promise.all(contiguousRuns(jobs[index]!.chunks).map((run) => write(raw.subarray(run.start, run.end))));
+      spare.push(result.stored.buffer as ArrayBuffer);
+      writing.push(written.then(() => void spare.push(result.out.buffer as ArrayBuffer), (error: unknown) => void (writeError ??= error)));
+      if (writing.length > MAX_FRAMES_WRITING) await writing.shift();
       submit(index + ahead);
     }
+    await Promise.all(writing);
+    if (writeError !== undefined) throw writeError;
   } catch (error) {
-    await Promise.allSettled(inFlight); // let the frames still out settle before the pool closes
+    await Promise.allSettled([...inFlight, ...writing]); // let the frames still out settle before the pool closes
     throw error;
   }
+}
+
+/** Frames whose writes may run at once: enough to keep the disk busy while the next are unpacked. */
+const MAX_FRAMES_WRITING = 4;
+
+/** Chunks that lie end to end in the frame become one write: 1 MiB writes cost far less than 64 KiB ones. */
+function contiguousRuns(chunks: readonly { offsetInFrame: number; length: number }[]): { start: number; end: number }[] {
+  const runs: { start: number; end: number }[] = [];
+  for (const chunk of chunks) {
+    const last = runs[runs.length - 1];
+    if (last && last.end === chunk.offsetInFrame) last.end += chunk.length;
+    else runs.push({ start: chunk.offsetInFrame, end: chunk.offsetInFrame + chunk.length });
+  }
+  return runs;
 }
 
 async function streamRange(repo: Repository, map: FileMap, range: ByteRange, write: (bytes: Buffer) => Promise<void>): Promise<number> {

@@ -34,6 +34,9 @@ interface FrameInFlight {
   commits: CommitRow[];
 }
 
+/** Frame writes running at once: enough to keep the disk busy, few enough to bound memory. */
+const MAX_FRAMES_WRITING = 4;
+
 /**
  * Deduplicates blobs against the catalog and against what this writer holds but has not yet indexed
  * (the pending set: a blob is written once even if two files bring it at the same moment), groups new
@@ -49,6 +52,8 @@ export class BlobWriter {
   private frameFiles: FileRow[] = [];
   private frameCommits: CommitRow[] = [];
   private readonly inFlight: FrameInFlight[] = [];
+  /** Frames handed to the pack whose writes may still be running (see PackWriter.appendFrame). */
+  private readonly writing: Promise<void>[] = [];
   /** Frame buffers whose frames are written: reused rather than allocated (and zero-filled) again. */
   private readonly spareFrameBuffers: ArrayBuffer[] = [];
   private readonly pendingBlobs = new Set<string>();
@@ -108,7 +113,7 @@ export class BlobWriter {
   async finish(): Promise<void> {
     this.flushFrame();
     await this.drain(0);
-    this.sealPack();
+    await this.sealPack();
     if (this.packFiles.length > 0 || this.packCommits.length > 0) {
       // Rows whose blobs were all deduplicated: index them without a pack.
       this.catalog.recordRows({ files: this.packFiles, commits: this.packCommits });
@@ -122,7 +127,7 @@ export class BlobWriter {
   async abort(): Promise<void> {
     await Promise.allSettled(this.inFlight.map((frame) => frame.compressed ?? Promise.resolve()));
     this.inFlight.length = 0;
-    this.pack?.abort();
+    await this.pack?.abort();
     this.pack = undefined;
     await this.options.compression.close();
   }
@@ -156,28 +161,31 @@ export class BlobWriter {
     this.inFlight.shift();
     if (compressed !== undefined) {
       this.pack ??= new PackWriter(this.options.packsDirectory, this.options.temporaryDirectory);
-      this.pack.appendFrame(compressed, frame.rawLength, frame.blobs);
+      const written = this.pack.appendFrame(compressed, frame.rawLength, frame.blobs);
       this.totals.storedBytes += compressed.bytes.length;
-      this.recycle(compressed.bytes);
+      // The buffer is reused once its bytes are in the file; a bounded number of writes run at once.
+      this.writing.push(written.then(() => this.recycle(compressed.bytes)));
+      if (this.writing.length > MAX_FRAMES_WRITING) await this.writing.shift();
     }
     this.packFiles.push(...frame.files);
     this.packCommits.push(...frame.commits);
-    if (this.pack !== undefined && this.pack.sizeBytes >= this.options.packTargetBytes) this.sealPack();
+    if (this.pack !== undefined && this.pack.sizeBytes >= this.options.packTargetBytes) await this.sealPack();
   }
 
   private recycle(bytes: Buffer): void {
     const buffer = bytes.buffer;
     const expectedBytes = this.options.frameTargetBytes + this.options.maxBlobBytes;
-    if (buffer instanceof ArrayBuffer && buffer.byteLength === expectedBytes && this.spareFrameBuffers.length < this.options.maxFramesInFlight + 2) {
+    if (buffer instanceof ArrayBuffer && buffer.byteLength === expectedBytes && this.spareFrameBuffers.length < this.options.maxFramesInFlight + MAX_FRAMES_WRITING + 2) {
       this.spareFrameBuffers.push(buffer);
     }
   }
 
-  private sealPack(): void {
+  private async sealPack(): Promise<void> {
     const pack = this.pack;
     if (pack === undefined) return;
     this.pack = undefined;
-    const sealed = pack.seal();
+    const sealed = await pack.seal();
+    await Promise.all(this.writing.splice(0));
     this.catalog.recordPack(sealed, { files: this.packFiles, commits: this.packCommits }, { relocate: this.options.relocate });
     this.totals.packsWritten++;
     // Everything sealed so far is now in the catalog; what is still in flight stays pending.

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Blake3Hasher } from '@napi-rs/blake-hash';
 import { newHasher } from '../core/hash.js';
-import { fsyncDirectory } from '../core/fs-atomic.js';
+import { fsyncDirectory, writeAllAtAsync } from '../core/fs-atomic.js';
 import { checkInjectedDiskFull } from '../core/fault-injection.js';
 import type { CompressedFrame } from './compression.js';
 import { encodeFooterAndTrailer, encodePackHeader, type BlobRecord, type BlobType, type FrameRecord } from './pack-format.js';
@@ -27,6 +27,10 @@ export interface SealedPack {
  * Appends frames to a new pack under a temporary name. Only `seal` makes the pack visible: it writes
  * the footer, fsyncs, and renames the file to `packs/xx/<BLAKE3 of its bytes>.pack`. A crash before
  * that leaves only a temporary file, which nothing references.
+ *
+ * Frames are written on libuv's thread pool (positional writes, several at once) so that the thread
+ * that chunks and hashes does not wait for the page cache: copying 860 MB of frames into it took
+ * ~1.9 s of the main thread's time in a 2 GiB add. The pack's hash is still taken in order, here.
  */
 export class PackWriter {
   private readonly fd: number;
@@ -36,6 +40,8 @@ export class PackWriter {
   private readonly blobs: BlobRecord[] = [];
   private position = 0;
   private closed = false;
+  private readonly writing = new Set<Promise<void>>();
+  private writeError: unknown;
 
   constructor(
     private readonly packsDirectory: string,
@@ -55,16 +61,41 @@ export class PackWriter {
     return this.frames.length;
   }
 
-  appendFrame(frame: CompressedFrame, rawLength: number, blobs: readonly FrameBlob[]): void {
+  /** Frames whose writes have not finished yet. */
+  get framesWriting(): number {
+    return this.writing.size;
+  }
+
+  /**
+   * Starts writing a frame; the promise settles when its bytes are in the file (the caller must not
+   * reuse `frame.bytes` before). A failed write fails this pack: later appends and `seal` throw it.
+   */
+  appendFrame(frame: CompressedFrame, rawLength: number, blobs: readonly FrameBlob[]): Promise<void> {
+    if (this.writeError !== undefined) throw this.writeError;
     const frameIndex = this.frames.length;
     this.frames.push({ offset: this.position, storedLength: frame.bytes.length, rawLength, codec: frame.codec });
     for (const blob of blobs) {
       this.blobs.push({ id: blob.id, type: blob.type, frameIndex, offsetInFrame: blob.offsetInFrame, length: blob.length });
     }
-    this.write(frame.bytes);
+    checkInjectedDiskFull(frame.bytes.length);
+    const position = this.position;
+    this.hasher.update(frame.bytes);
+    this.position += frame.bytes.length;
+    const written = writeAllAtAsync(this.fd, frame.bytes, position).catch((error: unknown) => {
+      this.writeError ??= error;
+    });
+    this.writing.add(written);
+    return written.finally(() => this.writing.delete(written));
   }
 
-  seal(): SealedPack {
+  /** Waits for the frame writes still running; throws the first that failed. */
+  async settle(): Promise<void> {
+    await Promise.all(this.writing);
+    if (this.writeError !== undefined) throw this.writeError;
+  }
+
+  async seal(): Promise<SealedPack> {
+    await this.settle();
     this.write(encodeFooterAndTrailer({ frames: this.frames, blobs: this.blobs }, this.position));
     fsyncSync(this.fd);
     closeSync(this.fd);
@@ -79,9 +110,10 @@ export class PackWriter {
   }
 
   /** Drops an unsealed pack (after an error): nothing can reference it. */
-  abort(): void {
+  async abort(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.allSettled(this.writing); // no write may land in a closed (or reused) descriptor
     closeSync(this.fd);
     try {
       unlinkSync(this.temporaryPath);
@@ -94,7 +126,7 @@ export class PackWriter {
     checkInjectedDiskFull(bytes.length);
     let written = 0;
     while (written < bytes.length) {
-      written += writeSync(this.fd, bytes, written, bytes.length - written);
+      written += writeSync(this.fd, bytes, written, bytes.length - written, this.position + written);
     }
     this.hasher.update(bytes);
     this.position += bytes.length;

@@ -184,8 +184,11 @@ export interface UnpackTask {
   frameOffset: number;
   frameRawLength: number;
   codec: number;
-  /** The chunks wanted from this frame, in file order. */
-  chunks: { offsetInFrame: number; length: number; id: Uint8Array }[];
+  /** The chunks wanted from this frame, in file order: where each starts in the raw frame, its length... */
+  offsets: number[];
+  lengths: number[];
+  /** ...and their ids end to end (one small buffer: cheap to post, unlike an array of Buffers). */
+  ids: Uint8Array;
 }
 
 /** Both buffers come back (for reuse); `out` holds the raw frame unless there is an error. */
@@ -213,13 +216,14 @@ export function unpackChunks(task: UnpackTask): UnpackResult {
     if (rawLength !== task.frameRawLength) {
       throw new CorruptionError('CORRUPT_PACK', `pack ${task.packName}: frame at offset ${task.frameOffset} has ${rawLength} bytes, expected ${task.frameRawLength}`);
     }
-    for (const chunk of task.chunks) {
-      const bytes = out.subarray(chunk.offsetInFrame, chunk.offsetInFrame + chunk.length);
-      const id = Buffer.from(chunk.id);
-      if (chunk.offsetInFrame + chunk.length > rawLength || !hashBytes(bytes).equals(id)) {
+    const ids = Buffer.from(task.ids.buffer, task.ids.byteOffset, task.ids.byteLength);
+    task.offsets.forEach((offset, index) => {
+      const length = task.lengths[index]!;
+      const id = ids.subarray(index * HASH_BYTES, (index + 1) * HASH_BYTES);
+      if (offset + length > rawLength || !hashBytes(out.subarray(offset, offset + length)).equals(id)) {
         throw new CorruptionError('CORRUPT_PACK', `pack ${task.packName}: chunk ${id.toString('hex')} at frame offset ${task.frameOffset} does not match its hash`);
       }
-    }
+    });
   } catch (error) {
     value.error = { code: error instanceof StoreError ? error.code : 'IO_ERROR', message: (error as Error).message };
   }
