@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Only the runner, not the whole @oclif/core index: start-up time counts for every command.
-import { execute } from '@oclif/core/execute';
+// The whole CLI is one bundled module (see build-tools/bundle.mjs): start-up time counts for every command.
+import { run } from '../dist/bundle/store.js';
 
-await execute({ dir: import.meta.url });
+await run(import.meta.url);

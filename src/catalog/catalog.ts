@@ -1,4 +1,7 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { lazyRequire } from '../core/lazy-require.js';
+
+const sqlite = lazyRequire<typeof Database>('better-sqlite3');
 import { CorruptionError, StoreError } from '../core/errors.js';
 import { prefixRange } from '../core/hash.js';
 import type { BlobType, Codec } from '../store/pack-format.js';
@@ -82,7 +85,7 @@ export class Catalog {
 
   constructor(path: string, options: { readonly?: boolean } = {}) {
     try {
-      this.db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+      this.db = new (sqlite())(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
       this.db.pragma('busy_timeout = 5000');
       if (!options.readonly) {
         this.db.pragma('journal_mode = WAL');

@@ -1,5 +1,7 @@
-import { get_chunks } from 'fastcdc-wasm';
+import { lazyRequire } from '../core/lazy-require.js';
 import type { ChunkingParameters } from '../repository/config.js';
+
+const fastcdc = lazyRequire<typeof import('fastcdc-wasm')>('fastcdc-wasm');
 
 export interface ChunkSpan {
   offset: number;
@@ -21,7 +23,7 @@ export function findChunks(
 ): { chunks: ChunkSpan[]; consumedBytes: number } {
   if (data.length === 0) return { chunks: [], consumedBytes: 0 };
   // get_chunks returns the start offset of every chunk followed by the total length.
-  const offsets = get_chunks(data, params.minBytes, params.avgBytes, params.maxBytes);
+  const offsets = fastcdc().get_chunks(data, params.minBytes, params.avgBytes, params.maxBytes);
   const lastIndex = atEnd ? offsets.length - 1 : offsets.length - 2;
   const chunks: ChunkSpan[] = [];
   for (let i = 0; i < lastIndex; i++) {

@@ -1,4 +1,7 @@
-import { blake3, Blake3Hasher } from '@napi-rs/blake-hash';
+import type { Blake3Hasher } from '@napi-rs/blake-hash';
+import { lazyRequire } from './lazy-require.js';
+
+const blake = lazyRequire<typeof import('@napi-rs/blake-hash')>('@napi-rs/blake-hash');
 
 /** Every id in the repository is a BLAKE3-256 digest: chunks, files (as `b3sum` prints), trees, commits. */
 export const HASH_BYTES = 32;
@@ -7,11 +10,11 @@ export const HASH_HEX_LENGTH = HASH_BYTES * 2;
 export const MIN_PREFIX_HEX_LENGTH = 8;
 
 export function hashBytes(data: Buffer): Buffer {
-  return blake3(data);
+  return blake().blake3(data);
 }
 
 export function newHasher(): Blake3Hasher {
-  return new Blake3Hasher();
+  return new (blake().Blake3Hasher)();
 }
 
 export function isFullHexId(text: string): boolean {

@@ -1,11 +1,12 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
-import mmapModule from 'mmap-io';
-
-// mmap-io is CommonJS but its typings declare a default export; at run time the module itself is the API.
-const mmap = mmapModule as unknown as (typeof mmapModule)['default'];
+import type mmapModule from 'mmap-io';
 import { errnoCode } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs-atomic.js';
+import { lazyRequire } from '../core/lazy-require.js';
 import { decodeStaging, encodeStaging, sortByPathBytes, type StagedEntry, type StagingSnapshot } from './staging-format.js';
+
+// mmap-io is CommonJS but its typings declare a default export; at run time the module itself is the API.
+const mmapApi = lazyRequire<(typeof mmapModule)['default']>('mmap-io');
 
 /**
  * The staging area: the whole next commit with each entry's stat data, in one binary file that is
@@ -22,6 +23,7 @@ export function readStaging(path: string): StagingSnapshot {
   try {
     const sizeBytes = fstatSync(fd).size;
     if (sizeBytes === 0) return decodeStaging(Buffer.alloc(0), path);
+    const mmap = mmapApi();
     const mapped = mmap.map(sizeBytes, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0);
     return decodeStaging(mapped, path);
   } finally {

@@ -3,8 +3,9 @@ import { fileURLToPath } from 'node:url';
 import type { Piscina } from 'piscina';
 import type { CompressTask, ReadBatchResult, ReadBatchTask, RestoreFilesResult, RestoreFilesTask, UnpackResult, UnpackTask } from './tasks.js';
 
-// The tasks are compiled next to this module (dist/workers); tests that import src use inline paths.
-const TASKS_FILE = fileURLToPath(new URL('./tasks.js', import.meta.url));
+// The compiled tasks (dist/workers/tasks.js), found alike from this module in dist/workers and from
+// the CLI bundle in dist/bundle.
+const TASKS_FILE = fileURLToPath(new URL('../workers/tasks.js', import.meta.url));
 
 export function defaultJobs(): number {
   return availableParallelism();
