@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Catalog } from '../src/catalog/catalog.js';
 import { CorruptionError, StoreError } from '../src/core/errors.js';
 import { hashBytes, prefixRange } from '../src/core/hash.js';
+import { compareUtf8 } from '../src/core/utf8-order.js';
 import { decodeCommit, encodeCommit } from '../src/objects/commit.js';
 import { decodeFileMap, encodeFileMap } from '../src/objects/filemap.js';
 import { decodeTree, encodeTree, EntryKind } from '../src/objects/tree.js';
@@ -169,5 +170,26 @@ describe('id resolution', () => {
     expect((caught as StoreError).exitStatus).toBe(6);
     expect(resolveGetTarget(repo, 'abcdef011', { cwd: work })).toMatchObject({ kind: 'file', sizeBytes: 0 });
     repo.close();
+  });
+});
+
+describe('UTF-8 byte order without encoding', () => {
+  it('orders strings exactly as Buffer.compare orders their UTF-8 bytes, surrogate pairs included', () => {
+    // ASCII, Latin-1, U+D7FF, U+E000..U+FFFF, and code points past U+FFFF (surrogate pairs in UTF-16).
+    const alphabet = ['a', 'b', '/', '.', 'é', '\u07ff', '\ud7ff', '\ue000', '\uffff', '😀', '𐀀', '\u{10ffff}'];
+    let state = 12345;
+    const next = (): number => {
+      state = (state * 1103515245 + 12345) >>> 0;
+      return state;
+    };
+    const strings = Array.from({ length: 400 }, () => Array.from({ length: next() % 5 }, () => alphabet[next() % alphabet.length]).join(''));
+    const sign = (n: number): number => Math.sign(n);
+    for (let i = 0; i < strings.length; i++) {
+      for (let j = 0; j < 40; j++) {
+        const a = strings[i]!;
+        const b = strings[(i * 7 + j) % strings.length]!;
+        expect(sign(compareUtf8(a, b)), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`).toBe(sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))));
+      }
+    }
   });
 });

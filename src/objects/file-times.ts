@@ -1,4 +1,5 @@
 import { CorruptionError } from '../core/errors.js';
+import { compareUtf8 } from '../core/utf8-order.js';
 
 /**
  * Modification times of a commit's files, kept apart from the trees so that identical content still
@@ -8,20 +9,18 @@ import { CorruptionError } from '../core/errors.js';
 const FILE_TIMES_VERSION = 1;
 
 export function encodeFileTimes(times: ReadonlyMap<string, bigint>): Buffer {
-  const entries = [...times].sort(([a], [b]) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
-  const parts: Buffer[] = [];
-  const header = Buffer.alloc(5);
-  header.writeUInt8(FILE_TIMES_VERSION, 0);
-  header.writeUInt32LE(entries.length, 1);
-  parts.push(header);
-  for (const [path, mtimeNs] of entries) {
-    const name = Buffer.from(path, 'utf8');
-    const record = Buffer.alloc(10);
-    record.writeBigInt64LE(mtimeNs, 0);
-    record.writeUInt16LE(name.length, 8);
-    parts.push(record, name);
-  }
-  return Buffer.concat(parts);
+  const entries = [...times].sort(([a], [b]) => compareUtf8(a, b));
+  const lengths = entries.map(([path]) => Buffer.byteLength(path, 'utf8'));
+  // One allocation for the whole blob: a commit of 12,000 files made 24,000 small buffers before.
+  const out = Buffer.allocUnsafe(lengths.reduce((sum, length) => sum + 10 + length, 5));
+  let at = out.writeUInt8(FILE_TIMES_VERSION, 0);
+  at = out.writeUInt32LE(entries.length, at);
+  entries.forEach(([path, mtimeNs], index) => {
+    at = out.writeBigInt64LE(mtimeNs, at);
+    at = out.writeUInt16LE(lengths[index]!, at);
+    at += out.write(path, at, 'utf8');
+  });
+  return out;
 }
 
 export function decodeFileTimes(bytes: Buffer): Map<string, bigint> {

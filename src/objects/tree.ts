@@ -1,5 +1,6 @@
 import { CorruptionError } from '../core/errors.js';
 import { HASH_BYTES, hashBytes } from '../core/hash.js';
+import { compareUtf8 } from '../core/utf8-order.js';
 
 /**
  * A tree lists one directory: entries sorted by the bytes of their UTF-8 names. Encoding:
@@ -29,12 +30,9 @@ const LEAF_DOMAIN = 0x00;
 const NODE_DOMAIN = 0x01;
 const ROOT_DOMAIN = 0x02;
 
-const SURROGATE = /[\uD800-\uDFFF]/;
-
-/** Byte order of the UTF-8 names; without surrogates, UTF-16 order is the same and costs no encoding. */
+/** Byte order of the UTF-8 names. */
 export function compareNames(a: string, b: string): number {
-  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : a > b ? 1 : 0;
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  return compareUtf8(a, b);
 }
 
 export function encodeTreeEntry(entry: TreeEntry): Buffer {

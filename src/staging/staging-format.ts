@@ -1,5 +1,6 @@
 import { CorruptionError } from '../core/errors.js';
 import { HASH_BYTES, hashBytes } from '../core/hash.js';
+import { compareUtf8 } from '../core/utf8-order.js';
 import { EntryKind } from '../objects/tree.js';
 
 /**
@@ -37,9 +38,7 @@ export interface StagingSnapshot {
 
 /** Entries in the byte order of their UTF-8 paths (JS string order differs past U+FFFF). */
 export function sortByPathBytes(entries: readonly StagedEntry[]): StagedEntry[] {
-  const keyed = entries.map((entry) => ({ entry, key: Buffer.from(entry.path, 'utf8') }));
-  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
-  return keyed.map(({ entry }) => entry);
+  return [...entries].sort((a, b) => compareUtf8(a.path, b.path));
 }
 
 export function encodeStaging(snapshot: StagingSnapshot): Buffer {
