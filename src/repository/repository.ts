@@ -131,8 +131,9 @@ export class Repository {
       packTargetBytes: this.config.packTargetBytes,
       maxBlobBytes: this.config.chunking.maxBytes,
       compression,
-      // Enough frames queued to keep every thread busy while this one reads and chunks the next window.
-      maxFramesInFlight: Math.max(2, compressionThreads * 3),
+      // Enough frames queued to keep every thread busy while this one reads and chunks the next window:
+      // one message of FRAMES_PER_TASK (4) frames per thread (measured: see frame-compression.ts).
+      maxFramesInFlight: Math.max(2, compressionThreads * 4),
       relocate: options.relocate,
     });
   }

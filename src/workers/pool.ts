@@ -24,10 +24,10 @@ export class WorkerPool {
     return new WorkerPool(threads, new Piscina({ filename: TASKS_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 1000 }));
   }
 
-  /** Compresses `raw`, whose whole ArrayBuffer moves to the worker and comes back holding the result. */
-  compress(raw: Uint8Array, level: number): Promise<Uint8Array> {
-    const task: CompressTask = { raw, level };
-    return this.pool.run(task, { name: 'compress', transferList: [raw.buffer as ArrayBuffer] }) as Promise<Uint8Array>;
+  /** Compresses frames, whose ArrayBuffers move to the worker and come back holding the results. */
+  compress(raws: Uint8Array[], level: number): Promise<Uint8Array[]> {
+    const task: CompressTask = { raws, level };
+    return this.pool.run(task, { name: 'compress', transferList: raws.map((raw) => raw.buffer as ArrayBuffer) }) as Promise<Uint8Array[]>;
   }
 
   readBatch(task: ReadBatchTask): Promise<ReadBatchResult> {

@@ -17,25 +17,30 @@ import type { Repository } from '../repository/repository.js';
 // ---------- compress ----------
 
 export interface CompressTask {
-  raw: Uint8Array;
+  /** Frames to compress, each at the start of an ArrayBuffer of its own. */
+  raws: Uint8Array[];
   level: number;
 }
 
 const compressors = new Map<number, FrameCompressor>();
 
 /**
- * Compresses one frame in place, in the frame's own ArrayBuffer, and transfers that buffer back, so
- * the main thread reuses it and nothing is allocated per frame. The result is zstd exactly when it
- * is shorter than the input.
+ * Compresses frames in place, each in its own ArrayBuffer, and transfers those buffers back, so the
+ * main thread reuses them and nothing is allocated per frame. Each result is zstd exactly when it is
+ * shorter than its input. Several frames per task: each message costs ~0.3 ms each way.
  */
-export function compress(task: CompressTask): Uint8Array {
+export function compress(task: CompressTask): Uint8Array[] {
   let compressor = compressors.get(task.level);
   if (compressor === undefined) {
     compressor = new FrameCompressor(task.level);
     compressors.set(task.level, compressor);
   }
-  const stored = compressor.compress(Buffer.from(task.raw.buffer, task.raw.byteOffset, task.raw.byteLength)).bytes;
-  return move(new Uint8Array(task.raw.buffer, task.raw.byteOffset, stored.length)) as Uint8Array;
+  const level = compressor;
+  const stored = task.raws.map((raw) => {
+    const length = level.compress(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)).bytes.length;
+    return new Uint8Array(raw.buffer, raw.byteOffset, length);
+  });
+  return move({ [transferableSymbol]: stored.map((bytes) => bytes.buffer), [valueSymbol]: stored } as never) as unknown as Uint8Array[];
 }
 
 // ---------- read, chunk and hash a batch of small files ----------
