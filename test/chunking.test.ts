@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { get_chunks } from 'fastcdc-wasm';
 import { findChunks } from '../src/chunking/fastcdc.js';
 import { pseudoRandomBytes } from './helpers.js';
 
@@ -46,5 +47,13 @@ describe('FastCDC over windows', () => {
     const small = pseudoRandomBytes(1000, 1);
     expect(findChunks(small, params, false)).toEqual({ chunks: [], consumedBytes: 0 });
     expect(findChunks(small, params, true)).toEqual({ chunks: [{ offset: 0, length: 1000 }], consumedBytes: 1000 });
+  });
+
+  it('skips the WebAssembly call only where FastCDC itself gives one chunk (at or under the minimum)', () => {
+    for (const length of [1, 100, params.minBytes - 1, params.minBytes]) {
+      const data = pseudoRandomBytes(length, length);
+      expect(Array.from(get_chunks(data, params.minBytes, params.avgBytes, params.maxBytes))).toEqual([0, length]);
+      expect(findChunks(data, params, true).chunks).toEqual([{ offset: 0, length }]);
+    }
   });
 });

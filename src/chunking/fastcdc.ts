@@ -22,6 +22,9 @@ export function findChunks(
   atEnd: boolean,
 ): { chunks: ChunkSpan[]; consumedBytes: number } {
   if (data.length === 0) return { chunks: [], consumedBytes: 0 };
+  // FastCDC never cuts before the minimum size: most small files need no call into WebAssembly
+  // (which copies its input) to be one chunk.
+  if (atEnd && data.length <= params.minBytes) return { chunks: [{ offset: 0, length: data.length }], consumedBytes: data.length };
   // get_chunks returns the start offset of every chunk followed by the total length.
   const offsets = fastcdc().get_chunks(data, params.minBytes, params.avgBytes, params.maxBytes);
   const lastIndex = atEnd ? offsets.length - 1 : offsets.length - 2;

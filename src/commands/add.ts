@@ -15,7 +15,7 @@ export default class Add extends BaseCommand<typeof Add> {
   };
   static override flags = {
     all: Flags.boolean({ char: 'A', description: 'stage the whole work tree, including removals' }),
-    jobs: Flags.integer({ char: 'j', description: 'compression threads (default: one per core; 0: main thread only)', min: 0 }),
+    jobs: Flags.integer({ char: 'j', description: 'worker threads at most (default: one per core; 0: none); the workload class decides how many', min: 0 }),
   };
 
   async run(): Promise<void> {

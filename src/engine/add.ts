@@ -6,10 +6,10 @@ import { isRacilyClean, nowNs, readStaging, writeStaging } from '../staging/stag
 import type { StagedEntry, StagingSnapshot } from '../staging/staging-format.js';
 import { defaultJobs, WorkerPool } from '../workers/pool.js';
 import { chooseStrategy, profileWorkload, type IngestStrategy, type WorkloadProfile } from './classifier.js';
-import { ingestFiles, type StatData } from './ingest.js';
+import { ingestFiles } from './ingest.js';
 import { isWithin, toRepoPath } from './paths.js';
 import type { IngestProgress, ProgressListener } from './progress.js';
-import { kindOf, scanWorkTree, type ScannedFile, type SkippedPath } from './scanner.js';
+import { kindOf, scanWorkTree, toStatData, type ScannedFile, type SkippedPath, type StatData } from './scanner.js';
 
 export interface AddOptions {
   /** Whole work tree, including removals (`-A`). */
@@ -184,7 +184,7 @@ export function lstatTracked(workTree: string, path: string): ScannedFile | unde
   try {
     const stats = lstatSync(join(workTree, path), { bigint: true });
     const kind = kindOf(stats);
-    return typeof kind === 'string' ? undefined : { path, kind, stats };
+    return typeof kind === 'string' ? undefined : { path, kind, stats: toStatData(stats) };
   } catch (error) {
     if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
     throw error;

@@ -43,6 +43,7 @@ export async function ingestStream(
 ): Promise<IngestedContent> {
   const buffer = windowBuffer(READ_WINDOW_BYTES + chunking.maxBytes);
   const fileHasher = newHasher();
+  let fileIsOneChunk = false;
   const chunks: ChunkRef[] = [];
   let carried = 0;
   let sizeBytes = 0;
@@ -55,11 +56,16 @@ export async function ingestStream(
       windowBytes += n;
     }
     const atEnd = windowBytes < READ_WINDOW_BYTES;
-    fileHasher.update(buffer.subarray(carried, carried + windowBytes));
+    // A content read in one window whose only chunk is all of it has the chunk's id as its file id:
+    // hashing it twice would double the hashing of small files.
+    const oneWindow = atEnd && sizeBytes === 0;
+    if (!oneWindow) fileHasher.update(buffer.subarray(carried, carried + windowBytes));
     sizeBytes += windowBytes;
     onBytesRead?.(windowBytes);
     const data = buffer.subarray(0, carried + windowBytes);
     const { chunks: spans, consumedBytes } = findChunks(data, chunking, atEnd);
+    if (oneWindow && spans.length !== 1) fileHasher.update(data);
+    fileIsOneChunk = oneWindow && spans.length === 1;
     for (const span of spans) {
       const bytes = data.subarray(span.offset, span.offset + span.length);
       const id = hashBytes(bytes);
@@ -72,7 +78,7 @@ export async function ingestStream(
     carried = data.length - consumedBytes;
     buffer.copyWithin(0, consumedBytes, data.length);
   }
-  const fileId = fileHasher.digestBuffer();
+  const fileId = fileIsOneChunk ? chunks[0]!.id : fileHasher.digestBuffer();
   storeFileMap(writer, fileId, sizeBytes, chunks);
   return { fileId, sizeBytes, chunkCount: chunks.length, newChunkCount };
 }

@@ -11,17 +11,9 @@ import type { ReadBatchResult } from '../workers/tasks.js';
 import type { WorkerPool } from '../workers/pool.js';
 import { SMALL_FILE_MAX_BYTES } from './classifier.js';
 import { FileChangedWhileReading, ingestBytes, ingestFile, storeFileMap } from './file-ingest.js';
-import type { ScannedFile } from './scanner.js';
+import type { ScannedFile, StatData } from './scanner.js';
 
 /** Stat data as the staging area keeps them. */
-export interface StatData {
-  mode: number | bigint;
-  size: bigint;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
-  ino: bigint;
-  dev: bigint;
-}
 
 export type IngestOutcome =
   | { file: ScannedFile; kind: ScannedFile['kind']; fileId: Buffer; sizeBytes: number; newChunkCount: number; stat: StatData }

@@ -5,11 +5,25 @@ import { EntryKind } from '../objects/tree.js';
 import { REPOSITORY_DIRECTORY } from '../repository/layout.js';
 import { IGNORE_FILE, IgnoreRules } from './ignore-rules.js';
 
+/** The stat data staging compares and keeps: a BigIntStats also holds four Dates and six more BigInts. */
+export interface StatData {
+  mode: number | bigint;
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  ino: bigint;
+  dev: bigint;
+}
+
+export function toStatData(stats: BigIntStats): StatData {
+  return { mode: stats.mode, size: stats.size, mtimeNs: stats.mtimeNs, ctimeNs: stats.ctimeNs, ino: stats.ino, dev: stats.dev };
+}
+
 export interface ScannedFile {
   /** Relative to the work tree, '/'-separated. */
   path: string;
   kind: EntryKind.File | EntryKind.Executable | EntryKind.Symlink;
-  stats: BigIntStats;
+  stats: StatData;
 }
 
 export interface SkippedPath {
@@ -76,7 +90,7 @@ export function scanWorkTree(workTree: string, scopes: readonly string[]): ScanR
       if (!inScope(path) || rules.isIgnored(path, false)) continue;
       const kind = kindOf(stats);
       if (typeof kind === 'string') result.skipped.push({ path, reason: kind });
-      else result.files.push({ path, kind, stats });
+      else result.files.push({ path, kind, stats: toStatData(stats) });
     }
   };
   const rootNames = list('');

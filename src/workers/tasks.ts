@@ -139,7 +139,9 @@ function readOne(absolutePath: string, slot: Buffer, chunking: ChunkingParameter
       const chunkIds = Buffer.allocUnsafe(chunks.length * HASH_BYTES);
       chunks.forEach((span, i) => hashBytes(content.subarray(span.offset, span.offset + span.length)).copy(chunkIds, i * HASH_BYTES));
       const stat: FileStat = { mode: Number(after.mode), size: after.size, mtimeNs: after.mtimeNs, ctimeNs: after.ctimeNs, ino: after.ino, dev: after.dev };
-      return { outcome: 'read', fileId: hashBytes(content), dataOffset, sizeBytes: size, chunkLengths: chunks.map((span) => span.length), chunkIds, stat };
+      // A file of one chunk has that chunk's id as its file id: no second pass over its bytes.
+      const fileId = chunks.length === 1 ? Buffer.from(chunkIds) : hashBytes(content);
+      return { outcome: 'read', fileId, dataOffset, sizeBytes: size, chunkLengths: chunks.map((span) => span.length), chunkIds, stat };
     } finally {
       closeSync(fd);
     }
