@@ -1,7 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
 import { findChunks } from '../chunking/fastcdc.js';
 import { hashBytes, newHasher } from '../core/hash.js';
-import { encodeFileMap, type ChunkRef } from '../objects/filemap.js';
+import { FileMapBuilder } from '../objects/filemap.js';
 import type { ChunkingParameters } from '../repository/config.js';
 import type { BlobWriter } from '../store/blob-writer.js';
 import { BlobType } from '../store/pack-format.js';
@@ -43,8 +43,8 @@ export async function ingestStream(
 ): Promise<IngestedContent> {
   const buffer = windowBuffer(READ_WINDOW_BYTES + chunking.maxBytes);
   const fileHasher = newHasher();
-  let fileIsOneChunk = false;
-  const chunks: ChunkRef[] = [];
+  let fileId: Buffer | undefined;
+  const chunks = new FileMapBuilder();
   let carried = 0;
   let sizeBytes = 0;
   let newChunkCount = 0;
@@ -65,12 +65,13 @@ export async function ingestStream(
     const data = buffer.subarray(0, carried + windowBytes);
     const { chunks: spans, consumedBytes } = findChunks(data, chunking, atEnd);
     if (oneWindow && spans.length !== 1) fileHasher.update(data);
-    fileIsOneChunk = oneWindow && spans.length === 1;
+    const fileIsOneChunk = oneWindow && spans.length === 1;
     for (const span of spans) {
       const bytes = data.subarray(span.offset, span.offset + span.length);
       const id = hashBytes(bytes);
       if (writer.addBlob(BlobType.Chunk, id, bytes)) newChunkCount++;
-      chunks.push({ id, length: span.length });
+      if (fileIsOneChunk) fileId = id;
+      chunks.add(id, span.length);
     }
     if (atEnd) break;
     // Let finished frames be written, and stop reading while too many are still compressing.
@@ -78,18 +79,18 @@ export async function ingestStream(
     carried = data.length - consumedBytes;
     buffer.copyWithin(0, consumedBytes, data.length);
   }
-  const fileId = fileIsOneChunk ? chunks[0]!.id : fileHasher.digestBuffer();
+  fileId ??= fileHasher.digestBuffer();
   storeFileMap(writer, fileId, sizeBytes, chunks);
-  return { fileId, sizeBytes, chunkCount: chunks.length, newChunkCount };
+  return { fileId, sizeBytes, chunkCount: chunks.chunkCount, newChunkCount };
 }
 
 /** Stores the file map of a content (unless the repository has it) and indexes it with its pack. */
-export function storeFileMap(writer: BlobWriter, fileId: Buffer, sizeBytes: number, chunks: ChunkRef[]): void {
+export function storeFileMap(writer: BlobWriter, fileId: Buffer, sizeBytes: number, chunks: FileMapBuilder): void {
   if (writer.hasFile(fileId)) return;
-  const filemap = encodeFileMap({ fileId, sizeBytes, chunks });
+  const filemap = chunks.encode(fileId, sizeBytes);
   const filemapId = hashBytes(filemap);
   writer.addBlob(BlobType.FileMap, filemapId, filemap);
-  writer.addFile({ id: fileId, sizeBytes, chunkCount: chunks.length, filemapId });
+  writer.addFile({ id: fileId, sizeBytes, chunkCount: chunks.chunkCount, filemapId });
 }
 
 export async function ingestBytes(bytes: Buffer, chunking: ChunkingParameters, writer: BlobWriter): Promise<IngestedContent> {

@@ -2,7 +2,7 @@ import { lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode } from '../core/errors.js';
 import { HASH_BYTES } from '../core/hash.js';
-import type { ChunkRef } from '../objects/filemap.js';
+import { FileMapBuilder } from '../objects/filemap.js';
 import { EntryKind } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import type { BlobWriter } from '../store/blob-writer.js';
@@ -80,13 +80,13 @@ async function ingestBatches(
           onOutcome({ file, reason: read.reason, vanished: read.outcome === 'vanished' });
           return;
         }
-        const chunks: ChunkRef[] = [];
+        const chunks = new FileMapBuilder();
         let newChunkCount = 0;
         let offset = read.dataOffset;
         read.chunkLengths.forEach((length, c) => {
           const id = Buffer.from(read.chunkIds.buffer, read.chunkIds.byteOffset + c * HASH_BYTES, HASH_BYTES);
           if (writer.addBlob(BlobType.Chunk, id, data.subarray(offset, offset + length))) newChunkCount++;
-          chunks.push({ id, length });
+          chunks.add(id, length);
           offset += length;
         });
         const fileId = Buffer.from(read.fileId.buffer, read.fileId.byteOffset, HASH_BYTES);
