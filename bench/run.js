@@ -41,8 +41,13 @@ function sh(script, options = {}) {
   execFileSync('sh', ['-c', script], { stdio: 'inherit', env: ENV, ...options });
 }
 
-/** Runs a shell script under GNU time: wall seconds, CPU seconds, peak RSS (largest process) in MB. */
+/**
+ * Runs a shell script under GNU time: wall seconds, CPU seconds, peak RSS (largest process) in MB.
+ * Dirty pages left by earlier steps (another tool's repository, a deleted restore) are flushed
+ * first, so that no tool pays for the write-back of the one before it.
+ */
 function measure(script, cwd) {
+  execFileSync('sync');
   const result = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', 'sh', '-c', script], { cwd, env: ENV, encoding: 'utf8', maxBuffer: 1 << 26 });
   const lines = result.stderr.trim().split('\n');
   const [wall, user, system, maxKb] = lines[lines.length - 1].split(' ').map(Number);
