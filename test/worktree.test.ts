@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { spawn } from 'node:child_process';
@@ -121,6 +121,23 @@ describe('writer lock', () => {
     // Readers do not take the lock.
     expect(store(['status'], { cwd: work }).status).toBe(0);
     rmSync(join(work, '.store/lock'));
+  });
+
+  it('switch, with or without -c, moves HEAD only under the lock: a held lock leaves HEAD as it was', () => {
+    const work = tree({ 'a.txt': 'a' });
+    storeOk(['add', '-A'], { cwd: work });
+    storeOk(['commit', '-m', 'one'], { cwd: work });
+    storeOk(['branch', 'other'], { cwd: work });
+    const head = readFileSync(join(work, '.store/HEAD'), 'utf8');
+    writeFileSync(join(work, '.store/lock'), JSON.stringify({ pid: process.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
+    const env = { STORE_LOCK_TIMEOUT_MS: '200' };
+    expect(store(['switch', '-c', 'topic'], { cwd: work, env }).status).toBe(7);
+    expect(store(['switch', 'other'], { cwd: work, env }).status).toBe(7);
+    expect(readFileSync(join(work, '.store/HEAD'), 'utf8')).toBe(head);
+    expect(store(['branch'], { cwd: work }).text).not.toContain('topic');
+    rmSync(join(work, '.store/lock'));
+    storeOk(['switch', 'other'], { cwd: work });
+    expect(readFileSync(join(work, '.store/HEAD'), 'utf8')).toBe('ref: refs/heads/other\n');
   });
 
   it('a lock left by a dead process is taken over with a message', async () => {

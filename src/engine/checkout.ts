@@ -21,6 +21,8 @@ export interface CheckoutOptions {
   outputDirectory?: string;
   /** Overwrite uncommitted changes in the work tree. */
   force: boolean;
+  /** Runs under the same writer lock once the work tree is restored (switch moves HEAD there). */
+  thenUnderLock?: () => void;
 }
 
 export interface CheckoutResult {
@@ -54,7 +56,11 @@ export async function checkoutCommit(repo: Repository, options: CheckoutOptions)
     await restoreAll(repo, selected.map(([path, entry]) => toRestoreItem(join(root, path), entry, times.get(path))));
     return { commitId, written: selected.map(([path]) => path), removed: [] };
   }
-  return repo.withWriteLock(async () => restoreIntoWorkTree(repo, commitId, selected, inScope, times, options.force, scopes[0] === ''));
+  return repo.withWriteLock(async () => {
+    const result = await restoreIntoWorkTree(repo, commitId, selected, inScope, times, options.force, scopes[0] === '');
+    options.thenUnderLock?.();
+    return result;
+  });
 }
 
 async function restoreIntoWorkTree(
@@ -160,13 +166,16 @@ export async function switchBranch(repo: Repository, options: { branch: string; 
   const existing = repo.refs.read(ref);
   if (options.create) {
     if (existing !== undefined) throw new StoreError('REF_EXISTS', `a branch named '${options.branch}' already exists`);
-    const head = repo.refs.headCommit();
-    if (head !== undefined) repo.refs.update(ref, head);
-    repo.refs.setHeadBranch(options.branch);
-    return { branch: options.branch, commitId: head };
+    return repo.withWriteLock(async () => {
+      const head = repo.refs.headCommit();
+      if (head !== undefined) repo.refs.update(ref, head);
+      repo.refs.setHeadBranch(options.branch);
+      return { branch: options.branch, commitId: head };
+    });
   }
   if (existing === undefined) throw new StoreError('COMMIT_NOT_FOUND', `no branch named '${options.branch}'`, { hint: 'create it with `store switch -c NAME`' });
-  await checkoutCommit(repo, { revision: existing, paths: [], cwd: options.cwd, force: options.force });
-  repo.refs.setHeadBranch(options.branch);
+  // HEAD moves under the lock that covered the restore: no writer sees the new tree with the old HEAD.
+  const thenUnderLock = (): void => repo.refs.setHeadBranch(options.branch);
+  await checkoutCommit(repo, { revision: existing, paths: [], cwd: options.cwd, force: options.force, thenUnderLock });
   return { branch: options.branch, commitId: existing };
 }
