@@ -1,12 +1,12 @@
 import type Database from 'better-sqlite3';
-import { lazyRequire } from '../core/lazy-require.js';
-
-const sqlite = lazyRequire<typeof Database>('better-sqlite3');
 import { CorruptionError, StoreError } from '../core/errors.js';
 import { prefixRange } from '../core/hash.js';
+import { lazyRequire } from '../core/lazy-require.js';
 import type { BlobType, Codec } from '../store/pack-format.js';
 import type { SealedPack } from '../store/pack-writer.js';
 import { CATALOG_SCHEMA, CATALOG_SCHEMA_VERSION } from './schema.js';
+
+const sqlite = lazyRequire<typeof Database>('better-sqlite3');
 
 export interface BlobLocation {
   id: Buffer;

@@ -16,12 +16,6 @@ export function temporarySibling(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-/** Writes all of `bytes` at the file's current position (writeSync may write less than asked). */
-export function writeAll(fd: number, bytes: Uint8Array): void {
-  let written = 0;
-  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-}
-
 /**
  * Replaces `path` with what `produce` writes, so that a reader (or a crash) sees either the old or
  * the new file, never a mix: write a temporary sibling, fsync it, rename it over, fsync the
@@ -75,7 +69,8 @@ export async function writeFileAtomicFrom(
 /** Below this a write is done on this thread: a hop to the thread pool would cost more than the copy. */
 const ASYNC_WRITE_MIN_BYTES = 256 * 1024;
 
-function writeAllAt(fd: number, bytes: Uint8Array, position: number): void {
+/** Writes all of `bytes` at `position` (writeSync may write less than asked). */
+export function writeAllAt(fd: number, bytes: Uint8Array, position: number): void {
   let written = 0;
   while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written, position + written);
 }
@@ -96,7 +91,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, options
   const temporary = temporarySibling(path);
   const fd = openSync(temporary, 'wx', 0o644);
   try {
-    writeAll(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    writeAllAt(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, 0);
     if (durable) fsyncSync(fd);
   } catch (error) {
     closeSync(fd);

@@ -56,16 +56,14 @@ export async function ingestStream(
       windowBytes += n;
     }
     const atEnd = windowBytes < READ_WINDOW_BYTES;
-    // A content read in one window whose only chunk is all of it has the chunk's id as its file id:
-    // hashing it twice would double the hashing of small files.
-    const oneWindow = atEnd && sizeBytes === 0;
-    if (!oneWindow) fileHasher.update(buffer.subarray(carried, carried + windowBytes));
-    sizeBytes += windowBytes;
-    onBytesRead?.(windowBytes);
     const data = buffer.subarray(0, carried + windowBytes);
     const { chunks: spans, consumedBytes } = findChunks(data, chunking, atEnd);
-    if (oneWindow && spans.length !== 1) fileHasher.update(data);
-    const fileIsOneChunk = oneWindow && spans.length === 1;
+    // A content read in one window that is one chunk has that chunk's id as its file id: hashing it
+    // again would double the hashing of small files.
+    const fileIsOneChunk = atEnd && sizeBytes === 0 && spans.length === 1;
+    if (!fileIsOneChunk) fileHasher.update(buffer.subarray(carried, carried + windowBytes));
+    sizeBytes += windowBytes;
+    onBytesRead?.(windowBytes);
     for (const span of spans) {
       const bytes = data.subarray(span.offset, span.offset + span.length);
       const id = hashBytes(bytes);

@@ -22,12 +22,8 @@ export class IgnoreRules {
     return new IgnoreRules([]);
   }
 
-  /**
-   * The rules that apply inside `directory`, adding its own .storeignore if it has one. A caller that
-   * has just listed the directory passes `hasIgnoreFile`, sparing a failing open per directory.
-   */
-  enter(workTree: string, directory: string, hasIgnoreFile = true): IgnoreRules {
-    if (!hasIgnoreFile) return this;
+  /** The rules that apply inside `directory`, adding its own .storeignore if it has one. */
+  enter(workTree: string, directory: string): IgnoreRules {
     let text: string;
     try {
       text = readFileSync(join(workTree, directory, IGNORE_FILE), 'utf8');

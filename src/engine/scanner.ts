@@ -69,7 +69,8 @@ export function scanWorkTree(workTree: string, scopes: readonly string[]): ScanR
     }
   };
   const walk = (directory: string, names: string[], parentRules: IgnoreRules): void => {
-    const rules = parentRules.enter(workTree, directory, names.includes(IGNORE_FILE));
+    // The listing says whether there is a .storeignore: no failing open in every directory.
+    const rules = names.includes(IGNORE_FILE) ? parentRules.enter(workTree, directory) : parentRules;
     for (const name of names) {
       if (name === REPOSITORY_DIRECTORY) continue;
       const path = directory === '' ? name : `${directory}/${name}`;

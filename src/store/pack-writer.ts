@@ -1,9 +1,9 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Blake3Hasher } from '@napi-rs/blake-hash';
 import { newHasher } from '../core/hash.js';
-import { fsyncDirectory, writeAllAtAsync } from '../core/fs-atomic.js';
+import { fsyncDirectory, writeAllAt, writeAllAtAsync } from '../core/fs-atomic.js';
 import { checkInjectedDiskFull } from '../core/fault-injection.js';
 import type { CompressedFrame } from './compression.js';
 import { encodeFooterAndTrailer, encodePackHeader, type BlobRecord, type BlobType, type FrameRecord } from './pack-format.js';
@@ -61,11 +61,6 @@ export class PackWriter {
     return this.frames.length;
   }
 
-  /** Frames whose writes have not finished yet. */
-  get framesWriting(): number {
-    return this.writing.size;
-  }
-
   /**
    * Starts writing a frame; the promise settles when its bytes are in the file (the caller must not
    * reuse `frame.bytes` before). A failed write fails this pack: later appends and `seal` throw it.
@@ -89,7 +84,7 @@ export class PackWriter {
   }
 
   /** Waits for the frame writes still running; throws the first that failed. */
-  async settle(): Promise<void> {
+  private async settle(): Promise<void> {
     await Promise.all(this.writing);
     if (this.writeError !== undefined) throw this.writeError;
   }
@@ -124,10 +119,7 @@ export class PackWriter {
 
   private write(bytes: Buffer): void {
     checkInjectedDiskFull(bytes.length);
-    let written = 0;
-    while (written < bytes.length) {
-      written += writeSync(this.fd, bytes, written, bytes.length - written, this.position + written);
-    }
+    writeAllAt(this.fd, bytes, this.position);
     this.hasher.update(bytes);
     this.position += bytes.length;
   }
