@@ -106,11 +106,15 @@ function insertBytes(source, target, offsets) {
   closeSync(output);
 }
 
+/** Where store and git keep their repositories inside the work tree (restic's and borg's are beside it). */
+const REPOSITORY_DIRECTORIES = new Set(['.store', '.git']);
+
 /** Changes 1% of the files of a tree (every 100th file in sorted order): appends a line. */
 function changeOnePercent(tree) {
   const files = [];
   const walk = (dir) => {
     for (const name of readdirSync(dir).sort()) {
+      if (dir === tree && REPOSITORY_DIRECTORIES.has(name)) continue; // the tool's own files are not the user's
       const path = join(dir, name);
       const stats = statSync(path, { throwIfNoEntry: false });
       if (!stats) continue;

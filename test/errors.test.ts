@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -93,14 +93,17 @@ describe('exit statuses and error codes', () => {
   });
 
   it('an unreadable file is reported, the rest is still added, and the status says partly done (9)', () => {
-    const work = freshRepository();
+    // The repository sits in a directory of its own: as root, that directory (never the shared
+    // temporary directory above it) is opened to nobody.
+    const parent = temporaryDirectory();
+    const work = join(parent, 'repository');
+    mkdirSync(work);
+    storeOk(['init'], { cwd: work });
     writeFileSync(join(work, 'ok.txt'), 'fine');
     writeFileSync(join(work, 'secret.txt'), 'hidden');
     // Root reads any file whatever its mode, so as root the CLI runs as nobody for this case.
     const asRoot = process.getuid?.() === 0;
-    if (asRoot) {
-      execFileSync('chmod', ['-R', 'a+rwX', join(work, '..')]);
-    }
+    if (asRoot) execFileSync('chmod', ['-R', 'a+rwX', parent]);
     chmodSync(join(work, 'secret.txt'), 0o000);
     const result = asRoot ? runAsNobody(['add', '-A'], work) : store(['add', '-A'], { cwd: work });
     expect(result.stderr).toContain('secret.txt: permission denied');
@@ -109,6 +112,21 @@ describe('exit statuses and error codes', () => {
     const status = storeJson<{ staged: { path: string }[]; untracked: string[] }>(['status'], { cwd: work });
     expect(status.staged.map((item) => item.path)).toEqual(['ok.txt']);
     expect(status.untracked).toEqual(['secret.txt']);
+  });
+
+  it('a HEAD with text appended is reported as damage (status 8), and commit creates no branch from it', () => {
+    const work = freshRepository();
+    writeFileSync(join(work, 'a.txt'), 'a');
+    storeOk(['add', '-A'], { cwd: work });
+    storeOk(['commit', '-m', 'one'], { cwd: work });
+    appendFileSync(join(work, '.store/HEAD'), '\nstray text\n');
+    writeFileSync(join(work, 'b.txt'), 'b');
+    storeOk(['add', '-A'], { cwd: work });
+    const commit = store(['commit', '-m', 'two', '--json'], { cwd: work });
+    expect(commit.status).toBe(8);
+    expect(JSON.parse(commit.text)).toMatchObject({ error: { code: 'CORRUPT_CONFIG', message: expect.stringContaining('HEAD is malformed') } });
+    expect(readdirSync(join(work, '.store/refs/heads'))).toEqual(['main']);
+    expect(store(['log'], { cwd: work }).status).toBe(8);
   });
 
   it('FIFOs are skipped with a note, not read', () => {

@@ -68,7 +68,7 @@ describe('damage is reported precisely, and never returned as data', () => {
     const bytes = readFileSync(pack.path);
     bytes[Math.floor(bytes.length * 0.7)]! ^= 0x08;
     writeFileSync(pack.path, bytes);
-    const destination = join(work, '..', 'out.bin');
+    const destination = join(temporaryDirectory(), 'out.bin');
     const result = store(['get', 'large.bin', '-o', destination], { cwd: work });
     expect(result.status).toBe(8);
     expect(result.stderr).toContain(pack.name);

@@ -41,7 +41,7 @@ describe('add, commit and get round trips, byte-exact', () => {
       expect(out.length, path).toBe(bytes.length);
       expect(out.equals(bytes), path).toBe(true);
     }
-    const destination = join(work, '..', 'restored-64.bin');
+    const destination = join(temporaryDirectory(), 'restored-64.bin');
     storeOk(['get', 'large/sixty-four-mib.bin', '-o', destination], { cwd: work });
     expect(readFileSync(destination).equals(files['large/sixty-four-mib.bin']!)).toBe(true);
   });

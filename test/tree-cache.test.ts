@@ -1,4 +1,4 @@
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { storeJson, storeOk, temporaryDirectory } from './helpers.js';
@@ -81,5 +81,37 @@ describe('tree cache', () => {
     expect(existsSync(join(work, TREE_CACHE))).toBe(false);
     writeFileSync(join(work, 'top.txt'), 'top, edited\n');
     expect(commitTreeId(work, 'after gc')).toBe(freshTreeId(work));
+  });
+  it('lets status compare the staging area with HEAD top down, with the same answer as without it', () => {
+    const work = temporaryDirectory();
+    writeTree(work, files);
+    storeOk(['init', '-q'], { cwd: work });
+    commitTreeId(work, 'first');
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('');
+
+    writeFileSync(join(work, 'd2/sub1/f3.txt'), 'changed deep down\n');
+    writeTree(work, { 'd1/new/dir/n.txt': 'new\n' });
+    rmSync(join(work, 'd0'), { recursive: true });
+    rmSync(join(work, 'top.txt'));
+    writeTree(work, { 'top.txt/inner.txt': 'a file became a directory\n' });
+    rmSync(join(work, 'd3/sub1'), { recursive: true });
+    writeFileSync(join(work, 'd3/sub1'), 'a directory became a file\n');
+    rmSync(join(work, 'd1/sub0/f0.txt'));
+    symlinkSync('f2.txt', join(work, 'd1/sub0/f0.txt'));
+    storeOk(['add', '-A', '-q'], { cwd: work });
+    const expected = [
+      'D  d0/sub0/f0.txt', 'D  d0/sub0/f2.txt', 'D  d0/sub0/f4.txt', 'D  d0/sub1/f1.txt', 'D  d0/sub1/f3.txt',
+      'A  d1/new/dir/n.txt', 'T  d1/sub0/f0.txt', 'M  d2/sub1/f3.txt',
+      'A  d3/sub1', 'D  d3/sub1/f1.txt', 'D  d3/sub1/f3.txt',
+      'D  top.txt', 'A  top.txt/inner.txt',
+    ].map((line) => `${line}\n`).join('');
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe(expected);
+    rmSync(join(work, TREE_CACHE));
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe(expected);
+
+    commitTreeId(work, 'second');
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('');
+    storeOk(['rm', '-q', 'd2/sub0/f0.txt'], { cwd: work });
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('D  d2/sub0/f0.txt\n');
   });
 });

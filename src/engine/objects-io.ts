@@ -2,7 +2,7 @@ import { CorruptionError, StoreError } from '../core/errors.js';
 import { decodeCommit, type Commit } from '../objects/commit.js';
 import { decodeFileMap, type FileMap } from '../objects/filemap.js';
 import { decodeFileTimes } from '../objects/file-times.js';
-import { decodeTree, type TreeEntry } from '../objects/tree.js';
+import { decodeVerifiedTree, type TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { BlobType } from '../store/pack-format.js';
 
@@ -23,7 +23,8 @@ export function loadCommit(repo: Repository, commitId: string): Commit {
 }
 
 export function loadTree(repo: Repository, treeId: Buffer): TreeEntry[] {
-  return decodeTree(loadReferencedBlob(repo, treeId, BlobType.Tree, 'a commit or tree')).entries;
+  // loadReferencedBlob has checked the bytes against treeId (their Merkle root): no second hashing.
+  return decodeVerifiedTree(loadReferencedBlob(repo, treeId, BlobType.Tree, 'a commit or tree'));
 }
 
 /** Modification times recorded with a commit (empty for a commit that recorded none). */

@@ -1,13 +1,12 @@
 import { join } from 'node:path';
 import { errnoCode } from '../core/errors.js';
-import type { TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { readStaging } from '../staging/staging-area.js';
 import { isUnchanged, lstatTracked } from './add.js';
 import { hashWorkTreeFile } from './content-hash.js';
 import { loadCommit } from './objects-io.js';
 import { scanWorkTree, type SkippedPath } from './scanner.js';
-import { flattenTree } from './tree-walk.js';
+import { stagedChanges } from './staged-changes.js';
 
 export type Change = 'added' | 'modified' | 'deleted' | 'typechange';
 
@@ -30,19 +29,9 @@ export interface StatusReport {
 /** Compares HEAD, the staging area and the work tree, as `git status` does. Reads file content only where stat data changed. */
 export function computeStatus(repo: Repository): StatusReport {
   const headCommit = repo.refs.headCommit();
-  const headFiles: Map<string, TreeEntry> = headCommit === undefined ? new Map() : flattenTree(repo, Buffer.from(loadCommit(repo, headCommit).treeId, 'hex'));
   const snapshot = readStaging(repo.layout.staging);
-
-  const staged: PathChange[] = [];
-  const stagedPaths = new Set<string>();
-  for (const entry of snapshot.entries) {
-    stagedPaths.add(entry.path);
-    const head = headFiles.get(entry.path);
-    if (head === undefined) staged.push({ path: entry.path, change: 'added' });
-    else if (head.kind !== entry.kind) staged.push({ path: entry.path, change: 'typechange' });
-    else if (!head.id.equals(entry.fileId)) staged.push({ path: entry.path, change: 'modified' });
-  }
-  for (const path of headFiles.keys()) if (!stagedPaths.has(path)) staged.push({ path, change: 'deleted' });
+  const staged = stagedChanges(repo, snapshot.entries, headCommit === undefined ? undefined : Buffer.from(loadCommit(repo, headCommit).treeId, 'hex'));
+  const stagedPaths = new Set(snapshot.entries.map((entry) => entry.path));
 
   const scan = scanWorkTree(repo.workTree, ['']);
   const onDisk = new Map(scan.files.map((file) => [file.path, file]));

@@ -87,6 +87,16 @@ function treeIdOfEncodedEntries(encoded: readonly Buffer[]): Buffer {
 }
 
 export function decodeTree(bytes: Buffer): { entries: TreeEntry[]; id: Buffer } {
+  const { entries, encoded } = parseTree(bytes);
+  return { entries, id: treeIdOfEncodedEntries(encoded) };
+}
+
+/** A tree's entries without computing its id: for bytes already verified against the id they were read by. */
+export function decodeVerifiedTree(bytes: Buffer): TreeEntry[] {
+  return parseTree(bytes).entries;
+}
+
+function parseTree(bytes: Buffer): { entries: TreeEntry[]; encoded: Buffer[] } {
   const fail = (what: string): never => {
     throw new CorruptionError('CORRUPT_OBJECT', `tree: ${what}`);
   };
@@ -111,5 +121,5 @@ export function decodeTree(bytes: Buffer): { entries: TreeEntry[]; id: Buffer } 
     encoded.push(bytes.subarray(start, at));
   }
   if (at !== bytes.length) fail('trailing bytes');
-  return { entries, id: treeIdOfEncodedEntries(encoded) };
+  return { entries, encoded };
 }

@@ -24,9 +24,12 @@ export class Refs {
 
   /** The ref HEAD points at, for example `refs/heads/main`. */
   headRef(): string {
-    const text = readFileSync(this.layout.head, 'utf8').trim();
-    if (!text.startsWith(SYMBOLIC_PREFIX)) throw new StoreError('CORRUPT_CONFIG', `HEAD is malformed: "${text}"`);
-    return text.slice(SYMBOLIC_PREFIX.length);
+    const text = readFileSync(this.layout.head, 'utf8').replace(/\n$/, '');
+    // Exactly one line naming a valid branch: anything else (say, text appended to the file) is damage,
+    // not a branch name to create on the next commit.
+    const branch = text.startsWith(`${SYMBOLIC_PREFIX}refs/heads/`) ? text.slice(`${SYMBOLIC_PREFIX}refs/heads/`.length) : undefined;
+    if (branch === undefined || !isValidRefName(branch)) throw new StoreError('CORRUPT_CONFIG', `HEAD is malformed: ${JSON.stringify(text)}`);
+    return `refs/heads/${branch}`;
   }
 
   currentBranch(): string {

@@ -1,0 +1,51 @@
+import { EntryKind, type TreeEntry } from '../objects/tree.js';
+import type { Repository } from '../repository/repository.js';
+import { sortByPathBytes, type StagedEntry } from '../staging/staging-format.js';
+import { readTreeCache } from '../staging/tree-cache.js';
+import { loadTree } from './objects-io.js';
+import { childrenOfRun, RunFingerprints } from './staged-runs.js';
+import type { PathChange } from './status.js';
+import { flattenTree } from './tree-walk.js';
+
+/**
+ * The staging area against HEAD's tree, top down. A staged directory whose fingerprint the tree
+ * cache maps to the very tree HEAD has at that path holds no change and is not read: after a commit
+ * nothing of HEAD is loaded, after an add only the trees on the changed paths (git's cache-tree).
+ */
+export function stagedChanges(repo: Repository, staged: readonly StagedEntry[], headTreeId: Buffer | undefined): PathChange[] {
+  const entries = sortByPathBytes(staged);
+  const changes: PathChange[] = [];
+  if (headTreeId === undefined) return entries.map((entry) => ({ path: entry.path, change: 'added' }));
+  const fingerprints = new RunFingerprints(entries);
+  const cache = readTreeCache(repo.layout.treeCache);
+  const deletedBelow = (tree: Buffer, prefix: string): void => {
+    for (const path of flattenTree(repo, tree, prefix).keys()) changes.push({ path, change: 'deleted' });
+  };
+
+  const compare = (start: number, end: number, prefix: string, headTree: Buffer | undefined): void => {
+    if (headTree !== undefined && start < end && cache.get(fingerprints.of(start, end))?.id.equals(headTree)) return;
+    const head = new Map<string, TreeEntry>(headTree === undefined ? [] : loadTree(repo, headTree).map((entry) => [entry.name, entry]));
+    for (const child of childrenOfRun(entries, start, end, prefix)) {
+      const before = head.get(child.name);
+      head.delete(child.name);
+      if (child.kind === 'directory') {
+        if (before !== undefined && before.kind !== EntryKind.Directory) changes.push({ path: `${prefix}${child.name}`, change: 'deleted' });
+        compare(child.start, child.end, child.prefix, before?.kind === EntryKind.Directory ? before.id : undefined);
+        continue;
+      }
+      const path = child.entry.path;
+      if (before === undefined) changes.push({ path, change: 'added' });
+      else if (before.kind === EntryKind.Directory) {
+        changes.push({ path, change: 'added' });
+        deletedBelow(before.id, path);
+      } else if (before.kind !== child.entry.kind) changes.push({ path, change: 'typechange' });
+      else if (!before.id.equals(child.entry.fileId)) changes.push({ path, change: 'modified' });
+    }
+    for (const gone of head.values()) {
+      if (gone.kind === EntryKind.Directory) deletedBelow(gone.id, `${prefix}${gone.name}`);
+      else changes.push({ path: `${prefix}${gone.name}`, change: 'deleted' });
+    }
+  };
+  compare(0, entries.length, '', headTreeId);
+  return changes;
+}

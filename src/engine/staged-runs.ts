@@ -1,0 +1,59 @@
+import { hashBytes } from '../core/hash.js';
+import type { StagedEntry } from '../staging/staging-format.js';
+
+/**
+ * Staged entries sorted by path bytes: the entries under any directory form one contiguous run
+ * [start, end). Trees are built, and compared with HEAD's, one run at a time.
+ */
+export type RunChild =
+  | { kind: 'file'; entry: StagedEntry; name: string }
+  | { kind: 'directory'; name: string; start: number; end: number; prefix: string };
+
+/** The direct children of the directory `prefix` ('' or ending in '/') whose run is [start, end). */
+export function* childrenOfRun(entries: readonly StagedEntry[], start: number, end: number, prefix: string): Generator<RunChild> {
+  for (let i = start; i < end; ) {
+    const entry = entries[i]!;
+    const slash = entry.path.indexOf('/', prefix.length);
+    if (slash < 0) {
+      yield { kind: 'file', entry, name: entry.path.slice(prefix.length) };
+      i++;
+      continue;
+    }
+    const childPrefix = entry.path.slice(0, slash + 1);
+    let childEnd = i + 1;
+    while (childEnd < end && entries[childEnd]!.path.startsWith(childPrefix)) childEnd++;
+    yield { kind: 'directory', name: childPrefix.slice(prefix.length, -1), start: i, end: childEnd, prefix: childPrefix };
+    i = childEnd;
+  }
+}
+
+/**
+ * A directory's fingerprint: the BLAKE3 of its run's tree-relevant fields (kind, size, file id, path),
+ * packed end to end so that any run hashes in one call. It keys the tree cache.
+ */
+export class RunFingerprints {
+  private readonly packed: Buffer;
+  private readonly offsets: Uint32Array;
+
+  constructor(entries: readonly StagedEntry[]) {
+    const paths = entries.map((entry) => Buffer.from(entry.path, 'utf8'));
+    const fixedBytes = 1 + 8 + 32 + 4;
+    this.packed = Buffer.alloc(paths.reduce((sum, path) => sum + fixedBytes + path.length, 0));
+    this.offsets = new Uint32Array(entries.length + 1);
+    let at = 0;
+    entries.forEach((entry, index) => {
+      this.offsets[index] = at;
+      at = this.packed.writeUInt8(entry.kind, at);
+      at = this.packed.writeBigUInt64LE(BigInt(entry.sizeBytes), at);
+      at += entry.fileId.copy(this.packed, at);
+      at = this.packed.writeUInt32LE(paths[index]!.length, at);
+      at += paths[index]!.copy(this.packed, at);
+    });
+    this.offsets[entries.length] = at;
+  }
+
+  /** Keyed as the tree cache is (latin1 string of the digest). */
+  of(start: number, end: number): string {
+    return hashBytes(this.packed.subarray(this.offsets[start], this.offsets[end])).toString('latin1');
+  }
+}
