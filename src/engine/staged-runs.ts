@@ -36,18 +36,20 @@ export class RunFingerprints {
   private readonly offsets: Uint32Array;
 
   constructor(entries: readonly StagedEntry[]) {
-    const paths = entries.map((entry) => Buffer.from(entry.path, 'utf8'));
     const fixedBytes = 1 + 8 + 32 + 4;
-    this.packed = Buffer.alloc(paths.reduce((sum, path) => sum + fixedBytes + path.length, 0));
+    this.packed = Buffer.alloc(entries.reduce((sum, entry) => sum + fixedBytes + Buffer.byteLength(entry.path, 'utf8'), 0));
     this.offsets = new Uint32Array(entries.length + 1);
     let at = 0;
     entries.forEach((entry, index) => {
       this.offsets[index] = at;
-      at = this.packed.writeUInt8(entry.kind, at);
-      at = this.packed.writeBigUInt64LE(BigInt(entry.sizeBytes), at);
-      at += entry.fileId.copy(this.packed, at);
-      at = this.packed.writeUInt32LE(paths[index]!.length, at);
-      at += paths[index]!.copy(this.packed, at);
+      this.packed[at] = entry.kind;
+      // The size as a u64 LE, written as two halves: no BigInt per entry.
+      this.packed.writeUInt32LE(entry.sizeBytes % 2 ** 32, at + 1);
+      this.packed.writeUInt32LE(Math.floor(entry.sizeBytes / 2 ** 32), at + 5);
+      entry.fileId.copy(this.packed, at + 9);
+      const pathBytes = this.packed.write(entry.path, at + fixedBytes, 'utf8');
+      this.packed.writeUInt32LE(pathBytes, at + 41);
+      at += fixedBytes + pathBytes;
     });
     this.offsets[entries.length] = at;
   }
