@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, write, writeSync, unlinkSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, openSync, renameSync, write, writeSync, unlinkSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -7,6 +7,21 @@ export function fsyncDirectory(path: string): void {
   const fd = openSync(path, 'r');
   try {
     fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** fsync on libuv's pool: the disk flush need not stop this thread. */
+export function fsyncAsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
+}
+
+/** `fsyncDirectory` on libuv's pool. */
+export async function fsyncDirectoryAsync(path: string): Promise<void> {
+  const fd = openSync(path, 'r');
+  try {
+    await fsyncAsync(fd);
   } finally {
     closeSync(fd);
   }

@@ -60,6 +60,11 @@ export class BlobWriter {
   private readonly pendingFileIds = new Set<string>();
   private packFiles: FileRow[] = [];
   private packCommits: CommitRow[] = [];
+  /**
+   * The pack being sealed while frames go on into the next one (its fsync took ~0.4 s of a 2 GiB
+   * add on this thread). One at a time, in order; its failure is thrown at the next seal or finish.
+   */
+  private sealing: Promise<void> | undefined;
   readonly totals: BlobWriterTotals = { newBlobCount: 0, newRawBytes: 0, storedBytes: 0, packsWritten: 0 };
 
   constructor(
@@ -113,6 +118,7 @@ export class BlobWriter {
   async finish(): Promise<void> {
     this.flushFrame();
     await this.drain(0);
+    await this.waitForSealing();
     await this.sealPack();
     if (this.packFiles.length > 0 || this.packCommits.length > 0) {
       // Rows whose blobs were all deduplicated: index them without a pack.
@@ -127,6 +133,7 @@ export class BlobWriter {
   async abort(): Promise<void> {
     await Promise.allSettled(this.inFlight.map((frame) => frame.compressed ?? Promise.resolve()));
     this.inFlight.length = 0;
+    await this.sealing?.catch(() => undefined); // a pack sealed meanwhile is complete, merely unreferenced
     await this.pack?.abort();
     this.pack = undefined;
     await this.options.compression.close();
@@ -169,7 +176,17 @@ export class BlobWriter {
     }
     this.packFiles.push(...frame.files);
     this.packCommits.push(...frame.commits);
-    if (this.pack !== undefined && this.pack.sizeBytes >= this.options.packTargetBytes) await this.sealPack();
+    if (this.pack !== undefined && this.pack.sizeBytes >= this.options.packTargetBytes) {
+      await this.waitForSealing();
+      this.sealing = this.sealPack();
+      this.sealing.catch(() => undefined); // awaited later; not an unhandled rejection meanwhile
+    }
+  }
+
+  private async waitForSealing(): Promise<void> {
+    const sealing = this.sealing;
+    this.sealing = undefined;
+    await sealing;
   }
 
   private recycle(bytes: Buffer): void {
@@ -180,18 +197,23 @@ export class BlobWriter {
     }
   }
 
+  /** Seals the open pack and indexes it with the rows that came with its frames. */
   private async sealPack(): Promise<void> {
     const pack = this.pack;
     if (pack === undefined) return;
+    // Taken now: frames appended while this pack seals belong to the next.
+    const files = this.packFiles;
+    const commits = this.packCommits;
+    const writes = this.writing.splice(0);
     this.pack = undefined;
+    this.packFiles = [];
+    this.packCommits = [];
     const sealed = await pack.seal();
-    await Promise.all(this.writing.splice(0));
-    this.catalog.recordPack(sealed, { files: this.packFiles, commits: this.packCommits }, { relocate: this.options.relocate });
+    await Promise.all(writes);
+    this.catalog.recordPack(sealed, { files, commits }, { relocate: this.options.relocate });
     this.totals.packsWritten++;
     // Everything sealed so far is now in the catalog; what is still in flight stays pending.
     for (const blob of sealed.blobs) this.pendingBlobs.delete(blob.id.toString('latin1'));
-    for (const file of this.packFiles) this.pendingFileIds.delete(file.id.toString('latin1'));
-    this.packFiles = [];
-    this.packCommits = [];
+    for (const file of files) this.pendingFileIds.delete(file.id.toString('latin1'));
   }
 }

@@ -1,9 +1,9 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Blake3Hasher } from '@napi-rs/blake-hash';
 import { newHasher } from '../core/hash.js';
-import { fsyncDirectory, writeAllAt, writeAllAtAsync } from '../core/fs-atomic.js';
+import { fsyncAsync, fsyncDirectoryAsync, writeAllAt, writeAllAtAsync } from '../core/fs-atomic.js';
 import { checkInjectedDiskFull } from '../core/fault-injection.js';
 import type { CompressedFrame } from './compression.js';
 import { encodeFooterAndTrailer, encodePackHeader, type BlobRecord, type BlobType, type FrameRecord } from './pack-format.js';
@@ -92,7 +92,7 @@ export class PackWriter {
   async seal(): Promise<SealedPack> {
     await this.settle();
     this.write(encodeFooterAndTrailer({ frames: this.frames, blobs: this.blobs }, this.position));
-    fsyncSync(this.fd);
+    await fsyncAsync(this.fd);
     closeSync(this.fd);
     this.closed = true;
     const name = this.hasher.digest('hex');
@@ -100,7 +100,7 @@ export class PackWriter {
     const shardDirectory = join(finalPath, '..');
     mkdirSync(shardDirectory, { recursive: true });
     renameSync(this.temporaryPath, finalPath);
-    fsyncDirectory(shardDirectory);
+    await fsyncDirectoryAsync(shardDirectory);
     return { name, sizeBytes: this.position, frames: this.frames, blobs: this.blobs };
   }
 
