@@ -230,7 +230,8 @@ describe('bad input', () => {
     const work = temporaryDirectory();
     storeOk(['init'], { cwd: work });
     const path = join(work, 'moving.bin');
-    writeFileSync(path, pseudoRandomBytes(48 * 1024 * KiB, 3));
+    // 64 MiB: large enough to be hashed on the hashing thread.
+    writeFileSync(path, pseudoRandomBytes(64 * 1024 * KiB, 3));
     writeFileSync(join(work, 'still.txt'), 'still');
     // A second process touches the file's times continuously while store reads it.
     const toucher = spawn(process.execPath, ['-e', `const fs=require('fs');let i=0;setInterval(()=>{const t=new Date(Date.now()+(++i)*1000);fs.utimesSync(${JSON.stringify(path)},t,t)},1)`]);

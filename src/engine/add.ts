@@ -124,6 +124,7 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
           staged.set(path, toStagedEntry(path, outcome.kind, outcome.stat, outcome.fileId));
         },
         onBytesRead,
+        { hashingThread: strategy.compressionThreads > 0 },
       );
       dropReplacedPaths(staged, new Set([...result.added, ...result.modified]), result.removed);
       ingestMs = clock.lap();

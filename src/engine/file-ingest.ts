@@ -1,10 +1,11 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
 import { findChunks } from '../chunking/fastcdc.js';
-import { hashBytes, newHasher } from '../core/hash.js';
+import { HASH_BYTES, hashBytes } from '../core/hash.js';
 import { FileMapBuilder } from '../objects/filemap.js';
 import type { ChunkingParameters } from '../repository/config.js';
 import type { BlobWriter } from '../store/blob-writer.js';
 import { BlobType } from '../store/pack-format.js';
+import { InlineWindowHasher, type HashedWindow, type WindowHasher } from '../workers/window-hasher.js';
 
 /** Files are read in windows of this size: memory stays bounded whatever the file size. */
 export const READ_WINDOW_BYTES = 4 * 1024 * 1024;
@@ -16,17 +17,21 @@ export interface IngestedContent {
   newChunkCount: number;
 }
 
-let reusableWindow: Buffer | undefined;
+let reusableWindows: Buffer[] = [];
 
 /**
- * The read window, allocated once and reused by every file: allocating 4 MiB per file made adding
- * 12,000 small files churn ~50 GB through the allocator. Files are ingested one at a time, and a
- * window's bytes are copied into frames before the next read, so one buffer serves them all.
+ * The two read windows, allocated once and reused by every file (allocating 4 MiB per file made
+ * adding 12,000 small files churn ~50 GB through the allocator). Files are ingested one at a time.
+ * Each owns its ArrayBuffer, so that it can be handed to a hashing thread and back; one that did
+ * not come back (the thread failed) is detached, of length 0, and allocated again here.
  */
-function windowBuffer(bytes: number): Buffer {
-  if (reusableWindow === undefined || reusableWindow.length !== bytes) reusableWindow = Buffer.allocUnsafe(bytes);
-  return reusableWindow;
+function windowBuffers(bytes: number): [Buffer, Buffer] {
+  const [first, second] = reusableWindows;
+  if (first?.length === bytes && second?.length === bytes) return [first, second];
+  return [Buffer.from(new ArrayBuffer(bytes)), Buffer.from(new ArrayBuffer(bytes))];
 }
+
+const inlineHasher = new InlineWindowHasher();
 
 /** Thrown when a file's stat data differ after reading from before: what was read may be a mix. */
 export class FileChangedWhileReading extends Error {}
@@ -34,52 +39,96 @@ export class FileChangedWhileReading extends Error {}
 /**
  * Chunks, hashes and stores one content stream that arrives in windows, then stores its file map.
  * `fill(buffer, offset, length)` reads up to `length` bytes into `buffer` at `offset`, returning 0 at the end.
+ * A window's chunks are hashed by `hasher` while the next window is read and chunked into the other
+ * buffer (behind room for the chunk cut at the end of this one, which is carried into the next).
  */
 export async function ingestStream(
   fill: (buffer: Buffer, offset: number, length: number) => number,
   chunking: ChunkingParameters,
   writer: BlobWriter,
   onBytesRead?: (bytes: number) => void,
+  hasher: WindowHasher = inlineHasher,
 ): Promise<IngestedContent> {
-  const buffer = windowBuffer(READ_WINDOW_BYTES + chunking.maxBytes);
-  const fileHasher = newHasher();
-  let fileId: Buffer | undefined;
-  const chunks = new FileMapBuilder();
-  let carried = 0;
-  let sizeBytes = 0;
-  let newChunkCount = 0;
-  for (;;) {
+  const carryRoom = chunking.maxBytes;
+  let [window, spare] = windowBuffers(carryRoom + READ_WINDOW_BYTES);
+  const readWindow = (into: Buffer): number => {
     let windowBytes = 0;
     while (windowBytes < READ_WINDOW_BYTES) {
-      const n = fill(buffer, carried + windowBytes, READ_WINDOW_BYTES - windowBytes);
+      const n = fill(into, carryRoom + windowBytes, READ_WINDOW_BYTES - windowBytes);
       if (n === 0) break;
       windowBytes += n;
     }
-    const atEnd = windowBytes < READ_WINDOW_BYTES;
-    const data = buffer.subarray(0, carried + windowBytes);
-    const { chunks: spans, consumedBytes } = findChunks(data, chunking, atEnd);
-    // A content read in one window that is one chunk has that chunk's id as its file id: hashing it
-    // again would double the hashing of small files.
-    const fileIsOneChunk = atEnd && sizeBytes === 0 && spans.length === 1;
-    if (!fileIsOneChunk) fileHasher.update(buffer.subarray(carried, carried + windowBytes));
-    sizeBytes += windowBytes;
-    onBytesRead?.(windowBytes);
-    for (const span of spans) {
-      const bytes = data.subarray(span.offset, span.offset + span.length);
-      const id = hashBytes(bytes);
-      if (writer.addBlob(BlobType.Chunk, id, bytes)) newChunkCount++;
-      if (fileIsOneChunk) fileId = id;
-      chunks.add(id, span.length);
+    return windowBytes;
+  };
+  let fileId: Buffer | undefined;
+  const chunks = new FileMapBuilder();
+  let sizeBytes = 0;
+  let newChunkCount = 0;
+  let hashing: Promise<HashedWindow> | undefined;
+  try {
+    let current = chunkWindow(window, carryRoom, readWindow(window), carryRoom, chunking);
+    for (;;) {
+      // A content read in one window that is one chunk has that chunk's id as its file id: hashing it
+      // again would double the hashing of small files.
+      const fileIsOneChunk = current.atEnd && sizeBytes === 0 && current.spans.length === 2; // one [offset, length] pair
+      // The chunk cut at the end goes into the spare buffer before the window is handed over; while
+      // the window is hashed, the next one is read and chunked.
+      let next: ChunkedWindow | undefined;
+      if (!current.atEnd) spare.set(window.subarray(current.carriedFrom, current.end), carryRoom - (current.end - current.carriedFrom));
+      hashing = hasher.hashWindow(window, { start: carryRoom, end: current.end }, current.spans, fileIsOneChunk);
+      sizeBytes += current.end - carryRoom;
+      onBytesRead?.(current.end - carryRoom);
+      if (!current.atEnd) next = chunkWindow(spare, carryRoom - (current.end - current.carriedFrom), readWindow(spare), carryRoom, chunking);
+      const hashed = await hashing;
+      hashing = undefined;
+      window = hashed.window;
+      for (let index = 0; index < current.spans.length / 2; index++) {
+        const id = hashed.ids.subarray(index * HASH_BYTES, (index + 1) * HASH_BYTES);
+        const start = current.spans[index * 2]!;
+        const length = current.spans[index * 2 + 1]!;
+        if (writer.addBlob(BlobType.Chunk, id, window.subarray(start, start + length))) newChunkCount++;
+        if (fileIsOneChunk) fileId = id;
+        chunks.add(id, length);
+      }
+      if (next === undefined) break;
+      // Let finished frames be written, and stop reading while too many are still compressing.
+      await writer.drain();
+      [window, spare] = [spare, window];
+      current = next;
     }
-    if (atEnd) break;
-    // Let finished frames be written, and stop reading while too many are still compressing.
-    await writer.drain();
-    carried = data.length - consumedBytes;
-    buffer.copyWithin(0, consumedBytes, data.length);
+    fileId ??= await hasher.contentId();
+  } catch (error) {
+    await hashing?.catch(() => undefined); // let a window out with the hasher come back first
+    hasher.reset();
+    throw error;
+  } finally {
+    reusableWindows = [window, spare];
   }
-  fileId ??= fileHasher.digestBuffer();
   storeFileMap(writer, fileId, sizeBytes, chunks);
   return { fileId, sizeBytes, chunkCount: chunks.chunkCount, newChunkCount };
+}
+
+/** A window's chunks, as [offset, length] pairs in the window, and where the bytes carried on start. */
+interface ChunkedWindow {
+  spans: Uint32Array;
+  /** End of the bytes in the window. */
+  end: number;
+  /** Start of the cut chunk carried into the next window (equal to `end` when none is). */
+  carriedFrom: number;
+  atEnd: boolean;
+}
+
+/** Finds the chunk boundaries in `window` from `dataStart` (carried bytes) through the `windowBytes` read after `carryRoom`. */
+function chunkWindow(window: Buffer, dataStart: number, windowBytes: number, carryRoom: number, chunking: ChunkingParameters): ChunkedWindow {
+  const atEnd = windowBytes < READ_WINDOW_BYTES;
+  const end = carryRoom + windowBytes;
+  const { chunks: found, consumedBytes } = findChunks(window.subarray(dataStart, end), chunking, atEnd);
+  const spans = new Uint32Array(found.length * 2);
+  found.forEach((span, index) => {
+    spans[index * 2] = dataStart + span.offset;
+    spans[index * 2 + 1] = span.length;
+  });
+  return { spans, end, carriedFrom: dataStart + consumedBytes, atEnd };
 }
 
 /** Stores the file map of a content (unless the repository has it) and indexes it with its pack. */
@@ -114,13 +163,14 @@ export async function ingestFile(
   chunking: ChunkingParameters,
   writer: BlobWriter,
   onBytesRead?: (bytes: number) => void,
+  hasher?: WindowHasher,
 ): Promise<IngestedContent & { stats: BigIntStats }> {
   // O_NONBLOCK: should the file have been swapped for a FIFO since the scan, opening it must not hang.
   const fd = openSync(absolutePath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const before = fstatSync(fd, { bigint: true });
     if (!before.isFile()) throw new FileChangedWhileReading(`${absolutePath} is no longer a regular file`);
-    const content = await ingestStream((buffer, offset, length) => readSync(fd, buffer, offset, length, null), chunking, writer, onBytesRead);
+    const content = await ingestStream((buffer, offset, length) => readSync(fd, buffer, offset, length, null), chunking, writer, onBytesRead, hasher);
     const after = fstatSync(fd, { bigint: true });
     if (!sameStat(before, after) || BigInt(content.sizeBytes) !== after.size) {
       throw new FileChangedWhileReading(`${absolutePath} changed while it was read`);

@@ -1,0 +1,122 @@
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { HASH_BYTES, hashBytes, newHasher } from '../core/hash.js';
+import type { HashWindowReply, HashWindowRequest } from './window-hasher-thread.js';
+
+/**
+ * Hashes the windows of a content stream: the ids of the chunks each window completes, and along
+ * the way the whole content's BLAKE3 (the file id). Windows are handed over in order and answered in
+ * order, each with the window back: a window handed over is not the caller's until then (a thread
+ * takes the memory over, so nothing is copied; it must own its whole ArrayBuffer).
+ */
+export interface WindowHasher {
+  /**
+   * `fresh` is the part of the window not hashed into the content before (the window minus the
+   * chunk carried over from the previous one); `spans` are [offset, length] pairs of chunks in `window`.
+   * With `skipContent`, the content hash is not fed (a content of one chunk has that chunk's id).
+   */
+  hashWindow(window: Buffer, fresh: { start: number; end: number }, spans: Uint32Array, skipContent: boolean): Promise<HashedWindow>;
+  /** The content's id, and a fresh start for the next content. */
+  contentId(): Promise<Buffer>;
+  /** Drops a content left half hashed (after an error), so that the next one starts afresh. */
+  reset(): void;
+}
+
+export interface HashedWindow {
+  /** The chunk ids, 32 bytes each, in the order of the spans. */
+  ids: Buffer;
+  /** The window, the caller's again. */
+  window: Buffer;
+}
+
+/** Hashes on the calling thread: nothing to wait for, no thread to start (small files, --jobs 0). */
+export class InlineWindowHasher implements WindowHasher {
+  /** Made on first use: a file of one chunk needs none. */
+  private content: ReturnType<typeof newHasher> | undefined;
+
+  hashWindow(window: Buffer, fresh: { start: number; end: number }, spans: Uint32Array, skipContent: boolean): Promise<HashedWindow> {
+    if (!skipContent) (this.content ??= newHasher()).update(window.subarray(fresh.start, fresh.end));
+    return Promise.resolve({ ids: hashSpans(window, spans), window });
+  }
+
+  contentId(): Promise<Buffer> {
+    const id = (this.content ?? newHasher()).digestBuffer();
+    this.content = undefined;
+    return Promise.resolve(id);
+  }
+
+  reset(): void {
+    this.content = undefined;
+  }
+}
+
+export function hashSpans(window: Uint8Array, spans: Uint32Array): Buffer {
+  const bytes = Buffer.from(window.buffer, window.byteOffset, window.byteLength);
+  const ids = Buffer.from(new ArrayBuffer((spans.length / 2) * HASH_BYTES));
+  for (let i = 0; i < spans.length; i += 2) hashBytes(bytes.subarray(spans[i], spans[i]! + spans[i + 1]!)).copy(ids, (i / 2) * HASH_BYTES);
+  return ids;
+}
+
+const THREAD_FILE = fileURLToPath(new URL('../workers/window-hasher-thread.js', import.meta.url));
+
+/**
+ * Hashes on a thread of its own, so that the calling thread reads and finds the chunk boundaries of
+ * the next window meanwhile: hashing is a third of the work of streaming a large file that is mostly
+ * stored already. Windows travel as transferred memory (shared memory would avoid the hand-over, but
+ * V8 copies out of a SharedArrayBuffer several times slower, and every chunk is copied into a frame).
+ */
+export class ThreadWindowHasher implements WindowHasher {
+  private readonly waiting: { resolve: (reply: HashedWindow | Buffer) => void; reject: (error: Error) => void }[] = [];
+  private failure: Error | undefined;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: HashWindowReply) => {
+      const next = this.waiting.shift();
+      if ('error' in reply) next?.reject(new Error(`hashing thread: ${reply.error}`));
+      else if ('contentId' in reply) next?.resolve(toBuffer(reply.contentId));
+      else next?.resolve({ ids: toBuffer(reply.ids), window: toBuffer(reply.window) });
+    });
+    worker.on('error', (error) => this.fail(error));
+    worker.on('exit', (code) => this.fail(new Error(`hashing thread exited (${code})`)));
+  }
+
+  static start(): ThreadWindowHasher {
+    return new ThreadWindowHasher(new Worker(THREAD_FILE));
+  }
+
+  hashWindow(window: Buffer, fresh: { start: number; end: number }, spans: Uint32Array, skipContent: boolean): Promise<HashedWindow> {
+    if (window.byteOffset !== 0 || window.byteLength !== window.buffer.byteLength) throw new Error('a window handed to a thread must own its ArrayBuffer');
+    const request: HashWindowRequest = { kind: 'window', window, freshStart: fresh.start, freshEnd: fresh.end, spans, skipContent };
+    return this.request(request, [window.buffer as ArrayBuffer]) as Promise<HashedWindow>;
+  }
+
+  contentId(): Promise<Buffer> {
+    return this.request({ kind: 'contentId' }, []) as Promise<Buffer>;
+  }
+
+  reset(): void {
+    if (!this.failure) this.worker.postMessage({ kind: 'reset' } satisfies HashWindowRequest);
+  }
+
+  async close(): Promise<void> {
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+
+  private request(message: HashWindowRequest, transfer: ArrayBuffer[]): Promise<HashedWindow | Buffer> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.worker.postMessage(message, transfer);
+    });
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const waiter of this.waiting.splice(0)) waiter.reject(error);
+  }
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
