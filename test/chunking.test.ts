@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { get_chunks } from 'fastcdc-wasm';
-import { findChunks } from '../src/chunking/fastcdc.js';
+import { cdcOffsets, findChunks } from '../src/chunking/fastcdc.js';
 import { pseudoRandomBytes } from './helpers.js';
 
 const params = { minBytes: 2048, avgBytes: 8192, maxBytes: 32768 };
@@ -47,6 +47,17 @@ describe('FastCDC over windows', () => {
     const small = pseudoRandomBytes(1000, 1);
     expect(findChunks(small, params, false)).toEqual({ chunks: [], consumedBytes: 0 });
     expect(findChunks(small, params, true)).toEqual({ chunks: [{ offset: 0, length: 1000 }], consumedBytes: 1000 });
+  });
+
+  it('calls get_chunks through its exports with the answers of the library itself', () => {
+    // Sizes that grow and shrink, so that the kept input area is reused and reallocated.
+    for (const [length, seed] of [[40_000, 1], [3_000_000, 2], [100_000, 3], [4_456_448, 4], [2_049, 5]] as const) {
+      const data = pseudoRandomBytes(length, seed);
+      const copy = Buffer.from(data);
+      const expected = Array.from(get_chunks(copy, params.minBytes, params.avgBytes, params.maxBytes));
+      expect(Array.from(cdcOffsets(data, params.minBytes, params.avgBytes, params.maxBytes)), `length ${length}`).toEqual(expected);
+      expect(data.equals(copy)).toBe(true);
+    }
   });
 
   it('skips the WebAssembly call only where FastCDC itself gives one chunk (at or under the minimum)', () => {
