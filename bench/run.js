@@ -46,6 +46,15 @@ function sh(script, options = {}) {
  * Dirty pages left by earlier steps (another tool's repository, a deleted restore) are flushed
  * first, so that no tool pays for the write-back of the one before it.
  */
+/**
+ * Reads a file into the page cache. This VM pages out memory left untouched for about a minute
+ * (a DAMON pageout scheme: /sys/kernel/mm/damon/admin/kdamonds/0), so a dataset read minutes earlier
+ * may come from disk again; each tool's step starts with its input cached, alike for all.
+ */
+function warm(path) {
+  execFileSync('sh', ['-c', `cat "${path}" > /dev/null`]);
+}
+
 function measure(script, cwd) {
   execFileSync('sync');
   const result = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', 'sh', '-c', script], { cwd, env: ENV, encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -196,6 +205,7 @@ function largeWorkloads(tool, adapter, large, edited) {
   mkdirSync(work, { recursive: true });
   execFileSync('ln', [large, join(work, 'lib.tar')]);
   sh(adapter.init(work), { cwd: WORK, stdio: 'ignore' });
+  warm(large);
   const first = measure(adapter.snapshot(work), work);
   const repoAfterLarge = adapter.repoBytes(work);
   const out = join(WORK, `${tool}-restored.tar`);
@@ -204,6 +214,7 @@ function largeWorkloads(tool, adapter, large, edited) {
   rmSync(out, { force: true });
   rmSync(join(work, 'lib.tar'));
   execFileSync('ln', [edited, join(work, 'lib.tar')]);
+  warm(edited);
   const insert = measure(adapter.snapshot(work), work);
   const addedBytes = adapter.repoBytes(work) - repoAfterLarge;
   fresh(work);
@@ -223,12 +234,13 @@ function sameContent(a, b) {
 function referenceWorkloads(name, reference, small, large) {
   return {
     'small: first add + commit': measure(reference.small(small)),
-    'large: first add + commit': measure(reference.large(large)),
+    'large: first add + commit': (warm(large), measure(reference.large(large))),
   };
 }
 
 function cpRestore(large) {
   const out = join(WORK, 'cp-restored.tar');
+  warm(large); // store and the others restore from their repositories, cp from the file itself
   const sample = measure(`cp ${large} ${out}`);
   rmSync(out, { force: true });
   return { 'large: restore': sample };
