@@ -99,6 +99,15 @@ describe('objects', () => {
     const decoded = decodeTree(tree.bytes);
     expect(decoded.entries).toEqual(entries);
     expect(decoded.id.equals(tree.id)).toBe(true);
+    // Pinned: format version 1's tree bytes and ids must never change (an odd count, sizes past 32
+    // bits and non-ASCII names exercise the Merkle tree's carried node and the encoder).
+    expect(tree.id.toString('hex')).toBe('02b90803ff40237345584f170377994f36f84580a8501821b5ddc1f92dc869f9');
+    expect(hashBytes(tree.bytes).toString('hex')).toBe('d06d2abe92584b52aa3302948c4e08496b2c69e296e2d66bba7fb350763ecb29');
+    const many = Array.from({ length: 37 }, (_, i) => ({ name: `n${String(i).padStart(3, '0')}é`, kind: EntryKind.Directory, sizeBytes: 2 ** 40 + i, id: hashBytes(Buffer.from([i])) }));
+    const manyTree = encodeTree(many);
+    expect(manyTree.id.toString('hex')).toBe('72333fb5ef9cde8969cbc6536dcd2779f617223c9d7c6b1b91fee4f72913f4c0');
+    expect(hashBytes(manyTree.bytes).toString('hex')).toBe('f258e59e7e60b6b998e0177bf1302de18f80adcad1e8e9080e24315be746cb91');
+    expect(decodeTree(manyTree.bytes)).toEqual({ entries: many, id: manyTree.id });
     const changed = encodeTree([entries[0]!, { ...entries[1]!, kind: EntryKind.File }, entries[2]!]);
     expect(changed.id.equals(tree.id)).toBe(false);
     const damaged = Buffer.from(tree.bytes);

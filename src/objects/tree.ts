@@ -35,31 +35,57 @@ export function compareNames(a: string, b: string): number {
   return compareUtf8(a, b);
 }
 
+const ENTRY_FIXED_BYTES = 1 + 8 + HASH_BYTES + 2;
+
+/** Writes one entry at `at` and returns where it ends. Sizes go in as two u32 halves: no BigInt. */
+function writeEntry(out: Buffer, at: number, entry: TreeEntry, nameBytes: number): number {
+  out[at] = entry.kind;
+  out.writeUInt32LE(entry.sizeBytes % 2 ** 32, at + 1);
+  out.writeUInt32LE(Math.floor(entry.sizeBytes / 2 ** 32), at + 5);
+  entry.id.copy(out, at + 9);
+  out.writeUInt16LE(nameBytes, at + 9 + HASH_BYTES);
+  out.write(entry.name, at + ENTRY_FIXED_BYTES, 'utf8');
+  return at + ENTRY_FIXED_BYTES + nameBytes;
+}
+
 export function encodeTreeEntry(entry: TreeEntry): Buffer {
-  const name = Buffer.from(entry.name, 'utf8');
-  const out = Buffer.alloc(1 + 8 + HASH_BYTES + 2 + name.length);
-  let at = out.writeUInt8(entry.kind, 0);
-  at = out.writeBigUInt64LE(BigInt(entry.sizeBytes), at);
-  at += entry.id.copy(out, at);
-  at = out.writeUInt16LE(name.length, at);
-  name.copy(out, at);
+  const nameBytes = Buffer.byteLength(entry.name, 'utf8');
+  const out = Buffer.allocUnsafe(ENTRY_FIXED_BYTES + nameBytes);
+  writeEntry(out, 0, entry, nameBytes);
   return out;
 }
 
+/** The tree's bytes, written in one buffer (a buffer per entry made a first commit of 12,000 files allocate 25,000). */
 export function encodeTree(entries: readonly TreeEntry[]): { bytes: Buffer; id: Buffer } {
-  const encoded = entries.map(encodeTreeEntry);
-  const header = Buffer.alloc(5);
-  header.writeUInt8(TREE_VERSION, 0);
-  header.writeUInt32LE(entries.length, 1);
-  return { bytes: Buffer.concat([header, ...encoded]), id: treeIdOfEncodedEntries(encoded) };
+  const nameBytes = entries.map((entry) => Buffer.byteLength(entry.name, 'utf8'));
+  const bytes = Buffer.allocUnsafe(nameBytes.reduce((sum, length) => sum + ENTRY_FIXED_BYTES + length, 5));
+  bytes[0] = TREE_VERSION;
+  bytes.writeUInt32LE(entries.length, 1);
+  const encoded: Buffer[] = [];
+  let at = 5;
+  entries.forEach((entry, index) => {
+    const end = writeEntry(bytes, at, entry, nameBytes[index]!);
+    encoded.push(bytes.subarray(at, end));
+    at = end;
+  });
+  return { bytes, id: treeIdOfEncodedEntries(encoded) };
 }
 
+/** Domain byte and hash input, reused: every Merkle hash would otherwise concatenate into a new buffer. */
+let hashInput = Buffer.allocUnsafe(1 + 2 * HASH_BYTES);
+
 export function merkleLeaf(encodedEntry: Buffer): Buffer {
-  return hashBytes(Buffer.concat([Buffer.of(LEAF_DOMAIN), encodedEntry]));
+  if (hashInput.length < 1 + encodedEntry.length) hashInput = Buffer.allocUnsafe(2 * (1 + encodedEntry.length));
+  hashInput[0] = LEAF_DOMAIN;
+  encodedEntry.copy(hashInput, 1);
+  return hashBytes(hashInput.subarray(0, 1 + encodedEntry.length));
 }
 
 export function merkleNode(left: Buffer, right: Buffer): Buffer {
-  return hashBytes(Buffer.concat([Buffer.of(NODE_DOMAIN), left, right]));
+  hashInput[0] = NODE_DOMAIN;
+  left.copy(hashInput, 1);
+  right.copy(hashInput, 1 + HASH_BYTES);
+  return hashBytes(hashInput.subarray(0, 1 + 2 * HASH_BYTES));
 }
 
 export function merkleRootToTreeId(root: Buffer, count: number): Buffer {
@@ -110,7 +136,7 @@ function parseTree(bytes: Buffer): { entries: TreeEntry[]; encoded: Buffer[] } {
     const start = at;
     const kind = bytes.readUInt8(at) as EntryKind;
     if (kind < EntryKind.File || kind > EntryKind.Directory) fail(`unknown entry kind ${kind}`);
-    const sizeBytes = Number(bytes.readBigUInt64LE(at + 1));
+    const sizeBytes = bytes.readUInt32LE(at + 1) + bytes.readUInt32LE(at + 5) * 2 ** 32;
     const id = Buffer.from(bytes.subarray(at + 9, at + 9 + HASH_BYTES));
     const nameLength = bytes.readUInt16LE(at + 9 + HASH_BYTES);
     at += 9 + HASH_BYTES + 2;
