@@ -1,7 +1,27 @@
 import type { Blake3Hasher } from '@napi-rs/blake-hash';
 import { lazyRequire } from './lazy-require.js';
 
-const blake = lazyRequire<typeof import('@napi-rs/blake-hash')>('@napi-rs/blake-hash');
+type BlakeBinding = typeof import('@napi-rs/blake-hash');
+const blakePackage = lazyRequire<BlakeBinding>('@napi-rs/blake-hash');
+const linuxGnuBinding = lazyRequire<BlakeBinding>(`@napi-rs/blake-hash-linux-${process.arch}-gnu`);
+let binding: BlakeBinding | undefined;
+
+/**
+ * On glibc Linux, the platform binding itself: the package's loader first asks process.report
+ * whether libc is musl, ~6 ms of every command that hashes. Anywhere else, or should that binding
+ * not load (musl), the package's own loader.
+ */
+function blake(): BlakeBinding {
+  if (binding === undefined) {
+    try {
+      if (process.platform !== 'linux') throw new Error('not Linux');
+      binding = linuxGnuBinding();
+    } catch {
+      binding = blakePackage();
+    }
+  }
+  return binding;
+}
 
 /** Every id in the repository is a BLAKE3-256 digest: chunks, files (as `b3sum` prints), trees, commits. */
 export const HASH_BYTES = 32;
