@@ -1,5 +1,5 @@
 /**
- * The CLI as one module: the entry point that build.mjs bundles (with @oclif/core) into
+ * The CLI as one module: the entry point that build-tools/bundle.mjs bundles (with @oclif/core) into
  * dist/bundle/store.js, so that a command loads one file instead of ~250 (start-up time counts for
  * every command). `COMMANDS` is what oclif's explicit command discovery reads (package.json).
  */

@@ -6,21 +6,24 @@ const blakePackage = lazyRequire<BlakeBinding>('@napi-rs/blake-hash');
 const linuxGnuBinding = lazyRequire<BlakeBinding>(`@napi-rs/blake-hash-linux-${process.arch}-gnu`);
 let binding: BlakeBinding | undefined;
 
+function blake(): BlakeBinding {
+  return (binding ??= loadBlake());
+}
+
 /**
  * On glibc Linux, the platform binding itself: the package's loader first asks process.report
  * whether libc is musl, ~6 ms of every command that hashes. Anywhere else, or should that binding
  * not load (musl), the package's own loader.
  */
-function blake(): BlakeBinding {
-  if (binding === undefined) {
+function loadBlake(): BlakeBinding {
+  if (process.platform === 'linux') {
     try {
-      if (process.platform !== 'linux') throw new Error('not Linux');
-      binding = linuxGnuBinding();
+      return linuxGnuBinding();
     } catch {
-      binding = blakePackage();
+      // not glibc: the package's loader finds the right binding
     }
   }
-  return binding;
+  return blakePackage();
 }
 
 /** Every id in the repository is a BLAKE3-256 digest: chunks, files (as `b3sum` prints), trees, commits. */

@@ -73,12 +73,12 @@ export async function ingestStream(
       const fileIsOneChunk = current.atEnd && sizeBytes === 0 && current.spans.length === 2; // one [offset, length] pair
       // The chunk cut at the end goes into the spare buffer before the window is handed over; while
       // the window is hashed, the next one is read and chunked.
-      let next: ChunkedWindow | undefined;
-      if (!current.atEnd) spare.set(window.subarray(current.carriedFrom, current.end), carryRoom - (current.end - current.carriedFrom));
+      const nextDataStart = carryRoom - (current.end - current.carriedFrom);
+      if (!current.atEnd) spare.set(window.subarray(current.carriedFrom, current.end), nextDataStart);
       hashing = hasher.hashWindow(window, { start: carryRoom, end: current.end }, current.spans, fileIsOneChunk);
       sizeBytes += current.end - carryRoom;
       onBytesRead?.(current.end - carryRoom);
-      if (!current.atEnd) next = chunkWindow(spare, carryRoom - (current.end - current.carriedFrom), readWindow(spare), carryRoom, chunking);
+      const next = current.atEnd ? undefined : chunkWindow(spare, nextDataStart, readWindow(spare), carryRoom, chunking);
       const hashed = await hashing;
       hashing = undefined;
       window = hashed.window;

@@ -14,8 +14,6 @@ import { LARGE_FILE_MIN_BYTES, SMALL_FILE_MAX_BYTES } from './classifier.js';
 import { FileChangedWhileReading, ingestBytes, ingestFile, storeFileMap } from './file-ingest.js';
 import type { ScannedFile, StatData } from './scanner.js';
 
-/** Stat data as the staging area keeps them. */
-
 export type IngestOutcome =
   | { file: ScannedFile; kind: ScannedFile['kind']; fileId: Buffer; sizeBytes: number; newChunkCount: number; stat: StatData }
   | { file: ScannedFile; reason: string; vanished: boolean };

@@ -1,4 +1,5 @@
 import { hashBytes } from '../core/hash.js';
+import { writeUint53LE } from '../core/uint53.js';
 import type { StagedEntry } from '../staging/staging-format.js';
 
 /**
@@ -43,9 +44,7 @@ export class RunFingerprints {
     entries.forEach((entry, index) => {
       this.offsets[index] = at;
       this.packed[at] = entry.kind;
-      // The size as a u64 LE, written as two halves: no BigInt per entry.
-      this.packed.writeUInt32LE(entry.sizeBytes % 2 ** 32, at + 1);
-      this.packed.writeUInt32LE(Math.floor(entry.sizeBytes / 2 ** 32), at + 5);
+      writeUint53LE(this.packed, entry.sizeBytes, at + 1);
       entry.fileId.copy(this.packed, at + 9);
       const pathBytes = this.packed.write(entry.path, at + fixedBytes, 'utf8');
       this.packed.writeUInt32LE(pathBytes, at + 41);

@@ -1,5 +1,6 @@
 import { CorruptionError } from '../core/errors.js';
 import { HASH_BYTES, hashBytes } from '../core/hash.js';
+import { readUint53LE, writeUint53LE } from '../core/uint53.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 
 /**
@@ -37,11 +38,10 @@ export function compareNames(a: string, b: string): number {
 
 const ENTRY_FIXED_BYTES = 1 + 8 + HASH_BYTES + 2;
 
-/** Writes one entry at `at` and returns where it ends. Sizes go in as two u32 halves: no BigInt. */
+/** Writes one entry at `at` and returns where it ends. */
 function writeEntry(out: Buffer, at: number, entry: TreeEntry, nameBytes: number): number {
   out[at] = entry.kind;
-  out.writeUInt32LE(entry.sizeBytes % 2 ** 32, at + 1);
-  out.writeUInt32LE(Math.floor(entry.sizeBytes / 2 ** 32), at + 5);
+  writeUint53LE(out, entry.sizeBytes, at + 1);
   entry.id.copy(out, at + 9);
   out.writeUInt16LE(nameBytes, at + 9 + HASH_BYTES);
   out.write(entry.name, at + ENTRY_FIXED_BYTES, 'utf8');
@@ -136,7 +136,7 @@ function parseTree(bytes: Buffer): { entries: TreeEntry[]; encoded: Buffer[] } {
     const start = at;
     const kind = bytes.readUInt8(at) as EntryKind;
     if (kind < EntryKind.File || kind > EntryKind.Directory) fail(`unknown entry kind ${kind}`);
-    const sizeBytes = bytes.readUInt32LE(at + 1) + bytes.readUInt32LE(at + 5) * 2 ** 32;
+    const sizeBytes = readUint53LE(bytes, at + 1);
     const id = Buffer.from(bytes.subarray(at + 9, at + 9 + HASH_BYTES));
     const nameLength = bytes.readUInt16LE(at + 9 + HASH_BYTES);
     at += 9 + HASH_BYTES + 2;

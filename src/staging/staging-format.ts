@@ -1,5 +1,6 @@
 import { CorruptionError } from '../core/errors.js';
 import { HASH_BYTES, hashBytes } from '../core/hash.js';
+import { readUint53LE, writeUint53LE } from '../core/uint53.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import { EntryKind } from '../objects/tree.js';
 
@@ -58,7 +59,7 @@ export function encodeStaging(snapshot: StagingSnapshot): Buffer {
     const at = HEADER_BYTES + index * ENTRY_BYTES;
     out[at] = entry.kind;
     view.setUint32(at + 4, entry.mode, true);
-    writeUint53(view, at + 8, entry.sizeBytes);
+    writeUint53LE(out, entry.sizeBytes, at + 8);
     view.setBigInt64(at + 16, entry.mtimeNs, true);
     view.setBigInt64(at + 24, entry.ctimeNs, true);
     view.setBigUint64(at + 32, entry.ino, true);
@@ -100,7 +101,7 @@ export function decodeStaging(bytes: Buffer, source: string): StagingSnapshot {
     entries.push({
       kind: kind as StagedEntry['kind'],
       mode: view.getUint32(at + 4, true),
-      sizeBytes: readUint53(view, at + 8),
+      sizeBytes: readUint53LE(bytes, at + 8),
       mtimeNs: view.getBigInt64(at + 16, true),
       ctimeNs: view.getBigInt64(at + 24, true),
       ino: view.getBigUint64(at + 32, true),
@@ -111,14 +112,4 @@ export function decodeStaging(bytes: Buffer, source: string): StagingSnapshot {
     });
   }
   return { entries, writtenAtNs };
-}
-
-/** A u64 that holds a file size (below 2^53), without a BigInt. */
-function writeUint53(view: DataView, at: number, value: number): void {
-  view.setUint32(at, value % 2 ** 32, true);
-  view.setUint32(at + 4, Math.floor(value / 2 ** 32), true);
-}
-
-function readUint53(view: DataView, at: number): number {
-  return view.getUint32(at, true) + view.getUint32(at + 4, true) * 2 ** 32;
 }

@@ -1,6 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { newHasher } from '../core/hash.js';
-import { hashSpans } from './window-hasher.js';
+import { InlineWindowHasher } from './window-hasher.js';
 
 /** Runs in the thread ThreadWindowHasher starts: one content at a time, windows in order. */
 export type HashWindowRequest =
@@ -13,22 +12,21 @@ export type HashWindowReply = { ids: Uint8Array; window: Uint8Array } | { conten
 
 if (parentPort) {
   const port = parentPort;
-  let content = newHasher();
-  port.on('message', (request: HashWindowRequest) => {
+  // The same hashing as on the calling thread; this thread only adds the hand-over. Its promises are
+  // already settled, so each message is answered before the next is taken.
+  const hasher = new InlineWindowHasher();
+  port.on('message', async (request: HashWindowRequest) => {
     try {
       if (request.kind === 'reset') {
-        content = newHasher();
+        hasher.reset();
         return;
       }
       if (request.kind === 'contentId') {
-        const id = content.digestBuffer();
-        content = newHasher();
-        port.postMessage({ contentId: id } satisfies HashWindowReply);
+        port.postMessage({ contentId: await hasher.contentId() } satisfies HashWindowReply);
         return;
       }
       const window = Buffer.from(request.window.buffer, request.window.byteOffset, request.window.byteLength);
-      if (!request.skipContent) content.update(window.subarray(request.freshStart, request.freshEnd));
-      const ids = hashSpans(window, request.spans);
+      const { ids } = await hasher.hashWindow(window, { start: request.freshStart, end: request.freshEnd }, request.spans, request.skipContent);
       // Both go back: the window is the caller's again.
       port.postMessage({ ids, window: request.window } satisfies HashWindowReply, [ids.buffer as ArrayBuffer, request.window.buffer as ArrayBuffer]);
     } catch (error) {

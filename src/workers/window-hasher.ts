@@ -50,7 +50,7 @@ export class InlineWindowHasher implements WindowHasher {
   }
 }
 
-export function hashSpans(window: Uint8Array, spans: Uint32Array): Buffer {
+function hashSpans(window: Uint8Array, spans: Uint32Array): Buffer {
   const bytes = Buffer.from(window.buffer, window.byteOffset, window.byteLength);
   const ids = Buffer.from(new ArrayBuffer((spans.length / 2) * HASH_BYTES));
   for (let i = 0; i < spans.length; i += 2) hashBytes(bytes.subarray(spans[i], spans[i]! + spans[i + 1]!)).copy(ids, (i / 2) * HASH_BYTES);
