@@ -9,7 +9,7 @@ import { chooseStrategy, profileWorkload, type IngestStrategy, type WorkloadProf
 import { ingestFiles } from './ingest.js';
 import { isWithin, toRepoPath } from './paths.js';
 import type { IngestProgress, ProgressListener } from './progress.js';
-import { kindOf, scanWorkTree, toStatData, type ScannedFile, type SkippedPath, type StatData } from './scanner.js';
+import { kindOf, msFromNs, scanWorkTree, toScanStat, workTreePath, type ScannedFile, type SkippedPath, type StatData } from './scanner.js';
 
 export interface AddOptions {
   /** Whole work tree, including removals (`-A`). */
@@ -78,16 +78,16 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
       return !(previous && isUnchanged(previous, file, snapshot));
     });
     result.unchangedCount = candidates.size - toRead.length;
-    const profile = profileWorkload(toRead.map((file) => Number(file.stats.size)));
+    const profile = profileWorkload(toRead.map((file) => file.stats.size));
     const strategy = chooseStrategy(profile, options.jobs ?? defaultJobs());
-    if (strategy.order === 'largest-first') toRead.sort((a, b) => Number(b.stats.size - a.stats.size));
+    if (strategy.order === 'largest-first') toRead.sort((a, b) => b.stats.size - a.stats.size);
     const scanMs = clock.lap();
     const progress: IngestProgress = {
       phase: 'ingest',
       filesScanned: scan.files.length,
       filesToRead: toRead.length,
       filesRead: 0,
-      bytesToRead: toRead.reduce((sum, file) => sum + Number(file.stats.size), 0),
+      bytesToRead: toRead.reduce((sum, file) => sum + file.stats.size, 0),
       bytesRead: 0,
     };
     const onBytesRead = (bytes: number): void => {
@@ -183,24 +183,27 @@ function checkPathsExist(workTree: string, scopes: readonly string[], userPaths:
 
 export function lstatTracked(workTree: string, path: string): ScannedFile | undefined {
   try {
-    const stats = lstatSync(join(workTree, path), { bigint: true });
+    const stats = lstatSync(workTreePath(workTree, path));
     const kind = kindOf(stats);
-    return typeof kind === 'string' ? undefined : { path, kind, stats: toStatData(stats) };
+    return typeof kind === 'string' ? undefined : { path, kind, stats: toScanStat(stats) };
   } catch (error) {
     if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
     throw error;
   }
 }
 
-/** Stat data equal to the staged ones, and not modified so close to staging that mtime can't tell. */
+/**
+ * Stat data equal to the staged ones, and not modified so close to staging that mtime can't tell.
+ * Staged times and inode are exact; they are compared as the numbers an lstat reports for them.
+ */
 export function isUnchanged(previous: StagedEntry, file: ScannedFile, snapshot: StagingSnapshot): boolean {
   const stats = file.stats;
   return (
     previous.kind === file.kind &&
-    previous.sizeBytes === Number(stats.size) &&
-    previous.mtimeNs === stats.mtimeNs &&
-    previous.ctimeNs === stats.ctimeNs &&
-    previous.ino === stats.ino &&
+    previous.sizeBytes === stats.size &&
+    msFromNs(previous.mtimeNs) === stats.mtimeMs &&
+    msFromNs(previous.ctimeNs) === stats.ctimeMs &&
+    Number(previous.ino) === stats.ino &&
     !isRacilyClean(previous, snapshot)
   );
 }

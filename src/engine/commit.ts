@@ -6,7 +6,7 @@ import type { Repository } from '../repository/repository.js';
 import { BlobType } from '../store/pack-format.js';
 import { readStaging } from '../staging/staging-area.js';
 import { readTreeCache, writeTreeCache } from '../staging/tree-cache.js';
-import { loadCommit } from './objects-io.js';
+import { commitTreeId } from './objects-io.js';
 import { buildTrees } from './tree-builder.js';
 
 export interface CommitOptions {
@@ -31,7 +31,7 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
     const entries = readStaging(repo.layout.staging).entries;
     const headRef = repo.refs.headRef();
     const parentId = repo.refs.headCommit();
-    const parentTreeId = parentId === undefined ? undefined : loadCommit(repo, parentId).treeId;
+    const parentTreeId = parentId === undefined ? undefined : commitTreeId(repo, parentId).toString('hex');
 
     const writer = repo.newBlobWriter();
     try {

@@ -1,5 +1,4 @@
 import { lstatSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import { errnoCode } from '../core/errors.js';
 import { HASH_BYTES } from '../core/hash.js';
 import { FileMapBuilder } from '../objects/filemap.js';
@@ -12,7 +11,7 @@ import type { WorkerPool } from '../workers/pool.js';
 import { ThreadWindowHasher, type WindowHasher } from '../workers/window-hasher.js';
 import { LARGE_FILE_MIN_BYTES, SMALL_FILE_MAX_BYTES } from './classifier.js';
 import { FileChangedWhileReading, ingestBytes, ingestFile, storeFileMap } from './file-ingest.js';
-import type { ScannedFile, StatData } from './scanner.js';
+import { isExecutable, workTreePath, type ScannedFile, type StatData } from './scanner.js';
 
 export type IngestOutcome =
   | { file: ScannedFile; kind: ScannedFile['kind']; fileId: Buffer; sizeBytes: number; newChunkCount: number; stat: StatData }
@@ -54,11 +53,11 @@ export async function ingestFiles(
 }
 
 function isLarge(file: ScannedFile): boolean {
-  return file.kind !== EntryKind.Symlink && Number(file.stats.size) >= LARGE_FILE_MIN_BYTES;
+  return file.kind !== EntryKind.Symlink && file.stats.size >= LARGE_FILE_MIN_BYTES;
 }
 
 function isBatchable(file: ScannedFile): boolean {
-  return file.kind !== EntryKind.Symlink && Number(file.stats.size) <= SMALL_FILE_MAX_BYTES;
+  return file.kind !== EntryKind.Symlink && file.stats.size <= SMALL_FILE_MAX_BYTES;
 }
 
 async function ingestBatches(
@@ -74,7 +73,7 @@ async function ingestBatches(
   const submit = (index: number): void => {
     const batch = batches[index];
     if (!batch) return;
-    const batchFiles = batch.map((file) => ({ absolutePath: join(repo.workTree, file.path), expectedBytes: Number(file.stats.size) }));
+    const batchFiles = batch.map((file) => ({ absolutePath: workTreePath(repo.workTree, file.path), expectedBytes: file.stats.size }));
     inFlight.push(pool.readBatch({ files: batchFiles, chunking: repo.config.chunking }));
   };
   const ahead = pool.threads * 2;
@@ -102,7 +101,7 @@ async function ingestBatches(
         const fileId = Buffer.from(read.fileId.buffer, read.fileId.byteOffset, HASH_BYTES);
         storeFileMap(writer, fileId, read.sizeBytes, chunks);
         onBytesRead(read.sizeBytes);
-        const kind = (BigInt(read.stat.mode) & 0o111n) !== 0n ? EntryKind.Executable : EntryKind.File;
+        const kind = isExecutable(read.stat.mode) ? EntryKind.Executable : EntryKind.File;
         onOutcome({ file, kind, fileId, sizeBytes: read.sizeBytes, newChunkCount, stat: read.stat });
       });
       await writer.drain();
@@ -118,7 +117,7 @@ function splitIntoBatches(files: readonly ScannedFile[]): ScannedFile[][] {
   let current: ScannedFile[] = [];
   let bytes = 0;
   for (const file of files) {
-    const size = Number(file.stats.size);
+    const size = file.stats.size;
     if (current.length > 0 && (current.length >= BATCH_MAX_FILES || bytes + size > BATCH_MAX_BYTES)) {
       batches.push(current);
       current = [];
@@ -138,7 +137,7 @@ async function ingestOnMainThread(
   onBytesRead: (bytes: number) => void,
   hasher: WindowHasher | undefined,
 ): Promise<IngestOutcome> {
-  const absolutePath = join(repo.workTree, file.path);
+  const absolutePath = workTreePath(repo.workTree, file.path);
   const chunking = repo.config.chunking;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -149,7 +148,7 @@ async function ingestOnMainThread(
         return { file, kind: file.kind, ...content, stat };
       }
       const { stats, ...content } = await ingestFile(absolutePath, chunking, writer, onBytesRead, hasher);
-      const kind = (stats.mode & 0o111n) !== 0n ? EntryKind.Executable : EntryKind.File;
+      const kind = isExecutable(stats.mode) ? EntryKind.Executable : EntryKind.File;
       return { file, kind, ...content, stat: stats };
     } catch (error) {
       if (error instanceof FileChangedWhileReading) {

@@ -22,6 +22,15 @@ export function loadCommit(repo: Repository, commitId: string): Commit {
   return decodeCommit(loadReferencedBlob(repo, Buffer.from(commitId, 'hex'), BlobType.Commit, 'a ref'));
 }
 
+/**
+ * The root tree of a commit, from the catalog's row when it has one: reading the commit blob means
+ * decompressing a whole frame (~1 MiB) for 32 bytes. The catalog is written in the transaction that
+ * indexes the commit's pack, and rebuilt from the packs by repair.
+ */
+export function commitTreeId(repo: Repository, commitId: string): Buffer {
+  return repo.catalog.commit(Buffer.from(commitId, 'hex'))?.treeId ?? Buffer.from(loadCommit(repo, commitId).treeId, 'hex');
+}
+
 export function loadTree(repo: Repository, treeId: Buffer): TreeEntry[] {
   // loadReferencedBlob has checked the bytes against treeId (their Merkle root): no second hashing.
   return decodeVerifiedTree(loadReferencedBlob(repo, treeId, BlobType.Tree, 'a commit or tree'));

@@ -1,11 +1,10 @@
-import { lstatSync, readdirSync, type BigIntStats } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, readdirSync, type BigIntStats, type Stats } from 'node:fs';
 import { errnoCode } from '../core/errors.js';
 import { EntryKind } from '../objects/tree.js';
 import { REPOSITORY_DIRECTORY } from '../repository/layout.js';
 import { IGNORE_FILE, IgnoreRules } from './ignore-rules.js';
 
-/** The stat data staging compares and keeps: a BigIntStats also holds four Dates and six more BigInts. */
+/** The stat data staging keeps, exact (from the fstat of a file as it was read). */
 export interface StatData {
   mode: number | bigint;
   size: bigint;
@@ -15,15 +14,34 @@ export interface StatData {
   dev: bigint;
 }
 
-export function toStatData(stats: BigIntStats): StatData {
-  return { mode: stats.mode, size: stats.size, mtimeNs: stats.mtimeNs, ctimeNs: stats.ctimeNs, ino: stats.ino, dev: stats.dev };
+/**
+ * What the scan keeps of an lstat, as plain numbers: a scan of 12,000 files spent ~25% of its time
+ * making the BigInts of `{ bigint: true }`. Times are Node's milliseconds (sec * 1e3 + nsec / 1e6),
+ * which tell apart times ~0.25 us apart (git, by default, compares whole seconds).
+ */
+export interface ScanStat {
+  mode: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+  dev: number;
+}
+
+export function toScanStat(stats: Stats): ScanStat {
+  return { mode: stats.mode, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino, dev: stats.dev };
+}
+
+/** A nanosecond time as the millisecond number an lstat without `bigint` reports for it. */
+export function msFromNs(ns: bigint): number {
+  return Number(ns / 1_000_000_000n) * 1e3 + Number(ns % 1_000_000_000n) / 1e6;
 }
 
 export interface ScannedFile {
   /** Relative to the work tree, '/'-separated. */
   path: string;
   kind: EntryKind.File | EntryKind.Executable | EntryKind.Symlink;
-  stats: StatData;
+  stats: ScanStat;
 }
 
 export interface SkippedPath {
@@ -38,16 +56,23 @@ export interface ScanResult {
   unreadable: SkippedPath[];
 }
 
-const EXECUTABLE_BITS = 0o111n;
-
 /** Files, executables and symlinks; anything else (FIFO, socket, device) is skipped with a reason. */
-export function kindOf(stats: BigIntStats): ScannedFile['kind'] | string {
+export function kindOf(stats: Stats | BigIntStats): ScannedFile['kind'] | string {
   if (stats.isSymbolicLink()) return EntryKind.Symlink;
-  if (stats.isFile()) return (stats.mode & EXECUTABLE_BITS) !== 0n ? EntryKind.Executable : EntryKind.File;
+  if (stats.isFile()) return isExecutable(stats.mode) ? EntryKind.Executable : EntryKind.File;
   if (stats.isFIFO()) return 'FIFO';
   if (stats.isSocket()) return 'socket';
   if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'device';
   return 'unsupported file type';
+}
+
+export function isExecutable(mode: number | bigint): boolean {
+  return (Number(mode) & 0o111) !== 0;
+}
+
+/** `workTree/path` without path.join's normalizing, which cost a scan of 12,000 files ~15 ms. */
+export function workTreePath(workTree: string, path: string): string {
+  return path === '' ? workTree : `${workTree}/${path}`;
 }
 
 /**
@@ -62,7 +87,7 @@ export function scanWorkTree(workTree: string, scopes: readonly string[]): ScanR
 
   const list = (directory: string): string[] | undefined => {
     try {
-      return readdirSync(join(workTree, directory)).sort();
+      return readdirSync(workTreePath(workTree, directory)).sort();
     } catch (error) {
       result.unreadable.push({ path: directory || '.', reason: errnoCode(error) ?? String(error) });
       return undefined;
@@ -74,9 +99,9 @@ export function scanWorkTree(workTree: string, scopes: readonly string[]): ScanR
     for (const name of names) {
       if (name === REPOSITORY_DIRECTORY) continue;
       const path = directory === '' ? name : `${directory}/${name}`;
-      let stats: BigIntStats;
+      let stats: Stats;
       try {
-        stats = lstatSync(join(workTree, path), { bigint: true });
+        stats = lstatSync(workTreePath(workTree, path));
       } catch (error) {
         if (errnoCode(error) === 'ENOENT') continue; // vanished since readdir
         result.unreadable.push({ path, reason: errnoCode(error) ?? String(error) });
@@ -91,7 +116,7 @@ export function scanWorkTree(workTree: string, scopes: readonly string[]): ScanR
       if (!inScope(path) || rules.isIgnored(path, false)) continue;
       const kind = kindOf(stats);
       if (typeof kind === 'string') result.skipped.push({ path, reason: kind });
-      else result.files.push({ path, kind, stats: toStatData(stats) });
+      else result.files.push({ path, kind, stats: toScanStat(stats) });
     }
   };
   const rootNames = list('');

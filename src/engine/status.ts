@@ -4,7 +4,7 @@ import type { Repository } from '../repository/repository.js';
 import { readStaging } from '../staging/staging-area.js';
 import { isUnchanged, lstatTracked } from './add.js';
 import { hashWorkTreeFile } from './content-hash.js';
-import { loadCommit } from './objects-io.js';
+import { commitTreeId } from './objects-io.js';
 import { scanWorkTree, type SkippedPath } from './scanner.js';
 import { stagedChanges } from './staged-changes.js';
 
@@ -30,7 +30,7 @@ export interface StatusReport {
 export function computeStatus(repo: Repository): StatusReport {
   const headCommit = repo.refs.headCommit();
   const snapshot = readStaging(repo.layout.staging);
-  const staged = stagedChanges(repo, snapshot.entries, headCommit === undefined ? undefined : Buffer.from(loadCommit(repo, headCommit).treeId, 'hex'));
+  const staged = stagedChanges(repo, snapshot.entries, headCommit === undefined ? undefined : commitTreeId(repo, headCommit));
   const stagedPaths = new Set(snapshot.entries.map((entry) => entry.path));
 
   const scan = scanWorkTree(repo.workTree, ['']);

@@ -1,0 +1,42 @@
+import { lstatSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+// The compiled module (`npm test` builds first).
+import { msFromNs } from '../dist/engine/scanner.js';
+
+/**
+ * The scan compares staged nanosecond times with the millisecond numbers of a plain lstat: the
+ * conversion must give exactly the number Node computes, or every file would look changed (or none).
+ */
+describe('scan stat data', () => {
+  it('msFromNs gives, for any file, the mtime and ctime numbers a plain lstat reports', () => {
+    const paths = readdirSync('/usr/include').slice(0, 300).map((name) => join('/usr/include', name));
+    const directory = mkdtempSync(join(tmpdir(), 'store-scan-stat-'));
+    try {
+      // Times with nanoseconds that a double of milliseconds cannot hold exactly.
+      for (let i = 0; i < 50; i++) {
+        const path = join(directory, `f${i}`);
+        writeFileSync(path, `${i}`);
+        utimesSync(path, 1_700_000_000.123456789 + i * 0.000001337, 1_234_567_890.987654321 + i * 0.000777);
+        paths.push(path);
+      }
+      expect(paths.length).toBeGreaterThan(50);
+      for (const path of paths) {
+        const exact = lstatSync(path, { bigint: true });
+        const plain = lstatSync(path);
+        expect(msFromNs(exact.mtimeNs)).toBe(plain.mtimeMs);
+        expect(msFromNs(exact.ctimeNs)).toBe(plain.ctimeMs);
+        expect(Number(exact.ino)).toBe(plain.ino);
+      }
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('times a microsecond apart stay apart', () => {
+    const base = 1_763_700_000_123_456_789n;
+    expect(msFromNs(base + 1000n)).not.toBe(msFromNs(base));
+    expect(msFromNs(base)).toBe(1_763_700_000_123.456789);
+  });
+});
