@@ -131,9 +131,13 @@ function chunkWindow(window: Buffer, dataStart: number, windowBytes: number, car
   return { spans, end, carriedFrom: dataStart + consumedBytes, atEnd };
 }
 
-/** Stores the file map of a content (unless the repository has it) and indexes it with its pack. */
+/**
+ * Stores the file map of a content (unless the repository has it) and indexes it with its pack. A
+ * content of one chunk gets none: its file id is its chunk's id (a 12,000-file add wrote 11,000 file
+ * maps and 22,000 catalog rows for nothing).
+ */
 export function storeFileMap(writer: BlobWriter, fileId: Buffer, sizeBytes: number, chunks: FileMapBuilder): void {
-  if (writer.hasFile(fileId)) return;
+  if (chunks.chunkCount === 1 || writer.hasFile(fileId)) return;
   const filemap = chunks.encode(fileId, sizeBytes);
   const filemapId = hashBytes(filemap);
   writer.addBlob(BlobType.FileMap, filemapId, filemap);

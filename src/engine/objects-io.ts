@@ -42,13 +42,32 @@ export function loadFileTimes(repo: Repository, commit: Commit): Map<string, big
   return decodeFileTimes(loadReferencedBlob(repo, Buffer.from(commit.timesId, 'hex'), BlobType.FileTimes, 'a commit'));
 }
 
-/** The chunk list of a file content, read (and verified) from its FileMap blob. */
-export function loadFileMap(repo: Repository, fileId: Buffer): FileMap {
+/**
+ * How the repository holds a file content: through a FileMap blob (indexed in the catalog's files
+ * table), or, for a content of exactly one chunk, as that chunk alone, whose id is the file id
+ * (format 2: no file map, no files row). Undefined when it holds neither.
+ */
+export interface FileRecord {
+  sizeBytes: number;
+  /** Undefined for a one-chunk content. */
+  filemapId: Buffer | undefined;
+}
+
+export function fileRecord(repo: Repository, fileId: Buffer): FileRecord | undefined {
   const row = repo.catalog.file(fileId);
-  if (row === undefined) {
+  if (row !== undefined) return { sizeBytes: row.sizeBytes, filemapId: row.filemapId };
+  const chunk = repo.catalog.blobLocation(fileId);
+  return chunk?.type === BlobType.Chunk ? { sizeBytes: chunk.length, filemapId: undefined } : undefined;
+}
+
+/** The chunk list of a file content: read (and verified) from its FileMap blob, or its one chunk. */
+export function loadFileMap(repo: Repository, fileId: Buffer): FileMap {
+  const record = fileRecord(repo, fileId);
+  if (record === undefined) {
     throw new StoreError('OBJECT_NOT_FOUND', `no file with id ${fileId.toString('hex')} in this repository`);
   }
-  const map = decodeFileMap(loadReferencedBlob(repo, row.filemapId, BlobType.FileMap, `file ${fileId.toString('hex')}`));
+  if (record.filemapId === undefined) return { fileId, sizeBytes: record.sizeBytes, chunks: [{ id: fileId, length: record.sizeBytes }] };
+  const map = decodeFileMap(loadReferencedBlob(repo, record.filemapId, BlobType.FileMap, `file ${fileId.toString('hex')}`));
   if (!map.fileId.equals(fileId)) throw new CorruptionError('CORRUPT_CATALOG', `file ${fileId.toString('hex')} points at the file map of another file`);
   return map;
 }

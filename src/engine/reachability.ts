@@ -1,7 +1,7 @@
 import { EntryKind } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { readStaging } from '../staging/staging-area.js';
-import { loadCommit, loadFileMap, loadTree } from './objects-io.js';
+import { fileRecord, loadCommit, loadFileMap, loadTree } from './objects-io.js';
 
 export interface LiveSet {
   /** Hex ids of every blob some branch or the staging area needs. */
@@ -18,9 +18,9 @@ export function computeLiveSet(repo: Repository): LiveSet {
     const hex = fileId.toString('hex');
     if (live.files.has(hex)) return;
     live.files.add(hex);
-    const row = repo.catalog.file(fileId);
-    if (row === undefined) return; // already missing: verify reports it, gc has nothing to keep
-    live.blobs.add(row.filemapId.toString('hex'));
+    const record = fileRecord(repo, fileId);
+    if (record === undefined) return; // already missing: verify reports it, gc has nothing to keep
+    if (record.filemapId !== undefined) live.blobs.add(record.filemapId.toString('hex'));
     for (const chunk of loadFileMap(repo, fileId).chunks) live.blobs.add(chunk.id.toString('hex'));
   };
   const addTree = (treeId: Buffer): void => {

@@ -6,7 +6,7 @@ import { CorruptionError, errnoCode } from '../core/errors.js';
 import { fsyncDirectory } from '../core/fs-atomic.js';
 import { decodeCommit } from '../objects/commit.js';
 import { decodeFileMap } from '../objects/filemap.js';
-import { loadFileMap } from './objects-io.js';
+import { fileRecord, loadFileMap } from './objects-io.js';
 import type { Repository } from '../repository/repository.js';
 import { BlobType, type BlobRecord } from '../store/pack-format.js';
 import { packNamesOnDisk } from '../store/pack-paths.js';
@@ -144,8 +144,8 @@ async function healFromWorkTree(repo: Repository, report: RepairReport): Promise
 }
 
 function isComplete(repo: Repository, fileId: Buffer): boolean {
-  const row = repo.catalog.file(fileId);
-  if (row === undefined || !repo.catalog.hasBlob(row.filemapId)) return false;
+  const record = fileRecord(repo, fileId);
+  if (record === undefined || (record.filemapId !== undefined && !repo.catalog.hasBlob(record.filemapId))) return false;
   try {
     return loadFileMap(repo, fileId).chunks.every((chunk) => repo.catalog.hasBlob(chunk.id));
   } catch (error) {

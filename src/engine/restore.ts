@@ -7,7 +7,7 @@ import type { FileMap } from '../objects/filemap.js';
 import { EntryKind } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { BlobType } from '../store/pack-format.js';
-import { loadCommit, loadFileMap, loadReferencedBlob } from './objects-io.js';
+import { fileRecord, loadCommit, loadFileMap, loadReferencedBlob } from './objects-io.js';
 import { toRepoPath } from './paths.js';
 import { resolveCommit } from './revisions.js';
 import { findInTree } from './tree-walk.js';
@@ -61,7 +61,7 @@ function resolveHash(repo: Repository, hex: string): GetTarget {
   if (distinct.size > 1) throw new StoreError('AMBIGUOUS_PREFIX', `${hex} is ambiguous: it matches ${distinct.size}+ ids; give more digits`);
   const fileId = files[0];
   if (fileId !== undefined) {
-    return { kind: 'file', fileId, sizeBytes: repo.catalog.file(fileId)!.sizeBytes };
+    return { kind: 'file', fileId, sizeBytes: fileRecord(repo, fileId)!.sizeBytes };
   }
   const blob = blobs[0]!;
   const location = repo.catalog.blobLocation(blob.id)!;
@@ -72,7 +72,7 @@ function exactMatches(repo: Repository, id: Buffer): ReturnType<Repository['cata
   const location = repo.catalog.blobLocation(id);
   return {
     blobs: location ? [{ id, type: location.type }] : [],
-    files: repo.catalog.file(id) ? [id] : [],
+    files: fileRecord(repo, id) ? [id] : [],
   };
 }
 

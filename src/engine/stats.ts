@@ -1,7 +1,7 @@
 import { EntryKind } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { readStaging } from '../staging/staging-area.js';
-import { loadCommit, loadFileMap, loadTree } from './objects-io.js';
+import { fileRecord, loadCommit, loadFileMap, loadTree } from './objects-io.js';
 import { flattenTree } from './tree-walk.js';
 
 export interface CommitGrowth {
@@ -96,7 +96,7 @@ function commitGrowth(repo: Repository, headId: string | undefined): CommitGrowt
         const fileHex = entry.id.toString('hex');
         if (seenFiles.has(fileHex)) continue;
         seenFiles.add(fileHex);
-        if (repo.catalog.file(entry.id) === undefined) continue;
+        if (fileRecord(repo, entry.id) === undefined) continue;
         for (const chunk of loadFileMap(repo, entry.id).chunks) {
           const chunkHex = chunk.id.toString('hex');
           if (seenChunks.has(chunkHex)) continue;
@@ -118,7 +118,7 @@ function largestStoredFiles(repo: Repository, headId: string | undefined): Repos
   const candidates = files.sort(([, a], [, b]) => b.sizeBytes - a.sizeBytes).slice(0, LARGEST_FILES_SHOWN * 5);
   return candidates
     .map(([path, entry]) => {
-      const chunks = repo.catalog.file(entry.id) === undefined ? [] : loadFileMap(repo, entry.id).chunks;
+      const chunks = fileRecord(repo, entry.id) === undefined ? [] : loadFileMap(repo, entry.id).chunks;
       const storedBytes = chunks.reduce((sum, chunk) => sum + (repo.catalog.chunkStoredShare(chunk.id)?.storedShare ?? 0), 0);
       return { path, logicalBytes: entry.sizeBytes, storedBytes: Math.round(storedBytes) };
     })

@@ -5,7 +5,7 @@ import { EntryKind } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { packNamesOnDisk, packPath } from '../store/pack-paths.js';
 import { readStaging } from '../staging/staging-area.js';
-import { loadCommit, loadFileMap, loadTree } from './objects-io.js';
+import { fileRecord, loadCommit, loadFileMap, loadTree } from './objects-io.js';
 
 export type FindingKind =
   | 'missing-pack'
@@ -150,11 +150,11 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
     const cached = fileProblems.get(hex);
     if (cached !== undefined) return cached;
     let problem: string | null = null;
-    const row = repo.catalog.file(fileId);
-    if (row === undefined) problem = 'its file map is missing';
+    const record = fileRecord(repo, fileId);
+    if (record === undefined) problem = 'its file map (or its one chunk) is missing';
     else {
-      const filemapHex = row.filemapId.toString('hex');
-      if (badBlobs.has(filemapHex) || !repo.catalog.hasBlob(row.filemapId)) problem = 'its file map blob is missing or damaged';
+      const filemapHex = record.filemapId?.toString('hex');
+      if (filemapHex !== undefined && (badBlobs.has(filemapHex) || !repo.catalog.hasBlob(record.filemapId!))) problem = 'its file map blob is missing or damaged';
       else {
         try {
           for (const chunk of loadFileMap(repo, fileId).chunks) {

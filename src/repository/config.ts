@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { CorruptionError, StoreError } from '../core/errors.js';
 
-/** Version of the on-disk format described in docs/FORMAT.md. Bumped on any incompatible change. */
-export const FORMAT_VERSION = 1;
+/**
+ * Version of the on-disk format described in docs/FORMAT.md. Bumped on any incompatible change.
+ * 2: a content of exactly one chunk has no file map. A version 1 repository is read as it is and
+ * marked version 2 by the first writer (everything version 1 wrote is valid version 2).
+ */
+export const FORMAT_VERSION = 2;
 
 export interface ChunkingParameters {
   minBytes: number;

@@ -8,7 +8,7 @@ import { BlobWriter } from '../store/blob-writer.js';
 import { InlineCompression, WorkerCompression } from '../store/frame-compression.js';
 import type { WorkerPool } from '../workers/pool.js';
 import { PackReader } from '../store/pack-reader.js';
-import { defaultConfig, readConfig, serializeConfig, type ChunkingParameters, type RepositoryConfig } from './config.js';
+import { defaultConfig, FORMAT_VERSION, readConfig, serializeConfig, type ChunkingParameters, type RepositoryConfig } from './config.js';
 import { REPOSITORY_DIRECTORY, RepositoryLayout } from './layout.js';
 import { WriterLock } from './lock.js';
 import { Refs } from './refs.js';
@@ -147,10 +147,18 @@ export class Repository {
         this.options.onNotice?.(`removed a stale lock left by PID ${owner.pid} on ${owner.host} (since ${owner.since})`),
     });
     try {
+      this.upgradeFormat();
       return await work();
     } finally {
       lock.release();
     }
+  }
+
+  /** Marks an older repository with the version this writer writes (see FORMAT_VERSION). */
+  private upgradeFormat(): void {
+    if (this.config.formatVersion >= FORMAT_VERSION) return;
+    this.config.formatVersion = FORMAT_VERSION;
+    writeFileAtomic(this.layout.config, serializeConfig(this.config));
   }
 
   close(): void {

@@ -119,7 +119,7 @@ export class BlobWriter {
     this.flushFrame();
     await this.drain(0);
     await this.waitForSealing();
-    await this.sealPack();
+    await this.sealPack({ last: true });
     if (this.packFiles.length > 0 || this.packCommits.length > 0) {
       // Rows whose blobs were all deduplicated: index them without a pack.
       this.catalog.recordRows({ files: this.packFiles, commits: this.packCommits });
@@ -197,8 +197,12 @@ export class BlobWriter {
     }
   }
 
-  /** Seals the open pack and indexes it with the rows that came with its frames. */
-  private async sealPack(): Promise<void> {
+  /**
+   * Seals the open pack and indexes it with the rows that came with its frames. After the `last`
+   * pack nothing is pending: the sets are cleared, not emptied key by key (re-deriving the keys of
+   * 24,000 blobs and files took ~50 ms of a 12,000-file add).
+   */
+  private async sealPack(options: { last?: boolean } = {}): Promise<void> {
     const pack = this.pack;
     if (pack === undefined) return;
     // Taken now: frames appended while this pack seals belong to the next.
@@ -212,6 +216,11 @@ export class BlobWriter {
     await Promise.all(writes);
     this.catalog.recordPack(sealed, { files, commits }, { relocate: this.options.relocate });
     this.totals.packsWritten++;
+    if (options.last) {
+      this.pendingBlobs.clear();
+      this.pendingFileIds.clear();
+      return;
+    }
     // Everything sealed so far is now in the catalog; what is still in flight stays pending.
     for (const blob of sealed.blobs) this.pendingBlobs.delete(blob.id.toString('latin1'));
     for (const file of files) this.pendingFileIds.delete(file.id.toString('latin1'));

@@ -1,0 +1,73 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Catalog } from '../src/catalog/catalog.js';
+import { hashBytes } from '../src/core/hash.js';
+import { BlobType } from '../src/store/pack-format.js';
+import { pseudoRandomBytes, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
+
+/** Format 2: a content of exactly one chunk is stored as that chunk alone, with no file map. */
+describe('one-chunk contents', () => {
+  const work = temporaryDirectory();
+  const one = pseudoRandomBytes(5000, 7);
+  const many = pseudoRandomBytes(900_000, 8); // several chunks at the default 32K:64K:256K
+  const oneId = hashBytes(one);
+  const manyId = hashBytes(many);
+  const emptyId = hashBytes(Buffer.alloc(0));
+
+  it('have no file map and no files row; multi-chunk and empty contents keep theirs', () => {
+    storeOk(['init', '-q'], { cwd: work });
+    writeFileSync(join(work, 'one'), one);
+    writeFileSync(join(work, 'many'), many);
+    writeFileSync(join(work, 'empty'), '');
+    storeOk(['add', '-A', '-q'], { cwd: work });
+    storeOk(['commit', '-q', '-m', 'first'], { cwd: work });
+    const catalog = new Catalog(join(work, '.store', 'catalog.sqlite'));
+    try {
+      expect(catalog.file(oneId)).toBeUndefined();
+      const chunk = catalog.blobLocation(oneId);
+      expect(chunk?.type).toBe(BlobType.Chunk);
+      expect(chunk?.length).toBe(one.length);
+      expect(catalog.file(manyId)?.chunkCount).toBeGreaterThan(1);
+      expect(catalog.file(emptyId)?.chunkCount).toBe(0);
+      expect(catalog.allFiles()).toHaveLength(2);
+    } finally {
+      catalog.close();
+    }
+  });
+
+  it('come back byte-exact by path, by id and by id prefix; stats and verify --read-data count them', () => {
+    expect(storeOk(['get', 'one'], { cwd: work }).stdout.equals(one)).toBe(true);
+    expect(storeOk(['get', oneId.toString('hex')], { cwd: work }).stdout.equals(one)).toBe(true);
+    expect(storeOk(['get', oneId.toString('hex').slice(0, 12)], { cwd: work }).stdout.equals(one)).toBe(true);
+    expect(storeOk(['get', 'many'], { cwd: work }).stdout.equals(many)).toBe(true);
+    expect(storeOk(['get', 'empty'], { cwd: work }).stdout.length).toBe(0);
+    const stats = storeJson<{ largestStoredFiles: { path: string; storedBytes: number }[] }>(['stats'], { cwd: work });
+    expect(stats.largestStoredFiles.find((file) => file.path === 'one')?.storedBytes).toBeGreaterThan(4000);
+    expect(store(['verify', '--read-data'], { cwd: work }).status).toBe(0);
+  });
+
+  it('stay live for gc while history needs them, and are checked out again', () => {
+    rmSync(join(work, 'one'));
+    storeOk(['add', '-A', '-q'], { cwd: work });
+    storeOk(['commit', '-q', '-m', 'without one'], { cwd: work });
+    storeOk(['gc'], { cwd: work });
+    const [, first] = storeJson<{ commitId: string }[]>(['log'], { cwd: work });
+    storeOk(['checkout', first!.commitId, 'one'], { cwd: work });
+    expect(readFileSync(join(work, 'one')).equals(one)).toBe(true);
+  });
+
+  it('a version 1 repository is read as it is and marked version 2 by the first write', () => {
+    const configPath = join(work, '.store', 'config');
+    const config = JSON.parse(readFileSync(configPath, 'utf8'));
+    writeFileSync(configPath, JSON.stringify({ ...config, formatVersion: 1 }));
+    storeOk(['status'], { cwd: work });
+    expect(JSON.parse(readFileSync(configPath, 'utf8')).formatVersion).toBe(1);
+    storeOk(['add', '-A', '-q'], { cwd: work });
+    expect(JSON.parse(readFileSync(configPath, 'utf8')).formatVersion).toBe(2);
+    writeFileSync(configPath, JSON.stringify({ ...config, formatVersion: 3 }));
+    const refused = store(['status'], { cwd: work });
+    expect(refused.status).toBe(10);
+    expect(refused.stderr).toContain('format version 3');
+  });
+});
