@@ -3,7 +3,7 @@
  * dist/bundle/store.js, so that a command loads one file instead of ~250 (start-up time counts for
  * every command). `COMMANDS` is what oclif's explicit command discovery reads (package.json).
  */
-import { execute } from '@oclif/core';
+import { execute } from '@oclif/core/execute';
 import Add from '../commands/add.js';
 import Branch from '../commands/branch.js';
 import Checkout from '../commands/checkout.js';

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { userInfo } from 'node:os';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { shortId } from '../cli/format.js';

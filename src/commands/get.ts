@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { resolve } from 'node:path';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { writeFileAtomicFrom } from '../core/fs-atomic.js';

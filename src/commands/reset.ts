@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import * as Args from '@oclif/core/args';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { resetStaging } from '../engine/reset.js';
 

@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { StoreError } from '../core/errors.js';
 import { removePaths } from '../engine/reset.js';

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { ExitStatus } from '../core/errors.js';
 import { verifyRepository } from '../engine/verify.js';
