@@ -153,8 +153,8 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
     const record = fileRecord(repo, fileId);
     if (record === undefined) problem = 'its file map (or its one chunk) is missing';
     else {
-      const filemapHex = record.filemapId?.toString('hex');
-      if (filemapHex !== undefined && (badBlobs.has(filemapHex) || !repo.catalog.hasBlob(record.filemapId!))) problem = 'its file map blob is missing or damaged';
+      const filemapId = record.filemapId;
+      if (filemapId !== undefined && (badBlobs.has(filemapId.toString('hex')) || !repo.catalog.hasBlob(filemapId))) problem = 'its file map blob is missing or damaged';
       else {
         try {
           for (const chunk of loadFileMap(repo, fileId).chunks) {
