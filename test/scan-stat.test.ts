@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +20,13 @@ describe('scan stat data', () => {
         const path = join(directory, `f${i}`);
         writeFileSync(path, `${i}`);
         utimesSync(path, 1_700_000_000.123456789 + i * 0.000001337, 1_234_567_890.987654321 + i * 0.000777);
+        // Every other file gets a time before 1970, whose timespec has negative seconds (utimes in
+        // Node takes a negative number as "now"; touch takes it with nanoseconds).
+        if (i % 2 === 1) execFileSync('touch', ['-m', '-d', `@-${12_345 + i}.${String(123_456_789 + i * 7919).padStart(9, '0')}`, path]);
         paths.push(path);
       }
       expect(paths.length).toBeGreaterThan(50);
+      expect(paths.filter((path) => lstatSync(path, { bigint: true }).mtimeNs < 0n)).toHaveLength(25);
       for (const path of paths) {
         const exact = lstatSync(path, { bigint: true });
         const plain = lstatSync(path);

@@ -32,9 +32,18 @@ export function toScanStat(stats: Stats): ScanStat {
   return { mode: stats.mode, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino, dev: stats.dev };
 }
 
-/** A nanosecond time as the millisecond number an lstat without `bigint` reports for it. */
+/**
+ * A nanosecond time as the millisecond number an lstat without `bigint` reports for it: Node
+ * computes sec * 1e3 + nsec / 1e6 from the kernel's timespec, whose nsec is never negative.
+ */
 export function msFromNs(ns: bigint): number {
-  return Number(ns / 1_000_000_000n) * 1e3 + Number(ns % 1_000_000_000n) / 1e6;
+  let seconds = ns / 1_000_000_000n;
+  let nanoseconds = ns % 1_000_000_000n;
+  if (nanoseconds < 0n) {
+    seconds -= 1n; // before 1970: BigInt division truncates toward zero, timespec floors
+    nanoseconds += 1_000_000_000n;
+  }
+  return Number(seconds) * 1e3 + Number(nanoseconds) / 1e6;
 }
 
 export interface ScannedFile {
