@@ -60,9 +60,11 @@ export function fileRecord(repo: Repository, fileId: Buffer): FileRecord | undef
   return chunk?.type === BlobType.Chunk ? { sizeBytes: chunk.length, filemapId: undefined } : undefined;
 }
 
-/** The chunk list of a file content: read (and verified) from its FileMap blob, or its one chunk. */
-export function loadFileMap(repo: Repository, fileId: Buffer): FileMap {
-  const record = fileRecord(repo, fileId);
+/**
+ * The chunk list of a file content: read (and verified) from its FileMap blob, or its one chunk.
+ * Callers that already looked up the content's record pass it, rather than look it up again.
+ */
+export function loadFileMap(repo: Repository, fileId: Buffer, record = fileRecord(repo, fileId)): FileMap {
   if (record === undefined) {
     throw new StoreError('OBJECT_NOT_FOUND', `no file with id ${fileId.toString('hex')} in this repository`);
   }

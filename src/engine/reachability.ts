@@ -21,7 +21,7 @@ export function computeLiveSet(repo: Repository): LiveSet {
     const record = fileRecord(repo, fileId);
     if (record === undefined) return; // already missing: verify reports it, gc has nothing to keep
     if (record.filemapId !== undefined) live.blobs.add(record.filemapId.toString('hex'));
-    for (const chunk of loadFileMap(repo, fileId).chunks) live.blobs.add(chunk.id.toString('hex'));
+    for (const chunk of loadFileMap(repo, fileId, record).chunks) live.blobs.add(chunk.id.toString('hex'));
   };
   const addTree = (treeId: Buffer): void => {
     const hex = treeId.toString('hex');

@@ -147,7 +147,7 @@ function isComplete(repo: Repository, fileId: Buffer): boolean {
   const record = fileRecord(repo, fileId);
   if (record === undefined || (record.filemapId !== undefined && !repo.catalog.hasBlob(record.filemapId))) return false;
   try {
-    return loadFileMap(repo, fileId).chunks.every((chunk) => repo.catalog.hasBlob(chunk.id));
+    return loadFileMap(repo, fileId, record).chunks.every((chunk) => repo.catalog.hasBlob(chunk.id));
   } catch (error) {
     if (error instanceof CorruptionError) return false;
     throw error;

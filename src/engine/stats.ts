@@ -96,8 +96,9 @@ function commitGrowth(repo: Repository, headId: string | undefined): CommitGrowt
         const fileHex = entry.id.toString('hex');
         if (seenFiles.has(fileHex)) continue;
         seenFiles.add(fileHex);
-        if (fileRecord(repo, entry.id) === undefined) continue;
-        for (const chunk of loadFileMap(repo, entry.id).chunks) {
+        const record = fileRecord(repo, entry.id);
+        if (record === undefined) continue;
+        for (const chunk of loadFileMap(repo, entry.id, record).chunks) {
           const chunkHex = chunk.id.toString('hex');
           if (seenChunks.has(chunkHex)) continue;
           seenChunks.add(chunkHex);
@@ -118,7 +119,8 @@ function largestStoredFiles(repo: Repository, headId: string | undefined): Repos
   const candidates = files.sort(([, a], [, b]) => b.sizeBytes - a.sizeBytes).slice(0, LARGEST_FILES_SHOWN * 5);
   return candidates
     .map(([path, entry]) => {
-      const chunks = fileRecord(repo, entry.id) === undefined ? [] : loadFileMap(repo, entry.id).chunks;
+      const record = fileRecord(repo, entry.id);
+      const chunks = record === undefined ? [] : loadFileMap(repo, entry.id, record).chunks;
       const storedBytes = chunks.reduce((sum, chunk) => sum + (repo.catalog.chunkStoredShare(chunk.id)?.storedShare ?? 0), 0);
       return { path, logicalBytes: entry.sizeBytes, storedBytes: Math.round(storedBytes) };
     })

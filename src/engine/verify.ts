@@ -157,7 +157,7 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
       if (filemapId !== undefined && (badBlobs.has(filemapId.toString('hex')) || !repo.catalog.hasBlob(filemapId))) problem = 'its file map blob is missing or damaged';
       else {
         try {
-          for (const chunk of loadFileMap(repo, fileId).chunks) {
+          for (const chunk of loadFileMap(repo, fileId, record).chunks) {
             const chunkHex = chunk.id.toString('hex');
             if (badBlobs.has(chunkHex)) problem = `chunk ${chunkHex} is damaged`;
             else if (!repo.catalog.hasBlob(chunk.id)) problem = `chunk ${chunkHex} is missing`;
