@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { decodeStaging } from '../src/staging/staging-format.js';
 import { store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
 
 function tree(files: Record<string, string>): string {
@@ -110,6 +111,50 @@ describe('log', () => {
 });
 
 describe('writer lock', () => {
+  it('status writes back the stat data of files it re-read and found unchanged, only when it may', () => {
+    const work = tree({ 'a.txt': 'a', 'b.txt': 'b', 'r.txt': 'r' });
+    const stagingPath = join(work, '.store/staging');
+    const stagedMtime = (path: string): bigint => decodeStaging(readFileSync(stagingPath), stagingPath).entries.find((entry) => entry.path === path)!.mtimeNs;
+    const diskMtime = (path: string): bigint => lstatSync(join(work, path), { bigint: true }).mtimeNs;
+    storeOk(['add', '-A'], { cwd: work });
+    storeOk(['commit', '-m', 'base'], { cwd: work });
+
+    // Touched (stat data changed, content the same): still clean, and the new stat data are recorded.
+    utimesSync(join(work, 'a.txt'), 1_600_000_000.5, 1_600_000_000.5);
+    expect(stagedMtime('a.txt')).not.toBe(diskMtime('a.txt'));
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('');
+    expect(stagedMtime('a.txt')).toBe(diskMtime('a.txt'));
+
+    // --no-refresh leaves the staging area as it was.
+    utimesSync(join(work, 'b.txt'), 1_600_000_100, 1_600_000_100);
+    let before = readFileSync(stagingPath);
+    expect(storeOk(['status', '--porcelain', '--no-refresh'], { cwd: work }).text).toBe('');
+    expect(readFileSync(stagingPath).equals(before)).toBe(true);
+
+    // Another writer holds the lock: status neither waits for it nor writes, and still answers.
+    writeFileSync(join(work, '.store/lock'), JSON.stringify({ pid: process.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z' }));
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('');
+    expect(readFileSync(stagingPath).equals(before)).toBe(true);
+    rmSync(join(work, '.store/lock'));
+
+    // An entry suspect by its time (mtime at or after the staging area's) that changed: rewriting the
+    // staging area with a later time would hide it, so nothing is written, and it shows as modified.
+    const future = Date.now() / 1000 + 3600;
+    utimesSync(join(work, 'r.txt'), future, future);
+    storeOk(['add', 'r.txt'], { cwd: work });
+    appendFileSync(join(work, 'r.txt'), 'changed');
+    utimesSync(join(work, 'r.txt'), future, future);
+    before = readFileSync(stagingPath);
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe(' M r.txt\n');
+    expect(readFileSync(stagingPath).equals(before)).toBe(true);
+
+    // Once it is staged again, b.txt's new stat data are written back.
+    storeOk(['add', 'r.txt'], { cwd: work });
+    utimesSync(join(work, 'b.txt'), 1_600_000_200, 1_600_000_200);
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('M  r.txt\n');
+    expect(stagedMtime('b.txt')).toBe(diskMtime('b.txt'));
+  });
+
   it('a second writer waits, then fails with "locked by PID on HOST since TIME" (status 7)', async () => {
     const work = tree({ 'a.txt': 'a' });
     writeFileSync(join(work, '.store/lock'), JSON.stringify({ pid: process.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z' }));

@@ -9,10 +9,15 @@ export default class Status extends BaseCommand<typeof Status> {
   static override description = `--porcelain prints git's short format: XY PATH, X the staged change, Y the unstaged one, ?? for untracked.\n\n${EXIT_STATUS_HELP}`;
   static override flags = {
     porcelain: Flags.boolean({ description: 'stable, machine-readable short format' }),
+    refresh: Flags.boolean({
+      description: 'write back the stat data of files that were re-read and found unchanged, when no other command is writing (as git does)',
+      default: true,
+      allowNo: true,
+    }),
   };
 
   async run(): Promise<void> {
-    const report = computeStatus(this.openRepository());
+    const report = computeStatus(this.openRepository(), { refresh: this.flags.refresh });
     if (this.flags.json) return this.printJson(report);
     for (const item of report.unreadable) process.stderr.write(`warning: could not read ${item.path}: ${item.reason}\n`);
     if (this.flags.porcelain) {

@@ -1,21 +1,37 @@
-import { closeSync, constants, openSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, type BigIntStats } from 'node:fs';
 import { hashBytes, newHasher } from '../core/hash.js';
 import { EntryKind } from '../objects/tree.js';
-import { READ_WINDOW_BYTES } from './file-ingest.js';
+import { READ_WINDOW_BYTES, sameStat } from './file-ingest.js';
 
-/** The file id of what is on disk now (BLAKE3 of the content, or of a symlink's target), storing nothing. */
-export function hashWorkTreeFile(absolutePath: string, kind: EntryKind): Buffer {
-  if (kind === EntryKind.Symlink) return hashBytes(readlinkSync(absolutePath, { encoding: 'buffer' }));
+export interface WorkTreeContent {
+  /** BLAKE3 of the content, or of a symlink's target. */
+  fileId: Buffer;
+  /**
+   * A regular file's stat data as it was read, when they were the same before and after reading:
+   * what the staging area may record for this content. Undefined for symlinks and for a file that
+   * changed while it was read.
+   */
+  stats?: BigIntStats;
+}
+
+/** The file id of what is on disk now, storing nothing. */
+export function hashWorkTreeFile(absolutePath: string, kind: EntryKind): WorkTreeContent {
+  if (kind === EntryKind.Symlink) return { fileId: hashBytes(readlinkSync(absolutePath, { encoding: 'buffer' })) };
   const fd = openSync(absolutePath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
+    const before = fstatSync(fd, { bigint: true });
     const hasher = newHasher();
     const buffer = Buffer.allocUnsafe(READ_WINDOW_BYTES);
+    let sizeBytes = 0n;
     for (;;) {
       const n = readSync(fd, buffer, 0, buffer.length, null);
       if (n === 0) break;
+      sizeBytes += BigInt(n);
       hasher.update(buffer.subarray(0, n));
     }
-    return hasher.digestBuffer();
+    const after = fstatSync(fd, { bigint: true });
+    const unchanged = before.isFile() && sameStat(before, after) && sizeBytes === after.size;
+    return { fileId: hasher.digestBuffer(), stats: unchanged ? after : undefined };
   } finally {
     closeSync(fd);
   }

@@ -50,7 +50,7 @@ export function workTreeSnapshot(repo: Repository): Snapshot {
       continue;
     }
     try {
-      snapshot.set(entry.path, { kind: file.kind, fileId: hashWorkTreeFile(join(repo.workTree, entry.path), file.kind), sizeBytes: file.stats.size });
+      snapshot.set(entry.path, { kind: file.kind, fileId: hashWorkTreeFile(join(repo.workTree, entry.path), file.kind).fileId, sizeBytes: file.stats.size });
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT') throw error;
     }

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { errnoCode, StoreError } from '../core/errors.js';
 import { temporarySibling } from '../core/fs-atomic.js';
 
-interface LockOwner {
+export interface LockOwner {
   pid: number;
   host: string;
   since: string;

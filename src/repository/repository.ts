@@ -10,7 +10,7 @@ import type { WorkerPool } from '../workers/pool.js';
 import { PackReader } from '../store/pack-reader.js';
 import { defaultConfig, FORMAT_VERSION, readConfig, serializeConfig, type ChunkingParameters, type RepositoryConfig } from './config.js';
 import { REPOSITORY_DIRECTORY, RepositoryLayout } from './layout.js';
-import { WriterLock } from './lock.js';
+import { WriterLock, type LockOwner } from './lock.js';
 import { Refs } from './refs.js';
 
 export interface InitOptions {
@@ -141,11 +141,7 @@ export class Repository {
   /** Runs `work` as the only writer of this repository. */
   async withWriteLock<T>(work: () => Promise<T> | T): Promise<T> {
     const lock = new WriterLock(this.layout.lock);
-    lock.acquire({
-      timeoutMs: this.options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-      onStaleLock: (owner) =>
-        this.options.onNotice?.(`removed a stale lock left by PID ${owner.pid} on ${owner.host} (since ${owner.since})`),
-    });
+    lock.acquire({ timeoutMs: this.options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, onStaleLock: this.noticeStaleLock });
     try {
       this.upgradeFormat();
       return await work();
@@ -153,6 +149,29 @@ export class Repository {
       lock.release();
     }
   }
+
+  /**
+   * Runs `work` holding the writer lock if no other writer holds it, and otherwise returns undefined
+   * without waiting: for optional writes (status's refresh of stat data), which must never make a
+   * reader wait or fail. The format is not upgraded: such a write stores no object.
+   */
+  tryWithWriteLock<T>(work: () => T): T | undefined {
+    const lock = new WriterLock(this.layout.lock);
+    try {
+      lock.acquire({ timeoutMs: 0, onStaleLock: this.noticeStaleLock });
+    } catch (error) {
+      if (error instanceof StoreError && error.code === 'LOCKED') return undefined;
+      throw error;
+    }
+    try {
+      return work();
+    } finally {
+      lock.release();
+    }
+  }
+
+  private readonly noticeStaleLock = (owner: LockOwner): void =>
+    this.options.onNotice?.(`removed a stale lock left by PID ${owner.pid} on ${owner.host} (since ${owner.since})`);
 
   /** Marks an older repository with the version this writer writes (see FORMAT_VERSION). */
   private upgradeFormat(): void {

@@ -35,6 +35,8 @@ export interface StagingSnapshot {
   entries: StagedEntry[];
   /** When the file was written: entries modified at or after it may have changed unseen (racy stat). */
   writtenAtNs: bigint;
+  /** The file's trailing BLAKE3, as read (undefined when none was read): tells whether it was replaced since. */
+  checksum?: Buffer;
 }
 
 /** Entries in the byte order of their UTF-8 paths (JS string order differs past U+FFFF). */
@@ -111,5 +113,5 @@ export function decodeStaging(bytes: Buffer, source: string): StagingSnapshot {
       path: bytes.toString('utf8', heapStart + pathOffset, heapStart + pathOffset + pathLength),
     });
   }
-  return { entries, writtenAtNs };
+  return { entries, writtenAtNs, checksum: Buffer.from(bytes.subarray(bodyBytes)) };
 }
