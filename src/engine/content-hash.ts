@@ -1,7 +1,8 @@
 import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, type BigIntStats } from 'node:fs';
 import { hashBytes, newHasher } from '../core/hash.js';
 import { EntryKind } from '../objects/tree.js';
-import { READ_WINDOW_BYTES, sameStat } from './file-ingest.js';
+import { sameStat } from '../core/same-stat.js';
+import { READ_WINDOW_BYTES } from './file-ingest.js';
 
 export interface WorkTreeContent {
   /** BLAKE3 of the content, or of a symlink's target. */

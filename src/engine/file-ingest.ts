@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
 import { findChunks } from '../chunking/fastcdc.js';
 import { HASH_BYTES, hashBytes } from '../core/hash.js';
+import { sameStat } from '../core/same-stat.js';
 import { FileMapBuilder } from '../objects/filemap.js';
 import type { ChunkingParameters } from '../repository/config.js';
 import type { BlobWriter } from '../store/blob-writer.js';
@@ -183,8 +184,4 @@ export async function ingestFile(
   } finally {
     closeSync(fd);
   }
-}
-
-export function sameStat(a: BigIntStats, b: BigIntStats): boolean {
-  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino && a.dev === b.dev;
 }

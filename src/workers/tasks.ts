@@ -3,6 +3,7 @@ import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { findChunks } from '../chunking/fastcdc.js';
 import { CorruptionError, errnoCode, StoreError } from '../core/errors.js';
 import { hashBytes, HASH_BYTES } from '../core/hash.js';
+import { sameStat } from '../core/same-stat.js';
 import type { ChunkingParameters } from '../repository/config.js';
 import { decompressFrameInto, FrameCompressor } from '../store/compression.js';
 import { Codec } from '../store/pack-format.js';
@@ -131,9 +132,7 @@ function readOne(absolutePath: string, slot: Buffer, chunking: ChunkingParameter
         if (got === slot.length) break;
       }
       const after = fstatSync(fd, { bigint: true });
-      const unchanged =
-        got === size && after.size === before.size && after.mtimeNs === before.mtimeNs && after.ctimeNs === before.ctimeNs && after.ino === before.ino;
-      if (!unchanged) continue;
+      if (got !== size || !sameStat(before, after)) continue;
       const content = slot.subarray(0, size);
       const { chunks } = findChunks(content, chunking, true);
       const chunkIds = Buffer.allocUnsafe(chunks.length * HASH_BYTES);
