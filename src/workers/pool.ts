@@ -31,7 +31,7 @@ export class WorkerPool {
   }
 
   readBatch(task: ReadBatchTask): Promise<ReadBatchResult> {
-    return this.pool.run(task, { name: 'readBatch' }) as Promise<ReadBatchResult>;
+    return this.pool.run(task, { name: 'readBatch', transferList: [task.buffer] }) as Promise<ReadBatchResult>;
   }
 
   restoreFiles(task: RestoreFilesTask): Promise<RestoreFilesResult> {

@@ -55,6 +55,8 @@ export interface BatchFile {
 export interface ReadBatchTask {
   files: BatchFile[];
   chunking: ChunkingParameters;
+  /** Where the files are read: at least the sum of `expectedBytes + 1`; it comes back as `data`'s buffer. */
+  buffer: ArrayBuffer;
 }
 
 export interface FileStat {
@@ -88,12 +90,13 @@ export interface ReadBatchResult {
 const READ_ATTEMPTS = 3;
 
 /**
- * Reads each file whole (they are small) into one buffer, checks it did not change while read, chunks
- * and hashes it. The buffer is transferred, not copied, to the main thread.
+ * Reads each file whole (they are small) into the task's buffer, checks it did not change while read,
+ * chunks and hashes it. The buffer goes back to the main thread, moved, not copied, to be reused.
  */
 export function readBatch(task: ReadBatchTask): ReadBatchResult {
   const capacity = task.files.reduce((sum, file) => sum + file.expectedBytes + 1, 0);
-  const data = Buffer.from(new ArrayBuffer(capacity)); // owns its ArrayBuffer, so it can be transferred
+  if (task.buffer.byteLength < capacity) throw new Error(`batch buffer of ${task.buffer.byteLength} bytes for ${capacity}`);
+  const data = Buffer.from(task.buffer);
   const files: BatchFileResult[] = [];
   let dataOffset = 0;
   for (const file of task.files) {
