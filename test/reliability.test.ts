@@ -232,15 +232,21 @@ describe('bad input', () => {
     const path = join(work, 'moving.bin');
     // 64 MiB: large enough to be hashed on the hashing thread.
     writeFileSync(path, pseudoRandomBytes(64 * 1024 * KiB, 3));
+    const growing = join(work, 'growing.bin');
+    writeFileSync(growing, pseudoRandomBytes(64 * 1024 * KiB, 4));
     writeFileSync(join(work, 'still.txt'), 'still');
-    // A second process touches the file's times continuously while store reads it.
-    const toucher = spawn(process.execPath, ['-e', `const fs=require('fs');let i=0;setInterval(()=>{const t=new Date(Date.now()+(++i)*1000);fs.utimesSync(${JSON.stringify(path)},t,t)},1)`]);
+    // A second process touches one file's times and appends to the other continuously while store reads them.
+    const toucher = spawn(process.execPath, [
+      '-e',
+      `const fs=require('fs');let i=0;setInterval(()=>{const t=new Date(Date.now()+(++i)*1000);fs.utimesSync(${JSON.stringify(path)},t,t);fs.appendFileSync(${JSON.stringify(growing)},'x')},1)`,
+    ]);
     try {
       await new Promise((resolve) => setTimeout(resolve, 200));
       const result = store(['add', '-A', '--json'], { cwd: work });
       expect(result.status).toBe(9);
       const report = JSON.parse(result.text);
       expect(report.failed).toContainEqual({ path: 'moving.bin', reason: 'changed while being read (3 attempts)' });
+      expect(report.failed).toContainEqual({ path: 'growing.bin', reason: 'changed while being read (3 attempts)' });
       expect(report.added).toEqual(['still.txt']);
     } finally {
       toucher.kill('SIGKILL');
