@@ -42,8 +42,10 @@ describe('one-chunk contents', () => {
     expect(storeOk(['get', oneId.toString('hex').slice(0, 12)], { cwd: work }).stdout.equals(one)).toBe(true);
     expect(storeOk(['get', 'many'], { cwd: work }).stdout.equals(many)).toBe(true);
     expect(storeOk(['get', 'empty'], { cwd: work }).stdout.length).toBe(0);
-    const stats = storeJson<{ largestStoredFiles: { path: string; storedBytes: number }[] }>(['stats'], { cwd: work });
+    const stats = storeJson<{ largestStoredFiles: { path: string; storedBytes: number }[]; distinctFileContents: number }>(['stats'], { cwd: work });
     expect(stats.largestStoredFiles.find((file) => file.path === 'one')?.storedBytes).toBeGreaterThan(4000);
+    expect(stats.distinctFileContents).toBe(3); // one, many and empty: one of them has no files row
+    expect(storeOk(['stats'], { cwd: work }).text).toMatch(/distinct file contents, branch history +3\n/);
     expect(store(['verify', '--read-data'], { cwd: work }).status).toBe(0);
   });
 

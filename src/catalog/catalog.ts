@@ -51,7 +51,6 @@ export interface CatalogTotals {
   packBytes: number;
   chunkCount: number;
   uniqueChunkBytes: number;
-  fileVersionCount: number;
 }
 
 /** What the sealed pack carries besides blobs: file maps and commits to index in the same transaction. */
@@ -315,8 +314,7 @@ export class Catalog {
     const chunks = this.db
       .prepare('SELECT count(*) AS n, coalesce(sum(length), 0) AS bytes FROM blobs WHERE type = 1')
       .get() as { n: number; bytes: number };
-    const files = this.db.prepare('SELECT count(*) AS n FROM files').pluck().get() as number;
-    return { packCount: packs.n, packBytes: packs.bytes, chunkCount: chunks.n, uniqueChunkBytes: chunks.bytes, fileVersionCount: files };
+    return { packCount: packs.n, packBytes: packs.bytes, chunkCount: chunks.n, uniqueChunkBytes: chunks.bytes };
   }
 }
 

@@ -45,7 +45,7 @@ export default class Add extends BaseCommand<typeof Add> {
       for (const item of result.failed) process.stderr.write(`error: could not add ${item.path}: ${item.reason}\n`);
       this.say(
         `${result.added.length} added, ${result.modified.length} modified, ${result.removed.length} removed, ${result.unchangedCount} unchanged; ` +
-          `read ${formatBytes(result.bytesRead)}, stored ${formatBytes(result.storedBytes)} new (${result.newChunkCount} new chunks)`,
+          `read ${formatBytes(result.bytesRead)}, stored ${formatBytes(result.storedBytes)} new (${result.newChunkCount} new chunk${result.newChunkCount === 1 ? '' : 's'})`,
       );
     }
     if (result.failed.length > 0) this.exitWith(ExitStatus.PARTIAL);

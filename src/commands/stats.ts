@@ -38,7 +38,7 @@ function render(stats: RepositoryStats): string {
       ['staged files', `${stats.staged.fileCount} (${formatBytes(stats.staged.logicalBytes)})`],
       ['commits', `${stats.commitCount}`],
       ['logical bytes, all commits', formatBytes(stats.logicalBytesAllCommits)],
-      ['distinct file contents', `${stats.distinctFileContents}`],
+      ['distinct file contents, branch history', `${stats.distinctFileContents}`],
       ['unique chunks', `${stats.chunkCount} (${formatBytes(stats.uniqueChunkBytes)})`],
       ['stored bytes (packs)', formatBytes(stats.storedBytes)],
       ['packs', `${stats.packCount} (mean fill ${(stats.packFill * 100).toFixed(1)}% of target)`],

@@ -20,6 +20,7 @@ export interface RepositoryStats {
   commitCount: number;
   /** Sum of the logical size of every commit: what restoring all of them would write. */
   logicalBytesAllCommits: number;
+  /** Distinct file ids (contents) in the commits along the current branch. */
   distinctFileContents: number;
   chunkCount: number;
   uniqueChunkBytes: number;
@@ -54,12 +55,14 @@ export function computeStats(repo: Repository): RepositoryStats {
   const staged = { fileCount: staging.length, logicalBytes: staging.reduce((sum, entry) => sum + entry.sizeBytes, 0) };
   const logicalBytesAllCommits = rows.reduce((sum, commit) => sum + commit.logicalBytes, 0);
   const logicalForRatio = rows.length > 0 ? logicalBytesAllCommits : staged.logicalBytes;
+  const history = walkHistory(repo, headId);
   return {
     head: { commitId: headId, fileCount: headRow?.fileCount ?? 0, logicalBytes: headRow?.logicalBytes ?? 0 },
     staged,
     commitCount: rows.length,
     logicalBytesAllCommits,
-    distinctFileContents: totals.fileVersionCount,
+    // Not the catalog's files rows: a content of one chunk has none (format 2).
+    distinctFileContents: history.distinctFileCount,
     chunkCount: totals.chunkCount,
     uniqueChunkBytes: totals.uniqueChunkBytes,
     storedBytes: totals.packBytes,
@@ -67,20 +70,20 @@ export function computeStats(repo: Repository): RepositoryStats {
     packFill: totals.packCount === 0 ? 0 : totals.packBytes / totals.packCount / repo.config.packTargetBytes,
     deduplicationRatio: ratio(logicalForRatio, totals.uniqueChunkBytes),
     compressionRatio: ratio(totals.uniqueChunkBytes, totals.packBytes),
-    commits: commitGrowth(repo, headId),
+    commits: history.commits,
     chunkSizeHistogram: catalog.chunkSizeHistogram().map((bucket) => ({ fromBytes: 2 ** bucket.log2, toBytes: 2 ** (bucket.log2 + 1), count: bucket.count, bytes: bucket.bytes })),
     largestStoredFiles: largestStoredFiles(repo, headId),
   };
 }
 
 /** Walks the branch oldest first; a subtree seen before adds nothing and is not read again. */
-function commitGrowth(repo: Repository, headId: string | undefined): CommitGrowth[] {
+function walkHistory(repo: Repository, headId: string | undefined): { commits: CommitGrowth[]; distinctFileCount: number } {
   const chain: string[] = [];
   for (let id = headId; id !== undefined; id = loadCommit(repo, id).parentId) chain.push(id);
   const seenTrees = new Set<string>();
   const seenFiles = new Set<string>();
   const seenChunks = new Set<string>();
-  return chain.reverse().map((commitId) => {
+  const commits = chain.reverse().map((commitId) => {
     const commit = loadCommit(repo, commitId);
     let newChunkBytes = 0;
     let newChunkCount = 0;
@@ -110,6 +113,7 @@ function commitGrowth(repo: Repository, headId: string | undefined): CommitGrowt
     visit(Buffer.from(commit.treeId, 'hex'));
     return { commitId, message: commit.message.split('\n')[0] ?? '', time: new Date(commit.timeMs).toISOString(), logicalBytes: commit.logicalBytes, newChunkBytes, newChunkCount };
   });
+  return { commits, distinctFileCount: seenFiles.size };
 }
 
 function largestStoredFiles(repo: Repository, headId: string | undefined): RepositoryStats['largestStoredFiles'] {
