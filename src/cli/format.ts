@@ -17,3 +17,8 @@ export function formatRatio(ratio: number): string {
 export function shortId(id: string): string {
   return id.slice(0, 12);
 }
+
+/** "1 file", "2 files". */
+export function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

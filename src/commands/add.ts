@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
-import { formatBytes } from '../cli/format.js';
+import { countOf, formatBytes } from '../cli/format.js';
 import { ExitStatus, StoreError } from '../core/errors.js';
 import { createIngestProgress } from '../cli/progress.js';
 import { addToStaging } from '../engine/add.js';
@@ -45,7 +45,7 @@ export default class Add extends BaseCommand<typeof Add> {
       for (const item of result.failed) process.stderr.write(`error: could not add ${item.path}: ${item.reason}\n`);
       this.say(
         `${result.added.length} added, ${result.modified.length} modified, ${result.removed.length} removed, ${result.unchangedCount} unchanged; ` +
-          `read ${formatBytes(result.bytesRead)}, stored ${formatBytes(result.storedBytes)} new (${result.newChunkCount} new chunk${result.newChunkCount === 1 ? '' : 's'})`,
+          `read ${formatBytes(result.bytesRead)}, stored ${formatBytes(result.storedBytes)} new (${countOf(result.newChunkCount, 'new chunk')})`,
       );
     }
     if (result.failed.length > 0) this.exitWith(ExitStatus.PARTIAL);

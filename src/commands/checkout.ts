@@ -2,6 +2,7 @@ import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { checkoutCommit, switchBranch } from '../engine/checkout.js';
+import { countOf } from '../cli/format.js';
 
 export default class Checkout extends BaseCommand<typeof Checkout> {
   static override summary = 'Restore the files of a commit, or some paths of it, into the work tree or a directory.';
@@ -29,6 +30,6 @@ export default class Checkout extends BaseCommand<typeof Checkout> {
     const [revision = 'HEAD', ...paths] = argv as string[];
     const result = await checkoutCommit(repo, { revision, paths, cwd: process.cwd(), outputDirectory: this.flags.output, force: this.flags.force });
     if (this.flags.json) this.printJson(result);
-    else this.say(`restored ${result.written.length} files from ${result.commitId.slice(0, 12)}${result.removed.length > 0 ? `, removed ${result.removed.length}` : ''}`);
+    else this.say(`restored ${countOf(result.written.length, 'file')} from ${result.commitId.slice(0, 12)}${result.removed.length > 0 ? `, removed ${result.removed.length}` : ''}`);
   }
 }

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { userInfo } from 'node:os';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
-import { shortId } from '../cli/format.js';
+import { countOf, shortId } from '../cli/format.js';
 import { commitStaged } from '../engine/commit.js';
 
 export default class Commit extends BaseCommand<typeof Commit> {
@@ -18,6 +18,6 @@ export default class Commit extends BaseCommand<typeof Commit> {
     const author = this.flags.author ?? process.env.STORE_AUTHOR ?? userInfo().username;
     const result = await commitStaged(repo, { message: this.flags.message, author });
     if (this.flags.json) this.printJson(result);
-    else this.say(`[${result.branch} ${shortId(result.commitId)}] ${this.flags.message.split('\n')[0]}\n ${result.fileCount} files`);
+    else this.say(`[${result.branch} ${shortId(result.commitId)}] ${this.flags.message.split('\n')[0]}\n ${countOf(result.fileCount, 'file')}`);
   }
 }

@@ -1,6 +1,7 @@
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { ExitStatus } from '../core/errors.js';
 import { repairRepository } from '../engine/repair.js';
+import { countOf } from '../cli/format.js';
 
 export default class Repair extends BaseCommand<typeof Repair> {
   static override summary = 'Rebuild the catalog from the packs, and heal lost chunks from the work tree.';
@@ -16,7 +17,7 @@ export default class Repair extends BaseCommand<typeof Repair> {
       for (const item of report.stillBroken) process.stderr.write(`still broken: ${item.commit === 'staging' ? 'staging area' : `commit ${item.commit.slice(0, 12)}`}: ${item.path}: ${item.reason}\n`);
       this.say(
         `catalog rebuilt from ${report.packsIndexed} packs: ${report.blobsIndexed} blobs, ${report.filesIndexed} file maps, ${report.commitsIndexed} commits` +
-          (report.healed.length > 0 ? `; healed ${report.healed.length} files` : ''),
+          (report.healed.length > 0 ? `; healed ${countOf(report.healed.length, 'file')}` : ''),
       );
     }
     if (report.stillBroken.length > 0) this.exitWith(ExitStatus.CORRUPT);
