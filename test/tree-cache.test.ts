@@ -51,6 +51,29 @@ describe('tree cache', () => {
     expect(storeOk(['verify'], { cwd: work }).status).toBe(0);
   });
 
+  it('tells a directory whose only child is a directory apart from that child (their runs are the same)', () => {
+    // The root holds only d/, then gains a file: d/ must not become the old root (d/d/b.txt).
+    const grow = temporaryDirectory();
+    writeTree(grow, { 'd/b.txt': 'b\n', 'd/e/f.txt': 'f\n' });
+    storeOk(['init', '-q'], { cwd: grow });
+    expect(commitTreeId(grow, 'only d')).toBe(freshTreeId(grow));
+    writeTree(grow, { 'c.txt': 'c\n' });
+    expect(commitTreeId(grow, 'c at the top')).toBe(freshTreeId(grow));
+    expect(storeOk(['get', 'd/b.txt'], { cwd: grow }).text).toBe('b\n');
+    expect(storeOk(['diff', 'HEAD~1', 'HEAD', '--name-status'], { cwd: grow }).text).toBe('A\tc.txt\n');
+
+    // The root loses its files and keeps only d/, whose tree the cache holds: the root must not become d/.
+    const shrink = temporaryDirectory();
+    writeTree(shrink, { 'a.txt': 'a\n', 'd/b.txt': 'b\n' });
+    storeOk(['init', '-q'], { cwd: shrink });
+    commitTreeId(shrink, 'a and d');
+    storeOk(['rm', '-q', 'a.txt'], { cwd: shrink });
+    expect(storeOk(['status', '--porcelain'], { cwd: shrink }).text).toBe('D  a.txt\n');
+    expect(commitTreeId(shrink, 'only d')).toBe(freshTreeId(shrink));
+    expect(storeOk(['get', 'd/b.txt'], { cwd: shrink }).text).toBe('b\n');
+    expect(storeOk(['diff', 'HEAD~1', 'HEAD', '--name-status'], { cwd: shrink }).text).toBe('D\ta.txt\n');
+  });
+
   it('ignores a damaged cache and one naming trees the repository does not have', () => {
     const first = temporaryDirectory();
     writeTree(first, files);

@@ -23,7 +23,7 @@ export function stagedChanges(repo: Repository, staged: readonly StagedEntry[], 
   };
 
   const compare = (start: number, end: number, prefix: string, headTree: Buffer | undefined): void => {
-    if (headTree !== undefined && start < end && cache.get(fingerprints.of(start, end))?.id.equals(headTree)) return;
+    if (headTree !== undefined && start < end && cache.get(fingerprints.of(start, end, prefix))?.id.equals(headTree)) return;
     const head = new Map<string, TreeEntry>(headTree === undefined ? [] : loadTree(repo, headTree).map((entry) => [entry.name, entry]));
     for (const child of childrenOfRun(entries, start, end, prefix)) {
       const before = head.get(child.name);

@@ -1,4 +1,4 @@
-import { hashBytes } from '../core/hash.js';
+import { newHasher } from '../core/hash.js';
 import { writeUint53LE } from '../core/uint53.js';
 import type { StagedEntry } from '../staging/staging-format.js';
 
@@ -29,8 +29,10 @@ export function* childrenOfRun(entries: readonly StagedEntry[], start: number, e
 }
 
 /**
- * A directory's fingerprint: the BLAKE3 of its run's tree-relevant fields (kind, size, file id, path),
- * packed end to end so that any run hashes in one call. It keys the tree cache.
+ * A directory's fingerprint: the BLAKE3 of its path, then its run's tree-relevant fields (kind, size,
+ * file id, path) packed end to end. It keys the tree cache. The directory's own path is part of it:
+ * a directory whose only child is a directory has the very same run as that child (the root of a
+ * tree that holds only d/ has d/'s entries), and without it each was taken for the other's tree.
  */
 export class RunFingerprints {
   private readonly packed: Buffer;
@@ -53,8 +55,15 @@ export class RunFingerprints {
     this.offsets[entries.length] = at;
   }
 
-  /** Keyed as the tree cache is (latin1 string of the digest). */
-  of(start: number, end: number): string {
-    return hashBytes(this.packed.subarray(this.offsets[start], this.offsets[end])).toString('latin1');
+  /** Keyed as the tree cache is (latin1 string of the digest); `prefix` is the directory's path and '/', or '' for the root. */
+  of(start: number, end: number, prefix: string): string {
+    const prefixBytes = Buffer.from(prefix, 'utf8');
+    const header = Buffer.allocUnsafe(4);
+    header.writeUInt32LE(prefixBytes.length, 0);
+    const hasher = newHasher();
+    hasher.update(header);
+    hasher.update(prefixBytes);
+    hasher.update(this.packed.subarray(this.offsets[start], this.offsets[end]));
+    return hasher.digestBuffer().toString('latin1');
   }
 }

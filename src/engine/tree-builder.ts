@@ -21,7 +21,7 @@ export function buildTrees(
   const cache: TreeCache = new Map();
 
   const build = (start: number, end: number, prefix: string): CachedTree => {
-    const fingerprint = fingerprints.of(start, end);
+    const fingerprint = fingerprints.of(start, end, prefix);
     const known = previous.get(fingerprint);
     if (known && writer.hasBlob(known.id)) {
       cache.set(fingerprint, known);
