@@ -1,6 +1,12 @@
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { hashBytes } from '../src/core/hash.js';
+import { buildTrees } from '../src/engine/tree-builder.js';
+import { EntryKind } from '../src/objects/tree.js';
+import type { StagedEntry } from '../src/staging/staging-format.js';
+import type { TreeCache } from '../src/staging/tree-cache.js';
+import type { BlobWriter } from '../src/store/blob-writer.js';
 import { storeJson, storeOk, temporaryDirectory } from './helpers.js';
 
 const TREE_CACHE = join('.store', 'tree-cache');
@@ -72,6 +78,41 @@ describe('tree cache', () => {
     expect(commitTreeId(shrink, 'only d')).toBe(freshTreeId(shrink));
     expect(storeOk(['get', 'd/b.txt'], { cwd: shrink }).text).toBe('b\n');
     expect(storeOk(['diff', 'HEAD~1', 'HEAD', '--name-status'], { cwd: shrink }).text).toBe('D\ta.txt\n');
+  });
+
+  it('gives the same root as a build without it, over 40 random histories of 10 commits in nested directories', () => {
+    // A writer that keeps every tree it is given: what the cache may reuse.
+    const stored = new Set<string>();
+    const writer = {
+      hasBlob: (id: Buffer) => stored.has(id.toString('hex')),
+      addBlob: (_type: number, id: Buffer) => !stored.has(id.toString('hex')) && Boolean(stored.add(id.toString('hex'))),
+    } as unknown as BlobWriter;
+    // Few names, deep and narrow: directories whose only child is a directory come and go.
+    const paths = ['a', 'd/b', 'd/e/f', 'd/e/g', 'd/e/h/i', 'x/y/z', 'x/w', 'd/e/h/j'];
+    let state = 12345;
+    const random = (n: number): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return (state >>> 8) % n;
+    };
+    const entry = (path: string, version: number): StagedEntry => ({
+      path, kind: EntryKind.File, mode: 0o100644, sizeBytes: version, mtimeNs: 0n, ctimeNs: 0n, ino: 0n, dev: 0n, fileId: hashBytes(Buffer.from(`${path}@${version}`)),
+    });
+    for (let history = 0; history < 40; history++) {
+      const staged = new Map<string, StagedEntry>();
+      let cache: TreeCache = new Map();
+      for (let commit = 0; commit < 10; commit++) {
+        for (let change = random(3) + 1; change > 0; change--) {
+          const path = paths[random(paths.length)]!;
+          if (staged.has(path) && random(2) === 0) staged.delete(path);
+          else staged.set(path, entry(path, random(3)));
+        }
+        if (staged.size === 0) continue;
+        const withCache = buildTrees([...staged.values()], writer, cache);
+        const without = buildTrees([...staged.values()], writer, new Map());
+        expect(withCache.root.id.toString('hex'), `history ${history}, commit ${commit}: ${[...staged.keys()].sort().join(' ')}`).toBe(without.root.id.toString('hex'));
+        cache = withCache.cache;
+      }
+    }
   });
 
   it('ignores a damaged cache and one naming trees the repository does not have', () => {
