@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pseudoRandomBytes, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
@@ -102,7 +102,14 @@ describe('branches, tags and switch', () => {
     expect(store(['branch', '-d', 'feature'], { cwd: work }).status).toBe(2); // current branch
     storeOk(['switch', 'main'], { cwd: work });
     storeOk(['tag', 'feature-tip', 'feature'], { cwd: work });
-    storeOk(['branch', '-d', 'feature'], { cwd: work });
+    // main's history does not hold feature's commit: -d keeps it, -D deletes it (as in git).
+    const unmerged = store(['branch', '-d', 'feature', '--json'], { cwd: work });
+    expect(unmerged.status).toBe(1);
+    expect(JSON.parse(unmerged.text).error.code).toBe('NOT_MERGED');
+    expect(storeJson<{ name: string }[]>(['branch'], { cwd: work }).map((b) => b.name)).toEqual(['feature', 'main']);
+    storeOk(['branch', 'merged'], { cwd: work });
+    storeOk(['branch', '-d', 'merged'], { cwd: work }); // at HEAD: held by its history
+    storeOk(['branch', '-D', 'feature'], { cwd: work });
     expect(storeJson<{ name: string }[]>(['tag'], { cwd: work }).map((t) => t.name)).toEqual(['feature-tip', 'v1']);
     storeOk(['gc'], { cwd: work }); // the tag keeps the feature commit
     expect(storeOk(['get', 'only-feature.txt', '--at', 'feature-tip'], { cwd: work }).text).toBe('new');
@@ -110,6 +117,54 @@ describe('branches, tags and switch', () => {
     storeOk(['checkout', '-b', 'topic'], { cwd: work });
     expect(storeJson<{ name: string; current: boolean }[]>(['branch'], { cwd: work }).find((b) => b.current)?.name).toBe('topic');
     expect(readFileSync(join(work, '.store/HEAD'), 'utf8')).toBe('ref: refs/heads/topic\n');
+  });
+});
+
+describe('switch and the work tree', () => {
+  it('--force discards changes even to files both branches share; untracked files in the way stop it; emptied directories go', () => {
+    const work = repoWith({ 'shared.txt': 'shared\n' });
+    storeOk(['switch', '-c', 'other'], { cwd: work });
+    mkdirSync(join(work, 'dir/deep'), { recursive: true });
+    writeFileSync(join(work, 'dir/deep/f.txt'), 'f');
+    writeFileSync(join(work, 'theirs.txt'), 'theirs');
+    writeFileSync(join(work, 'file-there'), 'a file');
+    storeOk(['add', '-A'], { cwd: work });
+    storeOk(['commit', '-m', 'other'], { cwd: work });
+    storeOk(['switch', 'main'], { cwd: work });
+    expect(readdirSync(work).sort()).toEqual(['.store', 'shared.txt']); // dir/ and dir/deep/ went with their files
+
+    // A change to a file both branches hold: refused, then discarded by --force, never recorded as clean.
+    writeFileSync(join(work, 'shared.txt'), 'shared\nmine\n');
+    expect(store(['switch', 'other'], { cwd: work }).status).toBe(1);
+    storeOk(['switch', 'other', '--force'], { cwd: work });
+    expect(readFileSync(join(work, 'shared.txt'), 'utf8')).toBe('shared\n');
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('');
+    storeOk(['switch', 'main'], { cwd: work });
+
+    // Untracked files where the other branch has a file (with other content), a directory, or a file over a directory.
+    const refused = (setUp: () => void, named: string): void => {
+      setUp();
+      const result = store(['switch', 'other', '--json'], { cwd: work });
+      expect(result.status, named).toBe(1);
+      expect(JSON.parse(result.text).error).toMatchObject({ code: 'UNCOMMITTED_CHANGES', message: `checkout would overwrite untracked files: ${named}` });
+    };
+    refused(() => writeFileSync(join(work, 'theirs.txt'), 'mine'), 'theirs.txt');
+    expect(readFileSync(join(work, 'theirs.txt'), 'utf8')).toBe('mine');
+    writeFileSync(join(work, 'theirs.txt'), 'theirs'); // the same content is no loss
+    refused(() => writeFileSync(join(work, 'dir'), 'a file where a directory goes'), 'dir');
+    rmSync(join(work, 'dir'));
+    refused(() => {
+      mkdirSync(join(work, 'file-there'));
+      writeFileSync(join(work, 'file-there/kept.txt'), 'kept');
+    }, 'file-there/kept.txt');
+    expect(readFileSync(join(work, 'file-there/kept.txt'), 'utf8')).toBe('kept');
+    rmSync(join(work, 'file-there'), { recursive: true });
+    storeOk(['switch', 'other'], { cwd: work });
+    expect(readFileSync(join(work, 'dir/deep/f.txt'), 'utf8')).toBe('f');
+
+    // store rm takes the directories it empties too.
+    storeOk(['rm', '-r', 'dir'], { cwd: work });
+    expect(readdirSync(work).sort()).toEqual(['.store', 'file-there', 'shared.txt', 'theirs.txt']);
   });
 });
 

@@ -11,7 +11,8 @@ export default class Branch extends BaseCommand<typeof Branch> {
     start: Args.string({ description: 'commit the new branch points at (default HEAD)' }),
   };
   static override flags = {
-    delete: Flags.boolean({ char: 'd', description: 'delete the branch (not the current one)' }),
+    delete: Flags.boolean({ char: 'd', description: "delete the branch (not the current one), if HEAD's history holds its commits" }),
+    'force-delete': Flags.boolean({ char: 'D', description: "delete the branch even if HEAD's history does not hold its commits (gc may then free them)" }),
   };
 
   async run(): Promise<void> {
@@ -25,10 +26,11 @@ export default class Branch extends BaseCommand<typeof Branch> {
       if (this.flags.json) return this.printJson(list);
       return this.say(list.map((branch) => `${branch.current ? '*' : ' '} ${branch.name}`).join('\n'));
     }
-    if (this.flags.delete) await deleteRef(repo, 'branch', name);
+    const deleting = this.flags.delete || this.flags['force-delete'];
+    if (deleting) await deleteRef(repo, 'branch', name, { force: this.flags['force-delete'] });
     else await createRef(repo, 'branch', name, start);
     const ref = `refs/heads/${name}`;
-    if (this.flags.json) this.printJson({ name, deleted: this.flags.delete, commitId: repo.refs.read(ref) });
-    else this.say(this.flags.delete ? `Deleted branch ${name}` : `Created branch ${name}`);
+    if (this.flags.json) this.printJson({ name, deleted: deleting, commitId: repo.refs.read(ref) });
+    else this.say(deleting ? `Deleted branch ${name}` : `Created branch ${name}`);
   }
 }

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'INVALID_ARGUMENT'
   | 'NOTHING_TO_COMMIT'
   | 'UNCOMMITTED_CHANGES'
+  | 'NOT_MERGED'
   | 'REF_EXISTS'
   | 'LOCKED'
   | 'CORRUPT_PACK'
@@ -49,6 +50,7 @@ const EXIT_STATUS_BY_CODE: Record<ErrorCode, number> = {
   INVALID_ARGUMENT: ExitStatus.USAGE,
   NOTHING_TO_COMMIT: ExitStatus.FAILURE,
   UNCOMMITTED_CHANGES: ExitStatus.FAILURE,
+  NOT_MERGED: ExitStatus.FAILURE,
   REF_EXISTS: ExitStatus.ALREADY_EXISTS,
   LOCKED: ExitStatus.LOCKED,
   CORRUPT_PACK: ExitStatus.CORRUPT,

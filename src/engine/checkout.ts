@@ -1,17 +1,19 @@
-import { lstatSync, rmSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { StoreError, type ErrorCode } from '../core/errors.js';
 import { EntryKind, type TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
 import { defaultJobs, WorkerPool } from '../workers/pool.js';
-import { toStagedEntry } from './add.js';
+import { isUnchanged, lstatTracked, toStagedEntry } from './add.js';
 import { loadCommit, loadFileTimes } from './objects-io.js';
+import { hashWorkTreeFile } from './content-hash.js';
 import { isWithin, toRepoPath } from './paths.js';
 import { restoreItem, type RestoreItem } from './restore-files.js';
 import { resolveCommit } from './revisions.js';
 import { computeStatus } from './status.js';
 import { flattenTree } from './tree-walk.js';
+import { removeTrackedFile } from './work-tree-removal.js';
 
 export interface CheckoutOptions {
   revision: string;
@@ -80,23 +82,35 @@ async function restoreIntoWorkTree(
         hint: 'commit them, or use --force to discard them',
       });
     }
+    const inTheWay = untrackedInTheWay(repo, status.untracked, selected);
+    if (inTheWay.length > 0) {
+      throw new StoreError('UNCOMMITTED_CHANGES', `checkout would overwrite untracked files: ${inTheWay.join(', ')}`, {
+        hint: 'move or add them, or use --force to overwrite them',
+      });
+    }
   }
-  const staging = new Map(readStaging(repo.layout.staging).entries.map((entry) => [entry.path, entry]));
+  const snapshot = readStaging(repo.layout.staging);
+  const staging = new Map(snapshot.entries.map((entry) => [entry.path, entry]));
   const wanted = new Set(selected.map(([path]) => path));
   const removed: string[] = [];
   if (wholeTree) {
     // Tracked files the commit does not have go, as in `git switch`.
     for (const path of [...staging.keys()]) {
       if (wanted.has(path) || !inScope(path)) continue;
-      rmSync(join(repo.workTree, path), { force: true });
+      removeTrackedFile(repo.workTree, path);
       staging.delete(path);
       removed.push(path);
     }
   }
   const scanStartedAtNs = nowNs();
+  // A file is left as it is only when the staged content is the wanted one and the file is still
+  // what was staged: with --force, a changed file is written over (and its changes discarded), never
+  // recorded as clean.
   const toWrite = selected.filter(([path, entry]) => {
     const current = staging.get(path);
-    return !(current && current.fileId.equals(entry.id) && current.kind === entry.kind && existsAsStaged(join(repo.workTree, path), current.ino));
+    if (current === undefined || !current.fileId.equals(entry.id) || current.kind !== entry.kind) return true;
+    const onDisk = lstatTracked(repo.workTree, path);
+    return onDisk === undefined || !isUnchanged(current, onDisk, snapshot);
   });
   await restoreAll(repo, toWrite.map(([path, entry]) => toRestoreItem(join(repo.workTree, path), entry, times.get(path))));
   for (const [path, entry] of selected) {
@@ -107,16 +121,29 @@ async function restoreIntoWorkTree(
   return { commitId, written: selected.map(([path]) => path), removed };
 }
 
-function toRestoreItem(absolutePath: string, entry: TreeEntry, mtimeNs: bigint | undefined): RestoreItem {
-  return { absolutePath, kind: entry.kind, fileId: entry.id.toString('hex'), sizeBytes: entry.sizeBytes, mtimeNs };
+/**
+ * Untracked files the checkout would write over or delete, as `git switch` refuses to: one where a
+ * file of the commit goes (unless it already holds that content), one where the commit has a
+ * directory, and one inside a directory the commit replaces with a file.
+ */
+function untrackedInTheWay(repo: Repository, untracked: readonly string[], selected: readonly [string, TreeEntry][]): string[] {
+  const wanted = new Map(selected);
+  const wantedDirectories = new Set<string>();
+  for (const [path] of selected) for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) wantedDirectories.add(path.slice(0, slash));
+  const underWantedFile = (path: string): boolean => {
+    for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) if (wanted.has(path.slice(0, slash))) return true;
+    return false;
+  };
+  return untracked.filter((path) => {
+    const entry = wanted.get(path);
+    if (entry === undefined) return wantedDirectories.has(path) || underWantedFile(path);
+    const onDisk = lstatTracked(repo.workTree, path);
+    return onDisk !== undefined && !hashWorkTreeFile(join(repo.workTree, path), onDisk.kind).fileId.equals(entry.id);
+  });
 }
 
-function existsAsStaged(absolute: string, ino: bigint): boolean {
-  try {
-    return lstatSync(absolute, { bigint: true }).ino === ino;
-  } catch {
-    return false;
-  }
+function toRestoreItem(absolutePath: string, entry: TreeEntry, mtimeNs: bigint | undefined): RestoreItem {
+  return { absolutePath, kind: entry.kind, fileId: entry.id.toString('hex'), sizeBytes: entry.sizeBytes, mtimeNs };
 }
 
 /** Below this many files, or bytes, worker threads cost more to start than they save. */

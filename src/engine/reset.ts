@@ -1,6 +1,4 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { errnoCode, StoreError } from '../core/errors.js';
+import { StoreError } from '../core/errors.js';
 import { EntryKind, type TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
@@ -9,6 +7,7 @@ import { CorruptionError } from '../core/errors.js';
 import { loadCommit } from './objects-io.js';
 import { isWithin, toRepoPath } from './paths.js';
 import { flattenTree } from './tree-walk.js';
+import { removeTrackedFile } from './work-tree-removal.js';
 
 /**
  * Unstages: the staging entries under the given paths (all, if none) become what HEAD has there.
@@ -69,13 +68,7 @@ export async function removePaths(repo: Repository, options: { paths: readonly s
     const removedSet = new Set(removed);
     writeStaging(repo.layout.staging, snapshot.entries.filter((entry) => !removedSet.has(entry.path)), snapshot.writtenAtNs);
     if (!options.cached) {
-      for (const path of removedSet) {
-        try {
-          rmSync(join(repo.workTree, path));
-        } catch (error) {
-          if (errnoCode(error) !== 'ENOENT') throw error;
-        }
-      }
+      for (const path of removedSet) removeTrackedFile(repo.workTree, path);
     }
     return { removed: [...removedSet].sort() };
   });
