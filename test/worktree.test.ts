@@ -208,4 +208,26 @@ describe('symlinks', () => {
     expect(storeOk(['get', 'alias'], { cwd: work }).text).toBe('real');
     expect(store(['get', 'alias/file.txt'], { cwd: work }).status).toBe(5);
   });
+
+  it('a tracked directory replaced by a symlink: what is beyond it is not read, nor written, and a loop is no error', () => {
+    const work = tree({ 'd/f': 'inside', 'loop/x': 'x' });
+    storeOk(['add', '-A'], { cwd: work });
+    storeOk(['commit', '-m', 'directories'], { cwd: work });
+    const outside = temporaryDirectory();
+    writeFileSync(join(outside, 'f'), 'outside');
+    rmSync(join(work, 'd'), { recursive: true });
+    symlinkSync(outside, join(work, 'd'));
+    rmSync(join(work, 'loop'), { recursive: true });
+    symlinkSync('loop', join(work, 'loop')); // loop/x: ELOOP
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe(' D d/f\n D loop/x\n?? d\n?? loop\n');
+    const added = storeJson<{ added: string[]; modified: string[]; removed: string[] }>(['add', '-A'], { cwd: work });
+    expect(added).toMatchObject({ added: ['d', 'loop'], modified: [], removed: ['d/f', 'loop/x'] });
+    storeOk(['commit', '-m', 'links'], { cwd: work });
+    // Checking d/f out again replaces the link with a directory; nothing is written through it.
+    storeOk(['checkout', 'HEAD~1', '--', 'd/f'], { cwd: work });
+    expect(readFileSync(join(outside, 'f'), 'utf8')).toBe('outside');
+    expect(lstatSync(join(work, 'd')).isDirectory()).toBe(true);
+    expect(readFileSync(join(work, 'd/f'), 'utf8')).toBe('inside');
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('D  d\nA  d/f\n');
+  });
 });

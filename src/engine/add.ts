@@ -9,6 +9,7 @@ import { chooseStrategy, profileWorkload, type IngestStrategy, type WorkloadProf
 import { ingestFiles } from './ingest.js';
 import { isWithin, toRepoPath } from './paths.js';
 import type { IngestProgress, ProgressListener } from './progress.js';
+import { LeadingDirectories } from './work-tree-paths.js';
 import { kindOf, msFromNs, scanWorkTree, toScanStat, workTreePath, type ScannedFile, type SkippedPath, type StatData } from './scanner.js';
 
 export interface AddOptions {
@@ -63,9 +64,10 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
     };
     const candidates = new Map(scan.files.map((file) => [file.path, file]));
     // Tracked files the scan did not yield (now ignored, or gone): still tracked unless really gone.
+    const leading = new LeadingDirectories(repo.workTree);
     for (const entry of snapshot.entries) {
       if (candidates.has(entry.path) || !scopes.some((scope) => isWithin(entry.path, scope))) continue;
-      const file = lstatTracked(repo.workTree, entry.path);
+      const file = lstatTracked(repo.workTree, entry.path, leading);
       if (file) candidates.set(entry.path, file);
       else {
         staged.delete(entry.path);
@@ -181,13 +183,15 @@ function checkPathsExist(workTree: string, scopes: readonly string[], userPaths:
   });
 }
 
-export function lstatTracked(workTree: string, path: string): ScannedFile | undefined {
+/** A tracked path as it is in the work tree now; undefined when gone, or under a symlink (see LeadingDirectories). */
+export function lstatTracked(workTree: string, path: string, leading = new LeadingDirectories(workTree)): ScannedFile | undefined {
+  if (leading.firstNotReal(path) !== undefined) return undefined;
   try {
     const stats = lstatSync(workTreePath(workTree, path));
     const kind = kindOf(stats);
     return typeof kind === 'string' ? undefined : { path, kind, stats: toScanStat(stats) };
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR' || errnoCode(error) === 'ELOOP') return undefined;
     throw error;
   }
 }

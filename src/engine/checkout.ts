@@ -13,6 +13,7 @@ import { restoreItem, type RestoreItem } from './restore-files.js';
 import { resolveCommit } from './revisions.js';
 import { computeStatus } from './status.js';
 import { flattenTree } from './tree-walk.js';
+import { LeadingDirectories } from './work-tree-paths.js';
 import { removeTrackedFile } from './work-tree-removal.js';
 
 export interface CheckoutOptions {
@@ -112,6 +113,16 @@ async function restoreIntoWorkTree(
     const onDisk = lstatTracked(repo.workTree, path);
     return onDisk === undefined || !isUnchanged(current, onDisk, snapshot);
   });
+  // A symlink or file where the commit has a directory goes first: writing through a symlink would
+  // land outside the work tree. (Untracked ones stopped the checkout already, unless --force.)
+  let leading = new LeadingDirectories(repo.workTree);
+  for (const [path] of toWrite) {
+    const inTheWay = leading.firstInTheWay(path);
+    if (inTheWay === undefined) continue;
+    removeTrackedFile(repo.workTree, inTheWay);
+    if (staging.delete(inTheWay)) removed.push(inTheWay);
+    leading = new LeadingDirectories(repo.workTree); // what it knew has changed
+  }
   await restoreAll(repo, toWrite.map(([path, entry]) => toRestoreItem(join(repo.workTree, path), entry, times.get(path))));
   for (const [path, entry] of selected) {
     const stats = lstatSync(join(repo.workTree, path), { bigint: true });

@@ -4,6 +4,7 @@ import { EntryKind } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { readStaging } from '../staging/staging-area.js';
 import { isUnchanged, lstatTracked } from './add.js';
+import { LeadingDirectories } from './work-tree-paths.js';
 import { hashWorkTreeFile } from './content-hash.js';
 import { loadCommit } from './objects-io.js';
 import { resolveCommit } from './revisions.js';
@@ -42,8 +43,9 @@ export function stagingSnapshot(repo: Repository): Snapshot {
 export function workTreeSnapshot(repo: Repository): Snapshot {
   const staging = readStaging(repo.layout.staging);
   const snapshot: Snapshot = new Map();
+  const leading = new LeadingDirectories(repo.workTree);
   for (const entry of staging.entries) {
-    const file = lstatTracked(repo.workTree, entry.path);
+    const file = lstatTracked(repo.workTree, entry.path, leading);
     if (file === undefined) continue;
     if (isUnchanged(entry, file, staging)) {
       snapshot.set(entry.path, { kind: entry.kind, fileId: entry.fileId, sizeBytes: entry.sizeBytes });

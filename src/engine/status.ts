@@ -4,6 +4,7 @@ import type { Repository } from '../repository/repository.js';
 import { isRacilyClean, nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
 import type { StagedEntry, StagingSnapshot } from '../staging/staging-format.js';
 import { isUnchanged, lstatTracked, toStagedEntry } from './add.js';
+import { LeadingDirectories } from './work-tree-paths.js';
 import { hashWorkTreeFile } from './content-hash.js';
 import { commitTreeId } from './objects-io.js';
 import { scanWorkTree, type SkippedPath } from './scanner.js';
@@ -49,9 +50,10 @@ export function computeStatus(repo: Repository, options: StatusOptions = {}): St
   const unstaged: PathChange[] = [];
   const unreadable = [...scan.unreadable];
   const verified: StagedEntry[] = [];
+  const leading = new LeadingDirectories(repo.workTree);
   for (const entry of snapshot.entries) {
     // A tracked file stays tracked when an ignore rule matches it later, as in git.
-    const file = onDisk.get(entry.path) ?? lstatTracked(repo.workTree, entry.path);
+    const file = onDisk.get(entry.path) ?? lstatTracked(repo.workTree, entry.path, leading);
     if (file === undefined) {
       unstaged.push({ path: entry.path, change: 'deleted' });
       continue;
