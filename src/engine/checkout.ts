@@ -8,7 +8,7 @@ import { defaultJobs, WorkerPool } from '../workers/pool.js';
 import { isUnchanged, lstatTracked, toStagedEntry } from './add.js';
 import { loadCommit, loadFileTimes } from './objects-io.js';
 import { hashWorkTreeFile } from './content-hash.js';
-import { isWithin, toRepoPath } from './paths.js';
+import { ancestorsOf, isWithin, toRepoPath } from './paths.js';
 import { restoreItem, type RestoreItem } from './restore-files.js';
 import { resolveCommit } from './revisions.js';
 import { computeStatus } from './status.js';
@@ -107,15 +107,15 @@ async function restoreIntoWorkTree(
   // A file is left as it is only when the staged content is the wanted one and the file is still
   // what was staged: with --force, a changed file is written over (and its changes discarded), never
   // recorded as clean.
+  let leading = new LeadingDirectories(repo.workTree);
   const toWrite = selected.filter(([path, entry]) => {
     const current = staging.get(path);
     if (current === undefined || !current.fileId.equals(entry.id) || current.kind !== entry.kind) return true;
-    const onDisk = lstatTracked(repo.workTree, path);
+    const onDisk = lstatTracked(repo.workTree, path, leading);
     return onDisk === undefined || !isUnchanged(current, onDisk, snapshot);
   });
   // A symlink or file where the commit has a directory goes first: writing through a symlink would
   // land outside the work tree. (Untracked ones stopped the checkout already, unless --force.)
-  let leading = new LeadingDirectories(repo.workTree);
   for (const [path] of toWrite) {
     const inTheWay = leading.firstInTheWay(path);
     if (inTheWay === undefined) continue;
@@ -139,15 +139,10 @@ async function restoreIntoWorkTree(
  */
 function untrackedInTheWay(repo: Repository, untracked: readonly string[], selected: readonly [string, TreeEntry][]): string[] {
   const wanted = new Map(selected);
-  const wantedDirectories = new Set<string>();
-  for (const [path] of selected) for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) wantedDirectories.add(path.slice(0, slash));
-  const underWantedFile = (path: string): boolean => {
-    for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) if (wanted.has(path.slice(0, slash))) return true;
-    return false;
-  };
+  const wantedDirectories = new Set(selected.flatMap(([path]) => [...ancestorsOf(path)]));
   return untracked.filter((path) => {
     const entry = wanted.get(path);
-    if (entry === undefined) return wantedDirectories.has(path) || underWantedFile(path);
+    if (entry === undefined) return wantedDirectories.has(path) || [...ancestorsOf(path)].some((directory) => wanted.has(directory));
     const onDisk = lstatTracked(repo.workTree, path);
     return onDisk !== undefined && !hashWorkTreeFile(join(repo.workTree, path), onDisk.kind).fileId.equals(entry.id);
   });

@@ -19,3 +19,8 @@ export function toRepoPath(workTree: string, cwd: string, userPath: string): str
 export function isWithin(path: string, scope: string): boolean {
   return scope === '' || path === scope || path.startsWith(`${scope}/`);
 }
+
+/** The directories leading to a repository path, outermost first: `a`, `a/b` for `a/b/c`. */
+export function* ancestorsOf(path: string): Generator<string> {
+  for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) yield path.slice(0, slash);
+}

@@ -1,5 +1,6 @@
 import { lstatSync } from 'node:fs';
 import { errnoCode } from '../core/errors.js';
+import { ancestorsOf } from './paths.js';
 import { workTreePath } from './scanner.js';
 
 type Found = 'directory' | 'missing' | 'other';
@@ -26,8 +27,7 @@ export class LeadingDirectories {
   }
 
   private first(path: string, matches: (found: Found) => boolean): string | undefined {
-    for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
-      const directory = path.slice(0, slash);
+    for (const directory of ancestorsOf(path)) {
       const found = this.find(directory);
       if (matches(found)) return directory;
       if (found === 'missing') return undefined; // nothing exists below a missing directory
