@@ -229,5 +229,11 @@ describe('symlinks', () => {
     expect(lstatSync(join(work, 'd')).isDirectory()).toBe(true);
     expect(readFileSync(join(work, 'd/f'), 'utf8')).toBe('inside');
     expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('D  d\nA  d/f\n');
+    // Naming a path beyond a symlink is an error, as in git; beyond a file, it matches nothing.
+    symlinkSync(outside, join(work, 'link'));
+    const beyond = store(['add', 'link/f', '--json'], { cwd: work });
+    expect(beyond.status).toBe(2);
+    expect(JSON.parse(beyond.text).error).toMatchObject({ code: 'INVALID_ARGUMENT', message: "pathspec 'link/f' is beyond a symbolic link (link)" });
+    expect(store(['add', 'd/f/g'], { cwd: work }).status).toBe(5);
   });
 });

@@ -170,16 +170,24 @@ function dropReplacedPaths(staged: Map<string, StagedEntry>, fresh: ReadonlySet<
 }
 
 function checkPathsExist(workTree: string, scopes: readonly string[], userPaths: readonly string[], staged: Map<string, StagedEntry>): void {
+  const leading = new LeadingDirectories(workTree);
   scopes.forEach((scope, index) => {
     if (scope === '') return;
-    try {
-      lstatSync(join(workTree, scope));
-      return;
-    } catch (error) {
-      if (errnoCode(error) !== 'ENOENT') throw error;
+    const named = userPaths[index] ?? scope;
+    const inTheWay = leading.firstInTheWay(scope);
+    if (inTheWay !== undefined && lstatSync(join(workTree, inTheWay)).isSymbolicLink()) {
+      throw new StoreError('INVALID_ARGUMENT', `pathspec '${named}' is beyond a symbolic link (${inTheWay})`);
+    }
+    if (inTheWay === undefined) {
+      try {
+        lstatSync(join(workTree, scope));
+        return;
+      } catch (error) {
+        if (errnoCode(error) !== 'ENOENT') throw error;
+      }
     }
     for (const path of staged.keys()) if (isWithin(path, scope)) return; // a removal to stage
-    throw new StoreError('PATH_NOT_FOUND', `pathspec '${userPaths[index] ?? scope}' did not match any files`);
+    throw new StoreError('PATH_NOT_FOUND', `pathspec '${named}' did not match any files`);
   });
 }
 
