@@ -175,17 +175,9 @@ function checkPathsExist(workTree: string, scopes: readonly string[], userPaths:
     if (scope === '') return;
     const named = userPaths[index] ?? scope;
     const inTheWay = leading.firstInTheWay(scope);
-    if (inTheWay !== undefined && lstatSync(join(workTree, inTheWay)).isSymbolicLink()) {
-      throw new StoreError('INVALID_ARGUMENT', `pathspec '${named}' is beyond a symbolic link (${inTheWay})`);
-    }
-    if (inTheWay === undefined) {
-      try {
-        lstatSync(join(workTree, scope));
-        return;
-      } catch (error) {
-        if (errnoCode(error) !== 'ENOENT') throw error;
-      }
-    }
+    if (inTheWay?.isSymlink) throw new StoreError('INVALID_ARGUMENT', `pathspec '${named}' is beyond a symbolic link (${inTheWay.path})`);
+    // Beyond a file nothing exists; otherwise the path itself is looked for.
+    if (inTheWay === undefined && lstatSync(join(workTree, scope), { throwIfNoEntry: false }) !== undefined) return;
     for (const path of staged.keys()) if (isWithin(path, scope)) return; // a removal to stage
     throw new StoreError('PATH_NOT_FOUND', `pathspec '${named}' did not match any files`);
   });

@@ -117,7 +117,7 @@ async function restoreIntoWorkTree(
   // A symlink or file where the commit has a directory goes first: writing through a symlink would
   // land outside the work tree. (Untracked ones stopped the checkout already, unless --force.)
   for (const [path] of toWrite) {
-    const inTheWay = leading.firstInTheWay(path);
+    const inTheWay = leading.firstInTheWay(path)?.path;
     if (inTheWay === undefined) continue;
     removeTrackedFile(repo.workTree, inTheWay);
     if (staging.delete(inTheWay)) removed.push(inTheWay);

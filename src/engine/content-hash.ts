@@ -23,15 +23,15 @@ export function hashWorkTreeFile(absolutePath: string, kind: EntryKind): WorkTre
     const before = fstatSync(fd, { bigint: true });
     const hasher = newHasher();
     const buffer = Buffer.allocUnsafe(READ_WINDOW_BYTES);
-    let sizeBytes = 0n;
+    let sizeBytes = 0;
     for (;;) {
       const n = readSync(fd, buffer, 0, buffer.length, null);
       if (n === 0) break;
-      sizeBytes += BigInt(n);
+      sizeBytes += n;
       hasher.update(buffer.subarray(0, n));
     }
     const after = fstatSync(fd, { bigint: true });
-    const unchanged = before.isFile() && sameStat(before, after) && sizeBytes === after.size;
+    const unchanged = before.isFile() && sameStat(before, after) && sizeBytes === Number(after.size);
     return { fileId: hasher.digestBuffer(), stats: unchanged ? after : undefined };
   } finally {
     closeSync(fd);

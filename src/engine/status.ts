@@ -93,7 +93,7 @@ function suspectsLeft(snapshot: StagingSnapshot, verified: readonly StagedEntry[
  * area's time is when this status began, before any file was read: an entry modified after that
  * stays suspect (see isRacilyClean). Returns whether it wrote.
  */
-export function refreshStatData(repo: Repository, read: StagingSnapshot, verified: readonly StagedEntry[], scanStartedAtNs: bigint): boolean {
+function refreshStatData(repo: Repository, read: StagingSnapshot, verified: readonly StagedEntry[], scanStartedAtNs: bigint): boolean {
   try {
     const written = repo.tryWithWriteLock(() => {
       const current = readStaging(repo.layout.staging);

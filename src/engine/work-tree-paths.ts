@@ -3,7 +3,7 @@ import { errnoCode } from '../core/errors.js';
 import { ancestorsOf } from './paths.js';
 import { workTreePath } from './scanner.js';
 
-type Found = 'directory' | 'missing' | 'other';
+type Found = 'directory' | 'missing' | 'symlink' | 'file';
 
 /**
  * What the directories leading to a work-tree path are. A path under a symlink is not in the work
@@ -22,8 +22,9 @@ export class LeadingDirectories {
   }
 
   /** The first directory on the way to `path` that exists but is a symlink or a file: it is in the way of writing there. */
-  firstInTheWay(path: string): string | undefined {
-    return this.first(path, (found) => found === 'other');
+  firstInTheWay(path: string): { path: string; isSymlink: boolean } | undefined {
+    const directory = this.first(path, (found) => found === 'symlink' || found === 'file');
+    return directory === undefined ? undefined : { path: directory, isSymlink: this.find(directory) === 'symlink' };
   }
 
   private first(path: string, matches: (found: Found) => boolean): string | undefined {
@@ -39,7 +40,8 @@ export class LeadingDirectories {
     let found = this.known.get(directory);
     if (found === undefined) {
       try {
-        found = lstatSync(workTreePath(this.workTree, directory)).isDirectory() ? 'directory' : 'other';
+        const stats = lstatSync(workTreePath(this.workTree, directory));
+        found = stats.isDirectory() ? 'directory' : stats.isSymbolicLink() ? 'symlink' : 'file';
       } catch (error) {
         if (!['ENOENT', 'ENOTDIR', 'ELOOP'].includes(errnoCode(error) ?? '')) throw error;
         found = 'missing';

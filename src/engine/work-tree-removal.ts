@@ -1,6 +1,7 @@
 import { rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode } from '../core/errors.js';
+import { ancestorsOf } from './paths.js';
 
 /**
  * Removes a tracked file from the work tree (one already gone is fine), and then the directories it
@@ -8,9 +9,9 @@ import { errnoCode } from '../core/errors.js';
  */
 export function removeTrackedFile(workTree: string, path: string): void {
   rmSync(join(workTree, path), { force: true });
-  for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+  for (const directory of [...ancestorsOf(path)].reverse()) {
     try {
-      rmdirSync(join(workTree, path.slice(0, slash)));
+      rmdirSync(join(workTree, directory));
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT') return; // not empty: neither are its parents
     }
