@@ -61,7 +61,8 @@ describe('checkout', () => {
   it('restores many files on worker threads, byte-exact, and reports damage with status 8', () => {
     const files: Record<string, Buffer> = {};
     for (let i = 0; i < 150; i++) files[`d${i % 7}/f${i}.bin`] = pseudoRandomBytes(1000 + i * 37, 900 + i);
-    files['large.bin'] = pseudoRandomBytes(9 * 1024 * 1024, 950);
+    // Large enough to be written around the page cache (on a worker thread), with a tail of no whole block.
+    files['large.bin'] = pseudoRandomBytes(20 * 1024 * 1024 + 37, 950);
     const work = repoWith(files);
     const out = join(temporaryDirectory(), 'out');
     expect(storeJson<{ written: string[] }>(['checkout', 'HEAD', '-o', out], { cwd: work }).written).toHaveLength(151);

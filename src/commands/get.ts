@@ -39,6 +39,7 @@ export default class Get extends BaseCommand<typeof Get> {
       // Not fsynced (as cp, git checkout and restic restore): the repository still holds the data.
       await writeFileAtomicFrom(resolve(this.flags.output), (write) => streamTarget(repo, target, write, range, pool).then(() => undefined), {
         durable: false,
+        expectedBytes: range === undefined ? target.sizeBytes : range.end + 1 - range.start,
       });
     } finally {
       await pool?.close();

@@ -1,6 +1,7 @@
 import { closeSync, fsync, fsyncSync, openSync, renameSync, write, writeSync, unlinkSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { DirectWriter, openDirectAlso } from './direct-io.js';
 
 /** fsync a directory so that a rename or create inside it survives power loss. */
 export function fsyncDirectory(path: string): void {
@@ -36,6 +37,8 @@ export function temporarySibling(path: string): string {
  * the new file, never a mix: write a temporary sibling, fsync it, rename it over, fsync the
  * directory. `beforeRename` may set the temporary file's mode or times. `durable: false` skips the
  * fsyncs (still atomic, not power-loss safe): for restoring files, as git and cp do.
+ * `expectedBytes`: a file of at least DIRECT_WRITE_MIN_BYTES is written around the page cache
+ * where the file system allows it (see direct-io.ts).
  *
  * `write` may be called again before an earlier call's promise settles: each call owns the next
  * bytes of the file (positional writes), and a large one runs on libuv's thread pool so that this
@@ -44,15 +47,18 @@ export function temporarySibling(path: string): string {
 export async function writeFileAtomicFrom(
   path: string,
   produce: (write: (bytes: Uint8Array) => Promise<void>) => Promise<void> | void,
-  options: { mode?: number; beforeRename?: (temporary: string) => void; durable?: boolean } = {},
+  options: { mode?: number; beforeRename?: (temporary: string) => void; durable?: boolean; expectedBytes?: number } = {},
 ): Promise<void> {
   const durable = options.durable ?? true;
   const temporary = temporarySibling(path);
   const fd = openSync(temporary, 'wx', options.mode ?? 0o644);
+  const directFd = (options.expectedBytes ?? 0) >= DIRECT_WRITE_MIN_BYTES ? openDirectAlso(temporary) : undefined;
+  const direct = directFd === undefined ? undefined : new DirectWriter(directFd, fd, writeAllAtAsync);
   const pending = new Set<Promise<void>>();
   try {
     let position = 0;
     await produce((bytes) => {
+      if (direct !== undefined) return direct.write(bytes);
       const at = position;
       position += bytes.length;
       if (bytes.length < ASYNC_WRITE_MIN_BYTES) {
@@ -64,11 +70,13 @@ export async function writeFileAtomicFrom(
       return written.finally(() => pending.delete(written));
     });
     await Promise.all(pending);
+    await direct?.finish();
     if (durable) fsyncSync(fd);
     closeSync(fd);
     options.beforeRename?.(temporary);
   } catch (error) {
     await Promise.allSettled(pending); // no write may land after the unlink
+    await direct?.abort();
     try {
       closeSync(fd);
     } catch {
@@ -76,10 +84,18 @@ export async function writeFileAtomicFrom(
     }
     unlinkSync(temporary);
     throw error;
+  } finally {
+    if (directFd !== undefined) closeSync(directFd);
   }
   renameSync(temporary, path);
   if (durable) fsyncDirectory(dirname(path));
 }
+
+/**
+ * Files at least this large are written around the page cache: there its cost (see direct-io.ts)
+ * is seconds; below it, many small files would each wait for the disk instead.
+ */
+export const DIRECT_WRITE_MIN_BYTES = 16 * 1024 * 1024;
 
 /** Below this a write is done on this thread: a hop to the thread pool would cost more than the copy. */
 const ASYNC_WRITE_MIN_BYTES = 256 * 1024;

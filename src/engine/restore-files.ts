@@ -34,6 +34,7 @@ export async function restoreItem(repo: Repository, item: RestoreItem): Promise<
   await writeFileAtomicFrom(item.absolutePath, (write) => streamTarget(repo, target, write).then(() => undefined), {
     mode,
     durable: false, // a restore can be repeated; thousands of fsyncs would dominate it
+    expectedBytes: item.sizeBytes,
     beforeRename: (temporary) => {
       chmodSync(temporary, mode); // the umask may have narrowed the mode given at creation
       if (item.mtimeNs !== undefined && item.mtimeNs !== 0n) {
