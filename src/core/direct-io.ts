@@ -32,7 +32,7 @@ const WASM_PAGE_BYTES = 64 * 1024;
 declare const WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number }) => { buffer: ArrayBuffer } };
 
 /**
- * A second descriptor of an open file that reads and writes around the page cache, or undefined
+ * A second descriptor of an open file that writes around the page cache, or undefined
  * where there is none: not Linux, a file system without O_DIRECT (tmpfs before Linux 6.6), or a
  * mode (umask) that lets no second descriptor write.
  */
@@ -52,7 +52,7 @@ type PositionalWrite = (fd: number, bytes: Uint8Array, position: number) => Prom
  * Writes a stream of byte runs, in order, into a file through an O_DIRECT descriptor: the runs are
  * copied into page-aligned buffers, and each full buffer is written at an aligned offset (on
  * libuv's pool, `writeAt`) while the next one fills. The last, partial buffer goes through the
- * ordinary descriptor, so the file ends at its exact length. Memory: `buffers` × 4 MiB, handed
+ * ordinary descriptor, so the file ends at its exact length. Memory: `buffers` × 2 MiB, handed
  * on to the next writer once this one is done.
  */
 export class DirectWriter {
