@@ -10,6 +10,8 @@ import { STORE_BIN, pseudoRandomBytes, store, storeOk, temporaryDirectory } from
 
 // CI runs 50 seeded iterations; `npm run test:crash` runs many more (STORE_CRASH_ITERATIONS).
 const ITERATIONS = Number(process.env.STORE_CRASH_ITERATIONS ?? 50);
+/** An iteration took ~1.6 s here (50 in 80 s); the default 120 s limit stopped `npm run test:crash` at ~75. */
+const ITERATION_TIMEOUT_MS = 6_000;
 const SEED = Number(process.env.STORE_CRASH_SEED ?? 20261121);
 
 function prng(seed: number): () => number {
@@ -111,5 +113,5 @@ describe('crash consistency under SIGKILL', () => {
     const final = store(['verify', '--read-data'], { cwd: work });
     expect(final.status, final.stderr).toBe(0);
     rmSync(work, { recursive: true, force: true });
-  });
+  }, ITERATIONS * ITERATION_TIMEOUT_MS);
 });

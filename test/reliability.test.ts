@@ -219,6 +219,7 @@ describe('bad input', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('ENOSPC');
     expect(result.stderr).toContain('repository is unchanged');
+    expect(readdirSync(join(work, '.store/tmp'))).toEqual([]); // the unsealed pack is gone
     expect(readFileSync(join(work, '.store/staging')).equals(stagingBefore)).toBe(true);
     expect(store(['verify', '--read-data'], { cwd: work }).status).toBe(0);
     expect(storeOk(['get', 'data.bin'], { cwd: work }).stdout.equals(data)).toBe(true);

@@ -2,7 +2,7 @@ import type { Catalog, CommitRow, FileRow } from '../catalog/catalog.js';
 import type { CompressedFrame } from './compression.js';
 import type { FrameCompression } from './frame-compression.js';
 import type { BlobType } from './pack-format.js';
-import { PackWriter, type FrameBlob } from './pack-writer.js';
+import { PackWriter, type FrameBlob, type SealedPack } from './pack-writer.js';
 
 export interface BlobWriterOptions {
   packsDirectory: string;
@@ -212,7 +212,13 @@ export class BlobWriter {
     this.pack = undefined;
     this.packFiles = [];
     this.packCommits = [];
-    const sealed = await pack.seal();
+    let sealed: SealedPack;
+    try {
+      sealed = await pack.seal();
+    } catch (error) {
+      await pack.abort(); // its descriptors and temporary file, unless the seal got past closing them
+      throw error;
+    }
     await Promise.all(writes);
     this.catalog.recordPack(sealed, { files, commits }, { relocate: this.options.relocate });
     this.totals.packsWritten++;
