@@ -71,6 +71,9 @@ describe('exit statuses and error codes', () => {
     storeOk(['commit', '-m', 'one'], { cwd: work });
     expect(store(['get', 'missing.txt'], { cwd: work }).status).toBe(5);
     expect(store(['get', 'deadbeefdeadbeef'], { cwd: work }).status).toBe(5);
+    const unknownId = store(['get', 'deadbeef'.repeat(8)], { cwd: work }); // a whole id, not a prefix
+    expect(unknownId.status).toBe(5);
+    expect(unknownId.stderr).toContain(`no file, chunk or object with id ${'deadbeef'.repeat(8)}`);
     expect(store(['get', 'a.txt', '--at', 'nosuchbranch'], { cwd: work }).status).toBe(5);
     expect(store(['get', 'a.txt', '--at', 'HEAD~5'], { cwd: work }).status).toBe(5);
     expect(store(['log', '--no-such-flag'], { cwd: work }).status).toBe(2);

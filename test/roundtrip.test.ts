@@ -73,6 +73,10 @@ describe('add, commit and get round trips, byte-exact', () => {
     const end = 9 * MiB + 7;
     const out = storeOk(['get', 'large/sixty-four-mib.bin', '--range', `${start}-${end}`], { cwd: work }).stdout;
     expect(out.equals(bytes.subarray(start, end + 1))).toBe(true);
+    // A range of 16 MiB or more written with -o goes around the page cache; it must end where the range does.
+    const destination = join(temporaryDirectory(), 'range.bin');
+    storeOk(['get', 'large/sixty-four-mib.bin', '--range', `${start}-${start + 20 * MiB + 4}`, '-o', destination], { cwd: work });
+    expect(readFileSync(destination).equals(bytes.subarray(start, start + 20 * MiB + 5))).toBe(true);
     const tail = storeOk(['get', 'one-byte.bin', '--range', '0-'], { cwd: work }).stdout;
     expect(tail.equals(Buffer.from([0x42]))).toBe(true);
     expect(store(['get', 'one-byte.bin', '--range', '5-9'], { cwd: work }).status).toBe(2);

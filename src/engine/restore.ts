@@ -51,29 +51,24 @@ function resolvePath(repo: Repository, userPath: string, at: string | undefined,
 }
 
 function resolveHash(repo: Repository, hex: string): GetTarget {
-  const { blobs, files } = isFullHexId(hex)
-    ? exactMatches(repo, Buffer.from(hex, 'hex'))
-    : repo.catalog.idsWithPrefix(hex);
+  if (isFullHexId(hex)) return resolveFullId(repo, Buffer.from(hex, 'hex'));
+  const { blobs, files } = repo.catalog.idsWithPrefix(hex);
   // A file id and its single chunk can be the same hash (a file of one chunk): that is one content.
   const fileKeys = new Set(files.map((id) => id.toString('hex')));
   const distinct = new Set([...fileKeys, ...blobs.map((blob) => blob.id.toString('hex'))]);
   if (distinct.size === 0) throw new StoreError('OBJECT_NOT_FOUND', `no file, chunk or object with id ${hex}`);
   if (distinct.size > 1) throw new StoreError('AMBIGUOUS_PREFIX', `${hex} is ambiguous: it matches ${distinct.size}+ ids; give more digits`);
   const fileId = files[0];
-  if (fileId !== undefined) {
-    return { kind: 'file', fileId, sizeBytes: fileRecord(repo, fileId)!.sizeBytes };
-  }
-  const blob = blobs[0]!;
-  const location = repo.catalog.blobLocation(blob.id)!;
-  return { kind: 'blob', id: blob.id, type: blob.type, sizeBytes: location.length };
+  return fileId !== undefined ? resolveFullId(repo, fileId) : resolveFullId(repo, blobs[0]!.id);
 }
 
-function exactMatches(repo: Repository, id: Buffer): ReturnType<Repository['catalog']['idsWithPrefix']> {
+/** A whole id: a file content (a chunk counts as the content of one chunk), else another blob. */
+function resolveFullId(repo: Repository, id: Buffer): GetTarget {
+  const record = fileRecord(repo, id);
+  if (record !== undefined) return { kind: 'file', fileId: id, sizeBytes: record.sizeBytes };
   const location = repo.catalog.blobLocation(id);
-  return {
-    blobs: location ? [{ id, type: location.type }] : [],
-    files: fileRecord(repo, id) ? [id] : [],
-  };
+  if (location === undefined) throw new StoreError('OBJECT_NOT_FOUND', `no file, chunk or object with id ${id.toString('hex')}`);
+  return { kind: 'blob', id, type: location.type, sizeBytes: location.length };
 }
 
 export function parseRange(text: string, sizeBytes: number): ByteRange {
