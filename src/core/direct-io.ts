@@ -1,9 +1,9 @@
 import { constants, openSync } from 'node:fs';
 import { errnoCode } from './errors.js';
 
-// Writing around the page cache (O_DIRECT): on these VMs a page that was free for a while costs
-// the kernel ~2 ms per MB to hand out again, so writing 2 GiB through the page cache took seconds of
-// system time, and with O_DIRECT a tenth of that (bench/write-paths.js).
+// Writing around the page cache (O_DIRECT): on these VMs a page that was free for a while costs the
+// kernel dearly to hand out again, so writing 2 GiB through the page cache took 0.9-6.3 s (median
+// 4.9 CPU-s), and with O_DIRECT ~1 s (bench/write-paths.js).
 // O_DIRECT wants memory, file offsets and lengths aligned to the device's logical block size:
 // whole pages cover every Linux block device.
 
@@ -46,14 +46,17 @@ export function openDirectAlso(path: string): number | undefined {
   }
 }
 
+/** One buffer fills while the other is written: a 2 MiB write outlasts the copy that fills one. */
+const BUFFERS_PER_WRITER = 2;
+
 type PositionalWrite = (fd: number, bytes: Uint8Array, position: number) => Promise<void>;
 
 /**
  * Writes a stream of byte runs, in order, into a file through an O_DIRECT descriptor: the runs are
  * copied into page-aligned buffers, and each full buffer is written at an aligned offset (on
  * libuv's pool, `writeAt`) while the next one fills. The last, partial buffer goes through the
- * ordinary descriptor, so the file ends at its exact length. Memory: `buffers` × 2 MiB, handed
- * on to the next writer once this one is done.
+ * ordinary descriptor, so the file ends at its exact length. Memory: BUFFERS_PER_WRITER × 2 MiB,
+ * handed on to the next writer once this one is done.
  */
 export class DirectWriter {
   private readonly free: Buffer[] = [];
@@ -71,7 +74,6 @@ export class DirectWriter {
     private directFd: number,
     private readonly bufferedFd: number,
     private readonly writeAt: PositionalWrite,
-    private readonly buffers = 2,
   ) {}
 
   /** Resolves once `bytes` is copied (the caller may reuse it then); calls keep their order. */
@@ -153,7 +155,7 @@ export class DirectWriter {
   private takeBuffer(): Promise<Buffer> {
     const spare = this.free.pop();
     if (spare !== undefined) return Promise.resolve(spare);
-    if (this.owned.length < this.buffers) {
+    if (this.owned.length < BUFFERS_PER_WRITER) {
       const buffer = pageAlignedBuffer();
       this.owned.push(buffer);
       return Promise.resolve(buffer);

@@ -140,10 +140,11 @@ async function restoreIntoWorkTree(
 function untrackedInTheWay(repo: Repository, untracked: readonly string[], selected: readonly [string, TreeEntry][]): string[] {
   const wanted = new Map(selected);
   const wantedDirectories = new Set(selected.flatMap(([path]) => [...ancestorsOf(path)]));
+  const leading = new LeadingDirectories(repo.workTree);
   return untracked.filter((path) => {
     const entry = wanted.get(path);
     if (entry === undefined) return wantedDirectories.has(path) || [...ancestorsOf(path)].some((directory) => wanted.has(directory));
-    const onDisk = lstatTracked(repo.workTree, path);
+    const onDisk = lstatTracked(repo.workTree, path, leading);
     return onDisk !== undefined && !hashWorkTreeFile(join(repo.workTree, path), onDisk.kind).fileId.equals(entry.id);
   });
 }

@@ -54,12 +54,10 @@ function resolveHash(repo: Repository, hex: string): GetTarget {
   if (isFullHexId(hex)) return resolveFullId(repo, Buffer.from(hex, 'hex'));
   const { blobs, files } = repo.catalog.idsWithPrefix(hex);
   // A file id and its single chunk can be the same hash (a file of one chunk): that is one content.
-  const fileKeys = new Set(files.map((id) => id.toString('hex')));
-  const distinct = new Set([...fileKeys, ...blobs.map((blob) => blob.id.toString('hex'))]);
+  const distinct = new Set([...files, ...blobs.map((blob) => blob.id)].map((id) => id.toString('hex')));
   if (distinct.size === 0) throw new StoreError('OBJECT_NOT_FOUND', `no file, chunk or object with id ${hex}`);
   if (distinct.size > 1) throw new StoreError('AMBIGUOUS_PREFIX', `${hex} is ambiguous: it matches ${distinct.size}+ ids; give more digits`);
-  const fileId = files[0];
-  return fileId !== undefined ? resolveFullId(repo, fileId) : resolveFullId(repo, blobs[0]!.id);
+  return resolveFullId(repo, files[0] ?? blobs[0]!.id);
 }
 
 /** A whole id: a file content (a chunk counts as the content of one chunk), else another blob. */
