@@ -2,6 +2,9 @@ import { chmodSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileS
 import { join } from 'node:path';
 import { blake3 } from '@napi-rs/blake-hash';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Codec } from '../src/store/pack-format.js';
+import { packNamesOnDisk } from '../src/store/pack-paths.js';
+import { PackReader } from '../src/store/pack-reader.js';
 import { pseudoRandomBytes, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
 
 const KiB = 1024;
@@ -203,5 +206,51 @@ describe('parallel ingest', () => {
     expect(result.strategy).toMatchObject({ workload: 'FewLargeFiles', compressionThreads: 2 });
     expect(Object.keys(result.timingsMs).sort()).toEqual(['ingestMs', 'scanMs', 'sealMs', 'stagingMs']);
     expect(result.timingsMs.ingestMs).toBeGreaterThan(0);
+  });
+});
+
+describe('frames', () => {
+  /** Text that zstd shrinks, but not to nothing: numbered lines with pseudo-random words. */
+  function compressibleText(bytes: number): Buffer {
+    const words = pseudoRandomBytes(bytes / 8, 77);
+    const lines: string[] = [];
+    let length = 0;
+    for (let i = 0; length < bytes; i++) {
+      const line = `${i} ${words.toString('hex', (i * 6) % (words.length - 6), ((i * 6) % (words.length - 6)) + 6)} value\n`;
+      lines.push(line);
+      length += line.length;
+    }
+    return Buffer.from(lines.join('')).subarray(0, bytes);
+  }
+
+  it('follow the frame size the repository was initialised with (2 MiB now, 1 MiB before), compressed and byte-exact', () => {
+    const content = compressibleText(24 * MiB);
+    for (const frameTargetBytes of [2 * MiB, 1 * MiB]) {
+      const work = temporaryDirectory();
+      writeFileSync(join(work, 'big.txt'), content);
+      storeOk(['init', '-q'], { cwd: work });
+      const configPath = join(work, '.store', 'config');
+      const config = JSON.parse(readFileSync(configPath, 'utf8')) as { frameTargetBytes: number };
+      if (frameTargetBytes === 2 * MiB) expect(config.frameTargetBytes).toBe(2 * MiB); // the default
+      else writeFileSync(configPath, JSON.stringify({ ...config, frameTargetBytes }));
+      storeOk(['add', '-A', '-q', '--jobs', '2'], { cwd: work });
+      storeOk(['commit', '-q', '-m', 'frames'], { cwd: work });
+
+      const packs = join(work, '.store', 'packs');
+      const reader = new PackReader(packs);
+      const frames = packNamesOnDisk(packs).flatMap((name) => reader.readFooter(name).frames);
+      reader.close();
+      const rawLengths = frames.map((frame) => frame.rawLength);
+      // A frame closes at the first chunk that takes it to its target: at most one chunk (256 KiB) over.
+      expect(Math.max(...rawLengths)).toBeLessThanOrEqual(frameTargetBytes + 256 * KiB);
+      expect(Math.max(...rawLengths)).toBeGreaterThanOrEqual(frameTargetBytes);
+      expect(frames.every((frame) => frame.codec === Codec.Zstd)).toBe(true);
+      expect(frames.reduce((sum, frame) => sum + frame.storedLength, 0)).toBeLessThan(content.length / 2);
+
+      const out = join(work, 'out.txt');
+      storeOk(['get', 'big.txt', '-o', out], { cwd: work });
+      expect(readFileSync(out).equals(content)).toBe(true);
+      expect(store(['verify', '--read-data'], { cwd: work }).status).toBe(0);
+    }
   });
 });

@@ -24,7 +24,7 @@ export function loadCommit(repo: Repository, commitId: string): Commit {
 
 /**
  * The root tree of a commit, from the catalog's row when it has one: reading the commit blob means
- * decompressing a whole frame (~1 MiB) for 32 bytes. The catalog is written in the transaction that
+ * decompressing a whole frame (~2 MiB) for 32 bytes. The catalog is written in the transaction that
  * indexes the commit's pack, and rebuilt from the packs by repair.
  */
 export function commitTreeId(repo: Repository, commitId: string): Buffer {

@@ -124,8 +124,9 @@ export const PARALLEL_UNPACK_MIN_BYTES = 16 * 1024 * 1024;
  */
 async function streamUnpackedOnWorkers(repo: Repository, map: FileMap, write: (bytes: Buffer) => Promise<void>, pool: WorkerPool): Promise<void> {
   const jobs = frameJobs(repo, map);
-  const ahead = pool.threads * 2;
+  const ahead = pool.threads * 2; // one frame ahead per thread was slower (2 GiB in 2 MiB frames: 3.2-3.3 s against 3.0-3.1 s)
   const frameCapacity = repo.config.frameTargetBytes + repo.config.chunking.maxBytes;
+  const maxFramesWriting = Math.max(1, Math.round(MAX_BYTES_WRITING / repo.config.frameTargetBytes));
   // Buffers travel to a worker and back, and are reused: nothing is allocated per frame.
   const spare: ArrayBuffer[] = [];
   const take = (bytes: number): Buffer => {
@@ -169,7 +170,7 @@ async function streamUnpackedOnWorkers(repo: Repository, map: FileMap, write: (b
       const written = Promise.all(contiguousRuns(job.chunks).map((run) => write(raw.subarray(run.start, run.end))));
       spare.push(result.stored.buffer as ArrayBuffer);
       writing.push(written.then(() => void spare.push(result.out.buffer as ArrayBuffer), (error: unknown) => void (writeError ??= error)));
-      if (writing.length > MAX_FRAMES_WRITING) await writing.shift();
+      if (writing.length > maxFramesWriting) await writing.shift();
       submitNext();
     }
     await Promise.all(writing);
@@ -207,8 +208,11 @@ function* frameJobs(repo: Repository, map: FileMap): Generator<FrameJob> {
   if (job) yield job;
 }
 
-/** Frames whose writes may run at once: enough to keep the disk busy while the next are unpacked. */
-const MAX_FRAMES_WRITING = 4;
+/**
+ * Raw bytes of the frames whose writes may run at once: enough to keep the disk busy while the next
+ * are unpacked. 2 GiB in 2 MiB frames: two frames writing restored as fast as four, with 5 MB less RSS.
+ */
+const MAX_BYTES_WRITING = 4 * 1024 * 1024;
 
 /** Chunks that lie end to end in the frame become one write: 1 MiB writes cost far less than 64 KiB ones. */
 function contiguousRuns(chunks: readonly { offsetInFrame: number; length: number }[]): { start: number; end: number }[] {

@@ -5,7 +5,7 @@ import { Catalog } from '../catalog/catalog.js';
 import { CorruptionError, errnoCode, StoreError } from '../core/errors.js';
 import { fsyncDirectory, writeFileAtomic } from '../core/fs-atomic.js';
 import { BlobWriter } from '../store/blob-writer.js';
-import { InlineCompression, WorkerCompression } from '../store/frame-compression.js';
+import { framesPerTask, InlineCompression, WorkerCompression } from '../store/frame-compression.js';
 import type { WorkerPool } from '../workers/pool.js';
 import { PackReader } from '../store/pack-reader.js';
 import { defaultConfig, FORMAT_VERSION, readConfig, serializeConfig, type ChunkingParameters, type RepositoryConfig } from './config.js';
@@ -122,18 +122,19 @@ export class Repository {
   /** A writer for new blobs; without a worker pool it compresses on this thread (best for small jobs). */
   newBlobWriter(pool?: WorkerPool, options: { relocate?: boolean } = {}): BlobWriter {
     const level = this.config.compression.level;
-    const compression = pool ? new WorkerCompression(pool, level) : new InlineCompression(level);
+    const frameTargetBytes = this.config.frameTargetBytes;
+    const compression = pool ? new WorkerCompression(pool, level, framesPerTask(frameTargetBytes)) : new InlineCompression(level);
     const compressionThreads = pool?.threads ?? 0;
     return new BlobWriter(this.catalog, {
       packsDirectory: this.layout.packs,
       temporaryDirectory: this.layout.temporary,
-      frameTargetBytes: this.config.frameTargetBytes,
+      frameTargetBytes,
       packTargetBytes: this.config.packTargetBytes,
       maxBlobBytes: this.config.chunking.maxBytes,
       compression,
       // Enough frames queued to keep every thread busy while this one reads and chunks the next window:
-      // one message of FRAMES_PER_TASK (4) frames per thread (measured: see frame-compression.ts).
-      maxFramesInFlight: Math.max(2, compressionThreads * 4),
+      // one message's worth of frames per thread (measured: see frame-compression.ts).
+      maxFramesInFlight: Math.max(2, compressionThreads * framesPerTask(frameTargetBytes)),
       relocate: options.relocate,
     });
   }

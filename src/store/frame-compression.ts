@@ -26,9 +26,17 @@ export class InlineCompression implements FrameCompression {
   async close(): Promise<void> {}
 }
 
-/** Frames per message to a worker: a 4 MiB read window yields about four 1 MiB frames (2 GiB add on 2
- * cores, three runs each: 2 per message 7.4-8.1 s, 4 per message with 8 frames in flight 6.8-7.0 s). */
-const FRAMES_PER_TASK = 4;
+/**
+ * Raw bytes per message to a worker: about a 4 MiB read window's frames. Measured with 1 MiB frames
+ * (2 GiB add on 2 cores, three runs each): 2 frames per message 7.4-8.1 s, 4 per message with 8
+ * frames in flight 6.8-7.0 s.
+ */
+const RAW_BYTES_PER_TASK = 4 * 1024 * 1024;
+
+/** Frames per message for frames of `frameTargetBytes`: whole frames, at least one. */
+export function framesPerTask(frameTargetBytes: number): number {
+  return Math.max(1, Math.round(RAW_BYTES_PER_TASK / frameTargetBytes));
+}
 
 interface QueuedFrame {
   raw: Buffer;
@@ -40,7 +48,7 @@ interface QueuedFrame {
 
 /**
  * Frames compressed on the threads of a shared worker pool (which the caller closes). Frames handed
- * over in the same turn of the event loop travel together, up to FRAMES_PER_TASK per message: a
+ * over in the same turn of the event loop travel together, up to `framesPerTask` per message: a
  * message costs ~0.3 ms of this thread's time each way, 0.7 s of a 2 GiB add at one per frame.
  */
 export class WorkerCompression implements FrameCompression {
@@ -49,13 +57,14 @@ export class WorkerCompression implements FrameCompression {
   constructor(
     private readonly pool: WorkerPool,
     private readonly level: number,
+    private readonly framesPerTask: number,
   ) {}
 
   compress(raw: Buffer): Promise<CompressedFrame> {
     return new Promise((resolve, reject) => {
       this.queued.push({ raw, rawLength: raw.length, resolve, reject });
       if (this.queued.length === 1) queueMicrotask(() => this.send());
-      else if (this.queued.length >= FRAMES_PER_TASK) this.send();
+      else if (this.queued.length >= this.framesPerTask) this.send();
     });
   }
 
