@@ -88,7 +88,25 @@ describe('status', () => {
     expect(storeOk(['get', 'x/inner.txt'], { cwd: work }).text).toBe('now a directory');
     expect(storeOk(['get', 'x', '--at', 'HEAD~1'], { cwd: work }).text).toBe('file first');
   });
+
+  it('stages the removal of what was under a directory that a file replaced, when the file is added by name', () => {
+    // d.txt sorts between d and d/ in byte order: the entries under d/ are found past it.
+    const work = tree({ 'd/a.txt': 'a', 'd/sub/b.txt': 'b', 'd.txt': 'beside', 'e': 'e' });
+    storeOk(['add', '-A'], { cwd: work });
+    storeOk(['commit', '-m', 'd is a directory'], { cwd: work });
+    rmSync(join(work, 'd'), { recursive: true });
+    writeFileSync(join(work, 'd'), 'now a file');
+    storeOk(['add', 'd'], { cwd: work });
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe(STATUS_AFTER_DIRECTORY_REPLACED);
+    storeOk(['commit', '-m', 'd is a file'], { cwd: work });
+    expect(storeOk(['get', 'd'], { cwd: work }).text).toBe('now a file');
+    expect(storeOk(['get', 'd.txt'], { cwd: work }).text).toBe('beside');
+    expect(store(['get', 'd/a.txt'], { cwd: work }).status).toBe(5);
+    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('');
+  });
 });
+
+const STATUS_AFTER_DIRECTORY_REPLACED = 'A  d\nD  d/a.txt\nD  d/sub/b.txt\n';
 
 describe('log', () => {
   it('supports --oneline, -n and --json', () => {

@@ -128,7 +128,7 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
         onBytesRead,
         { hashingThread: strategy.compressionThreads > 0 },
       );
-      dropReplacedPaths(staged, new Set([...result.added, ...result.modified]), result.removed);
+      dropReplacedAncestors(staged, result.added, result.removed);
       ingestMs = clock.lap();
       await writer.finish();
     } catch (error) {
@@ -152,19 +152,18 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
 }
 
 /**
- * A path cannot be both a file and a directory in one commit: when a newly staged path has a staged
- * ancestor (a file replaced by a directory) or staged descendants (a directory replaced by a file),
- * the older entries go.
+ * A path cannot be both a file and a directory in one commit: when a newly added path has a staged
+ * ancestor (a file replaced by a directory, added by a path inside it), that older entry goes. Only
+ * added paths can clash (a modified path was a staged file already), so only their ancestors are
+ * looked up: walking every staged path's ancestors cost ~6 ms of each add of 12,000 files. Staged
+ * entries under a directory that a file replaced are in scope wherever that file is, so the lstat of
+ * tracked paths above (ENOTDIR) has already dropped them.
  */
-function dropReplacedPaths(staged: Map<string, StagedEntry>, fresh: ReadonlySet<string>, removed: string[]): void {
-  for (const path of [...staged.keys()]) {
+function dropReplacedAncestors(staged: Map<string, StagedEntry>, added: readonly string[], removed: string[]): void {
+  for (const path of added) {
     for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
       const ancestor = path.slice(0, slash);
-      if (!staged.has(ancestor)) continue;
-      const stale = fresh.has(ancestor) ? path : ancestor;
-      staged.delete(stale);
-      removed.push(stale);
-      if (stale === path) break;
+      if (staged.delete(ancestor)) removed.push(ancestor);
     }
   }
 }
