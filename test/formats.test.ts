@@ -7,6 +7,7 @@ import { hashBytes, prefixRange } from '../src/core/hash.js';
 import { compareUtf8 } from '../src/core/utf8-order.js';
 import { decodeCommit, encodeCommit } from '../src/objects/commit.js';
 import { decodeFileMap, encodeFileMap } from '../src/objects/filemap.js';
+import { decodeFileTimes, encodeFileTimes } from '../src/objects/file-times.js';
 import { decodeTree, encodeTree, EntryKind } from '../src/objects/tree.js';
 import { resolveGetTarget } from '../src/engine/restore.js';
 import { Repository } from '../src/repository/repository.js';
@@ -113,6 +114,30 @@ describe('objects', () => {
     const damaged = Buffer.from(tree.bytes);
     damaged[damaged.length - 1] = 0xff;
     expect(decodeTree(damaged).id.equals(tree.id)).toBe(false);
+  });
+
+  it('file times pair with the paths of the tree in byte order; version 1 (times with paths) is still read', () => {
+    // Byte order: 'a-b' < 'a.txt' < 'a/b' < 'z' < 'é' < U+FFFF < '😀' (in JS string order, '😀', a surrogate pair, comes before U+FFFF).
+    const inByteOrder = ['a-b', 'a.txt', 'a/b', 'z', 'é', '\uffff', '😀'];
+    const times = inByteOrder.map((_, index) => (index === 3 ? 0n : BigInt(index + 1) * 1_000_000_007n - 5_000_000_000n));
+    const encoded = encodeFileTimes(times);
+    expect(encoded.length).toBe(5 + 8 * inByteOrder.length);
+    const shuffled = [...inByteOrder].reverse();
+    const decoded = decodeFileTimes(encoded, shuffled);
+    expect([...decoded.keys()]).toEqual(inByteOrder.filter((_, index) => index !== 3)); // 0: unknown, left out
+    inByteOrder.forEach((path, index) => index !== 3 && expect(decoded.get(path)).toBe(times[index]));
+    expect(() => decodeFileTimes(encoded, inByteOrder.slice(1))).toThrow(/7 times for a tree of 6 files/);
+    expect(() => decodeFileTimes(encoded.subarray(0, encoded.length - 1), inByteOrder)).toThrow(CorruptionError);
+    expect(() => decodeFileTimes(Buffer.from([3, 0, 0, 0, 0]), [])).toThrow(/unknown version 3/);
+    // Version 1, as format 2 wrote it: u8 1 | u32 count | (i64 mtimeNs | u16 length | path)...
+    const path = Buffer.from('dir/ü.txt');
+    const v1 = Buffer.alloc(5 + 10 + path.length);
+    v1.writeUInt8(1, 0);
+    v1.writeUInt32LE(1, 1);
+    v1.writeBigInt64LE(1234567890123456789n, 5);
+    v1.writeUInt16LE(path.length, 13);
+    path.copy(v1, 15);
+    expect(decodeFileTimes(v1, ['anything'])).toEqual(new Map([['dir/ü.txt', 1234567890123456789n]]));
   });
 
   it('commits and file maps round-trip', () => {

@@ -43,6 +43,27 @@ describe('checkout', () => {
     expect(storeJson<{ written: string[] }>(['checkout', 'HEAD', 'bin', '-o', subtree], { cwd: work }).written).toEqual(['bin/run.sh']);
   });
 
+  it('restores the modification time of every file, whatever the order of its path in the tree and in bytes', () => {
+    // Tree order and path byte order differ here ('a/b' is walked before 'a.txt', but sorts after it).
+    const paths = ['a-b', 'a.txt', 'a/b', 'a/c/d', 'é', 'z/😀', 'zz'];
+    const work = temporaryDirectory();
+    paths.forEach((path, index) => {
+      mkdirSync(join(work, path, '..'), { recursive: true });
+      writeFileSync(join(work, path), path);
+      const when = new Date(Date.UTC(2001, 0, 1 + index, 1, 2, 3, 400 + index));
+      utimesSync(join(work, path), when, when);
+    });
+    storeOk(['init'], { cwd: work });
+    storeOk(['add', '-A'], { cwd: work });
+    storeOk(['commit', '-m', 'times'], { cwd: work });
+    const out = join(temporaryDirectory(), 'restored');
+    storeOk(['checkout', 'HEAD', '-o', out], { cwd: work });
+    paths.forEach((path, index) => {
+      expect(readFileSync(join(out, path), 'utf8')).toBe(path);
+      expect(lstatSync(join(out, path)).mtime.getTime(), path).toBe(Date.UTC(2001, 0, 1 + index, 1, 2, 3, 400 + index));
+    });
+  });
+
   it('restores paths into the work tree, refusing to overwrite uncommitted changes unless --force', () => {
     const work = repoWith({ 'a.txt': 'one', 'b.txt': 'b' });
     writeFileSync(join(work, 'a.txt'), 'two');

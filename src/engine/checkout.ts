@@ -45,7 +45,7 @@ export async function checkoutCommit(repo: Repository, options: CheckoutOptions)
   const commitId = resolveCommit(repo, options.revision);
   const commit = loadCommit(repo, commitId);
   const target = flattenTree(repo, Buffer.from(commit.treeId, 'hex'));
-  const times = loadFileTimes(repo, commit);
+  const times = loadFileTimes(repo, commit, target.keys());
   const inScope = (path: string): boolean => scopes.some((scope) => isWithin(path, scope));
   scopes.forEach((scope, index) => {
     if (scope !== '' && ![...target.keys()].some((path) => isWithin(path, scope))) {

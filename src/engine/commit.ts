@@ -5,6 +5,7 @@ import { encodeFileTimes } from '../objects/file-times.js';
 import type { Repository } from '../repository/repository.js';
 import { BlobType } from '../store/pack-format.js';
 import { readStaging } from '../staging/staging-area.js';
+import { sortByPathBytes } from '../staging/staging-format.js';
 import { readTreeCache, writeTreeCache } from '../staging/tree-cache.js';
 import { commitTreeId } from './objects-io.js';
 import { buildTrees } from './tree-builder.js';
@@ -42,7 +43,7 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
           hint: 'use `store add PATH` or `store add -A` to stage changes',
         });
       }
-      const times = encodeFileTimes(new Map(entries.filter((entry) => entry.mtimeNs !== 0n).map((entry) => [entry.path, entry.mtimeNs])));
+      const times = encodeFileTimes(sortByPathBytes(entries).map((entry) => entry.mtimeNs));
       const timesId = hashBytes(times);
       writer.addBlob(BlobType.FileTimes, timesId, times);
       const commit = {

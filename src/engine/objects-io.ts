@@ -36,10 +36,10 @@ export function loadTree(repo: Repository, treeId: Buffer): TreeEntry[] {
   return decodeVerifiedTree(loadReferencedBlob(repo, treeId, BlobType.Tree, 'a commit or tree'));
 }
 
-/** Modification times recorded with a commit (empty for a commit that recorded none). */
-export function loadFileTimes(repo: Repository, commit: Commit): Map<string, bigint> {
+/** The modification times recorded with a commit (empty for one that recorded none); `paths` are the files of its tree. */
+export function loadFileTimes(repo: Repository, commit: Commit, paths: Iterable<string>): Map<string, bigint> {
   if (commit.timesId === undefined) return new Map();
-  return decodeFileTimes(loadReferencedBlob(repo, Buffer.from(commit.timesId, 'hex'), BlobType.FileTimes, 'a commit'));
+  return decodeFileTimes(loadReferencedBlob(repo, Buffer.from(commit.timesId, 'hex'), BlobType.FileTimes, 'a commit'), paths);
 }
 
 /**

@@ -3,10 +3,11 @@ import { CorruptionError, StoreError } from '../core/errors.js';
 
 /**
  * Version of the on-disk format described in docs/FORMAT.md. Bumped on any incompatible change.
- * 2: a content of exactly one chunk has no file map. A version 1 repository is read as it is and
- * marked version 2 by the first writer (everything version 1 wrote is valid version 2).
+ * 2: a content of exactly one chunk has no file map. 3: file times without their paths (version 2 of
+ * that blob). An older repository is read as it is and marked with this version by the first writer
+ * (everything versions 1 and 2 wrote is valid version 3).
  */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 
 export interface ChunkingParameters {
   minBytes: number;
