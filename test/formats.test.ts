@@ -143,9 +143,17 @@ describe('objects', () => {
   it('commits and file maps round-trip', () => {
     const commit = { treeId: 'a'.repeat(64), parentId: 'b'.repeat(64), author: 'me', timeMs: 1700000000000, fileCount: 2, logicalBytes: 10, message: 'hi\n\nbody' };
     expect(decodeCommit(encodeCommit(commit).bytes)).toEqual(commit);
-    const map = { fileId: hashBytes(Buffer.from('xy')), sizeBytes: 2, chunks: [{ id: hashBytes(Buffer.from('xy')), length: 2 }] };
-    expect(decodeFileMap(encodeFileMap(map))).toEqual(map);
+    const chunks = [0, 1, 2].map((i) => ({ id: hashBytes(Buffer.from([i])), length: 1000 + i }));
+    const map = { fileId: hashBytes(Buffer.from('xy')), sizeBytes: 3003, chunks };
+    const encoded = encodeFileMap(map);
+    const decoded = decodeFileMap(encoded);
+    expect({ ...decoded, chunks: [...decoded.chunks] }).toEqual(map);
+    expect(decoded.chunks.length).toBe(3);
+    encoded.fill(0); // the decoded map holds its own copy of the entries
+    expect([...decoded.chunks]).toEqual(chunks);
+    expect([...decoded.chunks]).toEqual(chunks); // and can be iterated again
     expect(() => decodeFileMap(encodeFileMap(map).subarray(0, 50))).toThrow(CorruptionError);
+    expect(() => decodeFileMap(encodeFileMap({ ...map, sizeBytes: 3004 }))).toThrow(/do not add up/);
   });
 
   it('hex prefixes become exclusive id ranges', () => {

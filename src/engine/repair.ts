@@ -147,7 +147,8 @@ function isComplete(repo: Repository, fileId: Buffer): boolean {
   const record = fileRecord(repo, fileId);
   if (record === undefined || (record.filemapId !== undefined && !repo.catalog.hasBlob(record.filemapId))) return false;
   try {
-    return loadFileMap(repo, fileId, record).chunks.every((chunk) => repo.catalog.hasBlob(chunk.id));
+    for (const chunk of loadFileMap(repo, fileId, record).chunks) if (!repo.catalog.hasBlob(chunk.id)) return false;
+    return true;
   } catch (error) {
     if (error instanceof CorruptionError) return false;
     throw error;

@@ -124,8 +124,10 @@ function largestStoredFiles(repo: Repository, headId: string | undefined): Repos
   return candidates
     .map(([path, entry]) => {
       const record = fileRecord(repo, entry.id);
-      const chunks = record === undefined ? [] : loadFileMap(repo, entry.id, record).chunks;
-      const storedBytes = chunks.reduce((sum, chunk) => sum + (repo.catalog.chunkStoredShare(chunk.id)?.storedShare ?? 0), 0);
+      let storedBytes = 0;
+      for (const chunk of record === undefined ? [] : loadFileMap(repo, entry.id, record).chunks) {
+        storedBytes += repo.catalog.chunkStoredShare(chunk.id)?.storedShare ?? 0;
+      }
       return { path, logicalBytes: entry.sizeBytes, storedBytes: Math.round(storedBytes) };
     })
     .sort((a, b) => b.storedBytes - a.storedBytes)

@@ -15,10 +15,33 @@ export interface ChunkRef {
   length: number;
 }
 
+/** The chunks of a file map, in order: an array, or a ChunkList read from an encoded map. */
+export type Chunks = Iterable<ChunkRef> & { readonly length: number };
+
 export interface FileMap {
   fileId: Buffer;
   sizeBytes: number;
-  chunks: ChunkRef[];
+  chunks: Chunks;
+}
+
+/**
+ * A decoded file map's chunks, kept in their encoding and made into ChunkRefs as they are iterated:
+ * a 4 GiB file has ~62,000 chunks, and one object and one Buffer for each made the RSS of its restore
+ * grow with the file (157 MB for 2 GiB, 194-199 MB for 4 GiB). Each id is a view of the entries.
+ */
+export class ChunkList implements Chunks {
+  /** `entries`: count x (chunkId[32] | u32 length), owned by this list. */
+  constructor(private readonly entries: Buffer) {}
+
+  get length(): number {
+    return this.entries.length / ENTRY_BYTES;
+  }
+
+  *[Symbol.iterator](): Iterator<ChunkRef> {
+    for (let at = 0; at < this.entries.length; at += ENTRY_BYTES) {
+      yield { id: this.entries.subarray(at, at + HASH_BYTES), length: this.entries.readUInt32LE(at + HASH_BYTES) };
+    }
+  }
 }
 
 export function encodeFileMap(map: FileMap): Buffer {
@@ -71,13 +94,9 @@ export function decodeFileMap(bytes: Buffer): FileMap {
   if (bytes.length !== HEADER_BYTES + count * ENTRY_BYTES) {
     throw new CorruptionError('CORRUPT_OBJECT', 'file map: length does not match its chunk count');
   }
-  const chunks: ChunkRef[] = [];
   let total = 0;
-  for (let at = HEADER_BYTES; at < bytes.length; at += ENTRY_BYTES) {
-    const length = bytes.readUInt32LE(at + HASH_BYTES);
-    chunks.push({ id: Buffer.from(bytes.subarray(at, at + HASH_BYTES)), length });
-    total += length;
-  }
+  for (let at = HEADER_BYTES; at < bytes.length; at += ENTRY_BYTES) total += bytes.readUInt32LE(at + HASH_BYTES);
   if (total !== sizeBytes) throw new CorruptionError('CORRUPT_OBJECT', 'file map: chunk lengths do not add up to the file size');
-  return { fileId, sizeBytes, chunks };
+  // A copy: `bytes` may be a view of a buffer that is reused for the next blob read.
+  return { fileId, sizeBytes, chunks: new ChunkList(Buffer.from(bytes.subarray(HEADER_BYTES))) };
 }
