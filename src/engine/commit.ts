@@ -29,7 +29,8 @@ export interface CommitResult {
 /** Turns the staging area into an immutable commit on the current branch. */
 export async function commitStaged(repo: Repository, options: CommitOptions): Promise<CommitResult> {
   return repo.withWriteLock(async () => {
-    const entries = readStaging(repo.layout.staging).entries;
+    // In path byte order: the order of the file times (and of the trees' runs).
+    const entries = sortByPathBytes(readStaging(repo.layout.staging).entries);
     const headRef = repo.refs.headRef();
     const parentId = repo.refs.headCommit();
     const parentTreeId = parentId === undefined ? undefined : commitTreeId(repo, parentId).toString('hex');
@@ -43,7 +44,7 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
           hint: 'use `store add PATH` or `store add -A` to stage changes',
         });
       }
-      const times = encodeFileTimes(sortByPathBytes(entries).map((entry) => entry.mtimeNs));
+      const times = encodeFileTimes(entries.map((entry) => entry.mtimeNs));
       const timesId = hashBytes(times);
       writer.addBlob(BlobType.FileTimes, timesId, times);
       const commit = {

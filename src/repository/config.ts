@@ -34,11 +34,16 @@ export interface RepositoryConfig {
 export const DEFAULT_CHUNKING: ChunkingParameters = { minBytes: 32 * 1024, avgBytes: 64 * 1024, maxBytes: 256 * 1024 };
 export const DEFAULT_ZSTD_LEVEL = 3;
 /**
- * 2 MiB frames: compressed with match tables sized for them (see compression.ts), the bench's tar
- * took 7% less compression CPU than in 1 MiB frames, and was stored as small. Reading one chunk
- * decompresses its whole frame, ~1-2 ms.
+ * 2 MiB frames: compressed with match tables sized for them, they cost less compression CPU than
+ * 1 MiB frames at level 3's own tables, for the same stored size (`node bench/zstd-tables.js`).
+ * Reading one chunk decompresses its whole frame.
  */
 export const DEFAULT_FRAME_TARGET_BYTES = 2 * 1024 * 1024;
+
+/** How many whole frames of `frameTargetBytes` make about `bytes`, at least one: limits set in bytes. */
+export function framesIn(bytes: number, frameTargetBytes: number): number {
+  return Math.max(1, Math.round(bytes / frameTargetBytes));
+}
 
 // fastcdc-wasm panics ("unreachable") below these lower bounds (measured). The upper bound on MAX
 // is ours: a chunk is held whole in memory while it is hashed and compressed.

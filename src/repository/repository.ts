@@ -123,7 +123,8 @@ export class Repository {
   newBlobWriter(pool?: WorkerPool, options: { relocate?: boolean } = {}): BlobWriter {
     const level = this.config.compression.level;
     const frameTargetBytes = this.config.frameTargetBytes;
-    const compression = pool ? new WorkerCompression(pool, level, framesPerTask(frameTargetBytes)) : new InlineCompression(level);
+    const perTask = framesPerTask(frameTargetBytes);
+    const compression = pool ? new WorkerCompression(pool, level, perTask) : new InlineCompression(level);
     const compressionThreads = pool?.threads ?? 0;
     return new BlobWriter(this.catalog, {
       packsDirectory: this.layout.packs,
@@ -134,7 +135,7 @@ export class Repository {
       compression,
       // Enough frames queued to keep every thread busy while this one reads and chunks the next window:
       // one message's worth of frames per thread (measured: see frame-compression.ts).
-      maxFramesInFlight: Math.max(2, compressionThreads * framesPerTask(frameTargetBytes)),
+      maxFramesInFlight: Math.max(2, compressionThreads * perTask),
       relocate: options.relocate,
     });
   }

@@ -44,9 +44,10 @@ export class FrameCompressor {
 
 /**
  * zstd sizes its match tables for inputs of any length: level 3 uses 2^17 hash and 2^16 chain
- * entries. Frames are ~2 MiB, and smaller tables fit the caches better: over 768 MiB of the bench's
- * tar in 2 MiB frames, hashLog 16 / chainLog 15 took 2.49-2.56 CPU-s against 2.83-2.84 for level 3's
- * own, for 307.41 MB against 304.67 MB (1 MiB frames at level 3's own: 2.69-2.74 s, 307.65 MB).
+ * entries. Frames are ~2 MiB, and smaller tables fit the caches better. `node bench/zstd-tables.js`
+ * (768 MiB of the bench's tar; bench/results/zstd-tables.md): in 2 MiB frames, hashLog 16 / chainLog
+ * 15 took 2.48-2.66 CPU-s against 2.82-2.91 for level 3's own, for 307.41 MB against 304.67 MB; 1 MiB
+ * frames at level 3's own took 2.70-2.85 CPU-s for 307.65 MB.
  */
 const MATCH_TABLES_BY_LEVEL: Partial<Record<number, { hashLog: number; chainLog: number }>> = { 3: { hashLog: 16, chainLog: 15 } };
 

@@ -1,6 +1,7 @@
 import type { WorkerPool } from '../workers/pool.js';
 import { FrameCompressor, type CompressedFrame } from './compression.js';
 import { Codec } from './pack-format.js';
+import { framesIn } from '../repository/config.js';
 
 /**
  * Compresses frames, either on this thread or spread over worker threads. `compress` takes
@@ -33,9 +34,9 @@ export class InlineCompression implements FrameCompression {
  */
 const RAW_BYTES_PER_TASK = 4 * 1024 * 1024;
 
-/** Frames per message for frames of `frameTargetBytes`: whole frames, at least one. */
+/** Frames per message for frames of `frameTargetBytes`. */
 export function framesPerTask(frameTargetBytes: number): number {
-  return Math.max(1, Math.round(RAW_BYTES_PER_TASK / frameTargetBytes));
+  return framesIn(RAW_BYTES_PER_TASK, frameTargetBytes);
 }
 
 interface QueuedFrame {
