@@ -50,9 +50,9 @@ describe('crash consistency under SIGKILL', () => {
     };
     for (const name of names) writeFile(name);
     writeFileSync(join(work, 'big.bin'), pseudoRandomBytes(12 * 1024 * 1024, 1));
-    storeOk(['init'], { cwd: work });
-    storeOk(['add', '-A'], { cwd: work });
-    storeOk(['commit', '-m', 'base'], { cwd: work });
+    await storeOk(['init'], { cwd: work });
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'base'], { cwd: work });
 
     const expected = new Map<string, Map<string, string>>(); // commit -> path -> file id
     const snapshotWorkTree = (): Map<string, string> =>
@@ -71,12 +71,12 @@ describe('crash consistency under SIGKILL', () => {
       // Mostly add and commit; sometimes gc, after a change that leaves garbage behind.
       const choice = random();
       const command = choice < 0.45 ? ['add', '-A'] : choice < 0.85 ? ['commit', '-m', `iteration ${iteration}`] : ['gc'];
-      if (command[0] !== 'add') storeOk(['add', '-A'], { cwd: work });
+      if (command[0] !== 'add') await storeOk(['add', '-A'], { cwd: work });
       if (command[0] === 'gc') {
         writeFile(names[0]!);
-        storeOk(['add', '-A'], { cwd: work });
+        await storeOk(['add', '-A'], { cwd: work });
         writeFile(names[0]!);
-        storeOk(['add', '-A'], { cwd: work }); // the content staged just before, never committed, is garbage
+        await storeOk(['add', '-A'], { cwd: work }); // the content staged just before, never committed, is garbage
       }
       const delayMs = Math.floor(random() * (command[0] === 'add' ? 700 : 400));
       const { killed } = await runAndKill(command, work, delayMs);
@@ -103,14 +103,14 @@ describe('crash consistency under SIGKILL', () => {
       }
 
       // Re-running completes (a commit that had finished before the kill leaves nothing to commit).
-      storeOk(['add', '-A'], { cwd: work });
-      const commit = store(['commit', '-m', `iteration ${iteration} again`], { cwd: work });
+      await storeOk(['add', '-A'], { cwd: work });
+      const commit = await store(['commit', '-m', `iteration ${iteration} again`], { cwd: work });
       expect([0, 1], commit.stderr).toContain(commit.status);
       if (commit.status === 1) expect(commit.stderr).toContain('nothing to commit');
       expected.set(headCommit(), snapshotWorkTree());
     }
     expect(kills).toBeGreaterThan(ITERATIONS / 4);
-    const final = store(['verify', '--read-data'], { cwd: work });
+    const final = await store(['verify', '--read-data'], { cwd: work });
     expect(final.status, final.stderr).toBe(0);
     rmSync(work, { recursive: true, force: true });
   }, ITERATIONS * ITERATION_TIMEOUT_MS);

@@ -1,150 +1,148 @@
 import { appendFileSync, chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { STORE_BIN, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
+import { STORE_BIN, run, store, storeJson, storeOk, temporaryDirectory, type RunResult } from './helpers.js';
 
-function freshRepository(): string {
+async function freshRepository(): Promise<string> {
   const work = temporaryDirectory();
-  storeOk(['init'], { cwd: work });
+  await storeOk(['init'], { cwd: work });
   return work;
 }
 
 describe('exit statuses and error codes', () => {
-  it('outside a repository: status 3 with a hint to run store init', () => {
+  it('outside a repository: status 3 with a hint to run store init', async () => {
     const outside = temporaryDirectory();
     for (const args of [['status'], ['add', '-A'], ['log'], ['commit', '-m', 'x'], ['get', 'x'], ['stats']]) {
-      const result = store(args, { cwd: outside });
+      const result = await store(args, { cwd: outside });
       expect(result.status, args.join(' ')).toBe(3);
       expect(result.stderr).toContain('not a store repository');
       expect(result.stderr).toContain('store init');
     }
-    const json = store(['status', '--json'], { cwd: outside });
+    const json = await store(['status', '--json'], { cwd: outside });
     expect(json.status).toBe(3);
     expect(JSON.parse(json.text)).toMatchObject({ error: { code: 'NOT_A_REPOSITORY' } });
   });
 
-  it('init on an existing repository refuses with status 4 and changes nothing', () => {
-    const work = freshRepository();
+  it('init on an existing repository refuses with status 4 and changes nothing', async () => {
+    const work = await freshRepository();
     writeFileSync(join(work, 'a.txt'), 'a');
-    storeOk(['add', '-A'], { cwd: work });
-    storeOk(['commit', '-m', 'keep me'], { cwd: work });
-    const result = store(['init'], { cwd: work });
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'keep me'], { cwd: work });
+    const result = await store(['init'], { cwd: work });
     expect(result.status).toBe(4);
     expect(result.stderr).toContain('already exists');
-    expect(storeOk(['get', 'a.txt'], { cwd: work }).text).toBe('a');
-    expect(storeJson<unknown[]>(['log'], { cwd: work })).toHaveLength(1);
+    expect((await storeOk(['get', 'a.txt'], { cwd: work })).text).toBe('a');
+    expect(await storeJson<unknown[]>(['log'], { cwd: work })).toHaveLength(1);
   });
 
-  it('finds the repository from a subdirectory and with --repo', () => {
-    const work = freshRepository();
+  it('finds the repository from a subdirectory and with --repo', async () => {
+    const work = await freshRepository();
     mkdirSync(join(work, 'deep/er'), { recursive: true });
     writeFileSync(join(work, 'deep/er/f.txt'), 'f');
-    storeOk(['add', 'f.txt'], { cwd: join(work, 'deep/er') });
-    storeOk(['commit', '-m', 'from below'], { cwd: join(work, 'deep/er') });
-    expect(storeOk(['get', 'f.txt'], { cwd: join(work, 'deep/er') }).text).toBe('f');
-    expect(storeOk(['get', 'deep/er/f.txt', '--repo', work], { cwd: work }).text).toBe('f');
+    await storeOk(['add', 'f.txt'], { cwd: join(work, 'deep/er') });
+    await storeOk(['commit', '-m', 'from below'], { cwd: join(work, 'deep/er') });
+    expect((await storeOk(['get', 'f.txt'], { cwd: join(work, 'deep/er') })).text).toBe('f');
+    expect((await storeOk(['get', 'deep/er/f.txt', '--repo', work], { cwd: work })).text).toBe('f');
   });
 
-  it('nothing to commit is an error with status 1, not an empty commit', () => {
-    const work = freshRepository();
-    const empty = store(['commit', '-m', 'nothing'], { cwd: work });
+  it('nothing to commit is an error with status 1, not an empty commit', async () => {
+    const work = await freshRepository();
+    const empty = await store(['commit', '-m', 'nothing'], { cwd: work });
     expect(empty.status).toBe(1);
     expect(empty.stderr).toContain('nothing to commit');
     writeFileSync(join(work, 'a.txt'), 'a');
-    storeOk(['add', '-A'], { cwd: work });
-    storeOk(['commit', '-m', 'one'], { cwd: work });
-    const again = store(['commit', '-m', 'same', '--json'], { cwd: work });
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'one'], { cwd: work });
+    const again = await store(['commit', '-m', 'same', '--json'], { cwd: work });
     expect(again.status).toBe(1);
     expect(JSON.parse(again.text)).toMatchObject({ error: { code: 'NOTHING_TO_COMMIT' } });
-    expect(storeJson<unknown[]>(['log'], { cwd: work })).toHaveLength(1);
+    expect(await storeJson<unknown[]>(['log'], { cwd: work })).toHaveLength(1);
   });
 
-  it('missing paths, unknown ids and revisions: status 5; usage errors: status 2', () => {
-    const work = freshRepository();
+  it('missing paths, unknown ids and revisions: status 5; usage errors: status 2', async () => {
+    const work = await freshRepository();
     writeFileSync(join(work, 'a.txt'), 'a');
-    const missing = store(['add', 'no-such-file'], { cwd: work });
+    const missing = await store(['add', 'no-such-file'], { cwd: work });
     expect(missing.status).toBe(5);
     expect(missing.stderr).toContain("'no-such-file' did not match any files");
-    expect(store(['get', 'a.txt'], { cwd: work }).status).toBe(5); // no commits yet
-    storeOk(['add', '-A'], { cwd: work });
-    storeOk(['commit', '-m', 'one'], { cwd: work });
-    expect(store(['get', 'missing.txt'], { cwd: work }).status).toBe(5);
-    expect(store(['get', 'deadbeefdeadbeef'], { cwd: work }).status).toBe(5);
-    const unknownId = store(['get', 'deadbeef'.repeat(8)], { cwd: work }); // a whole id, not a prefix
+    expect((await store(['get', 'a.txt'], { cwd: work })).status).toBe(5); // no commits yet
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'one'], { cwd: work });
+    expect((await store(['get', 'missing.txt'], { cwd: work })).status).toBe(5);
+    expect((await store(['get', 'deadbeefdeadbeef'], { cwd: work })).status).toBe(5);
+    const unknownId = await store(['get', 'deadbeef'.repeat(8)], { cwd: work }); // a whole id, not a prefix
     expect(unknownId.status).toBe(5);
     expect(unknownId.stderr).toContain(`no file, chunk or object with id ${'deadbeef'.repeat(8)}`);
-    expect(store(['get', 'a.txt', '--at', 'nosuchbranch'], { cwd: work }).status).toBe(5);
-    expect(store(['get', 'a.txt', '--at', 'HEAD~5'], { cwd: work }).status).toBe(5);
-    expect(store(['log', '--no-such-flag'], { cwd: work }).status).toBe(2);
-    expect(store(['add'], { cwd: work }).status).toBe(2);
-    expect(store(['init', '--chunk-size', '64K:16K:256K'], { cwd: temporaryDirectory() }).status).toBe(2);
-    const outside = store(['add', '/etc/hostname'], { cwd: work });
+    expect((await store(['get', 'a.txt', '--at', 'nosuchbranch'], { cwd: work })).status).toBe(5);
+    expect((await store(['get', 'a.txt', '--at', 'HEAD~5'], { cwd: work })).status).toBe(5);
+    expect((await store(['log', '--no-such-flag'], { cwd: work })).status).toBe(2);
+    expect((await store(['add'], { cwd: work })).status).toBe(2);
+    expect((await store(['init', '--chunk-size', '64K:16K:256K'], { cwd: temporaryDirectory() })).status).toBe(2);
+    const outside = await store(['add', '/etc/hostname'], { cwd: work });
     expect(outside.status).toBe(2);
     expect(outside.stderr).toContain('outside the repository');
   });
 
-  it('an unknown 8-digit prefix: status 5; a prefix under 8 digits is not taken as a hash', () => {
-    const work = freshRepository();
+  it('an unknown 8-digit prefix: status 5; a prefix under 8 digits is not taken as a hash', async () => {
+    const work = await freshRepository();
     for (let i = 0; i < 20; i++) writeFileSync(join(work, `f${i}`), `content ${i}`);
-    storeOk(['add', '-A'], { cwd: work });
-    storeOk(['commit', '-m', 'many'], { cwd: work });
-    expect(store(['get', '00000000'], { cwd: work }).status).toBe(5);
-    const short = store(['get', 'af1349b'], { cwd: work });
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'many'], { cwd: work });
+    expect((await store(['get', '00000000'], { cwd: work })).status).toBe(5);
+    const short = await store(['get', 'af1349b'], { cwd: work });
     expect(short.status).toBe(5);
     expect(short.stderr).toContain('not in commit');
   });
 
-  it('an unreadable file is reported, the rest is still added, and the status says partly done (9)', () => {
+  it('an unreadable file is reported, the rest is still added, and the status says partly done (9)', async () => {
     // The repository sits in a directory of its own: as root, that directory (never the shared
     // temporary directory above it) is opened to nobody.
     const parent = temporaryDirectory();
     const work = join(parent, 'repository');
     mkdirSync(work);
-    storeOk(['init'], { cwd: work });
+    await storeOk(['init'], { cwd: work });
     writeFileSync(join(work, 'ok.txt'), 'fine');
     writeFileSync(join(work, 'secret.txt'), 'hidden');
     // Root reads any file whatever its mode, so as root the CLI runs as nobody for this case.
     const asRoot = process.getuid?.() === 0;
-    if (asRoot) execFileSync('chmod', ['-R', 'a+rwX', parent]);
+    if (asRoot) await run('chmod', ['-R', 'a+rwX', parent], { cwd: parent });
     chmodSync(join(work, 'secret.txt'), 0o000);
-    const result = asRoot ? runAsNobody(['add', '-A'], work) : store(['add', '-A'], { cwd: work });
+    const result = asRoot ? await runAsNobody(['add', '-A'], work) : await store(['add', '-A'], { cwd: work });
     expect(result.stderr).toContain('secret.txt: permission denied');
     expect(result.status).toBe(9);
     chmodSync(join(work, 'secret.txt'), 0o644);
-    const status = storeJson<{ staged: { path: string }[]; untracked: string[] }>(['status'], { cwd: work });
+    const status = await storeJson<{ staged: { path: string }[]; untracked: string[] }>(['status'], { cwd: work });
     expect(status.staged.map((item) => item.path)).toEqual(['ok.txt']);
     expect(status.untracked).toEqual(['secret.txt']);
   });
 
-  it('a HEAD with text appended is reported as damage (status 8), and commit creates no branch from it', () => {
-    const work = freshRepository();
+  it('a HEAD with text appended is reported as damage (status 8), and commit creates no branch from it', async () => {
+    const work = await freshRepository();
     writeFileSync(join(work, 'a.txt'), 'a');
-    storeOk(['add', '-A'], { cwd: work });
-    storeOk(['commit', '-m', 'one'], { cwd: work });
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'one'], { cwd: work });
     appendFileSync(join(work, '.store/HEAD'), '\nstray text\n');
     writeFileSync(join(work, 'b.txt'), 'b');
-    storeOk(['add', '-A'], { cwd: work });
-    const commit = store(['commit', '-m', 'two', '--json'], { cwd: work });
+    await storeOk(['add', '-A'], { cwd: work });
+    const commit = await store(['commit', '-m', 'two', '--json'], { cwd: work });
     expect(commit.status).toBe(8);
     expect(JSON.parse(commit.text)).toMatchObject({ error: { code: 'CORRUPT_CONFIG', message: expect.stringContaining('HEAD is malformed') } });
     expect(readdirSync(join(work, '.store/refs/heads'))).toEqual(['main']);
-    expect(store(['log'], { cwd: work }).status).toBe(8);
+    expect((await store(['log'], { cwd: work })).status).toBe(8);
   });
 
-  it('FIFOs are skipped with a note, not read', () => {
-    const work = freshRepository();
+  it('FIFOs are skipped with a note, not read', async () => {
+    const work = await freshRepository();
     writeFileSync(join(work, 'a.txt'), 'a');
-    execFileSync('mkfifo', [join(work, 'pipe')]);
-    const result = store(['add', '-A'], { cwd: work });
+    await run('mkfifo', [join(work, 'pipe')], { cwd: work });
+    const result = await store(['add', '-A'], { cwd: work });
     expect(result.status).toBe(0);
     expect(result.stderr).toContain('skipped pipe: FIFO');
-    const status = storeJson<{ staged: { path: string }[] }>(['status'], { cwd: work });
+    const status = await storeJson<{ staged: { path: string }[] }>(['status'], { cwd: work });
     expect(status.staged.map((item) => item.path)).toEqual(['a.txt']);
   });
 });
 
-function runAsNobody(args: string[], cwd: string): { status: number; stderr: string } {
-  const child = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, STORE_BIN, ...args], { cwd });
-  return { status: child.status ?? -1, stderr: child.stderr.toString() };
+function runAsNobody(args: string[], cwd: string): Promise<RunResult> {
+  return run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, STORE_BIN, ...args], { cwd });
 }

@@ -24,6 +24,8 @@ function newWriter(directory: string, catalog: Catalog, frameTargetBytes = 64 * 
   return new BlobWriter(catalog, {
     packsDirectory: join(directory, 'packs'),
     temporaryDirectory: join(directory, 'tmp'),
+    fileMode: 0o600,
+    directoryMode: 0o700,
     frameTargetBytes,
     packTargetBytes: 1024 * 1024,
     maxBlobBytes: 64 * 1024,
@@ -172,7 +174,7 @@ describe('staging area', () => {
       { path: 'b/ü.txt', kind: EntryKind.File as const, mode: 0o100644, sizeBytes: 5, mtimeNs: 123456789n, ctimeNs: 987654321n, ino: 42n, dev: 7n, fileId: hashBytes(Buffer.from('hello')) },
       { path: 'a', kind: EntryKind.Symlink as const, mode: 0o120777, sizeBytes: 1, mtimeNs: 1n, ctimeNs: 2n, ino: 3n, dev: 7n, fileId: hashBytes(Buffer.from('b')) },
     ];
-    writeStaging(path, entries, 1000n);
+    writeStaging({ staging: path, fileMode: 0o600 }, entries, 1000n);
     const snapshot = readStaging(path);
     expect(snapshot.writtenAtNs).toBe(1000n);
     expect(snapshot.entries.map((entry) => entry.path)).toEqual(['a', 'b/ü.txt']);

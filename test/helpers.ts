@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,30 +22,49 @@ export interface RunResult {
   stdout: Buffer;
   stderr: string;
   text: string;
+  signal?: NodeJS.Signals | null;
 }
 
-/** Runs the built CLI (`npm test` builds first) as a user would. */
-export function store(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): RunResult {
-  const child = spawnSync(process.execPath, [STORE_BIN, ...args], {
-    cwd: options.cwd,
-    env: { ...process.env, STORE_AUTHOR: 'tester', ...options.env },
-    maxBuffer: 256 * 1024 * 1024,
+/**
+ * Runs the built CLI (`npm test` builds first) as a user would, asynchronously: a synchronous spawn
+ * blocks vitest's worker, which then misses its RPC deadline on a busy machine and fails the run.
+ */
+export function store(args: readonly string[], options: { cwd: string; env?: Record<string, string>; input?: Buffer | string }): Promise<RunResult> {
+  return run(process.execPath, [STORE_BIN, ...args], options);
+}
+
+/** Runs any program asynchronously, collecting its output. */
+export function run(command: string, args: readonly string[], options: { cwd: string; env?: Record<string, string>; input?: Buffer | string }): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...process.env, STORE_AUTHOR: 'tester', ...options.env },
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    if (options.input !== undefined) child.stdin!.end(options.input);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const out = Buffer.concat(stdout);
+      resolve({ status: code ?? (signal ? 128 : -1), signal, stdout: out, stderr: Buffer.concat(stderr).toString('utf8'), text: out.toString('utf8') });
+    });
   });
-  if (child.error) throw child.error;
-  return { status: child.status ?? -1, stdout: child.stdout, stderr: child.stderr.toString('utf8'), text: child.stdout.toString('utf8') };
 }
 
 /** Like `store`, but fails the test unless the command exits 0. */
-export function storeOk(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): RunResult {
-  const result = store(args, options);
+export async function storeOk(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): Promise<RunResult> {
+  const result = await store(args, options);
   if (result.status !== 0) {
     throw new Error(`store ${args.join(' ')} exited ${result.status}\nstdout: ${result.text}\nstderr: ${result.stderr}`);
   }
   return result;
 }
 
-export function storeJson<T = any>(args: readonly string[], options: { cwd: string }): T {
-  return JSON.parse(storeOk([...args, '--json'], options).text) as T;
+export async function storeJson<T = any>(args: readonly string[], options: { cwd: string }): Promise<T> {
+  return JSON.parse((await storeOk([...args, '--json'], options)).text) as T;
 }
 
 /** Deterministic bytes that neither compress nor repeat (xorshift32), so dedup and sizes are exact. */

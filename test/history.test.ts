@@ -3,20 +3,20 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pseudoRandomBytes, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
 
-function repoWith(files: Record<string, string | Buffer>): string {
+async function repoWith(files: Record<string, string | Buffer>): Promise<string> {
   const work = temporaryDirectory();
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(join(work, path, '..'), { recursive: true });
     writeFileSync(join(work, path), content);
   }
-  storeOk(['init'], { cwd: work });
-  storeOk(['add', '-A'], { cwd: work });
-  storeOk(['commit', '-m', 'first'], { cwd: work });
+  await storeOk(['init'], { cwd: work });
+  await storeOk(['add', '-A'], { cwd: work });
+  await storeOk(['commit', '-m', 'first'], { cwd: work });
   return work;
 }
 
 describe('checkout', () => {
-  it('restores a whole commit into a directory: bytes, executable bit, symlinks and modification times', () => {
+  it('restores a whole commit into a directory: bytes, executable bit, symlinks and modification times', async () => {
     const big = pseudoRandomBytes(3 * 1024 * 1024, 4);
     const work = temporaryDirectory();
     mkdirSync(join(work, 'bin'));
@@ -27,11 +27,11 @@ describe('checkout', () => {
     symlinkSync('big.bin', join(work, 'link'));
     const when = new Date('2020-02-02T02:02:02.123Z');
     utimesSync(join(work, 'big.bin'), when, when);
-    storeOk(['init'], { cwd: work });
-    storeOk(['add', '-A'], { cwd: work });
-    const { commitId } = storeJson<{ commitId: string }>(['commit', '-m', 'snap'], { cwd: work });
+    await storeOk(['init'], { cwd: work });
+    await storeOk(['add', '-A'], { cwd: work });
+    const { commitId } = await storeJson<{ commitId: string }>(['commit', '-m', 'snap'], { cwd: work });
     const out = join(temporaryDirectory(), 'restored');
-    const result = storeJson<{ written: string[] }>(['checkout', commitId.slice(0, 10), '-o', out], { cwd: work });
+    const result = await storeJson<{ written: string[] }>(['checkout', commitId.slice(0, 10), '-o', out], { cwd: work });
     expect(result.written.sort()).toEqual(['big.bin', 'bin/run.sh', 'empty', 'link']);
     expect(readFileSync(join(out, 'big.bin')).equals(big)).toBe(true);
     expect(readFileSync(join(out, 'empty')).length).toBe(0);
@@ -40,10 +40,10 @@ describe('checkout', () => {
     expect(readlinkSync(join(out, 'link'))).toBe('big.bin');
     expect(lstatSync(join(out, 'big.bin')).mtime.getTime()).toBe(when.getTime());
     const subtree = join(temporaryDirectory(), 'sub');
-    expect(storeJson<{ written: string[] }>(['checkout', 'HEAD', 'bin', '-o', subtree], { cwd: work }).written).toEqual(['bin/run.sh']);
+    expect((await storeJson<{ written: string[] }>(['checkout', 'HEAD', 'bin', '-o', subtree], { cwd: work })).written).toEqual(['bin/run.sh']);
   });
 
-  it('restores the modification time of every file, whatever the order of its path in the tree and in bytes', () => {
+  it('restores the modification time of every file, whatever the order of its path in the tree and in bytes', async () => {
     // Tree order and path byte order differ here ('a/b' is walked before 'a.txt', but sorts after it).
     const paths = ['a-b', 'a.txt', 'a/b', 'a/c/d', 'é', 'z/😀', 'zz'];
     const work = temporaryDirectory();
@@ -53,40 +53,40 @@ describe('checkout', () => {
       const when = new Date(Date.UTC(2001, 0, 1 + index, 1, 2, 3, 400 + index));
       utimesSync(join(work, path), when, when);
     });
-    storeOk(['init'], { cwd: work });
-    storeOk(['add', '-A'], { cwd: work });
-    storeOk(['commit', '-m', 'times'], { cwd: work });
+    await storeOk(['init'], { cwd: work });
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'times'], { cwd: work });
     const out = join(temporaryDirectory(), 'restored');
-    storeOk(['checkout', 'HEAD', '-o', out], { cwd: work });
+    await storeOk(['checkout', 'HEAD', '-o', out], { cwd: work });
     paths.forEach((path, index) => {
       expect(readFileSync(join(out, path), 'utf8')).toBe(path);
       expect(lstatSync(join(out, path)).mtime.getTime(), path).toBe(Date.UTC(2001, 0, 1 + index, 1, 2, 3, 400 + index));
     });
   });
 
-  it('restores paths into the work tree, refusing to overwrite uncommitted changes unless --force', () => {
-    const work = repoWith({ 'a.txt': 'one', 'b.txt': 'b' });
+  it('restores paths into the work tree, refusing to overwrite uncommitted changes unless --force', async () => {
+    const work = await repoWith({ 'a.txt': 'one', 'b.txt': 'b' });
     writeFileSync(join(work, 'a.txt'), 'two');
-    storeOk(['add', '-A'], { cwd: work });
-    storeOk(['commit', '-m', 'second'], { cwd: work });
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'second'], { cwd: work });
     writeFileSync(join(work, 'a.txt'), 'uncommitted');
-    const refused = store(['checkout', 'HEAD~1', 'a.txt', '--json'], { cwd: work });
+    const refused = await store(['checkout', 'HEAD~1', 'a.txt', '--json'], { cwd: work });
     expect(refused.status).toBe(1);
     expect(JSON.parse(refused.text).error.code).toBe('UNCOMMITTED_CHANGES');
     expect(readFileSync(join(work, 'a.txt'), 'utf8')).toBe('uncommitted');
-    storeOk(['checkout', 'HEAD~1', 'a.txt', '--force'], { cwd: work });
+    await storeOk(['checkout', 'HEAD~1', 'a.txt', '--force'], { cwd: work });
     expect(readFileSync(join(work, 'a.txt'), 'utf8')).toBe('one');
-    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('M  a.txt\n'); // staged: differs from HEAD
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('M  a.txt\n'); // staged: differs from HEAD
   });
 
-  it('restores many files on worker threads, byte-exact, and reports damage with status 8', () => {
+  it('restores many files on worker threads, byte-exact, and reports damage with status 8', async () => {
     const files: Record<string, Buffer> = {};
     for (let i = 0; i < 150; i++) files[`d${i % 7}/f${i}.bin`] = pseudoRandomBytes(1000 + i * 37, 900 + i);
     // Large enough to be written around the page cache (on a worker thread), with a tail of no whole block.
     files['large.bin'] = pseudoRandomBytes(20 * 1024 * 1024 + 37, 950);
-    const work = repoWith(files);
+    const work = await repoWith(files);
     const out = join(temporaryDirectory(), 'out');
-    expect(storeJson<{ written: string[] }>(['checkout', 'HEAD', '-o', out], { cwd: work }).written).toHaveLength(151);
+    expect((await storeJson<{ written: string[] }>(['checkout', 'HEAD', '-o', out], { cwd: work })).written).toHaveLength(151);
     for (const [path, bytes] of Object.entries(files)) expect(readFileSync(join(out, path)).equals(bytes), path).toBe(true);
     // Damage the largest pack: the restore fails with the corruption's own status, naming the pack.
     const packs = readdirSync(join(work, '.store/packs'), { recursive: true }).map(String).filter((name) => name.endsWith('.pack'));
@@ -94,171 +94,171 @@ describe('checkout', () => {
     const bytes = readFileSync(largest);
     bytes[bytes.length >> 1] ^= 0xff;
     writeFileSync(largest, bytes);
-    const failed = store(['checkout', 'HEAD', '-o', join(temporaryDirectory(), 'out2')], { cwd: work });
+    const failed = await store(['checkout', 'HEAD', '-o', join(temporaryDirectory(), 'out2')], { cwd: work });
     expect(failed.status).toBe(8);
     expect(failed.stderr).toContain('pack');
   });
 });
 
 describe('branches, tags and switch', () => {
-  it('creates, lists and deletes branches and tags; switch moves HEAD and the work tree', () => {
-    const work = repoWith({ 'f.txt': 'main version', 'common.txt': 'same' });
-    storeOk(['tag', 'v1'], { cwd: work });
-    storeOk(['switch', '-c', 'feature'], { cwd: work });
+  it('creates, lists and deletes branches and tags; switch moves HEAD and the work tree', async () => {
+    const work = await repoWith({ 'f.txt': 'main version', 'common.txt': 'same' });
+    await storeOk(['tag', 'v1'], { cwd: work });
+    await storeOk(['switch', '-c', 'feature'], { cwd: work });
     writeFileSync(join(work, 'f.txt'), 'feature version');
     writeFileSync(join(work, 'only-feature.txt'), 'new');
-    storeOk(['add', '-A'], { cwd: work });
-    storeOk(['commit', '-m', 'on feature'], { cwd: work });
-    expect(storeJson<{ name: string; current: boolean }[]>(['branch'], { cwd: work }).map((b) => `${b.current ? '*' : ''}${b.name}`)).toEqual(['*feature', 'main']);
-    storeOk(['switch', 'main'], { cwd: work });
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'on feature'], { cwd: work });
+    expect((await storeJson<{ name: string; current: boolean }[]>(['branch'], { cwd: work })).map((b) => `${b.current ? '*' : ''}${b.name}`)).toEqual(['*feature', 'main']);
+    await storeOk(['switch', 'main'], { cwd: work });
     expect(readFileSync(join(work, 'f.txt'), 'utf8')).toBe('main version');
     expect(() => lstatSync(join(work, 'only-feature.txt'))).toThrow();
-    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('');
-    expect(storeOk(['get', 'f.txt', '--at', 'feature'], { cwd: work }).text).toBe('feature version');
-    expect(storeOk(['get', 'f.txt', '--at', 'v1'], { cwd: work }).text).toBe('main version');
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('');
+    expect((await storeOk(['get', 'f.txt', '--at', 'feature'], { cwd: work })).text).toBe('feature version');
+    expect((await storeOk(['get', 'f.txt', '--at', 'v1'], { cwd: work })).text).toBe('main version');
     writeFileSync(join(work, 'f.txt'), 'dirty');
-    expect(store(['switch', 'feature'], { cwd: work }).status).toBe(1);
-    storeOk(['switch', 'feature', '--force'], { cwd: work });
+    expect((await store(['switch', 'feature'], { cwd: work })).status).toBe(1);
+    await storeOk(['switch', 'feature', '--force'], { cwd: work });
     expect(readFileSync(join(work, 'f.txt'), 'utf8')).toBe('feature version');
-    expect(store(['branch', 'feature'], { cwd: work }).status).toBe(4);
-    expect(store(['branch', '-d', 'feature'], { cwd: work }).status).toBe(2); // current branch
-    storeOk(['switch', 'main'], { cwd: work });
-    storeOk(['tag', 'feature-tip', 'feature'], { cwd: work });
+    expect((await store(['branch', 'feature'], { cwd: work })).status).toBe(4);
+    expect((await store(['branch', '-d', 'feature'], { cwd: work })).status).toBe(2); // current branch
+    await storeOk(['switch', 'main'], { cwd: work });
+    await storeOk(['tag', 'feature-tip', 'feature'], { cwd: work });
     // main's history does not hold feature's commit: -d keeps it, -D deletes it (as in git).
-    const unmerged = store(['branch', '-d', 'feature', '--json'], { cwd: work });
+    const unmerged = await store(['branch', '-d', 'feature', '--json'], { cwd: work });
     expect(unmerged.status).toBe(1);
     expect(JSON.parse(unmerged.text).error.code).toBe('NOT_MERGED');
-    expect(storeJson<{ name: string }[]>(['branch'], { cwd: work }).map((b) => b.name)).toEqual(['feature', 'main']);
-    storeOk(['branch', 'merged'], { cwd: work });
-    storeOk(['branch', '-d', 'merged'], { cwd: work }); // at HEAD: held by its history
-    storeOk(['branch', '-D', 'feature'], { cwd: work });
-    expect(storeJson<{ name: string }[]>(['tag'], { cwd: work }).map((t) => t.name)).toEqual(['feature-tip', 'v1']);
-    storeOk(['gc'], { cwd: work }); // the tag keeps the feature commit
-    expect(storeOk(['get', 'only-feature.txt', '--at', 'feature-tip'], { cwd: work }).text).toBe('new');
-    expect(store(['branch', 'bad..name'], { cwd: work }).status).toBe(2);
-    storeOk(['checkout', '-b', 'topic'], { cwd: work });
-    expect(storeJson<{ name: string; current: boolean }[]>(['branch'], { cwd: work }).find((b) => b.current)?.name).toBe('topic');
+    expect((await storeJson<{ name: string }[]>(['branch'], { cwd: work })).map((b) => b.name)).toEqual(['feature', 'main']);
+    await storeOk(['branch', 'merged'], { cwd: work });
+    await storeOk(['branch', '-d', 'merged'], { cwd: work }); // at HEAD: held by its history
+    await storeOk(['branch', '-D', 'feature'], { cwd: work });
+    expect((await storeJson<{ name: string }[]>(['tag'], { cwd: work })).map((t) => t.name)).toEqual(['feature-tip', 'v1']);
+    await storeOk(['gc'], { cwd: work }); // the tag keeps the feature commit
+    expect((await storeOk(['get', 'only-feature.txt', '--at', 'feature-tip'], { cwd: work })).text).toBe('new');
+    expect((await store(['branch', 'bad..name'], { cwd: work })).status).toBe(2);
+    await storeOk(['checkout', '-b', 'topic'], { cwd: work });
+    expect((await storeJson<{ name: string; current: boolean }[]>(['branch'], { cwd: work })).find((b) => b.current)?.name).toBe('topic');
     expect(readFileSync(join(work, '.store/HEAD'), 'utf8')).toBe('ref: refs/heads/topic\n');
   });
 });
 
 describe('switch and the work tree', () => {
-  it('--force discards changes even to files both branches share; untracked files in the way stop it; emptied directories go', () => {
-    const work = repoWith({ 'shared.txt': 'shared\n' });
-    storeOk(['switch', '-c', 'other'], { cwd: work });
+  it('--force discards changes even to files both branches share; untracked files in the way stop it; emptied directories go', async () => {
+    const work = await repoWith({ 'shared.txt': 'shared\n' });
+    await storeOk(['switch', '-c', 'other'], { cwd: work });
     mkdirSync(join(work, 'dir/deep'), { recursive: true });
     writeFileSync(join(work, 'dir/deep/f.txt'), 'f');
     writeFileSync(join(work, 'theirs.txt'), 'theirs');
     writeFileSync(join(work, 'file-there'), 'a file');
-    storeOk(['add', '-A'], { cwd: work });
-    storeOk(['commit', '-m', 'other'], { cwd: work });
-    storeOk(['switch', 'main'], { cwd: work });
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'other'], { cwd: work });
+    await storeOk(['switch', 'main'], { cwd: work });
     expect(readdirSync(work).sort()).toEqual(['.store', 'shared.txt']); // dir/ and dir/deep/ went with their files
 
     // A change to a file both branches hold: refused, then discarded by --force, never recorded as clean.
     writeFileSync(join(work, 'shared.txt'), 'shared\nmine\n');
-    expect(store(['switch', 'other'], { cwd: work }).status).toBe(1);
-    storeOk(['switch', 'other', '--force'], { cwd: work });
+    expect((await store(['switch', 'other'], { cwd: work })).status).toBe(1);
+    await storeOk(['switch', 'other', '--force'], { cwd: work });
     expect(readFileSync(join(work, 'shared.txt'), 'utf8')).toBe('shared\n');
-    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('');
-    storeOk(['switch', 'main'], { cwd: work });
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('');
+    await storeOk(['switch', 'main'], { cwd: work });
 
     // Untracked files where the other branch has a file (with other content), a directory, or a file over a directory.
-    const refused = (setUp: () => void, named: string): void => {
+    const refused = async (setUp: () => void, named: string): Promise<void> => {
       setUp();
-      const result = store(['switch', 'other', '--json'], { cwd: work });
+      const result = await store(['switch', 'other', '--json'], { cwd: work });
       expect(result.status, named).toBe(1);
       expect(JSON.parse(result.text).error).toMatchObject({ code: 'UNCOMMITTED_CHANGES', message: `checkout would overwrite untracked files: ${named}` });
     };
-    refused(() => writeFileSync(join(work, 'theirs.txt'), 'mine'), 'theirs.txt');
+    await refused(() => writeFileSync(join(work, 'theirs.txt'), 'mine'), 'theirs.txt');
     expect(readFileSync(join(work, 'theirs.txt'), 'utf8')).toBe('mine');
     writeFileSync(join(work, 'theirs.txt'), 'theirs'); // the same content is no loss
-    refused(() => writeFileSync(join(work, 'dir'), 'a file where a directory goes'), 'dir');
+    await refused(() => writeFileSync(join(work, 'dir'), 'a file where a directory goes'), 'dir');
     rmSync(join(work, 'dir'));
-    refused(() => {
+    await refused(() => {
       mkdirSync(join(work, 'file-there'));
       writeFileSync(join(work, 'file-there/kept.txt'), 'kept');
     }, 'file-there/kept.txt');
     expect(readFileSync(join(work, 'file-there/kept.txt'), 'utf8')).toBe('kept');
     rmSync(join(work, 'file-there'), { recursive: true });
-    storeOk(['switch', 'other'], { cwd: work });
+    await storeOk(['switch', 'other'], { cwd: work });
     expect(readFileSync(join(work, 'dir/deep/f.txt'), 'utf8')).toBe('f');
 
     // store rm takes the directories it empties too.
-    storeOk(['rm', '-r', 'dir'], { cwd: work });
+    await storeOk(['rm', '-r', 'dir'], { cwd: work });
     expect(readdirSync(work).sort()).toEqual(['.store', 'file-there', 'shared.txt', 'theirs.txt']);
   });
 });
 
 describe('diff', () => {
-  it('compares work tree, staging area and commits, with --name-status, --stat and --json', () => {
-    const work = repoWith({ 'a.txt': 'a', 'b.txt': 'b', 'c.txt': 'c' });
+  it('compares work tree, staging area and commits, with --name-status, --stat and --json', async () => {
+    const work = await repoWith({ 'a.txt': 'a', 'b.txt': 'b', 'c.txt': 'c' });
     writeFileSync(join(work, 'a.txt'), 'a changed');
-    storeOk(['add', 'a.txt'], { cwd: work });
+    await storeOk(['add', 'a.txt'], { cwd: work });
     writeFileSync(join(work, 'b.txt'), 'b changed, not staged');
-    expect(storeOk(['diff'], { cwd: work }).text).toBe('M\tb.txt\n');
-    expect(storeOk(['diff', '--staged', '--name-status'], { cwd: work }).text).toBe('M\ta.txt\n');
-    storeOk(['add', '-A'], { cwd: work });
-    storeOk(['rm', 'c.txt'], { cwd: work });
+    expect((await storeOk(['diff'], { cwd: work })).text).toBe('M\tb.txt\n');
+    expect((await storeOk(['diff', '--staged', '--name-status'], { cwd: work })).text).toBe('M\ta.txt\n');
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['rm', 'c.txt'], { cwd: work });
     writeFileSync(join(work, 'd.txt'), 'new file');
-    storeOk(['add', 'd.txt'], { cwd: work });
-    storeOk(['commit', '-m', 'second'], { cwd: work });
-    expect(storeOk(['diff', 'HEAD~1', 'HEAD'], { cwd: work }).text).toBe('M\ta.txt\nM\tb.txt\nD\tc.txt\nA\td.txt\n');
-    const json = storeJson<{ path: string; change: string; oldSizeBytes?: number; newSizeBytes?: number }[]>(['diff', 'HEAD~1', 'HEAD'], { cwd: work });
+    await storeOk(['add', 'd.txt'], { cwd: work });
+    await storeOk(['commit', '-m', 'second'], { cwd: work });
+    expect((await storeOk(['diff', 'HEAD~1', 'HEAD'], { cwd: work })).text).toBe('M\ta.txt\nM\tb.txt\nD\tc.txt\nA\td.txt\n');
+    const json = await storeJson<{ path: string; change: string; oldSizeBytes?: number; newSizeBytes?: number }[]>(['diff', 'HEAD~1', 'HEAD'], { cwd: work });
     expect(json[0]).toMatchObject({ path: 'a.txt', change: 'modified', oldSizeBytes: 1, newSizeBytes: 9 });
     expect(json[3]).toMatchObject({ path: 'd.txt', change: 'added', newSizeBytes: 8 });
-    const stat = storeOk(['diff', 'HEAD~1', 'HEAD', '--stat'], { cwd: work }).text;
+    const stat = (await storeOk(['diff', 'HEAD~1', 'HEAD', '--stat'], { cwd: work })).text;
     expect(stat).toContain('4 files changed: 1 added, 2 modified, 1 deleted');
-    expect(storeOk(['diff'], { cwd: work }).text).toBe('');
+    expect((await storeOk(['diff'], { cwd: work })).text).toBe('');
   });
 });
 
 describe('Merkle proofs', () => {
-  it('a valid proof verifies without the repository; any tampering, other path, file id or commit fails', () => {
+  it('a valid proof verifies without the repository; any tampering, other path, file id or commit fails', async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 1000; i++) files[`data/f${i}.txt`] = `file ${i}`;
     files['top.txt'] = 'top';
-    const work = repoWith(files);
-    const commitId = storeJson<{ commitId: string }[]>(['log'], { cwd: work })[0]!.commitId;
-    const proofText = storeOk(['proof', 'data/f123.txt'], { cwd: work }).text;
+    const work = await repoWith(files);
+    const commitId = (await storeJson<{ commitId: string }[]>(['log'], { cwd: work }))[0]!.commitId;
+    const proofText = (await storeOk(['proof', 'data/f123.txt'], { cwd: work })).text;
     const proof = JSON.parse(proofText);
     expect(proof.levels).toHaveLength(2);
     expect(proof.levels[1].siblings.length).toBeLessThanOrEqual(Math.ceil(Math.log2(1000))); // log, not linear
     expect(proofText.length).toBeLessThan(4000);
     const elsewhere = temporaryDirectory();
-    const check = (p: unknown, commit = commitId): number => {
+    const check = async (p: unknown, commit = commitId): Promise<number> => {
       writeFileSync(join(elsewhere, 'p.json'), JSON.stringify(p));
-      return store(['proof', 'verify', join(elsewhere, 'p.json'), commit], { cwd: elsewhere }).status;
+      return (await store(['proof', 'verify', join(elsewhere, 'p.json'), commit], { cwd: elsewhere })).status;
     };
-    expect(check(proof)).toBe(0);
-    expect(check(proof, 'f'.repeat(64))).toBe(8);
-    expect(check({ ...proof, path: 'data/f124.txt' })).toBe(8);
-    expect(check({ ...proof, fileId: 'a'.repeat(64) })).toBe(8);
-    expect(check({ ...proof, commitId: 'b'.repeat(64) })).toBe(8);
+    expect(await check(proof)).toBe(0);
+    expect(await check(proof, 'f'.repeat(64))).toBe(8);
+    expect(await check({ ...proof, path: 'data/f124.txt' })).toBe(8);
+    expect(await check({ ...proof, fileId: 'a'.repeat(64) })).toBe(8);
+    expect(await check({ ...proof, commitId: 'b'.repeat(64) })).toBe(8);
     const flip = (hex: string): string => (hex[0] === '0' ? '1' : '0') + hex.slice(1);
-    expect(check({ ...proof, levels: [proof.levels[0], { ...proof.levels[1], siblings: [flip(proof.levels[1].siblings[0]), ...proof.levels[1].siblings.slice(1)] }] })).toBe(8);
-    expect(check({ ...proof, levels: [proof.levels[0], { ...proof.levels[1], index: proof.levels[1].index + 1 }] })).toBe(8);
-    expect(check({ ...proof, levels: [proof.levels[0], { ...proof.levels[1], entry: flip(proof.levels[1].entry) }] })).toBe(8);
+    expect(await check({ ...proof, levels: [proof.levels[0], { ...proof.levels[1], siblings: [flip(proof.levels[1].siblings[0]), ...proof.levels[1].siblings.slice(1)] }] })).toBe(8);
+    expect(await check({ ...proof, levels: [proof.levels[0], { ...proof.levels[1], index: proof.levels[1].index + 1 }] })).toBe(8);
+    expect(await check({ ...proof, levels: [proof.levels[0], { ...proof.levels[1], entry: flip(proof.levels[1].entry) }] })).toBe(8);
     const commitBytes = Buffer.from(proof.commit, 'base64');
     commitBytes[commitBytes.length - 1] ^= 1;
-    expect(check({ ...proof, commit: commitBytes.toString('base64') })).toBe(8);
-    const top = JSON.parse(storeOk(['proof', 'top.txt'], { cwd: work }).text);
-    expect(check(top)).toBe(0);
-    expect(store(['proof', 'data'], { cwd: work }).status).toBe(5);
+    expect(await check({ ...proof, commit: commitBytes.toString('base64') })).toBe(8);
+    const top = JSON.parse((await storeOk(['proof', 'top.txt'], { cwd: work })).text);
+    expect(await check(top)).toBe(0);
+    expect((await store(['proof', 'data'], { cwd: work })).status).toBe(5);
   });
 });
 
 describe('stats report', () => {
-  it('shows what each commit added, chunk sizes, the largest stored files and pack fill', () => {
+  it('shows what each commit added, chunk sizes, the largest stored files and pack fill', async () => {
     // Added separately, so that no frame holds both random and repetitive bytes: a chunk's stored
     // bytes are its share of its frame, and a frame is compressed as one.
     const big = pseudoRandomBytes(2 * 1024 * 1024, 31);
-    const work = repoWith({ 'text.txt': 'hello '.repeat(20000) });
+    const work = await repoWith({ 'text.txt': 'hello '.repeat(20000) });
     writeFileSync(join(work, 'big.bin'), big);
     writeFileSync(join(work, 'more.bin'), pseudoRandomBytes(300 * 1024, 32));
-    storeOk(['add', '-A'], { cwd: work });
-    storeOk(['commit', '-m', 'second'], { cwd: work });
-    const stats = storeJson<{
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'second'], { cwd: work });
+    const stats = await storeJson<{
       commits: { message: string; newChunkBytes: number }[];
       chunkSizeHistogram: { count: number; bytes: number }[];
       largestStoredFiles: { path: string; storedBytes: number; logicalBytes: number }[];
@@ -276,17 +276,17 @@ describe('stats report', () => {
     expect(text.storedBytes).toBeLessThan(text.logicalBytes / 10); // repetitive text compresses
     expect(stats.packCount).toBeGreaterThan(0);
     expect(stats.packFill).toBeGreaterThan(0);
-    const human = storeOk(['stats'], { cwd: work }).text;
+    const human = (await storeOk(['stats'], { cwd: work })).text;
     expect(human).toContain('new chunk bytes per commit');
     expect(human).toContain('█');
   });
 });
 
 describe('shell completion', () => {
-  it('prints bash and zsh set-up', () => {
+  it('prints bash and zsh set-up', async () => {
     const work = temporaryDirectory();
     for (const shell of ['bash', 'zsh']) {
-      const result = store(['autocomplete', 'script', shell], { cwd: work, env: { HOME: work, XDG_CACHE_HOME: join(work, '.cache') } });
+      const result = await store(['autocomplete', 'script', shell], { cwd: work, env: { HOME: work, XDG_CACHE_HOME: join(work, '.cache') } });
       expect(result.status, result.stderr).toBe(0);
       expect(result.text).toContain('store autocomplete setup');
     }

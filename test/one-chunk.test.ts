@@ -15,13 +15,13 @@ describe('one-chunk contents', () => {
   const manyId = hashBytes(many);
   const emptyId = hashBytes(Buffer.alloc(0));
 
-  it('have no file map and no files row; multi-chunk and empty contents keep theirs', () => {
-    storeOk(['init', '-q'], { cwd: work });
+  it('have no file map and no files row; multi-chunk and empty contents keep theirs', async () => {
+    await storeOk(['init', '-q'], { cwd: work });
     writeFileSync(join(work, 'one'), one);
     writeFileSync(join(work, 'many'), many);
     writeFileSync(join(work, 'empty'), '');
-    storeOk(['add', '-A', '-q'], { cwd: work });
-    storeOk(['commit', '-q', '-m', 'first'], { cwd: work });
+    await storeOk(['add', '-A', '-q'], { cwd: work });
+    await storeOk(['commit', '-q', '-m', 'first'], { cwd: work });
     const catalog = new Catalog(join(work, '.store', 'catalog.sqlite'));
     try {
       expect(catalog.file(oneId)).toBeUndefined();
@@ -36,39 +36,39 @@ describe('one-chunk contents', () => {
     }
   });
 
-  it('come back byte-exact by path, by id and by id prefix; stats and verify --read-data count them', () => {
-    expect(storeOk(['get', 'one'], { cwd: work }).stdout.equals(one)).toBe(true);
-    expect(storeOk(['get', oneId.toString('hex')], { cwd: work }).stdout.equals(one)).toBe(true);
-    expect(storeOk(['get', oneId.toString('hex').slice(0, 12)], { cwd: work }).stdout.equals(one)).toBe(true);
-    expect(storeOk(['get', 'many'], { cwd: work }).stdout.equals(many)).toBe(true);
-    expect(storeOk(['get', 'empty'], { cwd: work }).stdout.length).toBe(0);
-    const stats = storeJson<{ largestStoredFiles: { path: string; storedBytes: number }[]; distinctFileContents: number }>(['stats'], { cwd: work });
+  it('come back byte-exact by path, by id and by id prefix; stats and verify --read-data count them', async () => {
+    expect((await storeOk(['get', 'one'], { cwd: work })).stdout.equals(one)).toBe(true);
+    expect((await storeOk(['get', oneId.toString('hex')], { cwd: work })).stdout.equals(one)).toBe(true);
+    expect((await storeOk(['get', oneId.toString('hex').slice(0, 12)], { cwd: work })).stdout.equals(one)).toBe(true);
+    expect((await storeOk(['get', 'many'], { cwd: work })).stdout.equals(many)).toBe(true);
+    expect((await storeOk(['get', 'empty'], { cwd: work })).stdout.length).toBe(0);
+    const stats = await storeJson<{ largestStoredFiles: { path: string; storedBytes: number }[]; distinctFileContents: number }>(['stats'], { cwd: work });
     expect(stats.largestStoredFiles.find((file) => file.path === 'one')?.storedBytes).toBeGreaterThan(4000);
     expect(stats.distinctFileContents).toBe(3); // one, many and empty: one of them has no files row
-    expect(storeOk(['stats'], { cwd: work }).text).toMatch(/distinct file contents, branch history +3\n/);
-    expect(store(['verify', '--read-data'], { cwd: work }).status).toBe(0);
+    expect((await storeOk(['stats'], { cwd: work })).text).toMatch(/distinct file contents, branch history +3\n/);
+    expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
   });
 
-  it('stay live for gc while history needs them, and are checked out again', () => {
+  it('stay live for gc while history needs them, and are checked out again', async () => {
     rmSync(join(work, 'one'));
-    storeOk(['add', '-A', '-q'], { cwd: work });
-    storeOk(['commit', '-q', '-m', 'without one'], { cwd: work });
-    storeOk(['gc'], { cwd: work });
-    const [, first] = storeJson<{ commitId: string }[]>(['log'], { cwd: work });
-    storeOk(['checkout', first!.commitId, 'one'], { cwd: work });
+    await storeOk(['add', '-A', '-q'], { cwd: work });
+    await storeOk(['commit', '-q', '-m', 'without one'], { cwd: work });
+    await storeOk(['gc'], { cwd: work });
+    const [, first] = await storeJson<{ commitId: string }[]>(['log'], { cwd: work });
+    await storeOk(['checkout', first!.commitId, 'one'], { cwd: work });
     expect(readFileSync(join(work, 'one')).equals(one)).toBe(true);
   });
 
-  it('a version 1 repository is read as it is and marked version 3 by the first write', () => {
+  it('a version 1 repository is read as it is and marked version 3 by the first write', async () => {
     const configPath = join(work, '.store', 'config');
     const config = JSON.parse(readFileSync(configPath, 'utf8'));
     writeFileSync(configPath, JSON.stringify({ ...config, formatVersion: 1 }));
-    storeOk(['status'], { cwd: work });
+    await storeOk(['status'], { cwd: work });
     expect(JSON.parse(readFileSync(configPath, 'utf8')).formatVersion).toBe(1);
-    storeOk(['add', '-A', '-q'], { cwd: work });
+    await storeOk(['add', '-A', '-q'], { cwd: work });
     expect(JSON.parse(readFileSync(configPath, 'utf8')).formatVersion).toBe(3);
     writeFileSync(configPath, JSON.stringify({ ...config, formatVersion: 4 }));
-    const refused = store(['status'], { cwd: work });
+    const refused = await store(['status'], { cwd: work });
     expect(refused.status).toBe(10);
     expect(refused.stderr).toContain('format version 4');
   });

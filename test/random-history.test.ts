@@ -26,7 +26,7 @@ function snapshot(root: string): Map<string, string> {
  * directories and back), committed on random branches. After every commit its checkout must equal
  * what was committed; after every switch the work tree must equal the branch's tip, and be clean.
  */
-function randomHistory(seed: number, steps: number): void {
+async function randomHistory(seed: number, steps: number): Promise<void> {
   let state = seed;
   const random = (n: number): number => {
     state = (Math.imul(state, 1103515245) + 12345) >>> 0;
@@ -55,7 +55,7 @@ function randomHistory(seed: number, steps: number): void {
       if (!['ENOTDIR', 'EEXIST', 'EISDIR', 'ENOENT', 'ELOOP'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
     }
   };
-  storeOk(['init', '-q'], { cwd: work });
+  await storeOk(['init', '-q'], { cwd: work });
   const tips = new Map<string, Map<string, string>>();
   let current = 'main';
   for (let step = 0; step < steps; step++) {
@@ -64,32 +64,32 @@ function randomHistory(seed: number, steps: number): void {
     if (action <= 2 || !tips.has(current)) {
       for (let edits = 1 + random(4); edits > 0; edits--) edit();
       const expected = snapshot(work);
-      storeOk(['add', '-A', '-q'], { cwd: work });
-      const commit = store(['commit', '-m', `step ${step}`, '--json'], { cwd: work });
+      await storeOk(['add', '-A', '-q'], { cwd: work });
+      const commit = await store(['commit', '-m', `step ${step}`, '--json'], { cwd: work });
       if (commit.status !== 0) {
         expect(JSON.parse(commit.text).error.code, where).toBe('NOTHING_TO_COMMIT');
         continue;
       }
       tips.set(current, expected);
-      expect(storeOk(['status', '--porcelain'], { cwd: work }).text, where).toBe('');
+      expect((await storeOk(['status', '--porcelain'], { cwd: work })).text, where).toBe('');
       const out = join(temporaryDirectory(), 'out');
-      storeOk(['checkout', '-q', '-o', out, JSON.parse(commit.text).commitId], { cwd: work });
+      await storeOk(['checkout', '-q', '-o', out, JSON.parse(commit.text).commitId], { cwd: work });
       expect(snapshot(out), where).toEqual(expected);
     } else if (action === 3) {
       const branch = `b${step}`;
-      storeOk(['switch', '-q', '-c', branch], { cwd: work });
+      await storeOk(['switch', '-q', '-c', branch], { cwd: work });
       tips.set(branch, tips.get(current)!);
       current = branch;
     } else {
       const branches = [...tips.keys()];
       current = branches[random(branches.length)]!;
-      storeOk(['switch', '-q', current], { cwd: work });
+      await storeOk(['switch', '-q', current], { cwd: work });
       expect(snapshot(work), `${where}: switch to ${current}`).toEqual(tips.get(current));
-      expect(storeOk(['status', '--porcelain'], { cwd: work }).text, where).toBe('');
+      expect((await storeOk(['status', '--porcelain'], { cwd: work })).text, where).toBe('');
     }
   }
-  expect(storeJson<{ name: string }[]>(['branch'], { cwd: work }).length).toBe(tips.size);
-  expect(store(['verify', '--read-data'], { cwd: work }).status).toBe(0);
+  expect((await storeJson<{ name: string }[]>(['branch'], { cwd: work })).length).toBe(tips.size);
+  expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
 }
 
 /**
@@ -105,6 +105,6 @@ describe('random histories', () => {
     // must read its runner's replies within 60 s (12 seeds in a row failed the run with "Timeout
     // calling onTaskUpdate", every test passing).
     await new Promise((resolve) => setImmediate(resolve));
-    randomHistory(seed, 14);
+    await randomHistory(seed, 14);
   });
 });

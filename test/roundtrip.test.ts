@@ -23,7 +23,7 @@ describe('add, commit and get round trips, byte-exact', () => {
     'large/sixty-four-mib.bin': pseudoRandomBytes(64 * MiB, 13),
   };
 
-  beforeAll(() => {
+  beforeAll(async () => {
     work = temporaryDirectory();
     for (const [path, bytes] of Object.entries(files)) {
       mkdirSync(join(work, path, '..'), { recursive: true });
@@ -33,72 +33,72 @@ describe('add, commit and get round trips, byte-exact', () => {
     chmodSync(join(work, 'run.sh'), 0o755);
     symlinkSync('text/readme.md', join(work, 'link-to-readme'));
     symlinkSync('/nonexistent/target', join(work, 'dangling-link'));
-    storeOk(['init'], { cwd: work });
-    storeOk(['add', '-A'], { cwd: work });
-    storeOk(['commit', '-m', 'first'], { cwd: work });
+    await storeOk(['init'], { cwd: work });
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'first'], { cwd: work });
   });
 
-  it('returns every file byte-exact by path, to stdout and with -o', () => {
+  it('returns every file byte-exact by path, to stdout and with -o', async () => {
     for (const [path, bytes] of Object.entries(files)) {
-      const out = storeOk(['get', path], { cwd: work }).stdout;
+      const out = (await storeOk(['get', path], { cwd: work })).stdout;
       expect(out.length, path).toBe(bytes.length);
       expect(out.equals(bytes), path).toBe(true);
     }
     const destination = join(temporaryDirectory(), 'restored-64.bin');
-    storeOk(['get', 'large/sixty-four-mib.bin', '-o', destination], { cwd: work });
+    await storeOk(['get', 'large/sixty-four-mib.bin', '-o', destination], { cwd: work });
     expect(readFileSync(destination).equals(files['large/sixty-four-mib.bin']!)).toBe(true);
   });
 
-  it('finds a file by its b3sum id and by an 8-digit prefix', () => {
+  it('finds a file by its b3sum id and by an 8-digit prefix', async () => {
     const bytes = files['exactly-max-chunk.bin']!;
     const id = blake3(bytes).toString('hex');
-    expect(storeOk(['get', id], { cwd: work }).stdout.equals(bytes)).toBe(true);
-    expect(storeOk(['get', id.slice(0, 8)], { cwd: work }).stdout.equals(bytes)).toBe(true);
+    expect((await storeOk(['get', id], { cwd: work })).stdout.equals(bytes)).toBe(true);
+    expect((await storeOk(['get', id.slice(0, 8)], { cwd: work })).stdout.equals(bytes)).toBe(true);
     const empty = blake3(Buffer.alloc(0)).toString('hex');
     expect(empty).toBe('af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262');
-    expect(storeOk(['get', empty], { cwd: work }).stdout.length).toBe(0);
+    expect((await storeOk(['get', empty], { cwd: work })).stdout.length).toBe(0);
   });
 
-  it('stores symlinks as links (the target is the content) and records the executable bit', () => {
-    expect(storeOk(['get', 'link-to-readme'], { cwd: work }).text).toBe('text/readme.md');
-    expect(storeOk(['get', 'dangling-link'], { cwd: work }).text).toBe('/nonexistent/target');
-    const status = storeJson<{ staged: unknown[]; unstaged: unknown[]; untracked: string[] }>(['status'], { cwd: work });
+  it('stores symlinks as links (the target is the content) and records the executable bit', async () => {
+    expect((await storeOk(['get', 'link-to-readme'], { cwd: work })).text).toBe('text/readme.md');
+    expect((await storeOk(['get', 'dangling-link'], { cwd: work })).text).toBe('/nonexistent/target');
+    const status = await storeJson<{ staged: unknown[]; unstaged: unknown[]; untracked: string[] }>(['status'], { cwd: work });
     expect(status).toMatchObject({ staged: [], unstaged: [], untracked: [] });
     chmodSync(join(work, 'run.sh'), 0o644);
-    const after = storeJson<{ unstaged: { path: string; change: string }[] }>(['status'], { cwd: work });
+    const after = await storeJson<{ unstaged: { path: string; change: string }[] }>(['status'], { cwd: work });
     expect(after.unstaged).toEqual([{ path: 'run.sh', change: 'typechange' }]);
     chmodSync(join(work, 'run.sh'), 0o755);
   });
 
-  it('reads only a byte range with --range (inclusive offsets)', () => {
+  it('reads only a byte range with --range (inclusive offsets)', async () => {
     const bytes = files['large/sixty-four-mib.bin']!;
     const start = 5 * MiB + 123;
     const end = 9 * MiB + 7;
-    const out = storeOk(['get', 'large/sixty-four-mib.bin', '--range', `${start}-${end}`], { cwd: work }).stdout;
+    const out = (await storeOk(['get', 'large/sixty-four-mib.bin', '--range', `${start}-${end}`], { cwd: work })).stdout;
     expect(out.equals(bytes.subarray(start, end + 1))).toBe(true);
     // A range of 16 MiB or more written with -o goes around the page cache; it must end where the range does.
     const destination = join(temporaryDirectory(), 'range.bin');
-    storeOk(['get', 'large/sixty-four-mib.bin', '--range', `${start}-${start + 20 * MiB + 4}`, '-o', destination], { cwd: work });
+    await storeOk(['get', 'large/sixty-four-mib.bin', '--range', `${start}-${start + 20 * MiB + 4}`, '-o', destination], { cwd: work });
     expect(readFileSync(destination).equals(bytes.subarray(start, start + 20 * MiB + 5))).toBe(true);
-    const tail = storeOk(['get', 'one-byte.bin', '--range', '0-'], { cwd: work }).stdout;
+    const tail = (await storeOk(['get', 'one-byte.bin', '--range', '0-'], { cwd: work })).stdout;
     expect(tail.equals(Buffer.from([0x42]))).toBe(true);
-    expect(store(['get', 'one-byte.bin', '--range', '5-9'], { cwd: work }).status).toBe(2);
+    expect((await store(['get', 'one-byte.bin', '--range', '5-9'], { cwd: work })).status).toBe(2);
   });
 
-  it('gets older versions with --at', () => {
+  it('gets older versions with --at', async () => {
     writeFileSync(join(work, 'text/readme.md'), 'changed\n');
-    storeOk(['add', 'text'], { cwd: work });
-    storeOk(['commit', '-m', 'second'], { cwd: work });
-    expect(storeOk(['get', 'text/readme.md'], { cwd: work }).text).toBe('changed\n');
-    expect(storeOk(['get', 'text/readme.md', '--at', 'HEAD~1'], { cwd: work }).stdout.equals(files['text/readme.md']!)).toBe(true);
-    const log = storeJson<{ commitId: string; message: string }[]>(['log'], { cwd: work });
+    await storeOk(['add', 'text'], { cwd: work });
+    await storeOk(['commit', '-m', 'second'], { cwd: work });
+    expect((await storeOk(['get', 'text/readme.md'], { cwd: work })).text).toBe('changed\n');
+    expect((await storeOk(['get', 'text/readme.md', '--at', 'HEAD~1'], { cwd: work })).stdout.equals(files['text/readme.md']!)).toBe(true);
+    const log = await storeJson<{ commitId: string; message: string }[]>(['log'], { cwd: work });
     expect(log.map((entry) => entry.message)).toEqual(['second', 'first']);
-    expect(storeOk(['get', 'text/readme.md', '--at', log[1]!.commitId.slice(0, 10)], { cwd: work }).stdout.length).toBe(files['text/readme.md']!.length);
+    expect((await storeOk(['get', 'text/readme.md', '--at', log[1]!.commitId.slice(0, 10)], { cwd: work })).stdout.length).toBe(files['text/readme.md']!.length);
   });
 });
 
 describe('incremental add', () => {
-  it('re-adding an unchanged tree reads no file content; a changed file is read alone', () => {
+  it('re-adding an unchanged tree reads no file content; a changed file is read alone', async () => {
     const work = temporaryDirectory();
     const anHourAgo = new Date(Date.now() - 3600_000);
     for (let i = 0; i < 50; i++) {
@@ -107,72 +107,72 @@ describe('incremental add', () => {
       writeFileSync(path, pseudoRandomBytes(10 * KiB + i, 100 + i));
       utimesSync(path, anHourAgo, anHourAgo);
     }
-    storeOk(['init'], { cwd: work });
-    const first = storeJson<{ bytesRead: number; added: string[] }>(['add', '-A'], { cwd: work });
+    await storeOk(['init'], { cwd: work });
+    const first = await storeJson<{ bytesRead: number; added: string[] }>(['add', '-A'], { cwd: work });
     expect(first.added).toHaveLength(50);
-    const again = storeJson<{ bytesRead: number; unchangedCount: number; added: string[]; modified: string[] }>(['add', '-A'], { cwd: work });
+    const again = await storeJson<{ bytesRead: number; unchangedCount: number; added: string[]; modified: string[] }>(['add', '-A'], { cwd: work });
     expect(again).toMatchObject({ bytesRead: 0, unchangedCount: 50, added: [], modified: [] });
     writeFileSync(join(work, 'dir3/file3.bin'), 'new content');
-    const third = storeJson<{ bytesRead: number; modified: string[]; unchangedCount: number }>(['add', '-A'], { cwd: work });
+    const third = await storeJson<{ bytesRead: number; modified: string[]; unchangedCount: number }>(['add', '-A'], { cwd: work });
     expect(third).toMatchObject({ bytesRead: 11, modified: ['dir3/file3.bin'], unchangedCount: 49 });
   });
 });
 
 describe('deduplication, measured in stored bytes', () => {
-  it('stores two copies of a 20 MiB file once', () => {
+  it('stores two copies of a 20 MiB file once', async () => {
     const work = temporaryDirectory();
     const bytes = pseudoRandomBytes(20 * MiB, 21);
     writeFileSync(join(work, 'a.bin'), bytes);
     writeFileSync(join(work, 'b.bin'), bytes);
-    storeOk(['init'], { cwd: work });
-    storeOk(['add', '-A'], { cwd: work });
-    storeOk(['commit', '-m', 'two copies'], { cwd: work });
-    const stats = storeJson<{ uniqueChunkBytes: number; storedBytes: number; deduplicationRatio: number }>(['stats'], { cwd: work });
+    await storeOk(['init'], { cwd: work });
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'two copies'], { cwd: work });
+    const stats = await storeJson<{ uniqueChunkBytes: number; storedBytes: number; deduplicationRatio: number }>(['stats'], { cwd: work });
     expect(stats.uniqueChunkBytes).toBe(20 * MiB);
     expect(stats.storedBytes).toBeGreaterThan(20 * MiB);
     expect(stats.storedBytes).toBeLessThan(20 * MiB + 256 * KiB); // headers, footers, trees, file maps
     expect(stats.deduplicationRatio).toBeCloseTo(2, 5);
   });
 
-  it('inserting 100 bytes at the start of a 20 MiB file adds only a few chunks', () => {
+  it('inserting 100 bytes at the start of a 20 MiB file adds only a few chunks', async () => {
     const work = temporaryDirectory();
     const bytes = pseudoRandomBytes(20 * MiB, 22);
     writeFileSync(join(work, 'big.bin'), bytes);
-    storeOk(['init'], { cwd: work });
-    storeOk(['add', '-A'], { cwd: work });
-    storeOk(['commit', '-m', 'v1'], { cwd: work });
-    const before = storeJson<{ chunkCount: number; storedBytes: number }>(['stats'], { cwd: work });
+    await storeOk(['init'], { cwd: work });
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'v1'], { cwd: work });
+    const before = await storeJson<{ chunkCount: number; storedBytes: number }>(['stats'], { cwd: work });
     const edited = Buffer.concat([pseudoRandomBytes(100, 99), bytes]);
     writeFileSync(join(work, 'big.bin'), edited);
-    const added = storeJson<{ newChunkCount: number; modified: string[] }>(['add', '-A'], { cwd: work });
+    const added = await storeJson<{ newChunkCount: number; modified: string[] }>(['add', '-A'], { cwd: work });
     expect(added.modified).toEqual(['big.bin']);
     expect(added.newChunkCount).toBeGreaterThanOrEqual(1);
     expect(added.newChunkCount).toBeLessThanOrEqual(3);
-    storeOk(['commit', '-m', 'v2'], { cwd: work });
-    const after = storeJson<{ chunkCount: number; storedBytes: number }>(['stats'], { cwd: work });
+    await storeOk(['commit', '-m', 'v2'], { cwd: work });
+    const after = await storeJson<{ chunkCount: number; storedBytes: number }>(['stats'], { cwd: work });
     expect(after.chunkCount - before.chunkCount).toBe(added.newChunkCount);
     expect(after.storedBytes - before.storedBytes).toBeLessThan(3 * 256 * KiB + 64 * KiB);
-    expect(storeOk(['get', 'big.bin'], { cwd: work }).stdout.equals(edited)).toBe(true);
-    expect(storeOk(['get', 'big.bin', '--at', 'HEAD~1'], { cwd: work }).stdout.equals(bytes)).toBe(true);
+    expect((await storeOk(['get', 'big.bin'], { cwd: work })).stdout.equals(edited)).toBe(true);
+    expect((await storeOk(['get', 'big.bin', '--at', 'HEAD~1'], { cwd: work })).stdout.equals(bytes)).toBe(true);
   });
 
   it('gives identical content identical tree ids, in different repositories', () => {
-    const treeIds = [1, 2].map(() => {
+    const treeIds = await Promise.all([1, 2].map(async () => {
       const work = temporaryDirectory();
       mkdirSync(join(work, 'd/e'), { recursive: true });
       writeFileSync(join(work, 'd/e/f.txt'), 'same\n');
       writeFileSync(join(work, 'top.bin'), pseudoRandomBytes(300 * KiB, 5));
-      storeOk(['init'], { cwd: work });
-      storeOk(['add', '-A'], { cwd: work });
-      return storeJson<{ treeId: string }>(['commit', '-m', `repo ${work}`], { cwd: work }).treeId;
-    });
+      await storeOk(['init'], { cwd: work });
+      await storeOk(['add', '-A'], { cwd: work });
+      return (await storeJson<{ treeId: string }>(['commit', '-m', `repo ${work}`], { cwd: work })).treeId;
+    }));
     expect(treeIds[0]).toMatch(/^[0-9a-f]{64}$/);
     expect(treeIds[0]).toBe(treeIds[1]);
   });
 });
 
 describe('parallel ingest', () => {
-  it('batches small files to worker threads with --jobs 3: byte-exact, and identical files in one batch stored once', () => {
+  it('batches small files to worker threads with --jobs 3: byte-exact, and identical files in one batch stored once', async () => {
     const work = temporaryDirectory();
     const same = pseudoRandomBytes(300 * KiB, 501);
     const files = new Map<string, Buffer>();
@@ -182,24 +182,24 @@ describe('parallel ingest', () => {
       mkdirSync(join(work, path, '..'), { recursive: true });
       writeFileSync(join(work, path), bytes);
     }
-    storeOk(['init'], { cwd: work });
-    const result = storeJson<{ strategy: { workload: string; batchSmallFiles: boolean; compressionThreads: number }; added: string[] }>(['add', '-A', '--jobs', '3'], { cwd: work });
+    await storeOk(['init'], { cwd: work });
+    const result = await storeJson<{ strategy: { workload: string; batchSmallFiles: boolean; compressionThreads: number }; added: string[] }>(['add', '-A', '--jobs', '3'], { cwd: work });
     expect(result.strategy).toMatchObject({ workload: 'ManySmallFiles', batchSmallFiles: true, compressionThreads: 3 });
     expect(result.added).toHaveLength(201);
-    storeOk(['commit', '-m', 'parallel'], { cwd: work });
+    await storeOk(['commit', '-m', 'parallel'], { cwd: work });
     const sample = [...files].filter(([path], i) => i % 25 === 0 || path === 'large.bin');
-    for (const [path, bytes] of sample) expect(storeOk(['get', path], { cwd: work }).stdout.equals(bytes), path).toBe(true);
-    const stats = storeJson<{ uniqueChunkBytes: number }>(['stats'], { cwd: work });
+    for (const [path, bytes] of sample) expect((await storeOk(['get', path], { cwd: work })).stdout.equals(bytes), path).toBe(true);
+    const stats = await storeJson<{ uniqueChunkBytes: number }>(['stats'], { cwd: work });
     const distinct = [...new Set([...files.values()])].reduce((sum, bytes) => sum + bytes.length, 0);
     expect(stats.uniqueChunkBytes).toBe(distinct); // the four copies of `same` are stored once
-    expect(store(['verify', '--read-data'], { cwd: work }).status).toBe(0);
+    expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
   });
 
-  it('reports its class, strategy and phase timings with --json', () => {
+  it('reports its class, strategy and phase timings with --json', async () => {
     const work = temporaryDirectory();
     writeFileSync(join(work, 'one.bin'), pseudoRandomBytes(9 * MiB, 9));
-    storeOk(['init'], { cwd: work });
-    const result = storeJson<{ strategy: { workload: string; compressionThreads: number }; profile: { large: { count: number } }; timingsMs: Record<string, number> }>(
+    await storeOk(['init'], { cwd: work });
+    const result = await storeJson<{ strategy: { workload: string; compressionThreads: number }; profile: { large: { count: number } }; timingsMs: Record<string, number> }>(
       ['add', '-A', '--jobs', '2'],
       { cwd: work },
     );
@@ -223,18 +223,18 @@ describe('frames', () => {
     return Buffer.from(lines.join('')).subarray(0, bytes);
   }
 
-  it('follow the frame size the repository was initialised with (2 MiB now, 1 MiB before), compressed and byte-exact', () => {
+  it('follow the frame size the repository was initialised with (2 MiB now, 1 MiB before), compressed and byte-exact', async () => {
     const content = compressibleText(24 * MiB);
     for (const frameTargetBytes of [2 * MiB, 1 * MiB]) {
       const work = temporaryDirectory();
       writeFileSync(join(work, 'big.txt'), content);
-      storeOk(['init', '-q'], { cwd: work });
+      await storeOk(['init', '-q'], { cwd: work });
       const configPath = join(work, '.store', 'config');
       const config = JSON.parse(readFileSync(configPath, 'utf8')) as { frameTargetBytes: number };
       if (frameTargetBytes === 2 * MiB) expect(config.frameTargetBytes).toBe(2 * MiB); // the default
       else writeFileSync(configPath, JSON.stringify({ ...config, frameTargetBytes }));
-      storeOk(['add', '-A', '-q', '--jobs', '2'], { cwd: work });
-      storeOk(['commit', '-q', '-m', 'frames'], { cwd: work });
+      await storeOk(['add', '-A', '-q', '--jobs', '2'], { cwd: work });
+      await storeOk(['commit', '-q', '-m', 'frames'], { cwd: work });
 
       const packs = join(work, '.store', 'packs');
       const reader = new PackReader(packs);
@@ -248,9 +248,9 @@ describe('frames', () => {
       expect(frames.reduce((sum, frame) => sum + frame.storedLength, 0)).toBeLessThan(content.length / 2);
 
       const out = join(work, 'out.txt');
-      storeOk(['get', 'big.txt', '-o', out], { cwd: work });
+      await storeOk(['get', 'big.txt', '-o', out], { cwd: work });
       expect(readFileSync(out).equals(content)).toBe(true);
-      expect(store(['verify', '--read-data'], { cwd: work }).status).toBe(0);
+      expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
     }
   });
 });

@@ -19,17 +19,17 @@ function writeTree(root: string, files: Record<string, string>): void {
 }
 
 /** The tree id a repository with no history (so no tree cache) computes for the same files. */
-function freshTreeId(workTree: string): string {
+async function freshTreeId(workTree: string): Promise<string> {
   const copy = temporaryDirectory();
   cpSync(workTree, copy, { recursive: true, filter: (source) => !source.includes('.store') });
-  storeOk(['init', '-q'], { cwd: copy });
-  storeOk(['add', '-A', '-q'], { cwd: copy });
-  return storeJson<{ treeId: string }>(['commit', '-m', 'fresh'], { cwd: copy }).treeId;
+  await storeOk(['init', '-q'], { cwd: copy });
+  await storeOk(['add', '-A', '-q'], { cwd: copy });
+  return (await storeJson<{ treeId: string }>(['commit', '-m', 'fresh'], { cwd: copy })).treeId;
 }
 
-function commitTreeId(cwd: string, message: string): string {
-  storeOk(['add', '-A', '-q'], { cwd });
-  return storeJson<{ treeId: string }>(['commit', '-m', message], { cwd }).treeId;
+async function commitTreeId(cwd: string, message: string): Promise<string> {
+  await storeOk(['add', '-A', '-q'], { cwd });
+  return (await storeJson<{ treeId: string }>(['commit', '-m', message], { cwd })).treeId;
 }
 
 describe('tree cache', () => {
@@ -38,46 +38,46 @@ describe('tree cache', () => {
   files['top.txt'] = 'top\n';
   files['d0.txt'] = 'a file named like a directory plus a suffix\n';
 
-  it('gives every commit the tree id a repository without a cache computes, through edits, additions and removals', () => {
+  it('gives every commit the tree id a repository without a cache computes, through edits, additions and removals', async () => {
     const work = temporaryDirectory();
     writeTree(work, files);
-    storeOk(['init', '-q'], { cwd: work });
-    expect(commitTreeId(work, 'first')).toBe(freshTreeId(work));
+    await storeOk(['init', '-q'], { cwd: work });
+    expect(await commitTreeId(work, 'first')).toBe(await freshTreeId(work));
     expect(existsSync(join(work, TREE_CACHE))).toBe(true);
 
     writeFileSync(join(work, 'd2/sub1/f3.txt'), 'changed deep down\n');
-    expect(commitTreeId(work, 'edit')).toBe(freshTreeId(work));
+    expect(await commitTreeId(work, 'edit')).toBe(await freshTreeId(work));
 
     writeTree(work, { 'd1/new/dir/n.txt': 'new\n', 'd3/sub0/extra.txt': 'extra\n' });
-    expect(commitTreeId(work, 'additions')).toBe(freshTreeId(work));
+    expect(await commitTreeId(work, 'additions')).toBe(await freshTreeId(work));
 
     rmSync(join(work, 'd0'), { recursive: true });
     rmSync(join(work, 'd2/sub1/f3.txt'));
-    expect(commitTreeId(work, 'removals')).toBe(freshTreeId(work));
-    expect(storeOk(['verify'], { cwd: work }).status).toBe(0);
+    expect(await commitTreeId(work, 'removals')).toBe(await freshTreeId(work));
+    expect((await storeOk(['verify'], { cwd: work })).status).toBe(0);
   });
 
-  it('tells a directory whose only child is a directory apart from that child (their runs are the same)', () => {
+  it('tells a directory whose only child is a directory apart from that child (their runs are the same)', async () => {
     // The root holds only d/, then gains a file: d/ must not become the old root (d/d/b.txt).
     const grow = temporaryDirectory();
     writeTree(grow, { 'd/b.txt': 'b\n', 'd/e/f.txt': 'f\n' });
-    storeOk(['init', '-q'], { cwd: grow });
-    expect(commitTreeId(grow, 'only d')).toBe(freshTreeId(grow));
+    await storeOk(['init', '-q'], { cwd: grow });
+    expect(await commitTreeId(grow, 'only d')).toBe(await freshTreeId(grow));
     writeTree(grow, { 'c.txt': 'c\n' });
-    expect(commitTreeId(grow, 'c at the top')).toBe(freshTreeId(grow));
-    expect(storeOk(['get', 'd/b.txt'], { cwd: grow }).text).toBe('b\n');
-    expect(storeOk(['diff', 'HEAD~1', 'HEAD', '--name-status'], { cwd: grow }).text).toBe('A\tc.txt\n');
+    expect(await commitTreeId(grow, 'c at the top')).toBe(await freshTreeId(grow));
+    expect((await storeOk(['get', 'd/b.txt'], { cwd: grow })).text).toBe('b\n');
+    expect((await storeOk(['diff', 'HEAD~1', 'HEAD', '--name-status'], { cwd: grow })).text).toBe('A\tc.txt\n');
 
     // The root loses its files and keeps only d/, whose tree the cache holds: the root must not become d/.
     const shrink = temporaryDirectory();
     writeTree(shrink, { 'a.txt': 'a\n', 'd/b.txt': 'b\n' });
-    storeOk(['init', '-q'], { cwd: shrink });
-    commitTreeId(shrink, 'a and d');
-    storeOk(['rm', '-q', 'a.txt'], { cwd: shrink });
-    expect(storeOk(['status', '--porcelain'], { cwd: shrink }).text).toBe('D  a.txt\n');
-    expect(commitTreeId(shrink, 'only d')).toBe(freshTreeId(shrink));
-    expect(storeOk(['get', 'd/b.txt'], { cwd: shrink }).text).toBe('b\n');
-    expect(storeOk(['diff', 'HEAD~1', 'HEAD', '--name-status'], { cwd: shrink }).text).toBe('D\ta.txt\n');
+    await storeOk(['init', '-q'], { cwd: shrink });
+    await commitTreeId(shrink, 'a and d');
+    await storeOk(['rm', '-q', 'a.txt'], { cwd: shrink });
+    expect((await storeOk(['status', '--porcelain'], { cwd: shrink })).text).toBe('D  a.txt\n');
+    expect(await commitTreeId(shrink, 'only d')).toBe(await freshTreeId(shrink));
+    expect((await storeOk(['get', 'd/b.txt'], { cwd: shrink })).text).toBe('b\n');
+    expect((await storeOk(['diff', 'HEAD~1', 'HEAD', '--name-status'], { cwd: shrink })).text).toBe('D\ta.txt\n');
   });
 
   it('gives the same root as a build without it, over 40 random histories of 10 commits in nested directories', () => {
@@ -115,43 +115,43 @@ describe('tree cache', () => {
     }
   });
 
-  it('ignores a damaged cache and one naming trees the repository does not have', () => {
+  it('ignores a damaged cache and one naming trees the repository does not have', async () => {
     const first = temporaryDirectory();
     writeTree(first, files);
-    storeOk(['init', '-q'], { cwd: first });
-    const expected = commitTreeId(first, 'first');
+    await storeOk(['init', '-q'], { cwd: first });
+    const expected = await commitTreeId(first, 'first');
 
     const second = temporaryDirectory();
     writeTree(second, files);
-    storeOk(['init', '-q'], { cwd: second });
+    await storeOk(['init', '-q'], { cwd: second });
     copyFileSync(join(first, TREE_CACHE), join(second, TREE_CACHE)); // names trees only `first` stores
-    expect(commitTreeId(second, 'first')).toBe(expected);
-    storeOk(['verify', '--read-data'], { cwd: second });
-    storeOk(['get', 'd1/sub0/f2.txt'], { cwd: second });
+    expect(await commitTreeId(second, 'first')).toBe(expected);
+    await storeOk(['verify', '--read-data'], { cwd: second });
+    await storeOk(['get', 'd1/sub0/f2.txt'], { cwd: second });
 
     const damaged = readFileSync(join(first, TREE_CACHE));
     damaged[40] = (damaged[40] ?? 0) ^ 0xff;
     writeFileSync(join(first, TREE_CACHE), damaged);
     writeFileSync(join(first, 'd3/sub0/f0.txt'), 'edited\n');
-    expect(commitTreeId(first, 'after damage')).toBe(freshTreeId(first));
+    expect(await commitTreeId(first, 'after damage')).toBe(await freshTreeId(first));
   });
 
-  it('is dropped by gc, which may delete the trees it names', () => {
+  it('is dropped by gc, which may delete the trees it names', async () => {
     const work = temporaryDirectory();
     writeTree(work, files);
-    storeOk(['init', '-q'], { cwd: work });
-    commitTreeId(work, 'first');
-    storeOk(['gc'], { cwd: work });
+    await storeOk(['init', '-q'], { cwd: work });
+    await commitTreeId(work, 'first');
+    await storeOk(['gc'], { cwd: work });
     expect(existsSync(join(work, TREE_CACHE))).toBe(false);
     writeFileSync(join(work, 'top.txt'), 'top, edited\n');
-    expect(commitTreeId(work, 'after gc')).toBe(freshTreeId(work));
+    expect(await commitTreeId(work, 'after gc')).toBe(await freshTreeId(work));
   });
-  it('lets status compare the staging area with HEAD top down, with the same answer as without it', () => {
+  it('lets status compare the staging area with HEAD top down, with the same answer as without it', async () => {
     const work = temporaryDirectory();
     writeTree(work, files);
-    storeOk(['init', '-q'], { cwd: work });
-    commitTreeId(work, 'first');
-    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('');
+    await storeOk(['init', '-q'], { cwd: work });
+    await commitTreeId(work, 'first');
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('');
 
     writeFileSync(join(work, 'd2/sub1/f3.txt'), 'changed deep down\n');
     writeTree(work, { 'd1/new/dir/n.txt': 'new\n' });
@@ -162,20 +162,20 @@ describe('tree cache', () => {
     writeFileSync(join(work, 'd3/sub1'), 'a directory became a file\n');
     rmSync(join(work, 'd1/sub0/f0.txt'));
     symlinkSync('f2.txt', join(work, 'd1/sub0/f0.txt'));
-    storeOk(['add', '-A', '-q'], { cwd: work });
+    await storeOk(['add', '-A', '-q'], { cwd: work });
     const expected = [
       'D  d0/sub0/f0.txt', 'D  d0/sub0/f2.txt', 'D  d0/sub0/f4.txt', 'D  d0/sub1/f1.txt', 'D  d0/sub1/f3.txt',
       'A  d1/new/dir/n.txt', 'T  d1/sub0/f0.txt', 'M  d2/sub1/f3.txt',
       'A  d3/sub1', 'D  d3/sub1/f1.txt', 'D  d3/sub1/f3.txt',
       'D  top.txt', 'A  top.txt/inner.txt',
     ].map((line) => `${line}\n`).join('');
-    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe(expected);
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe(expected);
     rmSync(join(work, TREE_CACHE));
-    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe(expected);
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe(expected);
 
-    commitTreeId(work, 'second');
-    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('');
-    storeOk(['rm', '-q', 'd2/sub0/f0.txt'], { cwd: work });
-    expect(storeOk(['status', '--porcelain'], { cwd: work }).text).toBe('D  d2/sub0/f0.txt\n');
+    await commitTreeId(work, 'second');
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('');
+    await storeOk(['rm', '-q', 'd2/sub0/f0.txt'], { cwd: work });
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('D  d2/sub0/f0.txt\n');
   });
 });

@@ -1,5 +1,6 @@
+import { closeSync, fchmodSync, openSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import { CorruptionError, StoreError } from '../core/errors.js';
+import { CorruptionError, errnoCode, StoreError } from '../core/errors.js';
 import { prefixRange } from '../core/hash.js';
 import { lazyRequire } from '../core/lazy-require.js';
 import type { BlobType, Codec } from '../store/pack-format.js';
@@ -84,7 +85,9 @@ export class Catalog {
   /** A read transaction this catalog began (see beginRead), as opposed to a write transaction. */
   private readTransactionOpen = false;
 
-  constructor(path: string, options: { readonly?: boolean } = {}) {
+  /** `createMode`: a new catalog file gets exactly this mode, and SQLite gives its WAL and SHM files the same. */
+  constructor(path: string, options: { readonly?: boolean; createMode?: number } = {}) {
+    if (options.createMode !== undefined) createEmptyFile(path, options.createMode);
     try {
       this.db = new (sqlite())(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
       this.db.pragma('busy_timeout = 5000');
@@ -343,4 +346,20 @@ function toCommitRow(row: Record<string, unknown>): CommitRow {
     fileCount: row.file_count as number,
     logicalBytes: row.logical_bytes as number,
   };
+}
+
+/** An empty file is an empty SQLite database: made first, so that its mode is ours, not SQLite's 0644. */
+function createEmptyFile(path: string, mode: number): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', mode);
+  } catch (error) {
+    if (errnoCode(error) === 'EEXIST') return;
+    throw error;
+  }
+  try {
+    fchmodSync(fd, mode);
+  } finally {
+    closeSync(fd);
+  }
 }

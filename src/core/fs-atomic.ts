@@ -1,5 +1,5 @@
-import { closeSync, fsync, fsyncSync, openSync, renameSync, write, writeSync, unlinkSync } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
+import { chmodSync, closeSync, fchmodSync, fsync, fsyncSync, mkdirSync, openSync, renameSync, write, writeSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DirectWriter, openDirectAlso } from './direct-io.js';
 
@@ -28,8 +28,22 @@ export async function fsyncDirectoryAsync(path: string): Promise<void> {
   }
 }
 
+/**
+ * A fresh name in `path`'s directory. Short, whatever the name it stands for: a name may have 255
+ * bytes, and a temporary name built from it would not fit.
+ */
 export function temporarySibling(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  return join(dirname(path), `.store-${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** mkdir -p whose new folders get exactly `mode` (mkdir alone narrows it by the umask). */
+export function makeDirectories(path: string, mode: number): void {
+  const first = mkdirSync(path, { recursive: true, mode });
+  if (first === undefined) return;
+  for (let directory = path; ; directory = dirname(directory)) {
+    chmodSync(directory, mode);
+    if (directory === first) break;
+  }
 }
 
 /**
@@ -52,6 +66,7 @@ export async function writeFileAtomicFrom(
   const durable = options.durable ?? true;
   const temporary = temporarySibling(path);
   const fd = openSync(temporary, 'wx', options.mode ?? 0o644);
+  if (options.mode !== undefined) fchmodSync(fd, options.mode); // the umask narrowed it
   const directFd = (options.expectedBytes ?? 0) >= DIRECT_WRITE_MIN_BYTES ? openDirectAlso(temporary) : undefined;
   const direct = directFd === undefined ? undefined : new DirectWriter(directFd, fd, writeAllAtAsync);
   const pending = new Set<Promise<void>>();
@@ -116,12 +131,13 @@ export async function writeAllAtAsync(fd: number, bytes: Uint8Array, position: n
   }
 }
 
-/** `writeFileAtomicFrom` for data already in memory. */
-export function writeFileAtomic(path: string, data: Uint8Array | string, options: { durable?: boolean } = {}): void {
+/** `writeFileAtomicFrom` for data already in memory; `mode`, when given, is set exactly (not narrowed by the umask). */
+export function writeFileAtomic(path: string, data: Uint8Array | string, options: { durable?: boolean; mode?: number } = {}): void {
   const durable = options.durable ?? true;
   const temporary = temporarySibling(path);
-  const fd = openSync(temporary, 'wx', 0o644);
+  const fd = openSync(temporary, 'wx', options.mode ?? 0o644);
   try {
+    if (options.mode !== undefined) fchmodSync(fd, options.mode);
     writeAllAt(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, 0);
     if (durable) fsyncSync(fd);
   } catch (error) {

@@ -1,9 +1,13 @@
+import { encodeName } from './path-bytes.js';
+
 /**
  * Compares two strings in the byte order of their UTF-8 encodings (which is code point order)
  * without encoding them. UTF-16 code unit order agrees except for surrogates (code points past
  * U+FFFF), which must sort after U+E000..U+FFFF: the first differing unit is remapped accordingly.
  */
 export function compareUtf8(a: string, b: string): number {
+  // A name holding bytes that are not UTF-8 (see path-bytes.ts) is compared by its bytes: rare.
+  if (!a.isWellFormed() || !b.isWellFormed()) return Buffer.compare(encodeName(a), encodeName(b));
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {
     const x = a.charCodeAt(i);

@@ -138,7 +138,7 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
       await pool?.close();
     }
     const sealMs = clock.lap();
-    writeStaging(repo.layout.staging, [...staged.values()], scanStartedAtNs);
+    writeStaging(repo.layout, [...staged.values()], scanStartedAtNs);
     const stagingMs = clock.lap();
     return {
       ...result,

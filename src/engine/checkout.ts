@@ -128,7 +128,7 @@ async function restoreIntoWorkTree(
     const stats = lstatSync(join(repo.workTree, path), { bigint: true });
     staging.set(path, toStagedEntry(path, entry.kind as Exclude<EntryKind, EntryKind.Directory>, stats, entry.id));
   }
-  writeStaging(repo.layout.staging, [...staging.values()], scanStartedAtNs);
+  writeStaging(repo.layout, [...staging.values()], scanStartedAtNs);
   return { commitId, written: selected.map(([path]) => path), removed };
 }
 

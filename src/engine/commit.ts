@@ -69,7 +69,7 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
       const commitId = encoded.id.toString('hex');
       // The ref moves last: until then the new commit is unreachable, and a crash loses nothing.
       repo.refs.update(headRef, commitId);
-      writeTreeCache(repo.layout.treeCache, cache);
+      writeTreeCache(repo.layout, cache);
       return { commitId, treeId, parentId, branch: repo.refs.currentBranch(), fileCount: entries.length, logicalBytes: root.sizeBytes };
     } catch (error) {
       await writer.abort();

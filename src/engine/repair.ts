@@ -39,7 +39,7 @@ export async function repairRepository(repo: Repository): Promise<RepairReport> 
     rmSync(repo.layout.treeCache, { force: true });
     const report: RepairReport = { packsIndexed: 0, packsSkipped: [], blobsIndexed: 0, corruptBlobsDropped: [], filesIndexed: 0, commitsIndexed: 0, healed: [], stillBroken: [] };
     const rebuiltPath = `${repo.layout.catalog}.rebuild-${randomBytes(4).toString('hex')}`;
-    const rebuilt = new Catalog(rebuiltPath);
+    const rebuilt = new Catalog(rebuiltPath, { createMode: repo.layout.fileMode });
     const reader = new PackReader(repo.layout.packs);
     try {
       for (const name of packNamesOnDisk(repo.layout.packs)) indexPack(name, reader, rebuilt, report);

@@ -7,6 +7,9 @@ import { CorruptionError } from '../core/errors.js';
 import { loadCommit } from './objects-io.js';
 import { isWithin, toRepoPath } from './paths.js';
 import { flattenTree } from './tree-walk.js';
+import { lstatTracked } from './add.js';
+import { compareWithWorkTree } from './status.js';
+import { LeadingDirectories } from './work-tree-paths.js';
 import { removeTrackedFile } from './work-tree-removal.js';
 
 /**
@@ -41,9 +44,41 @@ export async function resetStaging(repo: Repository, options: { paths: readonly 
       }
     }
     for (const entry of current.entries) if (inScope(entry.path) && !headFiles.has(entry.path)) reset.push(entry.path);
-    writeStaging(repo.layout.staging, [...next.values()], nowNs());
+    writeStaging(repo.layout, [...next.values()], nowNs());
     return { reset: reset.sort() };
   });
+}
+
+/**
+ * git rm's safety: content that is only in the staging area (staged, differing from HEAD) or only in
+ * the work tree (modified since staged) would be lost. With --cached the file stays, so only content
+ * that is in neither HEAD nor the file (staged, then edited again) is at stake.
+ */
+function refuseToLoseWork(repo: Repository, snapshot: StagingSnapshot, entries: readonly StagedEntry[], cached: boolean): void {
+  const head = repo.refs.headCommit();
+  const headFiles = head === undefined ? new Map<string, TreeEntry>() : flattenTree(repo, Buffer.from(loadCommit(repo, head).treeId, 'hex'));
+  const leading = new LeadingDirectories(repo.workTree);
+  const bothDiffer: string[] = [];
+  const staged: string[] = [];
+  const modified: string[] = [];
+  for (const entry of entries) {
+    const inHead = headFiles.get(entry.path);
+    const stagedDiffers = inHead === undefined || !inHead.id.equals(entry.fileId) || inHead.kind !== entry.kind;
+    const onDisk = lstatTracked(repo.workTree, entry.path, leading);
+    const comparison = compareWithWorkTree(repo, entry, snapshot, onDisk);
+    const fileDiffers = onDisk !== undefined && (comparison.change !== undefined || comparison.unreadable !== undefined);
+    if (stagedDiffers && fileDiffers) bothDiffer.push(entry.path);
+    else if (!cached && fileDiffers) modified.push(entry.path);
+    else if (!cached && stagedDiffers) staged.push(entry.path);
+  }
+  const refuse = (paths: string[], what: string, hint: string): void => {
+    if (paths.length === 0) return;
+    const files = paths.length === 1 ? 'file has' : 'files have';
+    throw new StoreError('UNCOMMITTED_CHANGES', `the following ${files} ${what}:\n    ${paths.join('\n    ')}`, { hint });
+  };
+  refuse(bothDiffer, 'staged content different from both the file and HEAD', 'use -f to force removal');
+  refuse(modified, 'local modifications', 'use --cached to keep the file, or -f to force removal');
+  refuse(staged, 'changes staged in the staging area', 'use --cached to keep the file, or -f to force removal');
 }
 
 function fromHead(path: string, entry: TreeEntry): StagedEntry {
@@ -51,22 +86,29 @@ function fromHead(path: string, entry: TreeEntry): StagedEntry {
   return { path, kind: entry.kind, mode: 0, sizeBytes: entry.sizeBytes, mtimeNs: 0n, ctimeNs: 0n, ino: 0n, dev: 0n, fileId: entry.id };
 }
 
-/** Removes paths from the staging area and (unless `cached`) from the work tree, like `git rm`. */
-export async function removePaths(repo: Repository, options: { paths: readonly string[]; cwd: string; cached: boolean; recursive: boolean }): Promise<{ removed: string[] }> {
+/**
+ * Removes paths from the staging area and (unless `cached`) from the work tree, like `git rm`: unless
+ * forced, it refuses (and removes nothing) where that would lose work no commit holds.
+ */
+export async function removePaths(
+  repo: Repository,
+  options: { paths: readonly string[]; cwd: string; cached: boolean; recursive: boolean; force?: boolean },
+): Promise<{ removed: string[] }> {
   const scopes = options.paths.map((path) => toRepoPath(repo.workTree, options.cwd, path));
   return repo.withWriteLock(() => {
     const snapshot = readStaging(repo.layout.staging);
-    const removed: string[] = [];
+    const removed: StagedEntry[] = [];
     scopes.forEach((scope, index) => {
       const matches = snapshot.entries.filter((entry) => isWithin(entry.path, scope));
       if (matches.length === 0) throw new StoreError('PATH_NOT_FOUND', `pathspec '${options.paths[index]}' did not match any tracked files`);
       if (!matches.some((entry) => entry.path === scope) && !options.recursive) {
         throw new StoreError('INVALID_ARGUMENT', `not removing '${options.paths[index]}' recursively without -r`);
       }
-      removed.push(...matches.map((entry) => entry.path));
+      removed.push(...matches);
     });
-    const removedSet = new Set(removed);
-    writeStaging(repo.layout.staging, snapshot.entries.filter((entry) => !removedSet.has(entry.path)), snapshot.writtenAtNs);
+    if (!options.force) refuseToLoseWork(repo, snapshot, removed, options.cached);
+    const removedSet = new Set(removed.map((entry) => entry.path));
+    writeStaging(repo.layout, snapshot.entries.filter((entry) => !removedSet.has(entry.path)), snapshot.writtenAtNs);
     if (!options.cached) {
       for (const path of removedSet) removeTrackedFile(repo.workTree, path);
     }

@@ -7,7 +7,7 @@ import { isUnchanged, lstatTracked, toStagedEntry } from './add.js';
 import { LeadingDirectories } from './work-tree-paths.js';
 import { hashWorkTreeFile } from './content-hash.js';
 import { commitTreeId } from './objects-io.js';
-import { scanWorkTree, type SkippedPath } from './scanner.js';
+import { scanWorkTree, type ScannedFile, type SkippedPath } from './scanner.js';
 import { stagedChanges } from './staged-changes.js';
 
 export type Change = 'added' | 'modified' | 'deleted' | 'typechange';
@@ -53,29 +53,39 @@ export function computeStatus(repo: Repository, options: StatusOptions = {}): St
   const leading = new LeadingDirectories(repo.workTree);
   for (const entry of snapshot.entries) {
     // A tracked file stays tracked when an ignore rule matches it later, as in git.
-    const file = onDisk.get(entry.path) ?? lstatTracked(repo.workTree, entry.path, leading);
-    if (file === undefined) {
-      unstaged.push({ path: entry.path, change: 'deleted' });
-      continue;
-    }
-    if (isUnchanged(entry, file, snapshot)) continue;
-    if (file.kind !== entry.kind) {
-      unstaged.push({ path: entry.path, change: 'typechange' });
-      continue;
-    }
-    try {
-      const content = hashWorkTreeFile(join(repo.workTree, entry.path), file.kind);
-      if (!content.fileId.equals(entry.fileId)) unstaged.push({ path: entry.path, change: 'modified' });
-      else if (content.stats) verified.push(toStagedEntry(entry.path, entry.kind, content.stats, entry.fileId));
-    } catch (error) {
-      if (errnoCode(error) === 'ENOENT') unstaged.push({ path: entry.path, change: 'deleted' });
-      else unreadable.push({ path: entry.path, reason: errnoCode(error) ?? String(error) });
-    }
+    const found = compareWithWorkTree(repo, entry, snapshot, onDisk.get(entry.path) ?? lstatTracked(repo.workTree, entry.path, leading));
+    if (found.change !== undefined) unstaged.push({ path: entry.path, change: found.change });
+    else if (found.unreadable !== undefined) unreadable.push({ path: entry.path, reason: found.unreadable });
+    else if (found.verified !== undefined) verified.push(found.verified);
   }
   if (options.refresh && verified.length > 0 && !suspectsLeft(snapshot, verified)) refreshStatData(repo, snapshot, verified, scanStartedAtNs);
   const untracked = scan.files.filter((file) => !stagedPaths.has(file.path)).map((file) => file.path);
   const byPath = (a: PathChange, b: PathChange): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   return { branch: repo.refs.currentBranch(), headCommit, staged: staged.sort(byPath), unstaged: unstaged.sort(byPath), untracked, unreadable };
+}
+
+/** How a staged entry and the work tree's file compare: a change, or the same (freshly verified, when it was read). */
+export interface WorkTreeComparison {
+  change?: Change;
+  /** Why the file could not be read. */
+  unreadable?: string;
+  /** The entry with fresh stat data, when the content was read and found the same. */
+  verified?: StagedEntry;
+}
+
+/** `file`: the work tree's file at the entry's path (undefined when there is none); read only when its stat data changed. */
+export function compareWithWorkTree(repo: Repository, entry: StagedEntry, snapshot: StagingSnapshot, file: ScannedFile | undefined): WorkTreeComparison {
+  if (file === undefined) return { change: 'deleted' };
+  if (isUnchanged(entry, file, snapshot)) return {};
+  if (file.kind !== entry.kind) return { change: 'typechange' };
+  try {
+    const content = hashWorkTreeFile(join(repo.workTree, entry.path), file.kind);
+    if (!content.fileId.equals(entry.fileId)) return { change: 'modified' };
+    return content.stats ? { verified: toStagedEntry(entry.path, entry.kind, content.stats, entry.fileId) } : {};
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return { change: 'deleted' };
+    return { unreadable: errnoCode(error) ?? String(error) };
+  }
 }
 
 /**
@@ -100,7 +110,7 @@ function refreshStatData(repo: Repository, read: StagingSnapshot, verified: read
       if (current.checksum === undefined || read.checksum === undefined || !current.checksum.equals(read.checksum)) return false;
       const entries = new Map(current.entries.map((entry) => [entry.path, entry]));
       for (const entry of verified) entries.set(entry.path, entry);
-      writeStaging(repo.layout.staging, [...entries.values()], scanStartedAtNs);
+      writeStaging(repo.layout, [...entries.values()], scanStartedAtNs);
       return true;
     });
     return written === true;

@@ -1,13 +1,37 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const REPOSITORY_DIRECTORY = '.store';
 
-/** Where each part of a repository lives (see docs/FORMAT.md). */
+/** Who may read a repository: its owner only (git's and restic's default), or its group too. */
+export type RepositorySharing = 'private' | 'group';
+
+/** The mode `.store/` is created with; every folder and file inside takes its own from it. */
+export function storeDirectoryMode(sharing: RepositorySharing): number {
+  return sharing === 'group' ? 0o2770 : 0o700; // setgid: new files belong to the directory's group
+}
+
+/** Where each part of a repository lives (see docs/FORMAT.md), and the modes its parts are written with. */
 export class RepositoryLayout {
+  private modeOfStoreDirectory: number | undefined;
+
   constructor(
     readonly workTree: string,
     readonly storeDirectory: string = join(workTree, REPOSITORY_DIRECTORY),
   ) {}
+
+  /**
+   * Folders inside `.store/` get `.store/`'s own permission bits, files the same without execute
+   * bits, whatever the umask: so a private repository (0700) stays private, and a repository made
+   * with `init --shared=group` (2770) stays writable by its group. Read once, on first write.
+   */
+  get directoryMode(): number {
+    this.modeOfStoreDirectory ??= statSync(this.storeDirectory).mode & 0o7777;
+    return this.modeOfStoreDirectory;
+  }
+  get fileMode(): number {
+    return this.directoryMode & 0o666;
+  }
 
   get config(): string {
     return join(this.storeDirectory, 'config');

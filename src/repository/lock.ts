@@ -25,7 +25,10 @@ const RETRY_INTERVAL_MS = 50;
 export class WriterLock {
   private held = false;
 
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    private readonly fileMode = 0o600,
+  ) {}
 
   acquire(options: LockOptions): void {
     const deadline = Date.now() + options.timeoutMs;
@@ -61,7 +64,7 @@ export class WriterLock {
   private tryCreate(): boolean {
     const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
     const temporary = temporarySibling(this.path);
-    const fd = openSync(temporary, 'wx', 0o644);
+    const fd = openSync(temporary, 'wx', this.fileMode);
     try {
       writeSync(fd, JSON.stringify(owner));
     } finally {

@@ -1,7 +1,7 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { errnoCode, StoreError } from '../core/errors.js';
-import { fsyncDirectory, writeFileAtomic } from '../core/fs-atomic.js';
+import { fsyncDirectory, makeDirectories, writeFileAtomic } from '../core/fs-atomic.js';
 import { isFullHexId } from '../core/hash.js';
 import type { RepositoryLayout } from './layout.js';
 
@@ -18,8 +18,8 @@ export class Refs {
   constructor(private readonly layout: RepositoryLayout) {}
 
   initialize(): void {
-    mkdirSync(join(this.layout.refs, 'heads'), { recursive: true });
-    writeFileAtomic(this.layout.head, `${SYMBOLIC_PREFIX}refs/heads/${DEFAULT_BRANCH}\n`);
+    makeDirectories(join(this.layout.refs, 'heads'), this.layout.directoryMode);
+    writeFileAtomic(this.layout.head, `${SYMBOLIC_PREFIX}refs/heads/${DEFAULT_BRANCH}\n`, { mode: this.layout.fileMode });
   }
 
   /** The ref HEAD points at, for example `refs/heads/main`. */
@@ -76,7 +76,7 @@ export class Refs {
 
   /** Points HEAD at another branch (atomically). */
   setHeadBranch(branch: string): void {
-    writeFileAtomic(this.layout.head, `${SYMBOLIC_PREFIX}refs/heads/${branch}\n`);
+    writeFileAtomic(this.layout.head, `${SYMBOLIC_PREFIX}refs/heads/${branch}\n`, { mode: this.layout.fileMode });
   }
 
   private namesUnder(kind: 'heads' | 'tags'): string[] {
@@ -102,7 +102,7 @@ export class Refs {
 
   update(ref: string, commitId: string): void {
     const path = join(this.layout.storeDirectory, ref);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileAtomic(path, `${commitId}\n`);
+    makeDirectories(dirname(path), this.layout.directoryMode);
+    writeFileAtomic(path, `${commitId}\n`, { mode: this.layout.fileMode });
   }
 }

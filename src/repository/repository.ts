@@ -1,21 +1,23 @@
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Catalog } from '../catalog/catalog.js';
 import { CorruptionError, errnoCode, StoreError } from '../core/errors.js';
-import { fsyncDirectory, writeFileAtomic } from '../core/fs-atomic.js';
+import { fsyncDirectory, makeDirectories, writeFileAtomic } from '../core/fs-atomic.js';
 import { BlobWriter } from '../store/blob-writer.js';
 import { framesPerTask, InlineCompression, WorkerCompression } from '../store/frame-compression.js';
 import type { WorkerPool } from '../workers/pool.js';
 import { PackReader } from '../store/pack-reader.js';
 import { defaultConfig, FORMAT_VERSION, readConfig, serializeConfig, type ChunkingParameters, type RepositoryConfig } from './config.js';
-import { REPOSITORY_DIRECTORY, RepositoryLayout } from './layout.js';
+import { REPOSITORY_DIRECTORY, RepositoryLayout, storeDirectoryMode, type RepositorySharing } from './layout.js';
 import { WriterLock, type LockOwner } from './lock.js';
 import { Refs } from './refs.js';
 
 export interface InitOptions {
   chunking?: ChunkingParameters;
   zstdLevel?: number;
+  /** Private (the default: only the owner can read it) or readable and writable by the group. */
+  sharing?: RepositorySharing;
 }
 
 export interface OpenOptions {
@@ -55,12 +57,13 @@ export class Repository {
     // Build the repository under a temporary name and rename it into place: a crash never leaves half a repository.
     const building = new RepositoryLayout(workTree, join(workTree, `.store-init-${randomBytes(4).toString('hex')}`));
     try {
-      mkdirSync(building.storeDirectory);
-      mkdirSync(building.packs);
-      mkdirSync(building.temporary);
-      writeFileAtomic(building.config, serializeConfig(defaultConfig(options)));
+      mkdirSync(building.storeDirectory, { mode: 0o700 });
+      chmodSync(building.storeDirectory, storeDirectoryMode(options.sharing ?? 'private'));
+      makeDirectories(building.packs, building.directoryMode);
+      makeDirectories(building.temporary, building.directoryMode);
+      writeFileAtomic(building.config, serializeConfig(defaultConfig(options)), { mode: building.fileMode });
       new Refs(building).initialize();
-      new Catalog(building.catalog).close();
+      new Catalog(building.catalog, { createMode: building.fileMode }).close();
       renameSync(building.storeDirectory, layout.storeDirectory);
       fsyncDirectory(workTree);
     } catch (error) {
@@ -129,6 +132,8 @@ export class Repository {
     return new BlobWriter(this.catalog, {
       packsDirectory: this.layout.packs,
       temporaryDirectory: this.layout.temporary,
+      fileMode: this.layout.fileMode,
+      directoryMode: this.layout.directoryMode,
       frameTargetBytes,
       packTargetBytes: this.config.packTargetBytes,
       maxBlobBytes: this.config.chunking.maxBytes,
@@ -142,7 +147,7 @@ export class Repository {
 
   /** Runs `work` as the only writer of this repository. */
   async withWriteLock<T>(work: () => Promise<T> | T): Promise<T> {
-    const lock = new WriterLock(this.layout.lock);
+    const lock = new WriterLock(this.layout.lock, this.layout.fileMode);
     lock.acquire({ timeoutMs: this.options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, onStaleLock: this.noticeStaleLock });
     try {
       this.upgradeFormat();
@@ -158,7 +163,7 @@ export class Repository {
    * reader wait or fail. The format is not upgraded: such a write stores no object.
    */
   tryWithWriteLock<T>(work: () => T): T | undefined {
-    const lock = new WriterLock(this.layout.lock);
+    const lock = new WriterLock(this.layout.lock, this.layout.fileMode);
     try {
       lock.acquire({ timeoutMs: 0, onStaleLock: this.noticeStaleLock });
     } catch (error) {
@@ -179,7 +184,7 @@ export class Repository {
   private upgradeFormat(): void {
     if (this.config.formatVersion >= FORMAT_VERSION) return;
     this.config.formatVersion = FORMAT_VERSION;
-    writeFileAtomic(this.layout.config, serializeConfig(this.config));
+    writeFileAtomic(this.layout.config, serializeConfig(this.config), { mode: this.layout.fileMode });
   }
 
   close(): void {

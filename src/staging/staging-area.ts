@@ -32,8 +32,8 @@ export function readStaging(path: string): StagingSnapshot {
 }
 
 /** `scanStartedAtNs`: when the scan that produced these stat data began (see isRacilyClean). */
-export function writeStaging(path: string, entries: readonly StagedEntry[], scanStartedAtNs: bigint): void {
-  writeFileAtomic(path, encodeStaging({ entries: sortByPathBytes(entries), writtenAtNs: scanStartedAtNs }));
+export function writeStaging(place: { staging: string; fileMode: number }, entries: readonly StagedEntry[], scanStartedAtNs: bigint): void {
+  writeFileAtomic(place.staging, encodeStaging({ entries: sortByPathBytes(entries), writtenAtNs: scanStartedAtNs }), { mode: place.fileMode });
 }
 
 // Linux stamps mtimes from a coarse clock (one jiffy, at most 10 ms, behind real time); file systems

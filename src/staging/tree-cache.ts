@@ -49,7 +49,7 @@ export function readTreeCache(path: string): TreeCache {
 }
 
 /** Atomic but not fsynced: losing the cache in a crash only costs the next commit some time. */
-export function writeTreeCache(path: string, cache: TreeCache): void {
+export function writeTreeCache(place: { treeCache: string; fileMode: number }, cache: TreeCache): void {
   const bodyBytes = HEADER_BYTES + cache.size * RECORD_BYTES;
   const out = Buffer.alloc(bodyBytes + HASH_BYTES);
   MAGIC.copy(out, 0);
@@ -63,5 +63,5 @@ export function writeTreeCache(path: string, cache: TreeCache): void {
     at += RECORD_BYTES;
   }
   hashBytes(out.subarray(0, bodyBytes)).copy(out, bodyBytes);
-  writeFileAtomic(path, out, { durable: false });
+  writeFileAtomic(place.treeCache, out, { durable: false, mode: place.fileMode });
 }

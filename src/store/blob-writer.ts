@@ -7,6 +7,9 @@ import { PackWriter, type FrameBlob, type SealedPack } from './pack-writer.js';
 export interface BlobWriterOptions {
   packsDirectory: string;
   temporaryDirectory: string;
+  /** Modes of what is written inside the repository (see RepositoryLayout). */
+  fileMode: number;
+  directoryMode: number;
   frameTargetBytes: number;
   packTargetBytes: number;
   /** Largest single blob expected (the maximum chunk size), to size frame buffers once. */
@@ -167,7 +170,7 @@ export class BlobWriter {
     const compressed = await frame.compressed;
     this.inFlight.shift();
     if (compressed !== undefined) {
-      this.pack ??= new PackWriter(this.options.packsDirectory, this.options.temporaryDirectory);
+      this.pack ??= new PackWriter(this.options);
       const written = this.pack.appendFrame(compressed, frame.rawLength, frame.blobs);
       this.totals.storedBytes += compressed.bytes.length;
       // The buffer is reused once its bytes are in the file; a bounded number of writes run at once.

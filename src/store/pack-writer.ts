@@ -1,10 +1,10 @@
-import { closeSync, fchmodSync, mkdirSync, openSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Blake3Hasher } from '@napi-rs/blake-hash';
 import { DirectWriter, openDirectAlso } from '../core/direct-io.js';
 import { newHasher } from '../core/hash.js';
-import { fsyncAsync, fsyncDirectoryAsync, writeAllAt, writeAllAtAsync } from '../core/fs-atomic.js';
+import { fsyncAsync, fsyncDirectoryAsync, makeDirectories, writeAllAt, writeAllAtAsync } from '../core/fs-atomic.js';
 import { checkInjectedDiskFull } from '../core/fault-injection.js';
 import type { CompressedFrame } from './compression.js';
 import { encodeFooterAndTrailer, encodePackHeader, type BlobRecord, type BlobType, type FrameRecord } from './pack-format.js';
@@ -48,14 +48,17 @@ export class PackWriter {
   private readonly writing = new Set<Promise<void>>();
   private writeError: unknown;
 
-  constructor(
-    private readonly packsDirectory: string,
-    temporaryDirectory: string,
-  ) {
-    mkdirSync(temporaryDirectory, { recursive: true });
-    this.temporaryPath = join(temporaryDirectory, `pack-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  private readonly packsDirectory: string;
+  private readonly fileMode: number;
+  private readonly directoryMode: number;
+
+  constructor(place: { packsDirectory: string; temporaryDirectory: string; fileMode: number; directoryMode: number }) {
+    ({ packsDirectory: this.packsDirectory, fileMode: this.fileMode, directoryMode: this.directoryMode } = place);
+    makeDirectories(place.temporaryDirectory, this.directoryMode);
+    this.temporaryPath = join(place.temporaryDirectory, `pack-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
     // Writable until sealed, so that a second, O_DIRECT descriptor can open it.
-    this.fd = openSync(this.temporaryPath, 'wx', 0o644);
+    this.fd = openSync(this.temporaryPath, 'wx', this.fileMode);
+    fchmodSync(this.fd, this.fileMode);
     this.directFd = openDirectAlso(this.temporaryPath);
     this.direct = this.directFd === undefined ? undefined : new DirectWriter(this.directFd, this.fd, writeAllAtAsync);
     this.write(encodePackHeader());
@@ -106,13 +109,13 @@ export class PackWriter {
     this.write(encodeFooterAndTrailer({ frames: this.frames, blobs: this.blobs }, this.position));
     await this.settle();
     await this.direct?.finish();
-    fchmodSync(this.fd, 0o444);
+    fchmodSync(this.fd, this.fileMode & 0o444); // sealed: read-only for whoever could read it
     await fsyncAsync(this.fd);
     this.closeDescriptors();
     const name = this.hasher.digest('hex');
     const finalPath = packPath(this.packsDirectory, name);
     const shardDirectory = join(finalPath, '..');
-    mkdirSync(shardDirectory, { recursive: true });
+    makeDirectories(shardDirectory, this.directoryMode);
     renameSync(this.temporaryPath, finalPath);
     await fsyncDirectoryAsync(shardDirectory);
     return { name, sizeBytes: this.position, frames: this.frames, blobs: this.blobs };
