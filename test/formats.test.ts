@@ -7,7 +7,8 @@ import { hashBytes, prefixRange } from '../src/core/hash.js';
 import { compareUtf8 } from '../src/core/utf8-order.js';
 import { decodeCommit, encodeCommit } from '../src/objects/commit.js';
 import { decodeFileMap, encodeFileMap } from '../src/objects/filemap.js';
-import { decodeFileTimes, encodeFileTimes } from '../src/objects/file-times.js';
+import { decodeFileModes, encodeFileModes } from '../src/objects/file-modes.js';
+import { decodeFileTimes, encodeFileTimes, treePathsOf } from '../src/objects/file-times.js';
 import { decodeTree, encodeTree, EntryKind } from '../src/objects/tree.js';
 import { resolveGetTarget } from '../src/engine/restore.js';
 import { Repository } from '../src/repository/repository.js';
@@ -118,19 +119,28 @@ describe('objects', () => {
     expect(decodeTree(damaged).id.equals(tree.id)).toBe(false);
   });
 
-  it('file times pair with the paths of the tree in byte order; version 1 (times with paths) is still read', () => {
+  it('file times pair with the paths of the tree in byte order, directories after files; versions 1 and 2 are still read', () => {
     // Byte order: 'a-b' < 'a.txt' < 'a/b' < 'z' < 'é' < U+FFFF < '😀' (in JS string order, '😀', a surrogate pair, comes before U+FFFF).
     const inByteOrder = ['a-b', 'a.txt', 'a/b', 'z', 'é', '\uffff', '😀'];
     const times = inByteOrder.map((_, index) => (index === 3 ? 0n : BigInt(index + 1) * 1_000_000_007n - 5_000_000_000n));
-    const encoded = encodeFileTimes(times);
-    expect(encoded.length).toBe(5 + 8 * inByteOrder.length);
-    const shuffled = [...inByteOrder].reverse();
-    const decoded = decodeFileTimes(encoded, shuffled);
-    expect([...decoded.keys()]).toEqual(inByteOrder.filter((_, index) => index !== 3)); // 0: unknown, left out
-    inByteOrder.forEach((path, index) => index !== 3 && expect(decoded.get(path)).toBe(times[index]));
-    expect(() => decodeFileTimes(encoded, inByteOrder.slice(1))).toThrow(/7 times for a tree of 6 files/);
-    expect(() => decodeFileTimes(encoded.subarray(0, encoded.length - 1), inByteOrder)).toThrow(CorruptionError);
-    expect(() => decodeFileTimes(Buffer.from([3, 0, 0, 0, 0]), [])).toThrow(/unknown version 3/);
+    const paths = treePathsOf([...inByteOrder].reverse());
+    expect(paths).toEqual({ files: inByteOrder, directories: ['a'] });
+    const encoded = encodeFileTimes(times, [42n]);
+    expect(encoded.length).toBe(9 + 8 * (inByteOrder.length + 1));
+    const decoded = decodeFileTimes(encoded, paths);
+    expect([...decoded.files.keys()]).toEqual(inByteOrder.filter((_, index) => index !== 3)); // 0: unknown, left out
+    inByteOrder.forEach((path, index) => index !== 3 && expect(decoded.files.get(path)).toBe(times[index]));
+    expect(decoded.directories).toEqual(new Map([['a', 42n]]));
+    expect(() => decodeFileTimes(encoded, treePathsOf(inByteOrder.slice(1)))).toThrow(/7 times for a tree of 6 files/);
+    expect(() => decodeFileTimes(encoded, treePathsOf(inByteOrder.filter((path) => path !== 'a/b')))).toThrow(CorruptionError);
+    expect(() => decodeFileTimes(encoded.subarray(0, encoded.length - 1), paths)).toThrow(CorruptionError);
+    expect(() => decodeFileTimes(Buffer.from([4, 0, 0, 0, 0]), treePathsOf([]))).toThrow(/unknown version 4/);
+    // Version 2, as format 3 wrote it: u8 2 | u32 count | i64 per file.
+    const v2 = Buffer.alloc(5 + 8);
+    v2.writeUInt8(2, 0);
+    v2.writeUInt32LE(1, 1);
+    v2.writeBigInt64LE(77n, 5);
+    expect(decodeFileTimes(v2, treePathsOf(['d/f']))).toEqual({ files: new Map([['d/f', 77n]]), directories: new Map() });
     // Version 1, as format 2 wrote it: u8 1 | u32 count | (i64 mtimeNs | u16 length | path)...
     const path = Buffer.from('dir/ü.txt');
     const v1 = Buffer.alloc(5 + 10 + path.length);
@@ -139,7 +149,27 @@ describe('objects', () => {
     v1.writeBigInt64LE(1234567890123456789n, 5);
     v1.writeUInt16LE(path.length, 13);
     path.copy(v1, 15);
-    expect(decodeFileTimes(v1, ['anything'])).toEqual(new Map([['dir/ü.txt', 1234567890123456789n]]));
+    expect(decodeFileTimes(v1, treePathsOf(['anything'])).files).toEqual(new Map([['dir/ü.txt', 1234567890123456789n]]));
+  });
+
+  it('file modes pair with the tree paths like the times, and refuse modes out of range', () => {
+    const paths = treePathsOf(['x/y', 'b', 'x/z']);
+    const encoded = encodeFileModes(
+      [
+        { mode: 0o600, linkGroup: 0 },
+        { mode: 0o4755, linkGroup: 1 },
+        { mode: 0o640, linkGroup: 1 },
+      ],
+      [0o700],
+    );
+    const decoded = decodeFileModes(encoded, paths);
+    expect(decoded.files.get('b')).toEqual({ mode: 0o600, linkGroup: 0 });
+    expect(decoded.files.get('x/y')).toEqual({ mode: 0o4755, linkGroup: 1 });
+    expect(decoded.directories).toEqual(new Map([['x', 0o700]]));
+    expect(() => decodeFileModes(encoded, treePathsOf(['b', 'x/y']))).toThrow(CorruptionError);
+    const outOfRange = Buffer.from(encoded);
+    outOfRange.writeUInt32LE(0o10000, 9);
+    expect(() => decodeFileModes(outOfRange, paths)).toThrow(/out of range/);
   });
 
   it('commits and file maps round-trip', () => {

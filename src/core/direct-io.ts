@@ -1,5 +1,6 @@
 import { constants, openSync } from 'node:fs';
 import { errnoCode } from './errors.js';
+import { fsPath } from './path-bytes.js';
 
 // Writing around the page cache (O_DIRECT): on these VMs a page that was free for a while costs the
 // kernel dearly to hand out again, so writing 2 GiB through the page cache took 0.9-6.3 s (median
@@ -39,7 +40,7 @@ declare const WebAssembly: { Memory: new (descriptor: { initial: number; maximum
 export function openDirectAlso(path: string): number | undefined {
   if (constants.O_DIRECT === undefined) return undefined;
   try {
-    return openSync(path, constants.O_WRONLY | constants.O_DIRECT);
+    return openSync(fsPath(path), constants.O_WRONLY | constants.O_DIRECT);
   } catch (error) {
     if (errnoCode(error) === 'EINVAL' || errnoCode(error) === 'EACCES') return undefined;
     throw error;

@@ -1,11 +1,12 @@
-import { chmodSync, closeSync, fchmodSync, fsync, fsyncSync, mkdirSync, openSync, renameSync, write, writeSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fchmodSync, ftruncateSync, fsync, fsyncSync, mkdirSync, openSync, renameSync, write, writeSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DirectWriter, openDirectAlso } from './direct-io.js';
+import { fsPath } from './path-bytes.js';
 
 /** fsync a directory so that a rename or create inside it survives power loss. */
 export function fsyncDirectory(path: string): void {
-  const fd = openSync(path, 'r');
+  const fd = openSync(fsPath(path), 'r');
   try {
     fsyncSync(fd);
   } finally {
@@ -20,7 +21,7 @@ export function fsyncAsync(fd: number): Promise<void> {
 
 /** `fsyncDirectory` on libuv's pool. */
 export async function fsyncDirectoryAsync(path: string): Promise<void> {
-  const fd = openSync(path, 'r');
+  const fd = openSync(fsPath(path), 'r');
   try {
     await fsyncAsync(fd);
   } finally {
@@ -38,12 +39,11 @@ export function temporarySibling(path: string): string {
 
 /** mkdir -p whose new folders get exactly `mode` (mkdir alone narrows it by the umask). */
 export function makeDirectories(path: string, mode: number): void {
-  const first = mkdirSync(path, { recursive: true, mode });
-  if (first === undefined) return;
-  for (let directory = path; ; directory = dirname(directory)) {
-    chmodSync(directory, mode);
-    if (directory === first) break;
-  }
+  const missing: string[] = [];
+  for (let directory = path; !existsSync(fsPath(directory)); directory = dirname(directory)) missing.push(directory);
+  if (missing.length === 0) return;
+  mkdirSync(fsPath(path), { recursive: true, mode });
+  for (const directory of missing) chmodSync(fsPath(directory), mode);
 }
 
 /**
@@ -54,6 +54,9 @@ export function makeDirectories(path: string, mode: number): void {
  * `expectedBytes`: a file of at least DIRECT_WRITE_MIN_BYTES is written around the page cache
  * where the file system allows it (see direct-io.ts).
  *
+ * `sparse`: whole 4 KiB blocks of zeros (at 4 KiB file offsets) are not written but left as holes,
+ * as `cp --sparse=always` and tar do, so a sparse file comes back sparse.
+ *
  * `write` may be called again before an earlier call's promise settles: each call owns the next
  * bytes of the file (positional writes), and a large one runs on libuv's thread pool so that this
  * thread can prepare the next bytes meanwhile. The caller must not touch `bytes` until it settles.
@@ -61,31 +64,34 @@ export function makeDirectories(path: string, mode: number): void {
 export async function writeFileAtomicFrom(
   path: string,
   produce: (write: (bytes: Uint8Array) => Promise<void>) => Promise<void> | void,
-  options: { mode?: number; beforeRename?: (temporary: string) => void; durable?: boolean; expectedBytes?: number } = {},
+  options: { mode?: number; beforeRename?: (temporary: string) => void; durable?: boolean; expectedBytes?: number; sparse?: boolean } = {},
 ): Promise<void> {
   const durable = options.durable ?? true;
+  const writeAtAsync = options.sparse ? skippingZeroBlocksAsync : writeAllAtAsync;
+  const writeAt = options.sparse ? skippingZeroBlocks : writeAllAt;
   const temporary = temporarySibling(path);
-  const fd = openSync(temporary, 'wx', options.mode ?? 0o644);
+  const fd = openSync(fsPath(temporary), 'wx', options.mode ?? 0o644);
   if (options.mode !== undefined) fchmodSync(fd, options.mode); // the umask narrowed it
   const directFd = (options.expectedBytes ?? 0) >= DIRECT_WRITE_MIN_BYTES ? openDirectAlso(temporary) : undefined;
-  const direct = directFd === undefined ? undefined : new DirectWriter(directFd, fd, writeAllAtAsync);
+  const direct = directFd === undefined ? undefined : new DirectWriter(directFd, fd, writeAtAsync);
   const pending = new Set<Promise<void>>();
   try {
     let position = 0;
     await produce((bytes) => {
-      if (direct !== undefined) return direct.write(bytes);
       const at = position;
       position += bytes.length;
+      if (direct !== undefined) return direct.write(bytes);
       if (bytes.length < ASYNC_WRITE_MIN_BYTES) {
-        writeAllAt(fd, bytes, at);
+        writeAt(fd, bytes, at);
         return Promise.resolve();
       }
-      const written = writeAllAtAsync(fd, bytes, at);
+      const written = writeAtAsync(fd, bytes, at);
       pending.add(written);
       return written.finally(() => pending.delete(written));
     });
     await Promise.all(pending);
     await direct?.finish();
+    if (options.sparse) ftruncateSync(fd, position); // a hole at the end has no write to make it
     if (durable) fsyncSync(fd);
     closeSync(fd);
     options.beforeRename?.(temporary);
@@ -97,12 +103,12 @@ export async function writeFileAtomicFrom(
     } catch {
       // already closed
     }
-    unlinkSync(temporary);
+    unlinkSync(fsPath(temporary));
     throw error;
   } finally {
     if (directFd !== undefined) closeSync(directFd);
   }
-  renameSync(temporary, path);
+  renameSync(fsPath(temporary), fsPath(path));
   if (durable) fsyncDirectory(dirname(path));
 }
 
@@ -121,6 +127,38 @@ export function writeAllAt(fd: number, bytes: Uint8Array, position: number): voi
   while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written, position + written);
 }
 
+const HOLE_BLOCK_BYTES = 4096;
+const ZERO_BLOCK = Buffer.alloc(HOLE_BLOCK_BYTES);
+
+/**
+ * The parts of a positional write that are not whole zero blocks: [start, end) offsets into `bytes`.
+ * Blocks are aligned to file offsets, so an aligned (O_DIRECT) write stays aligned.
+ */
+function nonZeroRuns(bytes: Uint8Array, position: number): [number, number][] {
+  const runs: [number, number][] = [];
+  const isZeroBlock = (start: number): boolean => Buffer.from(bytes.buffer, bytes.byteOffset + start, HOLE_BLOCK_BYTES).equals(ZERO_BLOCK);
+  let start = 0;
+  let runStart = 0;
+  // The first, partial block (if the write starts inside one) is written whatever it holds.
+  const misalignment = position % HOLE_BLOCK_BYTES;
+  if (misalignment !== 0) start = Math.min(bytes.length, HOLE_BLOCK_BYTES - misalignment);
+  for (; start + HOLE_BLOCK_BYTES <= bytes.length; start += HOLE_BLOCK_BYTES) {
+    if (!isZeroBlock(start)) continue;
+    if (start > runStart) runs.push([runStart, start]);
+    runStart = start + HOLE_BLOCK_BYTES;
+  }
+  if (bytes.length > runStart) runs.push([runStart, bytes.length]);
+  return runs;
+}
+
+function skippingZeroBlocks(fd: number, bytes: Uint8Array, position: number): void {
+  for (const [start, end] of nonZeroRuns(bytes, position)) writeAllAt(fd, bytes.subarray(start, end), position + start);
+}
+
+async function skippingZeroBlocksAsync(fd: number, bytes: Uint8Array, position: number): Promise<void> {
+  for (const [start, end] of nonZeroRuns(bytes, position)) await writeAllAtAsync(fd, bytes.subarray(start, end), position + start);
+}
+
 /** Writes all of `bytes` at `position`, on libuv's thread pool. */
 export async function writeAllAtAsync(fd: number, bytes: Uint8Array, position: number): Promise<void> {
   let written = 0;
@@ -135,17 +173,17 @@ export async function writeAllAtAsync(fd: number, bytes: Uint8Array, position: n
 export function writeFileAtomic(path: string, data: Uint8Array | string, options: { durable?: boolean; mode?: number } = {}): void {
   const durable = options.durable ?? true;
   const temporary = temporarySibling(path);
-  const fd = openSync(temporary, 'wx', options.mode ?? 0o644);
+  const fd = openSync(fsPath(temporary), 'wx', options.mode ?? 0o644);
   try {
     if (options.mode !== undefined) fchmodSync(fd, options.mode);
     writeAllAt(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, 0);
     if (durable) fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
-    unlinkSync(temporary);
+    unlinkSync(fsPath(temporary));
     throw error;
   }
   closeSync(fd);
-  renameSync(temporary, path);
+  renameSync(fsPath(temporary), fsPath(path));
   if (durable) fsyncDirectory(dirname(path));
 }

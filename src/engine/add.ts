@@ -11,6 +11,7 @@ import { isWithin, toRepoPath } from './paths.js';
 import type { IngestProgress, ProgressListener } from './progress.js';
 import { LeadingDirectories } from './work-tree-paths.js';
 import { kindOf, msFromNs, scanWorkTree, toScanStat, workTreePath, type ScannedFile, type SkippedPath, type StatData } from './scanner.js';
+import { fsPath } from '../core/path-bytes.js';
 
 export interface AddOptions {
   /** Whole work tree, including removals (`-A`). */
@@ -176,7 +177,7 @@ function checkPathsExist(workTree: string, scopes: readonly string[], userPaths:
     const inTheWay = leading.firstInTheWay(scope);
     if (inTheWay?.isSymlink) throw new StoreError('INVALID_ARGUMENT', `pathspec '${named}' is beyond a symbolic link (${inTheWay.path})`);
     // Beyond a file nothing exists; otherwise the path itself is looked for.
-    if (inTheWay === undefined && lstatSync(join(workTree, scope), { throwIfNoEntry: false }) !== undefined) return;
+    if (inTheWay === undefined && lstatSync(fsPath(workTreePath(workTree, scope)), { throwIfNoEntry: false }) !== undefined) return;
     for (const path of staged.keys()) if (isWithin(path, scope)) return; // a removal to stage
     throw new StoreError('PATH_NOT_FOUND', `pathspec '${named}' did not match any files`);
   });
@@ -186,7 +187,7 @@ function checkPathsExist(workTree: string, scopes: readonly string[], userPaths:
 export function lstatTracked(workTree: string, path: string, leading = new LeadingDirectories(workTree)): ScannedFile | undefined {
   if (leading.firstNotReal(path) !== undefined) return undefined;
   try {
-    const stats = lstatSync(workTreePath(workTree, path));
+    const stats = lstatSync(fsPath(workTreePath(workTree, path)));
     const kind = kindOf(stats);
     return typeof kind === 'string' ? undefined : { path, kind, stats: toScanStat(stats) };
   } catch (error) {

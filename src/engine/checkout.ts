@@ -1,15 +1,19 @@
-import { lstatSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, renameSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { StoreError, type ErrorCode } from '../core/errors.js';
+import { errnoCode, StoreError } from '../core/errors.js';
+import { setTimesNs } from '../core/file-times-ns.js';
+import { temporarySibling } from '../core/fs-atomic.js';
+import { fsPath, quotePath } from '../core/path-bytes.js';
+import { compareUtf8 } from '../core/utf8-order.js';
 import { EntryKind, type TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
 import { defaultJobs, WorkerPool } from '../workers/pool.js';
 import { isUnchanged, lstatTracked, toStagedEntry } from './add.js';
-import { loadCommit, loadFileTimes } from './objects-io.js';
+import { loadCommit, loadCommitMetadata, type CommitMetadata } from './objects-io.js';
 import { hashWorkTreeFile } from './content-hash.js';
 import { ancestorsOf, isWithin, toRepoPath } from './paths.js';
-import { restoreItem, type RestoreItem } from './restore-files.js';
+import { restoreEach, restoreFailure, type RestoreFailure, type RestoreItem } from './restore-files.js';
 import { resolveCommit } from './revisions.js';
 import { computeStatus } from './status.js';
 import { flattenTree } from './tree-walk.js';
@@ -45,7 +49,7 @@ export async function checkoutCommit(repo: Repository, options: CheckoutOptions)
   const commitId = resolveCommit(repo, options.revision);
   const commit = loadCommit(repo, commitId);
   const target = flattenTree(repo, Buffer.from(commit.treeId, 'hex'));
-  const times = loadFileTimes(repo, commit, target.keys());
+  const metadata = loadCommitMetadata(repo, commit, target.keys());
   const inScope = (path: string): boolean => scopes.some((scope) => isWithin(path, scope));
   scopes.forEach((scope, index) => {
     if (scope !== '' && ![...target.keys()].some((path) => isWithin(path, scope))) {
@@ -56,11 +60,15 @@ export async function checkoutCommit(repo: Repository, options: CheckoutOptions)
 
   if (options.outputDirectory !== undefined) {
     const root = resolve(options.cwd, options.outputDirectory);
-    await restoreAll(repo, selected.map(([path, entry]) => toRestoreItem(join(root, path), entry, times.get(path))));
+    const failures = await restoreWithLinks(repo, root, selected, metadata);
+    restoreDirectoryMetadata(root, metadata, inScope);
+    throwIfFailed(failures, selected.length);
     return { commitId, written: selected.map(([path]) => path), removed: [] };
   }
   return repo.withWriteLock(async () => {
-    const result = await restoreIntoWorkTree(repo, commitId, selected, inScope, times, options.force, scopes[0] === '');
+    const { result, failures } = await restoreIntoWorkTree(repo, commitId, selected, inScope, metadata, options.force, scopes[0] === '');
+    // Whatever failed, the staging area matches the disk; HEAD moves (switch) only when all came out.
+    throwIfFailed(failures, selected.length);
     options.thenUnderLock?.();
     return result;
   });
@@ -71,10 +79,10 @@ async function restoreIntoWorkTree(
   commitId: string,
   selected: [string, TreeEntry][],
   inScope: (path: string) => boolean,
-  times: Map<string, bigint>,
+  metadata: CommitMetadata,
   force: boolean,
   wholeTree: boolean,
-): Promise<CheckoutResult> {
+): Promise<{ result: CheckoutResult; failures: RestoreFailure[] }> {
   if (!force) {
     const status = computeStatus(repo);
     const dirty = [...status.staged, ...status.unstaged].map((item) => item.path).filter(inScope);
@@ -112,7 +120,9 @@ async function restoreIntoWorkTree(
     const current = staging.get(path);
     if (current === undefined || !current.fileId.equals(entry.id) || current.kind !== entry.kind) return true;
     const onDisk = lstatTracked(repo.workTree, path, leading);
-    return onDisk === undefined || !isUnchanged(current, onDisk, snapshot);
+    if (onDisk === undefined || !isUnchanged(current, onDisk, snapshot)) return true;
+    const mode = metadata.modes.files.get(path)?.mode ?? 0;
+    return entry.kind !== EntryKind.Symlink && mode !== 0 && (onDisk.stats.mode & 0o7777) !== mode;
   });
   // A symlink or file where the commit has a directory goes first: writing through a symlink would
   // land outside the work tree. (Untracked ones stopped the checkout already, unless --force.)
@@ -123,13 +133,106 @@ async function restoreIntoWorkTree(
     if (staging.delete(inTheWay)) removed.push(inTheWay);
     leading = new LeadingDirectories(repo.workTree); // what it knew has changed
   }
-  await restoreAll(repo, toWrite.map(([path, entry]) => toRestoreItem(join(repo.workTree, path), entry, times.get(path))));
+  const failures = await restoreWithLinks(repo, repo.workTree, toWrite, metadata, selected);
+  if (wholeTree) restoreDirectoryMetadata(repo.workTree, metadata, inScope);
+  const failed = new Set(failures.map((failure) => failure.path));
+  const written: string[] = [];
   for (const [path, entry] of selected) {
-    const stats = lstatSync(join(repo.workTree, path), { bigint: true });
+    if (failed.has(path)) continue; // its write was atomic: the staged entry still describes what is there
+    const stats = lstatSync(fsPath(join(repo.workTree, path)), { bigint: true });
     staging.set(path, toStagedEntry(path, entry.kind as Exclude<EntryKind, EntryKind.Directory>, stats, entry.id));
+    written.push(path);
   }
   writeStaging(repo.layout, [...staging.values()], scanStartedAtNs);
-  return { commitId, written: selected.map(([path]) => path), removed };
+  return { result: { commitId, written, removed }, failures };
+}
+
+/** A checkout that could not restore every path has restored the others; this names the rest. */
+function throwIfFailed(failures: readonly RestoreFailure[], total: number): void {
+  if (failures.length === 0) return;
+  const corrupt = failures.find((failure) => failure.code.startsWith('CORRUPT_'));
+  const lines = failures.map((failure) => `  ${quotePath(failure.path)}: ${failure.message}`).join('\n');
+  const message = `could not restore ${failures.length} of ${total} paths (the others were restored):\n${lines}`;
+  if (corrupt) throw new StoreError(corrupt.code as 'CORRUPT_OBJECT', message, { hint: 'run `store verify` to see what is damaged' });
+  throw new StoreError('PARTIAL', message);
+}
+
+/**
+ * Restores files under `root`; of the files one link group names (hard links when committed), the
+ * first is written and the others are linked to it, as tar does within one archive. `present`: files
+ * already in place (in-place checkout), which a link may point at too.
+ */
+async function restoreWithLinks(
+  repo: Repository,
+  root: string,
+  toWrite: readonly [string, TreeEntry][],
+  metadata: CommitMetadata,
+  present: readonly [string, TreeEntry][] = [],
+): Promise<RestoreFailure[]> {
+  const leaders = new Map<number, string>();
+  const links: [string, string][] = [];
+  const items: RestoreItem[] = [];
+  const writing = new Set(toWrite.map(([path]) => path));
+  for (const [path] of present) {
+    const group = metadata.modes.files.get(path)?.linkGroup ?? 0;
+    if (group !== 0 && !writing.has(path) && !leaders.has(group)) leaders.set(group, path);
+  }
+  for (const [path, entry] of toWrite) {
+    const group = metadata.modes.files.get(path)?.linkGroup ?? 0;
+    const leader = group === 0 ? undefined : leaders.get(group);
+    if (leader !== undefined) links.push([path, leader]);
+    else {
+      if (group !== 0) leaders.set(group, path);
+      items.push(toRestoreItem(path, join(root, path), entry, metadata));
+    }
+  }
+  const failures = await restoreAll(repo, items);
+  const failed = new Set(failures.map((failure) => failure.path));
+  const byPath = new Map(toWrite);
+  for (const [path, leader] of links) {
+    if (failed.has(leader)) {
+      failures.push(...(await restoreEach(repo, [toRestoreItem(path, join(root, path), byPath.get(path)!, metadata)])));
+      continue;
+    }
+    try {
+      linkInPlace(join(root, leader), join(root, path));
+    } catch (error) {
+      failures.push(restoreFailure(path, error));
+    }
+  }
+  return failures;
+}
+
+/** Makes `path` a hard link to `existing`, atomically (a link under a temporary name, renamed over). */
+function linkInPlace(existing: string, path: string): void {
+  const temporary = temporarySibling(path);
+  linkSync(fsPath(existing), fsPath(temporary));
+  try {
+    renameSync(fsPath(temporary), fsPath(path));
+  } catch (error) {
+    unlinkSync(fsPath(temporary));
+    throw error;
+  }
+}
+
+/**
+ * Directories get their recorded mode and time once every file in them is written (deepest first,
+ * as writing into a directory changes its time). A directory not there (or not a directory) is passed over.
+ */
+function restoreDirectoryMetadata(root: string, metadata: CommitMetadata, inScope: (path: string) => boolean): void {
+  const directories = new Set([...metadata.times.directories.keys(), ...metadata.modes.directories.keys()]);
+  for (const path of [...directories].filter(inScope).sort(compareUtf8).reverse()) {
+    const absolute = join(root, path);
+    try {
+      if (!lstatSync(fsPath(absolute)).isDirectory()) continue;
+      const mode = metadata.modes.directories.get(path);
+      if (mode !== undefined) chmodSync(fsPath(absolute), mode);
+      const mtimeNs = metadata.times.directories.get(path);
+      if (mtimeNs !== undefined) setTimesNs(absolute, mtimeNs, { followSymlinks: false });
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT') throw error;
+    }
+  }
 }
 
 /**
@@ -149,8 +252,16 @@ function untrackedInTheWay(repo: Repository, untracked: readonly string[], selec
   });
 }
 
-function toRestoreItem(absolutePath: string, entry: TreeEntry, mtimeNs: bigint | undefined): RestoreItem {
-  return { absolutePath, kind: entry.kind, fileId: entry.id.toString('hex'), sizeBytes: entry.sizeBytes, mtimeNs };
+function toRestoreItem(path: string, absolutePath: string, entry: TreeEntry, metadata: CommitMetadata): RestoreItem {
+  return {
+    path,
+    absolutePath,
+    kind: entry.kind,
+    fileId: entry.id.toString('hex'),
+    sizeBytes: entry.sizeBytes,
+    mtimeNs: metadata.times.files.get(path),
+    mode: metadata.modes.files.get(path)?.mode ?? 0,
+  };
 }
 
 /** Below this many files, or bytes, worker threads cost more to start than they save. */
@@ -164,12 +275,9 @@ const RESTORE_BATCH_MAX_BYTES = 8 * 1024 * 1024;
  * opens the repository for reading and restores a batch of small files, or one large file, holding
  * one frame at a time, so memory stays bounded whatever the sizes.
  */
-async function restoreAll(repo: Repository, items: RestoreItem[], jobs = defaultJobs()): Promise<void> {
+async function restoreAll(repo: Repository, items: RestoreItem[], jobs = defaultJobs()): Promise<RestoreFailure[]> {
   const totalBytes = items.reduce((sum, item) => sum + item.sizeBytes, 0);
-  if (jobs < 2 || (items.length < PARALLEL_RESTORE_MIN_FILES && totalBytes < PARALLEL_RESTORE_MIN_BYTES)) {
-    for (const item of items) await restoreItem(repo, item);
-    return;
-  }
+  if (jobs < 2 || (items.length < PARALLEL_RESTORE_MIN_FILES && totalBytes < PARALLEL_RESTORE_MIN_BYTES)) return restoreEach(repo, items);
   const batches: RestoreItem[][] = [];
   let current: RestoreItem[] = [];
   let bytes = 0;
@@ -187,8 +295,7 @@ async function restoreAll(repo: Repository, items: RestoreItem[], jobs = default
   const pool = await WorkerPool.start(jobs);
   try {
     const results = await Promise.all(batches.map((batch) => pool.restoreFiles({ workTree: repo.workTree, items: batch })));
-    const failure = results.find((result) => result.error !== undefined)?.error;
-    if (failure) throw new StoreError(failure.code as ErrorCode, failure.message);
+    return results.flatMap((result) => result.failures);
   } finally {
     await pool.close();
   }

@@ -1,13 +1,18 @@
+import { lstatSync } from 'node:fs';
 import { StoreError } from '../core/errors.js';
 import { hashBytes } from '../core/hash.js';
+import { fsPath } from '../core/path-bytes.js';
+import { EntryKind } from '../objects/tree.js';
+import { workTreePath } from './scanner.js';
 import { encodeCommit } from '../objects/commit.js';
-import { encodeFileTimes } from '../objects/file-times.js';
+import { encodeFileModes } from '../objects/file-modes.js';
+import { encodeFileTimes, treePathsOf } from '../objects/file-times.js';
 import type { Repository } from '../repository/repository.js';
 import { BlobType } from '../store/pack-format.js';
 import { readStaging } from '../staging/staging-area.js';
-import { sortByPathBytes } from '../staging/staging-format.js';
+import { sortByPathBytes, type StagedEntry } from '../staging/staging-format.js';
 import { readTreeCache, writeTreeCache } from '../staging/tree-cache.js';
-import { commitTreeId } from './objects-io.js';
+import { loadCommit } from './objects-io.js';
 import { buildTrees } from './tree-builder.js';
 
 export interface CommitOptions {
@@ -33,24 +38,29 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
     const entries = sortByPathBytes(readStaging(repo.layout.staging).entries);
     const headRef = repo.refs.headRef();
     const parentId = repo.refs.headCommit();
-    const parentTreeId = parentId === undefined ? undefined : commitTreeId(repo, parentId).toString('hex');
+    const parent = parentId === undefined ? undefined : loadCommit(repo, parentId);
 
     const writer = repo.newBlobWriter();
     try {
       const { root, cache } = buildTrees(entries, writer, readTreeCache(repo.layout.treeCache));
       const treeId = root.id.toString('hex');
-      if (treeId === parentTreeId || (parentId === undefined && entries.length === 0)) {
+      const { times, modes } = encodeMetadata(repo.workTree, entries);
+      const timesId = hashBytes(times);
+      const modesId = hashBytes(modes).toString('hex');
+      // Modes are content for a commit (git's exec bit, here every permission bit); times are not.
+      const changesNothing = parent !== undefined && treeId === parent.treeId && (parent.modesId === undefined || parent.modesId === modesId);
+      if (changesNothing || (parentId === undefined && entries.length === 0)) {
         throw new StoreError('NOTHING_TO_COMMIT', 'nothing to commit: the staging area matches HEAD', {
           hint: 'use `store add PATH` or `store add -A` to stage changes',
         });
       }
-      const times = encodeFileTimes(entries.map((entry) => entry.mtimeNs));
-      const timesId = hashBytes(times);
       writer.addBlob(BlobType.FileTimes, timesId, times);
+      writer.addBlob(BlobType.FileModes, Buffer.from(modesId, 'hex'), modes);
       const commit = {
         treeId,
         parentId,
         timesId: timesId.toString('hex'),
+        modesId,
         author: options.author,
         timeMs: options.timeMs ?? Date.now(),
         fileCount: entries.length,
@@ -76,4 +86,37 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
       throw error;
     }
   });
+}
+
+/**
+ * The commit's times and modes blobs. Files' come from the staging area (as `add` saw them);
+ * directories' from the work tree now, as the staging area keeps no directories. Hard links: staged
+ * files of one content on one inode (same device and inode number) share a link group.
+ */
+function encodeMetadata(workTree: string, entries: readonly StagedEntry[]): { times: Buffer; modes: Buffer } {
+  const paths = treePathsOf(entries.map((entry) => entry.path));
+  const linkGroups = new Map<string, { first: StagedEntry; group: number }>();
+  let groups = 0;
+  const groupOf = new Map<StagedEntry, number>();
+  for (const entry of entries) {
+    if (entry.ino === 0n || entry.kind === EntryKind.Symlink) continue;
+    const key = `${entry.dev}:${entry.ino}:${entry.fileId.toString('hex')}`;
+    const known = linkGroups.get(key);
+    if (known === undefined) linkGroups.set(key, { first: entry, group: 0 });
+    else {
+      if (known.group === 0) {
+        known.group = ++groups;
+        groupOf.set(known.first, known.group);
+      }
+      groupOf.set(entry, known.group);
+    }
+  }
+  const directories = paths.directories.map((path) => {
+    const stats = lstatSync(fsPath(workTreePath(workTree, path)), { bigint: true, throwIfNoEntry: false });
+    return stats?.isDirectory() ? { mtimeNs: stats.mtimeNs, mode: Number(stats.mode & 0o7777n) } : { mtimeNs: 0n, mode: 0 };
+  });
+  return {
+    times: encodeFileTimes(entries.map((entry) => entry.mtimeNs), directories.map((directory) => directory.mtimeNs)),
+    modes: encodeFileModes(entries.map((entry) => ({ mode: entry.mode & 0o7777, linkGroup: groupOf.get(entry) ?? 0 })), directories.map((directory) => directory.mode)),
+  };
 }

@@ -3,6 +3,7 @@ import { hashBytes, newHasher } from '../core/hash.js';
 import { EntryKind } from '../objects/tree.js';
 import { sameStat } from '../core/same-stat.js';
 import { READ_WINDOW_BYTES } from './file-ingest.js';
+import { fsPath } from '../core/path-bytes.js';
 
 export interface WorkTreeContent {
   /** BLAKE3 of the content, or of a symlink's target. */
@@ -17,8 +18,8 @@ export interface WorkTreeContent {
 
 /** The file id of what is on disk now, storing nothing. */
 export function hashWorkTreeFile(absolutePath: string, kind: EntryKind): WorkTreeContent {
-  if (kind === EntryKind.Symlink) return { fileId: hashBytes(readlinkSync(absolutePath, { encoding: 'buffer' })) };
-  const fd = openSync(absolutePath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  if (kind === EntryKind.Symlink) return { fileId: hashBytes(readlinkSync(fsPath(absolutePath), { encoding: 'buffer' })) };
+  const fd = openSync(fsPath(absolutePath), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const before = fstatSync(fd, { bigint: true });
     const hasher = newHasher();

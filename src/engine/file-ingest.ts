@@ -7,6 +7,7 @@ import type { ChunkingParameters } from '../repository/config.js';
 import type { BlobWriter } from '../store/blob-writer.js';
 import { BlobType } from '../store/pack-format.js';
 import { InlineWindowHasher, type HashedWindow, type WindowHasher } from '../workers/window-hasher.js';
+import { fsPath } from '../core/path-bytes.js';
 
 /** Files are read in windows of this size: memory stays bounded whatever the file size. */
 export const READ_WINDOW_BYTES = 4 * 1024 * 1024;
@@ -171,7 +172,7 @@ export async function ingestFile(
   hasher?: WindowHasher,
 ): Promise<IngestedContent & { stats: BigIntStats }> {
   // O_NONBLOCK: should the file have been swapped for a FIFO since the scan, opening it must not hang.
-  const fd = openSync(absolutePath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  const fd = openSync(fsPath(absolutePath), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const before = fstatSync(fd, { bigint: true });
     if (!before.isFile()) throw new FileChangedWhileReading(`${absolutePath} is no longer a regular file`);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { errnoCode } from '../core/errors.js';
+import { fsPath } from '../core/path-bytes.js';
 
 export const IGNORE_FILE = '.storeignore';
 
@@ -26,7 +27,7 @@ export class IgnoreRules {
   enter(workTree: string, directory: string): IgnoreRules {
     let text: string;
     try {
-      text = readFileSync(join(workTree, directory, IGNORE_FILE), 'utf8');
+      text = readFileSync(fsPath(join(workTree, directory, IGNORE_FILE)), 'utf8');
     } catch (error) {
       const code = errnoCode(error);
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return this;

@@ -12,6 +12,7 @@ import { ThreadWindowHasher, type WindowHasher } from '../workers/window-hasher.
 import { LARGE_FILE_MIN_BYTES, SMALL_FILE_MAX_BYTES } from './classifier.js';
 import { FileChangedWhileReading, ingestBytes, ingestFile, storeFileMap } from './file-ingest.js';
 import { isExecutable, workTreePath, type ScannedFile, type StatData } from './scanner.js';
+import { fsPath } from '../core/path-bytes.js';
 
 export type IngestOutcome =
   | { file: ScannedFile; kind: ScannedFile['kind']; fileId: Buffer; sizeBytes: number; newChunkCount: number; stat: StatData }
@@ -150,8 +151,8 @@ async function ingestOnMainThread(
   for (let attempt = 1; ; attempt++) {
     try {
       if (file.kind === EntryKind.Symlink) {
-        const target = readlinkSync(absolutePath, { encoding: 'buffer' });
-        const stat = lstatSync(absolutePath, { bigint: true });
+        const target = readlinkSync(fsPath(absolutePath), { encoding: 'buffer' });
+        const stat = lstatSync(fsPath(absolutePath), { bigint: true });
         const content = await ingestBytes(target, chunking, writer);
         return { file, kind: file.kind, ...content, stat };
       }

@@ -1,7 +1,8 @@
 import { CorruptionError, StoreError } from '../core/errors.js';
 import { decodeCommit, type Commit } from '../objects/commit.js';
 import { decodeFileMap, type FileMap } from '../objects/filemap.js';
-import { decodeFileTimes } from '../objects/file-times.js';
+import { decodeFileModes, type RecordedModes } from '../objects/file-modes.js';
+import { decodeFileTimes, treePathsOf, type RecordedTimes } from '../objects/file-times.js';
 import { decodeVerifiedTree, type TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { BlobType } from '../store/pack-format.js';
@@ -36,10 +37,19 @@ export function loadTree(repo: Repository, treeId: Buffer): TreeEntry[] {
   return decodeVerifiedTree(loadReferencedBlob(repo, treeId, BlobType.Tree, 'a commit or tree'));
 }
 
-/** The modification times recorded with a commit (empty for one that recorded none); `paths` are the files of its tree. */
-export function loadFileTimes(repo: Repository, commit: Commit, paths: Iterable<string>): Map<string, bigint> {
-  if (commit.timesId === undefined) return new Map();
-  return decodeFileTimes(loadReferencedBlob(repo, Buffer.from(commit.timesId, 'hex'), BlobType.FileTimes, 'a commit'), paths);
+/** What a commit records beside its trees: times, permission bits and hard links (empty where it recorded none). */
+export interface CommitMetadata {
+  times: RecordedTimes;
+  modes: RecordedModes;
+}
+
+/** `filePaths`: the files of the commit's tree. */
+export function loadCommitMetadata(repo: Repository, commit: Commit, filePaths: Iterable<string>): CommitMetadata {
+  const paths = treePathsOf(filePaths);
+  return {
+    times: commit.timesId === undefined ? { files: new Map(), directories: new Map() } : decodeFileTimes(loadReferencedBlob(repo, Buffer.from(commit.timesId, 'hex'), BlobType.FileTimes, 'a commit'), paths),
+    modes: commit.modesId === undefined ? { files: new Map(), directories: new Map() } : decodeFileModes(loadReferencedBlob(repo, Buffer.from(commit.modesId, 'hex'), BlobType.FileModes, 'a commit'), paths),
+  };
 }
 
 /**

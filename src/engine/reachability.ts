@@ -39,6 +39,7 @@ export function computeLiveSet(repo: Repository): LiveSet {
       live.blobs.add(commitId);
       const commit = loadCommit(repo, commitId);
       if (commit.timesId !== undefined) live.blobs.add(commit.timesId);
+      if (commit.modesId !== undefined) live.blobs.add(commit.modesId);
       addTree(Buffer.from(commit.treeId, 'hex'));
       commitId = commit.parentId;
     }

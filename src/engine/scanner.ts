@@ -3,6 +3,7 @@ import { errnoCode } from '../core/errors.js';
 import { EntryKind } from '../objects/tree.js';
 import { REPOSITORY_DIRECTORY } from '../repository/layout.js';
 import { IGNORE_FILE, IgnoreRules } from './ignore-rules.js';
+import { decodeName, fsPath } from '../core/path-bytes.js';
 
 /** The stat data staging keeps, exact (from the fstat of a file as it was read). */
 export interface StatData {
@@ -97,7 +98,7 @@ export function scanWorkTree(workTree: string, scopes: readonly string[]): ScanR
 
   const list = (directory: string): string[] | undefined => {
     try {
-      return readdirSync(workTreePath(workTree, directory)).sort();
+      return readdirSync(fsPath(workTreePath(workTree, directory)), { encoding: 'buffer' }).map(decodeName).sort();
     } catch (error) {
       result.unreadable.push({ path: directory || '.', reason: errnoCode(error) ?? String(error) });
       return undefined;
@@ -111,7 +112,7 @@ export function scanWorkTree(workTree: string, scopes: readonly string[]): ScanR
       const path = directory === '' ? name : `${directory}/${name}`;
       let stats: Stats;
       try {
-        stats = lstatSync(workTreePath(workTree, path));
+        stats = lstatSync(fsPath(workTreePath(workTree, path)));
       } catch (error) {
         if (errnoCode(error) === 'ENOENT') continue; // vanished since readdir
         result.unreadable.push({ path, reason: errnoCode(error) ?? String(error) });

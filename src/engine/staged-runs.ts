@@ -1,6 +1,7 @@
 import { newHasher } from '../core/hash.js';
 import { writeUint53LE } from '../core/uint53.js';
 import type { StagedEntry } from '../staging/staging-format.js';
+import { encodeName, nameByteLength } from '../core/path-bytes.js';
 
 /**
  * Staged entries sorted by path bytes: the entries under any directory form one contiguous run
@@ -40,7 +41,7 @@ export class RunFingerprints {
 
   constructor(entries: readonly StagedEntry[]) {
     const fixedBytes = 1 + 8 + 32 + 4;
-    this.packed = Buffer.alloc(entries.reduce((sum, entry) => sum + fixedBytes + Buffer.byteLength(entry.path, 'utf8'), 0));
+    this.packed = Buffer.alloc(entries.reduce((sum, entry) => sum + fixedBytes + nameByteLength(entry.path), 0));
     this.offsets = new Uint32Array(entries.length + 1);
     let at = 0;
     entries.forEach((entry, index) => {
@@ -48,7 +49,7 @@ export class RunFingerprints {
       this.packed[at] = entry.kind;
       writeUint53LE(this.packed, entry.sizeBytes, at + 1);
       entry.fileId.copy(this.packed, at + 9);
-      const pathBytes = this.packed.write(entry.path, at + fixedBytes, 'utf8');
+      const pathBytes = entry.path.isWellFormed() ? this.packed.write(entry.path, at + fixedBytes, 'utf8') : encodeName(entry.path).copy(this.packed, at + fixedBytes);
       this.packed.writeUInt32LE(pathBytes, at + 41);
       at += fixedBytes + pathBytes;
     });
@@ -57,7 +58,7 @@ export class RunFingerprints {
 
   /** Keyed as the tree cache is (latin1 string of the digest); `prefix` is the directory's path and '/', or '' for the root. */
   of(start: number, end: number, prefix: string): string {
-    const prefixBytes = Buffer.from(prefix, 'utf8');
+    const prefixBytes = encodeName(prefix);
     const header = Buffer.allocUnsafe(4);
     header.writeUInt32LE(prefixBytes.length, 0);
     const hasher = newHasher();

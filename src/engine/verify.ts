@@ -214,8 +214,10 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
       try {
         if (badBlobs.has(current)) throw new CorruptionError('CORRUPT_OBJECT', `commit ${current} is in a damaged pack`);
         const commit = loadCommit(repo, current);
-        if (commit.timesId !== undefined && (badBlobs.has(commit.timesId) || !repo.catalog.hasBlob(Buffer.from(commit.timesId, 'hex')))) {
-          report.affected.push({ commit: current, path: '(file times)', reason: `file times blob ${commit.timesId} is missing or damaged` });
+        for (const [what, id] of [['file times', commit.timesId], ['file modes', commit.modesId]] as const) {
+          if (id !== undefined && (badBlobs.has(id) || !repo.catalog.hasBlob(Buffer.from(id, 'hex')))) {
+            report.affected.push({ commit: current, path: `(${what})`, reason: `${what} blob ${id} is missing or damaged` });
+          }
         }
         walkTree(current, Buffer.from(commit.treeId, 'hex'), '');
         commitId = commit.parentId;

@@ -2,6 +2,7 @@ import { lstatSync } from 'node:fs';
 import { errnoCode } from '../core/errors.js';
 import { ancestorsOf } from './paths.js';
 import { workTreePath } from './scanner.js';
+import { fsPath } from '../core/path-bytes.js';
 
 type Found = 'directory' | 'missing' | 'symlink' | 'file';
 
@@ -40,7 +41,7 @@ export class LeadingDirectories {
     let found = this.known.get(directory);
     if (found === undefined) {
       try {
-        const stats = lstatSync(workTreePath(this.workTree, directory));
+        const stats = lstatSync(fsPath(workTreePath(this.workTree, directory)));
         found = stats.isDirectory() ? 'directory' : stats.isSymbolicLink() ? 'symlink' : 'file';
       } catch (error) {
         if (!['ENOENT', 'ENOTDIR', 'ELOOP'].includes(errnoCode(error) ?? '')) throw error;

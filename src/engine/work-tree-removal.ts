@@ -2,16 +2,17 @@ import { rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode } from '../core/errors.js';
 import { ancestorsOf } from './paths.js';
+import { fsPath } from '../core/path-bytes.js';
 
 /**
  * Removes a tracked file from the work tree (one already gone is fine), and then the directories it
  * leaves empty, up to the work tree, as git does.
  */
 export function removeTrackedFile(workTree: string, path: string): void {
-  rmSync(join(workTree, path), { force: true });
+  rmSync(fsPath(join(workTree, path)), { force: true });
   for (const directory of [...ancestorsOf(path)].reverse()) {
     try {
-      rmdirSync(join(workTree, directory));
+      rmdirSync(fsPath(join(workTree, directory)));
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT') return; // not empty: neither are its parents
     }

@@ -3,13 +3,15 @@ import { hashBytes, isFullHexId } from '../core/hash.js';
 
 /**
  * A commit is a small UTF-8 text, like git's, whose BLAKE3 is the commit id:
- *   tree <hex>\n[parent <hex>\n][times <hex>\n]author <name>\ntime <ms>\nfiles <n>\nbytes <n>\n\n<message>
+ *   tree <hex>\n[parent <hex>\n][times <hex>\n][modes <hex>\n]author <name>\ntime <ms>\nfiles <n>\nbytes <n>\n\n<message>
  */
 export interface Commit {
   treeId: string;
   parentId: string | undefined;
   /** The blob of the files' modification times, if recorded. */
   timesId?: string | undefined;
+  /** The blob of the files' and directories' permission bits and hard-link groups, if recorded (format 4). */
+  modesId?: string | undefined;
   author: string;
   timeMs: number;
   fileCount: number;
@@ -21,6 +23,7 @@ export function encodeCommit(commit: Commit): { bytes: Buffer; id: Buffer } {
   const lines = [`tree ${commit.treeId}`];
   if (commit.parentId !== undefined) lines.push(`parent ${commit.parentId}`);
   if (commit.timesId !== undefined) lines.push(`times ${commit.timesId}`);
+  if (commit.modesId !== undefined) lines.push(`modes ${commit.modesId}`);
   lines.push(
     `author ${commit.author.replace(/\n/g, ' ')}`,
     `time ${commit.timeMs}`,
@@ -46,18 +49,20 @@ export function decodeCommit(bytes: Buffer): Commit {
   const treeId = fields.get('tree');
   const parentId = fields.get('parent');
   const timesId = fields.get('times');
+  const modesId = fields.get('modes');
   const numberField = (name: string): number => {
     const value = Number(fields.get(name));
     if (!Number.isSafeInteger(value)) throw new CorruptionError('CORRUPT_OBJECT', `commit: bad ${name} field`);
     return value;
   };
-  if (treeId === undefined || !isFullHexId(treeId) || (parentId !== undefined && !isFullHexId(parentId)) || (timesId !== undefined && !isFullHexId(timesId))) {
-    throw new CorruptionError('CORRUPT_OBJECT', 'commit: bad tree, parent or times id');
+  if (treeId === undefined || !isFullHexId(treeId) || (parentId !== undefined && !isFullHexId(parentId)) || (timesId !== undefined && !isFullHexId(timesId)) || (modesId !== undefined && !isFullHexId(modesId))) {
+    throw new CorruptionError('CORRUPT_OBJECT', 'commit: bad tree, parent, times or modes id');
   }
   return {
     treeId,
     parentId,
     ...(timesId === undefined ? {} : { timesId }),
+    ...(modesId === undefined ? {} : { modesId }),
     author: fields.get('author') ?? '',
     timeMs: numberField('time'),
     fileCount: numberField('files'),

@@ -1,6 +1,7 @@
 import { hashBytes, isFullHexId } from '../core/hash.js';
 import { decodeCommit } from './commit.js';
 import { EntryKind, merkleLeaf, merkleNode, merkleRootToTreeId } from './tree.js';
+import { decodeName } from '../core/path-bytes.js';
 
 /**
  * A proof that a file with a given id sits at a path in a commit, checkable with nothing but the
@@ -78,7 +79,7 @@ function decodeEntry(bytes: Buffer): DecodedEntry | undefined {
     kind: bytes.readUInt8(0),
     sizeBytes: Number(bytes.readBigUInt64LE(1)),
     id: bytes.subarray(9, 41).toString('hex'),
-    name: bytes.subarray(43).toString('utf8'),
+    name: decodeName(bytes.subarray(43)),
   };
 }
 

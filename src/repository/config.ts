@@ -4,10 +4,11 @@ import { CorruptionError, StoreError } from '../core/errors.js';
 /**
  * Version of the on-disk format described in docs/FORMAT.md. Bumped on any incompatible change.
  * 2: a content of exactly one chunk has no file map. 3: file times without their paths (version 2 of
- * that blob). An older repository is read as it is and marked with this version by the first writer
- * (everything versions 1 and 2 wrote is valid version 3).
+ * that blob). 4: names are bytes (not only UTF-8), times of directories and symlinks, and a modes blob
+ * (permission bits, hard links). An older repository is read as it is and marked with this version by
+ * the first writer (everything versions 1 to 3 wrote is valid version 4).
  */
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 
 export interface ChunkingParameters {
   minBytes: number;

@@ -1,6 +1,7 @@
 import { CorruptionError } from '../core/errors.js';
 import { HASH_BYTES, hashBytes } from '../core/hash.js';
 import { readUint53LE, writeUint53LE } from '../core/uint53.js';
+import { decodeName, encodeName } from '../core/path-bytes.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import { EntryKind } from '../objects/tree.js';
 
@@ -83,6 +84,7 @@ export function encodeStaging(snapshot: StagingSnapshot): Buffer {
  */
 function encodePaths(entries: readonly StagedEntry[]): { heap: Buffer; pathLengths: Uint32Array } {
   const joined = entries.map((entry) => entry.path).join('');
+  if (!joined.isWellFormed()) return encodePathsOneByOne(entries); // names that are not UTF-8: rare
   const heap = Buffer.from(joined, 'utf8');
   const ascii = heap.length === joined.length;
   const pathLengths = new Uint32Array(entries.length);
@@ -90,6 +92,11 @@ function encodePaths(entries: readonly StagedEntry[]): { heap: Buffer; pathLengt
     pathLengths[index] = ascii ? entry.path.length : Buffer.byteLength(entry.path, 'utf8');
   });
   return { heap, pathLengths };
+}
+
+function encodePathsOneByOne(entries: readonly StagedEntry[]): { heap: Buffer; pathLengths: Uint32Array } {
+  const encoded = entries.map((entry) => encodeName(entry.path));
+  return { heap: Buffer.concat(encoded), pathLengths: Uint32Array.from(encoded, (bytes) => bytes.length) };
 }
 
 export function decodeStaging(bytes: Buffer, source: string): StagingSnapshot {
@@ -125,7 +132,7 @@ export function decodeStaging(bytes: Buffer, source: string): StagingSnapshot {
       dev: view.getBigUint64(at + 40, true),
       // A view, not a copy: it keeps the (read-only) mapping alive as long as it is referenced.
       fileId: bytes.subarray(at + 48, at + 48 + HASH_BYTES),
-      path: bytes.toString('utf8', heapStart + pathOffset, heapStart + pathOffset + pathLength),
+      path: decodeName(bytes.subarray(heapStart + pathOffset, heapStart + pathOffset + pathLength)),
     });
   }
   return { entries, writtenAtNs, checksum: Buffer.from(bytes.subarray(bodyBytes)) };

@@ -33,6 +33,8 @@ export enum BlobType {
   Commit = 4,
   /** Modification times of a commit's files (see objects/file-times.ts). */
   FileTimes = 5,
+  /** Permission bits and hard-link groups of a commit's files and directories (see objects/file-modes.ts). */
+  FileModes = 6,
 }
 
 export interface FrameRecord {
@@ -157,7 +159,7 @@ export function decodeFooter(footerBytes: Buffer, expectedHash: Buffer, footerOf
     at += BLOB_RECORD_BYTES;
     const frame = frames[frameIndex];
     if (!frame) fail(`blob ${i} names frame ${frameIndex}, which does not exist`);
-    if (type < BlobType.Chunk || type > BlobType.FileTimes) fail(`blob ${i} has unknown type ${type}`);
+    if (type < BlobType.Chunk || type > BlobType.FileModes) fail(`blob ${i} has unknown type ${type}`);
     if (offsetInFrame + length > frame!.rawLength) fail(`blob ${i} reaches past its frame`);
     blobs.push({ id, type, frameIndex, offsetInFrame, length });
   }

@@ -7,8 +7,9 @@ import { sameStat } from '../core/same-stat.js';
 import type { ChunkingParameters } from '../repository/config.js';
 import { decompressFrameInto, FrameCompressor } from '../store/compression.js';
 import { Codec } from '../store/pack-format.js';
-import type { RestoreItem } from '../engine/restore-files.js';
+import type { RestoreFailure, RestoreItem } from '../engine/restore-files.js';
 import type { Repository } from '../repository/repository.js';
+import { fsPath } from '../core/path-bytes.js';
 
 /**
  * Worker-thread entry points (piscina calls them by name). Nothing here touches the repository:
@@ -114,7 +115,7 @@ function readOne(absolutePath: string, slot: Buffer, chunking: ChunkingParameter
     let fd: number;
     try {
       // O_NONBLOCK: should the file have been swapped for a FIFO since the scan, opening it must not hang.
-      fd = openSync(absolutePath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      fd = openSync(fsPath(absolutePath), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (error) {
       const code = errnoCode(error);
       if (code === 'ENOENT') return { outcome: 'vanished', reason: 'vanished' };
@@ -160,7 +161,7 @@ export interface RestoreFilesTask {
 
 /** Errors cross the thread boundary as plain data, so their code survives. */
 export interface RestoreFilesResult {
-  error?: { code: string; message: string };
+  failures: RestoreFailure[];
 }
 
 const openRepositories = new Map<string, Repository>();
@@ -168,18 +169,13 @@ const openRepositories = new Map<string, Repository>();
 /** Restores a batch of files, reading the repository from this thread (a reader takes no lock). */
 export async function restoreFiles(task: RestoreFilesTask): Promise<RestoreFilesResult> {
   // Loaded on first use: threads that only compress never open SQLite.
-  const [{ Repository }, { restoreItem }] = await Promise.all([import('../repository/repository.js'), import('../engine/restore-files.js')]);
+  const [{ Repository }, { restoreEach }] = await Promise.all([import('../repository/repository.js'), import('../engine/restore-files.js')]);
   let repo = openRepositories.get(task.workTree);
   if (repo === undefined) {
     repo = Repository.open({ repoPath: task.workTree });
     openRepositories.set(task.workTree, repo);
   }
-  try {
-    for (const item of task.items) await restoreItem(repo, item);
-    return {};
-  } catch (error) {
-    return { error: { code: error instanceof StoreError ? error.code : 'IO_ERROR', message: (error as Error).message } };
-  }
+  return { failures: await restoreEach(repo, task.items) };
 }
 
 // ---------- unpack chunks of a frame (restores) ----------
