@@ -4,6 +4,7 @@ import * as Flags from '@oclif/core/flags';
 import type { Interfaces } from '@oclif/core';
 import { errnoCode, ExitStatus, StoreError } from '../core/errors.js';
 import { Repository } from '../repository/repository.js';
+import { encodeName } from '../core/path-bytes.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
@@ -55,11 +56,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** The human result on stdout, unless --quiet or --json. */
   protected say(message: string): void {
-    if (!this.flags.quiet && !this.flags.json) process.stdout.write(`${message}\n`);
+    if (!this.flags.quiet && !this.flags.json) process.stdout.write(`${escapeNonUtf8Bytes(message)}\n`);
   }
 
+  /**
+   * A name that is not valid UTF-8 is kept losslessly: as a string whose invalid bytes are the code
+   * points U+DC80-U+DCFF (written "\\udcff", as Python's surrogateescape reads them), and, where it
+   * is an object's field, beside it a field of the same name + `Base64` with its bytes.
+   */
   protected printJson(value: unknown): void {
-    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(value, withBase64OfNonUtf8, 2)}\n`);
   }
 
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
@@ -71,7 +77,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (this.flags?.json) {
       this.printJson({ error: { code: error.code, message: error.message, hint: error.hint } });
     } else {
-      process.stderr.write(`error: ${error.message}\n`);
+      process.stderr.write(`error: ${escapeNonUtf8Bytes(error.message)}\n`);
       if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
     }
     return this.exit(error.exitStatus);
@@ -102,4 +108,22 @@ function lockTimeoutFromEnvironment(): number | undefined {
   if (text === undefined || text === '') return undefined;
   const value = Number(text);
   return Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+function withBase64OfNonUtf8(this: unknown, _key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || Buffer.isBuffer(value)) return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (!entries.some(([, field]) => typeof field === 'string' && !field.isWellFormed())) return value;
+  const out: Record<string, unknown> = {};
+  for (const [name, field] of entries) {
+    out[name] = field;
+    if (typeof field === 'string' && !field.isWellFormed()) out[`${name}Base64`] = encodeName(field).toString('base64');
+  }
+  return out;
+}
+
+/** Any byte of a name that is not UTF-8 and was printed without quotePath still shows as git shows it: \ooo. */
+function escapeNonUtf8Bytes(text: string): string {
+  if (text.isWellFormed()) return text;
+  return text.replace(/[\udc80-\udcff]/gu, (unit) => `\\${(unit.charCodeAt(0) - 0xdc00).toString(8).padStart(3, '0')}`);
 }

@@ -3,7 +3,9 @@
  * dist/bundle/store.js, so that a command loads one file instead of ~250 (start-up time counts for
  * every command). `COMMANDS` is what oclif's explicit command discovery reads (package.json).
  */
+import { readFileSync } from 'node:fs';
 import { execute } from '@oclif/core/execute';
+import { decodeName } from '../core/path-bytes.js';
 import Add from '../commands/add.js';
 import Branch from '../commands/branch.js';
 import Checkout from '../commands/checkout.js';
@@ -48,5 +50,32 @@ export const COMMANDS = {
 
 /** Runs the CLI; `binUrl` is the URL of bin/run.js, from which oclif finds package.json. */
 export async function run(binUrl: string): Promise<void> {
+  process.argv = argumentsAsBytes(process.argv);
   await execute({ dir: binUrl });
+}
+
+/**
+ * Node decodes the command line as UTF-8 and replaces what is not (a name such as bad\xffname) with
+ * U+FFFD: such a name could not be named. Linux keeps the bytes in /proc/self/cmdline; an argument
+ * whose bytes are not UTF-8 is taken from there, as a name string (see core/path-bytes.ts).
+ */
+function argumentsAsBytes(argv: string[]): string[] {
+  if (argv.every((argument) => !argument.includes('\ufffd'))) return argv;
+  let raw: Buffer[];
+  try {
+    const cmdline = readFileSync('/proc/self/cmdline');
+    raw = [];
+    for (let start = 0; start < cmdline.length; ) {
+      const end = cmdline.indexOf(0, start);
+      raw.push(cmdline.subarray(start, end < 0 ? cmdline.length : end));
+      start = end < 0 ? cmdline.length : end + 1;
+    }
+  } catch {
+    return argv; // no /proc: the arguments as Node decoded them
+  }
+  const userArguments = argv.length - 2;
+  if (raw.length < userArguments) return argv;
+  const rawUser = raw.slice(raw.length - userArguments);
+  // Taken only where the raw argument is the one Node decoded.
+  return [...argv.slice(0, 2), ...argv.slice(2).map((argument, index) => (rawUser[index]!.toString('utf8') === argument ? decodeName(rawUser[index]!) : argument))];
 }

@@ -5,6 +5,7 @@ import { countOf, formatBytes } from '../cli/format.js';
 import { ExitStatus, StoreError } from '../core/errors.js';
 import { createIngestProgress } from '../cli/progress.js';
 import { addToStaging } from '../engine/add.js';
+import { quotePath } from '../core/path-bytes.js';
 
 export default class Add extends BaseCommand<typeof Add> {
   static override summary = 'Stage files: store new content and record what the next commit holds.';
@@ -16,6 +17,7 @@ export default class Add extends BaseCommand<typeof Add> {
   };
   static override flags = {
     all: Flags.boolean({ char: 'A', description: 'stage the whole work tree, including removals' }),
+    force: Flags.boolean({ char: 'f', description: 'add paths even where .storeignore excludes them' }),
     jobs: Flags.integer({ char: 'j', description: 'worker threads at most (default: one per core; 0: none); the workload class decides how many', min: 0 }),
   };
 
@@ -34,6 +36,7 @@ export default class Add extends BaseCommand<typeof Add> {
         paths,
         cwd: process.cwd(),
         jobs: this.flags.jobs,
+        force: this.flags.force,
         onProgress: (p) => progress.update(p),
       });
     } finally {
@@ -41,8 +44,8 @@ export default class Add extends BaseCommand<typeof Add> {
     }
     if (this.flags.json) this.printJson(result);
     else {
-      for (const item of result.skipped) this.notice(`skipped ${item.path}: ${item.reason}`);
-      for (const item of result.failed) process.stderr.write(`error: could not add ${item.path}: ${item.reason}\n`);
+      for (const item of result.skipped) this.notice(`skipped ${quotePath(item.path)}: ${item.reason}`);
+      for (const item of result.failed) process.stderr.write(`error: could not add ${quotePath(item.path)}: ${item.reason}\n`);
       this.say(
         `${result.added.length} added, ${result.modified.length} modified, ${result.removed.length} removed, ${result.unchangedCount} unchanged; ` +
           `read ${formatBytes(result.bytesRead)}, stored ${formatBytes(result.storedBytes)} new (${countOf(result.newChunkCount, 'new chunk')})`,

@@ -4,6 +4,7 @@ import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { formatBytes } from '../cli/format.js';
 import { StoreError } from '../core/errors.js';
 import { commitSnapshot, diffSnapshots, headSnapshot, stagingSnapshot, workTreeSnapshot, type FileDiff } from '../engine/diff.js';
+import { quotePath } from '../core/path-bytes.js';
 
 const LETTER: Record<FileDiff['change'], string> = { added: 'A', modified: 'M', deleted: 'D', typechange: 'T' };
 
@@ -33,13 +34,13 @@ export default class Diff extends BaseCommand<typeof Diff> {
     if (this.flags.json) return this.printJson(diffs);
     if (diffs.length === 0) return;
     if (this.flags.stat) {
-      const width = Math.max(...diffs.map((diff) => diff.path.length));
-      const lines = diffs.map((diff) => ` ${diff.path.padEnd(width)} | ${diff.oldSizeBytes === undefined ? '(new)' : formatBytes(diff.oldSizeBytes)} -> ${diff.newSizeBytes === undefined ? '(gone)' : formatBytes(diff.newSizeBytes)}`);
+      const width = Math.max(...diffs.map((diff) => quotePath(diff.path).length));
+      const lines = diffs.map((diff) => ` ${quotePath(diff.path).padEnd(width)} | ${diff.oldSizeBytes === undefined ? '(new)' : formatBytes(diff.oldSizeBytes)} -> ${diff.newSizeBytes === undefined ? '(gone)' : formatBytes(diff.newSizeBytes)}`);
       const count = (change: FileDiff['change']): number => diffs.filter((diff) => diff.change === change).length;
       lines.push(` ${diffs.length} files changed: ${count('added')} added, ${count('modified') + count('typechange')} modified, ${count('deleted')} deleted`);
       return this.say(lines.join('\n'));
     }
     // --name-status and the default: git's name-status format (content diffs are not shown).
-    this.say(diffs.map((diff) => `${LETTER[diff.change]}\t${diff.path}`).join('\n'));
+    this.say(diffs.map((diff) => `${LETTER[diff.change]}\t${quotePath(diff.path)}`).join('\n'));
   }
 }

@@ -3,6 +3,7 @@ import * as Flags from '@oclif/core/flags';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { StoreError } from '../core/errors.js';
 import { removePaths } from '../engine/reset.js';
+import { quotePath } from '../core/path-bytes.js';
 
 export default class Rm extends BaseCommand<typeof Rm> {
   static override summary = 'Remove files from the staging area and the work tree (refusing to lose changes no commit holds, unless -f).';
@@ -21,6 +22,6 @@ export default class Rm extends BaseCommand<typeof Rm> {
     if (paths.length === 0) throw new StoreError('INVALID_ARGUMENT', 'no paths given', { hint: 'store rm PATH...' });
     const result = await removePaths(this.openRepository(), { paths, cwd: process.cwd(), cached: this.flags.cached, recursive: this.flags.recursive, force: this.flags.force });
     if (this.flags.json) return this.printJson(result);
-    this.say(result.removed.map((path) => `rm '${path}'`).join('\n'));
+    this.say(result.removed.map((path) => (quotePath(path) === path ? `rm '${path}'` : `rm ${quotePath(path)}`)).join('\n'));
   }
 }

@@ -1,6 +1,7 @@
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { formatBytes, formatRatio, shortId } from '../cli/format.js';
 import { computeStats, type RepositoryStats } from '../engine/stats.js';
+import { quotePath } from '../core/path-bytes.js';
 
 const BAR_WIDTH = 30;
 
@@ -59,7 +60,7 @@ function render(stats: RepositoryStats): string {
   }
   if (stats.largestStoredFiles.length > 0) {
     out.push('', 'files taking the most stored bytes at HEAD:');
-    out.push(...table(stats.largestStoredFiles.map((file) => [file.path, formatBytes(file.storedBytes), `of ${formatBytes(file.logicalBytes)}`]), true));
+    out.push(...table(stats.largestStoredFiles.map((file) => [quotePath(file.path), formatBytes(file.storedBytes), `of ${formatBytes(file.logicalBytes)}`]), true));
   }
   return out.join('\n');
 }

@@ -37,6 +37,8 @@ export type ErrorCode =
   | 'CORRUPT_CONFIG'
   | 'UNSUPPORTED_FORMAT'
   | 'PARTIAL'
+  | 'PATH_IGNORED'
+  | 'INTERRUPTED'
   | 'IO_ERROR';
 
 const EXIT_STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -60,6 +62,8 @@ const EXIT_STATUS_BY_CODE: Record<ErrorCode, number> = {
   CORRUPT_CONFIG: ExitStatus.CORRUPT,
   UNSUPPORTED_FORMAT: ExitStatus.UNSUPPORTED_FORMAT,
   PARTIAL: ExitStatus.PARTIAL,
+  PATH_IGNORED: ExitStatus.FAILURE,
+  INTERRUPTED: ExitStatus.FAILURE,
   IO_ERROR: ExitStatus.FAILURE,
 };
 

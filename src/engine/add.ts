@@ -12,12 +12,15 @@ import type { IngestProgress, ProgressListener } from './progress.js';
 import { LeadingDirectories } from './work-tree-paths.js';
 import { kindOf, msFromNs, scanWorkTree, toScanStat, workTreePath, type ScannedFile, type SkippedPath, type StatData } from './scanner.js';
 import { fsPath } from '../core/path-bytes.js';
+import { quotePath } from '../core/path-bytes.js';
 
 export interface AddOptions {
   /** Whole work tree, including removals (`-A`). */
   all: boolean;
   paths: readonly string[];
   cwd: string;
+  /** Add paths even where .storeignore excludes them (`-f`, as git's). */
+  force?: boolean;
   /** Threads for compression (default: one per core); 0 keeps everything on the main thread. */
   jobs?: number;
   onProgress?: ProgressListener;
@@ -58,7 +61,11 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
     const staged = new Map(snapshot.entries.map((entry) => [entry.path, entry]));
     checkPathsExist(repo.workTree, scopes, options.paths, staged);
 
-    const scan = scanWorkTree(repo.workTree, scopes);
+    const scan = scanWorkTree(repo.workTree, scopes, { includeIgnored: options.force });
+    if (scan.ignoredScopes.length > 0 && !options.force) {
+      const named = scan.ignoredScopes.map((scope) => quotePath(scope)).join(', ');
+      throw new StoreError('PATH_IGNORED', `paths are ignored by .storeignore: ${named}; use -f to add them`, { hint: 'nothing was added' });
+    }
     const result = {
       added: [] as string[], removed: [] as string[], modified: [] as string[], unchangedCount: 0,
       skipped: scan.skipped, failed: [...scan.unreadable], bytesRead: 0, newChunkCount: 0,

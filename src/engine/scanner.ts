@@ -3,6 +3,7 @@ import { errnoCode } from '../core/errors.js';
 import { EntryKind } from '../objects/tree.js';
 import { REPOSITORY_DIRECTORY } from '../repository/layout.js';
 import { IGNORE_FILE, IgnoreRules } from './ignore-rules.js';
+import { isWithin } from './paths.js';
 import { decodeName, fsPath } from '../core/path-bytes.js';
 
 /** The stat data staging keeps, exact (from the fstat of a file as it was read). */
@@ -65,6 +66,10 @@ export interface ScanResult {
   skipped: SkippedPath[];
   /** Paths that could not be read (permission errors): reported, and the rest still scanned. */
   unreadable: SkippedPath[];
+  /** Scopes named explicitly that ignore rules exclude (git refuses to add them without -f). */
+  ignoredScopes: string[];
+  /** Directories holding a repository of their own (`.store`): not descended into, as git does with nested repositories. */
+  nestedRepositories: string[];
 }
 
 /** Files, executables and symlinks; anything else (FIFO, socket, device) is skipped with a reason. */
@@ -90,8 +95,14 @@ export function workTreePath(workTree: string, path: string): string {
  * Walks the work tree under the given scopes ('' is the whole tree), applying .storeignore rules and
  * never following symlinks. `.store/` directories are always left out.
  */
-export function scanWorkTree(workTree: string, scopes: readonly string[]): ScanResult {
-  const result: ScanResult = { files: [], skipped: [], unreadable: [] };
+export function scanWorkTree(workTree: string, scopes: readonly string[], options: { includeIgnored?: boolean } = {}): ScanResult {
+  const result: ScanResult = { files: [], skipped: [], unreadable: [], ignoredScopes: [], nestedRepositories: [] };
+  const ignored = (rules: IgnoreRules, path: string, isDirectory: boolean): boolean => {
+    if (!rules.isIgnored(path, isDirectory)) return false;
+    // A named path (or one inside it) that a rule excludes: git's "paths are ignored" refusal, or -f.
+    for (const scope of scopes) if (scope !== '' && isWithin(scope, path) && !result.ignoredScopes.includes(scope)) result.ignoredScopes.push(scope);
+    return options.includeIgnored !== true;
+  };
   const inScope = (path: string): boolean => scopes.some((scope) => scope === '' || path === scope || path.startsWith(`${scope}/`));
   const leadsIntoScope = (directory: string): boolean =>
     directory === '' || inScope(directory) || scopes.some((scope) => scope.startsWith(`${directory}/`));
@@ -119,12 +130,13 @@ export function scanWorkTree(workTree: string, scopes: readonly string[]): ScanR
         continue;
       }
       if (stats.isDirectory()) {
-        if (!leadsIntoScope(path) || rules.isIgnored(path, true)) continue;
+        if (!leadsIntoScope(path) || ignored(rules, path, true)) continue;
         const childNames = list(path);
-        if (childNames) walk(path, childNames, rules);
+        if (childNames?.includes(REPOSITORY_DIRECTORY)) result.nestedRepositories.push(path);
+        else if (childNames) walk(path, childNames, rules);
         continue;
       }
-      if (!inScope(path) || rules.isIgnored(path, false)) continue;
+      if (!inScope(path) || ignored(rules, path, false)) continue;
       const kind = kindOf(stats);
       if (typeof kind === 'string') result.skipped.push({ path, reason: kind });
       else result.files.push({ path, kind, stats: toScanStat(stats) });

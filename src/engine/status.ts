@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { errnoCode } from '../core/errors.js';
+import { EntryKind } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { isRacilyClean, nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
 import type { StagedEntry, StagingSnapshot } from '../staging/staging-format.js';
@@ -26,6 +27,8 @@ export interface StatusReport {
   unstaged: PathChange[];
   untracked: string[];
   unreadable: SkippedPath[];
+  /** Directories with a repository of their own, not descended into. */
+  nestedRepositories: string[];
 }
 
 export interface StatusOptions {
@@ -61,7 +64,7 @@ export function computeStatus(repo: Repository, options: StatusOptions = {}): St
   if (options.refresh && verified.length > 0 && !suspectsLeft(snapshot, verified)) refreshStatData(repo, snapshot, verified, scanStartedAtNs);
   const untracked = scan.files.filter((file) => !stagedPaths.has(file.path)).map((file) => file.path);
   const byPath = (a: PathChange, b: PathChange): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-  return { branch: repo.refs.currentBranch(), headCommit, staged: staged.sort(byPath), unstaged: unstaged.sort(byPath), untracked, unreadable };
+  return { branch: repo.refs.currentBranch(), headCommit, staged: staged.sort(byPath), unstaged: unstaged.sort(byPath), untracked, unreadable, nestedRepositories: scan.nestedRepositories };
 }
 
 /** How a staged entry and the work tree's file compare: a change, or the same (freshly verified, when it was read). */
@@ -81,6 +84,9 @@ export function compareWithWorkTree(repo: Repository, entry: StagedEntry, snapsh
   try {
     const content = hashWorkTreeFile(join(repo.workTree, entry.path), file.kind);
     if (!content.fileId.equals(entry.fileId)) return { change: 'modified' };
+    // A permission change is a change, as git counts the exec bit (mode 0: staged without stat data).
+    const permissions = (mode: number | bigint): number => Number(mode) & 0o7777;
+    if (entry.kind !== EntryKind.Symlink && permissions(entry.mode) !== 0 && permissions(entry.mode) !== permissions(file.stats.mode)) return { change: 'modified' };
     return content.stats ? { verified: toStagedEntry(entry.path, entry.kind, content.stats, entry.fileId) } : {};
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return { change: 'deleted' };
