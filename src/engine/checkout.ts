@@ -85,7 +85,8 @@ async function restoreIntoWorkTree(
 ): Promise<{ result: CheckoutResult; failures: RestoreFailure[] }> {
   if (!force) {
     const status = computeStatus(repo);
-    const dirty = [...status.staged, ...status.unstaged].map((item) => item.path).filter(inScope);
+    // A deletion holds no content: writing the file back loses nothing (git restores it too).
+    const dirty = [...status.staged, ...status.unstaged].filter((item) => item.change !== 'deleted').map((item) => item.path).filter(inScope);
     if (dirty.length > 0) {
       throw new StoreError('UNCOMMITTED_CHANGES', `checkout would overwrite uncommitted changes in: ${[...new Set(dirty)].sort().join(', ')}`, {
         hint: 'commit them, or use --force to discard them',

@@ -1,0 +1,295 @@
+import { appendFileSync, chmodSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run, STORE_BIN, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
+
+async function freshRepository(): Promise<string> {
+  const work = temporaryDirectory();
+  await storeOk(['init'], { cwd: work });
+  return work;
+}
+
+/** Every name below `root`, as bytes (hex), with the file's content, recursively: what must come back. */
+function treeAsBytes(root: string | Buffer, prefix = ''): Map<string, string> {
+  const out = new Map<string, string>();
+  const rootBytes = Buffer.isBuffer(root) ? root : Buffer.from(root);
+  for (const name of readdirSync(rootBytes, { encoding: 'buffer' })) {
+    if (name.toString() === '.store') continue;
+    const path = Buffer.concat([rootBytes, Buffer.from('/'), name]);
+    const key = `${prefix}${name.toString('hex')}`;
+    const stats = lstatSync(path);
+    if (stats.isDirectory()) for (const [inner, content] of treeAsBytes(path, `${key}/`)) out.set(inner, content);
+    else out.set(key, stats.isSymbolicLink() ? 'link' : readFileSync(path).toString('hex'));
+  }
+  return out;
+}
+
+const bytesPath = (directory: string, ...names: Buffer[]): Buffer => Buffer.concat([Buffer.from(directory), ...names.flatMap((name) => [Buffer.from('/'), name])]);
+
+describe('names are bytes', () => {
+  it('names that are not UTF-8 (invalid, overlong, encoded surrogates) and everything under them round-trip through add, status, commit, checkout, switch and get', async () => {
+    const work = await freshRepository();
+    const bad = Buffer.from('bad\xffname', 'latin1');
+    const directory = Buffer.from('dir\xfe', 'latin1');
+    const overlong = Buffer.from([0x6f, 0xc0, 0xaf]);
+    const surrogate = Buffer.from([0x73, 0xed, 0xa0, 0x80]);
+    writeFileSync(bytesPath(work, bad), '1');
+    mkdirSync(bytesPath(work, directory));
+    writeFileSync(bytesPath(work, directory, Buffer.from('ok.txt')), '2');
+    writeFileSync(bytesPath(work, overlong), '3');
+    writeFileSync(bytesPath(work, surrogate), '4');
+    writeFileSync(join(work, 'good.txt'), '5');
+    const before = treeAsBytes(work);
+
+    const added = await storeJson<{ added: string[]; failed: unknown[]; skipped: unknown[] }>(['add', '-A'], { cwd: work });
+    expect(added.added).toHaveLength(5);
+    expect(added.failed).toEqual([]);
+    const porcelain = (await storeOk(['status', '--porcelain'], { cwd: work })).text;
+    expect(porcelain).toBe('A  "bad\\377name"\nA  "dir\\376/ok.txt"\nA  good.txt\nA  "o\\300\\257"\nA  "s\\355\\240\\200"\n');
+    const status = await storeJson<{ staged: { path: string; pathBase64?: string }[] }>(['status'], { cwd: work });
+    const decoded = status.staged.map((item) => (item.pathBase64 ? Buffer.from(item.pathBase64, 'base64') : Buffer.from(item.path)).toString('hex'));
+    expect(decoded.sort()).toEqual([...before.keys()].map((key) => key.split('/').map((part) => Buffer.from(part, 'hex').toString('hex')).join(Buffer.from('/').toString('hex'))).sort());
+    await storeOk(['commit', '-m', 'bytes'], { cwd: work });
+
+    const out = join(temporaryDirectory(), 'out');
+    await storeOk(['checkout', 'HEAD', '-o', out], { cwd: work });
+    expect(treeAsBytes(out)).toEqual(before);
+
+    // switch away to an empty branch and back: the work tree is rebuilt from the commit alone.
+    await storeOk(['switch', '-c', 'other'], { cwd: work });
+    await storeOk(['rm', '-r', '-q', '.'], { cwd: work });
+    await storeOk(['commit', '-m', 'empty'], { cwd: work });
+    expect(treeAsBytes(work).size).toBe(0);
+    await storeOk(['switch', 'main'], { cwd: work });
+    expect(treeAsBytes(work)).toEqual(before);
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('');
+
+    // A name passed on the command line as its bytes.
+    const got = await run('sh', ['-c', `"${process.execPath}" "${STORE_BIN}" get "$(printf 'bad\\377name')"`], { cwd: work });
+    expect(got.status).toBe(0);
+    expect(got.text).toBe('1');
+    const log = await storeOk(['log'], { cwd: work });
+    expect(log.text).toContain('bytes');
+  });
+
+  it('a 255-byte name and a path of about 4,000 bytes restore through checkout -o, in-place checkout, switch and get -o', async () => {
+    const work = await freshRepository();
+    const longName = 'n'.repeat(255);
+    const segments = Array.from({ length: 15 }, (_, index) => `${String(index).padStart(2, '0')}${'d'.repeat(250)}`);
+    const deep = join(...segments, 'f'.repeat(200));
+    expect(Buffer.byteLength(deep)).toBeGreaterThan(3900);
+    writeFileSync(join(work, longName), 'long name\n');
+    mkdirSync(join(work, ...segments), { recursive: true });
+    writeFileSync(join(work, deep), 'deep\n');
+    writeFileSync(join(work, 'short.txt'), 'short\n');
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'long'], { cwd: work });
+
+    const out = join(temporaryDirectory('s-'), 'o');
+    await storeOk(['checkout', 'HEAD', '-o', out], { cwd: work });
+    expect(readFileSync(join(out, longName), 'utf8')).toBe('long name\n');
+    expect(readFileSync(join(out, deep), 'utf8')).toBe('deep\n');
+
+    await storeOk(['rm', '-q', longName], { cwd: work });
+    await storeOk(['reset', longName], { cwd: work });
+    expect(existsSync(join(work, longName))).toBe(false);
+    await storeOk(['checkout', 'HEAD', longName], { cwd: work });
+    expect(readFileSync(join(work, longName), 'utf8')).toBe('long name\n');
+
+    await storeOk(['switch', '-c', 'empty'], { cwd: work });
+    await storeOk(['rm', '-r', '-q', '.'], { cwd: work });
+    await storeOk(['commit', '-m', 'empty'], { cwd: work });
+    await storeOk(['switch', 'main'], { cwd: work });
+    expect(readFileSync(join(work, deep), 'utf8')).toBe('deep\n');
+
+    const target = join(temporaryDirectory(), longName);
+    await storeOk(['get', longName, '-o', target], { cwd: work });
+    expect(readFileSync(target, 'utf8')).toBe('long name\n');
+  });
+});
+
+describe('a checkout that fails on one path', () => {
+  it('restores the others, names the path and its reason, and exits 9', async () => {
+    const work = await freshRepository();
+    mkdirSync(join(work, 'd'));
+    writeFileSync(join(work, 'd/x'), 'x');
+    writeFileSync(join(work, 'a.txt'), 'a');
+    writeFileSync(join(work, 'z.txt'), 'z');
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'three'], { cwd: work });
+    const out = temporaryDirectory();
+    writeFileSync(join(out, 'd'), 'a file where the commit has a directory');
+    const result = await store(['checkout', 'HEAD', '-o', out], { cwd: work });
+    expect(result.status).toBe(9);
+    expect(result.stderr).toContain('could not restore 1 of 3 paths');
+    expect(result.stderr).toMatch(/d\/x: .*(EEXIST|ENOTDIR|not a directory|file already exists)/i);
+    expect(readFileSync(join(out, 'a.txt'), 'utf8')).toBe('a');
+    expect(readFileSync(join(out, 'z.txt'), 'utf8')).toBe('z');
+  });
+});
+
+describe('metadata comes back as it was', () => {
+  it('permission bits, nanosecond times of files, directories and symlinks, holes and hard links', async () => {
+    const work = await freshRepository();
+    const modes: [string, number][] = [['private', 0o600], ['group', 0o640], ['owner-exec', 0o700], ['exec', 0o755], ['setuid', 0o4755], ['plain', 0o644]];
+    for (const [name, mode] of modes) {
+      writeFileSync(join(work, name), name);
+      chmodSync(join(work, name), mode);
+    }
+    mkdirSync(join(work, 'secret'));
+    writeFileSync(join(work, 'secret/inside'), 'inside');
+    chmodSync(join(work, 'secret'), 0o711);
+    symlinkSync('private', join(work, 'link'));
+    writeFileSync(join(work, 'sparse'), 'head');
+    truncateSync(join(work, 'sparse'), 50 * 1024 * 1024);
+    appendFileSync(join(work, 'sparse'), 'tail');
+    linkSync(join(work, 'group'), join(work, 'group-link'));
+    // Times with nanoseconds a double of seconds cannot hold; a symlink's and a directory's own.
+    const stamp = (path: string, time: string): Promise<unknown> => run('touch', ['-h', '-d', time, path], { cwd: work });
+    for (const [index, [name]] of modes.entries()) await stamp(join(work, name), `@1700000000.${String(123456789 + index).padStart(9, '0')}`);
+    await stamp(join(work, 'link'), '@1600000000.987654321');
+    await stamp(join(work, 'sparse'), '@1650000000.000000001');
+    await stamp(join(work, 'secret/inside'), '@1500000000.5');
+    await stamp(join(work, 'secret'), '@1400000000.111111111');
+    const names = [...modes.map(([name]) => name), 'link', 'sparse', 'secret', 'secret/inside', 'group-link'];
+    const statsOf = (root: string, name: string) => lstatSync(join(root, name), { bigint: true });
+    const before = new Map(names.map((name) => [name, statsOf(work, name)]));
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'metadata'], { cwd: work });
+
+    const out = join(temporaryDirectory(), 'out');
+    await storeOk(['checkout', 'HEAD', '-o', out], { cwd: work });
+    for (const name of names) {
+      const [was, now] = [before.get(name)!, statsOf(out, name)];
+      expect(now.mode, name).toBe(was.mode);
+      expect(now.mtimeNs, name).toBe(was.mtimeNs);
+      expect(now.size, name).toBe(was.size);
+    }
+    expect(statsOf(out, 'sparse').blocks).toBeLessThan(1024n); // 50 MiB in 512-byte blocks would be 102,400
+    expect(readFileSync(join(out, 'sparse')).subarray(-4).toString()).toBe('tail');
+    expect(statsOf(out, 'group-link').ino).toBe(statsOf(out, 'group').ino);
+    expect(statsOf(out, 'private').ino).not.toBe(statsOf(out, 'group').ino);
+  });
+
+  it('a permission change is a modification: status shows it, and it can be committed; tree ids stay content-only', async () => {
+    const work = await freshRepository();
+    writeFileSync(join(work, 'f'), 'same');
+    chmodSync(join(work, 'f'), 0o644);
+    await storeOk(['add', '-A'], { cwd: work });
+    const first = await storeJson<{ treeId: string; commitId: string }>(['commit', '-m', 'one'], { cwd: work });
+    chmodSync(join(work, 'f'), 0o600);
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe(' M f\n');
+    await storeOk(['add', '-A'], { cwd: work });
+    const second = await storeJson<{ treeId: string; commitId: string }>(['commit', '-m', 'private now'], { cwd: work });
+    expect(second.treeId).toBe(first.treeId);
+    expect(second.commitId).not.toBe(first.commitId);
+    const nothing = await store(['commit', '-m', 'again'], { cwd: work });
+    expect(nothing.status).toBe(1);
+    const out = join(temporaryDirectory(), 'out');
+    await storeOk(['checkout', first.commitId, '-o', out], { cwd: work });
+    expect(lstatSync(join(out, 'f')).mode & 0o7777).toBe(0o644);
+  });
+});
+
+describe('private by default', () => {
+  it('init makes .store/ readable by its owner only, whatever the umask, and every later file stays so; --shared=group opens it to the group', async () => {
+    const parent = temporaryDirectory();
+    const script = (directory: string, extra: string): string =>
+      `umask 000 && mkdir ${directory} && cd ${directory} && "${process.execPath}" "${STORE_BIN}" init -q ${extra} && echo x > f && "${process.execPath}" "${STORE_BIN}" add -A -q && "${process.execPath}" "${STORE_BIN}" commit -q -m m`;
+    expect((await run('sh', ['-c', script('private', '')], { cwd: parent })).status).toBe(0);
+    expect((await run('sh', ['-c', script('shared', '--shared=group')], { cwd: parent })).status).toBe(0);
+    const modes = (root: string): Map<string, number> => {
+      const out = new Map<string, number>();
+      const walk = (path: string, relative: string): void => {
+        out.set(relative, lstatSync(path).mode & 0o7777);
+        if (lstatSync(path).isDirectory()) for (const name of readdirSync(path)) walk(join(path, name), `${relative}/${name}`);
+      };
+      walk(join(root, '.store'), '.store');
+      return out;
+    };
+    const privateModes = modes(join(parent, 'private'));
+    expect(privateModes.size).toBeGreaterThan(10);
+    for (const [path, mode] of privateModes) {
+      const isDirectory = lstatSync(join(parent, 'private', path)).isDirectory();
+      if (isDirectory) expect(mode, path).toBe(0o700);
+      else if (path.endsWith('.pack')) expect(mode, path).toBe(0o400);
+      else expect(mode, path).toBe(0o600);
+    }
+    for (const [path, mode] of modes(join(parent, 'shared'))) {
+      const isDirectory = lstatSync(join(parent, 'shared', path)).isDirectory();
+      if (isDirectory) expect(mode, path).toBe(0o2770);
+      else if (path.endsWith('.pack')) expect(mode, path).toBe(0o440);
+      else expect(mode, path).toBe(0o660);
+    }
+  });
+});
+
+describe('no command destroys uncommitted work without --force', () => {
+  it('rm refuses a modified file, a staged one, and (with --cached) one whose staged content is in neither HEAD nor the file', async () => {
+    const work = await freshRepository();
+    writeFileSync(join(work, 'tracked.c'), 'int main;\n');
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'one'], { cwd: work });
+
+    appendFileSync(join(work, 'tracked.c'), 'edit\n');
+    const modified = await store(['rm', 'tracked.c'], { cwd: work });
+    expect(modified.status).toBe(1);
+    expect(modified.stderr).toContain('has local modifications');
+    expect(readFileSync(join(work, 'tracked.c'), 'utf8')).toBe('int main;\nedit\n');
+
+    await storeOk(['add', 'tracked.c'], { cwd: work });
+    const staged = await store(['rm', 'tracked.c'], { cwd: work });
+    expect(staged.status).toBe(1);
+    expect(staged.stderr).toContain('has changes staged');
+    appendFileSync(join(work, 'tracked.c'), 'more\n');
+    const both = await store(['rm', '--cached', 'tracked.c'], { cwd: work });
+    expect(both.status).toBe(1);
+    expect(both.stderr).toContain('staged content different from both the file and HEAD');
+
+    writeFileSync(join(work, 'new.txt'), 'new');
+    await storeOk(['add', 'new.txt'], { cwd: work });
+    expect((await store(['rm', 'new.txt'], { cwd: work })).status).toBe(1);
+    await storeOk(['rm', '--cached', 'new.txt'], { cwd: work });
+    expect(readFileSync(join(work, 'new.txt'), 'utf8')).toBe('new');
+
+    await storeOk(['rm', '-f', 'tracked.c'], { cwd: work });
+    expect(existsSync(join(work, 'tracked.c'))).toBe(false);
+  });
+
+  it('rm of an unchanged file removes it', async () => {
+    const work = await freshRepository();
+    writeFileSync(join(work, 'a'), 'a');
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'one'], { cwd: work });
+    expect((await storeOk(['rm', 'a'], { cwd: work })).text).toBe("rm 'a'\n");
+    expect(existsSync(join(work, 'a'))).toBe(false);
+  });
+});
+
+describe('ignored and nested', () => {
+  it('an explicitly named ignored path is refused with status 1 unless -f; a directory with its own .store is not descended into', async () => {
+    const work = await freshRepository();
+    mkdirSync(join(work, 'build'));
+    writeFileSync(join(work, 'build/out.o'), 'object');
+    writeFileSync(join(work, '.storeignore'), 'build/\n');
+    writeFileSync(join(work, 'kept.txt'), 'kept');
+    const refused = await store(['add', 'build/out.o', 'kept.txt'], { cwd: work });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('paths are ignored by .storeignore: build/out.o; use -f to add them');
+    expect((await storeJson<{ staged: unknown[] }>(['status'], { cwd: work })).staged).toEqual([]);
+    const json = await store(['add', 'build/out.o', '--json'], { cwd: work });
+    expect(JSON.parse(json.text).error.code).toBe('PATH_IGNORED');
+    await storeOk(['add', '-f', 'build/out.o'], { cwd: work });
+    expect((await storeJson<{ staged: { path: string }[] }>(['status'], { cwd: work })).staged.map((item) => item.path)).toEqual(['build/out.o']);
+
+    mkdirSync(join(work, 'inner'));
+    await storeOk(['init'], { cwd: join(work, 'inner') });
+    writeFileSync(join(work, 'inner/own.txt'), 'its own');
+    const status = await storeJson<{ untracked: string[]; nestedRepositories: string[] }>(['status'], { cwd: work });
+    expect(status.nestedRepositories).toEqual(['inner']);
+    expect(status.untracked).not.toContain('inner/own.txt');
+    expect((await storeOk(['status'], { cwd: work })).text).toContain('Nested repositories, not descended into');
+    await storeOk(['add', '-A'], { cwd: work });
+    expect((await storeJson<{ staged: { path: string }[] }>(['status'], { cwd: work })).staged.map((item) => item.path)).not.toContain('inner/own.txt');
+  });
+});
