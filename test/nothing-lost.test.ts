@@ -1,4 +1,5 @@
 import { appendFileSync, chmodSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run, STORE_BIN, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
@@ -292,4 +293,28 @@ describe('ignored and nested', () => {
     await storeOk(['add', '-A'], { cwd: work });
     expect((await storeJson<{ staged: { path: string }[] }>(['status'], { cwd: work })).staged.map((item) => item.path)).not.toContain('inner/own.txt');
   });
+});
+
+describe('interrupts', () => {
+  for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`${signal} during add prints one line, exits ${status}, releases the lock and removes temporary packs; verify passes`, async () => {
+      const work = await freshRepository();
+      await run('sh', ['-c', 'head -c 400000000 /dev/urandom > big'], { cwd: work });
+      const child = spawn(process.execPath, [STORE_BIN, 'add', '-A'], { cwd: work, env: { ...process.env, STORE_AUTHOR: 'tester' } });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      // Once a pack is being written (a temporary file under .store/tmp), the add is in the middle of its work.
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && readdirSync(join(work, '.store/tmp')).length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(existsSync(join(work, '.store/lock'))).toBe(true);
+      child.kill(signal);
+      expect(await exited).toBe(status);
+      expect(stderr.trim().split('\n')).toEqual([`store: interrupted by ${signal}; the repository is as the last completed step left it`]);
+      expect(existsSync(join(work, '.store/lock'))).toBe(false);
+      expect(readdirSync(join(work, '.store/tmp'))).toEqual([]);
+      await storeOk(['verify', '--read-data'], { cwd: work });
+      await storeOk(['add', '-A'], { cwd: work }); // and the work can be done again
+    });
+  }
 });

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { execute } from '@oclif/core/execute';
+import { abandonAll } from '../core/abandon.js';
 import { decodeName } from '../core/path-bytes.js';
 import Add from '../commands/add.js';
 import Branch from '../commands/branch.js';
@@ -51,7 +52,24 @@ export const COMMANDS = {
 /** Runs the CLI; `binUrl` is the URL of bin/run.js, from which oclif finds package.json. */
 export async function run(binUrl: string): Promise<void> {
   process.argv = argumentsAsBytes(process.argv);
+  stopCleanlyOn('SIGINT', 130);
+  stopCleanlyOn('SIGTERM', 143);
   await execute({ dir: binUrl });
+}
+
+/**
+ * Ctrl-C or SIGTERM: the terminal as it was (the progress bar hides the cursor and turns off line
+ * wrap), one line, the lock released and temporary files removed; then 128 + the signal's number, as
+ * a shell reports. What was sealed stays: packs are renamed into place whole, the catalog commits
+ * whole transactions, refs move last.
+ */
+function stopCleanlyOn(signal: 'SIGINT' | 'SIGTERM', status: number): void {
+  process.on(signal, () => {
+    if (process.stderr.isTTY) process.stderr.write('\x1b[?25h\x1b[?7h\r\x1b[2K'); // cursor shown, line wrap on, bar line cleared
+    process.stderr.write(`store: interrupted by ${signal}; the repository is as the last completed step left it\n`);
+    abandonAll();
+    process.exit(status);
+  });
 }
 
 /**

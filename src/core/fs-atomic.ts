@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DirectWriter, openDirectAlso } from './direct-io.js';
 import { fsPath } from './path-bytes.js';
+import { undoIfAbandoned } from './abandon.js';
 
 /** fsync a directory so that a rename or create inside it survives power loss. */
 export function fsyncDirectory(path: string): void {
@@ -71,6 +72,7 @@ export async function writeFileAtomicFrom(
   const writeAt = options.sparse ? skippingZeroBlocks : writeAllAt;
   const temporary = temporarySibling(path);
   const fd = openSync(fsPath(temporary), 'wx', options.mode ?? 0o644);
+  const forget = undoIfAbandoned(() => unlinkSync(fsPath(temporary)));
   if (options.mode !== undefined) fchmodSync(fd, options.mode); // the umask narrowed it
   const directFd = (options.expectedBytes ?? 0) >= DIRECT_WRITE_MIN_BYTES ? openDirectAlso(temporary) : undefined;
   const direct = directFd === undefined ? undefined : new DirectWriter(directFd, fd, writeAtAsync);
@@ -106,6 +108,7 @@ export async function writeFileAtomicFrom(
     unlinkSync(fsPath(temporary));
     throw error;
   } finally {
+    forget();
     if (directFd !== undefined) closeSync(directFd);
   }
   renameSync(fsPath(temporary), fsPath(path));

@@ -2,6 +2,7 @@ import { closeSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } fr
 import { hostname } from 'node:os';
 import { errnoCode, StoreError } from '../core/errors.js';
 import { temporarySibling } from '../core/fs-atomic.js';
+import { undoIfAbandoned } from '../core/abandon.js';
 
 export interface LockOwner {
   pid: number;
@@ -24,6 +25,7 @@ const RETRY_INTERVAL_MS = 50;
  */
 export class WriterLock {
   private held = false;
+  private forget: (() => void) | undefined;
 
   constructor(
     private readonly path: string,
@@ -53,6 +55,7 @@ export class WriterLock {
   release(): void {
     if (!this.held) return;
     this.held = false;
+    this.forget?.();
     try {
       unlinkSync(this.path);
     } catch {
@@ -79,6 +82,7 @@ export class WriterLock {
       unlinkSync(temporary);
     }
     this.held = true;
+    this.forget = undoIfAbandoned(() => this.release());
     return true;
   }
 

@@ -9,6 +9,7 @@ import { checkInjectedDiskFull } from '../core/fault-injection.js';
 import type { CompressedFrame } from './compression.js';
 import { encodeFooterAndTrailer, encodePackHeader, type BlobRecord, type BlobType, type FrameRecord } from './pack-format.js';
 import { packPath } from './pack-paths.js';
+import { undoIfAbandoned } from '../core/abandon.js';
 
 export interface FrameBlob {
   id: Buffer;
@@ -49,6 +50,7 @@ export class PackWriter {
   private writeError: unknown;
 
   private readonly packsDirectory: string;
+  private readonly forget: () => void;
   private readonly fileMode: number;
   private readonly directoryMode: number;
 
@@ -58,6 +60,8 @@ export class PackWriter {
     this.temporaryPath = join(place.temporaryDirectory, `pack-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
     // Writable until sealed, so that a second, O_DIRECT descriptor can open it.
     this.fd = openSync(this.temporaryPath, 'wx', this.fileMode);
+    const temporaryPath = this.temporaryPath;
+    this.forget = undoIfAbandoned(() => unlinkSync(temporaryPath));
     fchmodSync(this.fd, this.fileMode);
     this.directFd = openDirectAlso(this.temporaryPath);
     this.direct = this.directFd === undefined ? undefined : new DirectWriter(this.directFd, this.fd, writeAllAtAsync);
@@ -117,6 +121,7 @@ export class PackWriter {
     const shardDirectory = join(finalPath, '..');
     makeDirectories(shardDirectory, this.directoryMode);
     renameSync(this.temporaryPath, finalPath);
+    this.forget();
     await fsyncDirectoryAsync(shardDirectory);
     return { name, sizeBytes: this.position, frames: this.frames, blobs: this.blobs };
   }
@@ -128,6 +133,7 @@ export class PackWriter {
     await Promise.allSettled(this.writing); // no write may land in a closed (or reused) descriptor
     await this.direct?.abort();
     this.closeDescriptors();
+    this.forget();
     try {
       unlinkSync(this.temporaryPath);
     } catch {
