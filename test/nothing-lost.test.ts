@@ -2,7 +2,7 @@ import { appendFileSync, chmodSync, existsSync, linkSync, lstatSync, mkdirSync, 
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run, STORE_BIN, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
+import { pseudoRandomBytes, run, STORE_BIN, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
 
 async function freshRepository(): Promise<string> {
   const work = temporaryDirectory();
@@ -71,6 +71,18 @@ describe('names are bytes', () => {
     expect(got.text).toBe('1');
     const log = await storeOk(['log'], { cwd: work });
     expect(log.text).toContain('bytes');
+
+    // diff, stats and proof name it the same way.
+    writeFileSync(bytesPath(work, bad), 'changed');
+    expect((await storeOk(['diff', '--name-status'], { cwd: work })).text).toBe('M\t"bad\\377name"\n');
+    const diffJson = await storeJson<{ path: string; pathBase64?: string }[]>(['diff'], { cwd: work });
+    expect(Buffer.from(diffJson[0]!.pathBase64!, 'base64').equals(bad)).toBe(true);
+    expect((await storeOk(['stats'], { cwd: work })).text).toContain('"dir\\376/ok.txt"');
+    const head = (await storeJson<{ commitId: string }[]>(['log'], { cwd: work }))[0]!.commitId;
+    const proof = await run('sh', ['-c', `"${process.execPath}" "${STORE_BIN}" proof "$(printf 'dir\\376/ok.txt')" -o proof.json`], { cwd: work });
+    expect(proof.status).toBe(0);
+    const verified = await storeOk(['proof', 'verify', join(work, 'proof.json'), head], { cwd: work });
+    expect(verified.text).toContain('valid: "dir\\376/ok.txt" has file id');
   });
 
   it('a 255-byte name and a path of about 4,000 bytes restore through checkout -o, in-place checkout, switch and get -o', async () => {
@@ -126,6 +138,56 @@ describe('a checkout that fails on one path', () => {
     expect(result.stderr).toMatch(/d\/x: .*(EEXIST|ENOTDIR|not a directory|file already exists)/i);
     expect(readFileSync(join(out, 'a.txt'), 'utf8')).toBe('a');
     expect(readFileSync(join(out, 'z.txt'), 'utf8')).toBe('z');
+  });
+});
+
+describe('a switch that cannot write one file', () => {
+  it('writes the others, names the damaged one, leaves HEAD where it was and the staging area matching the disk', async () => {
+    const work = await freshRepository();
+    writeFileSync(join(work, 'a.txt'), 'main');
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'main'], { cwd: work });
+    await storeOk(['switch', '-c', 'feature'], { cwd: work });
+    writeFileSync(join(work, 'good.txt'), 'good');
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'good'], { cwd: work });
+    writeFileSync(join(work, 'bad.bin'), pseudoRandomBytes(300 * 1024, 7));
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'bad'], { cwd: work });
+    await storeOk(['switch', 'main'], { cwd: work });
+    expect(existsSync(join(work, 'good.txt'))).toBe(false);
+    // bad.bin's chunks, stored raw (random bytes do not compress), fill the largest pack.
+    const packs = readdirSync(join(work, '.store/packs'), { recursive: true }).map(String).filter((name) => name.endsWith('.pack'));
+    const largest = packs.map((name) => join(work, '.store/packs', name)).sort((a, b) => lstatSync(b).size - lstatSync(a).size)[0]!;
+    chmodSync(largest, 0o600);
+    const bytes = readFileSync(largest);
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(largest, bytes);
+
+    const result = await store(['switch', 'feature'], { cwd: work });
+    expect(result.status).toBe(8);
+    expect(result.stderr).toContain('could not restore 1 of 3 paths');
+    expect(result.stderr).toContain('bad.bin');
+    expect(readFileSync(join(work, 'good.txt'), 'utf8')).toBe('good');
+    expect(existsSync(join(work, 'bad.bin'))).toBe(false);
+    expect((await storeJson<{ name: string; current: boolean }[]>(['branch'], { cwd: work })).find((branch) => branch.current)?.name).toBe('main');
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('A  good.txt\n');
+  });
+});
+
+describe('gc', () => {
+  it('keeps what only the staging area holds', async () => {
+    const work = await freshRepository();
+    writeFileSync(join(work, 'committed.txt'), 'committed');
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'one'], { cwd: work });
+    const staged = pseudoRandomBytes(200 * 1024, 11);
+    writeFileSync(join(work, 'staged.bin'), staged);
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['gc'], { cwd: work });
+    await storeOk(['commit', '-m', 'two'], { cwd: work });
+    expect((await storeOk(['get', 'staged.bin'], { cwd: work })).stdout.equals(staged)).toBe(true);
+    await storeOk(['verify', '--read-data'], { cwd: work });
   });
 });
 

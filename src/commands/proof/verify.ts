@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args';
 import { readFileSync } from 'node:fs';
 import { BaseCommand, EXIT_STATUS_HELP } from '../../cli/base-command.js';
+import { quotePath } from '../../core/path-bytes.js';
 import { StoreError } from '../../core/errors.js';
 import { checkProof, type MerkleProof } from '../../objects/merkle-proof.js';
 
@@ -21,7 +22,7 @@ export default class ProofVerify extends BaseCommand<typeof ProofVerify> {
     }
     const problem = checkProof(proof, this.args.commit.toLowerCase());
     if (this.flags.json) this.printJson({ valid: problem === undefined, path: proof.path, fileId: proof.fileId, reason: problem });
-    else if (problem === undefined) this.say(`valid: ${proof.path} has file id ${proof.fileId} in commit ${this.args.commit}`);
+    else if (problem === undefined) this.say(`valid: ${quotePath(proof.path)} has file id ${proof.fileId} in commit ${this.args.commit}`);
     if (problem !== undefined) {
       if (!this.flags.json) process.stderr.write(`invalid proof: ${problem}\n`);
       this.exit(8);
