@@ -379,4 +379,44 @@ describe('interrupts', () => {
       await storeOk(['add', '-A'], { cwd: work }); // and the work can be done again
     });
   }
+
+  it('Ctrl-C at a terminal gives back the cursor and line wrap that the progress bar took', async () => {
+    const work = await freshRepository();
+    await run('sh', ['-c', 'head -c 400000000 /dev/urandom > big'], { cwd: work });
+    // `script` gives the command a terminal, so that add draws its bar; the shell records add's PID.
+    const inTerminal = run('script', ['-qfec', `"${process.execPath}" "${STORE_BIN}" add -A & echo $! > ../add.pid; wait`, join(work, '../terminal.log')], { cwd: work });
+    const pidFile = join(work, '../add.pid');
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && !(existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '' && readdirSync(join(work, '.store/tmp')).length > 0)) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300)); // a few redraws of the bar
+    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGINT');
+    await inTerminal;
+    const screen = readFileSync(join(work, '../terminal.log'), 'latin1');
+    expect(screen).toContain('\x1b[?25l'); // the bar hid the cursor
+    const end = screen.lastIndexOf('store: interrupted by SIGINT');
+    expect(end).toBeGreaterThan(0);
+    expect(screen.slice(0, end)).toMatch(/\x1b\[\?25h\x1b\[\?7h\r\x1b\[2K$/);
+    expect(existsSync(join(work, '.store/lock'))).toBe(false);
+  });
+
+  it('SIGTERM during an in-place checkout removes the half-written file and the lock; the staging area is as before', async () => {
+    const work = await freshRepository();
+    await run('sh', ['-c', 'head -c 300000000 /dev/urandom > big'], { cwd: work });
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'big'], { cwd: work });
+    await run('rm', ['big'], { cwd: work });
+    const child = spawn(process.execPath, [STORE_BIN, 'checkout', 'HEAD', 'big'], { cwd: work });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const temporaryFiles = (): string[] => readdirSync(work).filter((name) => name.endsWith('.tmp'));
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && temporaryFiles().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(temporaryFiles()).toHaveLength(1);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(temporaryFiles()).toEqual([]);
+    expect(existsSync(join(work, '.store/lock'))).toBe(false);
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe(' D big\n');
+  });
 });

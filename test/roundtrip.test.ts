@@ -156,7 +156,7 @@ describe('deduplication, measured in stored bytes', () => {
     expect((await storeOk(['get', 'big.bin', '--at', 'HEAD~1'], { cwd: work })).stdout.equals(bytes)).toBe(true);
   });
 
-  it('gives identical content identical tree ids, in different repositories', () => {
+  it('gives identical content identical tree ids, in different repositories', async () => {
     const treeIds = await Promise.all([1, 2].map(async () => {
       const work = temporaryDirectory();
       mkdirSync(join(work, 'd/e'), { recursive: true });

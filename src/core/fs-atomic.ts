@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, fchmodSync, ftruncateSync, fsync, fsyncSync, mkdirSync, openSync, renameSync, write, writeSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fchmodSync, ftruncateSync, readdirSync, fsync, fsyncSync, mkdirSync, openSync, renameSync, write, writeSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DirectWriter, openDirectAlso } from './direct-io.js';
@@ -35,7 +35,29 @@ export async function fsyncDirectoryAsync(path: string): Promise<void> {
  * bytes, and a temporary name built from it would not fit.
  */
 export function temporarySibling(path: string): string {
-  return join(dirname(path), `.store-${randomBytes(6).toString('hex')}.tmp`);
+  return join(dirname(path), `${temporaryPrefix()}${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** This process's temporary names (its worker threads' too) start so. */
+function temporaryPrefix(): string {
+  return `.store-${process.pid}-`;
+}
+
+/**
+ * Removes this process's temporary files in `directory`: for an interrupted process whose worker
+ * threads were writing there (their own records of what they made die with them).
+ */
+export function removeOwnTemporaries(directory: string): void {
+  let names: Buffer[];
+  try {
+    names = readdirSync(fsPath(directory), { encoding: 'buffer' });
+  } catch {
+    return; // gone, or never made
+  }
+  const prefix = Buffer.from(temporaryPrefix());
+  for (const name of names) {
+    if (name.subarray(0, prefix.length).equals(prefix) && name.toString('latin1').endsWith('.tmp')) unlinkSync(Buffer.concat([Buffer.from(`${directory}/`), name]));
+  }
 }
 
 /** mkdir -p whose new folders get exactly `mode` (mkdir alone narrows it by the umask). */

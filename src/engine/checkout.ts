@@ -1,8 +1,8 @@
 import { chmodSync, linkSync, lstatSync, renameSync, unlinkSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { errnoCode, StoreError } from '../core/errors.js';
 import { setTimesNs } from '../core/file-times-ns.js';
-import { temporarySibling } from '../core/fs-atomic.js';
+import { removeOwnTemporaries, temporarySibling } from '../core/fs-atomic.js';
 import { fsPath, quotePath } from '../core/path-bytes.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import { EntryKind, type TreeEntry } from '../objects/tree.js';
@@ -19,6 +19,7 @@ import { computeStatus } from './status.js';
 import { flattenTree } from './tree-walk.js';
 import { LeadingDirectories } from './work-tree-paths.js';
 import { removeTrackedFile } from './work-tree-removal.js';
+import { undoIfAbandoned } from '../core/abandon.js';
 
 export interface CheckoutOptions {
   revision: string;
@@ -294,10 +295,13 @@ async function restoreAll(repo: Repository, items: RestoreItem[], jobs = default
   }
   if (current.length > 0) batches.push(current);
   const pool = await WorkerPool.start(jobs);
+  // An interrupt ends the worker threads with the process: what they were writing is removed from here.
+  const forget = undoIfAbandoned(() => new Set(items.map((item) => dirname(item.absolutePath))).forEach(removeOwnTemporaries));
   try {
     const results = await Promise.all(batches.map((batch) => pool.restoreFiles({ workTree: repo.workTree, items: batch })));
     return results.flatMap((result) => result.failures);
   } finally {
+    forget();
     await pool.close();
   }
 }
