@@ -248,6 +248,10 @@ describe('metadata comes back as it was', () => {
     expect(second.commitId).not.toBe(first.commitId);
     const nothing = await store(['commit', '-m', 'again'], { cwd: work });
     expect(nothing.status).toBe(1);
+    // reset takes HEAD's modes back with its content: the staging area then still matches HEAD.
+    await storeOk(['reset'], { cwd: work });
+    expect((await store(['commit', '-m', 'after reset'], { cwd: work })).status).toBe(1);
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('');
     const out = join(temporaryDirectory(), 'out');
     await storeOk(['checkout', first.commitId, '-o', out], { cwd: work });
     expect(lstatSync(join(out, 'f')).mode & 0o7777).toBe(0o644);

@@ -4,7 +4,8 @@ import type { Repository } from '../repository/repository.js';
 import { nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
 import type { StagedEntry, StagingSnapshot } from '../staging/staging-format.js';
 import { CorruptionError } from '../core/errors.js';
-import { loadCommit } from './objects-io.js';
+import { loadCommit, loadCommitMetadata } from './objects-io.js';
+import type { FileMode } from '../objects/file-modes.js';
 import { isWithin, toRepoPath } from './paths.js';
 import { flattenTree } from './tree-walk.js';
 import { lstatTracked } from './add.js';
@@ -20,7 +21,10 @@ export async function resetStaging(repo: Repository, options: { paths: readonly 
   const scopes = options.paths.length === 0 ? [''] : options.paths.map((path) => toRepoPath(repo.workTree, options.cwd, path));
   return repo.withWriteLock(() => {
     const head = repo.refs.headCommit();
-    const headFiles = head === undefined ? new Map<string, TreeEntry>() : flattenTree(repo, Buffer.from(loadCommit(repo, head).treeId, 'hex'));
+    const headCommit = head === undefined ? undefined : loadCommit(repo, head);
+    const headFiles = headCommit === undefined ? new Map<string, TreeEntry>() : flattenTree(repo, Buffer.from(headCommit.treeId, 'hex'));
+    // The modes HEAD recorded go back into the staging area with its content: a mode left unknown would be committed as such.
+    const headModes = headCommit === undefined ? new Map<string, FileMode>() : loadCommitMetadata(repo, headCommit, headFiles.keys()).modes.files;
     let current: StagingSnapshot;
     try {
       current = readStaging(repo.layout.staging);
@@ -39,7 +43,7 @@ export async function resetStaging(repo: Repository, options: { paths: readonly 
       // Keep the stat data where the staged content already equals HEAD's: nothing to re-read.
       if (staged && staged.fileId.equals(entry.id) && staged.kind === entry.kind) next.set(path, staged);
       else {
-        next.set(path, fromHead(path, entry));
+        next.set(path, fromHead(path, entry, headModes.get(path)?.mode ?? 0));
         reset.push(path);
       }
     }
@@ -81,9 +85,9 @@ function refuseToLoseWork(repo: Repository, snapshot: StagingSnapshot, entries: 
   refuse(staged, 'changes staged in the staging area', 'use --cached to keep the file, or -f to force removal');
 }
 
-function fromHead(path: string, entry: TreeEntry): StagedEntry {
+function fromHead(path: string, entry: TreeEntry, mode: number): StagedEntry {
   if (entry.kind === EntryKind.Directory) throw new Error('flattenTree yields no directories');
-  return { path, kind: entry.kind, mode: 0, sizeBytes: entry.sizeBytes, mtimeNs: 0n, ctimeNs: 0n, ino: 0n, dev: 0n, fileId: entry.id };
+  return { path, kind: entry.kind, mode, sizeBytes: entry.sizeBytes, mtimeNs: 0n, ctimeNs: 0n, ino: 0n, dev: 0n, fileId: entry.id };
 }
 
 /**
