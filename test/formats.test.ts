@@ -219,7 +219,7 @@ describe('staging area', () => {
     expect(readStaging(join(directory, 'absent')).entries).toEqual([]);
     expect(decodeStaging(encodeStaging({ entries: [], writtenAtNs: 0n }), 'x').entries).toEqual([]);
     // Paths are encoded in one piece: all ASCII, and with characters of 2, 3 and 4 bytes, each comes back whole.
-    for (const paths of [['a', 'b/c.txt', 'd'], ['a', 'é/ü', 'z/日本', 'z/😀.txt', 'zz']]) {
+    for (const paths of [['a', 'b/c.txt', 'd'], ['a', 'z/日本', 'z/😀.txt', 'zz', 'é/ü']]) {
       const many = paths.map((entryPath, index) => ({ ...entries[0]!, path: entryPath, ino: BigInt(index) }));
       expect(decodeStaging(encodeStaging({ entries: many, writtenAtNs: 5n }), 'x').entries).toEqual(many);
     }

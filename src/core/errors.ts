@@ -38,6 +38,7 @@ export type ErrorCode =
   | 'UNSUPPORTED_FORMAT'
   | 'PARTIAL'
   | 'PATH_IGNORED'
+  | 'UNSAFE_PATH'
   | 'INTERRUPTED'
   | 'IO_ERROR';
 
@@ -63,6 +64,7 @@ const EXIT_STATUS_BY_CODE: Record<ErrorCode, number> = {
   UNSUPPORTED_FORMAT: ExitStatus.UNSUPPORTED_FORMAT,
   PARTIAL: ExitStatus.PARTIAL,
   PATH_IGNORED: ExitStatus.FAILURE,
+  UNSAFE_PATH: ExitStatus.FAILURE,
   INTERRUPTED: ExitStatus.FAILURE,
   IO_ERROR: ExitStatus.FAILURE,
 };

@@ -1,4 +1,4 @@
-import { chmodSync, linkSync, lstatSync, renameSync, unlinkSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { errnoCode, StoreError } from '../core/errors.js';
 import { setTimesNs } from '../core/file-times-ns.js';
@@ -13,7 +13,7 @@ import { isUnchanged, lstatTracked, toStagedEntry } from './add.js';
 import { loadCommit, loadCommitMetadata, type CommitMetadata } from './objects-io.js';
 import { hashWorkTreeFile } from './content-hash.js';
 import { ancestorsOf, isWithin, toRepoPath } from './paths.js';
-import { restoreEach, restoreFailure, type RestoreFailure, type RestoreItem } from './restore-files.js';
+import { ConfinedDirectories, restoreEach, restoreFailure, type RestoreFailure, type RestoreItem } from './restore-files.js';
 import { resolveCommit } from './revisions.js';
 import { computeStatus } from './status.js';
 import { flattenTree } from './tree-walk.js';
@@ -61,6 +61,7 @@ export async function checkoutCommit(repo: Repository, options: CheckoutOptions)
 
   if (options.outputDirectory !== undefined) {
     const root = resolve(options.cwd, options.outputDirectory);
+    mkdirSync(root, { recursive: true }); // the user's own path: whatever leads there is theirs
     const failures = await restoreWithLinks(repo, root, selected, metadata);
     restoreDirectoryMetadata(root, metadata, inScope);
     throwIfFailed(failures, selected.length);
@@ -185,18 +186,20 @@ async function restoreWithLinks(
     if (leader !== undefined) links.push([path, leader]);
     else {
       if (group !== 0) leaders.set(group, path);
-      items.push(toRestoreItem(path, join(root, path), entry, metadata));
+      items.push(toRestoreItem(root, path, entry, metadata));
     }
   }
   const failures = await restoreAll(repo, items);
   const failed = new Set(failures.map((failure) => failure.path));
   const byPath = new Map(toWrite);
+  const confined = new ConfinedDirectories(root);
   for (const [path, leader] of links) {
     if (failed.has(leader)) {
-      failures.push(...(await restoreEach(repo, [toRestoreItem(path, join(root, path), byPath.get(path)!, metadata)])));
+      failures.push(...(await restoreEach(repo, [toRestoreItem(root, path, byPath.get(path)!, metadata)])));
       continue;
     }
     try {
+      confined.makeLeadingDirectories(path);
       linkInPlace(join(root, leader), join(root, path));
     } catch (error) {
       failures.push(restoreFailure(path, error));
@@ -223,10 +226,12 @@ function linkInPlace(existing: string, path: string): void {
  */
 function restoreDirectoryMetadata(root: string, metadata: CommitMetadata, inScope: (path: string) => boolean): void {
   const directories = new Set([...metadata.times.directories.keys(), ...metadata.modes.directories.keys()]);
+  const leading = new LeadingDirectories(root);
   for (const path of [...directories].filter(inScope).sort(compareUtf8).reverse()) {
     const absolute = join(root, path);
     try {
-      if (!lstatSync(fsPath(absolute)).isDirectory()) continue;
+      // Never through a symlink, nor on one: chmod would follow it out of `root`.
+      if (leading.firstNotReal(path) !== undefined || !lstatSync(fsPath(absolute)).isDirectory()) continue;
       const mode = metadata.modes.directories.get(path);
       if (mode !== undefined) chmodSync(fsPath(absolute), mode);
       const mtimeNs = metadata.times.directories.get(path);
@@ -254,10 +259,11 @@ function untrackedInTheWay(repo: Repository, untracked: readonly string[], selec
   });
 }
 
-function toRestoreItem(path: string, absolutePath: string, entry: TreeEntry, metadata: CommitMetadata): RestoreItem {
+function toRestoreItem(root: string, path: string, entry: TreeEntry, metadata: CommitMetadata): RestoreItem {
   return {
+    root,
     path,
-    absolutePath,
+    absolutePath: join(root, path),
     kind: entry.kind,
     fileId: entry.id.toString('hex'),
     sizeBytes: entry.sizeBytes,

@@ -34,7 +34,14 @@ export function commitTreeId(repo: Repository, commitId: string): Buffer {
 
 export function loadTree(repo: Repository, treeId: Buffer): TreeEntry[] {
   // loadReferencedBlob has checked the bytes against treeId (their Merkle root): no second hashing.
-  return decodeVerifiedTree(loadReferencedBlob(repo, treeId, BlobType.Tree, 'a commit or tree'));
+  const bytes = loadReferencedBlob(repo, treeId, BlobType.Tree, 'a commit or tree');
+  try {
+    return decodeVerifiedTree(bytes);
+  } catch (error) {
+    // A tree that hashes right but breaks the rules was made so: name it.
+    if (error instanceof CorruptionError) throw new CorruptionError('CORRUPT_OBJECT', `${error.message.replace(/^tree: /, `tree ${treeId.toString('hex')}: `)}`);
+    throw error;
+  }
 }
 
 /** What a commit records beside its trees: times, permission bits and hard links (empty where it recorded none). */

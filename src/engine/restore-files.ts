@@ -1,16 +1,17 @@
 import { chmodSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { errnoCode, StoreError } from '../core/errors.js';
 import { setTimesNs } from '../core/file-times-ns.js';
 import { temporarySibling, writeFileAtomicFrom } from '../core/fs-atomic.js';
-import { fsPath } from '../core/path-bytes.js';
+import { fsPath, quotePath } from '../core/path-bytes.js';
 import { EntryKind } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { streamTarget } from './restore.js';
 
 /** One file or symlink to write out of the repository (plain data: it may travel to a worker thread). */
 export interface RestoreItem {
-  /** The path in the commit, for reports. */
+  /** The directory restored into (the work tree, or checkout's -o): nothing is written outside it. */
+  root: string;
+  /** The path in the commit, relative to `root`. */
   path: string;
   absolutePath: string;
   kind: EntryKind;
@@ -38,8 +39,8 @@ export function restoredMode(item: Pick<RestoreItem, 'kind' | 'mode'>): number {
  * Writes one file or symlink atomically (temporary sibling, then rename), with its mode and time to
  * the nanosecond, runs of zeros left as holes.
  */
-export async function restoreItem(repo: Repository, item: RestoreItem): Promise<void> {
-  mkdirSync(fsPath(dirname(item.absolutePath)), { recursive: true });
+export async function restoreItem(repo: Repository, item: RestoreItem, confined = new ConfinedDirectories(item.root)): Promise<void> {
+  confined.makeLeadingDirectories(item.path);
   removeDirectoryInTheWay(item.absolutePath);
   const target = { kind: 'file' as const, fileId: Buffer.from(item.fileId, 'hex'), sizeBytes: item.sizeBytes };
   if (item.kind === EntryKind.Symlink) {
@@ -74,9 +75,12 @@ export async function restoreItem(repo: Repository, item: RestoreItem): Promise<
 /** Restores each item in turn; one that fails is reported and the others are still restored. */
 export async function restoreEach(repo: Repository, items: readonly RestoreItem[]): Promise<RestoreFailure[]> {
   const failures: RestoreFailure[] = [];
+  const confinedByRoot = new Map<string, ConfinedDirectories>();
   for (const item of items) {
     try {
-      await restoreItem(repo, item);
+      let confined = confinedByRoot.get(item.root);
+      if (confined === undefined) confinedByRoot.set(item.root, (confined = new ConfinedDirectories(item.root)));
+      await restoreItem(repo, item, confined);
     } catch (error) {
       failures.push(restoreFailure(item.path, error));
     }
@@ -87,6 +91,40 @@ export async function restoreEach(repo: Repository, items: readonly RestoreItem[
 export function restoreFailure(path: string, error: unknown): RestoreFailure {
   const code = error instanceof StoreError ? error.code : (errnoCode(error) ?? 'IO_ERROR');
   return { path, code, message: (error as Error).message };
+}
+
+/**
+ * Makes the directories leading to a path under `root`, one at a time, never following a symbolic
+ * link: a leading directory that is a link (or a file), whoever put it there, is an error naming it,
+ * and nothing is written through it, so nothing lands outside `root` (git checks leading paths alike).
+ * Names are valid (trees are checked where they are decoded), so no path climbs out with `..`.
+ */
+export class ConfinedDirectories {
+  private readonly known = new Set<string>();
+
+  constructor(private readonly root: string) {}
+
+  makeLeadingDirectories(path: string): void {
+    for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+      const directory = path.slice(0, slash);
+      if (this.known.has(directory)) continue;
+      const absolute = `${this.root}/${directory}`;
+      let stats = lstatSync(fsPath(absolute), { throwIfNoEntry: false });
+      if (stats === undefined) {
+        try {
+          mkdirSync(fsPath(absolute));
+        } catch (error) {
+          if (errnoCode(error) !== 'EEXIST') throw error;
+        }
+        stats = lstatSync(fsPath(absolute));
+      }
+      if (!stats.isDirectory()) {
+        const what = stats.isSymbolicLink() ? 'a symbolic link' : 'not a directory';
+        throw new StoreError('UNSAFE_PATH', `${quotePath(directory)} is ${what}: ${quotePath(path)} would be written through it, so it is not written`);
+      }
+      this.known.add(directory);
+    }
+  }
 }
 
 /** A directory where the commit has a file is replaced. */

@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, type BigIntStats, type Stats } from 'node:fs';
 import { errnoCode } from '../core/errors.js';
 import { EntryKind } from '../objects/tree.js';
-import { REPOSITORY_DIRECTORY } from '../repository/layout.js';
+import { nameProblem, REPOSITORY_DIRECTORY } from '../core/names.js';
 import { IGNORE_FILE, IgnoreRules } from './ignore-rules.js';
 import { isWithin } from './paths.js';
 import { decodeName, fsPath } from '../core/path-bytes.js';
@@ -121,6 +121,12 @@ export function scanWorkTree(workTree: string, scopes: readonly string[], option
     for (const name of names) {
       if (name === REPOSITORY_DIRECTORY) continue;
       const path = directory === '' ? name : `${directory}/${name}`;
+      // `.STORE` and the like: no repository may hold its own directory's name in any case (see nameProblem).
+      const problem = nameProblem(name);
+      if (problem !== undefined) {
+        result.skipped.push({ path, reason: `${problem} cannot be stored` });
+        continue;
+      }
       let stats: Stats;
       try {
         stats = lstatSync(fsPath(workTreePath(workTree, path)));

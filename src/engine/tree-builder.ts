@@ -1,3 +1,4 @@
+import { CorruptionError } from '../core/errors.js';
 import { compareNames, encodeTree, EntryKind, type TreeEntry } from '../objects/tree.js';
 import type { BlobWriter } from '../store/blob-writer.js';
 import { BlobType } from '../store/pack-format.js';
@@ -37,6 +38,12 @@ export function buildTrees(
       }
     }
     treeEntries.sort((a, b) => compareNames(a.name, b.name));
+    for (let i = 1; i < treeEntries.length; i++) {
+      // A file `d` and a path `d/x` staged together would make one tree name `d` twice.
+      if (treeEntries[i - 1]!.name === treeEntries[i]!.name) {
+        throw new CorruptionError('CORRUPT_STAGING', `the staging area holds ${prefix}${treeEntries[i]!.name} both as a file and as a directory`, { hint: 'run `store reset` to rebuild it from HEAD (then `store add` again)' });
+      }
+    }
     const { bytes, id } = encodeTree(treeEntries);
     writer.addBlob(BlobType.Tree, id, bytes);
     const tree = { id, sizeBytes: treeEntries.reduce((sum, entry) => sum + entry.sizeBytes, 0) };

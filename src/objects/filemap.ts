@@ -84,6 +84,9 @@ export class FileMapBuilder {
   }
 }
 
+/** The format's limit on one chunk (the largest MAX that init accepts): a file map naming a longer one is damaged. */
+export const MAX_CHUNK_BYTES = 64 * 1024 * 1024;
+
 export function decodeFileMap(bytes: Buffer): FileMap {
   if (bytes.length < HEADER_BYTES || bytes.readUInt8(0) !== FILEMAP_VERSION) {
     throw new CorruptionError('CORRUPT_OBJECT', 'file map: bad header');
@@ -95,8 +98,12 @@ export function decodeFileMap(bytes: Buffer): FileMap {
     throw new CorruptionError('CORRUPT_OBJECT', 'file map: length does not match its chunk count');
   }
   let total = 0;
-  for (let at = HEADER_BYTES; at < bytes.length; at += ENTRY_BYTES) total += bytes.readUInt32LE(at + HASH_BYTES);
-  if (total !== sizeBytes) throw new CorruptionError('CORRUPT_OBJECT', 'file map: chunk lengths do not add up to the file size');
+  for (let at = HEADER_BYTES; at < bytes.length; at += ENTRY_BYTES) {
+    const length = bytes.readUInt32LE(at + HASH_BYTES);
+    if (length === 0 || length > MAX_CHUNK_BYTES) throw new CorruptionError('CORRUPT_OBJECT', `file map: a chunk of ${length} bytes (at most ${MAX_CHUNK_BYTES})`);
+    total += length;
+  }
+  if (!Number.isSafeInteger(sizeBytes) || total !== sizeBytes) throw new CorruptionError('CORRUPT_OBJECT', 'file map: chunk lengths do not add up to the file size');
   // A copy: `bytes` may be a view of a buffer that is reused for the next blob read.
   return { fileId, sizeBytes, chunks: new ChunkList(Buffer.from(bytes.subarray(HEADER_BYTES))) };
 }

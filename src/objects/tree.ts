@@ -1,6 +1,7 @@
 import { CorruptionError } from '../core/errors.js';
 import { HASH_BYTES, hashBytes } from '../core/hash.js';
 import { readUint53LE, writeUint53LE } from '../core/uint53.js';
+import { nameProblem } from '../core/names.js';
 import { decodeName, encodeName, nameByteLength } from '../core/path-bytes.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 
@@ -130,8 +131,10 @@ function parseTree(bytes: Buffer): { entries: TreeEntry[]; encoded: Buffer[] } {
   };
   if (bytes.length < 5 || bytes.readUInt8(0) !== TREE_VERSION) fail('bad header');
   const count = bytes.readUInt32LE(1);
+  if (5 + count * ENTRY_FIXED_BYTES > bytes.length) fail(`claims ${count} entries, more than its ${bytes.length} bytes can hold`);
   const entries: TreeEntry[] = [];
   const encoded: Buffer[] = [];
+  let previousName: Buffer | undefined;
   let at = 5;
   for (let i = 0; i < count; i++) {
     if (at + 1 + 8 + HASH_BYTES + 2 > bytes.length) fail('truncated entry');
@@ -139,11 +142,18 @@ function parseTree(bytes: Buffer): { entries: TreeEntry[]; encoded: Buffer[] } {
     const kind = bytes.readUInt8(at) as EntryKind;
     if (kind < EntryKind.File || kind > EntryKind.Directory) fail(`unknown entry kind ${kind}`);
     const sizeBytes = readUint53LE(bytes, at + 1);
+    if (!Number.isSafeInteger(sizeBytes)) fail(`entry ${i}: size out of range`);
     const id = Buffer.from(bytes.subarray(at + 9, at + 9 + HASH_BYTES));
     const nameLength = bytes.readUInt16LE(at + 9 + HASH_BYTES);
     at += 9 + HASH_BYTES + 2;
     if (at + nameLength > bytes.length) fail('truncated name');
-    const name = decodeName(bytes.subarray(at, at + nameLength));
+    const nameBytes = bytes.subarray(at, at + nameLength);
+    const name = decodeName(nameBytes);
+    const problem = nameProblem(name);
+    if (problem !== undefined) fail(`entry ${i} has ${problem}`);
+    // Strictly increasing: in byte order, and no name twice (which would let one path be both a link and a directory).
+    if (previousName !== undefined && Buffer.compare(previousName, nameBytes) >= 0) fail(`entry ${i} (${JSON.stringify(name)}) is out of byte order or repeats a name`);
+    previousName = nameBytes;
     at += nameLength;
     entries.push({ name, kind, sizeBytes, id });
     encoded.push(bytes.subarray(start, at));

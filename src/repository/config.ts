@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CorruptionError, StoreError } from '../core/errors.js';
+import { MAX_CHUNK_BYTES } from '../objects/filemap.js';
+import { MAX_FRAME_TARGET_BYTES } from '../store/pack-format.js';
 
 /**
  * Version of the on-disk format described in docs/FORMAT.md. Bumped on any incompatible change.
@@ -51,7 +53,7 @@ export function framesIn(bytes: number, frameTargetBytes: number): number {
 const FASTCDC_LOWEST_MIN = 64;
 const FASTCDC_LOWEST_AVG = 256;
 const FASTCDC_LOWEST_MAX = 1024;
-const HIGHEST_MAX = 64 * 1024 * 1024;
+const HIGHEST_MAX = MAX_CHUNK_BYTES;
 
 export function defaultConfig(overrides: { chunking?: ChunkingParameters; zstdLevel?: number } = {}): RepositoryConfig {
   return {
@@ -132,6 +134,18 @@ export function readConfig(path: string): RepositoryConfig {
   ) {
     throw new CorruptionError('CORRUPT_CONFIG', `repository config ${path} is missing fields`);
   }
-  validateChunking(chunking);
+  const outOfRange = (what: string): never => {
+    throw new CorruptionError('CORRUPT_CONFIG', `repository config ${path}: ${what} is out of range`);
+  };
+  if (!Number.isInteger(config.formatVersion) || config.formatVersion < 1) outOfRange('formatVersion');
+  if (!Number.isInteger(config.frameTargetBytes) || config.frameTargetBytes < 1024 || config.frameTargetBytes > MAX_FRAME_TARGET_BYTES) outOfRange('frameTargetBytes');
+  if (!Number.isInteger(config.packTargetBytes) || config.packTargetBytes < 1024 || config.packTargetBytes > 2 ** 40) outOfRange('packTargetBytes');
+  if (config.compression.algorithm !== 'zstd' || !Number.isInteger(config.compression.level) || config.compression.level < 1 || config.compression.level > 22) outOfRange('compression');
+  if (![chunking.minBytes, chunking.avgBytes, chunking.maxBytes].every(Number.isInteger)) outOfRange('chunking');
+  try {
+    validateChunking(chunking);
+  } catch (error) {
+    throw new CorruptionError('CORRUPT_CONFIG', `repository config ${path}: ${(error as Error).message}`);
+  }
   return config as RepositoryConfig;
 }

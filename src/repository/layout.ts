@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { REPOSITORY_DIRECTORY } from '../core/names.js';
 
-export const REPOSITORY_DIRECTORY = '.store';
+export { REPOSITORY_DIRECTORY };
 
 /** Who may read a repository: its owner only (git's and restic's default), or its group too. */
 export type RepositorySharing = 'private' | 'group';

@@ -1,6 +1,7 @@
 import { CorruptionError } from '../core/errors.js';
 import { HASH_BYTES, hashBytes } from '../core/hash.js';
 import { readUint53LE, writeUint53LE } from '../core/uint53.js';
+import { pathProblem } from '../core/names.js';
 import { decodeName, encodeName } from '../core/path-bytes.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import { EntryKind } from '../objects/tree.js';
@@ -115,6 +116,7 @@ export function decodeStaging(bytes: Buffer, source: string): StagingSnapshot {
   if (!hashBytes(bytes.subarray(0, bodyBytes)).equals(bytes.subarray(bodyBytes))) fail('checksum mismatch');
   const entries: StagedEntry[] = [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let previousPath: Buffer | undefined;
   for (let index = 0; index < count; index++) {
     const at = HEADER_BYTES + index * ENTRY_BYTES;
     const kind = bytes[at]!;
@@ -122,17 +124,26 @@ export function decodeStaging(bytes: Buffer, source: string): StagingSnapshot {
     const pathOffset = view.getUint32(at + 80, true);
     const pathLength = view.getUint32(at + 84, true);
     if (pathOffset + pathLength > heapBytes) fail(`entry ${index} path lies outside the heap`);
+    const pathBytes = bytes.subarray(heapStart + pathOffset, heapStart + pathOffset + pathLength);
+    // Strictly increasing: in byte order, and no path twice.
+    if (previousPath !== undefined && Buffer.compare(previousPath, pathBytes) >= 0) fail(`entry ${index} is out of byte order or repeats a path`);
+    previousPath = pathBytes;
+    const path = decodeName(pathBytes);
+    const problem = pathProblem(path);
+    if (problem !== undefined) fail(`entry ${index} (${JSON.stringify(path)}) has ${problem}`);
+    const sizeBytes = readUint53LE(bytes, at + 8);
+    if (!Number.isSafeInteger(sizeBytes)) fail(`entry ${index} has a size out of range`);
     entries.push({
       kind: kind as StagedEntry['kind'],
       mode: view.getUint32(at + 4, true),
-      sizeBytes: readUint53LE(bytes, at + 8),
+      sizeBytes,
       mtimeNs: view.getBigInt64(at + 16, true),
       ctimeNs: view.getBigInt64(at + 24, true),
       ino: view.getBigUint64(at + 32, true),
       dev: view.getBigUint64(at + 40, true),
       // A view, not a copy: it keeps the (read-only) mapping alive as long as it is referenced.
       fileId: bytes.subarray(at + 48, at + 48 + HASH_BYTES),
-      path: decodeName(bytes.subarray(heapStart + pathOffset, heapStart + pathOffset + pathLength)),
+      path,
     });
   }
   return { entries, writtenAtNs, checksum: Buffer.from(bytes.subarray(bodyBytes)) };

@@ -1,11 +1,9 @@
-import type { Decompressor } from 'zstd-napi';
 import type * as ZstdBinding from 'zstd-napi/binding.js';
 import { lazyRequire } from '../core/lazy-require.js';
 import { Codec } from './pack-format.js';
 
 // The low-level binding is a native CommonJS module: its functions are not visible as ES named exports.
 const zstd = lazyRequire<typeof ZstdBinding>('zstd-napi/binding.js');
-const zstdApi = lazyRequire<typeof import('zstd-napi')>('zstd-napi');
 
 export interface CompressedFrame {
   codec: Codec;
@@ -57,11 +55,4 @@ let sharedContext: InstanceType<typeof ZstdBinding.DCtx> | undefined;
 export function decompressFrameInto(stored: Uint8Array, target: Uint8Array): number {
   sharedContext ??= new (zstd().DCtx)();
   return sharedContext.decompress(target, stored);
-}
-
-let sharedDecompressor: Decompressor | undefined;
-
-export function decompressFrame(stored: Buffer): Buffer {
-  sharedDecompressor ??= new (zstdApi().Decompressor)();
-  return sharedDecompressor.decompress(stored);
 }

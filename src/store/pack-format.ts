@@ -37,6 +37,14 @@ export enum BlobType {
   FileModes = 6,
 }
 
+/**
+ * The format's limits on frames: a frame gathers chunks up to its target (at most 64 MiB) and may end
+ * with one more chunk (at most 64 MiB), so no frame holds more than 128 MiB raw. A footer naming a
+ * larger frame is damaged; no reader allocates more than this for one frame.
+ */
+export const MAX_FRAME_TARGET_BYTES = 64 * 1024 * 1024;
+export const MAX_FRAME_RAW_BYTES = 2 * MAX_FRAME_TARGET_BYTES;
+
 export interface FrameRecord {
   offset: number;
   storedLength: number;
@@ -141,6 +149,7 @@ export function decodeFooter(footerBytes: Buffer, expectedHash: Buffer, footerOf
     if (offset !== expectedOffset) fail(`frame ${i} is not where the previous one ends`);
     if (codec !== Codec.Raw && codec !== Codec.Zstd) fail(`frame ${i} has unknown codec ${codec}`);
     if (codec === Codec.Raw && storedLength !== rawLength) fail(`raw frame ${i} has inconsistent lengths`);
+    if (rawLength > MAX_FRAME_RAW_BYTES || storedLength > MAX_FRAME_RAW_BYTES + 1024 * 1024) fail(`frame ${i} is larger than the format allows`);
     expectedOffset = offset + storedLength;
     frames.push({ offset, storedLength, rawLength, codec });
   }

@@ -1,8 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { CorruptionError, errnoCode } from '../core/errors.js';
 import type { BlobLocation } from '../catalog/catalog.js';
-import { decompressFrame } from './compression.js';
-import { Codec, BlobType, checkPackHeader, decodeFooter, decodeTrailer, PACK_HEADER_BYTES, PACK_TRAILER_BYTES, type PackFooter } from './pack-format.js';
+import { decompressFrameInto } from './compression.js';
+import { Codec, BlobType, MAX_FRAME_RAW_BYTES, checkPackHeader, decodeFooter, decodeTrailer, PACK_HEADER_BYTES, PACK_TRAILER_BYTES, type PackFooter } from './pack-format.js';
 import { packPath } from './pack-paths.js';
 import { verifyBlob } from './blob-verify.js';
 
@@ -11,8 +11,14 @@ export function unpackFrame(stored: Buffer, frame: Pick<BlobLocation, 'packName'
   let raw: Buffer;
   if (frame.codec === Codec.Raw) raw = stored;
   else {
+    if (!Number.isSafeInteger(frame.frameRawLength) || frame.frameRawLength < 0 || frame.frameRawLength > MAX_FRAME_RAW_BYTES) {
+      throw new CorruptionError('CORRUPT_PACK', `pack ${frame.packName}: frame at offset ${frame.frameOffset} claims ${frame.frameRawLength} bytes, more than the format allows`);
+    }
     try {
-      raw = decompressFrame(stored);
+      // Into a buffer of the length the footer records, whatever size the frame itself declares: a
+      // frame that would decompress to more is an error, never a larger allocation.
+      raw = Buffer.allocUnsafe(frame.frameRawLength);
+      raw = raw.subarray(0, decompressFrameInto(stored, raw));
     } catch (error) {
       throw new CorruptionError('CORRUPT_PACK', `pack ${frame.packName}: frame at offset ${frame.frameOffset} does not decompress: ${(error as Error).message}`, { cause: error });
     }

@@ -1,0 +1,29 @@
+/** The repository's own directory in a work tree: never part of what is stored or restored. */
+export const REPOSITORY_DIRECTORY = '.store';
+
+/**
+ * Why `name` cannot be one entry of a directory in a repository, or undefined when it can: empty, `.`
+ * or `..`, holding `/` or NUL, or the repository's own directory in any letter case (a checkout would
+ * write into the repository itself, on a case-insensitive file system too; git refuses `.git` alike).
+ * A tree or staging area that holds such a name came from somewhere hostile or damaged.
+ */
+export function nameProblem(name: string): string | undefined {
+  if (name === '') return 'an empty name';
+  if (name === '.' || name === '..') return `the name '${name}'`;
+  if (name.includes('/')) return 'a name holding /';
+  if (name.includes('\0')) return 'a name holding NUL';
+  if (name.length === REPOSITORY_DIRECTORY.length && name.toLowerCase() === REPOSITORY_DIRECTORY) return `the name '${name}' (the repository's own directory)`;
+  return undefined;
+}
+
+/** Why a '/'-separated relative path cannot be stored or restored (see nameProblem), or undefined. */
+export function pathProblem(path: string): string | undefined {
+  let start = 0;
+  for (;;) {
+    const slash = path.indexOf('/', start);
+    const problem = nameProblem(path.slice(start, slash < 0 ? path.length : slash));
+    if (problem !== undefined) return problem;
+    if (slash < 0) return undefined;
+    start = slash + 1;
+  }
+}
