@@ -116,16 +116,25 @@ function treeIdOfEncodedEntries(encoded: readonly Buffer[]): Buffer {
 }
 
 export function decodeTree(bytes: Buffer): { entries: TreeEntry[]; id: Buffer } {
-  const { entries, encoded } = parseTree(bytes);
+  const { entries, encoded } = parseTree(bytes, true);
   return { entries, id: treeIdOfEncodedEntries(encoded) };
 }
 
 /** A tree's entries without computing its id: for bytes already verified against the id they were read by. */
 export function decodeVerifiedTree(bytes: Buffer): TreeEntry[] {
-  return parseTree(bytes).entries;
+  return parseTree(bytes, true).entries;
 }
 
-function parseTree(bytes: Buffer): { entries: TreeEntry[]; encoded: Buffer[] } {
+/**
+ * The id of well-formed tree bytes, whether or not their names keep the rules: a reader checks that
+ * bytes are the ones an id names apart from whether what they say is acceptable (decodeVerifiedTree),
+ * so that a crafted tree is reported as such, not as damage in transit.
+ */
+export function treeIdOfBytes(bytes: Buffer): Buffer {
+  return treeIdOfEncodedEntries(parseTree(bytes, false).encoded);
+}
+
+function parseTree(bytes: Buffer, checkNames: boolean): { entries: TreeEntry[]; encoded: Buffer[] } {
   const fail = (what: string): never => {
     throw new CorruptionError('CORRUPT_OBJECT', `tree: ${what}`);
   };
@@ -149,11 +158,13 @@ function parseTree(bytes: Buffer): { entries: TreeEntry[]; encoded: Buffer[] } {
     if (at + nameLength > bytes.length) fail('truncated name');
     const nameBytes = bytes.subarray(at, at + nameLength);
     const name = decodeName(nameBytes);
-    const problem = nameProblem(name);
-    if (problem !== undefined) fail(`entry ${i} has ${problem}`);
-    // Strictly increasing: in byte order, and no name twice (which would let one path be both a link and a directory).
-    if (previousName !== undefined && Buffer.compare(previousName, nameBytes) >= 0) fail(`entry ${i} (${JSON.stringify(name)}) is out of byte order or repeats a name`);
-    previousName = nameBytes;
+    if (checkNames) {
+      const problem = nameProblem(name);
+      if (problem !== undefined) fail(`entry ${i} has ${problem}`);
+      // Strictly increasing: in byte order, and no name twice (which would let one path be both a link and a directory).
+      if (previousName !== undefined && Buffer.compare(previousName, nameBytes) >= 0) fail(`entry ${i} (${JSON.stringify(name)}) is out of byte order or repeats a name`);
+      previousName = nameBytes;
+    }
     at += nameLength;
     entries.push({ name, kind, sizeBytes, id });
     encoded.push(bytes.subarray(start, at));
