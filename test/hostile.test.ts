@@ -205,6 +205,35 @@ describe('checkout stays inside its target', () => {
 });
 
 describe('decoding is bounded', () => {
+  it('trees nested deeper than any path can reach are refused, not walked until the stack overflows', async () => {
+    const { work, outside } = await emptyRepository();
+    // Built bottom up in a loop: 3,000 levels of `a/` over one file.
+    const repo = Repository.open({ repoPath: work });
+    const writer = repo.newBlobWriter();
+    const content = Buffer.from('deep');
+    writer.addBlob(BlobType.Chunk, hashBytes(content), content);
+    let entry: TreeEntry = { name: 'a', kind: EntryKind.File, sizeBytes: content.length, id: hashBytes(content) };
+    for (let depth = 0; depth < 3000; depth++) {
+      const { bytes, id } = encodeTree([entry]);
+      writer.addBlob(BlobType.Tree, id, bytes);
+      entry = { name: 'a', kind: EntryKind.Directory, sizeBytes: content.length, id };
+    }
+    const commit = { treeId: entry.id.toString('hex'), parentId: undefined, author: 'attacker', timeMs: 1, fileCount: 1, logicalBytes: 4, message: 'deep' };
+    const encoded = encodeCommit(commit);
+    writer.addBlob(BlobType.Commit, encoded.id, encoded.bytes);
+    writer.addCommit({ ...commit, id: encoded.id, treeId: entry.id, parentId: undefined });
+    await writer.finish();
+    repo.refs.update(repo.refs.headRef(), encoded.id.toString('hex'));
+    repo.close();
+    for (const command of [['checkout', 'HEAD', '-o', join(work, '..', 'out')], ['stats'], ['verify'], ['gc', '--dry-run'], ['diff', 'HEAD']]) {
+      const result = await store(command, { cwd: work });
+      expect(result.status, `${command.join(' ')}: ${result.stderr}`).toBe(8);
+      expect(result.stderr + result.text).toMatch(/levels deep/);
+    }
+    expect(listing(outside)).toEqual([]);
+  });
+
+
   it('a tree claiming four billion entries, a file map claiming 2^53 bytes or a giant chunk: corruption errors, at once', () => {
     const tree = Buffer.alloc(5);
     tree[0] = 1;

@@ -27,3 +27,13 @@ export function pathProblem(path: string): string | undefined {
     start = slash + 1;
   }
 }
+
+/** A path's bytes at most (Linux's PATH_MAX): store reads and writes work-tree files by whole paths. */
+export const MAX_PATH_BYTES = 4096;
+
+/**
+ * How deep trees may nest. A path is at most 4,096 bytes (PATH_MAX: store reads and writes work-tree
+ * files by whole paths), and each level adds at least two ('x/'), so no honest tree is deeper; a
+ * deeper one is crafted, and refusing it keeps every recursive walk within the stack.
+ */
+export const MAX_TREE_DEPTH = 2048;

@@ -1,4 +1,5 @@
 import { CorruptionError, StoreError } from '../core/errors.js';
+import { MAX_TREE_DEPTH } from '../core/names.js';
 import { decodeCommit, type Commit } from '../objects/commit.js';
 import { decodeFileMap, type FileMap } from '../objects/filemap.js';
 import { decodeFileModes, type RecordedModes } from '../objects/file-modes.js';
@@ -32,7 +33,9 @@ export function commitTreeId(repo: Repository, commitId: string): Buffer {
   return repo.catalog.commit(Buffer.from(commitId, 'hex'))?.treeId ?? Buffer.from(loadCommit(repo, commitId).treeId, 'hex');
 }
 
-export function loadTree(repo: Repository, treeId: Buffer): TreeEntry[] {
+/** `depth`: how many trees lie above this one (0 for a commit's root): past MAX_TREE_DEPTH the tree is refused. */
+export function loadTree(repo: Repository, treeId: Buffer, depth = 0): TreeEntry[] {
+  if (depth > MAX_TREE_DEPTH) throw new CorruptionError('CORRUPT_OBJECT', `tree ${treeId.toString('hex')} lies ${depth} levels deep, deeper than any path can reach (${MAX_TREE_DEPTH})`);
   // loadReferencedBlob has checked the bytes against treeId (their Merkle root): no second hashing.
   const bytes = loadReferencedBlob(repo, treeId, BlobType.Tree, 'a commit or tree');
   try {

@@ -23,12 +23,12 @@ export function computeLiveSet(repo: Repository): LiveSet {
     if (record.filemapId !== undefined) live.blobs.add(record.filemapId.toString('hex'));
     for (const chunk of loadFileMap(repo, fileId, record).chunks) live.blobs.add(chunk.id.toString('hex'));
   };
-  const addTree = (treeId: Buffer): void => {
+  const addTree = (treeId: Buffer, depth = 0): void => {
     const hex = treeId.toString('hex');
     if (live.blobs.has(hex)) return;
     live.blobs.add(hex);
-    for (const entry of loadTree(repo, treeId)) {
-      if (entry.kind === EntryKind.Directory) addTree(entry.id);
+    for (const entry of loadTree(repo, treeId, depth)) {
+      if (entry.kind === EntryKind.Directory) addTree(entry.id, depth + 1);
       else addFile(entry.id);
     }
   };

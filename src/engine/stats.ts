@@ -87,13 +87,13 @@ function walkHistory(repo: Repository, headId: string | undefined): { commits: C
     const commit = loadCommit(repo, commitId);
     let newChunkBytes = 0;
     let newChunkCount = 0;
-    const visit = (treeId: Buffer): void => {
+    const visit = (treeId: Buffer, depth = 0): void => {
       const hex = treeId.toString('hex');
       if (seenTrees.has(hex)) return;
       seenTrees.add(hex);
-      for (const entry of loadTree(repo, treeId)) {
+      for (const entry of loadTree(repo, treeId, depth)) {
         if (entry.kind === EntryKind.Directory) {
-          visit(entry.id);
+          visit(entry.id, depth + 1);
           continue;
         }
         const fileHex = entry.id.toString('hex');

@@ -3,10 +3,10 @@ import type { Repository } from '../repository/repository.js';
 import { loadTree } from './objects-io.js';
 
 /** Every file and symlink below a tree, keyed by '/'-separated path. */
-export function flattenTree(repo: Repository, treeId: Buffer, prefix = '', into = new Map<string, TreeEntry>()): Map<string, TreeEntry> {
-  for (const entry of loadTree(repo, treeId)) {
+export function flattenTree(repo: Repository, treeId: Buffer, prefix = '', into = new Map<string, TreeEntry>(), depth = 0): Map<string, TreeEntry> {
+  for (const entry of loadTree(repo, treeId, depth)) {
     const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-    if (entry.kind === EntryKind.Directory) flattenTree(repo, entry.id, path, into);
+    if (entry.kind === EntryKind.Directory) flattenTree(repo, entry.id, path, into, depth + 1);
     else into.set(path, entry);
   }
   return into;
@@ -21,7 +21,7 @@ export function findInTree(repo: Repository, treeId: Buffer, path: string): Tree
     if (entry === undefined) return undefined;
     if (i === names.length - 1) return entry;
     if (entry.kind !== EntryKind.Directory) return undefined;
-    entries = loadTree(repo, entry.id);
+    entries = loadTree(repo, entry.id, i + 1);
   }
   return undefined;
 }

@@ -173,13 +173,13 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
     return problem;
   };
 
-  const walkTree = (commit: string, treeId: Buffer, prefix: string): boolean => {
+  const walkTree = (commit: string, treeId: Buffer, prefix: string, depth = 0): boolean => {
     const hex = treeId.toString('hex');
     if (treeComplete.get(hex) === true) return true;
     let entries;
     try {
       if (badBlobs.has(hex)) throw new CorruptionError('CORRUPT_OBJECT', `tree ${hex} is in a damaged pack`);
-      entries = loadTree(repo, treeId);
+      entries = loadTree(repo, treeId, depth);
     } catch (error) {
       if (!(error instanceof StoreError)) throw error;
       report.affected.push({ commit, path: prefix || '/', reason: error.message });
@@ -190,7 +190,7 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
     for (const entry of entries) {
       const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
       if (entry.kind === EntryKind.Directory) {
-        complete = walkTree(commit, entry.id, path) && complete;
+        complete = walkTree(commit, entry.id, path, depth + 1) && complete;
         continue;
       }
       const problem = fileProblem(entry.id);

@@ -1,7 +1,7 @@
 import { CorruptionError } from '../core/errors.js';
 import { HASH_BYTES, hashBytes } from '../core/hash.js';
 import { readUint53LE, writeUint53LE } from '../core/uint53.js';
-import { pathProblem } from '../core/names.js';
+import { MAX_PATH_BYTES, pathProblem } from '../core/names.js';
 import { decodeName, encodeName } from '../core/path-bytes.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import { EntryKind } from '../objects/tree.js';
@@ -124,6 +124,7 @@ export function decodeStaging(bytes: Buffer, source: string): StagingSnapshot {
     const pathOffset = view.getUint32(at + 80, true);
     const pathLength = view.getUint32(at + 84, true);
     if (pathOffset + pathLength > heapBytes) fail(`entry ${index} path lies outside the heap`);
+    if (pathLength > MAX_PATH_BYTES) fail(`entry ${index} has a path of ${pathLength} bytes (at most ${MAX_PATH_BYTES})`);
     const pathBytes = bytes.subarray(heapStart + pathOffset, heapStart + pathOffset + pathLength);
     // Strictly increasing: in byte order, and no path twice.
     if (previousPath !== undefined && Buffer.compare(previousPath, pathBytes) >= 0) fail(`entry ${index} is out of byte order or repeats a path`);
