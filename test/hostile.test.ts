@@ -97,7 +97,12 @@ describe('hostile trees', () => {
       expect(out.stderr).toMatch(reason);
       const inPlace = await store(['checkout', 'HEAD', '--force'], { cwd: work });
       expect(inPlace.status).toBe(8);
-      for (const command of [['stats'], ['verify'], ['diff', 'HEAD'], ['get', 'evil', '--at', 'HEAD'], ['log']]) {
+      await storeOk(['switch', '-c', 'other'], { cwd: work }); // a new branch at the same commit: nothing to write yet
+      const switched = await store(['switch', 'main'], { cwd: work });
+      expect(switched.status, switched.stderr).toBe(8);
+      const got = await store(['get', 'a', '--at', 'HEAD', '-o', join(outside, 'got')], { cwd: work });
+      expect([5, 8], got.stderr).toContain(got.status);
+      for (const command of [['stats'], ['verify'], ['diff', 'HEAD'], ['get', 'evil', '--at', 'HEAD'], ['log'], ['repair'], ['gc', '--dry-run']]) {
         const result = await store(command, { cwd: work });
         expect([0, 5, 8], `${command.join(' ')}: ${result.stderr}`).toContain(result.status);
       }
