@@ -18,6 +18,7 @@ import { readConfig, serializeConfig, defaultConfig } from '../src/repository/co
 import { Repository } from '../src/repository/repository.js';
 import { decodeStaging, encodeStaging } from '../src/staging/staging-format.js';
 import { BlobType } from '../src/store/pack-format.js';
+import { finishCraftedCommit } from './crafted.js';
 import { pseudoRandomBytes, temporaryDirectory } from './helpers.js';
 
 /**
@@ -195,11 +196,7 @@ describe(`fuzzed checkouts of crafted trees (seed ${SEED}, ${CHECKOUTS} cases)`,
         return treeId;
       };
       const rootId = makeTree(0);
-      const commit = { treeId: rootId.toString('hex'), parentId: undefined, author: 'fuzz', timeMs: i, fileCount: 1, logicalBytes: 1, message: `case ${i}` };
-      const encoded = encodeCommit(commit);
-      caseWriter.addBlob(BlobType.Commit, encoded.id, encoded.bytes);
-      caseWriter.addCommit({ ...commit, id: encoded.id, treeId: rootId, parentId: undefined });
-      await caseWriter.finish();
+      const commitId = await finishCraftedCommit(caseWriter, rootId, { logicalBytes: 1, timeMs: i, message: `case ${i}` });
 
       const caseDirectory = join(sandbox, `case-${i}`);
       const outside = join(caseDirectory, 'outside');
@@ -207,7 +204,7 @@ describe(`fuzzed checkouts of crafted trees (seed ${SEED}, ${CHECKOUTS} cases)`,
       const target = join(caseDirectory, 'target');
       let outcome = 'ok';
       try {
-        await checkoutCommit(repo, { revision: encoded.id.toString('hex'), paths: [], cwd: work, outputDirectory: target, force: false });
+        await checkoutCommit(repo, { revision: commitId, paths: [], cwd: work, outputDirectory: target, force: false });
       } catch (error) {
         if (!(error instanceof CompiledStoreError)) throw new Error(`case ${i}: threw ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`);
         expect([5, 8, 9], `case ${i}: ${error.message}`).toContain(error.exitStatus);

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CorruptionError, StoreError } from '../src/core/errors.js';
 import { hashBytes } from '../src/core/hash.js';
-import { encodeCommit } from '../src/objects/commit.js';
 import { decodeFileMap, encodeFileMap } from '../src/objects/filemap.js';
 import { decodeTree, encodeTree, EntryKind, type TreeEntry } from '../src/objects/tree.js';
 import { Repository } from '../src/repository/repository.js';
@@ -11,6 +10,7 @@ import { decodeStaging, encodeStaging, type StagedEntry } from '../src/staging/s
 import { BlobType, Codec } from '../src/store/pack-format.js';
 import { unpackFrame } from '../src/store/pack-reader.js';
 import { FrameCompressor } from '../src/store/compression.js';
+import { finishCraftedCommit } from './crafted.js';
 import { pseudoRandomBytes, store, storeOk, temporaryDirectory } from './helpers.js';
 
 /**
@@ -57,14 +57,10 @@ async function commitRawTree(work: string, entries: [string, Node][]): Promise<s
     return { name: '', kind: node.kind === 'file' ? EntryKind.File : EntryKind.Symlink, sizeBytes: content.length, id };
   };
   const root = storeNode({ kind: 'dir', entries });
-  const commit = { treeId: root.id.toString('hex'), parentId: undefined, author: 'attacker', timeMs: 1, fileCount: 1, logicalBytes: root.sizeBytes, message: 'crafted' };
-  const encoded = encodeCommit(commit);
-  writer.addBlob(BlobType.Commit, encoded.id, encoded.bytes);
-  writer.addCommit({ ...commit, id: encoded.id, treeId: root.id, parentId: undefined });
-  await writer.finish();
-  repo.refs.update(repo.refs.headRef(), encoded.id.toString('hex'));
+  const commitId = await finishCraftedCommit(writer, root.id, { logicalBytes: root.sizeBytes });
+  repo.refs.update(repo.refs.headRef(), commitId);
   repo.close();
-  return encoded.id.toString('hex');
+  return commitId;
 }
 
 /** Every path below `directory`, for "nothing was written here" checks. */
@@ -223,12 +219,7 @@ describe('decoding is bounded', () => {
       writer.addBlob(BlobType.Tree, id, bytes);
       entry = { name: 'a', kind: EntryKind.Directory, sizeBytes: content.length, id };
     }
-    const commit = { treeId: entry.id.toString('hex'), parentId: undefined, author: 'attacker', timeMs: 1, fileCount: 1, logicalBytes: 4, message: 'deep' };
-    const encoded = encodeCommit(commit);
-    writer.addBlob(BlobType.Commit, encoded.id, encoded.bytes);
-    writer.addCommit({ ...commit, id: encoded.id, treeId: entry.id, parentId: undefined });
-    await writer.finish();
-    repo.refs.update(repo.refs.headRef(), encoded.id.toString('hex'));
+    repo.refs.update(repo.refs.headRef(), await finishCraftedCommit(writer, entry.id, { logicalBytes: content.length }));
     repo.close();
     for (const command of [['checkout', 'HEAD', '-o', join(work, '..', 'out')], ['stats'], ['verify'], ['gc', '--dry-run'], ['diff', 'HEAD']]) {
       const result = await store(command, { cwd: work });
