@@ -29,6 +29,12 @@ export function decodeName(bytes: Uint8Array): string {
   return out;
 }
 
+/** `decodeName` of `bytes[start, end)`, without a view: where they are valid UTF-8 (nearly always), one toString. */
+export function decodeNameAt(bytes: Buffer, start: number, end: number): string {
+  const text = bytes.toString('utf8', start, end);
+  return text.includes('\ufffd') ? decodeName(bytes.subarray(start, end)) : text; // U+FFFD: a replaced byte, or a real U+FFFD
+}
+
 /** The name's bytes. A lone surrogate that is no escaped byte cannot come from a name: it is refused. */
 export function encodeName(name: string): Buffer {
   if (name.isWellFormed()) return Buffer.from(name, 'utf8');

@@ -1,8 +1,8 @@
 import { CorruptionError } from '../core/errors.js';
 import { HASH_BYTES, hashBytes } from '../core/hash.js';
 import { readUint53LE, writeUint53LE } from '../core/uint53.js';
-import { MAX_PATH_BYTES, pathProblem } from '../core/names.js';
-import { decodeName, encodeName } from '../core/path-bytes.js';
+import { hasPathProblem, MAX_PATH_BYTES, pathProblem } from '../core/names.js';
+import { decodeNameAt, encodeName } from '../core/path-bytes.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import { EntryKind } from '../objects/tree.js';
 
@@ -116,7 +116,7 @@ export function decodeStaging(bytes: Buffer, source: string): StagingSnapshot {
   if (!hashBytes(bytes.subarray(0, bodyBytes)).equals(bytes.subarray(bodyBytes))) fail('checksum mismatch');
   const entries: StagedEntry[] = [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let previousPath: Buffer | undefined;
+  let previousPath: string | undefined;
   for (let index = 0; index < count; index++) {
     const at = HEADER_BYTES + index * ENTRY_BYTES;
     const kind = bytes[at]!;
@@ -125,13 +125,11 @@ export function decodeStaging(bytes: Buffer, source: string): StagingSnapshot {
     const pathLength = view.getUint32(at + 84, true);
     if (pathOffset + pathLength > heapBytes) fail(`entry ${index} path lies outside the heap`);
     if (pathLength > MAX_PATH_BYTES) fail(`entry ${index} has a path of ${pathLength} bytes (at most ${MAX_PATH_BYTES})`);
-    const pathBytes = bytes.subarray(heapStart + pathOffset, heapStart + pathOffset + pathLength);
+    const path = decodeNameAt(bytes, heapStart + pathOffset, heapStart + pathOffset + pathLength);
     // Strictly increasing: in byte order, and no path twice.
-    if (previousPath !== undefined && Buffer.compare(previousPath, pathBytes) >= 0) fail(`entry ${index} is out of byte order or repeats a path`);
-    previousPath = pathBytes;
-    const path = decodeName(pathBytes);
-    const problem = pathProblem(path);
-    if (problem !== undefined) fail(`entry ${index} (${JSON.stringify(path)}) has ${problem}`);
+    if (previousPath !== undefined && compareUtf8(previousPath, path) >= 0) fail(`entry ${index} is out of byte order or repeats a path`);
+    previousPath = path;
+    if (hasPathProblem(path)) fail(`entry ${index} (${JSON.stringify(path)}) has ${pathProblem(path)}`);
     const sizeBytes = readUint53LE(bytes, at + 8);
     if (!Number.isSafeInteger(sizeBytes)) fail(`entry ${index} has a size out of range`);
     entries.push({
