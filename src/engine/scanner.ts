@@ -109,7 +109,10 @@ export function scanWorkTree(workTree: string, scopes: readonly string[], option
 
   const list = (directory: string): string[] | undefined => {
     try {
-      return readdirSync(fsPath(workTreePath(workTree, directory)), { encoding: 'buffer' }).map(decodeName).sort();
+      const at = fsPath(workTreePath(workTree, directory));
+      const names = readdirSync(at);
+      // Node decodes names as UTF-8, replacing what is not with U+FFFD: only then are the bytes read again.
+      return (names.some((name) => name.includes('\ufffd')) ? readdirSync(at, { encoding: 'buffer' }).map(decodeName) : names).sort();
     } catch (error) {
       result.unreadable.push({ path: directory || '.', reason: errnoCode(error) ?? String(error) });
       return undefined;
