@@ -1,5 +1,5 @@
 import { encodeCommit } from '../src/objects/commit.js';
-import { BlobType } from '../src/store/pack-format.js';
+import { BlobType } from '../src/core/vocabulary.js';
 
 /** What crafting a commit needs of a blob writer (the compiled one or the source one: the same bytes). */
 interface CraftingWriter {

@@ -9,17 +9,17 @@ import { decodeCommit, encodeCommit } from '../src/objects/commit.js';
 import { decodeFileMap, encodeFileMap } from '../src/objects/filemap.js';
 import { decodeFileModes, encodeFileModes } from '../src/objects/file-modes.js';
 import { decodeFileTimes, encodeFileTimes, treePathsOf } from '../src/objects/file-times.js';
-import { decodeTree, encodeTree, EntryKind } from '../src/objects/tree.js';
+import { decodeTree, encodeTree } from '../src/objects/tree.js';
 import { resolveGetTarget } from '../src/engine/restore.js';
 import { Repository } from '../src/repository/repository.js';
 import { BlobWriter } from '../src/store/blob-writer.js';
 import { InlineCompression } from '../src/store/frame-compression.js';
-import { BlobType } from '../src/store/pack-format.js';
 import { PackReader } from '../src/store/pack-reader.js';
 import { packPath } from '../src/store/pack-paths.js';
 import { decodeStaging, encodeStaging } from '../src/staging/staging-format.js';
 import { readStaging, writeStaging } from '../src/staging/staging-area.js';
 import { pseudoRandomBytes, temporaryDirectory } from './helpers.js';
+import { BlobType, EntryKind } from '../src/core/vocabulary.js';
 
 function newWriter(directory: string, catalog: Catalog, frameTargetBytes = 64 * 1024): BlobWriter {
   return new BlobWriter(catalog, {

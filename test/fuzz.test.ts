@@ -3,10 +3,11 @@ import { CorruptionError } from '../src/core/errors.js';
 import { hashBytes } from '../src/core/hash.js';
 import { decodeCommit, encodeCommit } from '../src/objects/commit.js';
 import { decodeFileMap, encodeFileMap } from '../src/objects/filemap.js';
-import { decodeTree, encodeTree, EntryKind } from '../src/objects/tree.js';
-import { decodeFooter, decodeTrailer, encodeFooterAndTrailer, PACK_TRAILER_BYTES, BlobType, Codec } from '../src/store/pack-format.js';
+import { decodeTree, encodeTree } from '../src/objects/tree.js';
+import { decodeFooter, decodeTrailer, encodeFooterAndTrailer, PACK_TRAILER_BYTES } from '../src/store/pack-format.js';
 import { decodeStaging, encodeStaging } from '../src/staging/staging-format.js';
 import { pseudoRandomBytes } from './helpers.js';
+import { BlobType, Codec, EntryKind } from '../src/core/vocabulary.js';
 
 /** Parsers must either decode or throw the typed corruption error: never crash otherwise, never hang. */
 function expectOnlyCorruption(decode: () => unknown, label: string): void {

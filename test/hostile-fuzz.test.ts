@@ -13,13 +13,13 @@ import { decodeFileModes, encodeFileModes } from '../src/objects/file-modes.js';
 import { decodeFileTimes, encodeFileTimes, treePathsOf } from '../src/objects/file-times.js';
 import { decodeFileMap, encodeFileMap } from '../src/objects/filemap.js';
 import { checkProof } from '../src/objects/merkle-proof.js';
-import { decodeTree, encodeTree, EntryKind, treeIdOfBytes, type TreeEntry } from '../src/objects/tree.js';
+import { decodeTree, encodeTree, treeIdOfBytes, type TreeEntry } from '../src/objects/tree.js';
 import { readConfig, serializeConfig, defaultConfig } from '../src/repository/config.js';
 import { Repository } from '../src/repository/repository.js';
 import { decodeStaging, encodeStaging } from '../src/staging/staging-format.js';
-import { BlobType } from '../src/store/pack-format.js';
 import { finishCraftedCommit } from './crafted.js';
 import { pseudoRandomBytes, temporaryDirectory } from './helpers.js';
+import { BlobType, EntryKind } from '../src/core/vocabulary.js';
 
 /**
  * A seeded fuzzer for hostile repositories: valid objects are mutated (bits flipped, fields

@@ -4,14 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { CorruptionError, StoreError } from '../src/core/errors.js';
 import { hashBytes } from '../src/core/hash.js';
 import { decodeFileMap, encodeFileMap } from '../src/objects/filemap.js';
-import { decodeTree, encodeTree, EntryKind, type TreeEntry } from '../src/objects/tree.js';
+import { decodeTree, encodeTree, type TreeEntry } from '../src/objects/tree.js';
 import { Repository } from '../src/repository/repository.js';
 import { decodeStaging, encodeStaging, type StagedEntry } from '../src/staging/staging-format.js';
-import { BlobType, Codec } from '../src/store/pack-format.js';
 import { unpackFrame } from '../src/store/pack-reader.js';
 import { FrameCompressor } from '../src/store/compression.js';
 import { finishCraftedCommit } from './crafted.js';
 import { pseudoRandomBytes, store, storeOk, temporaryDirectory } from './helpers.js';
+import { BlobType, Codec, EntryKind } from '../src/core/vocabulary.js';
 
 /**
  * A repository is input: these tests build hostile ones (trees and staging areas no honest store

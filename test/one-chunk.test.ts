@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Catalog } from '../src/catalog/catalog.js';
 import { hashBytes } from '../src/core/hash.js';
-import { BlobType } from '../src/store/pack-format.js';
 import { pseudoRandomBytes, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
+import { BlobType } from '../src/core/vocabulary.js';
 
 /** Format 2: a content of exactly one chunk is stored as that chunk alone, with no file map. */
 describe('one-chunk contents', () => {

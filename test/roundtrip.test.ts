@@ -2,10 +2,10 @@ import { chmodSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileS
 import { join } from 'node:path';
 import { blake3 } from '@napi-rs/blake-hash';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Codec } from '../src/store/pack-format.js';
 import { packNamesOnDisk } from '../src/store/pack-paths.js';
 import { PackReader } from '../src/store/pack-reader.js';
 import { pseudoRandomBytes, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
+import { Codec } from '../src/core/vocabulary.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

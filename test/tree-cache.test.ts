@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashBytes } from '../src/core/hash.js';
 import { buildTrees } from '../src/engine/tree-builder.js';
-import { EntryKind } from '../src/objects/tree.js';
 import type { StagedEntry } from '../src/staging/staging-format.js';
 import type { TreeCache } from '../src/staging/tree-cache.js';
 import type { BlobWriter } from '../src/store/blob-writer.js';
 import { storeJson, storeOk, temporaryDirectory } from './helpers.js';
+import { EntryKind } from '../src/core/vocabulary.js';
 
 const TREE_CACHE = join('.store', 'tree-cache');
 

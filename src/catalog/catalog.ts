@@ -3,23 +3,10 @@ import type Database from 'better-sqlite3';
 import { CorruptionError, errnoCode, StoreError } from '../core/errors.js';
 import { prefixRange } from '../core/hash.js';
 import { lazyRequire } from '../core/lazy-require.js';
-import type { BlobType, Codec } from '../store/pack-format.js';
-import type { SealedPack } from '../store/pack-writer.js';
 import { CATALOG_SCHEMA, CATALOG_SCHEMA_VERSION } from './schema.js';
+import { type BlobLocation, type BlobType, type Codec, type SealedPack } from '../core/vocabulary.js';
 
 const sqlite = lazyRequire<typeof Database>('better-sqlite3');
-
-export interface BlobLocation {
-  id: Buffer;
-  type: BlobType;
-  packName: string;
-  frameOffset: number;
-  frameStoredLength: number;
-  frameRawLength: number;
-  codec: Codec;
-  offsetInFrame: number;
-  length: number;
-}
 
 export interface FileRow {
   id: Buffer;

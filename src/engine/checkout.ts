@@ -5,21 +5,24 @@ import { setTimesNs } from '../core/file-times-ns.js';
 import { removeOwnTemporaries, temporarySibling } from '../core/fs-atomic.js';
 import { fsPath, quotePath } from '../core/path-bytes.js';
 import { compareUtf8 } from '../core/utf8-order.js';
-import { EntryKind, type TreeEntry } from '../objects/tree.js';
+import { type TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
 import { defaultJobs, WorkerPool } from '../workers/pool.js';
+import type { PlannedFile } from '../workers/tasks.js';
 import { isUnchanged, lstatTracked, toStagedEntry } from './add.js';
 import { loadCommit, loadCommitMetadata, type CommitMetadata } from './objects-io.js';
 import { hashWorkTreeFile } from './content-hash.js';
 import { ancestorsOf, isWithin, toRepoPath } from './paths.js';
-import { ConfinedDirectories, restoreEach, restoreFailure, type RestoreFailure, type RestoreItem } from './restore-files.js';
+import { ConfinedDirectories, restoreFailure, type RestoreFailure } from '../core/restore-file.js';
+import { planRestore, restoreEach, type RestoreItem } from './restore-files.js';
 import { resolveCommit } from './revisions.js';
 import { computeStatus } from './status.js';
 import { flattenTree } from './tree-walk.js';
 import { LeadingDirectories } from './work-tree-paths.js';
 import { removeTrackedFile } from './work-tree-removal.js';
 import { undoIfAbandoned } from '../core/abandon.js';
+import { EntryKind } from '../core/vocabulary.js';
 
 export interface CheckoutOptions {
   revision: string;
@@ -304,8 +307,18 @@ async function restoreAll(repo: Repository, items: RestoreItem[], jobs = default
   // An interrupt ends the worker threads with the process: what they were writing is removed from here.
   const forget = undoIfAbandoned(() => new Set(items.map((item) => dirname(item.absolutePath))).forEach(removeOwnTemporaries));
   try {
-    const results = await Promise.all(batches.map((batch) => pool.restoreFiles({ workTree: repo.workTree, items: batch })));
-    return results.flatMap((result) => result.failures);
+    // Planned here: the catalog stays on this thread, and a file that cannot be planned is a failure of its own.
+    const planningFailures: RestoreFailure[] = [];
+    const plan = (item: RestoreItem): PlannedFile[] => {
+      try {
+        return [planRestore(repo, item)];
+      } catch (error) {
+        planningFailures.push(restoreFailure(item.path, error));
+        return [];
+      }
+    };
+    const results = await Promise.all(batches.map((batch) => pool.restoreFiles({ packsDirectory: repo.layout.packs, files: batch.flatMap(plan) })));
+    return [...planningFailures, ...results.flatMap((result) => result.failures)];
   } finally {
     forget();
     await pool.close();

@@ -2,18 +2,17 @@ import { lstatSync } from 'node:fs';
 import { StoreError } from '../core/errors.js';
 import { hashBytes } from '../core/hash.js';
 import { fsPath } from '../core/path-bytes.js';
-import { EntryKind } from '../objects/tree.js';
 import { workTreePath } from './scanner.js';
 import { encodeCommit } from '../objects/commit.js';
 import { encodeFileModes } from '../objects/file-modes.js';
 import { encodeFileTimes, treePathsOf } from '../objects/file-times.js';
 import type { Repository } from '../repository/repository.js';
-import { BlobType } from '../store/pack-format.js';
 import { readStaging } from '../staging/staging-area.js';
 import { sortByPathBytes, type StagedEntry } from '../staging/staging-format.js';
 import { readTreeCache, writeTreeCache } from '../staging/tree-cache.js';
 import { loadCommit } from './objects-io.js';
 import { buildTrees } from './tree-builder.js';
+import { BlobType, EntryKind } from '../core/vocabulary.js';
 
 export interface CommitOptions {
   message: string;

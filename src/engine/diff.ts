@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { errnoCode } from '../core/errors.js';
-import { EntryKind } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { readStaging } from '../staging/staging-area.js';
 import { isUnchanged, lstatTracked } from './add.js';
@@ -10,6 +9,7 @@ import { loadCommit } from './objects-io.js';
 import { resolveCommit } from './revisions.js';
 import type { Change } from './status.js';
 import { flattenTree } from './tree-walk.js';
+import { EntryKind } from '../core/vocabulary.js';
 
 /** One side of a comparison: path -> what is there. */
 export type Snapshot = Map<string, { kind: EntryKind; fileId: Buffer; sizeBytes: number }>;

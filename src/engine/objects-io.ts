@@ -6,10 +6,15 @@ import { decodeFileModes, type RecordedModes } from '../objects/file-modes.js';
 import { decodeFileTimes, treePathsOf, type RecordedTimes } from '../objects/file-times.js';
 import { decodeVerifiedTree, type TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
-import { BlobType } from '../store/pack-format.js';
+import { BlobType, type BlobLocation } from '../core/vocabulary.js';
 
 /** Reads a blob that something the repository holds refers to: its absence is damage, not a user error. */
 export function loadReferencedBlob(repo: Repository, id: Buffer, type: BlobType, referrer: string): Buffer {
+  return repo.packReader.readBlob(locateReferencedBlob(repo, id, type, referrer));
+}
+
+/** Where such a blob lies, for a reader elsewhere (a worker thread reads it from there). */
+export function locateReferencedBlob(repo: Repository, id: Buffer, type: BlobType, referrer: string): BlobLocation {
   const location = repo.catalog.blobLocation(id);
   if (location === undefined) {
     throw new CorruptionError('CORRUPT_OBJECT', `${BlobType[type]} ${id.toString('hex')} referenced by ${referrer} is missing from the catalog`);
@@ -17,7 +22,7 @@ export function loadReferencedBlob(repo: Repository, id: Buffer, type: BlobType,
   if (location.type !== type) {
     throw new CorruptionError('CORRUPT_OBJECT', `${id.toString('hex')} is a ${BlobType[location.type]}, expected a ${BlobType[type]}`);
   }
-  return repo.packReader.readBlob(location);
+  return location;
 }
 
 export function loadCommit(repo: Repository, commitId: string): Commit {

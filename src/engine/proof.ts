@@ -1,11 +1,11 @@
 import { StoreError } from '../core/errors.js';
 import { auditPath, type MerkleProof, type ProofLevel } from '../objects/merkle-proof.js';
-import { encodeTreeEntry, EntryKind, merkleLeaf } from '../objects/tree.js';
+import { encodeTreeEntry, merkleLeaf } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
-import { BlobType } from '../store/pack-format.js';
 import { loadCommit, loadReferencedBlob, loadTree } from './objects-io.js';
 import { toRepoPath } from './paths.js';
 import { resolveCommit } from './revisions.js';
+import { BlobType, EntryKind } from '../core/vocabulary.js';
 
 /** Builds the Merkle proof that the file at `path` in a commit has the id it has. */
 export function buildProof(repo: Repository, options: { path: string; at?: string; cwd: string }): MerkleProof {

@@ -8,12 +8,12 @@ import { decodeCommit } from '../objects/commit.js';
 import { decodeFileMap } from '../objects/filemap.js';
 import { fileRecord, loadFileMap } from './objects-io.js';
 import type { Repository } from '../repository/repository.js';
-import { BlobType, type BlobRecord } from '../store/pack-format.js';
 import { packNamesOnDisk } from '../store/pack-paths.js';
 import { PackReader } from '../store/pack-reader.js';
 import { readStaging } from '../staging/staging-area.js';
 import { FileChangedWhileReading, ingestFile } from './file-ingest.js';
 import { verifyRepository, type AffectedFile } from './verify.js';
+import { type BlobRecord, BlobType } from '../core/vocabulary.js';
 
 export interface RepairReport {
   packsIndexed: number;

@@ -1,5 +1,5 @@
 import { StoreError } from '../core/errors.js';
-import { EntryKind, type TreeEntry } from '../objects/tree.js';
+import { type TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
 import type { StagedEntry, StagingSnapshot } from '../staging/staging-format.js';
@@ -12,6 +12,7 @@ import { lstatTracked } from './add.js';
 import { compareWithWorkTree } from './status.js';
 import { LeadingDirectories } from './work-tree-paths.js';
 import { removeTrackedFile } from './work-tree-removal.js';
+import { EntryKind } from '../core/vocabulary.js';
 
 /**
  * Unstages: the staging entries under the given paths (all, if none) become what HEAD has there.

@@ -1,17 +1,14 @@
 import { CorruptionError, StoreError, type ErrorCode } from '../core/errors.js';
-import type { BlobLocation } from '../catalog/catalog.js';
 import type { UnpackResult } from '../workers/tasks.js';
 import type { WorkerPool } from '../workers/pool.js';
 import { isFullHexId, isHexPrefix, newHasher } from '../core/hash.js';
 import type { FileMap } from '../objects/filemap.js';
-import { EntryKind } from '../objects/tree.js';
-import { framesIn } from '../repository/config.js';
 import type { Repository } from '../repository/repository.js';
-import { BlobType } from '../store/pack-format.js';
 import { fileRecord, loadCommit, loadFileMap, loadReferencedBlob } from './objects-io.js';
 import { toRepoPath } from './paths.js';
 import { resolveCommit } from './revisions.js';
 import { findInTree } from './tree-walk.js';
+import { type BlobLocation, BlobType, EntryKind, framesIn } from '../core/vocabulary.js';
 
 export type GetTarget =
   | { kind: 'file'; fileId: Buffer; sizeBytes: number; path?: string; commitId?: string; entryKind?: EntryKind }

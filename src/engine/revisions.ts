@@ -2,8 +2,8 @@ import { StoreError } from '../core/errors.js';
 import { isFullHexId, isHexPrefix } from '../core/hash.js';
 import { isValidRefName } from '../repository/refs.js';
 import type { Repository } from '../repository/repository.js';
-import { BlobType } from '../store/pack-format.js';
 import { loadCommit } from './objects-io.js';
+import { BlobType } from '../core/vocabulary.js';
 
 /**
  * Resolves a revision to a commit id: `HEAD`, a branch name, a commit id or a unique prefix of at

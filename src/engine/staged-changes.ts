@@ -1,11 +1,18 @@
-import { EntryKind, type TreeEntry } from '../objects/tree.js';
+import { type TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { sortByPathBytes, type StagedEntry } from '../staging/staging-format.js';
 import { readTreeCache } from '../staging/tree-cache.js';
 import { loadTree } from './objects-io.js';
 import { childrenOfRun, RunFingerprints } from './staged-runs.js';
-import type { PathChange } from './status.js';
 import { flattenTree } from './tree-walk.js';
+import { EntryKind } from '../core/vocabulary.js';
+
+export type Change = 'added' | 'modified' | 'deleted' | 'typechange';
+
+export interface PathChange {
+  path: string;
+  change: Change;
+}
 
 /**
  * The staging area against HEAD's tree, top down. A staged directory whose fingerprint the tree

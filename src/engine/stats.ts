@@ -1,8 +1,8 @@
-import { EntryKind } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { readStaging } from '../staging/staging-area.js';
 import { fileRecord, loadCommit, loadFileMap, loadTree } from './objects-io.js';
 import { flattenTree } from './tree-walk.js';
+import { EntryKind } from '../core/vocabulary.js';
 
 export interface CommitGrowth {
   commitId: string;

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { errnoCode } from '../core/errors.js';
-import { EntryKind } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { isRacilyClean, nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
 import type { StagedEntry, StagingSnapshot } from '../staging/staging-format.js';
@@ -9,14 +8,11 @@ import { LeadingDirectories } from './work-tree-paths.js';
 import { hashWorkTreeFile } from './content-hash.js';
 import { commitTreeId } from './objects-io.js';
 import { scanWorkTree, type ScannedFile, type SkippedPath } from './scanner.js';
-import { stagedChanges } from './staged-changes.js';
+import { stagedChanges, type Change, type PathChange } from './staged-changes.js';
 
-export type Change = 'added' | 'modified' | 'deleted' | 'typechange';
+export type { Change, PathChange };
+import { EntryKind } from '../core/vocabulary.js';
 
-export interface PathChange {
-  path: string;
-  change: Change;
-}
 
 export interface StatusReport {
   branch: string;

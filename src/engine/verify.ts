@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { CorruptionError, StoreError } from '../core/errors.js';
 import { newHasher } from '../core/hash.js';
-import { EntryKind } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { packNamesOnDisk, packPath } from '../store/pack-paths.js';
 import { readStaging } from '../staging/staging-area.js';
 import { fileRecord, loadCommit, loadFileMap, loadTree } from './objects-io.js';
+import { EntryKind } from '../core/vocabulary.js';
 
 export type FindingKind =
   | 'missing-pack'

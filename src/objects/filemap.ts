@@ -1,5 +1,6 @@
 import { CorruptionError } from '../core/errors.js';
 import { HASH_BYTES } from '../core/hash.js';
+import { MAX_CHUNK_BYTES } from '../core/vocabulary.js';
 
 /**
  * A file map lists the chunks of one file content, in order. Encoding (little-endian):
@@ -83,9 +84,6 @@ export class FileMapBuilder {
     return out;
   }
 }
-
-/** The format's limit on one chunk (the largest MAX that init accepts): a file map naming a longer one is damaged. */
-export const MAX_CHUNK_BYTES = 64 * 1024 * 1024;
 
 export function decodeFileMap(bytes: Buffer): FileMap {
   if (bytes.length < HEADER_BYTES || bytes.readUInt8(0) !== FILEMAP_VERSION) {

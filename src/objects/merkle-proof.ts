@@ -1,7 +1,8 @@
 import { hashBytes, isFullHexId } from '../core/hash.js';
 import { decodeCommit } from './commit.js';
-import { EntryKind, merkleLeaf, merkleNode, merkleRootToTreeId } from './tree.js';
+import { merkleLeaf, merkleNode, merkleRootToTreeId } from './tree.js';
 import { decodeName } from '../core/path-bytes.js';
+import { EntryKind } from '../core/vocabulary.js';
 
 /**
  * A proof that a file with a given id sits at a path in a commit, checkable with nothing but the

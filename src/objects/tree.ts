@@ -4,21 +4,15 @@ import { readUint53LE, writeUint53LE } from '../core/uint53.js';
 import { nameProblem } from '../core/names.js';
 import { decodeName, encodeName, nameByteLength } from '../core/path-bytes.js';
 import { compareUtf8 } from '../core/utf8-order.js';
+import { EntryKind } from '../core/vocabulary.js';
 
 /**
- * A tree lists one directory: entries sorted by the bytes of their UTF-8 names. Encoding:
+ * A tree lists one directory: entries sorted by the bytes of their names. Encoding:
  *   u8 version(1) | u32 count | count x entry
- *   entry = u8 kind | u64 sizeBytes | id[32] | u16 nameLength | name (UTF-8)
+ *   entry = u8 kind | u64 sizeBytes | id[32] | u16 nameLength | name (its bytes; see core/path-bytes.ts)
  * A tree's id is not the hash of these bytes but the root of a binary Merkle tree over its entries
  * (see treeId), so that a proof that a file sits in a commit grows with log(entries), not entries.
  */
-export enum EntryKind {
-  File = 1,
-  Executable = 2,
-  Symlink = 3,
-  Directory = 4,
-}
-
 export interface TreeEntry {
   name: string;
   kind: EntryKind;

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { CorruptionError, StoreError } from '../core/errors.js';
-import { MAX_CHUNK_BYTES } from '../objects/filemap.js';
-import { MAX_FRAME_TARGET_BYTES } from '../store/pack-format.js';
+import { type ChunkingParameters, MAX_CHUNK_BYTES, MAX_FRAME_TARGET_BYTES } from '../core/vocabulary.js';
+
+export type { ChunkingParameters };
 
 /**
  * Version of the on-disk format described in docs/FORMAT.md. Bumped on any incompatible change.
@@ -11,12 +12,6 @@ import { MAX_FRAME_TARGET_BYTES } from '../store/pack-format.js';
  * the first writer (everything versions 1 to 3 wrote is valid version 4).
  */
 export const FORMAT_VERSION = 4;
-
-export interface ChunkingParameters {
-  minBytes: number;
-  avgBytes: number;
-  maxBytes: number;
-}
 
 export interface RepositoryConfig {
   formatVersion: number;
@@ -42,11 +37,6 @@ export const DEFAULT_ZSTD_LEVEL = 3;
  * Reading one chunk decompresses its whole frame.
  */
 export const DEFAULT_FRAME_TARGET_BYTES = 2 * 1024 * 1024;
-
-/** How many whole frames of `frameTargetBytes` make about `bytes`, at least one: limits set in bytes. */
-export function framesIn(bytes: number, frameTargetBytes: number): number {
-  return Math.max(1, Math.round(bytes / frameTargetBytes));
-}
 
 // fastcdc-wasm panics ("unreachable") below these lower bounds (measured). The upper bound on MAX
 // is ours: a chunk is held whole in memory while it is hashed and compressed.

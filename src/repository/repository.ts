@@ -5,13 +5,15 @@ import { Catalog } from '../catalog/catalog.js';
 import { CorruptionError, errnoCode, StoreError } from '../core/errors.js';
 import { fsyncDirectory, makeDirectories, writeFileAtomic } from '../core/fs-atomic.js';
 import { BlobWriter } from '../store/blob-writer.js';
-import { framesPerTask, InlineCompression, WorkerCompression } from '../store/frame-compression.js';
+import { InlineCompression } from '../store/frame-compression.js';
+import { framesPerTask, WorkerCompression } from '../workers/worker-compression.js';
 import type { WorkerPool } from '../workers/pool.js';
 import { PackReader } from '../store/pack-reader.js';
-import { defaultConfig, FORMAT_VERSION, readConfig, serializeConfig, type ChunkingParameters, type RepositoryConfig } from './config.js';
+import { defaultConfig, FORMAT_VERSION, readConfig, serializeConfig, type RepositoryConfig } from './config.js';
 import { REPOSITORY_DIRECTORY, RepositoryLayout, storeDirectoryMode, type RepositorySharing } from './layout.js';
 import { WriterLock, type LockOwner } from './lock.js';
 import { Refs } from './refs.js';
+import { type ChunkingParameters } from '../core/vocabulary.js';
 
 export interface InitOptions {
   chunking?: ChunkingParameters;

@@ -4,7 +4,7 @@ import { readUint53LE, writeUint53LE } from '../core/uint53.js';
 import { hasPathProblem, MAX_PATH_BYTES, pathProblem } from '../core/names.js';
 import { decodeNameAt, encodeName } from '../core/path-bytes.js';
 import { compareUtf8 } from '../core/utf8-order.js';
-import { EntryKind } from '../objects/tree.js';
+import { EntryKind } from '../core/vocabulary.js';
 
 /**
  * Staging file codec (pure). Layout, little-endian:

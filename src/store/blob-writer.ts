@@ -1,8 +1,8 @@
 import type { Catalog, CommitRow, FileRow } from '../catalog/catalog.js';
 import type { CompressedFrame } from './compression.js';
 import type { FrameCompression } from './frame-compression.js';
-import type { BlobType } from './pack-format.js';
-import { PackWriter, type FrameBlob, type SealedPack } from './pack-writer.js';
+import { PackWriter, type FrameBlob } from './pack-writer.js';
+import { type BlobType, type SealedPack } from '../core/vocabulary.js';
 
 export interface BlobWriterOptions {
   packsDirectory: string;

@@ -1,6 +1,6 @@
 import type * as ZstdBinding from 'zstd-napi/binding.js';
 import { lazyRequire } from '../core/lazy-require.js';
-import { Codec } from './pack-format.js';
+import { Codec } from '../core/vocabulary.js';
 
 // The low-level binding is a native CommonJS module: its functions are not visible as ES named exports.
 const zstd = lazyRequire<typeof ZstdBinding>('zstd-napi/binding.js');

@@ -1,5 +1,6 @@
 import { CorruptionError } from '../core/errors.js';
 import { HASH_BYTES, hashBytes } from '../core/hash.js';
+import { type BlobRecord, BlobType, Codec, type FrameRecord, MAX_FRAME_RAW_BYTES } from '../core/vocabulary.js';
 
 /**
  * Pack file codec (pure: bytes in, values out). Layout, all integers little-endian:
@@ -20,45 +21,6 @@ export const PACK_TRAILER_BYTES = 56;
 const FRAME_RECORD_BYTES = 20;
 const BLOB_RECORD_BYTES = 45;
 
-export enum Codec {
-  Raw = 0,
-  Zstd = 1,
-}
-
-/** What a blob holds. Every blob's id is the BLAKE3 of its raw bytes. */
-export enum BlobType {
-  Chunk = 1,
-  FileMap = 2,
-  Tree = 3,
-  Commit = 4,
-  /** Modification times of a commit's files (see objects/file-times.ts). */
-  FileTimes = 5,
-  /** Permission bits and hard-link groups of a commit's files and directories (see objects/file-modes.ts). */
-  FileModes = 6,
-}
-
-/**
- * The format's limits on frames: a frame gathers chunks up to its target (at most 64 MiB) and may end
- * with one more chunk (at most 64 MiB), so no frame holds more than 128 MiB raw. A footer naming a
- * larger frame is damaged; no reader allocates more than this for one frame.
- */
-export const MAX_FRAME_TARGET_BYTES = 64 * 1024 * 1024;
-export const MAX_FRAME_RAW_BYTES = 2 * MAX_FRAME_TARGET_BYTES;
-
-export interface FrameRecord {
-  offset: number;
-  storedLength: number;
-  rawLength: number;
-  codec: Codec;
-}
-
-export interface BlobRecord {
-  id: Buffer;
-  type: BlobType;
-  frameIndex: number;
-  offsetInFrame: number;
-  length: number;
-}
 
 export interface PackFooter {
   frames: FrameRecord[];

@@ -1,10 +1,10 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { CorruptionError, errnoCode } from '../core/errors.js';
-import type { BlobLocation } from '../catalog/catalog.js';
 import { decompressFrameInto } from './compression.js';
-import { Codec, BlobType, MAX_FRAME_RAW_BYTES, checkPackHeader, decodeFooter, decodeTrailer, PACK_HEADER_BYTES, PACK_TRAILER_BYTES, type PackFooter } from './pack-format.js';
+import { checkPackHeader, decodeFooter, decodeTrailer, PACK_HEADER_BYTES, PACK_TRAILER_BYTES, type PackFooter } from './pack-format.js';
 import { packPath } from './pack-paths.js';
 import { verifyBlob } from './blob-verify.js';
+import { type BlobLocation, BlobType, Codec, MAX_FRAME_RAW_BYTES } from '../core/vocabulary.js';
 
 /** Decompresses a stored frame and checks its length; damage is a CORRUPT_PACK error naming the frame. */
 export function unpackFrame(stored: Buffer, frame: Pick<BlobLocation, 'packName' | 'frameOffset' | 'frameRawLength' | 'codec'>): Buffer {

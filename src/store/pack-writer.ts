@@ -7,22 +7,16 @@ import { newHasher } from '../core/hash.js';
 import { fsyncAsync, fsyncDirectoryAsync, makeDirectories, writeAllAt, writeAllAtAsync } from '../core/fs-atomic.js';
 import { checkInjectedDiskFull } from '../core/fault-injection.js';
 import type { CompressedFrame } from './compression.js';
-import { encodeFooterAndTrailer, encodePackHeader, type BlobRecord, type BlobType, type FrameRecord } from './pack-format.js';
+import { encodeFooterAndTrailer, encodePackHeader } from './pack-format.js';
 import { packPath } from './pack-paths.js';
 import { undoIfAbandoned } from '../core/abandon.js';
+import type { BlobRecord, BlobType, FrameRecord, SealedPack } from '../core/vocabulary.js';
 
 export interface FrameBlob {
   id: Buffer;
   type: BlobType;
   offsetInFrame: number;
   length: number;
-}
-
-export interface SealedPack {
-  name: string;
-  sizeBytes: number;
-  frames: FrameRecord[];
-  blobs: BlobRecord[];
 }
 
 /**

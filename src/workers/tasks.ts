@@ -2,14 +2,13 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { findChunks } from '../chunking/fastcdc.js';
 import { CorruptionError, errnoCode, StoreError } from '../core/errors.js';
-import { hashBytes, HASH_BYTES } from '../core/hash.js';
+import { hashBytes, HASH_BYTES, newHasher } from '../core/hash.js';
 import { sameStat } from '../core/same-stat.js';
-import type { ChunkingParameters } from '../repository/config.js';
 import { decompressFrameInto, FrameCompressor } from '../store/compression.js';
-import { Codec } from '../store/pack-format.js';
-import type { RestoreFailure, RestoreItem } from '../engine/restore-files.js';
-import type { Repository } from '../repository/repository.js';
+import { restoreEachFile, type ContentProducer, type FileToRestore, type RestoreFailure } from '../core/restore-file.js';
+import { PackReader } from '../store/pack-reader.js';
 import { fsPath } from '../core/path-bytes.js';
+import { type BlobLocation, type ChunkingParameters, Codec } from '../core/vocabulary.js';
 
 /**
  * Worker-thread entry points (piscina calls them by name). Nothing here touches the repository:
@@ -152,11 +151,22 @@ function readOne(absolutePath: string, slot: Buffer, chunking: ChunkingParameter
   return { outcome: 'changed', reason: `changed while being read (${READ_ATTEMPTS} attempts)` };
 }
 
-// ---------- restore files out of the repository ----------
+// ---------- restore files, as the main thread planned them ----------
+
+/**
+ * A file to write, with where each of its chunks lies: the worker reads packs, never the catalog. Ids
+ * travel as hex: a Buffer is cloned with the whole ArrayBuffer it views (often an 8 KiB pool slab),
+ * which made a checkout of 12,000 files peak ~100 MB higher.
+ */
+export interface PlannedFile extends FileToRestore {
+  chunks: PlannedChunk[];
+}
+
+export type PlannedChunk = Omit<BlobLocation, 'id'> & { id: string };
 
 export interface RestoreFilesTask {
-  workTree: string;
-  items: RestoreItem[];
+  packsDirectory: string;
+  files: PlannedFile[];
 }
 
 /** Errors cross the thread boundary as plain data, so their code survives. */
@@ -164,18 +174,33 @@ export interface RestoreFilesResult {
   failures: RestoreFailure[];
 }
 
-const openRepositories = new Map<string, Repository>();
-
-/** Restores a batch of files, reading the repository from this thread (a reader takes no lock). */
+/**
+ * Writes a batch of planned files: each chunk read and verified against its id, each file against its
+ * file id. A reader (open packs, cached frames) lives for one batch: kept for the thread's life, the
+ * frames it let go of waited for a collector that this thread, allocating little else, seldom ran
+ * (checkout of 12,000 files: 462-473 MB peak against 366 MB).
+ */
 export async function restoreFiles(task: RestoreFilesTask): Promise<RestoreFilesResult> {
-  // Loaded on first use: threads that only compress never open SQLite.
-  const [{ Repository }, { restoreEach }] = await Promise.all([import('../repository/repository.js'), import('../engine/restore-files.js')]);
-  let repo = openRepositories.get(task.workTree);
-  if (repo === undefined) {
-    repo = Repository.open({ repoPath: task.workTree });
-    openRepositories.set(task.workTree, repo);
+  const packs = new PackReader(task.packsDirectory);
+  try {
+    return { failures: await restoreEachFile(task.files, (file) => producePlanned(packs, file)) };
+  } finally {
+    packs.close();
   }
-  return { failures: await restoreEach(repo, task.items) };
+}
+
+function producePlanned(packs: PackReader, file: PlannedFile): ContentProducer {
+  return async (write) => {
+    const hasher = newHasher();
+    for (const chunk of file.chunks) {
+      const bytes = packs.readBlob({ ...chunk, id: Buffer.from(chunk.id, 'hex') });
+      hasher.update(bytes);
+      await write(bytes);
+    }
+    if (!hasher.digestBuffer().equals(Buffer.from(file.fileId, 'hex'))) {
+      throw new CorruptionError('CORRUPT_OBJECT', `file ${file.fileId}: its chunks do not hash to its id (damaged file map)`);
+    }
+  };
 }
 
 // ---------- unpack chunks of a frame (restores) ----------

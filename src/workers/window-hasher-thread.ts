@@ -1,14 +1,7 @@
 import { parentPort } from 'node:worker_threads';
-import { InlineWindowHasher } from './window-hasher.js';
+import { InlineWindowHasher, type HashWindowReply, type HashWindowRequest } from './window-hasher.js';
 
 /** Runs in the thread ThreadWindowHasher starts: one content at a time, windows in order. */
-export type HashWindowRequest =
-  | { kind: 'window'; window: Uint8Array; freshStart: number; freshEnd: number; spans: Uint32Array; skipContent: boolean }
-  | { kind: 'contentId' }
-  /** Unanswered: drops a half-hashed content. */
-  | { kind: 'reset' };
-
-export type HashWindowReply = { ids: Uint8Array; window: Uint8Array } | { contentId: Uint8Array } | { error: string };
 
 if (parentPort) {
   const port = parentPort;

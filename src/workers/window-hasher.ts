@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { HASH_BYTES, hashBytes, newHasher } from '../core/hash.js';
-import type { HashWindowReply, HashWindowRequest } from './window-hasher-thread.js';
 
 /**
  * Hashes the windows of a content stream: the ids of the chunks each window completes, and along
@@ -56,6 +55,15 @@ function hashSpans(window: Uint8Array, spans: Uint32Array): Buffer {
   for (let i = 0; i < spans.length; i += 2) hashBytes(bytes.subarray(spans[i], spans[i]! + spans[i + 1]!)).copy(ids, (i / 2) * HASH_BYTES);
   return ids;
 }
+
+/** The messages between ThreadWindowHasher and its thread (window-hasher-thread.ts). */
+export type HashWindowRequest =
+  | { kind: 'window'; window: Uint8Array; freshStart: number; freshEnd: number; spans: Uint32Array; skipContent: boolean }
+  | { kind: 'contentId' }
+  /** Unanswered: drops a half-hashed content. */
+  | { kind: 'reset' };
+
+export type HashWindowReply = { ids: Uint8Array; window: Uint8Array } | { contentId: Uint8Array } | { error: string };
 
 const THREAD_FILE = fileURLToPath(new URL('../workers/window-hasher-thread.js', import.meta.url));
 
