@@ -19,6 +19,7 @@ describe('scan stat data', () => {
       for (let i = 0; i < 50; i++) {
         const path = join(directory, `f${i}`);
         writeFileSync(path, `${i}`);
+        // biome-ignore lint/correctness/noPrecisionLoss: the point is a time a double cannot hold
         utimesSync(path, 1_700_000_000.123456789 + i * 0.000001337, 1_234_567_890.987654321 + i * 0.000777);
         // Every other file gets a time before 1970, whose timespec has negative seconds (utimes in
         // Node takes a negative number as "now"; touch takes it with nanoseconds).
@@ -42,6 +43,7 @@ describe('scan stat data', () => {
   it('times a microsecond apart stay apart', () => {
     const base = 1_763_700_000_123_456_789n;
     expect(msFromNs(base + 1000n)).not.toBe(msFromNs(base));
+    // biome-ignore lint/correctness/noPrecisionLoss: the very double Node computes for this time
     expect(msFromNs(base)).toBe(1_763_700_000_123.456789);
   });
 });

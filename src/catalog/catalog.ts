@@ -4,7 +4,7 @@ import { CorruptionError, errnoCode, StoreError } from '../core/errors.js';
 import { prefixRange } from '../core/hash.js';
 import { lazyRequire } from '../core/lazy-require.js';
 import { CATALOG_SCHEMA, CATALOG_SCHEMA_VERSION } from './schema.js';
-import { type BlobLocation, type BlobType, type Codec, type SealedPack } from '../core/vocabulary.js';
+import type { BlobLocation, BlobType, Codec, SealedPack } from '../core/vocabulary.js';
 
 const sqlite = lazyRequire<typeof Database>('better-sqlite3');
 

@@ -1,5 +1,5 @@
 import { lazyRequire } from '../core/lazy-require.js';
-import { type ChunkingParameters } from '../core/vocabulary.js';
+import type { ChunkingParameters } from '../core/vocabulary.js';
 
 /** The module's own glue, and (not in its typings) the WebAssembly exports behind it. */
 interface FastCdcWasmExports {

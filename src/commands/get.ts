@@ -3,8 +3,7 @@ import * as Flags from '@oclif/core/flags';
 import { resolve } from 'node:path';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { writeFileAtomicFrom } from '../core/fs-atomic.js';
-import { PARALLEL_UNPACK_MIN_BYTES, parseRange, resolveGetTarget, streamTarget } from '../engine/restore.js';
-import { defaultJobs, WorkerPool } from '../workers/pool.js';
+import { parseRange, resolveGetTarget, streamGetTarget } from '../engine/restore.js';
 
 export default class Get extends BaseCommand<typeof Get> {
   static override summary = 'Write a stored file to stdout or a file, by path (at any commit) or by hash.';
@@ -28,22 +27,16 @@ export default class Get extends BaseCommand<typeof Get> {
     const repo = this.openRepository();
     const target = resolveGetTarget(repo, this.args.spec, { at: this.flags.at, cwd: process.cwd() });
     const range = this.flags.range === undefined ? undefined : parseRange(this.flags.range, target.sizeBytes);
-    // A large file is decompressed and verified on worker threads while this one writes.
-    const pool = range === undefined && target.sizeBytes >= PARALLEL_UNPACK_MIN_BYTES ? await WorkerPool.start(defaultJobs()) : undefined;
-    try {
-      if (this.flags.output === undefined) {
-        await streamTarget(repo, target, writeToStdout, range, pool);
-        return;
-      }
-      // Written beside the destination and renamed into place only once every byte has been verified.
-      // Not fsynced (as cp, git checkout and restic restore): the repository still holds the data.
-      await writeFileAtomicFrom(resolve(this.flags.output), (write) => streamTarget(repo, target, write, range, pool).then(() => undefined), {
-        durable: false,
-        expectedBytes: range === undefined ? target.sizeBytes : range.end + 1 - range.start,
-      });
-    } finally {
-      await pool?.close();
+    if (this.flags.output === undefined) {
+      await streamGetTarget(repo, target, writeToStdout, range);
+      return;
     }
+    // Written beside the destination and renamed into place only once every byte has been verified.
+    // Not fsynced (as cp, git checkout and restic restore): the repository still holds the data.
+    await writeFileAtomicFrom(resolve(this.flags.output), (write) => streamGetTarget(repo, target, write, range).then(() => undefined), {
+      durable: false,
+      expectedBytes: range === undefined ? target.sizeBytes : range.end + 1 - range.start,
+    });
   }
 }
 

@@ -1,5 +1,4 @@
 import { lstatSync } from 'node:fs';
-import { join } from 'node:path';
 import { errnoCode, StoreError } from '../core/errors.js';
 import type { Repository } from '../repository/repository.js';
 import { isRacilyClean, nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
@@ -129,7 +128,7 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
           }
           result.bytesRead += outcome.sizeBytes;
           result.newChunkCount += outcome.newChunkCount;
-          if (previous && previous.fileId.equals(outcome.fileId) && previous.kind === outcome.kind) result.unchangedCount++;
+          if (previous?.fileId.equals(outcome.fileId) && previous.kind === outcome.kind) result.unchangedCount++;
           else (previous ? result.modified : result.added).push(path);
           staged.set(path, toStagedEntry(path, outcome.kind, outcome.stat, outcome.fileId));
         },

@@ -5,7 +5,7 @@ import { setTimesNs } from '../core/file-times-ns.js';
 import { removeOwnTemporaries, temporarySibling } from '../core/fs-atomic.js';
 import { fsPath, quotePath } from '../core/path-bytes.js';
 import { compareUtf8 } from '../core/utf8-order.js';
-import { type TreeEntry } from '../objects/tree.js';
+import type { TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
 import { defaultJobs, WorkerPool } from '../workers/pool.js';

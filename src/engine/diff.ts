@@ -9,7 +9,7 @@ import { loadCommit } from './objects-io.js';
 import { resolveCommit } from './revisions.js';
 import type { Change } from './status.js';
 import { flattenTree } from './tree-walk.js';
-import { EntryKind } from '../core/vocabulary.js';
+import type { EntryKind } from '../core/vocabulary.js';
 
 /** One side of a comparison: path -> what is there. */
 export type Snapshot = Map<string, { kind: EntryKind; fileId: Buffer; sizeBytes: number }>;

@@ -1,5 +1,5 @@
 import { StoreError } from '../core/errors.js';
-import { type TreeEntry } from '../objects/tree.js';
+import type { TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
 import type { StagedEntry, StagingSnapshot } from '../staging/staging-format.js';
@@ -42,7 +42,7 @@ export async function resetStaging(repo: Repository, options: { paths: readonly 
       if (!inScope(path)) continue;
       const staged = byPath.get(path);
       // Keep the stat data where the staged content already equals HEAD's: nothing to re-read.
-      if (staged && staged.fileId.equals(entry.id) && staged.kind === entry.kind) next.set(path, staged);
+      if (staged?.fileId.equals(entry.id) && staged.kind === entry.kind) next.set(path, staged);
       else {
         next.set(path, fromHead(path, entry, headModes.get(path)?.mode ?? 0));
         reset.push(path);

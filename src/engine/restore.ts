@@ -1,6 +1,6 @@
 import { CorruptionError, StoreError, type ErrorCode } from '../core/errors.js';
 import type { UnpackResult } from '../workers/tasks.js';
-import type { WorkerPool } from '../workers/pool.js';
+import { defaultJobs, WorkerPool } from '../workers/pool.js';
 import { isFullHexId, isHexPrefix, newHasher } from '../core/hash.js';
 import type { FileMap } from '../objects/filemap.js';
 import type { Repository } from '../repository/repository.js';
@@ -111,6 +111,19 @@ export async function streamTarget(
     throw new CorruptionError('CORRUPT_OBJECT', `file ${map.fileId.toString('hex')}: its chunks do not hash to its id (damaged file map)`);
   }
   return map.sizeBytes;
+}
+
+/**
+ * `get`: streams a target to `write`. A whole large file is decompressed and verified on worker
+ * threads while this thread writes (the engine alone decides on threads, and closes them).
+ */
+export async function streamGetTarget(repo: Repository, target: GetTarget, write: (bytes: Buffer) => Promise<void>, range?: ByteRange): Promise<number> {
+  const pool = range === undefined && target.sizeBytes >= PARALLEL_UNPACK_MIN_BYTES ? await WorkerPool.start(defaultJobs()) : undefined;
+  try {
+    return await streamTarget(repo, target, write, range, pool);
+  } finally {
+    await pool?.close();
+  }
 }
 
 /** Below this size a file is unpacked on this thread: handing frames to workers would cost more. */

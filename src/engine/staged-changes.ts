@@ -1,4 +1,4 @@
-import { type TreeEntry } from '../objects/tree.js';
+import type { TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { sortByPathBytes, type StagedEntry } from '../staging/staging-format.js';
 import { readTreeCache } from '../staging/tree-cache.js';

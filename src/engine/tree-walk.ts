@@ -1,4 +1,4 @@
-import { type TreeEntry } from '../objects/tree.js';
+import type { TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { loadTree } from './objects-io.js';
 import { EntryKind } from '../core/vocabulary.js';

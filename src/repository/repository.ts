@@ -13,7 +13,7 @@ import { defaultConfig, FORMAT_VERSION, readConfig, serializeConfig, type Reposi
 import { REPOSITORY_DIRECTORY, RepositoryLayout, storeDirectoryMode, type RepositorySharing } from './layout.js';
 import { WriterLock, type LockOwner } from './lock.js';
 import { Refs } from './refs.js';
-import { type ChunkingParameters } from '../core/vocabulary.js';
+import type { ChunkingParameters } from '../core/vocabulary.js';
 
 export interface InitOptions {
   chunking?: ChunkingParameters;

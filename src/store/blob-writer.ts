@@ -2,7 +2,7 @@ import type { Catalog, CommitRow, FileRow } from '../catalog/catalog.js';
 import type { CompressedFrame } from './compression.js';
 import type { FrameCompression } from './frame-compression.js';
 import { PackWriter, type FrameBlob } from './pack-writer.js';
-import { type BlobType, type SealedPack } from '../core/vocabulary.js';
+import type { BlobType, SealedPack } from '../core/vocabulary.js';
 
 export interface BlobWriterOptions {
   packsDirectory: string;
