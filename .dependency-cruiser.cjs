@@ -45,7 +45,13 @@ module.exports = {
       from: { path: '^src/', pathNot: '^src/(cli|commands)/' },
       to: { path: ['@oclif', '^src/(cli|commands)/'] },
     },
-    { name: 'no-orphans', severity: 'error', comment: 'a module nothing imports is dead code', from: { orphan: true, pathNot: ['\\.d\\.ts$', '^src/cli/main\\.ts$', '^src/workers/(tasks|window-hasher-thread)\\.ts$'] }, to: {} },
+    {
+      name: 'no-orphans',
+      severity: 'error',
+      comment: 'a module nothing imports is dead code',
+      from: { orphan: true, pathNot: ['\\.d\\.ts$', '^src/cli/main\\.ts$', '^src/workers/(tasks|window-hasher-thread)\\.ts$'] },
+      to: {},
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

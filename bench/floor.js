@@ -18,7 +18,14 @@ const STORE = join(ROOT, 'bin', 'run.js');
 const argv = process.argv.slice(2);
 const runsAt = argv.indexOf('--runs');
 const RUNS = runsAt >= 0 ? Number(argv[runsAt + 1]) : 10;
-const env = { ...process.env, STORE_AUTHOR: 'bench', GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@b' };
+const env = {
+  ...process.env,
+  STORE_AUTHOR: 'bench',
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'b@b',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'b@b',
+};
 const hasGit = spawnSync('git', ['--version']).status === 0;
 
 const base = mkdtempSync(join(tmpdir(), 'store-floor-'));
@@ -52,12 +59,18 @@ const measures = {
   'store --version': () => timed([[storeWork, 'node', [STORE, '--version']]]),
   'store add -A + commit (one changed file)': () => {
     appendLine(storeWork);
-    return timed([[storeWork, 'node', [STORE, 'add', '-A', '-q']], [storeWork, 'node', [STORE, 'commit', '-q', '-m', `c${change}`]]]);
+    return timed([
+      [storeWork, 'node', [STORE, 'add', '-A', '-q']],
+      [storeWork, 'node', [STORE, 'commit', '-q', '-m', `c${change}`]],
+    ]);
   },
   ...(hasGit && {
     'git add -A + commit (one changed file)': () => {
       appendLine(gitWork);
-      return timed([[gitWork, 'git', ['add', '-A']], [gitWork, 'git', ['commit', '-q', '-m', `c${change}`]]]);
+      return timed([
+        [gitWork, 'git', ['add', '-A']],
+        [gitWork, 'git', ['commit', '-q', '-m', `c${change}`]],
+      ]);
     },
   }),
 };

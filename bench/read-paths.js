@@ -42,7 +42,15 @@ const size = fstatSync(fd).size;
 viaRead(fd, size); // warm the page cache
 const samples = { read: [], mmap: [] };
 for (let run = 0; run < RUNS; run++) {
-  for (const [name, method] of run % 2 ? [['mmap', viaMmap], ['read', viaRead]] : [['read', viaRead], ['mmap', viaMmap]]) {
+  for (const [name, method] of run % 2
+    ? [
+        ['mmap', viaMmap],
+        ['read', viaRead],
+      ]
+    : [
+        ['read', viaRead],
+        ['mmap', viaMmap],
+      ]) {
     const started = performance.now();
     method(fd, size);
     samples[name].push((performance.now() - started) / 1000);
@@ -52,6 +60,10 @@ closeSync(fd);
 const median = (values) => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)];
 console.log(`${FILE}: ${(size / 2 ** 30).toFixed(2)} GiB, ${WINDOW / 2 ** 20} MiB windows, each hashed (BLAKE3); medians of ${RUNS} runs`);
 for (const [name, values] of Object.entries(samples)) {
-  console.log(`${name.padEnd(5)} ${median(values).toFixed(2)} s  ${(size / 1e6 / median(values)).toFixed(0)} MB/s  (runs: ${values.map((v) => v.toFixed(2)).join(', ')})`);
+  console.log(
+    `${name.padEnd(5)} ${median(values).toFixed(2)} s  ${(size / 1e6 / median(values)).toFixed(0)} MB/s  (runs: ${values.map((v) => v.toFixed(2)).join(', ')})`,
+  );
 }
-console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (mmap-io unmaps a window only when its Buffer is garbage-collected)`);
+console.log(
+  `peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (mmap-io unmaps a window only when its Buffer is garbage-collected)`,
+);

@@ -21,7 +21,18 @@ const RUNS = Number(args.runs ?? 3);
 const LARGE_BYTES = args.quick ? 512 * 2 ** 20 : 2 * 2 ** 30;
 const DATA = resolve(process.env.STORE_BENCH_DATA ?? join(ROOT, 'bench', '.data'));
 const WORK = join(ROOT, 'bench', '.work');
-const ENV = { ...process.env, RESTIC_PASSWORD: 'bench', BORG_PASSPHRASE: '', BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes', BORG_RELOCATED_REPO_ACCESS_IS_OK: 'yes', GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@b', STORE_AUTHOR: 'bench' };
+const ENV = {
+  ...process.env,
+  RESTIC_PASSWORD: 'bench',
+  BORG_PASSPHRASE: '',
+  BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes',
+  BORG_RELOCATED_REPO_ACCESS_IS_OK: 'yes',
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'b@b',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'b@b',
+  STORE_AUTHOR: 'bench',
+};
 
 function parseArgs(argv) {
   const out = {};
@@ -174,8 +185,16 @@ const TOOLS = {
 };
 
 const REFERENCES = {
-  zstd: { available: () => has('zstd'), small: (dir) => `tar cf - -C ${dir} . | zstd -3 -T2 -q -c > /dev/null`, large: (file) => `zstd -3 -T2 -q -c ${file} > /dev/null` },
-  b3sum: { available: () => has('b3sum'), small: (dir) => `find ${dir} -type f -print0 | xargs -0 b3sum > /dev/null`, large: (file) => `b3sum ${file} > /dev/null` },
+  zstd: {
+    available: () => has('zstd'),
+    small: (dir) => `tar cf - -C ${dir} . | zstd -3 -T2 -q -c > /dev/null`,
+    large: (file) => `zstd -3 -T2 -q -c ${file} > /dev/null`,
+  },
+  b3sum: {
+    available: () => has('b3sum'),
+    small: (dir) => `find ${dir} -type f -print0 | xargs -0 b3sum > /dev/null`,
+    large: (file) => `b3sum ${file} > /dev/null`,
+  },
 };
 
 // ---------- workloads ----------
@@ -255,7 +274,13 @@ function median(values) {
 }
 
 function report(samples, toolNames) {
-  const workloads = ['small: first add + commit', 'small: 1% changed, add + commit', 'large: first add + commit', 'large: with insertions, add + commit', 'large: restore'];
+  const workloads = [
+    'small: first add + commit',
+    'small: 1% changed, add + commit',
+    'large: first add + commit',
+    'large: with insertions, add + commit',
+    'large: restore',
+  ];
   const lines = [];
   const fmt = (v, digits = 2) => (v === undefined ? '-' : v.toFixed(digits));
   const ratio = (a, b) => (a === undefined || b === undefined || b === 0 ? '-' : `${(a / b).toFixed(2)}x`);
@@ -275,7 +300,11 @@ function report(samples, toolNames) {
     }
   }
   lines.push('', '| size | tool | MB |', '| --- | --- | --- |');
-  for (const [key, label] of [['repoAfterSmallBytes', 'repository after the small tree'], ['repoAfterLargeBytes', 'repository after the large file'], ['insertionAddedBytes', 'added by the insertions']]) {
+  for (const [key, label] of [
+    ['repoAfterSmallBytes', 'repository after the small tree'],
+    ['repoAfterLargeBytes', 'repository after the large file'],
+    ['insertionAddedBytes', 'added by the insertions'],
+  ]) {
     for (const tool of toolNames) {
       const value = median((samples[tool] ?? []).map((s) => s[key]));
       if (value !== undefined) lines.push(`| ${label} | ${tool} | ${(value / 1e6).toFixed(2)} |`);
@@ -319,7 +348,15 @@ function main() {
 }
 
 function toolVersion(tool) {
-  const commands = { store: `node ${STORE} --version`, git: 'git --version', restic: 'restic version', borg: 'borg --version', zstd: 'zstd --version', b3sum: 'b3sum --version', cp: 'cp --version | head -1' };
+  const commands = {
+    store: `node ${STORE} --version`,
+    git: 'git --version',
+    restic: 'restic version',
+    borg: 'borg --version',
+    zstd: 'zstd --version',
+    b3sum: 'b3sum --version',
+    cp: 'cp --version | head -1',
+  };
   try {
     return execFileSync('sh', ['-c', commands[tool]], { encoding: 'utf8' }).trim().split('\n')[0];
   } catch {

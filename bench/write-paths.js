@@ -57,7 +57,7 @@ function sameBytes(path, originalFd, size) {
 const fd = openSync(FILE, 'r');
 const size = fstatSync(fd).size;
 sameBytes(FILE, fd, size); // warms the page cache with the input
-const methods = { 'page cache': () => copyOut(fd, size, 0), 'O_DIRECT': () => copyOut(fd, size, size) };
+const methods = { 'page cache': () => copyOut(fd, size, 0), O_DIRECT: () => copyOut(fd, size, size) };
 const samples = Object.fromEntries(Object.keys(methods).map((name) => [name, { wall: [], cpu: [] }]));
 for (let run = 0; run < RUNS; run++) {
   const order = run % 2 ? Object.keys(methods).reverse() : Object.keys(methods);

@@ -51,7 +51,13 @@ describe('FastCDC over windows', () => {
 
   it('calls get_chunks through its exports with the answers of the library itself', () => {
     // Sizes that grow and shrink, so that the kept input area is reused and reallocated.
-    for (const [length, seed] of [[40_000, 1], [3_000_000, 2], [100_000, 3], [4_456_448, 4], [2_049, 5]] as const) {
+    for (const [length, seed] of [
+      [40_000, 1],
+      [3_000_000, 2],
+      [100_000, 3],
+      [4_456_448, 4],
+      [2_049, 5],
+    ] as const) {
       const data = pseudoRandomBytes(length, seed);
       const copy = Buffer.from(data);
       const expected = Array.from(get_chunks(copy, params.minBytes, params.avgBytes, params.maxBytes));

@@ -4,7 +4,16 @@ import { BlobType } from '../src/core/vocabulary.js';
 /** What crafting a commit needs of a blob writer (the compiled one or the source one: the same bytes). */
 interface CraftingWriter {
   addBlob(type: BlobType, id: Buffer, bytes: Uint8Array): unknown;
-  addCommit(row: { id: Buffer; treeId: Buffer; parentId: Buffer | undefined; author: string; timeMs: number; message: string; fileCount: number; logicalBytes: number }): void;
+  addCommit(row: {
+    id: Buffer;
+    treeId: Buffer;
+    parentId: Buffer | undefined;
+    author: string;
+    timeMs: number;
+    message: string;
+    fileCount: number;
+    logicalBytes: number;
+  }): void;
   finish(): Promise<unknown>;
 }
 
@@ -12,8 +21,20 @@ interface CraftingWriter {
  * Stores a commit of a root tree already added to `writer` (its trees may break every rule: the
  * writer does not judge), seals it, and returns the commit id. Moving a ref there is the caller's.
  */
-export async function finishCraftedCommit(writer: CraftingWriter, rootId: Buffer, options: { logicalBytes: number; timeMs?: number; message?: string }): Promise<string> {
-  const commit = { treeId: rootId.toString('hex'), parentId: undefined, author: 'attacker', timeMs: options.timeMs ?? 1, fileCount: 1, logicalBytes: options.logicalBytes, message: options.message ?? 'crafted' };
+export async function finishCraftedCommit(
+  writer: CraftingWriter,
+  rootId: Buffer,
+  options: { logicalBytes: number; timeMs?: number; message?: string },
+): Promise<string> {
+  const commit = {
+    treeId: rootId.toString('hex'),
+    parentId: undefined,
+    author: 'attacker',
+    timeMs: options.timeMs ?? 1,
+    fileCount: 1,
+    logicalBytes: options.logicalBytes,
+    message: options.message ?? 'crafted',
+  };
   const encoded = encodeCommit(commit);
   writer.addBlob(BlobType.Commit, encoded.id, encoded.bytes);
   writer.addCommit({ ...commit, id: encoded.id, treeId: rootId, parentId: undefined });

@@ -38,80 +38,87 @@ function runAndKill(args: string[], cwd: string, delayMs: number): Promise<{ kil
 }
 
 describe('crash consistency under SIGKILL', () => {
-  it(`survives ${ITERATIONS} seeded kills of add and commit (seed ${SEED})`, async () => {
-    const random = prng(SEED);
-    const work = temporaryDirectory();
-    const names = Array.from({ length: 12 }, (_, i) => `dir${i % 3}/file${i}.bin`);
-    const writeFile = (name: string): void => {
-      const size = Math.floor(random() * 400 * 1024);
-      const path = join(work, name);
-      mkdirSync(join(path, '..'), { recursive: true });
-      writeFileSync(path, pseudoRandomBytes(size, Math.floor(random() * 2 ** 31)));
-    };
-    for (const name of names) writeFile(name);
-    writeFileSync(join(work, 'big.bin'), pseudoRandomBytes(12 * 1024 * 1024, 1));
-    await storeOk(['init'], { cwd: work });
-    await storeOk(['add', '-A'], { cwd: work });
-    await storeOk(['commit', '-m', 'base'], { cwd: work });
-
-    const expected = new Map<string, Map<string, string>>(); // commit -> path -> file id
-    const snapshotWorkTree = (): Map<string, string> =>
-      new Map([...names, 'big.bin'].map((name) => [name, blake3(readFileSync(join(work, name))).toString('hex')]));
-    const headCommit = (): string => readFileSync(join(work, '.store/refs/heads/main'), 'utf8').trim();
-    expected.set(headCommit(), snapshotWorkTree());
-    let kills = 0;
-
-    for (let iteration = 0; iteration < ITERATIONS; iteration++) {
-      for (let k = 0; k < 3; k++) writeFile(names[Math.floor(random() * names.length)]!);
-      if (random() < 0.3) {
-        const big = readFileSync(join(work, 'big.bin'));
-        big.writeUInt32LE(iteration, Math.floor(random() * (big.length - 4)));
-        writeFileSync(join(work, 'big.bin'), big);
-      }
-      // Mostly add and commit; sometimes gc, after a change that leaves garbage behind.
-      const choice = random();
-      const command = choice < 0.45 ? ['add', '-A'] : choice < 0.85 ? ['commit', '-m', `iteration ${iteration}`] : ['gc'];
-      if (command[0] !== 'add') await storeOk(['add', '-A'], { cwd: work });
-      if (command[0] === 'gc') {
-        writeFile(names[0]!);
-        await storeOk(['add', '-A'], { cwd: work });
-        writeFile(names[0]!);
-        await storeOk(['add', '-A'], { cwd: work }); // the content staged just before, never committed, is garbage
-      }
-      const delayMs = Math.floor(random() * (command[0] === 'add' ? 700 : 400));
-      const { killed } = await runAndKill(command, work, delayMs);
-      if (killed) kills++;
-
-      // After the kill: the repository verifies, and every earlier commit restores byte-exact.
-      const repo = Repository.open({ repoPath: work });
-      try {
-        const report = await verifyRepository(repo, { readData: false });
-        expect(report.findings.filter((finding) => finding.severity === 'damage'), `iteration ${iteration}`).toEqual([]);
-        expect(report.affected, `iteration ${iteration}`).toEqual([]);
-        for (const [commit, files] of expected) {
-          const [path, fileId] = [...files][Math.floor(random() * files.size)]!;
-          const target = resolveGetTarget(repo, path, { at: commit, cwd: work });
-          expect(target.kind === 'file' && target.fileId.toString('hex'), `iteration ${iteration}: ${path} at ${commit}`).toBe(fileId);
-          let bytes = 0;
-          await streamTarget(repo, target, async (chunk) => {
-            bytes += chunk.length;
-          });
-          expect(bytes).toBe(target.sizeBytes);
-        }
-      } finally {
-        repo.close();
-      }
-
-      // Re-running completes (a commit that had finished before the kill leaves nothing to commit).
+  it(
+    `survives ${ITERATIONS} seeded kills of add and commit (seed ${SEED})`,
+    async () => {
+      const random = prng(SEED);
+      const work = temporaryDirectory();
+      const names = Array.from({ length: 12 }, (_, i) => `dir${i % 3}/file${i}.bin`);
+      const writeFile = (name: string): void => {
+        const size = Math.floor(random() * 400 * 1024);
+        const path = join(work, name);
+        mkdirSync(join(path, '..'), { recursive: true });
+        writeFileSync(path, pseudoRandomBytes(size, Math.floor(random() * 2 ** 31)));
+      };
+      for (const name of names) writeFile(name);
+      writeFileSync(join(work, 'big.bin'), pseudoRandomBytes(12 * 1024 * 1024, 1));
+      await storeOk(['init'], { cwd: work });
       await storeOk(['add', '-A'], { cwd: work });
-      const commit = await store(['commit', '-m', `iteration ${iteration} again`], { cwd: work });
-      expect([0, 1], commit.stderr).toContain(commit.status);
-      if (commit.status === 1) expect(commit.stderr).toContain('nothing to commit');
+      await storeOk(['commit', '-m', 'base'], { cwd: work });
+
+      const expected = new Map<string, Map<string, string>>(); // commit -> path -> file id
+      const snapshotWorkTree = (): Map<string, string> =>
+        new Map([...names, 'big.bin'].map((name) => [name, blake3(readFileSync(join(work, name))).toString('hex')]));
+      const headCommit = (): string => readFileSync(join(work, '.store/refs/heads/main'), 'utf8').trim();
       expected.set(headCommit(), snapshotWorkTree());
-    }
-    expect(kills).toBeGreaterThan(ITERATIONS / 4);
-    const final = await store(['verify', '--read-data'], { cwd: work });
-    expect(final.status, final.stderr).toBe(0);
-    rmSync(work, { recursive: true, force: true });
-  }, ITERATIONS * ITERATION_TIMEOUT_MS);
+      let kills = 0;
+
+      for (let iteration = 0; iteration < ITERATIONS; iteration++) {
+        for (let k = 0; k < 3; k++) writeFile(names[Math.floor(random() * names.length)]!);
+        if (random() < 0.3) {
+          const big = readFileSync(join(work, 'big.bin'));
+          big.writeUInt32LE(iteration, Math.floor(random() * (big.length - 4)));
+          writeFileSync(join(work, 'big.bin'), big);
+        }
+        // Mostly add and commit; sometimes gc, after a change that leaves garbage behind.
+        const choice = random();
+        const command = choice < 0.45 ? ['add', '-A'] : choice < 0.85 ? ['commit', '-m', `iteration ${iteration}`] : ['gc'];
+        if (command[0] !== 'add') await storeOk(['add', '-A'], { cwd: work });
+        if (command[0] === 'gc') {
+          writeFile(names[0]!);
+          await storeOk(['add', '-A'], { cwd: work });
+          writeFile(names[0]!);
+          await storeOk(['add', '-A'], { cwd: work }); // the content staged just before, never committed, is garbage
+        }
+        const delayMs = Math.floor(random() * (command[0] === 'add' ? 700 : 400));
+        const { killed } = await runAndKill(command, work, delayMs);
+        if (killed) kills++;
+
+        // After the kill: the repository verifies, and every earlier commit restores byte-exact.
+        const repo = Repository.open({ repoPath: work });
+        try {
+          const report = await verifyRepository(repo, { readData: false });
+          expect(
+            report.findings.filter((finding) => finding.severity === 'damage'),
+            `iteration ${iteration}`,
+          ).toEqual([]);
+          expect(report.affected, `iteration ${iteration}`).toEqual([]);
+          for (const [commit, files] of expected) {
+            const [path, fileId] = [...files][Math.floor(random() * files.size)]!;
+            const target = resolveGetTarget(repo, path, { at: commit, cwd: work });
+            expect(target.kind === 'file' && target.fileId.toString('hex'), `iteration ${iteration}: ${path} at ${commit}`).toBe(fileId);
+            let bytes = 0;
+            await streamTarget(repo, target, async (chunk) => {
+              bytes += chunk.length;
+            });
+            expect(bytes).toBe(target.sizeBytes);
+          }
+        } finally {
+          repo.close();
+        }
+
+        // Re-running completes (a commit that had finished before the kill leaves nothing to commit).
+        await storeOk(['add', '-A'], { cwd: work });
+        const commit = await store(['commit', '-m', `iteration ${iteration} again`], { cwd: work });
+        expect([0, 1], commit.stderr).toContain(commit.status);
+        if (commit.status === 1) expect(commit.stderr).toContain('nothing to commit');
+        expected.set(headCommit(), snapshotWorkTree());
+      }
+      expect(kills).toBeGreaterThan(ITERATIONS / 4);
+      const final = await store(['verify', '--read-data'], { cwd: work });
+      expect(final.status, final.stderr).toBe(0);
+      rmSync(work, { recursive: true, force: true });
+    },
+    ITERATIONS * ITERATION_TIMEOUT_MS,
+  );
 });

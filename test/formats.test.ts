@@ -107,7 +107,12 @@ describe('objects', () => {
     // bits and non-ASCII names exercise the Merkle tree's carried node and the encoder).
     expect(tree.id.toString('hex')).toBe('02b90803ff40237345584f170377994f36f84580a8501821b5ddc1f92dc869f9');
     expect(hashBytes(tree.bytes).toString('hex')).toBe('d06d2abe92584b52aa3302948c4e08496b2c69e296e2d66bba7fb350763ecb29');
-    const many = Array.from({ length: 37 }, (_, i) => ({ name: `n${String(i).padStart(3, '0')}é`, kind: EntryKind.Directory, sizeBytes: 2 ** 40 + i, id: hashBytes(Buffer.from([i])) }));
+    const many = Array.from({ length: 37 }, (_, i) => ({
+      name: `n${String(i).padStart(3, '0')}é`,
+      kind: EntryKind.Directory,
+      sizeBytes: 2 ** 40 + i,
+      id: hashBytes(Buffer.from([i])),
+    }));
     const manyTree = encodeTree(many);
     expect(manyTree.id.toString('hex')).toBe('72333fb5ef9cde8969cbc6536dcd2779f617223c9d7c6b1b91fee4f72913f4c0');
     expect(hashBytes(manyTree.bytes).toString('hex')).toBe('f258e59e7e60b6b998e0177bf1302de18f80adcad1e8e9080e24315be746cb91');
@@ -173,7 +178,15 @@ describe('objects', () => {
   });
 
   it('commits and file maps round-trip', () => {
-    const commit = { treeId: 'a'.repeat(64), parentId: 'b'.repeat(64), author: 'me', timeMs: 1700000000000, fileCount: 2, logicalBytes: 10, message: 'hi\n\nbody' };
+    const commit = {
+      treeId: 'a'.repeat(64),
+      parentId: 'b'.repeat(64),
+      author: 'me',
+      timeMs: 1700000000000,
+      fileCount: 2,
+      logicalBytes: 10,
+      message: 'hi\n\nbody',
+    };
     expect(decodeCommit(encodeCommit(commit).bytes)).toEqual(commit);
     const chunks = [0, 1, 2].map((i) => ({ id: hashBytes(Buffer.from([i])), length: 1000 + i }));
     const map = { fileId: hashBytes(Buffer.from('xy')), sizeBytes: 3003, chunks };
@@ -201,8 +214,28 @@ describe('staging area', () => {
     const directory = temporaryDirectory();
     const path = join(directory, 'staging');
     const entries = [
-      { path: 'b/ü.txt', kind: EntryKind.File as const, mode: 0o100644, sizeBytes: 5, mtimeNs: 123456789n, ctimeNs: 987654321n, ino: 42n, dev: 7n, fileId: hashBytes(Buffer.from('hello')) },
-      { path: 'a', kind: EntryKind.Symlink as const, mode: 0o120777, sizeBytes: 1, mtimeNs: 1n, ctimeNs: 2n, ino: 3n, dev: 7n, fileId: hashBytes(Buffer.from('b')) },
+      {
+        path: 'b/ü.txt',
+        kind: EntryKind.File as const,
+        mode: 0o100644,
+        sizeBytes: 5,
+        mtimeNs: 123456789n,
+        ctimeNs: 987654321n,
+        ino: 42n,
+        dev: 7n,
+        fileId: hashBytes(Buffer.from('hello')),
+      },
+      {
+        path: 'a',
+        kind: EntryKind.Symlink as const,
+        mode: 0o120777,
+        sizeBytes: 1,
+        mtimeNs: 1n,
+        ctimeNs: 2n,
+        ino: 3n,
+        dev: 7n,
+        fileId: hashBytes(Buffer.from('b')),
+      },
     ];
     writeStaging({ staging: path, fileMode: 0o600 }, entries, 1000n);
     const snapshot = readStaging(path);
@@ -219,7 +252,10 @@ describe('staging area', () => {
     expect(readStaging(join(directory, 'absent')).entries).toEqual([]);
     expect(decodeStaging(encodeStaging({ entries: [], writtenAtNs: 0n }), 'x').entries).toEqual([]);
     // Paths are encoded in one piece: all ASCII, and with characters of 2, 3 and 4 bytes, each comes back whole.
-    for (const paths of [['a', 'b/c.txt', 'd'], ['a', 'z/日本', 'z/😀.txt', 'zz', 'é/ü']]) {
+    for (const paths of [
+      ['a', 'b/c.txt', 'd'],
+      ['a', 'z/日本', 'z/😀.txt', 'zz', 'é/ü'],
+    ]) {
       const many = paths.map((entryPath, index) => ({ ...entries[0]!, path: entryPath, ino: BigInt(index) }));
       expect(decodeStaging(encodeStaging({ entries: many, writtenAtNs: 5n }), 'x').entries).toEqual(many);
     }
@@ -267,7 +303,9 @@ describe('UTF-8 byte order without encoding', () => {
       for (let j = 0; j < 40; j++) {
         const a = strings[i]!;
         const b = strings[(i * 7 + j) % strings.length]!;
-        expect(sign(compareUtf8(a, b)), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`).toBe(sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))));
+        expect(sign(compareUtf8(a, b)), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`).toBe(
+          sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))),
+        );
       }
     }
   });

@@ -28,10 +28,12 @@ function mutations(valid: Buffer, count: number, seed: number): Buffer[] {
   for (let i = 0; i < count; i++) {
     const copy = Buffer.from(valid);
     const kind = next() % 4;
-    if (kind === 0 && copy.length > 0) copy[next() % copy.length] ^= 1 << next() % 8; // bit flip
+    if (kind === 0 && copy.length > 0) copy[next() % copy.length] ^= 1 << (next() % 8); // bit flip
     if (kind === 1 && copy.length > 0) copy.writeUInt32LE(next(), next() % Math.max(copy.length - 4, 1)); // a field overwritten
-    if (kind === 2) out.push(copy.subarray(0, next() % (copy.length + 1))); // truncated
-    else if (kind === 3) out.push(Buffer.concat([copy, pseudoRandomBytes(next() % 64, next())])); // trailing garbage
+    if (kind === 2)
+      out.push(copy.subarray(0, next() % (copy.length + 1))); // truncated
+    else if (kind === 3)
+      out.push(Buffer.concat([copy, pseudoRandomBytes(next() % 64, next())])); // trailing garbage
     else out.push(copy);
   }
   for (let i = 0; i < count / 4; i++) out.push(pseudoRandomBytes(next() % 512, next())); // pure noise
@@ -44,7 +46,17 @@ describe('fuzzed binary parsers fail only with the typed corruption error', () =
   it('staging area', () => {
     const valid = encodeStaging({
       writtenAtNs: 5n,
-      entries: ['a', 'b/c', 'ü'].map((path, i) => ({ path, kind: EntryKind.File, mode: 0o100644, sizeBytes: i, mtimeNs: 1n, ctimeNs: 2n, ino: 3n, dev: 4n, fileId: id(path) })),
+      entries: ['a', 'b/c', 'ü'].map((path, i) => ({
+        path,
+        kind: EntryKind.File,
+        mode: 0o100644,
+        sizeBytes: i,
+        mtimeNs: 1n,
+        ctimeNs: 2n,
+        ino: 3n,
+        dev: 4n,
+        fileId: id(path),
+      })),
     });
     for (const input of mutations(valid, 3000, 1)) expectOnlyCorruption(() => decodeStaging(input, 'fuzz'), 'staging');
   });
@@ -82,7 +94,14 @@ describe('fuzzed binary parsers fail only with the typed corruption error', () =
       { name: 'a', kind: EntryKind.File, sizeBytes: 1, id: id('1') },
       { name: 'dir', kind: EntryKind.Directory, sizeBytes: 2, id: id('2') },
     ]).bytes;
-    const filemap = encodeFileMap({ fileId: id('f'), sizeBytes: 30, chunks: [{ id: id('x'), length: 10 }, { id: id('y'), length: 20 }] });
+    const filemap = encodeFileMap({
+      fileId: id('f'),
+      sizeBytes: 30,
+      chunks: [
+        { id: id('x'), length: 10 },
+        { id: id('y'), length: 20 },
+      ],
+    });
     const commit = encodeCommit({ treeId: 'a'.repeat(64), parentId: undefined, author: 'x', timeMs: 1, fileCount: 1, logicalBytes: 1, message: 'm' }).bytes;
     for (const input of mutations(tree, 2000, 3)) expectOnlyCorruption(() => decodeTree(input), 'tree');
     for (const input of mutations(filemap, 2000, 4)) expectOnlyCorruption(() => decodeFileMap(input), 'file map');

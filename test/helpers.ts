@@ -34,7 +34,11 @@ export function store(args: readonly string[], options: { cwd: string; env?: Rec
 }
 
 /** Runs any program asynchronously, collecting its output. */
-export function run(command: string, args: readonly string[], options: { cwd: string; env?: Record<string, string>; input?: Buffer | string }): Promise<RunResult> {
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string>; input?: Buffer | string },
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,

@@ -89,7 +89,9 @@ describe('checkout', () => {
     expect((await storeJson<{ written: string[] }>(['checkout', 'HEAD', '-o', out], { cwd: work })).written).toHaveLength(151);
     for (const [path, bytes] of Object.entries(files)) expect(readFileSync(join(out, path)).equals(bytes), path).toBe(true);
     // Damage the largest pack: the restore fails with the corruption's own status, naming the pack.
-    const packs = readdirSync(join(work, '.store/packs'), { recursive: true }).map(String).filter((name) => name.endsWith('.pack'));
+    const packs = readdirSync(join(work, '.store/packs'), { recursive: true })
+      .map(String)
+      .filter((name) => name.endsWith('.pack'));
     const largest = packs.map((name) => join(work, '.store/packs', name)).sort((a, b) => lstatSync(b).size - lstatSync(a).size)[0]!;
     const bytes = readFileSync(largest);
     bytes[bytes.length >> 1] ^= 0xff;
@@ -109,7 +111,10 @@ describe('branches, tags and switch', () => {
     writeFileSync(join(work, 'only-feature.txt'), 'new');
     await storeOk(['add', '-A'], { cwd: work });
     await storeOk(['commit', '-m', 'on feature'], { cwd: work });
-    expect((await storeJson<{ name: string; current: boolean }[]>(['branch'], { cwd: work })).map((b) => `${b.current ? '*' : ''}${b.name}`)).toEqual(['*feature', 'main']);
+    expect((await storeJson<{ name: string; current: boolean }[]>(['branch'], { cwd: work })).map((b) => `${b.current ? '*' : ''}${b.name}`)).toEqual([
+      '*feature',
+      'main',
+    ]);
     await storeOk(['switch', 'main'], { cwd: work });
     expect(readFileSync(join(work, 'f.txt'), 'utf8')).toBe('main version');
     expect(() => lstatSync(join(work, 'only-feature.txt'))).toThrow();
@@ -236,7 +241,12 @@ describe('Merkle proofs', () => {
     expect(await check({ ...proof, fileId: 'a'.repeat(64) })).toBe(8);
     expect(await check({ ...proof, commitId: 'b'.repeat(64) })).toBe(8);
     const flip = (hex: string): string => (hex[0] === '0' ? '1' : '0') + hex.slice(1);
-    expect(await check({ ...proof, levels: [proof.levels[0], { ...proof.levels[1], siblings: [flip(proof.levels[1].siblings[0]), ...proof.levels[1].siblings.slice(1)] }] })).toBe(8);
+    expect(
+      await check({
+        ...proof,
+        levels: [proof.levels[0], { ...proof.levels[1], siblings: [flip(proof.levels[1].siblings[0]), ...proof.levels[1].siblings.slice(1)] }],
+      }),
+    ).toBe(8);
     expect(await check({ ...proof, levels: [proof.levels[0], { ...proof.levels[1], index: proof.levels[1].index + 1 }] })).toBe(8);
     expect(await check({ ...proof, levels: [proof.levels[0], { ...proof.levels[1], entry: flip(proof.levels[1].entry) }] })).toBe(8);
     const commitBytes = Buffer.from(proof.commit, 'base64');

@@ -79,8 +79,22 @@ describe('hostile trees', () => {
     ['a NUL in a name', [['a\0b', file('x')]], /NUL/],
     ['.store at the top', [['.store', { kind: 'dir', entries: [['config', file('{}')]] }]], /repository's own directory/],
     ['.STORE deeper down', [['sub', { kind: 'dir', entries: [['.StOrE', { kind: 'dir', entries: [['HEAD', file('x')]] }]] }]], /repository's own directory/],
-    ['names out of byte order', [['b', file('1')], ['a', file('2')]], /out of byte order/],
-    ['a link and a directory of one name', [['d', { kind: 'link', target: '../outside' }], ['d', { kind: 'dir', entries: [['x', file('written through the link')]] }]], /repeats a name/],
+    [
+      'names out of byte order',
+      [
+        ['b', file('1')],
+        ['a', file('2')],
+      ],
+      /out of byte order/,
+    ],
+    [
+      'a link and a directory of one name',
+      [
+        ['d', { kind: 'link', target: '../outside' }],
+        ['d', { kind: 'dir', entries: [['x', file('written through the link')]] }],
+      ],
+      /repeats a name/,
+    ],
   ];
   for (const [label, entries, reason] of cases) {
     it(`${label}: checkout -o, in-place checkout, stats and verify fail with status 8 naming the tree; nothing is written outside`, async () => {
@@ -111,7 +125,11 @@ describe('hostile trees', () => {
 
   it('a valid crafted tree checks out (the checks refuse only what breaks the rules)', async () => {
     const { work } = await emptyRepository();
-    await commitRawTree(work, [['a', file('A')], ['d', { kind: 'dir', entries: [['x', file('X')]] }], ['l', { kind: 'link', target: 'a' }]]);
+    await commitRawTree(work, [
+      ['a', file('A')],
+      ['d', { kind: 'dir', entries: [['x', file('X')]] }],
+      ['l', { kind: 'link', target: 'a' }],
+    ]);
     const target = join(work, '..', 'out');
     await storeOk(['checkout', 'HEAD', '-o', target], { cwd: work });
     expect(readFileSync(join(target, 'd/x'), 'utf8')).toBe('X');
@@ -229,7 +247,6 @@ describe('decoding is bounded', () => {
     expect(listing(outside)).toEqual([]);
   });
 
-
   it('a tree claiming four billion entries, a file map claiming 2^53 bytes or a giant chunk: corruption errors, at once', () => {
     const tree = Buffer.alloc(5);
     tree[0] = 1;
@@ -239,7 +256,11 @@ describe('decoding is bounded', () => {
     const huge = Buffer.from(map);
     huge.writeBigUInt64LE(2n ** 53n, 33);
     expect(() => decodeFileMap(huge)).toThrow(CorruptionError);
-    const giantChunk = encodeFileMap({ fileId: hashBytes(Buffer.from('f')), sizeBytes: 2 ** 31, chunks: [{ id: hashBytes(Buffer.from('c')), length: 2 ** 31 }] });
+    const giantChunk = encodeFileMap({
+      fileId: hashBytes(Buffer.from('f')),
+      sizeBytes: 2 ** 31,
+      chunks: [{ id: hashBytes(Buffer.from('c')), length: 2 ** 31 }],
+    });
     expect(() => decodeFileMap(giantChunk)).toThrow(/a chunk of 2147483648 bytes/);
   });
 

@@ -1,4 +1,16 @@
-import { appendFileSync, chmodSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,7 +37,8 @@ function treeAsBytes(root: string | Buffer, prefix = ''): Map<string, string> {
   return out;
 }
 
-const bytesPath = (directory: string, ...names: Buffer[]): Buffer => Buffer.concat([Buffer.from(directory), ...names.flatMap((name) => [Buffer.from('/'), name])]);
+const bytesPath = (directory: string, ...names: Buffer[]): Buffer =>
+  Buffer.concat([Buffer.from(directory), ...names.flatMap((name) => [Buffer.from('/'), name])]);
 
 describe('names are bytes', () => {
   it('names that are not UTF-8 (invalid, overlong, encoded surrogates) and everything under them round-trip through add, status, commit, checkout, switch and get', async () => {
@@ -49,7 +62,16 @@ describe('names are bytes', () => {
     expect(porcelain).toBe('A  "bad\\377name"\nA  "dir\\376/ok.txt"\nA  good.txt\nA  "o\\300\\257"\nA  "s\\355\\240\\200"\n');
     const status = await storeJson<{ staged: { path: string; pathBase64?: string }[] }>(['status'], { cwd: work });
     const decoded = status.staged.map((item) => (item.pathBase64 ? Buffer.from(item.pathBase64, 'base64') : Buffer.from(item.path)).toString('hex'));
-    expect(decoded.sort()).toEqual([...before.keys()].map((key) => key.split('/').map((part) => Buffer.from(part, 'hex').toString('hex')).join(Buffer.from('/').toString('hex'))).sort());
+    expect(decoded.sort()).toEqual(
+      [...before.keys()]
+        .map((key) =>
+          key
+            .split('/')
+            .map((part) => Buffer.from(part, 'hex').toString('hex'))
+            .join(Buffer.from('/').toString('hex')),
+        )
+        .sort(),
+    );
     await storeOk(['commit', '-m', 'bytes'], { cwd: work });
 
     const out = join(temporaryDirectory(), 'out');
@@ -157,7 +179,9 @@ describe('a switch that cannot write one file', () => {
     await storeOk(['switch', 'main'], { cwd: work });
     expect(existsSync(join(work, 'good.txt'))).toBe(false);
     // bad.bin's chunks, stored raw (random bytes do not compress), fill the largest pack.
-    const packs = readdirSync(join(work, '.store/packs'), { recursive: true }).map(String).filter((name) => name.endsWith('.pack'));
+    const packs = readdirSync(join(work, '.store/packs'), { recursive: true })
+      .map(String)
+      .filter((name) => name.endsWith('.pack'));
     const largest = packs.map((name) => join(work, '.store/packs', name)).sort((a, b) => lstatSync(b).size - lstatSync(a).size)[0]!;
     chmodSync(largest, 0o600);
     const bytes = readFileSync(largest);
@@ -194,7 +218,14 @@ describe('gc', () => {
 describe('metadata comes back as it was', () => {
   it('permission bits, nanosecond times of files, directories and symlinks, holes and hard links', async () => {
     const work = await freshRepository();
-    const modes: [string, number][] = [['private', 0o600], ['group', 0o640], ['owner-exec', 0o700], ['exec', 0o755], ['setuid', 0o4755], ['plain', 0o644]];
+    const modes: [string, number][] = [
+      ['private', 0o600],
+      ['group', 0o640],
+      ['owner-exec', 0o700],
+      ['exec', 0o755],
+      ['setuid', 0o4755],
+      ['plain', 0o644],
+    ];
     for (const [name, mode] of modes) {
       writeFileSync(join(work, name), name);
       chmodSync(join(work, name), mode);
@@ -362,7 +393,10 @@ describe('ignored and nested', () => {
 });
 
 describe('interrupts', () => {
-  for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, status] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     it(`${signal} during add prints one line, exits ${status}, releases the lock and removes temporary packs; verify passes`, async () => {
       const work = await freshRepository();
       await run('sh', ['-c', 'head -c 400000000 /dev/urandom > big'], { cwd: work });
@@ -388,7 +422,9 @@ describe('interrupts', () => {
     const work = await freshRepository();
     await run('sh', ['-c', 'head -c 400000000 /dev/urandom > big'], { cwd: work });
     // `script` gives the command a terminal, so that add draws its bar; the shell records add's PID.
-    const inTerminal = run('script', ['-qfec', `"${process.execPath}" "${STORE_BIN}" add -A & echo $! > ../add.pid; wait`, join(work, '../terminal.log')], { cwd: work });
+    const inTerminal = run('script', ['-qfec', `"${process.execPath}" "${STORE_BIN}" add -A & echo $! > ../add.pid; wait`, join(work, '../terminal.log')], {
+      cwd: work,
+    });
     const pidFile = join(work, '../add.pid');
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline && !(existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '' && readdirSync(join(work, '.store/tmp')).length > 0)) {

@@ -6,7 +6,10 @@ import { pseudoRandomBytes, store, storeJson, storeOk, temporaryDirectory } from
 
 const KiB = 1024;
 
-interface Pack { name: string; path: string }
+interface Pack {
+  name: string;
+  path: string;
+}
 
 /** A committed repository with one incompressible file, so a flipped pack byte lands in its chunk. */
 async function committedRepository(): Promise<{ work: string; data: Buffer; commit: string }> {
@@ -26,7 +29,8 @@ async function dataPack(work: string): Promise<Pack> {
   expect(verify.packsChecked).toBeGreaterThan(0);
   const root = join(work, '.store/packs');
   const packs: Pack[] = [];
-  for (const shard of readdirNames(root)) for (const file of readdirNames(join(root, shard))) packs.push({ name: file.replace('.pack', ''), path: join(root, shard, file) });
+  for (const shard of readdirNames(root))
+    for (const file of readdirNames(join(root, shard))) packs.push({ name: file.replace('.pack', ''), path: join(root, shard, file) });
   return packs.sort((a, b) => statSync(b.path).size - statSync(a.path).size)[0]!;
 }
 

@@ -93,7 +93,9 @@ describe('add, commit and get round trips, byte-exact', () => {
     expect((await storeOk(['get', 'text/readme.md', '--at', 'HEAD~1'], { cwd: work })).stdout.equals(files['text/readme.md']!)).toBe(true);
     const log = await storeJson<{ commitId: string; message: string }[]>(['log'], { cwd: work });
     expect(log.map((entry) => entry.message)).toEqual(['second', 'first']);
-    expect((await storeOk(['get', 'text/readme.md', '--at', log[1]!.commitId.slice(0, 10)], { cwd: work })).stdout.length).toBe(files['text/readme.md']!.length);
+    expect((await storeOk(['get', 'text/readme.md', '--at', log[1]!.commitId.slice(0, 10)], { cwd: work })).stdout.length).toBe(
+      files['text/readme.md']!.length,
+    );
   });
 });
 
@@ -157,15 +159,17 @@ describe('deduplication, measured in stored bytes', () => {
   });
 
   it('gives identical content identical tree ids, in different repositories', async () => {
-    const treeIds = await Promise.all([1, 2].map(async () => {
-      const work = temporaryDirectory();
-      mkdirSync(join(work, 'd/e'), { recursive: true });
-      writeFileSync(join(work, 'd/e/f.txt'), 'same\n');
-      writeFileSync(join(work, 'top.bin'), pseudoRandomBytes(300 * KiB, 5));
-      await storeOk(['init'], { cwd: work });
-      await storeOk(['add', '-A'], { cwd: work });
-      return (await storeJson<{ treeId: string }>(['commit', '-m', `repo ${work}`], { cwd: work })).treeId;
-    }));
+    const treeIds = await Promise.all(
+      [1, 2].map(async () => {
+        const work = temporaryDirectory();
+        mkdirSync(join(work, 'd/e'), { recursive: true });
+        writeFileSync(join(work, 'd/e/f.txt'), 'same\n');
+        writeFileSync(join(work, 'top.bin'), pseudoRandomBytes(300 * KiB, 5));
+        await storeOk(['init'], { cwd: work });
+        await storeOk(['add', '-A'], { cwd: work });
+        return (await storeJson<{ treeId: string }>(['commit', '-m', `repo ${work}`], { cwd: work })).treeId;
+      }),
+    );
     expect(treeIds[0]).toMatch(/^[0-9a-f]{64}$/);
     expect(treeIds[0]).toBe(treeIds[1]);
   });
@@ -183,7 +187,10 @@ describe('parallel ingest', () => {
       writeFileSync(join(work, path), bytes);
     }
     await storeOk(['init'], { cwd: work });
-    const result = await storeJson<{ strategy: { workload: string; batchSmallFiles: boolean; compressionThreads: number }; added: string[] }>(['add', '-A', '--jobs', '3'], { cwd: work });
+    const result = await storeJson<{ strategy: { workload: string; batchSmallFiles: boolean; compressionThreads: number }; added: string[] }>(
+      ['add', '-A', '--jobs', '3'],
+      { cwd: work },
+    );
     expect(result.strategy).toMatchObject({ workload: 'ManySmallFiles', batchSmallFiles: true, compressionThreads: 3 });
     expect(result.added).toHaveLength(201);
     await storeOk(['commit', '-m', 'parallel'], { cwd: work });
@@ -199,10 +206,11 @@ describe('parallel ingest', () => {
     const work = temporaryDirectory();
     writeFileSync(join(work, 'one.bin'), pseudoRandomBytes(9 * MiB, 9));
     await storeOk(['init'], { cwd: work });
-    const result = await storeJson<{ strategy: { workload: string; compressionThreads: number }; profile: { large: { count: number } }; timingsMs: Record<string, number> }>(
-      ['add', '-A', '--jobs', '2'],
-      { cwd: work },
-    );
+    const result = await storeJson<{
+      strategy: { workload: string; compressionThreads: number };
+      profile: { large: { count: number } };
+      timingsMs: Record<string, number>;
+    }>(['add', '-A', '--jobs', '2'], { cwd: work });
     expect(result.strategy).toMatchObject({ workload: 'FewLargeFiles', compressionThreads: 2 });
     expect(Object.keys(result.timingsMs).sort()).toEqual(['ingestMs', 'scanMs', 'sealMs', 'stagingMs']);
     expect(result.timingsMs.ingestMs).toBeGreaterThan(0);
@@ -231,7 +239,8 @@ describe('frames', () => {
       await storeOk(['init', '-q'], { cwd: work });
       const configPath = join(work, '.store', 'config');
       const config = JSON.parse(readFileSync(configPath, 'utf8')) as { frameTargetBytes: number };
-      if (frameTargetBytes === 2 * MiB) expect(config.frameTargetBytes).toBe(2 * MiB); // the default
+      if (frameTargetBytes === 2 * MiB)
+        expect(config.frameTargetBytes).toBe(2 * MiB); // the default
       else writeFileSync(configPath, JSON.stringify({ ...config, frameTargetBytes }));
       await storeOk(['add', '-A', '-q', '--jobs', '2'], { cwd: work });
       await storeOk(['commit', '-q', '-m', 'frames'], { cwd: work });

@@ -12,7 +12,9 @@ import { run } from './helpers.js';
  */
 describe('scan stat data', () => {
   it('msFromNs gives, for any file, the mtime and ctime numbers a plain lstat reports', async () => {
-    const paths = readdirSync('/usr/include').slice(0, 300).map((name) => join('/usr/include', name));
+    const paths = readdirSync('/usr/include')
+      .slice(0, 300)
+      .map((name) => join('/usr/include', name));
     const directory = mkdtempSync(join(tmpdir(), 'store-scan-stat-'));
     try {
       // Times with nanoseconds that a double of milliseconds cannot hold exactly.

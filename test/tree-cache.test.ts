@@ -95,7 +95,15 @@ describe('tree cache', () => {
       return (state >>> 8) % n;
     };
     const entry = (path: string, version: number): StagedEntry => ({
-      path, kind: EntryKind.File, mode: 0o100644, sizeBytes: version, mtimeNs: 0n, ctimeNs: 0n, ino: 0n, dev: 0n, fileId: hashBytes(Buffer.from(`${path}@${version}`)),
+      path,
+      kind: EntryKind.File,
+      mode: 0o100644,
+      sizeBytes: version,
+      mtimeNs: 0n,
+      ctimeNs: 0n,
+      ino: 0n,
+      dev: 0n,
+      fileId: hashBytes(Buffer.from(`${path}@${version}`)),
     });
     for (let history = 0; history < 40; history++) {
       const staged = new Map<string, StagedEntry>();
@@ -109,7 +117,9 @@ describe('tree cache', () => {
         if (staged.size === 0) continue;
         const withCache = buildTrees([...staged.values()], writer, cache);
         const without = buildTrees([...staged.values()], writer, new Map());
-        expect(withCache.root.id.toString('hex'), `history ${history}, commit ${commit}: ${[...staged.keys()].sort().join(' ')}`).toBe(without.root.id.toString('hex'));
+        expect(withCache.root.id.toString('hex'), `history ${history}, commit ${commit}: ${[...staged.keys()].sort().join(' ')}`).toBe(
+          without.root.id.toString('hex'),
+        );
         cache = withCache.cache;
       }
     }
@@ -164,11 +174,22 @@ describe('tree cache', () => {
     symlinkSync('f2.txt', join(work, 'd1/sub0/f0.txt'));
     await storeOk(['add', '-A', '-q'], { cwd: work });
     const expected = [
-      'D  d0/sub0/f0.txt', 'D  d0/sub0/f2.txt', 'D  d0/sub0/f4.txt', 'D  d0/sub1/f1.txt', 'D  d0/sub1/f3.txt',
-      'A  d1/new/dir/n.txt', 'T  d1/sub0/f0.txt', 'M  d2/sub1/f3.txt',
-      'A  d3/sub1', 'D  d3/sub1/f1.txt', 'D  d3/sub1/f3.txt',
-      'D  top.txt', 'A  top.txt/inner.txt',
-    ].map((line) => `${line}\n`).join('');
+      'D  d0/sub0/f0.txt',
+      'D  d0/sub0/f2.txt',
+      'D  d0/sub0/f4.txt',
+      'D  d0/sub1/f1.txt',
+      'D  d0/sub1/f3.txt',
+      'A  d1/new/dir/n.txt',
+      'T  d1/sub0/f0.txt',
+      'M  d2/sub1/f3.txt',
+      'A  d3/sub1',
+      'D  d3/sub1/f1.txt',
+      'D  d3/sub1/f3.txt',
+      'D  top.txt',
+      'A  top.txt/inner.txt',
+    ]
+      .map((line) => `${line}\n`)
+      .join('');
     expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe(expected);
     rmSync(join(work, TREE_CACHE));
     expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe(expected);

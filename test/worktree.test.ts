@@ -37,7 +37,15 @@ describe('.storeignore', () => {
       'other.tmp': 'kept: src/.storeignore applies only below src',
     });
     await storeOk(['add', '-A'], { cwd: work });
-    expect(await stagedPaths(work)).toEqual(['.storeignore', 'keep.log', 'other.tmp', 'src/.storeignore', 'src/important.tmp', 'src/main.c', 'src/rootonly.txt']);
+    expect(await stagedPaths(work)).toEqual([
+      '.storeignore',
+      'keep.log',
+      'other.tmp',
+      'src/.storeignore',
+      'src/important.tmp',
+      'src/main.c',
+      'src/rootonly.txt',
+    ]);
     const untracked = (await storeJson<{ untracked: string[] }>(['status'], { cwd: work })).untracked;
     expect(untracked).toEqual([]);
   });
@@ -60,8 +68,14 @@ describe('status', () => {
     const json = await storeJson(['status'], { cwd: work });
     expect(json).toMatchObject({
       branch: 'main',
-      staged: [{ path: 'b.txt', change: 'modified' }, { path: 'staged-new.txt', change: 'added' }],
-      unstaged: [{ path: 'a.txt', change: 'modified' }, { path: 'c.txt', change: 'deleted' }],
+      staged: [
+        { path: 'b.txt', change: 'modified' },
+        { path: 'staged-new.txt', change: 'added' },
+      ],
+      unstaged: [
+        { path: 'a.txt', change: 'modified' },
+        { path: 'c.txt', change: 'deleted' },
+      ],
       untracked: ['new.txt'],
     });
     const human = (await storeOk(['status'], { cwd: work })).text;
@@ -76,7 +90,7 @@ describe('status', () => {
   });
 
   it('stages the removal of a named path that is gone, and a file replaced by a directory', async () => {
-    const work = await tree({ 'x': 'file first' });
+    const work = await tree({ x: 'file first' });
     await storeOk(['add', '-A'], { cwd: work });
     await storeOk(['commit', '-m', 'x is a file'], { cwd: work });
     rmSync(join(work, 'x'));
@@ -91,7 +105,7 @@ describe('status', () => {
 
   it('stages the removal of what was under a directory that a file replaced, when the file is added by name', async () => {
     // d.txt sorts between d and d/ in byte order: the entries under d/ are found past it.
-    const work = await tree({ 'd/a.txt': 'a', 'd/sub/b.txt': 'b', 'd.txt': 'beside', 'e': 'e' });
+    const work = await tree({ 'd/a.txt': 'a', 'd/sub/b.txt': 'b', 'd.txt': 'beside', e: 'e' });
     await storeOk(['add', '-A'], { cwd: work });
     await storeOk(['commit', '-m', 'd is a directory'], { cwd: work });
     rmSync(join(work, 'd'), { recursive: true });

@@ -92,7 +92,10 @@ export class Catalog {
       }
     } catch (error) {
       if (error instanceof StoreError) throw error;
-      throw new CorruptionError('CORRUPT_CATALOG', `catalog ${path} cannot be opened: ${(error as Error).message}`, { cause: error, hint: 'run `store repair` to rebuild it from the packs' });
+      throw new CorruptionError('CORRUPT_CATALOG', `catalog ${path} cannot be opened: ${(error as Error).message}`, {
+        cause: error,
+        hint: 'run `store repair` to rebuild it from the packs',
+      });
     }
     this.statements = this.prepareStatements();
   }
@@ -203,7 +206,14 @@ export class Catalog {
     for (const file of extras.files) s.insertFile.run(file.id, file.sizeBytes, file.chunkCount, file.filemapId);
     for (const commit of extras.commits) {
       s.insertCommit.run(
-        commit.id, commit.treeId, commit.parentId ?? null, commit.author, commit.timeMs, commit.message, commit.fileCount, commit.logicalBytes,
+        commit.id,
+        commit.treeId,
+        commit.parentId ?? null,
+        commit.author,
+        commit.timeMs,
+        commit.message,
+        commit.fileCount,
+        commit.logicalBytes,
       );
     }
   }
@@ -218,18 +228,27 @@ export class Catalog {
   }
 
   packs(): PackRow[] {
-    return this.db.prepare('SELECT id, name, size_bytes AS sizeBytes, frame_count AS frameCount, blob_count AS blobCount FROM packs ORDER BY id').all() as PackRow[];
+    return this.db
+      .prepare('SELECT id, name, size_bytes AS sizeBytes, frame_count AS frameCount, blob_count AS blobCount FROM packs ORDER BY id')
+      .all() as PackRow[];
   }
 
   /** Every indexed blob of one pack, with its location. */
   blobsInPack(packId: number): BlobLocation[] {
-    return (this.db.prepare(`${SELECT_LOCATION} WHERE b.pack_id = ? ORDER BY b.frame_offset, b.offset_in_frame`).all(packId) as BlobLocationRow[]).map(toLocation);
+    return (this.db.prepare(`${SELECT_LOCATION} WHERE b.pack_id = ? ORDER BY b.frame_offset, b.offset_in_frame`).all(packId) as BlobLocationRow[]).map(
+      toLocation,
+    );
   }
 
   allFiles(): FileRow[] {
-    return (this.db.prepare('SELECT id, size_bytes, chunk_count, filemap_id FROM files').all() as {
-      id: Buffer; size_bytes: number; chunk_count: number; filemap_id: Buffer;
-    }[]).map((row) => ({ id: row.id, sizeBytes: row.size_bytes, chunkCount: row.chunk_count, filemapId: row.filemap_id }));
+    return (
+      this.db.prepare('SELECT id, size_bytes, chunk_count, filemap_id FROM files').all() as {
+        id: Buffer;
+        size_bytes: number;
+        chunk_count: number;
+        filemap_id: Buffer;
+      }[]
+    ).map((row) => ({ id: row.id, sizeBytes: row.size_bytes, chunkCount: row.chunk_count, filemapId: row.filemap_id }));
   }
 
   /** SQLite's own consistency check: 'ok', or what is wrong. */
@@ -301,9 +320,7 @@ export class Catalog {
 
   totals(): CatalogTotals {
     const packs = this.db.prepare('SELECT count(*) AS n, coalesce(sum(size_bytes), 0) AS bytes FROM packs').get() as { n: number; bytes: number };
-    const chunks = this.db
-      .prepare('SELECT count(*) AS n, coalesce(sum(length), 0) AS bytes FROM blobs WHERE type = 1')
-      .get() as { n: number; bytes: number };
+    const chunks = this.db.prepare('SELECT count(*) AS n, coalesce(sum(length), 0) AS bytes FROM blobs WHERE type = 1').get() as { n: number; bytes: number };
     return { packCount: packs.n, packBytes: packs.bytes, chunkCount: chunks.n, uniqueChunkBytes: chunks.bytes };
   }
 }

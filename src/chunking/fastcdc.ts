@@ -53,11 +53,7 @@ export interface ChunkSpan {
  * `data[consumedBytes..]` into the next window. Feeding a file window by window this way yields
  * exactly the boundaries of one call over the whole file (tested in test/chunking.test.ts).
  */
-export function findChunks(
-  data: Uint8Array,
-  params: ChunkingParameters,
-  atEnd: boolean,
-): { chunks: ChunkSpan[]; consumedBytes: number } {
+export function findChunks(data: Uint8Array, params: ChunkingParameters, atEnd: boolean): { chunks: ChunkSpan[]; consumedBytes: number } {
   if (data.length === 0) return { chunks: [], consumedBytes: 0 };
   // FastCDC never cuts before the minimum size: most small files need no call into WebAssembly
   // (which copies its input) to be one chunk.

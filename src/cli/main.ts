@@ -95,5 +95,8 @@ function argumentsAsBytes(argv: string[]): string[] {
   if (raw.length < userArguments) return argv;
   const rawUser = raw.slice(raw.length - userArguments);
   // Taken only where the raw argument is the one Node decoded.
-  return [...argv.slice(0, 2), ...argv.slice(2).map((argument, index) => (rawUser[index]!.toString('utf8') === argument ? decodeName(rawUser[index]!) : argument))];
+  return [
+    ...argv.slice(0, 2),
+    ...argv.slice(2).map((argument, index) => (rawUser[index]!.toString('utf8') === argument ? decodeName(rawUser[index]!) : argument)),
+  ];
 }

@@ -9,7 +9,8 @@ import { quotePath } from '../core/path-bytes.js';
 
 export default class Add extends BaseCommand<typeof Add> {
   static override summary = 'Stage files: store new content and record what the next commit holds.';
-  static override description = `Directories are added recursively; .storeignore files (gitignore syntax) are honoured; symlinks are stored as links. Files whose size, mtime, ctime and inode match the staging area are not read again.\n\n${EXIT_STATUS_HELP}`;
+  static override description =
+    `Directories are added recursively; .storeignore files (gitignore syntax) are honoured; symlinks are stored as links. Files whose size, mtime, ctime and inode match the staging area are not read again.\n\n${EXIT_STATUS_HELP}`;
   static override examples = ['<%= config.bin %> add -A', '<%= config.bin %> add src README.md'];
   static override strict = false;
   static override args = {

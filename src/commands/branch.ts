@@ -5,7 +5,8 @@ import { createRef, deleteRef } from '../engine/ref-names.js';
 
 export default class Branch extends BaseCommand<typeof Branch> {
   static override summary = 'List, create or delete branches.';
-  static override description = `With no NAME, lists branches (* marks the current one). With NAME, creates a branch at START (default HEAD). Refs are replaced atomically.\n\n${EXIT_STATUS_HELP}`;
+  static override description =
+    `With no NAME, lists branches (* marks the current one). With NAME, creates a branch at START (default HEAD). Refs are replaced atomically.\n\n${EXIT_STATUS_HELP}`;
   static override args = {
     name: Args.string({ description: 'branch to create or delete' }),
     start: Args.string({ description: 'commit the new branch points at (default HEAD)' }),

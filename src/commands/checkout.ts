@@ -6,8 +6,13 @@ import { countOf } from '../cli/format.js';
 
 export default class Checkout extends BaseCommand<typeof Checkout> {
   static override summary = 'Restore the files of a commit, or some paths of it, into the work tree or a directory.';
-  static override description = `Content is verified, byte-exact; the executable bit, symlinks and modification times are restored. Into the work tree, files with uncommitted changes are not overwritten unless --force, and the staging area is updated to what was written; HEAD does not move (use \`store switch\`, or \`checkout -b\`). With -o DIR, files go under DIR and nothing else changes.\n\n${EXIT_STATUS_HELP}`;
-  static override examples = ['<%= config.bin %> checkout HEAD~3 -o /tmp/old', '<%= config.bin %> checkout v1 docs/', '<%= config.bin %> checkout -b experiment'];
+  static override description =
+    `Content is verified, byte-exact; the executable bit, symlinks and modification times are restored. Into the work tree, files with uncommitted changes are not overwritten unless --force, and the staging area is updated to what was written; HEAD does not move (use \`store switch\`, or \`checkout -b\`). With -o DIR, files go under DIR and nothing else changes.\n\n${EXIT_STATUS_HELP}`;
+  static override examples = [
+    '<%= config.bin %> checkout HEAD~3 -o /tmp/old',
+    '<%= config.bin %> checkout v1 docs/',
+    '<%= config.bin %> checkout -b experiment',
+  ];
   static override strict = false;
   static override args = {
     commit: Args.string({ description: 'commit to restore from (branch, tag, HEAD~N, id or prefix)' }),
@@ -30,6 +35,9 @@ export default class Checkout extends BaseCommand<typeof Checkout> {
     const [revision = 'HEAD', ...paths] = argv as string[];
     const result = await checkoutCommit(repo, { revision, paths, cwd: process.cwd(), outputDirectory: this.flags.output, force: this.flags.force });
     if (this.flags.json) this.printJson(result);
-    else this.say(`restored ${countOf(result.written.length, 'file')} from ${result.commitId.slice(0, 12)}${result.removed.length > 0 ? `, removed ${result.removed.length}` : ''}`);
+    else
+      this.say(
+        `restored ${countOf(result.written.length, 'file')} from ${result.commitId.slice(0, 12)}${result.removed.length > 0 ? `, removed ${result.removed.length}` : ''}`,
+      );
   }
 }

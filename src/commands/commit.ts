@@ -6,7 +6,8 @@ import { commitStaged } from '../engine/commit.js';
 
 export default class Commit extends BaseCommand<typeof Commit> {
   static override summary = 'Record the staging area as a new commit on the current branch.';
-  static override description = `The commit id is the BLAKE3 of the commit object, which names its tree (and so every file's content), its parent, author, time and message.\n\n${EXIT_STATUS_HELP}`;
+  static override description =
+    `The commit id is the BLAKE3 of the commit object, which names its tree (and so every file's content), its parent, author, time and message.\n\n${EXIT_STATUS_HELP}`;
   static override examples = ['<%= config.bin %> commit -m "first snapshot"'];
   static override flags = {
     message: Flags.string({ char: 'm', description: 'commit message', required: true }),

@@ -10,7 +10,8 @@ const LETTER: Record<FileDiff['change'], string> = { added: 'A', modified: 'M', 
 
 export default class Diff extends BaseCommand<typeof Diff> {
   static override summary = 'Show changed files: work tree vs staging area, staging vs HEAD, or between commits.';
-  static override description = `store diff: work tree against the staging area. store diff --staged: staging area against HEAD. store diff A: commit A against the work tree. store diff A B: commit A against commit B. Files are compared by content id; the output lists which files changed and their sizes.\n\n${EXIT_STATUS_HELP}`;
+  static override description =
+    `store diff: work tree against the staging area. store diff --staged: staging area against HEAD. store diff A: commit A against the work tree. store diff A B: commit A against commit B. Files are compared by content id; the output lists which files changed and their sizes.\n\n${EXIT_STATUS_HELP}`;
   static override args = {
     from: Args.string({ description: 'first commit' }),
     to: Args.string({ description: 'second commit' }),
@@ -35,7 +36,10 @@ export default class Diff extends BaseCommand<typeof Diff> {
     if (diffs.length === 0) return;
     if (this.flags.stat) {
       const width = Math.max(...diffs.map((diff) => quotePath(diff.path).length));
-      const lines = diffs.map((diff) => ` ${quotePath(diff.path).padEnd(width)} | ${diff.oldSizeBytes === undefined ? '(new)' : formatBytes(diff.oldSizeBytes)} -> ${diff.newSizeBytes === undefined ? '(gone)' : formatBytes(diff.newSizeBytes)}`);
+      const lines = diffs.map(
+        (diff) =>
+          ` ${quotePath(diff.path).padEnd(width)} | ${diff.oldSizeBytes === undefined ? '(new)' : formatBytes(diff.oldSizeBytes)} -> ${diff.newSizeBytes === undefined ? '(gone)' : formatBytes(diff.newSizeBytes)}`,
+      );
       const count = (change: FileDiff['change']): number => diffs.filter((diff) => diff.change === change).length;
       lines.push(` ${diffs.length} files changed: ${count('added')} added, ${count('modified') + count('typechange')} modified, ${count('deleted')} deleted`);
       return this.say(lines.join('\n'));

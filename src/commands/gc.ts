@@ -5,7 +5,8 @@ import { collectGarbage } from '../engine/gc.js';
 
 export default class Gc extends BaseCommand<typeof Gc> {
   static override summary = 'Remove chunks that no commit and no staging entry needs.';
-  static override description = `Packs with nothing live are deleted; packs that are at least half dead are rewritten with only their live blobs. Packs left unindexed by an interrupted command and temporary files are removed too.\n\n${EXIT_STATUS_HELP}`;
+  static override description =
+    `Packs with nothing live are deleted; packs that are at least half dead are rewritten with only their live blobs. Packs left unindexed by an interrupted command and temporary files are removed too.\n\n${EXIT_STATUS_HELP}`;
   static override flags = {
     'dry-run': Flags.boolean({ char: 'n', description: 'report what would be freed, change nothing' }),
   };

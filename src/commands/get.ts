@@ -7,7 +7,8 @@ import { parseRange, resolveGetTarget, streamGetTarget } from '../engine/restore
 
 export default class Get extends BaseCommand<typeof Get> {
   static override summary = 'Write a stored file to stdout or a file, by path (at any commit) or by hash.';
-  static override description = `SPEC is a path in the commit (HEAD unless --at), or a file id (the BLAKE3 of the content, as b3sum prints it), a chunk id, or a unique prefix of at least 8 hex digits. Every chunk is verified against its hash and the whole file against its id.\n\n${EXIT_STATUS_HELP}`;
+  static override description =
+    `SPEC is a path in the commit (HEAD unless --at), or a file id (the BLAKE3 of the content, as b3sum prints it), a chunk id, or a unique prefix of at least 8 hex digits. Every chunk is verified against its hash and the whole file against its id.\n\n${EXIT_STATUS_HELP}`;
   static override examples = [
     '<%= config.bin %> get notes/todo.txt',
     '<%= config.bin %> get notes/todo.txt --at HEAD~2 -o old-todo.txt',

@@ -5,7 +5,8 @@ import { countOf } from '../cli/format.js';
 
 export default class Repair extends BaseCommand<typeof Repair> {
   static override summary = 'Rebuild the catalog from the packs, and heal lost chunks from the work tree.';
-  static override description = `Every blob of every pack is re-read and verified; damaged blobs and unreadable packs are left out. The new catalog replaces the old one atomically. Staged files whose content lost chunks are re-read from the work tree where the file still has that content. Exits 8 if something is still broken afterwards.\n\n${EXIT_STATUS_HELP}`;
+  static override description =
+    `Every blob of every pack is re-read and verified; damaged blobs and unreadable packs are left out. The new catalog replaces the old one atomically. Staged files whose content lost chunks are re-read from the work tree where the file still has that content. Exits 8 if something is still broken afterwards.\n\n${EXIT_STATUS_HELP}`;
 
   async run(): Promise<void> {
     const report = await repairRepository(this.openRepository());
@@ -14,7 +15,10 @@ export default class Repair extends BaseCommand<typeof Repair> {
       for (const skipped of report.packsSkipped) process.stderr.write(`skipped pack ${skipped.pack}: ${skipped.reason}\n`);
       if (report.corruptBlobsDropped.length > 0) process.stderr.write(`left out ${report.corruptBlobsDropped.length} damaged blobs\n`);
       for (const path of report.healed) this.notice(`healed ${path} from the work tree`);
-      for (const item of report.stillBroken) process.stderr.write(`still broken: ${item.commit === 'staging' ? 'staging area' : `commit ${item.commit.slice(0, 12)}`}: ${item.path}: ${item.reason}\n`);
+      for (const item of report.stillBroken)
+        process.stderr.write(
+          `still broken: ${item.commit === 'staging' ? 'staging area' : `commit ${item.commit.slice(0, 12)}`}: ${item.path}: ${item.reason}\n`,
+        );
       this.say(
         `catalog rebuilt from ${report.packsIndexed} packs: ${report.blobsIndexed} blobs, ${report.filesIndexed} file maps, ${report.commitsIndexed} commits` +
           (report.healed.length > 0 ? `; healed ${countOf(report.healed.length, 'file')}` : ''),

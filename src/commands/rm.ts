@@ -20,7 +20,13 @@ export default class Rm extends BaseCommand<typeof Rm> {
     const { argv } = await this.parse(Rm);
     const paths = argv as string[];
     if (paths.length === 0) throw new StoreError('INVALID_ARGUMENT', 'no paths given', { hint: 'store rm PATH...' });
-    const result = await removePaths(this.openRepository(), { paths, cwd: process.cwd(), cached: this.flags.cached, recursive: this.flags.recursive, force: this.flags.force });
+    const result = await removePaths(this.openRepository(), {
+      paths,
+      cwd: process.cwd(),
+      cached: this.flags.cached,
+      recursive: this.flags.recursive,
+      force: this.flags.force,
+    });
     if (this.flags.json) return this.printJson(result);
     this.say(result.removed.map((path) => (quotePath(path) === path ? `rm '${path}'` : `rm ${quotePath(path)}`)).join('\n'));
   }

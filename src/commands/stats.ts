@@ -7,7 +7,8 @@ const BAR_WIDTH = 30;
 
 export default class Stats extends BaseCommand<typeof Stats> {
   static override summary = 'Show how efficiently the repository stores what it holds, and where the bytes go.';
-  static override description = `Deduplication ratio: logical bytes of all commits / unique chunk bytes. Compression ratio: unique chunk bytes / bytes in pack files. Also: what each commit added, chunk sizes, the files taking the most stored bytes (a chunk's stored bytes are its share of its compressed frame), and pack fill.\n\n${EXIT_STATUS_HELP}`;
+  static override description =
+    `Deduplication ratio: logical bytes of all commits / unique chunk bytes. Compression ratio: unique chunk bytes / bytes in pack files. Also: what each commit added, chunk sizes, the files taking the most stored bytes (a chunk's stored bytes are its share of its compressed frame), and pack fill.\n\n${EXIT_STATUS_HELP}`;
 
   async run(): Promise<void> {
     const stats = computeStats(this.openRepository());
@@ -51,16 +52,39 @@ function render(stats: RepositoryStats): string {
     const shown = stats.commits.slice(-15);
     const max = Math.max(...shown.map((commit) => commit.newChunkBytes));
     out.push('', 'new chunk bytes per commit (oldest first):');
-    out.push(...table(shown.map((commit) => [shortId(commit.commitId), formatBytes(commit.newChunkBytes), `${bar(commit.newChunkBytes, max).padEnd(BAR_WIDTH)}  ${commit.message.slice(0, 40)}`]), true));
+    out.push(
+      ...table(
+        shown.map((commit) => [
+          shortId(commit.commitId),
+          formatBytes(commit.newChunkBytes),
+          `${bar(commit.newChunkBytes, max).padEnd(BAR_WIDTH)}  ${commit.message.slice(0, 40)}`,
+        ]),
+        true,
+      ),
+    );
   }
   if (stats.chunkSizeHistogram.length > 0) {
     const max = Math.max(...stats.chunkSizeHistogram.map((bucket) => bucket.count));
     out.push('', 'chunk sizes:');
-    out.push(...table(stats.chunkSizeHistogram.map((bucket) => [`${formatBytes(bucket.fromBytes)} - ${formatBytes(bucket.toBytes)}`, `${bucket.count}`, bar(bucket.count, max)]), true));
+    out.push(
+      ...table(
+        stats.chunkSizeHistogram.map((bucket) => [
+          `${formatBytes(bucket.fromBytes)} - ${formatBytes(bucket.toBytes)}`,
+          `${bucket.count}`,
+          bar(bucket.count, max),
+        ]),
+        true,
+      ),
+    );
   }
   if (stats.largestStoredFiles.length > 0) {
     out.push('', 'files taking the most stored bytes at HEAD:');
-    out.push(...table(stats.largestStoredFiles.map((file) => [quotePath(file.path), formatBytes(file.storedBytes), `of ${formatBytes(file.logicalBytes)}`]), true));
+    out.push(
+      ...table(
+        stats.largestStoredFiles.map((file) => [quotePath(file.path), formatBytes(file.storedBytes), `of ${formatBytes(file.logicalBytes)}`]),
+        true,
+      ),
+    );
   }
   return out.join('\n');
 }

@@ -7,7 +7,8 @@ const PORCELAIN_LETTER: Record<Change, string> = { added: 'A', modified: 'M', de
 
 export default class Status extends BaseCommand<typeof Status> {
   static override summary = 'Show staged, modified, deleted and untracked files.';
-  static override description = `--porcelain prints git's short format: XY PATH, X the staged change, Y the unstaged one, ?? for untracked.\n\n${EXIT_STATUS_HELP}`;
+  static override description =
+    `--porcelain prints git's short format: XY PATH, X the staged change, Y the unstaged one, ?? for untracked.\n\n${EXIT_STATUS_HELP}`;
   static override flags = {
     porcelain: Flags.boolean({ description: 'stable, machine-readable short format' }),
     refresh: Flags.boolean({
@@ -36,10 +37,22 @@ export default class Status extends BaseCommand<typeof Status> {
       if (items.length === 0) return;
       out.push('', `${title}:`, `  (${hint})`, ...items.map((item) => `\t${item}`));
     };
-    section('Changes to be committed', 'use "store commit -m MSG" to record them', report.staged.map((i) => `${i.change}:`.padEnd(12) + quotePath(i.path)));
-    section('Changes not staged for commit', 'use "store add PATH" to stage them', report.unstaged.map((i) => `${i.change}:`.padEnd(12) + quotePath(i.path)));
+    section(
+      'Changes to be committed',
+      'use "store commit -m MSG" to record them',
+      report.staged.map((i) => `${i.change}:`.padEnd(12) + quotePath(i.path)),
+    );
+    section(
+      'Changes not staged for commit',
+      'use "store add PATH" to stage them',
+      report.unstaged.map((i) => `${i.change}:`.padEnd(12) + quotePath(i.path)),
+    );
     section('Untracked files', 'use "store add PATH" to track them', report.untracked.map(quotePath));
-    section('Nested repositories, not descended into', 'each has a .store of its own', report.nestedRepositories.map((path) => `${quotePath(path)}/`));
+    section(
+      'Nested repositories, not descended into',
+      'each has a .store of its own',
+      report.nestedRepositories.map((path) => `${quotePath(path)}/`),
+    );
     if (report.staged.length + report.unstaged.length + report.untracked.length === 0) out.push('', 'nothing to commit, working tree clean');
     this.say(out.join('\n'));
   }

@@ -7,7 +7,8 @@ import { isValidRefName } from '../repository/refs.js';
 
 export default class Switch extends BaseCommand<typeof Switch> {
   static override summary = 'Switch to a branch: HEAD, the staging area and the work tree follow it.';
-  static override description = `Refuses when tracked files have uncommitted changes, unless --force. With -c, creates the branch at HEAD (the work tree is not touched).\n\n${EXIT_STATUS_HELP}`;
+  static override description =
+    `Refuses when tracked files have uncommitted changes, unless --force. With -c, creates the branch at HEAD (the work tree is not touched).\n\n${EXIT_STATUS_HELP}`;
   static override args = { branch: Args.string({ description: 'branch to switch to', required: true }) };
   static override flags = {
     create: Flags.boolean({ char: 'c', description: 'create the branch at HEAD, then switch to it' }),
@@ -16,7 +17,12 @@ export default class Switch extends BaseCommand<typeof Switch> {
 
   async run(): Promise<void> {
     if (!isValidRefName(this.args.branch)) throw new StoreError('INVALID_ARGUMENT', `'${this.args.branch}' is not a valid branch name`);
-    const result = await switchBranch(this.openRepository(), { branch: this.args.branch, create: this.flags.create, force: this.flags.force, cwd: process.cwd() });
+    const result = await switchBranch(this.openRepository(), {
+      branch: this.args.branch,
+      create: this.flags.create,
+      force: this.flags.force,
+      cwd: process.cwd(),
+    });
     if (this.flags.json) this.printJson(result);
     else this.say(`Switched to ${this.flags.create ? 'a new ' : ''}branch '${result.branch}'`);
   }

@@ -5,7 +5,8 @@ import { createRef, deleteRef } from '../engine/ref-names.js';
 
 export default class Tag extends BaseCommand<typeof Tag> {
   static override summary = 'List, create or delete tags (names for commits).';
-  static override description = `A tag keeps its commit, and all history before it, from gc. Usable wherever a revision is: \`store get FILE --at v1\`.\n\n${EXIT_STATUS_HELP}`;
+  static override description =
+    `A tag keeps its commit, and all history before it, from gc. Usable wherever a revision is: \`store get FILE --at v1\`.\n\n${EXIT_STATUS_HELP}`;
   static override args = {
     name: Args.string({ description: 'tag to create or delete' }),
     commit: Args.string({ description: 'commit to tag (default HEAD)' }),

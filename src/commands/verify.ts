@@ -5,7 +5,8 @@ import { verifyRepository } from '../engine/verify.js';
 
 export default class Verify extends BaseCommand<typeof Verify> {
   static override summary = 'Check that the catalog, the packs and every commit agree and are complete.';
-  static override description = `Without --read-data, checks every pack's footer against the catalog and that every commit, tree and file reachable from a branch or the staging area has all its blobs. With --read-data, also re-hashes every blob and every pack. Exits 8 on damage, naming the packs, blobs, and the files of each commit they break.\n\n${EXIT_STATUS_HELP}`;
+  static override description =
+    `Without --read-data, checks every pack's footer against the catalog and that every commit, tree and file reachable from a branch or the staging area has all its blobs. With --read-data, also re-hashes every blob and every pack. Exits 8 on damage, naming the packs, blobs, and the files of each commit they break.\n\n${EXIT_STATUS_HELP}`;
   static override flags = {
     'read-data': Flags.boolean({ description: 're-read and re-hash every blob' }),
   };
@@ -21,7 +22,8 @@ export default class Verify extends BaseCommand<typeof Verify> {
         for (const blob of finding.blobs?.slice(0, 20) ?? []) process.stderr.write(`  blob ${blob}\n`);
         if ((finding.blobs?.length ?? 0) > 20) process.stderr.write(`  ... and ${finding.blobs!.length - 20} more\n`);
       }
-      for (const item of report.affected) process.stderr.write(`broken: ${item.commit === 'staging' ? 'staging area' : `commit ${item.commit.slice(0, 12)}`}: ${item.path}: ${item.reason}\n`);
+      for (const item of report.affected)
+        process.stderr.write(`broken: ${item.commit === 'staging' ? 'staging area' : `commit ${item.commit.slice(0, 12)}`}: ${item.path}: ${item.reason}\n`);
       this.say(
         `${report.ok ? 'ok' : 'DAMAGED'}: ${report.packsChecked} packs, ${report.commitsChecked} commits` +
           (report.readData ? `, ${report.blobsChecked} blobs re-hashed` : ''),

@@ -1,4 +1,19 @@
-import { chmodSync, closeSync, existsSync, fchmodSync, ftruncateSync, readdirSync, fsync, fsyncSync, mkdirSync, openSync, renameSync, write, writeSync, unlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fchmodSync,
+  ftruncateSync,
+  readdirSync,
+  fsync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  write,
+  writeSync,
+  unlinkSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DirectWriter, openDirectAlso } from './direct-io.js';
@@ -56,7 +71,8 @@ export function removeOwnTemporaries(directory: string): void {
   }
   const prefix = Buffer.from(temporaryPrefix());
   for (const name of names) {
-    if (name.subarray(0, prefix.length).equals(prefix) && name.toString('latin1').endsWith('.tmp')) unlinkSync(Buffer.concat([Buffer.from(`${directory}/`), name]));
+    if (name.subarray(0, prefix.length).equals(prefix) && name.toString('latin1').endsWith('.tmp'))
+      unlinkSync(Buffer.concat([Buffer.from(`${directory}/`), name]));
   }
 }
 

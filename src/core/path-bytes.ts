@@ -89,7 +89,17 @@ function validSequenceLength(bytes: Uint8Array, at: number): number {
   return 0;
 }
 
-const QUOTED_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\x07': '\\a', '\b': '\\b', '\t': '\\t', '\n': '\\n', '\v': '\\v', '\f': '\\f', '\r': '\\r' };
+const QUOTED_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\x07': '\\a',
+  '\b': '\\b',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\v': '\\v',
+  '\f': '\\f',
+  '\r': '\\r',
+};
 
 /**
  * A path for a person, as git prints it: as it is where it is printable, otherwise in double quotes

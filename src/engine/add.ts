@@ -66,8 +66,14 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
       throw new StoreError('PATH_IGNORED', `paths are ignored by .storeignore: ${named}; use -f to add them`, { hint: 'nothing was added' });
     }
     const result = {
-      added: [] as string[], removed: [] as string[], modified: [] as string[], unchangedCount: 0,
-      skipped: scan.skipped, failed: [...scan.unreadable], bytesRead: 0, newChunkCount: 0,
+      added: [] as string[],
+      removed: [] as string[],
+      modified: [] as string[],
+      unchangedCount: 0,
+      skipped: scan.skipped,
+      failed: [...scan.unreadable],
+      bytesRead: 0,
+      newChunkCount: 0,
     };
     const candidates = new Map(scan.files.map((file) => [file.path, file]));
     // Tracked files the scan did not yield (now ignored, or gone): still tracked unless really gone.

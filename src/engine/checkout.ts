@@ -91,7 +91,10 @@ async function restoreIntoWorkTree(
   if (!force) {
     const status = computeStatus(repo);
     // A deletion holds no content: writing the file back loses nothing (git restores it too).
-    const dirty = [...status.staged, ...status.unstaged].filter((item) => item.change !== 'deleted').map((item) => item.path).filter(inScope);
+    const dirty = [...status.staged, ...status.unstaged]
+      .filter((item) => item.change !== 'deleted')
+      .map((item) => item.path)
+      .filter(inScope);
     if (dirty.length > 0) {
       throw new StoreError('UNCOMMITTED_CHANGES', `checkout would overwrite uncommitted changes in: ${[...new Set(dirty)].sort().join(', ')}`, {
         hint: 'commit them, or use --force to discard them',
@@ -326,7 +329,10 @@ async function restoreAll(repo: Repository, items: RestoreItem[], jobs = default
 }
 
 /** Moves HEAD to another branch and makes the work tree and staging area match its commit. */
-export async function switchBranch(repo: Repository, options: { branch: string; create: boolean; force: boolean; cwd: string }): Promise<{ branch: string; commitId: string | undefined }> {
+export async function switchBranch(
+  repo: Repository,
+  options: { branch: string; create: boolean; force: boolean; cwd: string },
+): Promise<{ branch: string; commitId: string | undefined }> {
   const ref = `refs/heads/${options.branch}`;
   const existing = repo.refs.read(ref);
   if (options.create) {
@@ -338,7 +344,8 @@ export async function switchBranch(repo: Repository, options: { branch: string; 
       return { branch: options.branch, commitId: head };
     });
   }
-  if (existing === undefined) throw new StoreError('COMMIT_NOT_FOUND', `no branch named '${options.branch}'`, { hint: 'create it with `store switch -c NAME`' });
+  if (existing === undefined)
+    throw new StoreError('COMMIT_NOT_FOUND', `no branch named '${options.branch}'`, { hint: 'create it with `store switch -c NAME`' });
   // HEAD moves under the lock that covered the restore: no writer sees the new tree with the old HEAD.
   const thenUnderLock = (): void => repo.refs.setHeadBranch(options.branch);
   await checkoutCommit(repo, { revision: existing, paths: [], cwd: options.cwd, force: options.force, thenUnderLock });

@@ -94,6 +94,12 @@ export function chooseStrategy(profile: WorkloadProfile, jobs: number): IngestSt
             reason: 'small files read here, their frames compressed on the other threads',
           };
     default:
-      return { workload, compressionThreads: jobs, batchSmallFiles, order: 'largest-first', reason: 'large files first, so the small ones fill the threads at the end' };
+      return {
+        workload,
+        compressionThreads: jobs,
+        batchSmallFiles,
+        order: 'largest-first',
+        reason: 'large files first, so the small ones fill the threads at the end',
+      };
   }
 }

@@ -115,7 +115,13 @@ function encodeMetadata(workTree: string, entries: readonly StagedEntry[]): { ti
     return stats?.isDirectory() ? { mtimeNs: stats.mtimeNs, mode: Number(stats.mode & 0o7777n) } : { mtimeNs: 0n, mode: 0 };
   });
   return {
-    times: encodeFileTimes(entries.map((entry) => entry.mtimeNs), directories.map((directory) => directory.mtimeNs)),
-    modes: encodeFileModes(entries.map((entry) => ({ mode: entry.mode & 0o7777, linkGroup: groupOf.get(entry) ?? 0 })), directories.map((directory) => directory.mode)),
+    times: encodeFileTimes(
+      entries.map((entry) => entry.mtimeNs),
+      directories.map((directory) => directory.mtimeNs),
+    ),
+    modes: encodeFileModes(
+      entries.map((entry) => ({ mode: entry.mode & 0o7777, linkGroup: groupOf.get(entry) ?? 0 })),
+      directories.map((directory) => directory.mode),
+    ),
   };
 }

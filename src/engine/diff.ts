@@ -26,7 +26,8 @@ export interface FileDiff {
 export function commitSnapshot(repo: Repository, revision: string): Snapshot {
   const commit = loadCommit(repo, resolveCommit(repo, revision));
   const snapshot: Snapshot = new Map();
-  for (const [path, entry] of flattenTree(repo, Buffer.from(commit.treeId, 'hex'))) snapshot.set(path, { kind: entry.kind, fileId: entry.id, sizeBytes: entry.sizeBytes });
+  for (const [path, entry] of flattenTree(repo, Buffer.from(commit.treeId, 'hex')))
+    snapshot.set(path, { kind: entry.kind, fileId: entry.id, sizeBytes: entry.sizeBytes });
   return snapshot;
 }
 

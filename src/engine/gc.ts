@@ -32,8 +32,15 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
     if (!options.dryRun) rmSync(repo.layout.treeCache, { force: true });
     const live = computeLiveSet(repo);
     const report: GcReport = {
-      dryRun: options.dryRun, liveBlobCount: 0, deadBlobCount: 0, deadRawBytes: 0,
-      packsDeleted: [], packsRewritten: [], unindexedPacksRemoved: [], temporaryFilesRemoved: 0, bytesFreed: 0,
+      dryRun: options.dryRun,
+      liveBlobCount: 0,
+      deadBlobCount: 0,
+      deadRawBytes: 0,
+      packsDeleted: [],
+      packsRewritten: [],
+      unindexedPacksRemoved: [],
+      temporaryFilesRemoved: 0,
+      bytesFreed: 0,
     };
     const catalog = repo.catalog;
     const packs = catalog.packs();
@@ -85,8 +92,18 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
     const doomed = plans.filter((plan) => plan.action !== 'keep');
     catalog.transaction(() => {
       for (const plan of plans) catalog.deleteBlobs(plan.deadBlobs.map((blob) => blob.id));
-      catalog.deleteFiles(catalog.allFiles().filter((file) => !live.files.has(file.id.toString('hex'))).map((file) => file.id));
-      catalog.deleteCommits(catalog.allCommits().filter((commit) => !live.commits.has(commit.id.toString('hex'))).map((commit) => commit.id));
+      catalog.deleteFiles(
+        catalog
+          .allFiles()
+          .filter((file) => !live.files.has(file.id.toString('hex')))
+          .map((file) => file.id),
+      );
+      catalog.deleteCommits(
+        catalog
+          .allCommits()
+          .filter((commit) => !live.commits.has(commit.id.toString('hex')))
+          .map((commit) => commit.id),
+      );
       for (const plan of doomed) catalog.deletePackIfEmpty(plan.pack.id);
     });
 

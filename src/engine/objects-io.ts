@@ -40,14 +40,16 @@ export function commitTreeId(repo: Repository, commitId: string): Buffer {
 
 /** `depth`: how many trees lie above this one (0 for a commit's root): past MAX_TREE_DEPTH the tree is refused. */
 export function loadTree(repo: Repository, treeId: Buffer, depth = 0): TreeEntry[] {
-  if (depth > MAX_TREE_DEPTH) throw new CorruptionError('CORRUPT_OBJECT', `tree ${treeId.toString('hex')} lies ${depth} levels deep, deeper than any path can reach (${MAX_TREE_DEPTH})`);
+  if (depth > MAX_TREE_DEPTH)
+    throw new CorruptionError('CORRUPT_OBJECT', `tree ${treeId.toString('hex')} lies ${depth} levels deep, deeper than any path can reach (${MAX_TREE_DEPTH})`);
   // loadReferencedBlob has checked the bytes against treeId (their Merkle root): no second hashing.
   const bytes = loadReferencedBlob(repo, treeId, BlobType.Tree, 'a commit or tree');
   try {
     return decodeVerifiedTree(bytes);
   } catch (error) {
     // A tree that hashes right but breaks the rules was made so: name it.
-    if (error instanceof CorruptionError) throw new CorruptionError('CORRUPT_OBJECT', `${error.message.replace(/^tree: /, `tree ${treeId.toString('hex')}: `)}`);
+    if (error instanceof CorruptionError)
+      throw new CorruptionError('CORRUPT_OBJECT', `${error.message.replace(/^tree: /, `tree ${treeId.toString('hex')}: `)}`);
     throw error;
   }
 }
@@ -62,8 +64,14 @@ export interface CommitMetadata {
 export function loadCommitMetadata(repo: Repository, commit: Commit, filePaths: Iterable<string>): CommitMetadata {
   const paths = treePathsOf(filePaths);
   return {
-    times: commit.timesId === undefined ? { files: new Map(), directories: new Map() } : decodeFileTimes(loadReferencedBlob(repo, Buffer.from(commit.timesId, 'hex'), BlobType.FileTimes, 'a commit'), paths),
-    modes: commit.modesId === undefined ? { files: new Map(), directories: new Map() } : decodeFileModes(loadReferencedBlob(repo, Buffer.from(commit.modesId, 'hex'), BlobType.FileModes, 'a commit'), paths),
+    times:
+      commit.timesId === undefined
+        ? { files: new Map(), directories: new Map() }
+        : decodeFileTimes(loadReferencedBlob(repo, Buffer.from(commit.timesId, 'hex'), BlobType.FileTimes, 'a commit'), paths),
+    modes:
+      commit.modesId === undefined
+        ? { files: new Map(), directories: new Map() }
+        : decodeFileModes(loadReferencedBlob(repo, Buffer.from(commit.modesId, 'hex'), BlobType.FileModes, 'a commit'), paths),
   };
 }
 

@@ -25,7 +25,12 @@ export function buildProof(repo: Repository, options: { path: string; at?: strin
       throw new StoreError('PATH_NOT_FOUND', `${options.path} is not a file in commit ${commitId.slice(0, 12)}`);
     }
     const leaves = entries.map((candidate) => merkleLeaf(encodeTreeEntry(candidate)));
-    levels.push({ entry: encodeTreeEntry(entry).toString('hex'), index, count: entries.length, siblings: auditPath(leaves, index).map((hash) => hash.toString('hex')) });
+    levels.push({
+      entry: encodeTreeEntry(entry).toString('hex'),
+      index,
+      count: entries.length,
+      siblings: auditPath(leaves, index).map((hash) => hash.toString('hex')),
+    });
     if (last) fileId = entry.id.toString('hex');
     else treeId = entry.id;
   });

@@ -37,7 +37,16 @@ export async function repairRepository(repo: Repository): Promise<RepairReport> 
   return repo.withWriteLock(async () => {
     // The tree cache may name trees repair drops as damaged (derived data: the next commit rebuilds it).
     rmSync(repo.layout.treeCache, { force: true });
-    const report: RepairReport = { packsIndexed: 0, packsSkipped: [], blobsIndexed: 0, corruptBlobsDropped: [], filesIndexed: 0, commitsIndexed: 0, healed: [], stillBroken: [] };
+    const report: RepairReport = {
+      packsIndexed: 0,
+      packsSkipped: [],
+      blobsIndexed: 0,
+      corruptBlobsDropped: [],
+      filesIndexed: 0,
+      commitsIndexed: 0,
+      healed: [],
+      stillBroken: [],
+    };
     const rebuiltPath = `${repo.layout.catalog}.rebuild-${randomBytes(4).toString('hex')}`;
     const rebuilt = new Catalog(rebuiltPath, { createMode: repo.layout.fileMode });
     const reader = new PackReader(repo.layout.packs);
@@ -71,8 +80,15 @@ function indexPack(name: string, reader: PackReader, catalog: Catalog, report: R
     let bytes: Buffer;
     try {
       bytes = reader.readBlob({
-        id: blob.id, type: blob.type, packName: name, frameOffset: frame.offset, frameStoredLength: frame.storedLength,
-        frameRawLength: frame.rawLength, codec: frame.codec, offsetInFrame: blob.offsetInFrame, length: blob.length,
+        id: blob.id,
+        type: blob.type,
+        packName: name,
+        frameOffset: frame.offset,
+        frameStoredLength: frame.storedLength,
+        frameRawLength: frame.rawLength,
+        codec: frame.codec,
+        offsetInFrame: blob.offsetInFrame,
+        length: blob.length,
       });
     } catch (error) {
       if (!(error instanceof CorruptionError)) throw error;
@@ -86,8 +102,14 @@ function indexPack(name: string, reader: PackReader, catalog: Catalog, report: R
     } else if (blob.type === BlobType.Commit) {
       const commit = decodeCommit(bytes);
       commits.push({
-        id: blob.id, treeId: Buffer.from(commit.treeId, 'hex'), parentId: commit.parentId === undefined ? undefined : Buffer.from(commit.parentId, 'hex'),
-        author: commit.author, timeMs: commit.timeMs, message: commit.message, fileCount: commit.fileCount, logicalBytes: commit.logicalBytes,
+        id: blob.id,
+        treeId: Buffer.from(commit.treeId, 'hex'),
+        parentId: commit.parentId === undefined ? undefined : Buffer.from(commit.parentId, 'hex'),
+        author: commit.author,
+        timeMs: commit.timeMs,
+        message: commit.message,
+        fileCount: commit.fileCount,
+        logicalBytes: commit.logicalBytes,
       });
     }
   }

@@ -113,7 +113,11 @@ export async function removePaths(
     });
     if (!options.force) refuseToLoseWork(repo, snapshot, removed, options.cached);
     const removedSet = new Set(removed.map((entry) => entry.path));
-    writeStaging(repo.layout, snapshot.entries.filter((entry) => !removedSet.has(entry.path)), snapshot.writtenAtNs);
+    writeStaging(
+      repo.layout,
+      snapshot.entries.filter((entry) => !removedSet.has(entry.path)),
+      snapshot.writtenAtNs,
+    );
     if (!options.cached) {
       for (const path of removedSet) removeTrackedFile(repo.workTree, path);
     }

@@ -180,7 +180,12 @@ async function streamUnpackedOnWorkers(repo: Repository, map: FileMap, write: (b
       const raw = Buffer.from(result.out.buffer);
       const written = Promise.all(contiguousRuns(job.chunks).map((run) => write(raw.subarray(run.start, run.end))));
       spare.push(result.stored.buffer as ArrayBuffer);
-      writing.push(written.then(() => void spare.push(result.out.buffer as ArrayBuffer), (error: unknown) => void (writeError ??= error)));
+      writing.push(
+        written.then(
+          () => void spare.push(result.out.buffer as ArrayBuffer),
+          (error: unknown) => void (writeError ??= error),
+        ),
+      );
       if (writing.length > maxFramesWriting) await writing.shift();
       submitNext();
     }

@@ -104,8 +104,7 @@ export function scanWorkTree(workTree: string, scopes: readonly string[], option
     return options.includeIgnored !== true;
   };
   const inScope = (path: string): boolean => scopes.some((scope) => scope === '' || path === scope || path.startsWith(`${scope}/`));
-  const leadsIntoScope = (directory: string): boolean =>
-    directory === '' || inScope(directory) || scopes.some((scope) => scope.startsWith(`${directory}/`));
+  const leadsIntoScope = (directory: string): boolean => directory === '' || inScope(directory) || scopes.some((scope) => scope.startsWith(`${directory}/`));
 
   const list = (directory: string): string[] | undefined => {
     try {

@@ -7,9 +7,7 @@ import { encodeName, nameByteLength } from '../core/path-bytes.js';
  * Staged entries sorted by path bytes: the entries under any directory form one contiguous run
  * [start, end). Trees are built, and compared with HEAD's, one run at a time.
  */
-export type RunChild =
-  | { kind: 'file'; entry: StagedEntry; name: string }
-  | { kind: 'directory'; name: string; start: number; end: number; prefix: string };
+export type RunChild = { kind: 'file'; entry: StagedEntry; name: string } | { kind: 'directory'; name: string; start: number; end: number; prefix: string };
 
 /** The direct children of the directory `prefix` ('' or ending in '/') whose run is [start, end). */
 export function* childrenOfRun(entries: readonly StagedEntry[], start: number, end: number, prefix: string): Generator<RunChild> {
@@ -49,7 +47,9 @@ export class RunFingerprints {
       this.packed[at] = entry.kind;
       writeUint53LE(this.packed, entry.sizeBytes, at + 1);
       entry.fileId.copy(this.packed, at + 9);
-      const pathBytes = entry.path.isWellFormed() ? this.packed.write(entry.path, at + fixedBytes, 'utf8') : encodeName(entry.path).copy(this.packed, at + fixedBytes);
+      const pathBytes = entry.path.isWellFormed()
+        ? this.packed.write(entry.path, at + fixedBytes, 'utf8')
+        : encodeName(entry.path).copy(this.packed, at + fixedBytes);
       this.packed.writeUInt32LE(pathBytes, at + 41);
       at += fixedBytes + pathBytes;
     });

@@ -71,7 +71,9 @@ export function computeStats(repo: Repository): RepositoryStats {
     deduplicationRatio: ratio(logicalForRatio, totals.uniqueChunkBytes),
     compressionRatio: ratio(totals.uniqueChunkBytes, totals.packBytes),
     commits: history.commits,
-    chunkSizeHistogram: catalog.chunkSizeHistogram().map((bucket) => ({ fromBytes: 2 ** bucket.log2, toBytes: 2 ** (bucket.log2 + 1), count: bucket.count, bytes: bucket.bytes })),
+    chunkSizeHistogram: catalog
+      .chunkSizeHistogram()
+      .map((bucket) => ({ fromBytes: 2 ** bucket.log2, toBytes: 2 ** (bucket.log2 + 1), count: bucket.count, bytes: bucket.bytes })),
     largestStoredFiles: largestStoredFiles(repo, headId),
   };
 }
@@ -111,7 +113,14 @@ function walkHistory(repo: Repository, headId: string | undefined): { commits: C
       }
     };
     visit(Buffer.from(commit.treeId, 'hex'));
-    return { commitId, message: commit.message.split('\n')[0] ?? '', time: new Date(commit.timeMs).toISOString(), logicalBytes: commit.logicalBytes, newChunkBytes, newChunkCount };
+    return {
+      commitId,
+      message: commit.message.split('\n')[0] ?? '',
+      time: new Date(commit.timeMs).toISOString(),
+      logicalBytes: commit.logicalBytes,
+      newChunkBytes,
+      newChunkCount,
+    };
   });
   return { commits, distinctFileCount: seenFiles.size };
 }

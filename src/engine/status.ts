@@ -13,7 +13,6 @@ import { stagedChanges, type Change, type PathChange } from './staged-changes.js
 export type { Change, PathChange };
 import { EntryKind } from '../core/vocabulary.js';
 
-
 export interface StatusReport {
   branch: string;
   headCommit: string | undefined;
@@ -60,7 +59,15 @@ export function computeStatus(repo: Repository, options: StatusOptions = {}): St
   if (options.refresh && verified.length > 0 && !suspectsLeft(snapshot, verified)) refreshStatData(repo, snapshot, verified, scanStartedAtNs);
   const untracked = scan.files.filter((file) => !stagedPaths.has(file.path)).map((file) => file.path);
   const byPath = (a: PathChange, b: PathChange): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-  return { branch: repo.refs.currentBranch(), headCommit, staged: staged.sort(byPath), unstaged: unstaged.sort(byPath), untracked, unreadable, nestedRepositories: scan.nestedRepositories };
+  return {
+    branch: repo.refs.currentBranch(),
+    headCommit,
+    staged: staged.sort(byPath),
+    unstaged: unstaged.sort(byPath),
+    untracked,
+    unreadable,
+    nestedRepositories: scan.nestedRepositories,
+  };
 }
 
 /** How a staged entry and the work tree's file compare: a change, or the same (freshly verified, when it was read). */
@@ -82,7 +89,8 @@ export function compareWithWorkTree(repo: Repository, entry: StagedEntry, snapsh
     if (!content.fileId.equals(entry.fileId)) return { change: 'modified' };
     // A permission change is a change, as git counts the exec bit (mode 0: staged without stat data).
     const permissions = (mode: number | bigint): number => Number(mode) & 0o7777;
-    if (entry.kind !== EntryKind.Symlink && permissions(entry.mode) !== 0 && permissions(entry.mode) !== permissions(file.stats.mode)) return { change: 'modified' };
+    if (entry.kind !== EntryKind.Symlink && permissions(entry.mode) !== 0 && permissions(entry.mode) !== permissions(file.stats.mode))
+      return { change: 'modified' };
     return content.stats ? { verified: toStagedEntry(entry.path, entry.kind, content.stats, entry.fileId) } : {};
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return { change: 'deleted' };

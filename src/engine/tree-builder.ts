@@ -12,11 +12,7 @@ import { BlobType, EntryKind } from '../core/vocabulary.js';
  * stored) is reused whole instead of encoded and hashed again.
  * Returns the root and the cache for the next commit (every directory of this one).
  */
-export function buildTrees(
-  staged: readonly StagedEntry[],
-  writer: BlobWriter,
-  previous: TreeCache = new Map(),
-): { root: CachedTree; cache: TreeCache } {
+export function buildTrees(staged: readonly StagedEntry[], writer: BlobWriter, previous: TreeCache = new Map()): { root: CachedTree; cache: TreeCache } {
   const entries = sortByPathBytes(staged);
   const fingerprints = new RunFingerprints(entries);
   const cache: TreeCache = new Map();
@@ -41,7 +37,9 @@ export function buildTrees(
     for (let i = 1; i < treeEntries.length; i++) {
       // A file `d` and a path `d/x` staged together would make one tree name `d` twice.
       if (treeEntries[i - 1]!.name === treeEntries[i]!.name) {
-        throw new CorruptionError('CORRUPT_STAGING', `the staging area holds ${prefix}${treeEntries[i]!.name} both as a file and as a directory`, { hint: 'run `store reset` to rebuild it from HEAD (then `store add` again)' });
+        throw new CorruptionError('CORRUPT_STAGING', `the staging area holds ${prefix}${treeEntries[i]!.name} both as a file and as a directory`, {
+          hint: 'run `store reset` to rebuild it from HEAD (then `store add` again)',
+        });
       }
     }
     const { bytes, id } = encodeTree(treeEntries);

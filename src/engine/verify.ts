@@ -105,7 +105,12 @@ async function checkPacks(
       }
     }
     if (mismatched.length > 0) {
-      damage({ kind: 'catalog-mismatch', message: `pack ${pack.name}: ${mismatched.length} blobs are not where the catalog says`, pack: pack.name, blobs: mismatched });
+      damage({
+        kind: 'catalog-mismatch',
+        message: `pack ${pack.name}: ${mismatched.length} blobs are not where the catalog says`,
+        pack: pack.name,
+        blobs: mismatched,
+      });
     }
     if (!readData) continue;
     const corrupt: string[] = [];
@@ -154,7 +159,8 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
     if (record === undefined) problem = 'its file map (or its one chunk) is missing';
     else {
       const filemapId = record.filemapId;
-      if (filemapId !== undefined && (badBlobs.has(filemapId.toString('hex')) || !repo.catalog.hasBlob(filemapId))) problem = 'its file map blob is missing or damaged';
+      if (filemapId !== undefined && (badBlobs.has(filemapId.toString('hex')) || !repo.catalog.hasBlob(filemapId)))
+        problem = 'its file map blob is missing or damaged';
       else {
         try {
           for (const chunk of loadFileMap(repo, fileId, record).chunks) {
@@ -214,7 +220,10 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
       try {
         if (badBlobs.has(current)) throw new CorruptionError('CORRUPT_OBJECT', `commit ${current} is in a damaged pack`);
         const commit = loadCommit(repo, current);
-        for (const [what, id] of [['file times', commit.timesId], ['file modes', commit.modesId]] as const) {
+        for (const [what, id] of [
+          ['file times', commit.timesId],
+          ['file modes', commit.modesId],
+        ] as const) {
           if (id !== undefined && (badBlobs.has(id) || !repo.catalog.hasBlob(Buffer.from(id, 'hex')))) {
             report.affected.push({ commit: current, path: `(${what})`, reason: `${what} blob ${id} is missing or damaged` });
           }

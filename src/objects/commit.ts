@@ -55,7 +55,13 @@ export function decodeCommit(bytes: Buffer): Commit {
     if (!Number.isSafeInteger(value)) throw new CorruptionError('CORRUPT_OBJECT', `commit: bad ${name} field`);
     return value;
   };
-  if (treeId === undefined || !isFullHexId(treeId) || (parentId !== undefined && !isFullHexId(parentId)) || (timesId !== undefined && !isFullHexId(timesId)) || (modesId !== undefined && !isFullHexId(modesId))) {
+  if (
+    treeId === undefined ||
+    !isFullHexId(treeId) ||
+    (parentId !== undefined && !isFullHexId(parentId)) ||
+    (timesId !== undefined && !isFullHexId(timesId)) ||
+    (modesId !== undefined && !isFullHexId(modesId))
+  ) {
     throw new CorruptionError('CORRUPT_OBJECT', 'commit: bad tree, parent, times or modes id');
   }
   return {

@@ -73,7 +73,8 @@ export function decodeFileTimes(bytes: Buffer, paths: TreePaths): RecordedTimes 
   const directoryCount = version === FILE_TIMES_VERSION ? bytes.readUInt32LE(5) : 0;
   if (bytes.length !== headerBytes + (fileCount + directoryCount) * 8) fail('length does not match its counts');
   if (fileCount !== paths.files.length) fail(`${fileCount} times for a tree of ${paths.files.length} files`);
-  if (version === FILE_TIMES_VERSION && directoryCount !== paths.directories.length) fail(`${directoryCount} times for a tree of ${paths.directories.length} directories`);
+  if (version === FILE_TIMES_VERSION && directoryCount !== paths.directories.length)
+    fail(`${directoryCount} times for a tree of ${paths.directories.length} directories`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const pair = (names: readonly string[], first: number): Map<string, bigint> => {
     const times = new Map<string, bigint>();

@@ -98,10 +98,12 @@ export function decodeFileMap(bytes: Buffer): FileMap {
   let total = 0;
   for (let at = HEADER_BYTES; at < bytes.length; at += ENTRY_BYTES) {
     const length = bytes.readUInt32LE(at + HASH_BYTES);
-    if (length === 0 || length > MAX_CHUNK_BYTES) throw new CorruptionError('CORRUPT_OBJECT', `file map: a chunk of ${length} bytes (at most ${MAX_CHUNK_BYTES})`);
+    if (length === 0 || length > MAX_CHUNK_BYTES)
+      throw new CorruptionError('CORRUPT_OBJECT', `file map: a chunk of ${length} bytes (at most ${MAX_CHUNK_BYTES})`);
     total += length;
   }
-  if (!Number.isSafeInteger(sizeBytes) || total !== sizeBytes) throw new CorruptionError('CORRUPT_OBJECT', 'file map: chunk lengths do not add up to the file size');
+  if (!Number.isSafeInteger(sizeBytes) || total !== sizeBytes)
+    throw new CorruptionError('CORRUPT_OBJECT', 'file map: chunk lengths do not add up to the file size');
   // A copy: `bytes` may be a view of a buffer that is reused for the next blob read.
   return { fileId, sizeBytes, chunks: new ChunkList(Buffer.from(bytes.subarray(HEADER_BYTES))) };
 }

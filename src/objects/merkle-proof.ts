@@ -99,7 +99,8 @@ export function checkProof(proof: MerkleProof, commitId: string): string | undef
       const entryBytes = Buffer.from(level.entry, 'hex');
       const entry = decodeEntry(entryBytes);
       if (!entry || entry.name !== names[depth]) return `level ${depth}: the entry is not '${names[depth]}'`;
-      if (!Number.isInteger(level.index) || !Number.isInteger(level.count) || level.index < 0 || level.index >= level.count || level.count > 2 ** 32) return `level ${depth}: bad position`;
+      if (!Number.isInteger(level.index) || !Number.isInteger(level.count) || level.index < 0 || level.index >= level.count || level.count > 2 ** 32)
+        return `level ${depth}: bad position`;
       const siblings = level.siblings.map((sibling) => Buffer.from(sibling, 'hex'));
       if (siblings.some((sibling) => sibling.length !== 32)) return `level ${depth}: bad sibling hash`;
       const root = rootFromAuditPath(merkleLeaf(entryBytes), level.index, level.count, siblings);

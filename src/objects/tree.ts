@@ -156,7 +156,8 @@ function parseTree(bytes: Buffer, checkNames: boolean): { entries: TreeEntry[]; 
       const problem = nameProblem(name);
       if (problem !== undefined) fail(`entry ${i} has ${problem}`);
       // Strictly increasing: in byte order, and no name twice (which would let one path be both a link and a directory).
-      if (previousName !== undefined && Buffer.compare(previousName, nameBytes) >= 0) fail(`entry ${i} (${JSON.stringify(name)}) is out of byte order or repeats a name`);
+      if (previousName !== undefined && Buffer.compare(previousName, nameBytes) >= 0)
+        fail(`entry ${i} (${JSON.stringify(name)}) is out of byte order or repeats a name`);
       previousName = nameBytes;
     }
     at += nameLength;

@@ -109,28 +109,23 @@ export function readConfig(path: string): RepositoryConfig {
     throw new CorruptionError('CORRUPT_CONFIG', `repository config ${path} has no formatVersion`);
   }
   if (config.formatVersion > FORMAT_VERSION) {
-    throw new StoreError(
-      'UNSUPPORTED_FORMAT',
-      `repository format version ${config.formatVersion} is newer than this store understands (${FORMAT_VERSION})`,
-      { hint: 'upgrade store' },
-    );
+    throw new StoreError('UNSUPPORTED_FORMAT', `repository format version ${config.formatVersion} is newer than this store understands (${FORMAT_VERSION})`, {
+      hint: 'upgrade store',
+    });
   }
   const chunking = config.chunking;
-  if (
-    !chunking ||
-    !config.compression ||
-    typeof config.frameTargetBytes !== 'number' ||
-    typeof config.packTargetBytes !== 'number'
-  ) {
+  if (!chunking || !config.compression || typeof config.frameTargetBytes !== 'number' || typeof config.packTargetBytes !== 'number') {
     throw new CorruptionError('CORRUPT_CONFIG', `repository config ${path} is missing fields`);
   }
   const outOfRange = (what: string): never => {
     throw new CorruptionError('CORRUPT_CONFIG', `repository config ${path}: ${what} is out of range`);
   };
   if (!Number.isInteger(config.formatVersion) || config.formatVersion < 1) outOfRange('formatVersion');
-  if (!Number.isInteger(config.frameTargetBytes) || config.frameTargetBytes < 1024 || config.frameTargetBytes > MAX_FRAME_TARGET_BYTES) outOfRange('frameTargetBytes');
+  if (!Number.isInteger(config.frameTargetBytes) || config.frameTargetBytes < 1024 || config.frameTargetBytes > MAX_FRAME_TARGET_BYTES)
+    outOfRange('frameTargetBytes');
   if (!Number.isInteger(config.packTargetBytes) || config.packTargetBytes < 1024 || config.packTargetBytes > 2 ** 40) outOfRange('packTargetBytes');
-  if (config.compression.algorithm !== 'zstd' || !Number.isInteger(config.compression.level) || config.compression.level < 1 || config.compression.level > 22) outOfRange('compression');
+  if (config.compression.algorithm !== 'zstd' || !Number.isInteger(config.compression.level) || config.compression.level < 1 || config.compression.level > 22)
+    outOfRange('compression');
   if (![chunking.minBytes, chunking.avgBytes, chunking.maxBytes].every(Number.isInteger)) outOfRange('chunking');
   try {
     validateChunking(chunking);

@@ -41,7 +41,10 @@ export class Repository {
   private catalogInstance: Catalog | undefined;
   private readerInstance: PackReader | undefined;
 
-  private constructor(workTree: string, private readonly options: OpenOptions) {
+  private constructor(
+    workTree: string,
+    private readonly options: OpenOptions,
+  ) {
     this.layout = new RepositoryLayout(workTree);
     this.config = readConfig(this.layout.config);
     this.refs = new Refs(this.layout);
@@ -112,7 +115,9 @@ export class Repository {
   get catalog(): Catalog {
     if (this.catalogInstance === undefined) {
       if (!existsSync(this.layout.catalog)) {
-        throw new CorruptionError('CORRUPT_CATALOG', `the catalog ${this.layout.catalog} is missing`, { hint: 'run `store repair` to rebuild it from the packs' });
+        throw new CorruptionError('CORRUPT_CATALOG', `the catalog ${this.layout.catalog} is missing`, {
+          hint: 'run `store repair` to rebuild it from the packs',
+        });
       }
       this.catalogInstance = new Catalog(this.layout.catalog);
     }

@@ -102,7 +102,9 @@ function encodePathsOneByOne(entries: readonly StagedEntry[]): { heap: Buffer; p
 
 export function decodeStaging(bytes: Buffer, source: string): StagingSnapshot {
   const fail = (what: string): never => {
-    throw new CorruptionError('CORRUPT_STAGING', `staging area ${source}: ${what}`, { hint: 'run `store reset` to rebuild it from HEAD (then `store add` again)' });
+    throw new CorruptionError('CORRUPT_STAGING', `staging area ${source}: ${what}`, {
+      hint: 'run `store reset` to rebuild it from HEAD (then `store add` again)',
+    });
   };
   if (bytes.length < HEADER_BYTES + HASH_BYTES || !bytes.subarray(0, 8).equals(STAGING_MAGIC)) fail('bad magic');
   const version = bytes.readUInt32LE(8);

@@ -195,7 +195,11 @@ export class BlobWriter {
   private recycle(bytes: Buffer): void {
     const buffer = bytes.buffer;
     const expectedBytes = this.options.frameTargetBytes + this.options.maxBlobBytes;
-    if (buffer instanceof ArrayBuffer && buffer.byteLength === expectedBytes && this.spareFrameBuffers.length < this.options.maxFramesInFlight + MAX_FRAMES_WRITING + 2) {
+    if (
+      buffer instanceof ArrayBuffer &&
+      buffer.byteLength === expectedBytes &&
+      this.spareFrameBuffers.length < this.options.maxFramesInFlight + MAX_FRAMES_WRITING + 2
+    ) {
       this.spareFrameBuffers.push(buffer);
     }
   }

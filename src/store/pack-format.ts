@@ -21,7 +21,6 @@ export const PACK_TRAILER_BYTES = 56;
 const FRAME_RECORD_BYTES = 20;
 const BLOB_RECORD_BYTES = 45;
 
-
 export interface PackFooter {
   frames: FrameRecord[];
   blobs: BlobRecord[];

@@ -12,7 +12,10 @@ export function unpackFrame(stored: Buffer, frame: Pick<BlobLocation, 'packName'
   if (frame.codec === Codec.Raw) raw = stored;
   else {
     if (!Number.isSafeInteger(frame.frameRawLength) || frame.frameRawLength < 0 || frame.frameRawLength > MAX_FRAME_RAW_BYTES) {
-      throw new CorruptionError('CORRUPT_PACK', `pack ${frame.packName}: frame at offset ${frame.frameOffset} claims ${frame.frameRawLength} bytes, more than the format allows`);
+      throw new CorruptionError(
+        'CORRUPT_PACK',
+        `pack ${frame.packName}: frame at offset ${frame.frameOffset} claims ${frame.frameRawLength} bytes, more than the format allows`,
+      );
     }
     try {
       // Into a buffer of the length the footer records, whatever size the frame itself declares: a
@@ -20,11 +23,18 @@ export function unpackFrame(stored: Buffer, frame: Pick<BlobLocation, 'packName'
       raw = Buffer.allocUnsafe(frame.frameRawLength);
       raw = raw.subarray(0, decompressFrameInto(stored, raw));
     } catch (error) {
-      throw new CorruptionError('CORRUPT_PACK', `pack ${frame.packName}: frame at offset ${frame.frameOffset} does not decompress: ${(error as Error).message}`, { cause: error });
+      throw new CorruptionError(
+        'CORRUPT_PACK',
+        `pack ${frame.packName}: frame at offset ${frame.frameOffset} does not decompress: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
   if (raw.length !== frame.frameRawLength) {
-    throw new CorruptionError('CORRUPT_PACK', `pack ${frame.packName}: frame at offset ${frame.frameOffset} has ${raw.length} bytes, expected ${frame.frameRawLength}`);
+    throw new CorruptionError(
+      'CORRUPT_PACK',
+      `pack ${frame.packName}: frame at offset ${frame.frameOffset} has ${raw.length} bytes, expected ${frame.frameRawLength}`,
+    );
   }
   return raw;
 }
@@ -54,7 +64,10 @@ export class PackReader {
     const raw = this.readFrame(location);
     const end = location.offsetInFrame + location.length;
     if (end > raw.length) {
-      throw new CorruptionError('CORRUPT_PACK', `pack ${location.packName}: blob ${location.id.toString('hex')} reaches past its frame at offset ${location.frameOffset}`);
+      throw new CorruptionError(
+        'CORRUPT_PACK',
+        `pack ${location.packName}: blob ${location.id.toString('hex')} reaches past its frame at offset ${location.frameOffset}`,
+      );
     }
     const bytes = raw.subarray(location.offsetInFrame, end);
     if (!verifyBlob(location.type, location.id, bytes)) {

@@ -150,4 +150,3 @@ export class PackWriter {
     if (this.directFd !== undefined) closeSync(this.directFd);
   }
 }
-

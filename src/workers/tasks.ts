@@ -240,18 +240,27 @@ export function unpackChunks(task: UnpackTask): UnpackResult {
       try {
         rawLength = decompressFrameInto(stored, out);
       } catch (error) {
-        throw new CorruptionError('CORRUPT_PACK', `pack ${task.packName}: frame at offset ${task.frameOffset} does not decompress: ${(error as Error).message}`);
+        throw new CorruptionError(
+          'CORRUPT_PACK',
+          `pack ${task.packName}: frame at offset ${task.frameOffset} does not decompress: ${(error as Error).message}`,
+        );
       }
     }
     if (rawLength !== task.frameRawLength) {
-      throw new CorruptionError('CORRUPT_PACK', `pack ${task.packName}: frame at offset ${task.frameOffset} has ${rawLength} bytes, expected ${task.frameRawLength}`);
+      throw new CorruptionError(
+        'CORRUPT_PACK',
+        `pack ${task.packName}: frame at offset ${task.frameOffset} has ${rawLength} bytes, expected ${task.frameRawLength}`,
+      );
     }
     const ids = Buffer.from(task.ids.buffer, task.ids.byteOffset, task.ids.byteLength);
     task.offsets.forEach((offset, index) => {
       const length = task.lengths[index]!;
       const id = ids.subarray(index * HASH_BYTES, (index + 1) * HASH_BYTES);
       if (offset + length > rawLength || !hashBytes(out.subarray(offset, offset + length)).equals(id)) {
-        throw new CorruptionError('CORRUPT_PACK', `pack ${task.packName}: chunk ${id.toString('hex')} at frame offset ${task.frameOffset} does not match its hash`);
+        throw new CorruptionError(
+          'CORRUPT_PACK',
+          `pack ${task.packName}: chunk ${id.toString('hex')} at frame offset ${task.frameOffset} does not match its hash`,
+        );
       }
     });
   } catch (error) {

@@ -6,7 +6,8 @@ import { buildProof } from '../../engine/proof.js';
 
 export default class Proof extends BaseCommand<typeof Proof> {
   static override summary = 'Write a Merkle proof that a file with a given id sits at PATH in a commit.';
-  static override description = `The proof (JSON) holds the commit object and, for each directory on the path, one tree entry and log2(entries) sibling hashes. Anyone can check it with \`store proof verify PROOF COMMIT\`, without the repository.\n\n${EXIT_STATUS_HELP}`;
+  static override description =
+    `The proof (JSON) holds the commit object and, for each directory on the path, one tree entry and log2(entries) sibling hashes. Anyone can check it with \`store proof verify PROOF COMMIT\`, without the repository.\n\n${EXIT_STATUS_HELP}`;
   static override examples = ['<%= config.bin %> proof docs/report.pdf --at v1 -o report.proof.json'];
   static override args = { path: Args.string({ description: 'file to prove', required: true }) };
   static override flags = {
