@@ -1,6 +1,7 @@
 import { lstatSync } from 'node:fs';
 import { errnoCode, StoreError } from '../core/errors.js';
 import type { Repository } from '../repository/repository.js';
+import type { BlobWriterTotals } from '../store/blob-writer.js';
 import { isRacilyClean, nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
 import type { StagedEntry, StagingSnapshot } from '../staging/staging-format.js';
 import { defaultJobs, WorkerPool } from '../workers/pool.js';
@@ -112,41 +113,42 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
     options.onProgress?.(progress);
 
     const pool = strategy.compressionThreads > 0 ? await WorkerPool.start(strategy.compressionThreads) : undefined;
-    const writer = repo.newBlobWriter(pool);
-    let ingestMs: number;
+    let ingestMs = 0;
+    let totals: BlobWriterTotals;
     try {
-      await ingestFiles(
-        repo,
-        toRead,
-        writer,
-        strategy.batchSmallFiles ? pool : undefined,
-        (outcome) => {
-          progress.filesRead++;
-          const path = outcome.file.path;
-          const previous = staged.get(path);
-          if ('reason' in outcome) {
-            if (!outcome.vanished) result.failed.push({ path, reason: outcome.reason });
-            else if (previous) {
-              staged.delete(path);
-              result.removed.push(path);
-            }
-            return;
-          }
-          result.bytesRead += outcome.sizeBytes;
-          result.newChunkCount += outcome.newChunkCount;
-          if (previous?.fileId.equals(outcome.fileId) && previous.kind === outcome.kind) result.unchangedCount++;
-          else (previous ? result.modified : result.added).push(path);
-          staged.set(path, toStagedEntry(path, outcome.kind, outcome.stat, outcome.fileId));
+      ({ totals } = await repo.withBlobWriter(
+        async (writer) => {
+          await ingestFiles(
+            repo,
+            toRead,
+            writer,
+            strategy.batchSmallFiles ? pool : undefined,
+            (outcome) => {
+              progress.filesRead++;
+              const path = outcome.file.path;
+              const previous = staged.get(path);
+              if ('reason' in outcome) {
+                if (!outcome.vanished) result.failed.push({ path, reason: outcome.reason });
+                else if (previous) {
+                  staged.delete(path);
+                  result.removed.push(path);
+                }
+                return;
+              }
+              result.bytesRead += outcome.sizeBytes;
+              result.newChunkCount += outcome.newChunkCount;
+              if (previous?.fileId.equals(outcome.fileId) && previous.kind === outcome.kind) result.unchangedCount++;
+              else (previous ? result.modified : result.added).push(path);
+              staged.set(path, toStagedEntry(path, outcome.kind, outcome.stat, outcome.fileId));
+            },
+            onBytesRead,
+            { hashingThread: strategy.compressionThreads > 0 },
+          );
+          dropReplacedAncestors(staged, result.added, result.removed);
+          ingestMs = clock.lap();
         },
-        onBytesRead,
-        { hashingThread: strategy.compressionThreads > 0 },
-      );
-      dropReplacedAncestors(staged, result.added, result.removed);
-      ingestMs = clock.lap();
-      await writer.finish();
-    } catch (error) {
-      await writer.abort();
-      throw error;
+        { pool },
+      ));
     } finally {
       await pool?.close();
     }
@@ -155,8 +157,8 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
     const stagingMs = clock.lap();
     return {
       ...result,
-      newRawBytes: writer.totals.newRawBytes,
-      storedBytes: writer.totals.storedBytes,
+      newRawBytes: totals.newRawBytes,
+      storedBytes: totals.storedBytes,
       profile,
       strategy,
       timingsMs: { scanMs, ingestMs, sealMs, stagingMs },

@@ -39,8 +39,7 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
     const parentId = repo.refs.headCommit();
     const parent = parentId === undefined ? undefined : loadCommit(repo, parentId);
 
-    const writer = repo.newBlobWriter();
-    try {
+    const { result } = await repo.withBlobWriter((writer) => {
       const { root, cache } = buildTrees(entries, writer, readTreeCache(repo.layout.treeCache));
       const treeId = root.id.toString('hex');
       const { times, modes } = encodeMetadata(repo.workTree, entries);
@@ -74,16 +73,19 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
         treeId: root.id,
         parentId: parentId === undefined ? undefined : Buffer.from(parentId, 'hex'),
       });
-      await writer.finish();
-      const commitId = encoded.id.toString('hex');
-      // The ref moves last: until then the new commit is unreachable, and a crash loses nothing.
-      repo.refs.update(headRef, commitId);
-      writeTreeCache(repo.layout, cache);
-      return { commitId, treeId, parentId, branch: repo.refs.currentBranch(), fileCount: entries.length, logicalBytes: root.sizeBytes };
-    } catch (error) {
-      await writer.abort();
-      throw error;
-    }
+      return { commitId: encoded.id.toString('hex'), treeId, cache, logicalBytes: root.sizeBytes };
+    });
+    // The ref moves last, once the commit's pack is sealed: until then the commit is unreachable, and a crash loses nothing.
+    repo.refs.update(headRef, result.commitId);
+    writeTreeCache(repo.layout, result.cache);
+    return {
+      commitId: result.commitId,
+      treeId: result.treeId,
+      parentId,
+      branch: repo.refs.currentBranch(),
+      fileCount: entries.length,
+      logicalBytes: result.logicalBytes,
+    };
   });
 }
 

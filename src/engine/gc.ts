@@ -74,18 +74,16 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
     const rewrites = plans.filter((plan) => plan.action === 'rewrite');
     let newPackBytes = 0;
     if (rewrites.length > 0) {
-      const writer = repo.newBlobWriter(undefined, { relocate: true });
-      try {
-        for (const plan of rewrites) {
-          for (const blob of plan.liveBlobs) writer.addBlob(blob.type, blob.id, repo.packReader.readBlob(blob));
-          await writer.drain();
-        }
-        await writer.finish();
-      } catch (error) {
-        await writer.abort();
-        throw error;
-      }
-      newPackBytes = writer.totals.storedBytes;
+      const { totals } = await repo.withBlobWriter(
+        async (writer) => {
+          for (const plan of rewrites) {
+            for (const blob of plan.liveBlobs) writer.addBlob(blob.type, blob.id, repo.packReader.readBlob(blob));
+            await writer.drain();
+          }
+        },
+        { relocate: true },
+      );
+      newPackBytes = totals.storedBytes;
     }
 
     // 2. Forget dead blobs, file maps and commits, and the packs that hold nothing any more.

@@ -147,8 +147,7 @@ async function healFromWorkTree(repo: Repository, report: RepairReport): Promise
   }
   const broken = entries.filter((entry) => !isComplete(repo, entry.fileId));
   if (broken.length === 0) return;
-  const writer = repo.newBlobWriter();
-  try {
+  await repo.withBlobWriter(async (writer) => {
     for (const entry of broken) {
       try {
         const content = await ingestFile(join(repo.workTree, entry.path), repo.config.chunking, writer);
@@ -158,11 +157,7 @@ async function healFromWorkTree(repo: Repository, report: RepairReport): Promise
         throw error;
       }
     }
-    await writer.finish();
-  } catch (error) {
-    await writer.abort();
-    throw error;
-  }
+  });
 }
 
 function isComplete(repo: Repository, fileId: Buffer): boolean {

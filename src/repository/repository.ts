@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Catalog } from '../catalog/catalog.js';
 import { CorruptionError, errnoCode, StoreError } from '../core/errors.js';
 import { fsyncDirectory, makeDirectories, writeFileAtomic } from '../core/fs-atomic.js';
-import { BlobWriter } from '../store/blob-writer.js';
+import { BlobWriter, type BlobWriterTotals } from '../store/blob-writer.js';
 import { InlineCompression } from '../store/frame-compression.js';
 import { framesPerTask, WorkerCompression } from '../workers/worker-compression.js';
 import type { WorkerPool } from '../workers/pool.js';
@@ -150,6 +150,26 @@ export class Repository {
       maxFramesInFlight: Math.max(2, compressionThreads * perTask),
       relocate: options.relocate,
     });
+  }
+
+  /**
+   * Runs `write` with a new blob writer, then seals what it wrote (packs sealed, catalog updated); if
+   * `write` or the sealing fails, the unsealed pack is dropped and the error goes on. Returns what
+   * `write` returned and the writer's totals.
+   */
+  async withBlobWriter<T>(
+    write: (writer: BlobWriter) => Promise<T> | T,
+    options: { pool?: WorkerPool; relocate?: boolean } = {},
+  ): Promise<{ result: T; totals: BlobWriterTotals }> {
+    const writer = this.newBlobWriter(options.pool, { relocate: options.relocate });
+    try {
+      const result = await write(writer);
+      await writer.finish();
+      return { result, totals: writer.totals };
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
   }
 
   /** Runs `work` as the only writer of this repository. */
