@@ -15,7 +15,7 @@ import { Repository } from '../src/repository/repository.js';
 import { BlobWriter } from '../src/store/blob-writer.js';
 import { InlineCompression } from '../src/store/frame-compression.js';
 import { PackReader } from '../src/store/pack-reader.js';
-import { packPath } from '../src/store/pack-paths.js';
+import { packPath } from '../src/store/pack-store.js';
 import { decodeStaging, encodeStaging } from '../src/staging/staging-format.js';
 import { readStaging, writeStaging } from '../src/staging/staging-area.js';
 import { pseudoRandomBytes, temporaryDirectory } from './helpers.js';

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileS
 import { join } from 'node:path';
 import { blake3 } from '@napi-rs/blake-hash';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { packNamesOnDisk } from '../src/store/pack-paths.js';
+import { packNamesOnDisk } from '../src/store/pack-store.js';
 import { PackReader } from '../src/store/pack-reader.js';
 import { pseudoRandomBytes, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
 import { Codec } from '../src/core/vocabulary.js';

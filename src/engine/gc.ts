@@ -2,7 +2,6 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsyncDirectory } from '../core/fs-atomic.js';
 import type { Repository } from '../repository/repository.js';
-import { packNamesOnDisk, packPath } from '../store/pack-paths.js';
 import { computeLiveSet } from './reachability.js';
 
 /** A pack whose dead share (by raw bytes) reaches this is rewritten with only its live blobs. */
@@ -57,7 +56,7 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
       return { pack, liveBlobs, deadBlobs, action };
     });
     const indexedNames = new Set(packs.map((pack) => pack.name));
-    const unindexed = packNamesOnDisk(repo.layout.packs).filter((name) => !indexedNames.has(name));
+    const unindexed = (await repo.packStore.list()).filter((name) => !indexedNames.has(name));
 
     for (const plan of plans) {
       if (plan.action === 'delete') report.packsDeleted.push(plan.pack.name);
@@ -106,7 +105,7 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
     });
 
     // 3. Only now delete files: nothing in the catalog names them.
-    for (const name of [...doomed.map((plan) => plan.pack.name), ...unindexed]) rmSync(packPath(repo.layout.packs, name), { force: true });
+    for (const name of [...doomed.map((plan) => plan.pack.name), ...unindexed]) await repo.packStore.delete(name);
     fsyncDirectory(repo.layout.packs);
     report.temporaryFilesRemoved = removeTemporaryFiles(repo.layout.temporary);
     report.bytesFreed = removedBytes - newPackBytes;

@@ -8,7 +8,6 @@ import { decodeCommit } from '../objects/commit.js';
 import { decodeFileMap } from '../objects/filemap.js';
 import { fileRecord, loadFileMap } from './objects-io.js';
 import type { Repository } from '../repository/repository.js';
-import { packNamesOnDisk } from '../store/pack-paths.js';
 import { PackReader } from '../store/pack-reader.js';
 import { readStaging } from '../staging/staging-area.js';
 import { FileChangedWhileReading, ingestFile } from './file-ingest.js';
@@ -51,7 +50,7 @@ export async function repairRepository(repo: Repository): Promise<RepairReport> 
     const rebuilt = new Catalog(rebuiltPath, { createMode: repo.layout.fileMode });
     const reader = new PackReader(repo.layout.packs);
     try {
-      for (const name of packNamesOnDisk(repo.layout.packs)) indexPack(name, reader, rebuilt, report);
+      for (const name of await repo.packStore.list()) indexPack(name, reader, rebuilt, report);
     } finally {
       reader.close();
       rebuilt.close();

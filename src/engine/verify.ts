@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { CorruptionError, StoreError } from '../core/errors.js';
 import { newHasher } from '../core/hash.js';
 import type { Repository } from '../repository/repository.js';
-import { packNamesOnDisk, packPath } from '../store/pack-paths.js';
+import { packPath } from '../store/pack-store.js';
 import { readStaging } from '../staging/staging-area.js';
 import { fileRecord, loadCommit, loadFileMap, loadTree } from './objects-io.js';
 import { EntryKind } from '../core/vocabulary.js';
@@ -134,7 +134,7 @@ async function checkPacks(
       damage({ kind: 'pack-hash-mismatch', message: `pack ${pack.name}: its bytes hash to ${actualName}`, pack: pack.name });
     }
   }
-  for (const name of packNamesOnDisk(repo.layout.packs)) {
+  for (const name of await repo.packStore.list()) {
     if (!indexed.has(name)) {
       report.findings.push({
         severity: 'notice',

@@ -9,6 +9,7 @@ import { InlineCompression } from '../store/frame-compression.js';
 import { framesPerTask, WorkerCompression } from '../workers/worker-compression.js';
 import type { WorkerPool } from '../workers/pool.js';
 import { PackReader } from '../store/pack-reader.js';
+import { LocalPackStore, type PackStore } from '../store/pack-store.js';
 import { defaultConfig, FORMAT_VERSION, readConfig, serializeConfig, type RepositoryConfig } from './config.js';
 import { REPOSITORY_DIRECTORY, RepositoryLayout, storeDirectoryMode, type RepositorySharing } from './layout.js';
 import { WriterLock, type LockOwner } from './lock.js';
@@ -40,6 +41,7 @@ export class Repository {
   readonly refs: Refs;
   private catalogInstance: Catalog | undefined;
   private readerInstance: PackReader | undefined;
+  private packStoreInstance: PackStore | undefined;
 
   private constructor(
     workTree: string,
@@ -122,6 +124,12 @@ export class Repository {
       this.catalogInstance = new Catalog(this.layout.catalog);
     }
     return this.catalogInstance;
+  }
+
+  /** Where this repository's packs live (its `.store/packs` directory). */
+  get packStore(): PackStore {
+    this.packStoreInstance ??= new LocalPackStore(this.layout.packs, this.layout);
+    return this.packStoreInstance;
   }
 
   get packReader(): PackReader {

@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { CorruptionError, errnoCode } from '../core/errors.js';
 import { decompressFrameInto } from './compression.js';
 import { checkPackHeader, decodeFooter, decodeTrailer, PACK_HEADER_BYTES, PACK_TRAILER_BYTES, type PackFooter } from './pack-format.js';
-import { packPath } from './pack-paths.js';
+import { packPath } from './pack-store.js';
 import { verifyBlob } from './blob-verify.js';
 import { type BlobLocation, BlobType, Codec, MAX_FRAME_RAW_BYTES } from '../core/vocabulary.js';
 

@@ -8,7 +8,7 @@ import { fsyncAsync, fsyncDirectoryAsync, makeDirectories, writeAllAt, writeAllA
 import { checkInjectedDiskFull } from '../core/fault-injection.js';
 import type { CompressedFrame } from './compression.js';
 import { encodeFooterAndTrailer, encodePackHeader } from './pack-format.js';
-import { packPath } from './pack-paths.js';
+import { packPath } from './pack-store.js';
 import { undoIfAbandoned } from '../core/abandon.js';
 import type { BlobRecord, BlobType, FrameRecord, SealedPack } from '../core/vocabulary.js';
 
