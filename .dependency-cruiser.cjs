@@ -46,6 +46,20 @@ module.exports = {
       to: { path: ['@oclif', '^src/(cli|commands)/'] },
     },
     {
+      name: 'engine-rooms-never-call-verbs',
+      severity: 'error',
+      comment: 'the rooms of the engine (its folders) serve the verbs (engine/*.ts) and never call one',
+      from: { path: '^src/engine/[^/]+/' },
+      to: { path: '^src/engine/[^/]+\\.ts$' },
+    },
+    {
+      name: 'engine-verbs-never-call-verbs',
+      severity: 'error',
+      comment: 'a verb calls into the rooms, never into another verb',
+      from: { path: '^src/engine/([^/]+)\\.ts$' },
+      to: { path: '^src/engine/[^/]+\\.ts$', pathNot: '^src/engine/$1\\.ts$' },
+    },
+    {
       name: 'no-orphans',
       severity: 'error',
       comment: 'a module nothing imports is dead code',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseStrategy, INLINE_MAX_TOTAL_BYTES, LARGE_FILE_MIN_BYTES, profileWorkload } from '../src/engine/classifier.js';
+import { chooseStrategy, INLINE_MAX_TOTAL_BYTES, LARGE_FILE_MIN_BYTES, profileWorkload } from '../src/engine/ingest/classifier.js';
 
 const MiB = 1024 * 1024;
 

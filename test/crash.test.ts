@@ -3,8 +3,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blake3 } from '@napi-rs/blake-hash';
 import { describe, expect, it } from 'vitest';
-import { verifyRepository } from '../src/engine/verify.js';
-import { resolveGetTarget, streamTarget } from '../src/engine/restore.js';
+import { verifyRepository } from '../src/engine/maintenance/verify.js';
+import { resolveGetTarget, streamTarget } from '../src/engine/restore/stream.js';
 import { Repository } from '../src/repository/repository.js';
 import { STORE_BIN, pseudoRandomBytes, store, storeOk, temporaryDirectory } from './helpers.js';
 

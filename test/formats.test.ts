@@ -10,7 +10,7 @@ import { decodeFileMap, encodeFileMap } from '../src/objects/filemap.js';
 import { decodeFileModes, encodeFileModes } from '../src/objects/file-modes.js';
 import { decodeFileTimes, encodeFileTimes, treePathsOf } from '../src/objects/file-times.js';
 import { decodeTree, encodeTree } from '../src/objects/tree.js';
-import { resolveGetTarget } from '../src/engine/restore.js';
+import { resolveGetTarget } from '../src/engine/restore/stream.js';
 import { Repository } from '../src/repository/repository.js';
 import { BlobWriter } from '../src/store/blob-writer.js';
 import { InlineCompression } from '../src/store/frame-compression.js';

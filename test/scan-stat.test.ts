@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // The compiled module (`npm test` builds first).
-import { msFromNs } from '../dist/engine/scanner.js';
+import { msFromNs } from '../dist/engine/worktree/scanner.js';
 import { run } from './helpers.js';
 
 /**

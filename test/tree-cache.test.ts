@@ -2,7 +2,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, syml
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashBytes } from '../src/core/hash.js';
-import { buildTrees } from '../src/engine/tree-builder.js';
+import { buildTrees } from '../src/engine/ingest/tree-builder.js';
 import type { StagedEntry } from '../src/staging/staging-format.js';
 import type { TreeCache } from '../src/staging/tree-cache.js';
 import type { BlobWriter } from '../src/store/blob-writer.js';

@@ -1,4 +1,4 @@
-import type { IngestProgress } from '../engine/progress.js';
+import type { IngestProgress } from '../engine/ingest/progress.js';
 import { formatBytes } from './format.js';
 
 const REDRAWS_PER_SECOND = 10;

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { formatBytes } from '../cli/format.js';
-import { collectGarbage } from '../engine/gc.js';
+import { collectGarbage } from '../engine/maintenance/gc.js';
 
 export default class Gc extends BaseCommand<typeof Gc> {
   static override summary = 'Remove chunks that no commit and no staging entry needs.';

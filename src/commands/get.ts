@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags';
 import { resolve } from 'node:path';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { writeFileAtomicFrom } from '../core/fs-atomic.js';
-import { parseRange, resolveGetTarget, streamGetTarget } from '../engine/restore.js';
+import { parseRange, resolveGetTarget, streamGetTarget } from '../engine/restore/stream.js';
 
 export default class Get extends BaseCommand<typeof Get> {
   static override summary = 'Write a stored file to stdout or a file, by path (at any commit) or by hash.';

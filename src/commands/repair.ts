@@ -1,6 +1,6 @@
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { ExitStatus } from '../core/errors.js';
-import { repairRepository } from '../engine/repair.js';
+import { repairRepository } from '../engine/maintenance/repair.js';
 import { countOf } from '../cli/format.js';
 
 export default class Repair extends BaseCommand<typeof Repair> {

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
-import { computeStatus, type Change } from '../engine/status.js';
+import { computeStatus, type Change } from '../engine/worktree/status.js';
 import { quotePath } from '../core/path-bytes.js';
 
 const PORCELAIN_LETTER: Record<Change, string> = { added: 'A', modified: 'M', deleted: 'D', typechange: 'T' };

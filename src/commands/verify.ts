@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { ExitStatus } from '../core/errors.js';
-import { verifyRepository } from '../engine/verify.js';
+import { verifyRepository } from '../engine/maintenance/verify.js';
 
 export default class Verify extends BaseCommand<typeof Verify> {
   static override summary = 'Check that the catalog, the packs and every commit agree and are complete.';

@@ -1,18 +1,19 @@
 import { lstatSync } from 'node:fs';
-import { errnoCode, StoreError } from '../core/errors.js';
+import { StoreError } from '../core/errors.js';
 import type { Repository } from '../repository/repository.js';
 import type { BlobWriterTotals } from '../store/blob-writer.js';
-import { isRacilyClean, nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
-import type { StagedEntry, StagingSnapshot } from '../staging/staging-format.js';
+import { nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
+import type { StagedEntry } from '../staging/staging-format.js';
 import { defaultJobs, WorkerPool } from '../workers/pool.js';
-import { chooseStrategy, profileWorkload, type IngestStrategy, type WorkloadProfile } from './classifier.js';
-import { ingestFiles } from './ingest.js';
-import { isWithin, toRepoPath } from './paths.js';
-import type { IngestProgress, ProgressListener } from './progress.js';
-import { LeadingDirectories } from './work-tree-paths.js';
-import { kindOf, msFromNs, scanWorkTree, toScanStat, workTreePath, type ScannedFile, type SkippedPath, type StatData } from './scanner.js';
+import { chooseStrategy, profileWorkload, type IngestStrategy, type WorkloadProfile } from './ingest/classifier.js';
+import { ingestFiles } from './ingest/ingest.js';
+import { isWithin, toRepoPath } from './worktree/paths.js';
+import type { IngestProgress, ProgressListener } from './ingest/progress.js';
+import { LeadingDirectories } from './worktree/leading-directories.js';
+import { scanWorkTree, workTreePath, type SkippedPath } from './worktree/scanner.js';
 import { fsPath } from '../core/path-bytes.js';
 import { quotePath } from '../core/path-bytes.js';
+import { isUnchanged, lstatTracked, toStagedEntry } from './worktree/tracked.js';
 
 export interface AddOptions {
   /** Whole work tree, including removals (`-A`). */
@@ -195,49 +196,6 @@ function checkPathsExist(workTree: string, scopes: readonly string[], userPaths:
     for (const path of staged.keys()) if (isWithin(path, scope)) return; // a removal to stage
     throw new StoreError('PATH_NOT_FOUND', `pathspec '${named}' did not match any files`);
   });
-}
-
-/** A tracked path as it is in the work tree now; undefined when gone, or under a symlink (see LeadingDirectories). */
-export function lstatTracked(workTree: string, path: string, leading = new LeadingDirectories(workTree)): ScannedFile | undefined {
-  if (leading.firstNotReal(path) !== undefined) return undefined;
-  try {
-    const stats = lstatSync(fsPath(workTreePath(workTree, path)));
-    const kind = kindOf(stats);
-    return typeof kind === 'string' ? undefined : { path, kind, stats: toScanStat(stats) };
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR' || errnoCode(error) === 'ELOOP') return undefined;
-    throw error;
-  }
-}
-
-/**
- * Stat data equal to the staged ones, and not modified so close to staging that mtime can't tell.
- * Staged times and inode are exact; they are compared as the numbers an lstat reports for them.
- */
-export function isUnchanged(previous: StagedEntry, file: ScannedFile, snapshot: StagingSnapshot): boolean {
-  const stats = file.stats;
-  return (
-    previous.kind === file.kind &&
-    previous.sizeBytes === stats.size &&
-    msFromNs(previous.mtimeNs) === stats.mtimeMs &&
-    msFromNs(previous.ctimeNs) === stats.ctimeMs &&
-    Number(previous.ino) === stats.ino &&
-    !isRacilyClean(previous, snapshot)
-  );
-}
-
-export function toStagedEntry(path: string, kind: StagedEntry['kind'], stats: StatData, fileId: Buffer): StagedEntry {
-  return {
-    path,
-    kind,
-    mode: Number(stats.mode),
-    sizeBytes: Number(stats.size),
-    mtimeNs: stats.mtimeNs,
-    ctimeNs: stats.ctimeNs,
-    ino: stats.ino,
-    dev: stats.dev,
-    fileId,
-  };
 }
 
 /** Milliseconds since the previous lap, for the phase timings `add --json` reports. */

@@ -2,7 +2,7 @@ import { lstatSync } from 'node:fs';
 import { StoreError } from '../core/errors.js';
 import { hashBytes } from '../core/hash.js';
 import { fsPath } from '../core/path-bytes.js';
-import { workTreePath } from './scanner.js';
+import { workTreePath } from './worktree/scanner.js';
 import { encodeCommit } from '../objects/commit.js';
 import { encodeFileModes } from '../objects/file-modes.js';
 import { encodeFileTimes, treePathsOf } from '../objects/file-times.js';
@@ -10,8 +10,8 @@ import type { Repository } from '../repository/repository.js';
 import { readStaging } from '../staging/staging-area.js';
 import { sortByPathBytes, type StagedEntry } from '../staging/staging-format.js';
 import { readTreeCache, writeTreeCache } from '../staging/tree-cache.js';
-import { loadCommit } from './objects-io.js';
-import { buildTrees } from './tree-builder.js';
+import { loadCommit } from './history/objects-io.js';
+import { buildTrees } from './ingest/tree-builder.js';
 import { BlobType, EntryKind } from '../core/vocabulary.js';
 
 export interface CommitOptions {

@@ -2,13 +2,13 @@ import { join } from 'node:path';
 import { errnoCode } from '../core/errors.js';
 import type { Repository } from '../repository/repository.js';
 import { readStaging } from '../staging/staging-area.js';
-import { isUnchanged, lstatTracked } from './add.js';
-import { LeadingDirectories } from './work-tree-paths.js';
-import { hashWorkTreeFile } from './content-hash.js';
-import { loadCommit } from './objects-io.js';
-import { resolveCommit } from './revisions.js';
-import type { Change } from './status.js';
-import { flattenTree } from './tree-walk.js';
+import { isUnchanged, lstatTracked } from './worktree/tracked.js';
+import { LeadingDirectories } from './worktree/leading-directories.js';
+import { hashWorkTreeFile } from './worktree/content-hash.js';
+import { loadCommit } from './history/objects-io.js';
+import { resolveCommit } from './history/revisions.js';
+import type { Change } from './worktree/status.js';
+import { flattenTree } from './history/tree-walk.js';
 import type { EntryKind } from '../core/vocabulary.js';
 
 /** One side of a comparison: path -> what is there. */

@@ -1,6 +1,6 @@
 import type { Repository } from '../repository/repository.js';
-import { loadCommit } from './objects-io.js';
-import { resolveCommit } from './revisions.js';
+import { loadCommit } from './history/objects-io.js';
+import { resolveCommit } from './history/revisions.js';
 
 export interface LogEntry {
   commitId: string;

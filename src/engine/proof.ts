@@ -2,9 +2,9 @@ import { StoreError } from '../core/errors.js';
 import { auditPath, type MerkleProof, type ProofLevel } from '../objects/merkle-proof.js';
 import { encodeTreeEntry, merkleLeaf } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
-import { loadCommit, loadReferencedBlob, loadTree } from './objects-io.js';
-import { toRepoPath } from './paths.js';
-import { resolveCommit } from './revisions.js';
+import { loadCommit, loadReferencedBlob, loadTree } from './history/objects-io.js';
+import { toRepoPath } from './worktree/paths.js';
+import { resolveCommit } from './history/revisions.js';
 import { BlobType, EntryKind } from '../core/vocabulary.js';
 
 /** Builds the Merkle proof that the file at `path` in a commit has the id it has. */

@@ -1,8 +1,8 @@
 import { StoreError } from '../core/errors.js';
 import { isValidRefName } from '../repository/refs.js';
 import type { Repository } from '../repository/repository.js';
-import { loadCommit } from './objects-io.js';
-import { resolveCommit } from './revisions.js';
+import { loadCommit } from './history/objects-io.js';
+import { resolveCommit } from './history/revisions.js';
 
 export type RefKind = 'branch' | 'tag';
 

@@ -4,14 +4,13 @@ import type { Repository } from '../repository/repository.js';
 import { nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
 import type { StagedEntry, StagingSnapshot } from '../staging/staging-format.js';
 import { CorruptionError } from '../core/errors.js';
-import { loadCommit, loadCommitMetadata } from './objects-io.js';
+import { loadCommit, loadCommitMetadata } from './history/objects-io.js';
 import type { FileMode } from '../objects/file-modes.js';
-import { isWithin, toRepoPath } from './paths.js';
-import { flattenTree } from './tree-walk.js';
-import { lstatTracked } from './add.js';
-import { compareWithWorkTree } from './status.js';
-import { LeadingDirectories } from './work-tree-paths.js';
-import { removeTrackedFile } from './work-tree-removal.js';
+import { isWithin, toRepoPath } from './worktree/paths.js';
+import { flattenTree } from './history/tree-walk.js';
+import { compareWithWorkTree, lstatTracked } from './worktree/tracked.js';
+import { LeadingDirectories } from './worktree/leading-directories.js';
+import { removeTrackedFile } from './worktree/removal.js';
 import { EntryKind } from '../core/vocabulary.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Repository } from '../repository/repository.js';
 import { readStaging } from '../staging/staging-area.js';
-import { fileRecord, loadCommit, loadFileMap, loadTree } from './objects-io.js';
-import { flattenTree } from './tree-walk.js';
+import { fileRecord, loadCommit, loadFileMap, loadTree } from './history/objects-io.js';
+import { flattenTree } from './history/tree-walk.js';
 import { EntryKind } from '../core/vocabulary.js';
 
 export interface CommitGrowth {

@@ -1,10 +1,10 @@
-import { CorruptionError } from '../core/errors.js';
-import { compareNames, encodeTree, type TreeEntry } from '../objects/tree.js';
-import type { BlobWriter } from '../store/blob-writer.js';
-import { sortByPathBytes, type StagedEntry } from '../staging/staging-format.js';
-import type { CachedTree, TreeCache } from '../staging/tree-cache.js';
-import { childrenOfRun, RunFingerprints } from './staged-runs.js';
-import { BlobType, EntryKind } from '../core/vocabulary.js';
+import { CorruptionError } from '../../core/errors.js';
+import { compareNames, encodeTree, type TreeEntry } from '../../objects/tree.js';
+import type { BlobWriter } from '../../store/blob-writer.js';
+import { sortByPathBytes, type StagedEntry } from '../../staging/staging-format.js';
+import type { CachedTree, TreeCache } from '../../staging/tree-cache.js';
+import { childrenOfRun, RunFingerprints } from '../worktree/staged-runs.js';
+import { BlobType, EntryKind } from '../../core/vocabulary.js';
 
 /**
  * Builds and stores the tree objects of the staged paths, bottom up, one directory run at a time

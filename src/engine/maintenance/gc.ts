@@ -1,8 +1,8 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncDirectory } from '../core/fs-atomic.js';
-import type { Repository } from '../repository/repository.js';
-import { computeLiveSet } from './reachability.js';
+import { fsyncDirectory } from '../../core/fs-atomic.js';
+import type { Repository } from '../../repository/repository.js';
+import { computeLiveSet } from '../history/reachability.js';
 
 /** A pack whose dead share (by raw bytes) reaches this is rewritten with only its live blobs. */
 export const REWRITE_DEAD_FRACTION = 0.5;

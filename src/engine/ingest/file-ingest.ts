@@ -1,12 +1,12 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
-import { findChunks } from '../chunking/fastcdc.js';
-import { HASH_BYTES, hashBytes } from '../core/hash.js';
-import { sameStat } from '../core/same-stat.js';
-import { FileMapBuilder } from '../objects/filemap.js';
-import type { BlobWriter } from '../store/blob-writer.js';
-import { InlineWindowHasher, type HashedWindow, type WindowHasher } from '../workers/window-hasher.js';
-import { fsPath } from '../core/path-bytes.js';
-import { BlobType, type ChunkingParameters } from '../core/vocabulary.js';
+import { findChunks } from '../../chunking/fastcdc.js';
+import { HASH_BYTES, hashBytes } from '../../core/hash.js';
+import { sameStat } from '../../core/same-stat.js';
+import { FileMapBuilder } from '../../objects/filemap.js';
+import type { BlobWriter } from '../../store/blob-writer.js';
+import { InlineWindowHasher, type HashedWindow, type WindowHasher } from '../../workers/window-hasher.js';
+import { fsPath } from '../../core/path-bytes.js';
+import { BlobType, type ChunkingParameters } from '../../core/vocabulary.js';
 
 /** Files are read in windows of this size: memory stays bounded whatever the file size. */
 export const READ_WINDOW_BYTES = 4 * 1024 * 1024;

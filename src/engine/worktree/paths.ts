@@ -1,6 +1,6 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { StoreError } from '../core/errors.js';
-import { REPOSITORY_DIRECTORY } from '../repository/layout.js';
+import { StoreError } from '../../core/errors.js';
+import { REPOSITORY_DIRECTORY } from '../../repository/layout.js';
 
 /** A user's path (relative to `cwd`) as a work-tree path: '/'-separated, '' for the root. */
 export function toRepoPath(workTree: string, cwd: string, userPath: string): string {

@@ -1,7 +1,7 @@
-import type { Repository } from '../repository/repository.js';
-import { readStaging } from '../staging/staging-area.js';
+import type { Repository } from '../../repository/repository.js';
+import { readStaging } from '../../staging/staging-area.js';
 import { fileRecord, loadCommit, loadFileMap, loadTree } from './objects-io.js';
-import { EntryKind } from '../core/vocabulary.js';
+import { EntryKind } from '../../core/vocabulary.js';
 
 export interface LiveSet {
   /** Hex ids of every blob some branch or the staging area needs. */

@@ -1,12 +1,12 @@
-import { CorruptionError, StoreError } from '../core/errors.js';
-import { MAX_TREE_DEPTH } from '../core/names.js';
-import { decodeCommit, type Commit } from '../objects/commit.js';
-import { decodeFileMap, type FileMap } from '../objects/filemap.js';
-import { decodeFileModes, type RecordedModes } from '../objects/file-modes.js';
-import { decodeFileTimes, treePathsOf, type RecordedTimes } from '../objects/file-times.js';
-import { decodeVerifiedTree, type TreeEntry } from '../objects/tree.js';
-import type { Repository } from '../repository/repository.js';
-import { BlobType, type BlobLocation } from '../core/vocabulary.js';
+import { CorruptionError, StoreError } from '../../core/errors.js';
+import { MAX_TREE_DEPTH } from '../../core/names.js';
+import { decodeCommit, type Commit } from '../../objects/commit.js';
+import { decodeFileMap, type FileMap } from '../../objects/filemap.js';
+import { decodeFileModes, type RecordedModes } from '../../objects/file-modes.js';
+import { decodeFileTimes, treePathsOf, type RecordedTimes } from '../../objects/file-times.js';
+import { decodeVerifiedTree, type TreeEntry } from '../../objects/tree.js';
+import type { Repository } from '../../repository/repository.js';
+import { BlobType, type BlobLocation } from '../../core/vocabulary.js';
 
 /** Reads a blob that something the repository holds refers to: its absence is damage, not a user error. */
 export function loadReferencedBlob(repo: Repository, id: Buffer, type: BlobType, referrer: string): Buffer {

@@ -1,14 +1,14 @@
-import { CorruptionError, StoreError, type ErrorCode } from '../core/errors.js';
-import type { UnpackResult } from '../workers/tasks.js';
-import { defaultJobs, WorkerPool } from '../workers/pool.js';
-import { isFullHexId, isHexPrefix, newHasher } from '../core/hash.js';
-import type { FileMap } from '../objects/filemap.js';
-import type { Repository } from '../repository/repository.js';
-import { fileRecord, loadCommit, loadFileMap, loadReferencedBlob } from './objects-io.js';
-import { toRepoPath } from './paths.js';
-import { resolveCommit } from './revisions.js';
-import { findInTree } from './tree-walk.js';
-import { type BlobLocation, BlobType, EntryKind, framesIn } from '../core/vocabulary.js';
+import { CorruptionError, StoreError, type ErrorCode } from '../../core/errors.js';
+import type { UnpackResult } from '../../workers/tasks.js';
+import { defaultJobs, WorkerPool } from '../../workers/pool.js';
+import { isFullHexId, isHexPrefix, newHasher } from '../../core/hash.js';
+import type { FileMap } from '../../objects/filemap.js';
+import type { Repository } from '../../repository/repository.js';
+import { fileRecord, loadCommit, loadFileMap, loadReferencedBlob } from '../history/objects-io.js';
+import { toRepoPath } from '../worktree/paths.js';
+import { resolveCommit } from '../history/revisions.js';
+import { findInTree } from '../history/tree-walk.js';
+import { type BlobLocation, BlobType, EntryKind, framesIn } from '../../core/vocabulary.js';
 
 export type GetTarget =
   | { kind: 'file'; fileId: Buffer; sizeBytes: number; path?: string; commitId?: string; entryKind?: EntryKind }

@@ -1,17 +1,17 @@
 import { lstatSync, readlinkSync } from 'node:fs';
-import { errnoCode } from '../core/errors.js';
-import { HASH_BYTES } from '../core/hash.js';
-import { FileMapBuilder } from '../objects/filemap.js';
-import type { Repository } from '../repository/repository.js';
-import type { BlobWriter } from '../store/blob-writer.js';
-import type { ReadBatchResult } from '../workers/tasks.js';
-import type { WorkerPool } from '../workers/pool.js';
-import { ThreadWindowHasher, type WindowHasher } from '../workers/window-hasher.js';
+import { errnoCode } from '../../core/errors.js';
+import { HASH_BYTES } from '../../core/hash.js';
+import { FileMapBuilder } from '../../objects/filemap.js';
+import type { Repository } from '../../repository/repository.js';
+import type { BlobWriter } from '../../store/blob-writer.js';
+import type { ReadBatchResult } from '../../workers/tasks.js';
+import type { WorkerPool } from '../../workers/pool.js';
+import { ThreadWindowHasher, type WindowHasher } from '../../workers/window-hasher.js';
 import { LARGE_FILE_MIN_BYTES, SMALL_FILE_MAX_BYTES } from './classifier.js';
 import { FileChangedWhileReading, ingestBytes, ingestFile, storeFileMap } from './file-ingest.js';
-import { isExecutable, workTreePath, type ScannedFile, type StatData } from './scanner.js';
-import { fsPath } from '../core/path-bytes.js';
-import { BlobType, EntryKind } from '../core/vocabulary.js';
+import { isExecutable, workTreePath, type ScannedFile, type StatData } from '../worktree/scanner.js';
+import { fsPath } from '../../core/path-bytes.js';
+import { BlobType, EntryKind } from '../../core/vocabulary.js';
 
 export type IngestOutcome =
   | { file: ScannedFile; kind: ScannedFile['kind']; fileId: Buffer; sizeBytes: number; newChunkCount: number; stat: StatData }

@@ -1,18 +1,18 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Catalog, type CommitRow, type FileRow } from '../catalog/catalog.js';
-import { CorruptionError, errnoCode } from '../core/errors.js';
-import { fsyncDirectory } from '../core/fs-atomic.js';
-import { decodeCommit } from '../objects/commit.js';
-import { decodeFileMap } from '../objects/filemap.js';
-import { fileRecord, loadFileMap } from './objects-io.js';
-import type { Repository } from '../repository/repository.js';
-import { PackReader } from '../store/pack-reader.js';
-import { readStaging } from '../staging/staging-area.js';
-import { FileChangedWhileReading, ingestFile } from './file-ingest.js';
+import { Catalog, type CommitRow, type FileRow } from '../../catalog/catalog.js';
+import { CorruptionError, errnoCode } from '../../core/errors.js';
+import { fsyncDirectory } from '../../core/fs-atomic.js';
+import { decodeCommit } from '../../objects/commit.js';
+import { decodeFileMap } from '../../objects/filemap.js';
+import { fileRecord, loadFileMap } from '../history/objects-io.js';
+import type { Repository } from '../../repository/repository.js';
+import { PackReader } from '../../store/pack-reader.js';
+import { readStaging } from '../../staging/staging-area.js';
+import { FileChangedWhileReading, ingestFile } from '../ingest/file-ingest.js';
 import { verifyRepository, type AffectedFile } from './verify.js';
-import { type BlobRecord, BlobType } from '../core/vocabulary.js';
+import { type BlobRecord, BlobType } from '../../core/vocabulary.js';
 
 export interface RepairReport {
   packsIndexed: number;

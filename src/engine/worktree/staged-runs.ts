@@ -1,7 +1,7 @@
-import { newHasher } from '../core/hash.js';
-import { writeUint53LE } from '../core/uint53.js';
-import type { StagedEntry } from '../staging/staging-format.js';
-import { encodeName, nameByteLength } from '../core/path-bytes.js';
+import { newHasher } from '../../core/hash.js';
+import { writeUint53LE } from '../../core/uint53.js';
+import type { StagedEntry } from '../../staging/staging-format.js';
+import { encodeName, nameByteLength } from '../../core/path-bytes.js';
 
 /**
  * Staged entries sorted by path bytes: the entries under any directory form one contiguous run

@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { CorruptionError, StoreError } from '../core/errors.js';
-import { newHasher } from '../core/hash.js';
-import type { Repository } from '../repository/repository.js';
-import { packPath } from '../store/pack-store.js';
-import { readStaging } from '../staging/staging-area.js';
-import { fileRecord, loadCommit, loadFileMap, loadTree } from './objects-io.js';
-import { EntryKind } from '../core/vocabulary.js';
+import { CorruptionError, StoreError } from '../../core/errors.js';
+import { newHasher } from '../../core/hash.js';
+import type { Repository } from '../../repository/repository.js';
+import { packPath } from '../../store/pack-store.js';
+import { readStaging } from '../../staging/staging-area.js';
+import { fileRecord, loadCommit, loadFileMap, loadTree } from '../history/objects-io.js';
+import { EntryKind } from '../../core/vocabulary.js';
 
 export type FindingKind =
   | 'missing-pack'

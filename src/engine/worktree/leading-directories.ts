@@ -1,8 +1,8 @@
 import { lstatSync } from 'node:fs';
-import { errnoCode } from '../core/errors.js';
+import { errnoCode } from '../../core/errors.js';
 import { ancestorsOf } from './paths.js';
 import { workTreePath } from './scanner.js';
-import { fsPath } from '../core/path-bytes.js';
+import { fsPath } from '../../core/path-bytes.js';
 
 type Found = 'directory' | 'missing' | 'symlink' | 'file';
 

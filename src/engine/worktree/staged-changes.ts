@@ -1,11 +1,11 @@
-import type { TreeEntry } from '../objects/tree.js';
-import type { Repository } from '../repository/repository.js';
-import { sortByPathBytes, type StagedEntry } from '../staging/staging-format.js';
-import { readTreeCache } from '../staging/tree-cache.js';
-import { loadTree } from './objects-io.js';
+import type { TreeEntry } from '../../objects/tree.js';
+import type { Repository } from '../../repository/repository.js';
+import { sortByPathBytes, type StagedEntry } from '../../staging/staging-format.js';
+import { readTreeCache } from '../../staging/tree-cache.js';
+import { loadTree } from '../history/objects-io.js';
 import { childrenOfRun, RunFingerprints } from './staged-runs.js';
-import { flattenTree } from './tree-walk.js';
-import { EntryKind } from '../core/vocabulary.js';
+import { flattenTree } from '../history/tree-walk.js';
+import { EntryKind } from '../../core/vocabulary.js';
 
 export type Change = 'added' | 'modified' | 'deleted' | 'typechange';
 

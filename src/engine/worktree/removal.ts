@@ -1,9 +1,9 @@
 import { rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { errnoCode } from '../core/errors.js';
+import { errnoCode } from '../../core/errors.js';
 import { ancestorsOf } from './paths.js';
-import { LeadingDirectories } from './work-tree-paths.js';
-import { fsPath } from '../core/path-bytes.js';
+import { LeadingDirectories } from './leading-directories.js';
+import { fsPath } from '../../core/path-bytes.js';
 
 /**
  * Removes a tracked file from the work tree (one already gone is fine), and then the directories it

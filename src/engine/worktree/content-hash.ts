@@ -1,9 +1,9 @@
 import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, type BigIntStats } from 'node:fs';
-import { hashBytes, newHasher } from '../core/hash.js';
-import { sameStat } from '../core/same-stat.js';
-import { READ_WINDOW_BYTES } from './file-ingest.js';
-import { fsPath } from '../core/path-bytes.js';
-import { EntryKind } from '../core/vocabulary.js';
+import { hashBytes, newHasher } from '../../core/hash.js';
+import { sameStat } from '../../core/same-stat.js';
+import { READ_WINDOW_BYTES } from '../ingest/file-ingest.js';
+import { fsPath } from '../../core/path-bytes.js';
+import { EntryKind } from '../../core/vocabulary.js';
 
 export interface WorkTreeContent {
   /** BLAKE3 of the content, or of a symlink's target. */

@@ -1,9 +1,9 @@
-import { restoreEachFile, type FileToRestore, type RestoreFailure } from '../core/restore-file.js';
-import { BlobType } from '../core/vocabulary.js';
-import type { Repository } from '../repository/repository.js';
-import type { PlannedFile } from '../workers/tasks.js';
-import { loadFileMap, locateReferencedBlob } from './objects-io.js';
-import { streamTarget } from './restore.js';
+import { restoreEachFile, type FileToRestore, type RestoreFailure } from '../../core/restore-file.js';
+import { BlobType } from '../../core/vocabulary.js';
+import type { Repository } from '../../repository/repository.js';
+import type { PlannedFile } from '../../workers/tasks.js';
+import { loadFileMap, locateReferencedBlob } from '../history/objects-io.js';
+import { streamTarget } from './stream.js';
 
 /** A file to restore on this thread, its bytes read from the repository (see core/restore-file.ts). */
 export type RestoreItem = FileToRestore;

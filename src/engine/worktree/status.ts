@@ -1,17 +1,14 @@
-import { join } from 'node:path';
-import { errnoCode } from '../core/errors.js';
-import type { Repository } from '../repository/repository.js';
-import { isRacilyClean, nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
-import type { StagedEntry, StagingSnapshot } from '../staging/staging-format.js';
-import { isUnchanged, lstatTracked, toStagedEntry } from './add.js';
-import { LeadingDirectories } from './work-tree-paths.js';
-import { hashWorkTreeFile } from './content-hash.js';
-import { commitTreeId } from './objects-io.js';
-import { scanWorkTree, type ScannedFile, type SkippedPath } from './scanner.js';
+import { errnoCode } from '../../core/errors.js';
+import type { Repository } from '../../repository/repository.js';
+import { isRacilyClean, nowNs, readStaging, writeStaging } from '../../staging/staging-area.js';
+import type { StagedEntry, StagingSnapshot } from '../../staging/staging-format.js';
+import { compareWithWorkTree, lstatTracked } from './tracked.js';
+import { LeadingDirectories } from './leading-directories.js';
+import { commitTreeId } from '../history/objects-io.js';
+import { scanWorkTree, type SkippedPath } from './scanner.js';
 import { stagedChanges, type Change, type PathChange } from './staged-changes.js';
 
 export type { Change, PathChange };
-import { EntryKind } from '../core/vocabulary.js';
 
 export interface StatusReport {
   branch: string;
@@ -68,34 +65,6 @@ export function computeStatus(repo: Repository, options: StatusOptions = {}): St
     unreadable,
     nestedRepositories: scan.nestedRepositories,
   };
-}
-
-/** How a staged entry and the work tree's file compare: a change, or the same (freshly verified, when it was read). */
-export interface WorkTreeComparison {
-  change?: Change;
-  /** Why the file could not be read. */
-  unreadable?: string;
-  /** The entry with fresh stat data, when the content was read and found the same. */
-  verified?: StagedEntry;
-}
-
-/** `file`: the work tree's file at the entry's path (undefined when there is none); read only when its stat data changed. */
-export function compareWithWorkTree(repo: Repository, entry: StagedEntry, snapshot: StagingSnapshot, file: ScannedFile | undefined): WorkTreeComparison {
-  if (file === undefined) return { change: 'deleted' };
-  if (isUnchanged(entry, file, snapshot)) return {};
-  if (file.kind !== entry.kind) return { change: 'typechange' };
-  try {
-    const content = hashWorkTreeFile(join(repo.workTree, entry.path), file.kind);
-    if (!content.fileId.equals(entry.fileId)) return { change: 'modified' };
-    // A permission change is a change, as git counts the exec bit (mode 0: staged without stat data).
-    const permissions = (mode: number | bigint): number => Number(mode) & 0o7777;
-    if (entry.kind !== EntryKind.Symlink && permissions(entry.mode) !== 0 && permissions(entry.mode) !== permissions(file.stats.mode))
-      return { change: 'modified' };
-    return content.stats ? { verified: toStagedEntry(entry.path, entry.kind, content.stats, entry.fileId) } : {};
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return { change: 'deleted' };
-    return { unreadable: errnoCode(error) ?? String(error) };
-  }
 }
 
 /**

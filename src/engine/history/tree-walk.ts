@@ -1,7 +1,7 @@
-import type { TreeEntry } from '../objects/tree.js';
-import type { Repository } from '../repository/repository.js';
+import type { TreeEntry } from '../../objects/tree.js';
+import type { Repository } from '../../repository/repository.js';
 import { loadTree } from './objects-io.js';
-import { EntryKind } from '../core/vocabulary.js';
+import { EntryKind } from '../../core/vocabulary.js';
 
 /** Every file and symlink below a tree, keyed by '/'-separated path. */
 export function flattenTree(repo: Repository, treeId: Buffer, prefix = '', into = new Map<string, TreeEntry>(), depth = 0): Map<string, TreeEntry> {

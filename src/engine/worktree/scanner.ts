@@ -1,10 +1,10 @@
 import { lstatSync, readdirSync, type BigIntStats, type Stats } from 'node:fs';
-import { errnoCode } from '../core/errors.js';
-import { nameProblem, REPOSITORY_DIRECTORY } from '../core/names.js';
+import { errnoCode } from '../../core/errors.js';
+import { nameProblem, REPOSITORY_DIRECTORY } from '../../core/names.js';
 import { IGNORE_FILE, IgnoreRules } from './ignore-rules.js';
 import { isWithin } from './paths.js';
-import { decodeName, fsPath } from '../core/path-bytes.js';
-import { EntryKind } from '../core/vocabulary.js';
+import { decodeName, fsPath } from '../../core/path-bytes.js';
+import { EntryKind } from '../../core/vocabulary.js';
 
 /** The stat data staging keeps, exact (from the fstat of a file as it was read). */
 export interface StatData {

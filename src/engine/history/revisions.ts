@@ -1,9 +1,9 @@
-import { StoreError } from '../core/errors.js';
-import { isFullHexId, isHexPrefix } from '../core/hash.js';
-import { isValidRefName } from '../repository/refs.js';
-import type { Repository } from '../repository/repository.js';
+import { StoreError } from '../../core/errors.js';
+import { isFullHexId, isHexPrefix } from '../../core/hash.js';
+import { isValidRefName } from '../../repository/refs.js';
+import type { Repository } from '../../repository/repository.js';
 import { loadCommit } from './objects-io.js';
-import { BlobType } from '../core/vocabulary.js';
+import { BlobType } from '../../core/vocabulary.js';
 
 /**
  * Resolves a revision to a commit id: `HEAD`, a branch name, a commit id or a unique prefix of at

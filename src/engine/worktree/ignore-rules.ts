@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { errnoCode } from '../core/errors.js';
-import { fsPath } from '../core/path-bytes.js';
+import { errnoCode } from '../../core/errors.js';
+import { fsPath } from '../../core/path-bytes.js';
 
 export const IGNORE_FILE = '.storeignore';
 

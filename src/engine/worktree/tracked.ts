@@ -1,0 +1,89 @@
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { errnoCode } from '../../core/errors.js';
+import { fsPath } from '../../core/path-bytes.js';
+import { EntryKind } from '../../core/vocabulary.js';
+import type { Repository } from '../../repository/repository.js';
+import { isRacilyClean } from '../../staging/staging-area.js';
+import type { StagedEntry, StagingSnapshot } from '../../staging/staging-format.js';
+import { hashWorkTreeFile } from './content-hash.js';
+import { kindOf, msFromNs, toScanStat, workTreePath, type ScannedFile, type StatData } from './scanner.js';
+import type { Change } from './staged-changes.js';
+import { LeadingDirectories } from './leading-directories.js';
+
+/**
+ * Tracked files against the work tree: what a staged entry's file is now, whether it is unchanged
+ * (stat data alone, where that can be trusted), and the entry that records it. Shared by add,
+ * status, checkout and rm, so that "changed" means one thing everywhere.
+ */
+
+/** A tracked path as it is in the work tree now; undefined when gone, or under a symlink (see LeadingDirectories). */
+export function lstatTracked(workTree: string, path: string, leading = new LeadingDirectories(workTree)): ScannedFile | undefined {
+  if (leading.firstNotReal(path) !== undefined) return undefined;
+  try {
+    const stats = lstatSync(fsPath(workTreePath(workTree, path)));
+    const kind = kindOf(stats);
+    return typeof kind === 'string' ? undefined : { path, kind, stats: toScanStat(stats) };
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR' || errnoCode(error) === 'ELOOP') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Stat data equal to the staged ones, and not modified so close to staging that mtime can't tell.
+ * Staged times and inode are exact; they are compared as the numbers an lstat reports for them.
+ */
+export function isUnchanged(previous: StagedEntry, file: ScannedFile, snapshot: StagingSnapshot): boolean {
+  const stats = file.stats;
+  return (
+    previous.kind === file.kind &&
+    previous.sizeBytes === stats.size &&
+    msFromNs(previous.mtimeNs) === stats.mtimeMs &&
+    msFromNs(previous.ctimeNs) === stats.ctimeMs &&
+    Number(previous.ino) === stats.ino &&
+    !isRacilyClean(previous, snapshot)
+  );
+}
+
+export function toStagedEntry(path: string, kind: StagedEntry['kind'], stats: StatData, fileId: Buffer): StagedEntry {
+  return {
+    path,
+    kind,
+    mode: Number(stats.mode),
+    sizeBytes: Number(stats.size),
+    mtimeNs: stats.mtimeNs,
+    ctimeNs: stats.ctimeNs,
+    ino: stats.ino,
+    dev: stats.dev,
+    fileId,
+  };
+}
+
+/** How a staged entry and the work tree's file compare: a change, or the same (freshly verified, when it was read). */
+export interface WorkTreeComparison {
+  change?: Change;
+  /** Why the file could not be read. */
+  unreadable?: string;
+  /** The entry with fresh stat data, when the content was read and found the same. */
+  verified?: StagedEntry;
+}
+
+/** `file`: the work tree's file at the entry's path (undefined when there is none); read only when its stat data changed. */
+export function compareWithWorkTree(repo: Repository, entry: StagedEntry, snapshot: StagingSnapshot, file: ScannedFile | undefined): WorkTreeComparison {
+  if (file === undefined) return { change: 'deleted' };
+  if (isUnchanged(entry, file, snapshot)) return {};
+  if (file.kind !== entry.kind) return { change: 'typechange' };
+  try {
+    const content = hashWorkTreeFile(join(repo.workTree, entry.path), file.kind);
+    if (!content.fileId.equals(entry.fileId)) return { change: 'modified' };
+    // A permission change is a change, as git counts the exec bit (mode 0: staged without stat data).
+    const permissions = (mode: number | bigint): number => Number(mode) & 0o7777;
+    if (entry.kind !== EntryKind.Symlink && permissions(entry.mode) !== 0 && permissions(entry.mode) !== permissions(file.stats.mode))
+      return { change: 'modified' };
+    return content.stats ? { verified: toStagedEntry(entry.path, entry.kind, content.stats, entry.fileId) } : {};
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return { change: 'deleted' };
+    return { unreadable: errnoCode(error) ?? String(error) };
+  }
+}
