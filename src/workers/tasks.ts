@@ -1,13 +1,12 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { findChunks } from '../chunking/fastcdc.js';
-import { CorruptionError, errnoCode, StoreError } from '../core/errors.js';
+import { CorruptionError, StoreError } from '../core/errors.js';
 import { hashBytes, HASH_BYTES, newHasher } from '../core/hash.js';
-import { sameStat } from '../core/same-stat.js';
+import { openForStableRead, sameStat, STABLE_READ_ATTEMPTS, type StatData, statDataOf, unreadableReason } from '../core/stable-read.js';
 import { decompressFrameInto, FrameCompressor } from '../store/compression.js';
 import { restoreEachFile, type ContentProducer, type FileToRestore, type RestoreFailure } from '../core/restore-file.js';
 import { PackReader } from '../store/pack-reader.js';
-import { fsPath } from '../core/path-bytes.js';
 import { type BlobLocation, type ChunkingParameters, Codec } from '../core/vocabulary.js';
 
 /**
@@ -59,15 +58,6 @@ export interface ReadBatchTask {
   buffer: ArrayBuffer;
 }
 
-export interface FileStat {
-  mode: number;
-  size: bigint;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
-  ino: bigint;
-  dev: bigint;
-}
-
 export type BatchFileResult =
   | {
       outcome: 'read';
@@ -78,16 +68,14 @@ export type BatchFileResult =
       /** Chunk lengths, in order; the chunk ids are `chunkIds[32*i .. 32*i+32]`. */
       chunkLengths: number[];
       chunkIds: Uint8Array;
-      stat: FileStat;
+      stat: StatData;
     }
-  | { outcome: 'changed' | 'vanished' | 'denied' | 'not-regular'; reason: string };
+  | { outcome: 'changed' | 'vanished' | 'unreadable' | 'not-regular'; reason: string };
 
 export interface ReadBatchResult {
   files: BatchFileResult[];
   data: Uint8Array;
 }
-
-const READ_ATTEMPTS = 3;
 
 /**
  * Reads each file whole (they are small) into the task's buffer, checks it did not change while read,
@@ -110,17 +98,14 @@ export function readBatch(task: ReadBatchTask): ReadBatchResult {
 }
 
 function readOne(absolutePath: string, slot: Buffer, chunking: ChunkingParameters, dataOffset: number): BatchFileResult {
-  for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
+  for (let attempt = 1; attempt <= STABLE_READ_ATTEMPTS; attempt++) {
     let fd: number;
     try {
-      // O_NONBLOCK: should the file have been swapped for a FIFO since the scan, opening it must not hang.
-      fd = openSync(fsPath(absolutePath), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      fd = openForStableRead(absolutePath);
     } catch (error) {
-      const code = errnoCode(error);
-      if (code === 'ENOENT') return { outcome: 'vanished', reason: 'vanished' };
-      if (code === 'EACCES' || code === 'EPERM') return { outcome: 'denied', reason: 'permission denied' };
-      if (code === 'ELOOP') return { outcome: 'changed', reason: 'replaced by a symlink while being read' };
-      throw error;
+      const unreadable = unreadableReason(error);
+      if (unreadable === undefined) throw error;
+      return { outcome: unreadable.vanished ? 'vanished' : 'unreadable', reason: unreadable.reason };
     }
     try {
       const before = fstatSync(fd, { bigint: true });
@@ -140,7 +125,7 @@ function readOne(absolutePath: string, slot: Buffer, chunking: ChunkingParameter
       const { chunks } = findChunks(content, chunking, true);
       const chunkIds = Buffer.allocUnsafe(chunks.length * HASH_BYTES);
       chunks.forEach((span, i) => hashBytes(content.subarray(span.offset, span.offset + span.length)).copy(chunkIds, i * HASH_BYTES));
-      const stat: FileStat = { mode: Number(after.mode), size: after.size, mtimeNs: after.mtimeNs, ctimeNs: after.ctimeNs, ino: after.ino, dev: after.dev };
+      const stat = statDataOf(after);
       // A file of one chunk has that chunk's id as its file id: no second pass over its bytes.
       const fileId = chunks.length === 1 ? Buffer.from(chunkIds) : hashBytes(content);
       return { outcome: 'read', fileId, dataOffset, sizeBytes: size, chunkLengths: chunks.map((span) => span.length), chunkIds, stat };
@@ -148,7 +133,7 @@ function readOne(absolutePath: string, slot: Buffer, chunking: ChunkingParameter
       closeSync(fd);
     }
   }
-  return { outcome: 'changed', reason: `changed while being read (${READ_ATTEMPTS} attempts)` };
+  return { outcome: 'changed', reason: `changed while being read (${STABLE_READ_ATTEMPTS} attempts)` };
 }
 
 // ---------- restore files, as the main thread planned them ----------

@@ -1,11 +1,10 @@
-import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
+import { closeSync, fstatSync, readSync, type BigIntStats } from 'node:fs';
 import { findChunks } from '../../chunking/fastcdc.js';
 import { HASH_BYTES, hashBytes } from '../../core/hash.js';
-import { sameStat } from '../../core/same-stat.js';
+import { openForStableRead, sameStat } from '../../core/stable-read.js';
 import { FileMapBuilder } from '../../objects/filemap.js';
 import type { BlobWriter } from '../../store/blob-writer.js';
 import { InlineWindowHasher, type HashedWindow, type WindowHasher } from '../../workers/window-hasher.js';
-import { fsPath } from '../../core/path-bytes.js';
 import { BlobType, type ChunkingParameters } from '../../core/vocabulary.js';
 
 /** Files are read in windows of this size: memory stays bounded whatever the file size. */
@@ -170,8 +169,7 @@ export async function ingestFile(
   onBytesRead?: (bytes: number) => void,
   hasher?: WindowHasher,
 ): Promise<IngestedContent & { stats: BigIntStats }> {
-  // O_NONBLOCK: should the file have been swapped for a FIFO since the scan, opening it must not hang.
-  const fd = openSync(fsPath(absolutePath), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  const fd = openForStableRead(absolutePath);
   try {
     const before = fstatSync(fd, { bigint: true });
     if (!before.isFile()) throw new FileChangedWhileReading(`${absolutePath} is no longer a regular file`);

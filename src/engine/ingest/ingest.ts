@@ -1,5 +1,5 @@
+import { STABLE_READ_ATTEMPTS, unreadableReason } from '../../core/stable-read.js';
 import { lstatSync, readlinkSync } from 'node:fs';
-import { errnoCode } from '../../core/errors.js';
 import { HASH_BYTES } from '../../core/hash.js';
 import { FileMapBuilder } from '../../objects/filemap.js';
 import type { Repository } from '../../repository/repository.js';
@@ -25,7 +25,6 @@ const BATCH_MAX_BYTES = 1024 * 1024;
  * the workers and come back: a new ArrayBuffer per batch kept ~70 MB more RSS, waiting for GC.
  */
 const BATCH_BUFFER_BYTES = Math.max(BATCH_MAX_BYTES, SMALL_FILE_MAX_BYTES) + BATCH_MAX_FILES;
-const READ_ATTEMPTS = 3;
 
 /**
  * Reads, chunks, hashes and stores `files`, reporting each outcome in order. With `batchPool`,
@@ -160,14 +159,12 @@ async function ingestOnMainThread(
       return { file, kind, ...content, stat: stats };
     } catch (error) {
       if (error instanceof FileChangedWhileReading) {
-        if (attempt < READ_ATTEMPTS) continue;
-        return { file, reason: `changed while being read (${READ_ATTEMPTS} attempts)`, vanished: false };
+        if (attempt < STABLE_READ_ATTEMPTS) continue;
+        return { file, reason: `changed while being read (${STABLE_READ_ATTEMPTS} attempts)`, vanished: false };
       }
-      const code = errnoCode(error);
-      if (code === 'ENOENT') return { file, reason: 'vanished', vanished: true };
-      if (code === 'EACCES' || code === 'EPERM') return { file, reason: 'permission denied', vanished: false };
-      if (code === 'ELOOP') return { file, reason: 'replaced by a symlink while being read', vanished: false };
-      throw error;
+      const unreadable = unreadableReason(error);
+      if (unreadable === undefined) throw error;
+      return { file, ...unreadable };
     }
   }
 }

@@ -1,6 +1,6 @@
-import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, type BigIntStats } from 'node:fs';
+import { closeSync, fstatSync, readlinkSync, readSync, type BigIntStats } from 'node:fs';
 import { hashBytes, newHasher } from '../../core/hash.js';
-import { sameStat } from '../../core/same-stat.js';
+import { openForStableRead, sameStat } from '../../core/stable-read.js';
 import { READ_WINDOW_BYTES } from '../ingest/file-ingest.js';
 import { fsPath } from '../../core/path-bytes.js';
 import { EntryKind } from '../../core/vocabulary.js';
@@ -19,7 +19,7 @@ export interface WorkTreeContent {
 /** The file id of what is on disk now, storing nothing. */
 export function hashWorkTreeFile(absolutePath: string, kind: EntryKind): WorkTreeContent {
   if (kind === EntryKind.Symlink) return { fileId: hashBytes(readlinkSync(fsPath(absolutePath), { encoding: 'buffer' })) };
-  const fd = openSync(fsPath(absolutePath), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  const fd = openForStableRead(absolutePath);
   try {
     const before = fstatSync(fd, { bigint: true });
     const hasher = newHasher();

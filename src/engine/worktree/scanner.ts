@@ -4,17 +4,10 @@ import { nameProblem, REPOSITORY_DIRECTORY } from '../../core/names.js';
 import { IGNORE_FILE, IgnoreRules } from './ignore-rules.js';
 import { isWithin } from './paths.js';
 import { decodeName, fsPath } from '../../core/path-bytes.js';
-import { EntryKind } from '../../core/vocabulary.js';
+import type { StatData } from '../../core/stable-read.js';
 
-/** The stat data staging keeps, exact (from the fstat of a file as it was read). */
-export interface StatData {
-  mode: number | bigint;
-  size: bigint;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
-  ino: bigint;
-  dev: bigint;
-}
+export type { StatData };
+import { EntryKind } from '../../core/vocabulary.js';
 
 /**
  * What the scan keeps of an lstat, as plain numbers: `{ bigint: true }` made a scan of 12,000 files
