@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CorruptionError, StoreError } from '../src/core/errors.js';
+import { CorruptionError, errorData, errorFromData, StoreError } from '../src/core/errors.js';
 import { hashBytes } from '../src/core/hash.js';
 import { decodeFileMap, encodeFileMap } from '../src/objects/filemap.js';
 import { decodeTree, encodeTree, type TreeEntry } from '../src/objects/tree.js';
@@ -293,6 +293,20 @@ describe('decoding is bounded', () => {
 });
 
 describe('typed errors', () => {
+  it('errors cross threads as data with code, message, hint and class intact', () => {
+    const corrupt = errorFromData(errorData(new CorruptionError('CORRUPT_PACK', 'pack x: frame at 16 does not decompress', { hint: 'run store verify' })));
+    expect(corrupt).toBeInstanceOf(CorruptionError);
+    expect([corrupt.code, corrupt.message, corrupt.hint, corrupt.exitStatus]).toEqual([
+      'CORRUPT_PACK',
+      'pack x: frame at 16 does not decompress',
+      'run store verify',
+      8,
+    ]);
+    const system = errorFromData(errorData(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })));
+    expect([system.code, system.exitStatus]).toEqual(['IO_ERROR', 1]);
+    expect(errorData(Object.assign(new Error('x'), { code: 'EACCES' })).code).toBe('EACCES');
+  });
+
   it('StoreError codes of the checks are the documented ones', () => {
     expect(new StoreError('UNSAFE_PATH', 'x').exitStatus).toBe(1);
     expect(new CorruptionError('CORRUPT_OBJECT', 'x').exitStatus).toBe(8);

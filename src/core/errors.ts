@@ -39,7 +39,6 @@ export type ErrorCode =
   | 'PARTIAL'
   | 'PATH_IGNORED'
   | 'UNSAFE_PATH'
-  | 'INTERRUPTED'
   | 'IO_ERROR';
 
 const EXIT_STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -65,7 +64,6 @@ const EXIT_STATUS_BY_CODE: Record<ErrorCode, number> = {
   PARTIAL: ExitStatus.PARTIAL,
   PATH_IGNORED: ExitStatus.FAILURE,
   UNSAFE_PATH: ExitStatus.FAILURE,
-  INTERRUPTED: ExitStatus.FAILURE,
   IO_ERROR: ExitStatus.FAILURE,
 };
 
@@ -91,6 +89,25 @@ export class CorruptionError extends StoreError {
     super(code, message, options);
     this.name = 'CorruptionError';
   }
+}
+
+/** An error as plain data, to cross a thread: its code, message and hint survive. */
+export interface ErrorData {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+export function errorData(error: unknown): ErrorData {
+  if (error instanceof StoreError) return { code: error.code, message: error.message, hint: error.hint };
+  return { code: errnoCode(error) ?? 'IO_ERROR', message: (error as Error)?.message ?? String(error) };
+}
+
+/** The error again from its data, of its class: a CORRUPT_* code is a CorruptionError (exit status 8). */
+export function errorFromData(data: ErrorData): StoreError {
+  const code = (data.code in EXIT_STATUS_BY_CODE ? data.code : 'IO_ERROR') as ErrorCode;
+  if (code.startsWith('CORRUPT_')) return new CorruptionError(code as Extract<ErrorCode, `CORRUPT_${string}`>, data.message, { hint: data.hint });
+  return new StoreError(code, data.message, { hint: data.hint });
 }
 
 /** Node's errno code of an fs error, if it is one. */

@@ -1,5 +1,5 @@
 import { chmodSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
-import { errnoCode, StoreError } from './errors.js';
+import { type ErrorData, errnoCode, errorData, StoreError } from './errors.js';
 import { setTimesNs } from './file-times-ns.js';
 import { temporarySibling, writeFileAtomicFrom } from './fs-atomic.js';
 import { fsPath, quotePath } from './path-bytes.js';
@@ -28,10 +28,8 @@ export interface FileToRestore {
 }
 
 /** A path that could not be restored, and why (plain data: it crosses threads with its code). */
-export interface RestoreFailure {
+export interface RestoreFailure extends ErrorData {
   path: string;
-  code: string;
-  message: string;
 }
 
 /** Streams a file's verified bytes to `write`, in order; `write` is done with a buffer when its promise resolves. */
@@ -96,8 +94,7 @@ export async function restoreEachFile<T extends FileToRestore>(items: readonly T
 }
 
 export function restoreFailure(path: string, error: unknown): RestoreFailure {
-  const code = error instanceof StoreError ? error.code : (errnoCode(error) ?? 'IO_ERROR');
-  return { path, code, message: (error as Error).message };
+  return { path, ...errorData(error) };
 }
 
 /**

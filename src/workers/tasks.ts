@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { findChunks } from '../chunking/fastcdc.js';
-import { CorruptionError, StoreError } from '../core/errors.js';
+import { CorruptionError, type ErrorData, errorData } from '../core/errors.js';
 import { hashBytes, HASH_BYTES, newHasher } from '../core/hash.js';
 import { openForStableRead, sameStat, STABLE_READ_ATTEMPTS, type StatData, statDataOf, unreadableReason } from '../core/stable-read.js';
 import { decompressFrameInto, FrameCompressor } from '../store/compression.js';
@@ -210,7 +210,7 @@ export interface UnpackTask {
 export interface UnpackResult {
   stored: Uint8Array;
   out: Uint8Array;
-  error?: { code: string; message: string };
+  error?: ErrorData;
 }
 
 /** Decompresses one frame into the given buffer and verifies each wanted chunk against its id. */
@@ -249,7 +249,7 @@ export function unpackChunks(task: UnpackTask): UnpackResult {
       }
     });
   } catch (error) {
-    value.error = { code: error instanceof StoreError ? error.code : 'IO_ERROR', message: (error as Error).message };
+    value.error = errorData(error);
   }
   return move({ [transferableSymbol]: [task.stored.buffer, task.out.buffer], [valueSymbol]: value } as never) as unknown as UnpackResult;
 }

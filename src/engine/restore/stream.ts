@@ -1,4 +1,4 @@
-import { CorruptionError, StoreError, type ErrorCode } from '../../core/errors.js';
+import { CorruptionError, StoreError, errorFromData } from '../../core/errors.js';
 import type { UnpackResult } from '../../workers/tasks.js';
 import { defaultJobs, WorkerPool } from '../../workers/pool.js';
 import { isFullHexId, isHexPrefix, newHasher } from '../../core/hash.js';
@@ -175,7 +175,7 @@ async function streamUnpackedOnWorkers(repo: Repository, map: FileMap, write: (b
     while (inFlight.length > 0) {
       const { job, result: pending } = inFlight.shift()!;
       const result = await pending;
-      if (result.error) throw new StoreError(result.error.code as ErrorCode, result.error.message);
+      if (result.error) throw errorFromData(result.error);
       if (writeError !== undefined) throw writeError;
       const raw = Buffer.from(result.out.buffer);
       const written = Promise.all(contiguousRuns(job.chunks).map((run) => write(raw.subarray(run.start, run.end))));
