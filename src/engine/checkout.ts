@@ -1,3 +1,4 @@
+import { batchesOf } from '../core/batches.js';
 import { chmodSync, linkSync, lstatSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { errnoCode, StoreError } from '../core/errors.js';
@@ -292,20 +293,8 @@ const RESTORE_BATCH_MAX_BYTES = 8 * 1024 * 1024;
 async function restoreAll(repo: Repository, items: RestoreItem[], jobs = defaultJobs()): Promise<RestoreFailure[]> {
   const totalBytes = items.reduce((sum, item) => sum + item.sizeBytes, 0);
   if (jobs < 2 || (items.length < PARALLEL_RESTORE_MIN_FILES && totalBytes < PARALLEL_RESTORE_MIN_BYTES)) return restoreEach(repo, items);
-  const batches: RestoreItem[][] = [];
-  let current: RestoreItem[] = [];
-  let bytes = 0;
   // In path order, the order files were added in: neighbours share frames, which a reader decompresses once.
-  for (const item of items) {
-    if (current.length > 0 && (current.length >= RESTORE_BATCH_MAX_FILES || bytes + item.sizeBytes > RESTORE_BATCH_MAX_BYTES)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += item.sizeBytes;
-  }
-  if (current.length > 0) batches.push(current);
+  const batches = batchesOf(items, (item) => item.sizeBytes, { maxItems: RESTORE_BATCH_MAX_FILES, maxBytes: RESTORE_BATCH_MAX_BYTES });
   const pool = await WorkerPool.start(jobs);
   // An interrupt ends the worker threads with the process: what they were writing is removed from here.
   const forget = undoIfAbandoned(() => new Set(items.map((item) => dirname(item.absolutePath))).forEach(removeOwnTemporaries));

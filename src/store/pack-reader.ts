@@ -6,36 +6,47 @@ import { packPath } from './pack-store.js';
 import { verifyBlob } from './blob-verify.js';
 import { type BlobLocation, BlobType, Codec, MAX_FRAME_RAW_BYTES } from '../core/vocabulary.js';
 
-/** Decompresses a stored frame and checks its length; damage is a CORRUPT_PACK error naming the frame. */
-export function unpackFrame(stored: Buffer, frame: Pick<BlobLocation, 'packName' | 'frameOffset' | 'frameRawLength' | 'codec'>): Buffer {
-  let raw: Buffer;
-  if (frame.codec === Codec.Raw) raw = stored;
+type FrameToUnpack = Pick<BlobLocation, 'packName' | 'frameOffset' | 'frameRawLength' | 'codec'>;
+
+/**
+ * Unpacks a stored frame into `out` (which must hold the recorded raw length) and checks its length;
+ * damage is a CORRUPT_PACK error naming the frame. The one unpacking of frames, on any thread: a zstd
+ * frame is decompressed into the recorded length only, so a frame that declares or holds more is an
+ * error, never a larger allocation. Returns the raw length.
+ */
+export function unpackFrameInto(stored: Buffer, out: Buffer, frame: FrameToUnpack): number {
+  const fail = (what: string, cause?: unknown): never => {
+    throw new CorruptionError('CORRUPT_PACK', `pack ${frame.packName}: frame at offset ${frame.frameOffset} ${what}`, { cause });
+  };
+  if (!Number.isSafeInteger(frame.frameRawLength) || frame.frameRawLength < 0 || frame.frameRawLength > MAX_FRAME_RAW_BYTES) {
+    fail(`claims ${frame.frameRawLength} bytes, more than the format allows`);
+  }
+  let rawLength = 0;
+  if (frame.codec === Codec.Raw) rawLength = stored.copy(out, 0);
   else {
-    if (!Number.isSafeInteger(frame.frameRawLength) || frame.frameRawLength < 0 || frame.frameRawLength > MAX_FRAME_RAW_BYTES) {
-      throw new CorruptionError(
-        'CORRUPT_PACK',
-        `pack ${frame.packName}: frame at offset ${frame.frameOffset} claims ${frame.frameRawLength} bytes, more than the format allows`,
-      );
-    }
     try {
-      // Into a buffer of the length the footer records, whatever size the frame itself declares: a
-      // frame that would decompress to more is an error, never a larger allocation.
-      raw = Buffer.allocUnsafe(frame.frameRawLength);
-      raw = raw.subarray(0, decompressFrameInto(stored, raw));
+      rawLength = decompressFrameInto(stored, out.subarray(0, frame.frameRawLength));
     } catch (error) {
-      throw new CorruptionError(
-        'CORRUPT_PACK',
-        `pack ${frame.packName}: frame at offset ${frame.frameOffset} does not decompress: ${(error as Error).message}`,
-        { cause: error },
-      );
+      fail(`does not decompress: ${(error as Error).message}`, error);
     }
   }
-  if (raw.length !== frame.frameRawLength) {
-    throw new CorruptionError(
-      'CORRUPT_PACK',
-      `pack ${frame.packName}: frame at offset ${frame.frameOffset} has ${raw.length} bytes, expected ${frame.frameRawLength}`,
-    );
+  if (rawLength !== frame.frameRawLength) fail(`has ${rawLength} bytes, expected ${frame.frameRawLength}`);
+  return rawLength;
+}
+
+/** `unpackFrameInto` a buffer of its own (a raw frame is its stored bytes). */
+export function unpackFrame(stored: Buffer, frame: FrameToUnpack): Buffer {
+  if (frame.codec === Codec.Raw) {
+    if (stored.length !== frame.frameRawLength) {
+      throw new CorruptionError(
+        'CORRUPT_PACK',
+        `pack ${frame.packName}: frame at offset ${frame.frameOffset} has ${stored.length} bytes, expected ${frame.frameRawLength}`,
+      );
+    }
+    return stored;
   }
+  const raw = Buffer.allocUnsafe(Math.min(Math.max(frame.frameRawLength, 0), MAX_FRAME_RAW_BYTES));
+  unpackFrameInto(stored, raw, frame);
   return raw;
 }
 

@@ -4,10 +4,10 @@ import { findChunks } from '../chunking/fastcdc.js';
 import { CorruptionError, type ErrorData, errorData } from '../core/errors.js';
 import { hashBytes, HASH_BYTES, newHasher } from '../core/hash.js';
 import { openForStableRead, sameStat, STABLE_READ_ATTEMPTS, type StatData, statDataOf, unreadableReason } from '../core/stable-read.js';
-import { decompressFrameInto, FrameCompressor } from '../store/compression.js';
+import { FrameCompressor } from '../store/compression.js';
 import { restoreEachFile, type ContentProducer, type FileToRestore, type RestoreFailure } from '../core/restore-file.js';
-import { PackReader } from '../store/pack-reader.js';
-import { type BlobLocation, type ChunkingParameters, Codec } from '../core/vocabulary.js';
+import { PackReader, unpackFrameInto } from '../store/pack-reader.js';
+import type { BlobLocation, ChunkingParameters } from '../core/vocabulary.js';
 
 /**
  * Worker-thread entry points (piscina calls them by name). Nothing here touches the repository:
@@ -219,24 +219,7 @@ export function unpackChunks(task: UnpackTask): UnpackResult {
   try {
     const stored = Buffer.from(task.stored.buffer, task.stored.byteOffset, task.stored.byteLength);
     const out = Buffer.from(task.out.buffer, task.out.byteOffset, task.out.byteLength);
-    let rawLength: number;
-    if (task.codec === Codec.Raw) rawLength = stored.copy(out, 0);
-    else {
-      try {
-        rawLength = decompressFrameInto(stored, out);
-      } catch (error) {
-        throw new CorruptionError(
-          'CORRUPT_PACK',
-          `pack ${task.packName}: frame at offset ${task.frameOffset} does not decompress: ${(error as Error).message}`,
-        );
-      }
-    }
-    if (rawLength !== task.frameRawLength) {
-      throw new CorruptionError(
-        'CORRUPT_PACK',
-        `pack ${task.packName}: frame at offset ${task.frameOffset} has ${rawLength} bytes, expected ${task.frameRawLength}`,
-      );
-    }
+    const rawLength = unpackFrameInto(stored, out, task);
     const ids = Buffer.from(task.ids.buffer, task.ids.byteOffset, task.ids.byteLength);
     task.offsets.forEach((offset, index) => {
       const length = task.lengths[index]!;

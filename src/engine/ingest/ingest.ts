@@ -1,3 +1,4 @@
+import { batchesOf } from '../../core/batches.js';
 import { STABLE_READ_ATTEMPTS, unreadableReason } from '../../core/stable-read.js';
 import { lstatSync, readlinkSync } from 'node:fs';
 import { HASH_BYTES } from '../../core/hash.js';
@@ -120,21 +121,7 @@ async function ingestBatches(
 }
 
 function splitIntoBatches(files: readonly ScannedFile[]): ScannedFile[][] {
-  const batches: ScannedFile[][] = [];
-  let current: ScannedFile[] = [];
-  let bytes = 0;
-  for (const file of files) {
-    const size = file.stats.size;
-    if (current.length > 0 && (current.length >= BATCH_MAX_FILES || bytes + size > BATCH_MAX_BYTES)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(file);
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
+  return batchesOf(files, (file) => file.stats.size, { maxItems: BATCH_MAX_FILES, maxBytes: BATCH_MAX_BYTES });
 }
 
 async function ingestOnMainThread(
