@@ -1,19 +1,11 @@
+import type { CommitRow } from '../src/catalog/catalog.js';
 import { encodeCommit } from '../src/objects/commit.js';
 import { BlobType } from '../src/core/vocabulary.js';
 
 /** What crafting a commit needs of a blob writer (the compiled one or the source one: the same bytes). */
 interface CraftingWriter {
   addBlob(type: BlobType, id: Buffer, bytes: Uint8Array): unknown;
-  addCommit(row: {
-    id: Buffer;
-    treeId: Buffer;
-    parentId: Buffer | undefined;
-    author: string;
-    timeMs: number;
-    message: string;
-    fileCount: number;
-    logicalBytes: number;
-  }): void;
+  addCommit(row: CommitRow): void;
   finish(): Promise<unknown>;
 }
 

@@ -19,7 +19,8 @@ import { Repository } from '../src/repository/repository.js';
 import { decodeStaging, encodeStaging } from '../src/staging/staging-format.js';
 import { finishCraftedCommit } from './crafted.js';
 import { pseudoRandomBytes, temporaryDirectory } from './helpers.js';
-import { BlobType, EntryKind } from '../src/core/vocabulary.js';
+import { BlobType, Codec, EntryKind } from '../src/core/vocabulary.js';
+import { decodeFooter, decodeTrailer, encodeFooterAndTrailer, PACK_TRAILER_BYTES } from '../src/store/pack-format.js';
 
 /**
  * A seeded fuzzer for hostile repositories: valid objects are mutated (bits flipped, fields
@@ -147,6 +148,34 @@ describe(`fuzzed decoders (seed ${SEED}, ${CASES} cases each)`, () => {
     },
     LIMIT_MS,
   );
+
+  it('pack footers and trailers (and footers whose checksum was forged to match) fail only with typed errors', () => {
+    const next = random(SEED + 4);
+    const footer = {
+      frames: [
+        { offset: 16, storedLength: 100, rawLength: 300, codec: Codec.Zstd },
+        { offset: 116, storedLength: 50, rawLength: 50, codec: Codec.Raw },
+      ],
+      blobs: [
+        { id: id('a'), type: BlobType.Chunk, frameIndex: 0, offsetInFrame: 0, length: 200 },
+        { id: id('b'), type: BlobType.Tree, frameIndex: 0, offsetInFrame: 200, length: 100 },
+        { id: id('c'), type: BlobType.Commit, frameIndex: 1, offsetInFrame: 0, length: 50 },
+      ],
+    };
+    const encoded = encodeFooterAndTrailer(footer, 166);
+    const parsed = decodeTrailer(encoded.subarray(encoded.length - PACK_TRAILER_BYTES), 166 + encoded.length, 'fuzz');
+    expect(decodeFooter(encoded.subarray(0, parsed.footerLength), parsed.footerHash, 166, 'fuzz')).toEqual(footer);
+    for (let i = 0; i < CASES; i++) {
+      const input = mutate(encoded, next);
+      expectTyped('pack', () => {
+        const trailer = decodeTrailer(input.subarray(Math.max(input.length - PACK_TRAILER_BYTES, 0)), 166 + input.length, 'fuzz');
+        return decodeFooter(input.subarray(0, trailer.footerLength), trailer.footerHash, trailer.footerOffset, 'fuzz');
+      });
+      // The footer decoder must also hold up when the checksum matches damaged bytes (a forged footer).
+      const body = input.subarray(0, Math.max(input.length - PACK_TRAILER_BYTES, 0));
+      expectTyped('forged footer', () => decodeFooter(body, hashBytes(body), 166, 'fuzz'));
+    }
+  });
 
   it(
     'configs fail with CORRUPT_CONFIG (or UNSUPPORTED_FORMAT), never anything else',
