@@ -392,6 +392,12 @@ describe('ignored and nested', () => {
   });
 });
 
+/** Polls every 5 ms until `condition` holds or 30 s pass (the assertions after it tell which). */
+async function waitUntil(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && !condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 describe('interrupts', () => {
   for (const [signal, status] of [
     ['SIGINT', 130],
@@ -405,8 +411,7 @@ describe('interrupts', () => {
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
       // Once a pack is being written (a temporary file under .store/tmp), the add is in the middle of its work.
-      const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline && readdirSync(join(work, '.store/tmp')).length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await waitUntil(() => readdirSync(join(work, '.store/tmp')).length > 0);
       expect(existsSync(join(work, '.store/lock'))).toBe(true);
       child.kill(signal);
       expect(await exited).toBe(status);
@@ -426,10 +431,7 @@ describe('interrupts', () => {
       cwd: work,
     });
     const pidFile = join(work, '../add.pid');
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && !(existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '' && readdirSync(join(work, '.store/tmp')).length > 0)) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '' && readdirSync(join(work, '.store/tmp')).length > 0);
     await new Promise((resolve) => setTimeout(resolve, 300)); // a few redraws of the bar
     process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGINT');
     await inTerminal;
@@ -450,8 +452,7 @@ describe('interrupts', () => {
     const child = spawn(process.execPath, [STORE_BIN, 'checkout', 'HEAD', 'big'], { cwd: work });
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     const temporaryFiles = (): string[] => readdirSync(work).filter((name) => name.endsWith('.tmp'));
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && temporaryFiles().length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await waitUntil(() => temporaryFiles().length > 0);
     expect(temporaryFiles()).toHaveLength(1);
     child.kill('SIGTERM');
     expect(await exited).toBe(143);

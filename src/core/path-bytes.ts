@@ -61,11 +61,6 @@ export function nameByteLength(name: string): number {
   return name.isWellFormed() ? Buffer.byteLength(name, 'utf8') : encodeName(name).length;
 }
 
-/** Whether the name's bytes are valid UTF-8 (it holds no escaped byte). */
-export function isUtf8Name(name: string): boolean {
-  return name.isWellFormed();
-}
-
 /** A path as the file system takes it: the string where it is valid UTF-8, its bytes where not. */
 export function fsPath(path: string): string | Buffer {
   return path.isWellFormed() ? path : encodeName(path);
