@@ -62,6 +62,30 @@ describe('packs', () => {
     catalog.close();
   });
 
+  it('a reader reuses its frame buffers: what it read stays intact, what it lent is right until the next read', async () => {
+    const directory = temporaryDirectory();
+    const catalog = new Catalog(join(directory, 'catalog.sqlite'));
+    const writer = newWriter(directory, catalog, 8 * 1024);
+    // Compressible and raw frames alike (a raw frame is read straight into a reused buffer).
+    const blobs = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? pseudoRandomBytes(6000 + i, i + 1) : Buffer.alloc(6000 + i, i)));
+    for (const bytes of blobs) writer.addBlob(BlobType.Chunk, hashBytes(bytes), bytes);
+    await writer.finish();
+    const locations = blobs.map((bytes) => catalog.blobLocation(hashBytes(bytes))!);
+    expect(new Set(locations.map((location) => location.frameOffset)).size).toBeGreaterThan(20); // far more frames than a reader keeps
+    const reader = new PackReader(join(directory, 'packs'), 2);
+    const copies = locations.map((location) => reader.readBlob(location));
+    copies.forEach((copy, i) => expect(copy.equals(blobs[i]!)).toBe(true));
+    // Backwards, so every read evicts a frame whose buffer the next one reuses.
+    for (let i = locations.length - 1; i >= 0; i--) expect(reader.borrowBlob(locations[i]!).equals(blobs[i]!)).toBe(true);
+    const lent = reader.borrowBlob(locations[0]!);
+    const lentCopy = Buffer.from(lent);
+    for (const location of locations.slice(10, 20)) reader.borrowBlob(location);
+    expect(lentCopy.equals(blobs[0]!)).toBe(true);
+    expect(lent.equals(blobs[0]!)).toBe(false); // its frame's buffer now holds another frame: why borrowers use it at once
+    reader.close();
+    catalog.close();
+  });
+
   it('a flipped byte or a truncated pack gives a CORRUPT_PACK error naming the pack, never wrong bytes', async () => {
     const directory = temporaryDirectory();
     const catalog = new Catalog(join(directory, 'catalog.sqlite'));

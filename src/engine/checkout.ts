@@ -181,7 +181,7 @@ async function restoreWithLinks(
 ): Promise<RestoreFailure[]> {
   const leaders = new Map<number, string>();
   const links: [string, string][] = [];
-  const items: RestoreItem[] = [];
+  const toRestore: [string, TreeEntry][] = [];
   const writing = new Set(toWrite.map(([path]) => path));
   for (const [path] of present) {
     const group = metadata.modes.files.get(path)?.linkGroup ?? 0;
@@ -193,10 +193,10 @@ async function restoreWithLinks(
     if (leader !== undefined) links.push([path, leader]);
     else {
       if (group !== 0) leaders.set(group, path);
-      items.push(toRestoreItem(root, path, entry, metadata));
+      toRestore.push([path, entry]);
     }
   }
-  const failures = await restoreAll(repo, items);
+  const failures = await restoreAll(repo, toRestore, (path, entry) => toRestoreItem(root, path, entry, metadata));
   const failed = new Set(failures.map((failure) => failure.path));
   const byPath = new Map(toWrite);
   const confined = new ConfinedDirectories(root);
@@ -290,27 +290,53 @@ const RESTORE_BATCH_MAX_BYTES = 8 * 1024 * 1024;
  * opens the repository for reading and restores a batch of small files, or one large file, holding
  * one frame at a time, so memory stays bounded whatever the sizes.
  */
-async function restoreAll(repo: Repository, items: RestoreItem[], jobs = defaultJobs()): Promise<RestoreFailure[]> {
-  const totalBytes = items.reduce((sum, item) => sum + item.sizeBytes, 0);
-  if (jobs < 2 || (items.length < PARALLEL_RESTORE_MIN_FILES && totalBytes < PARALLEL_RESTORE_MIN_BYTES)) return restoreEach(repo, items);
+async function restoreAll(
+  repo: Repository,
+  files: readonly [string, TreeEntry][],
+  toItem: (path: string, entry: TreeEntry) => RestoreItem,
+  jobs = defaultJobs(),
+): Promise<RestoreFailure[]> {
+  const totalBytes = files.reduce((sum, [, entry]) => sum + entry.sizeBytes, 0);
+  if (jobs < 2 || (files.length < PARALLEL_RESTORE_MIN_FILES && totalBytes < PARALLEL_RESTORE_MIN_BYTES)) {
+    return restoreEach(
+      repo,
+      files.map(([path, entry]) => toItem(path, entry)),
+    );
+  }
   // In path order, the order files were added in: neighbours share frames, which a reader decompresses once.
-  const batches = batchesOf(items, (item) => item.sizeBytes, { maxItems: RESTORE_BATCH_MAX_FILES, maxBytes: RESTORE_BATCH_MAX_BYTES });
+  const batches = batchesOf(files, ([, entry]) => entry.sizeBytes, { maxItems: RESTORE_BATCH_MAX_FILES, maxBytes: RESTORE_BATCH_MAX_BYTES });
   const pool = await WorkerPool.start(jobs);
   // An interrupt ends the worker threads with the process: what they were writing is removed from here.
-  const forget = undoIfAbandoned(() => new Set(items.map((item) => dirname(item.absolutePath))).forEach(removeOwnTemporaries));
+  const forget = undoIfAbandoned(() => new Set(files.map(([path, entry]) => dirname(toItem(path, entry).absolutePath))).forEach(removeOwnTemporaries));
   try {
-    // Planned here: the catalog stays on this thread, and a file that cannot be planned is a failure of its own.
-    const planningFailures: RestoreFailure[] = [];
-    const plan = (item: RestoreItem): PlannedFile[] => {
-      try {
-        return [planRestore(repo, item)];
-      } catch (error) {
-        planningFailures.push(restoreFailure(item.path, error));
-        return [];
+    // Planned here, a batch as a worker is about to want it (two per thread waiting, so none idles):
+    // the catalog stays on this thread, memory holds a few batches' plans whatever the tree's size,
+    // and a file that cannot be planned is a failure of its own.
+    const failuresByBatch: RestoreFailure[][] = [];
+    let nextBatch = 0;
+    const feedOneThread = async (): Promise<void> => {
+      while (nextBatch < batches.length) {
+        const index = nextBatch++;
+        const planningFailures: RestoreFailure[] = [];
+        const planned = batches[index]!.flatMap(([path, entry]): PlannedFile[] => {
+          try {
+            return [planRestore(repo, toItem(path, entry))];
+          } catch (error) {
+            planningFailures.push(restoreFailure(path, error));
+            return [];
+          }
+        });
+        try {
+          const result = await pool.restoreFiles({ packsDirectory: repo.layout.packs, files: planned });
+          failuresByBatch[index] = [...planningFailures, ...result.failures];
+        } catch (error) {
+          nextBatch = batches.length; // a thread that failed outright ends the restore: the others take no more
+          throw error;
+        }
       }
     };
-    const results = await Promise.all(batches.map((batch) => pool.restoreFiles({ packsDirectory: repo.layout.packs, files: batch.flatMap(plan) })));
-    return [...planningFailures, ...results.flatMap((result) => result.failures)];
+    await Promise.all(Array.from({ length: pool.threads * 2 }, feedOneThread));
+    return failuresByBatch.flat();
   } finally {
     forget();
     await pool.close();

@@ -110,13 +110,13 @@ function treeIdOfEncodedEntries(encoded: readonly Buffer[]): Buffer {
 }
 
 export function decodeTree(bytes: Buffer): { entries: TreeEntry[]; id: Buffer } {
-  const { entries, encoded } = parseTree(bytes, true);
+  const { entries, encoded } = parseTree(bytes, true, true);
   return { entries, id: treeIdOfEncodedEntries(encoded) };
 }
 
 /** A tree's entries without computing its id: for bytes already verified against the id they were read by. */
 export function decodeVerifiedTree(bytes: Buffer): TreeEntry[] {
-  return parseTree(bytes, true).entries;
+  return parseTree(bytes, true, false).entries;
 }
 
 /**
@@ -125,10 +125,11 @@ export function decodeVerifiedTree(bytes: Buffer): TreeEntry[] {
  * so that a crafted tree is reported as such, not as damage in transit.
  */
 export function treeIdOfBytes(bytes: Buffer): Buffer {
-  return treeIdOfEncodedEntries(parseTree(bytes, false).encoded);
+  return treeIdOfEncodedEntries(parseTree(bytes, false, true).encoded);
 }
 
-function parseTree(bytes: Buffer, checkNames: boolean): { entries: TreeEntry[]; encoded: Buffer[] } {
+/** `keepEncoded`: also return each entry's bytes, which the tree's id is computed from. */
+function parseTree(bytes: Buffer, checkNames: boolean, keepEncoded: boolean): { entries: TreeEntry[]; encoded: Buffer[] } {
   const fail = (what: string): never => {
     throw new CorruptionError('CORRUPT_OBJECT', `tree: ${what}`);
   };
@@ -162,7 +163,7 @@ function parseTree(bytes: Buffer, checkNames: boolean): { entries: TreeEntry[]; 
     }
     at += nameLength;
     entries.push({ name, kind, sizeBytes, id });
-    encoded.push(bytes.subarray(start, at));
+    if (keepEncoded) encoded.push(bytes.subarray(start, at));
   }
   if (at !== bytes.length) fail('trailing bytes');
   return { entries, encoded };

@@ -53,25 +53,51 @@ export function unpackFrame(stored: Buffer, frame: FrameToUnpack): Buffer {
 /**
  * Decompressed frames kept for reuse. A file's consecutive chunks usually share a frame, and the
  * trees of a commit share a few frames that a walk visits in turn (with one frame kept, a status of
- * a 12,000-file tree decompressed its two tree frames hundreds of times).
+ * a 12,000-file tree decompressed its two tree frames hundreds of times; four kept, it took as long
+ * as with eight, for 9 MB less).
  */
-const CACHED_FRAMES = 8;
+const DEFAULT_CACHED_FRAMES = 4;
+
+/**
+ * Frames up to this size are decompressed into buffers the reader reuses (and their stored bytes read
+ * into one it reuses): a new 2 MiB buffer per frame waited for a collector that seldom ran, and the
+ * freed memory stayed with the process (planning a checkout of the 12,000-file tree grew RSS by 88 MB,
+ * 28 MB with reuse). A larger frame gets buffers of its own, let go with it.
+ */
+const REUSED_FRAME_MAX_BYTES = 16 * 1024 * 1024;
+/** Reused buffers grow in these steps, so frames of slightly different sizes share them. */
+const REUSED_BUFFER_STEP = 256 * 1024;
 
 /** Reads blobs out of sealed packs, verifying every one against its id. */
 export class PackReader {
   private readonly openPacks = new Map<string, number>();
   /** Least recently used first (a Map keeps insertion order). */
   private readonly cachedFrames = new Map<string, Buffer>();
+  private storedScratch = Buffer.alloc(0);
 
-  constructor(private readonly packsDirectory: string) {}
+  /** `maxCachedFrames`: how many decompressed frames to keep (a reader that reads each file's chunks in turn needs few). */
+  constructor(
+    private readonly packsDirectory: string,
+    private readonly maxCachedFrames = DEFAULT_CACHED_FRAMES,
+  ) {}
 
   close(): void {
     for (const fd of this.openPacks.values()) closeSync(fd);
     this.openPacks.clear();
     this.cachedFrames.clear();
+    this.storedScratch = Buffer.alloc(0);
   }
 
+  /** A blob's verified bytes, a copy the caller may keep. */
   readBlob(location: BlobLocation): Buffer {
+    return Buffer.from(this.borrowBlob(location));
+  }
+
+  /**
+   * A blob's verified bytes as a view into the reader's frame cache, without a copy: valid until the
+   * next read from this reader, which may reuse the memory. For callers that use the bytes at once.
+   */
+  borrowBlob(location: BlobLocation): Buffer {
     const raw = this.readFrame(location);
     const end = location.offsetInFrame + location.length;
     if (end > raw.length) {
@@ -115,10 +141,36 @@ export class PackReader {
       this.cachedFrames.set(key, cached);
       return cached;
     }
-    const raw = unpackFrame(this.readExactly(this.packFd(location.packName), location.frameOffset, location.frameStoredLength, location.packName), location);
+    // The least recently used frame goes; its buffer is reused (its blobs were only borrowed until this read).
+    let spare: Buffer | undefined;
+    if (this.cachedFrames.size >= this.maxCachedFrames) {
+      const [oldestKey, oldest] = this.cachedFrames.entries().next().value!;
+      this.cachedFrames.delete(oldestKey);
+      spare = oldest;
+    }
+    const raw = this.unpackFrameAt(location, spare);
     this.cachedFrames.set(key, raw);
-    if (this.cachedFrames.size > CACHED_FRAMES) this.cachedFrames.delete(this.cachedFrames.keys().next().value!);
     return raw;
+  }
+
+  private unpackFrameAt(location: BlobLocation, spare: Buffer | undefined): Buffer {
+    const fd = this.packFd(location.packName);
+    const rawLength = location.frameRawLength;
+    const reusable = Number.isSafeInteger(rawLength) && rawLength >= 0 && rawLength <= REUSED_FRAME_MAX_BYTES;
+    if (!reusable || location.frameStoredLength > REUSED_FRAME_MAX_BYTES) {
+      // unpackFrame also turns a length the format does not allow into an error naming the frame
+      return unpackFrame(this.readExactly(fd, location.frameOffset, location.frameStoredLength, location.packName), location);
+    }
+    const out =
+      spare !== undefined && spare.byteOffset === 0 && spare.buffer.byteLength >= rawLength && spare.buffer.byteLength <= roundUp(REUSED_FRAME_MAX_BYTES)
+        ? Buffer.from(spare.buffer, 0, rawLength)
+        : Buffer.allocUnsafeSlow(roundUp(rawLength)).subarray(0, rawLength);
+    if (location.codec === Codec.Raw && location.frameStoredLength === rawLength) {
+      return this.readExactly(fd, location.frameOffset, rawLength, location.packName, out);
+    }
+    if (this.storedScratch.length < location.frameStoredLength) this.storedScratch = Buffer.allocUnsafeSlow(roundUp(location.frameStoredLength));
+    const stored = this.readExactly(fd, location.frameOffset, location.frameStoredLength, location.packName, this.storedScratch);
+    return out.subarray(0, unpackFrameInto(stored, out, location));
   }
 
   /** A frame's bytes as stored (compressed or not), read into `target`, for a caller that unpacks elsewhere. */
@@ -150,4 +202,8 @@ export class PackReader {
     }
     return buffer;
   }
+}
+
+function roundUp(bytes: number): number {
+  return Math.max(Math.ceil(bytes / REUSED_BUFFER_STEP), 1) * REUSED_BUFFER_STEP;
 }

@@ -11,6 +11,13 @@ export function defaultJobs(): number {
   return availableParallelism();
 }
 
+/**
+ * Workers allocate little on their heaps (bytes travel in transferred or reused buffers), but V8 grows
+ * a thread's young generation as for any program: capped, checking out the 12,000-file tree peaked
+ * ~12 MB lower, and adding it took as long (bench/compare-builds.js).
+ */
+const WORKER_YOUNG_GENERATION_MB = 4;
+
 /** One pool of worker threads per command, shared by compression and small-file reading. */
 export class WorkerPool {
   private constructor(
@@ -21,7 +28,8 @@ export class WorkerPool {
   /** Loads piscina on first use: commands that never start threads spare its start-up time. */
   static async start(threads: number): Promise<WorkerPool> {
     const { Piscina } = await import('piscina');
-    return new WorkerPool(threads, new Piscina({ filename: TASKS_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 1000 }));
+    const resourceLimits = { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB };
+    return new WorkerPool(threads, new Piscina({ filename: TASKS_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 1000, resourceLimits }));
   }
 
   /** Compresses frames, whose ArrayBuffers move to the worker and come back holding the results. */

@@ -13,6 +13,14 @@ export function loadReferencedBlob(repo: Repository, id: Buffer, type: BlobType,
   return repo.packReader.readBlob(locateReferencedBlob(repo, id, type, referrer));
 }
 
+/**
+ * `loadReferencedBlob` without a copy: the bytes are valid until the next read from the repository,
+ * for a caller that uses them at once (restores stream chunks this way).
+ */
+export function borrowReferencedBlob(repo: Repository, id: Buffer, type: BlobType, referrer: string): Buffer {
+  return repo.packReader.borrowBlob(locateReferencedBlob(repo, id, type, referrer));
+}
+
 /** Where such a blob lies, for a reader elsewhere (a worker thread reads it from there). */
 export function locateReferencedBlob(repo: Repository, id: Buffer, type: BlobType, referrer: string): BlobLocation {
   const location = repo.catalog.blobLocation(id);

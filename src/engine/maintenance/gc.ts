@@ -76,7 +76,7 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
       const { totals } = await repo.withBlobWriter(
         async (writer) => {
           for (const plan of rewrites) {
-            for (const blob of plan.liveBlobs) writer.addBlob(blob.type, blob.id, repo.packReader.readBlob(blob));
+            for (const blob of plan.liveBlobs) writer.addBlob(blob.type, blob.id, repo.packReader.borrowBlob(blob));
             await writer.drain();
           }
         },

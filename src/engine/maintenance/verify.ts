@@ -119,7 +119,7 @@ async function checkPacks(
       const hex = blob.id.toString('hex');
       if (badBlobs.has(hex)) continue;
       try {
-        repo.packReader.readBlob(blob);
+        repo.packReader.borrowBlob(blob); // verified as it is read: no copy needed
       } catch (error) {
         if (!(error instanceof CorruptionError)) throw error;
         corrupt.push(hex);

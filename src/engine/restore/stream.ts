@@ -4,7 +4,7 @@ import { defaultJobs, WorkerPool } from '../../workers/pool.js';
 import { isFullHexId, isHexPrefix, newHasher } from '../../core/hash.js';
 import type { FileMap } from '../../objects/filemap.js';
 import type { Repository } from '../../repository/repository.js';
-import { fileRecord, loadCommit, loadFileMap, loadReferencedBlob } from '../history/objects-io.js';
+import { borrowReferencedBlob, fileRecord, loadCommit, loadFileMap, loadReferencedBlob } from '../history/objects-io.js';
 import { toRepoPath } from '../worktree/paths.js';
 import { resolveCommit } from '../history/revisions.js';
 import { findInTree } from '../history/tree-walk.js';
@@ -91,7 +91,7 @@ export async function streamTarget(
   pool?: WorkerPool,
 ): Promise<number> {
   if (target.kind === 'blob') {
-    const bytes = loadReferencedBlob(repo, target.id, target.type, 'the command line');
+    const bytes = borrowReferencedBlob(repo, target.id, target.type, 'the command line');
     const slice = range ? bytes.subarray(range.start, range.end + 1) : bytes;
     await write(slice);
     return slice.length;
@@ -105,7 +105,7 @@ export async function streamTarget(
   };
   if (pool && map.sizeBytes >= PARALLEL_UNPACK_MIN_BYTES) await streamUnpackedOnWorkers(repo, map, checkedWrite, pool);
   else {
-    for (const chunk of map.chunks) await checkedWrite(loadReferencedBlob(repo, chunk.id, BlobType.Chunk, `file ${map.fileId.toString('hex')}`));
+    for (const chunk of map.chunks) await checkedWrite(borrowReferencedBlob(repo, chunk.id, BlobType.Chunk, `file ${map.fileId.toString('hex')}`));
   }
   if (!hasher.digestBuffer().equals(map.fileId)) {
     throw new CorruptionError('CORRUPT_OBJECT', `file ${map.fileId.toString('hex')}: its chunks do not hash to its id (damaged file map)`);
@@ -247,7 +247,7 @@ async function streamRange(repo: Repository, map: FileMap, range: ByteRange, wri
   for (const chunk of map.chunks) {
     const chunkEnd = chunkStart + chunk.length; // exclusive
     if (chunkEnd > range.start && chunkStart <= range.end) {
-      const bytes = loadReferencedBlob(repo, chunk.id, BlobType.Chunk, `file ${map.fileId.toString('hex')}`);
+      const bytes = borrowReferencedBlob(repo, chunk.id, BlobType.Chunk, `file ${map.fileId.toString('hex')}`);
       const from = Math.max(range.start - chunkStart, 0);
       const to = Math.min(range.end + 1 - chunkStart, chunk.length);
       await write(bytes.subarray(from, to));
