@@ -3,13 +3,29 @@
 // zstd -3 -T2, b3sum and cp, on real data, alternating tools within each run. Prints a Markdown
 // table of medians and writes it, with the raw samples, to bench/results/.
 //
-//   node bench/run.js [--runs N] [--quick] [--tools store,git,restic,borg,zstd,b3sum,cp]
+//   node bench/run.js [--runs N] [--quick] [--tools store,git,restic,borg,zstd,b3sum,cp] [--before DIR]
 //
-// --quick uses a 512 MiB large file instead of 2 GiB. Datasets are built once under bench/.data
+// --quick uses a 512 MiB large file instead of 2 GiB. --before DIR adds another build of store (a
+// checkout with `npm run build` done) as the tool "store-before", run alternately with this one, so
+// that a change is compared with what came before it on the machine's same hour. Datasets are built once under bench/.data
 // (or $STORE_BENCH_DATA) from files of this machine: /usr/include and /usr/share/doc for the small
 // tree, a tar of /usr/lib parts for the large file.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -153,20 +169,29 @@ function changeOnePercent(tree) {
 
 // ---------- tools ----------
 
-const TOOLS = {
-  store: {
-    available: () => existsSync(STORE),
-    init: (work) => `node ${STORE} init -q ${work}`,
-    snapshot: () => `node ${STORE} add -A -q && node ${STORE} commit -q -m snapshot`,
+function storeAdapter(bin) {
+  return {
+    available: () => existsSync(bin),
+    init: (work) => `node ${bin} init -q ${work}`,
+    snapshot: () => `node ${bin} add -A -q && node ${bin} commit -q -m snapshot`,
     repoBytes: (work) => duBytes(join(work, '.store')),
-    restore: (_work, file, out) => `node ${STORE} get ${file} -o ${out}`,
-  },
+    restore: (_work, file, out) => `node ${bin} get ${file} -o ${out}`,
+    restoreTree: (_work, out) => `node ${bin} checkout -o ${out} HEAD > /dev/null`,
+  };
+}
+
+const STORE_BEFORE = typeof args.before === 'string' ? join(resolve(args.before), 'bin', 'run.js') : undefined;
+
+const TOOLS = {
+  store: storeAdapter(STORE),
+  ...(STORE_BEFORE ? { 'store-before': storeAdapter(STORE_BEFORE) } : {}),
   git: {
     available: () => has('git'),
     init: (work) => `git init -q ${work}`,
     snapshot: () => `git add -A && git commit -q -m snapshot`,
     repoBytes: (work) => duBytes(join(work, '.git')),
     restore: (_work, file, out) => `git cat-file blob HEAD:${file} > ${out}`,
+    restoreTree: (_work, out) => `mkdir -p ${out} && git --work-tree=${out} checkout -f HEAD -- .`,
   },
   restic: {
     available: () => has('restic'),
@@ -174,6 +199,7 @@ const TOOLS = {
     snapshot: (work) => `restic -q -r ${work}.restic backup --host bench .`,
     repoBytes: (work) => duBytes(`${work}.restic`),
     restore: (work, file, out) => `restic -q -r ${work}.restic dump latest /${file} > ${out}`,
+    restoreTree: (work, out) => `restic -q -r ${work}.restic restore latest --target ${out}`,
   },
   borg: {
     available: () => has('borg'),
@@ -181,6 +207,7 @@ const TOOLS = {
     snapshot: (work) => `borg create --compression lz4 ${work}.borg::s$(date +%s%N) .`,
     repoBytes: (work) => duBytes(`${work}.borg`),
     restore: (work, file, out) => `borg extract --stdout ${work}.borg::$(borg list --short --last 1 ${work}.borg) ${file} > ${out}`,
+    restoreTree: (work, out) => `mkdir -p ${out} && cd ${out} && borg extract ${work}.borg::$(borg list --short --last 1 ${work}.borg)`,
   },
 };
 
@@ -212,10 +239,21 @@ function smallWorkloads(tool, adapter, small) {
   sh(adapter.init(work), { cwd: WORK, stdio: 'ignore' });
   const first = measure(adapter.snapshot(work), work);
   const repoAfterSmall = adapter.repoBytes(work);
+  const out = join(WORK, `${tool}-small-restored`);
+  rmSync(out, { recursive: true, force: true });
+  const restoreTree = measure(adapter.restoreTree(work, out), WORK);
+  // restic and borg restore under the path they backed up: only the trees restored in place are compared.
+  if (tool.startsWith('store') || tool === 'git') restoreTree.exact = sameFiles(small, out);
+  rmSync(out, { recursive: true, force: true });
   changeOnePercent(work);
   const incremental = measure(adapter.snapshot(work), work);
   fresh(work);
-  return { 'small: first add + commit': first, 'small: 1% changed, add + commit': incremental, repoAfterSmallBytes: repoAfterSmall };
+  return {
+    'small: first add + commit': first,
+    'small: restore the tree': restoreTree,
+    'small: 1% changed, add + commit': incremental,
+    repoAfterSmallBytes: repoAfterSmall,
+  };
 }
 
 function largeWorkloads(tool, adapter, large, edited) {
@@ -244,6 +282,25 @@ function largeWorkloads(tool, adapter, large, edited) {
     repoAfterLargeBytes: repoAfterLarge,
     insertionAddedBytes: addedBytes,
   };
+}
+
+/** Every regular file of `source` (less the dataset's marker) is in `copy` with the same bytes and mode. */
+function sameFiles(source, copy) {
+  const walk = (relative) => {
+    for (const name of readdirSync(join(source, relative))) {
+      const path = join(relative, name);
+      if (path === '.complete') continue;
+      const stats = statSync(join(source, path));
+      if (stats.isDirectory()) {
+        if (!walk(path)) return false;
+        continue;
+      }
+      const copied = statSync(join(copy, path), { throwIfNoEntry: false });
+      if (!copied || copied.mode !== stats.mode || !readFileSync(join(source, path)).equals(readFileSync(join(copy, path)))) return false;
+    }
+    return true;
+  };
+  return walk('');
 }
 
 function sameContent(a, b) {
@@ -276,6 +333,7 @@ function median(values) {
 function report(samples, toolNames) {
   const workloads = [
     'small: first add + commit',
+    'small: restore the tree',
     'small: 1% changed, add + commit',
     'large: first add + commit',
     'large: with insertions, add + commit',
@@ -350,6 +408,7 @@ function main() {
 function toolVersion(tool) {
   const commands = {
     store: `node ${STORE} --version`,
+    'store-before': `echo "$(node ${STORE_BEFORE} --version) at $(git -C $(dirname ${STORE_BEFORE}) rev-parse --short HEAD)"`,
     git: 'git --version',
     restic: 'restic version',
     borg: 'borg --version',

@@ -23,4 +23,11 @@ describe('workload classifier', () => {
     expect(chooseStrategy(manySmall, 4)).toMatchObject({ compressionThreads: 4, batchSmallFiles: true });
     expect(chooseStrategy(oneLarge, 2)).toMatchObject({ compressionThreads: 2, batchSmallFiles: false });
   });
+
+  it('decides on the hashing thread too: only for a large file, and only when threads are used at all', () => {
+    expect(chooseStrategy(oneLarge, 2).hashingThread).toBe(true);
+    expect(chooseStrategy(oneLarge, 0).hashingThread).toBe(false);
+    expect(chooseStrategy(manySmall, 2).hashingThread).toBe(false);
+    expect(chooseStrategy(profileWorkload([LARGE_FILE_MIN_BYTES - 1, 20 * MiB]), 2).hashingThread).toBe(false);
+  });
 });

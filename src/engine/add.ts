@@ -143,7 +143,7 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
               staged.set(path, toStagedEntry(path, outcome.kind, outcome.stat, outcome.fileId));
             },
             onBytesRead,
-            { hashingThread: strategy.compressionThreads > 0 },
+            { hashingThread: strategy.hashingThread },
           );
           dropReplacedAncestors(staged, result.added, result.removed);
           ingestMs = clock.lap();

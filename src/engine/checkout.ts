@@ -1,28 +1,24 @@
-import { batchesOf } from '../core/batches.js';
 import { chmodSync, linkSync, lstatSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { errnoCode, StoreError } from '../core/errors.js';
 import { setTimesNs } from '../core/file-times-ns.js';
-import { removeOwnTemporaries, temporarySibling } from '../core/fs-atomic.js';
+import { temporarySibling } from '../core/fs-atomic.js';
 import { fsPath, quotePath } from '../core/path-bytes.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import type { TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
-import { defaultJobs, WorkerPool } from '../workers/pool.js';
-import type { PlannedFile } from '../workers/tasks.js';
 import { isUnchanged, lstatTracked, toStagedEntry } from './worktree/tracked.js';
 import { loadCommit, loadCommitMetadata, type CommitMetadata } from './history/objects-io.js';
 import { hashWorkTreeFile } from './worktree/content-hash.js';
 import { ancestorsOf, isWithin, toRepoPath } from './worktree/paths.js';
 import { ConfinedDirectories, restoreFailure, type RestoreFailure } from '../core/restore-file.js';
-import { planRestore, restoreEach, type RestoreItem } from './restore/files.js';
+import { restoreAll, restoreEach, type RestoreItem } from './restore/files.js';
 import { resolveCommit } from './history/revisions.js';
 import { computeStatus } from './worktree/status.js';
 import { flattenTree } from './history/tree-walk.js';
 import { LeadingDirectories } from './worktree/leading-directories.js';
 import { removeTrackedFile } from './worktree/removal.js';
-import { undoIfAbandoned } from '../core/abandon.js';
 import { EntryKind } from '../core/vocabulary.js';
 
 export interface CheckoutOptions {
@@ -277,70 +273,6 @@ function toRestoreItem(root: string, path: string, entry: TreeEntry, metadata: C
     mtimeNs: metadata.times.files.get(path),
     mode: metadata.modes.files.get(path)?.mode ?? 0,
   };
-}
-
-/** Below this many files, or bytes, worker threads cost more to start than they save. */
-const PARALLEL_RESTORE_MIN_FILES = 64;
-const PARALLEL_RESTORE_MIN_BYTES = 32 * 1024 * 1024;
-const RESTORE_BATCH_MAX_FILES = 64;
-const RESTORE_BATCH_MAX_BYTES = 8 * 1024 * 1024;
-
-/**
- * Writes the entries out, on worker threads when there are many files or many bytes: each worker
- * opens the repository for reading and restores a batch of small files, or one large file, holding
- * one frame at a time, so memory stays bounded whatever the sizes.
- */
-async function restoreAll(
-  repo: Repository,
-  files: readonly [string, TreeEntry][],
-  toItem: (path: string, entry: TreeEntry) => RestoreItem,
-  jobs = defaultJobs(),
-): Promise<RestoreFailure[]> {
-  const totalBytes = files.reduce((sum, [, entry]) => sum + entry.sizeBytes, 0);
-  if (jobs < 2 || (files.length < PARALLEL_RESTORE_MIN_FILES && totalBytes < PARALLEL_RESTORE_MIN_BYTES)) {
-    return restoreEach(
-      repo,
-      files.map(([path, entry]) => toItem(path, entry)),
-    );
-  }
-  // In path order, the order files were added in: neighbours share frames, which a reader decompresses once.
-  const batches = batchesOf(files, ([, entry]) => entry.sizeBytes, { maxItems: RESTORE_BATCH_MAX_FILES, maxBytes: RESTORE_BATCH_MAX_BYTES });
-  const pool = await WorkerPool.start(jobs);
-  // An interrupt ends the worker threads with the process: what they were writing is removed from here.
-  const forget = undoIfAbandoned(() => new Set(files.map(([path, entry]) => dirname(toItem(path, entry).absolutePath))).forEach(removeOwnTemporaries));
-  try {
-    // Planned here, a batch as a worker is about to want it (two per thread waiting, so none idles):
-    // the catalog stays on this thread, memory holds a few batches' plans whatever the tree's size,
-    // and a file that cannot be planned is a failure of its own.
-    const failuresByBatch: RestoreFailure[][] = [];
-    let nextBatch = 0;
-    const feedOneThread = async (): Promise<void> => {
-      while (nextBatch < batches.length) {
-        const index = nextBatch++;
-        const planningFailures: RestoreFailure[] = [];
-        const planned = batches[index]!.flatMap(([path, entry]): PlannedFile[] => {
-          try {
-            return [planRestore(repo, toItem(path, entry))];
-          } catch (error) {
-            planningFailures.push(restoreFailure(path, error));
-            return [];
-          }
-        });
-        try {
-          const result = await pool.restoreFiles({ packsDirectory: repo.layout.packs, files: planned });
-          failuresByBatch[index] = [...planningFailures, ...result.failures];
-        } catch (error) {
-          nextBatch = batches.length; // a thread that failed outright ends the restore: the others take no more
-          throw error;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: pool.threads * 2 }, feedOneThread));
-    return failuresByBatch.flat();
-  } finally {
-    forget();
-    await pool.close();
-  }
 }
 
 /** Moves HEAD to another branch and makes the work tree and staging area match its commit. */

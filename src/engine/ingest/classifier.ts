@@ -38,6 +38,8 @@ export interface IngestStrategy {
   compressionThreads: number;
   /** Small files read, chunked and hashed in batches on the worker threads rather than on the main thread. */
   batchSmallFiles: boolean;
+  /** Large files hashed whole on a thread of their own while the main thread reads and chunks them (~30 ms to start). */
+  hashingThread: boolean;
   /** Order in which files are read. */
   order: 'path' | 'largest-first';
   reason: string;
@@ -73,23 +75,39 @@ export function chooseStrategy(profile: WorkloadProfile, jobs: number): IngestSt
   const workload = classifyWorkload(profile);
   if (jobs <= 0 || profile.totalBytes < INLINE_MAX_TOTAL_BYTES) {
     const reason = jobs <= 0 ? '--jobs 0' : 'little to read: compress on the main thread';
-    return { workload, compressionThreads: 0, batchSmallFiles: false, order: 'path', reason };
+    return { workload, compressionThreads: 0, batchSmallFiles: false, hashingThread: false, order: 'path', reason };
   }
   const batchSmallFiles = jobs >= BATCH_READ_MIN_THREADS && profile.small.count > 0;
+  const hashingThread = profile.large.count > 0;
   switch (workload) {
     case 'SingleLargeFile':
     case 'FewLargeFiles':
-      return { workload, compressionThreads: jobs, batchSmallFiles, order: 'path', reason: 'stream each file in windows; frames compressed on all threads' };
+      return {
+        workload,
+        compressionThreads: jobs,
+        batchSmallFiles,
+        hashingThread,
+        order: 'path',
+        reason: 'stream each file in windows; frames compressed on all threads',
+      };
     case 'ManySmallFiles':
       // Read here, small files keep this thread as busy as one compression thread: a second one would
       // only contend for the cores (12,114 files on 2 cores, four runs each: one thread 1.48-1.69 s at
       // 182-189 MB, two 1.61-1.70 s at 204-209 MB).
       return batchSmallFiles
-        ? { workload, compressionThreads: jobs, batchSmallFiles, order: 'path', reason: 'small files read, chunked and hashed in batches on all threads' }
+        ? {
+            workload,
+            compressionThreads: jobs,
+            batchSmallFiles,
+            hashingThread,
+            order: 'path',
+            reason: 'small files read, chunked and hashed in batches on all threads',
+          }
         : {
             workload,
             compressionThreads: Math.max(1, jobs - 1),
             batchSmallFiles,
+            hashingThread,
             order: 'path',
             reason: 'small files read here, their frames compressed on the other threads',
           };
@@ -98,6 +116,7 @@ export function chooseStrategy(profile: WorkloadProfile, jobs: number): IngestSt
         workload,
         compressionThreads: jobs,
         batchSmallFiles,
+        hashingThread,
         order: 'largest-first',
         reason: 'large files first, so the small ones fill the threads at the end',
       };

@@ -31,7 +31,8 @@ const BATCH_BUFFER_BYTES = Math.max(BATCH_MAX_BYTES, SMALL_FILE_MAX_BYTES) + BAT
  * Reads, chunks, hashes and stores `files`, reporting each outcome in order. With `batchPool`,
  * small regular files go in batches to its workers, which read, chunk and hash them; the main thread
  * only deduplicates (against the catalog and the pending set) and writes. Larger files and symlinks
- * are streamed here, in bounded windows, their frames compressed on the pool.
+ * are streamed here, in bounded windows, their frames compressed on the pool. Which threads run is
+ * the strategy's choice (classifier.ts): `batchPool` and `hashingThread` carry it out.
  */
 export async function ingestFiles(
   repo: Repository,
@@ -45,8 +46,7 @@ export async function ingestFiles(
   const batched = batchPool ? files.filter(isBatchable) : [];
   const streamed = batchPool ? files.filter((file) => !isBatchable(file)) : files;
   if (batchPool && batched.length > 0) await ingestBatches(repo, batched, writer, batchPool, onOutcome, onBytesRead);
-  // Large files are hashed on a thread of their own while this one reads and chunks (~30 ms to start).
-  const hashingThread = options.hashingThread && streamed.some(isLarge) ? ThreadWindowHasher.start() : undefined;
+  const hashingThread = options.hashingThread ? ThreadWindowHasher.start() : undefined;
   try {
     for (const file of streamed) {
       onOutcome(await ingestOnMainThread(repo, file, writer, onBytesRead, isLarge(file) ? hashingThread : undefined));

@@ -1,4 +1,10 @@
-import { restoreEachFile, type FileToRestore, type RestoreFailure } from '../../core/restore-file.js';
+import { dirname } from 'node:path';
+import { undoIfAbandoned } from '../../core/abandon.js';
+import { batchesOf } from '../../core/batches.js';
+import { removeOwnTemporaries } from '../../core/fs-atomic.js';
+import { restoreEachFile, restoreFailure, type FileToRestore, type RestoreFailure } from '../../core/restore-file.js';
+import type { TreeEntry } from '../../objects/tree.js';
+import { defaultJobs, WorkerPool } from '../../workers/pool.js';
 import { BlobType } from '../../core/vocabulary.js';
 import type { Repository } from '../../repository/repository.js';
 import type { PlannedFile } from '../../workers/tasks.js';
@@ -26,4 +32,69 @@ export function planRestore(repo: Repository, item: RestoreItem): PlannedFile {
     return { ...location, id: location.id.toString('hex') };
   });
   return { ...item, chunks };
+}
+
+/** Below this many files, or bytes, worker threads cost more to start than they save. */
+const PARALLEL_RESTORE_MIN_FILES = 64;
+const PARALLEL_RESTORE_MIN_BYTES = 32 * 1024 * 1024;
+const RESTORE_BATCH_MAX_FILES = 64;
+const RESTORE_BATCH_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Writes files out (`toItem` says where and how each goes), on worker threads when there are many
+ * files or many bytes, else on this thread: this room alone decides. Workers get batches of planned
+ * files (small ones together, a large one alone) and read packs by those plans, one frame at a time,
+ * so memory stays bounded whatever the sizes.
+ */
+export async function restoreAll(
+  repo: Repository,
+  files: readonly [string, TreeEntry][],
+  toItem: (path: string, entry: TreeEntry) => RestoreItem,
+  jobs = defaultJobs(),
+): Promise<RestoreFailure[]> {
+  const totalBytes = files.reduce((sum, [, entry]) => sum + entry.sizeBytes, 0);
+  if (jobs < 2 || (files.length < PARALLEL_RESTORE_MIN_FILES && totalBytes < PARALLEL_RESTORE_MIN_BYTES)) {
+    return restoreEach(
+      repo,
+      files.map(([path, entry]) => toItem(path, entry)),
+    );
+  }
+  // In path order, the order files were added in: neighbours share frames, which a reader decompresses once.
+  const batches = batchesOf(files, ([, entry]) => entry.sizeBytes, { maxItems: RESTORE_BATCH_MAX_FILES, maxBytes: RESTORE_BATCH_MAX_BYTES });
+  const pool = await WorkerPool.start(jobs);
+  // An interrupt ends the worker threads with the process: what they were writing is removed from here.
+  const forget = undoIfAbandoned(() => new Set(files.map(([path, entry]) => dirname(toItem(path, entry).absolutePath))).forEach(removeOwnTemporaries));
+  try {
+    // Planned here, a batch as a worker is about to want it (two per thread waiting, so none idles):
+    // the catalog stays on this thread, memory holds a few batches' plans whatever the tree's size,
+    // and a file that cannot be planned is a failure of its own.
+    const failuresByBatch: RestoreFailure[][] = [];
+    let nextBatch = 0;
+    const feedOneThread = async (): Promise<void> => {
+      while (nextBatch < batches.length) {
+        const index = nextBatch++;
+        const planningFailures: RestoreFailure[] = [];
+        const planned = batches[index]!.flatMap(([path, entry]): PlannedFile[] => {
+          try {
+            return [planRestore(repo, toItem(path, entry))];
+          } catch (error) {
+            planningFailures.push(restoreFailure(path, error));
+            return [];
+          }
+        });
+        try {
+          const result = await pool.restoreFiles({ packsDirectory: repo.layout.packs, files: planned });
+          failuresByBatch[index] = [...planningFailures, ...result.failures];
+        } catch (error) {
+          nextBatch = batches.length; // a thread that failed outright ends the restore: the others take no more
+          throw error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: pool.threads * 2 }, feedOneThread));
+    return failuresByBatch.flat();
+  } finally {
+    forget();
+    await pool.close();
+  }
 }
