@@ -241,7 +241,7 @@ function smallWorkloads(tool, adapter, small) {
   const repoAfterSmall = adapter.repoBytes(work);
   const out = join(WORK, `${tool}-small-restored`);
   rmSync(out, { recursive: true, force: true });
-  const restoreTree = measure(adapter.restoreTree(work, out), WORK);
+  const restoreTree = measure(adapter.restoreTree(work, out), work);
   // restic and borg restore under the path they backed up: only the trees restored in place are compared.
   if (tool.startsWith('store') || tool === 'git') restoreTree.exact = sameFiles(small, out);
   rmSync(out, { recursive: true, force: true });

@@ -1,9 +1,11 @@
-import { lstatSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // The compiled module (`npm test` builds first).
-import { msFromNs } from '../dist/engine/worktree/scanner.js';
+import { listDirectory } from '../dist/core/list-directory.js';
+import { encodeName } from '../dist/core/path-bytes.js';
+import { msFromNs, walkWorkTree } from '../dist/engine/worktree/scanner.js';
 import { run } from './helpers.js';
 
 /**
@@ -37,6 +39,54 @@ describe('scan stat data', () => {
         expect(msFromNs(exact.ctimeNs)).toBe(plain.ctimeMs);
         expect(Number(exact.ino)).toBe(plain.ino);
       }
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('listDirectory gives each name as its bytes and the very numbers a plain lstat reports, times before 1970 too', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'store-list-'));
+    try {
+      const latin1 = Buffer.from('caf\xe9', 'latin1'); // not UTF-8
+      writeFileSync(Buffer.concat([Buffer.from(`${directory}/`), latin1]), 'x');
+      writeFileSync(join(directory, 'plain'), 'hello');
+      mkdirSync(join(directory, 'sub'));
+      symlinkSync('plain', join(directory, 'link'));
+      await run('touch', ['-m', '-h', '-d', '@-12345.123456789', join(directory, 'link')], { cwd: directory });
+      utimesSync(join(directory, 'plain'), 1_700_000_000, 1_234_567_890.987654);
+      const listed = listDirectory(directory);
+      expect(listed.map((entry) => encodeName(entry.name).toString('hex')).sort()).toEqual(
+        readdirSync(directory, { encoding: 'buffer' })
+          .map((name) => name.toString('hex'))
+          .sort(),
+      );
+      for (const entry of listed) {
+        const plain = lstatSync(Buffer.concat([Buffer.from(`${directory}/`), encodeName(entry.name)]));
+        expect(entry.error).toBeUndefined();
+        expect(entry.stats).toEqual({ mode: plain.mode, size: plain.size, mtimeMs: plain.mtimeMs, ctimeMs: plain.ctimeMs, ino: plain.ino, dev: plain.dev });
+      }
+      expect(listed.find((entry) => entry.name === 'link')!.stats!.mtimeMs).toBeLessThan(0);
+      expect(() => listDirectory(join(directory, 'plain'))).toThrow(expect.objectContaining({ code: 'ENOTDIR', syscall: 'opendir' }));
+      expect(() => listDirectory(join(directory, 'gone'))).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('the walk yields paths in byte order, a directory where its name and a slash sort', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'store-walk-order-'));
+    try {
+      // '.' (0x2e) sorts before '/' (0x2f), and '0' (0x30) after it: a.txt, a/b, a0; U+00E9 after z.
+      for (const path of ['a.txt', 'a0', 'z', '\u00e9', 'b-c', 'b/c']) {
+        mkdirSync(join(directory, path, '..'), { recursive: true });
+        writeFileSync(join(directory, path), path);
+      }
+      mkdirSync(join(directory, 'a'));
+      writeFileSync(join(directory, 'a', 'b'), 'b');
+      const report = { skipped: [], unreadable: [], ignoredScopes: [], nestedRepositories: [] };
+      const paths = [...walkWorkTree(directory, [''], report)].map((file) => file.path);
+      expect(paths).toEqual(['a.txt', 'a/b', 'a0', 'b-c', 'b/c', 'z', '\u00e9']);
+      expect([...paths].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)))).toEqual(paths);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

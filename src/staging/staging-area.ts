@@ -1,34 +1,40 @@
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync } from 'node:fs';
 import type mmapModule from 'mmap-io';
 import { errnoCode } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs-atomic.js';
 import { lazyRequire } from '../core/lazy-require.js';
-import { decodeStaging, encodeStaging, sortByPathBytes, type StagedEntry, type StagingSnapshot } from './staging-format.js';
+import { encodeStaging, sortByPathBytes, StagingView, type StagedEntry, type StagingSnapshot } from './staging-format.js';
 
 // mmap-io is CommonJS but its typings declare a default export; at run time the module itself is the API.
 const mmapApi = lazyRequire<(typeof mmapModule)['default']>('mmap-io');
 
 /**
  * The staging area: the whole next commit with each entry's stat data, in one binary file that is
- * read through mmap (no copy of the file into the heap before decoding) and replaced atomically.
+ * read through mmap and replaced atomically. `openStaging` reads it in place (entries decoded one at
+ * a time, as a walk asks for them); `readStaging` decodes every entry, for callers that need all.
  */
-export function readStaging(path: string): StagingSnapshot {
+export function openStaging(path: string): StagingView {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return { entries: [], writtenAtNs: 0n };
+    if (errnoCode(error) === 'ENOENT') return new StagingView(encodeStaging({ entries: [], writtenAtNs: 0n }), path);
     throw error;
   }
   try {
     const sizeBytes = fstatSync(fd).size;
-    if (sizeBytes === 0) return decodeStaging(Buffer.alloc(0), path);
+    if (sizeBytes === 0) return new StagingView(Buffer.alloc(0), path); // fails: bad magic
     const mmap = mmapApi();
-    const mapped = mmap.map(sizeBytes, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0);
-    return decodeStaging(mapped, path);
+    return new StagingView(mmap.map(sizeBytes, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0), path);
   } finally {
     closeSync(fd);
   }
+}
+
+export function readStaging(path: string): StagingSnapshot {
+  if (!existsSync(path)) return { entries: [], writtenAtNs: 0n };
+  const view = openStaging(path);
+  return { entries: [...view], writtenAtNs: view.writtenAtNs, checksum: view.checksum };
 }
 
 /** `scanStartedAtNs`: when the scan that produced these stat data began (see isRacilyClean). */
@@ -45,7 +51,7 @@ const COARSE_MTIME_SLACK_NS = 2_000_000_000n;
  * A file modified within one timestamp tick of the scan that staged it could change again without
  * its size or mtime changing (git calls this "racily clean"): such an entry is never trusted on stat alone.
  */
-export function isRacilyClean(entry: StagedEntry, snapshot: StagingSnapshot): boolean {
+export function isRacilyClean(entry: StagedEntry, snapshot: Pick<StagingSnapshot, 'writtenAtNs'>): boolean {
   const slack = entry.mtimeNs % 1_000_000_000n === 0n ? COARSE_MTIME_SLACK_NS : FINE_MTIME_SLACK_NS;
   return entry.mtimeNs + slack >= snapshot.writtenAtNs;
 }

@@ -100,52 +100,116 @@ function encodePathsOneByOne(entries: readonly StagedEntry[]): { heap: Buffer; p
   return { heap: Buffer.concat(encoded), pathLengths: Uint32Array.from(encoded, (bytes) => bytes.length) };
 }
 
-export function decodeStaging(bytes: Buffer, source: string): StagingSnapshot {
-  const fail = (what: string): never => {
-    throw new CorruptionError('CORRUPT_STAGING', `staging area ${source}: ${what}`, {
-      hint: 'run `store reset` to rebuild it from HEAD (then `store add` again)',
-    });
-  };
-  if (bytes.length < HEADER_BYTES + HASH_BYTES || !bytes.subarray(0, 8).equals(STAGING_MAGIC)) fail('bad magic');
-  const version = bytes.readUInt32LE(8);
-  if (version !== STAGING_VERSION) fail(`unknown version ${version}`);
-  const count = bytes.readUInt32LE(12);
-  const heapBytes = bytes.readUInt32LE(16);
-  const writtenAtNs = bytes.readBigInt64LE(24);
-  const heapStart = HEADER_BYTES + count * ENTRY_BYTES;
-  const bodyBytes = heapStart + heapBytes;
-  if (bodyBytes + HASH_BYTES !== bytes.length) fail('length does not match its header');
-  if (!hashBytes(bytes.subarray(0, bodyBytes)).equals(bytes.subarray(bodyBytes))) fail('checksum mismatch');
-  const entries: StagedEntry[] = [];
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let previousPath: string | undefined;
-  for (let index = 0; index < count; index++) {
+/**
+ * A staging file read in place: checked whole when opened (checksum, kinds, bounds, byte order, path
+ * rules), then each entry decoded when asked for, so that a caller walking a million entries holds
+ * one at a time, not a million objects. The bytes are the caller's (an mmap, for the staging area).
+ */
+export class StagingView {
+  readonly count: number;
+  readonly writtenAtNs: bigint;
+  /** The file's trailing BLAKE3: tells whether it was replaced since it was read. */
+  readonly checksum: Buffer;
+  private readonly heapStart: number;
+  private readonly view: DataView;
+
+  constructor(
+    private readonly bytes: Buffer,
+    source: string,
+  ) {
+    const fail = (what: string): never => {
+      throw new CorruptionError('CORRUPT_STAGING', `staging area ${source}: ${what}`, {
+        hint: 'run `store reset` to rebuild it from HEAD (then `store add` again)',
+      });
+    };
+    if (bytes.length < HEADER_BYTES + HASH_BYTES || !bytes.subarray(0, 8).equals(STAGING_MAGIC)) fail('bad magic');
+    const version = bytes.readUInt32LE(8);
+    if (version !== STAGING_VERSION) fail(`unknown version ${version}`);
+    this.count = bytes.readUInt32LE(12);
+    const heapBytes = bytes.readUInt32LE(16);
+    this.writtenAtNs = bytes.readBigInt64LE(24);
+    this.heapStart = HEADER_BYTES + this.count * ENTRY_BYTES;
+    const bodyBytes = this.heapStart + heapBytes;
+    if (bodyBytes + HASH_BYTES !== bytes.length) fail('length does not match its header');
+    if (!hashBytes(bytes.subarray(0, bodyBytes)).equals(bytes.subarray(bodyBytes))) fail('checksum mismatch');
+    this.checksum = Buffer.from(bytes.subarray(bodyBytes));
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let previousPath: string | undefined;
+    for (let index = 0; index < this.count; index++) {
+      const at = HEADER_BYTES + index * ENTRY_BYTES;
+      const kind = bytes[at]!;
+      if (kind !== EntryKind.File && kind !== EntryKind.Executable && kind !== EntryKind.Symlink) fail(`entry ${index} has unknown kind ${kind}`);
+      const pathOffset = this.view.getUint32(at + 80, true);
+      const pathLength = this.view.getUint32(at + 84, true);
+      if (pathOffset + pathLength > heapBytes) fail(`entry ${index} path lies outside the heap`);
+      if (pathLength > MAX_PATH_BYTES) fail(`entry ${index} has a path of ${pathLength} bytes (at most ${MAX_PATH_BYTES})`);
+      const path = this.pathAt(index);
+      // Strictly increasing: in byte order, and no path twice.
+      if (previousPath !== undefined && compareUtf8(previousPath, path) >= 0) fail(`entry ${index} is out of byte order or repeats a path`);
+      previousPath = path;
+      if (hasPathProblem(path)) fail(`entry ${index} (${JSON.stringify(path)}) has ${pathProblem(path)}`);
+      if (!Number.isSafeInteger(readUint53LE(bytes, at + 8))) fail(`entry ${index} has a size out of range`);
+    }
+  }
+
+  pathAt(index: number): string {
     const at = HEADER_BYTES + index * ENTRY_BYTES;
-    const kind = bytes[at]!;
-    if (kind !== EntryKind.File && kind !== EntryKind.Executable && kind !== EntryKind.Symlink) fail(`entry ${index} has unknown kind ${kind}`);
-    const pathOffset = view.getUint32(at + 80, true);
-    const pathLength = view.getUint32(at + 84, true);
-    if (pathOffset + pathLength > heapBytes) fail(`entry ${index} path lies outside the heap`);
-    if (pathLength > MAX_PATH_BYTES) fail(`entry ${index} has a path of ${pathLength} bytes (at most ${MAX_PATH_BYTES})`);
-    const path = decodeNameAt(bytes, heapStart + pathOffset, heapStart + pathOffset + pathLength);
-    // Strictly increasing: in byte order, and no path twice.
-    if (previousPath !== undefined && compareUtf8(previousPath, path) >= 0) fail(`entry ${index} is out of byte order or repeats a path`);
-    previousPath = path;
-    if (hasPathProblem(path)) fail(`entry ${index} (${JSON.stringify(path)}) has ${pathProblem(path)}`);
-    const sizeBytes = readUint53LE(bytes, at + 8);
-    if (!Number.isSafeInteger(sizeBytes)) fail(`entry ${index} has a size out of range`);
-    entries.push({
-      kind: kind as StagedEntry['kind'],
+    const start = this.heapStart + this.view.getUint32(at + 80, true);
+    return decodeNameAt(this.bytes, start, start + this.view.getUint32(at + 84, true));
+  }
+
+  entryAt(index: number): StagedEntry {
+    const at = HEADER_BYTES + index * ENTRY_BYTES;
+    const view = this.view;
+    return {
+      kind: this.bytes[at] as StagedEntry['kind'],
       mode: view.getUint32(at + 4, true),
-      sizeBytes,
+      sizeBytes: readUint53LE(this.bytes, at + 8),
       mtimeNs: view.getBigInt64(at + 16, true),
       ctimeNs: view.getBigInt64(at + 24, true),
       ino: view.getBigUint64(at + 32, true),
       dev: view.getBigUint64(at + 40, true),
       // A view, not a copy: it keeps the (read-only) mapping alive as long as it is referenced.
-      fileId: bytes.subarray(at + 48, at + 48 + HASH_BYTES),
-      path,
-    });
+      fileId: this.bytes.subarray(at + 48, at + 48 + HASH_BYTES),
+      path: this.pathAt(index),
+    };
   }
-  return { entries, writtenAtNs, checksum: Buffer.from(bytes.subarray(bodyBytes)) };
+
+  *[Symbol.iterator](): Generator<StagedEntry> {
+    for (let index = 0; index < this.count; index++) yield this.entryAt(index);
+  }
+
+  /**
+   * The bytes a directory's fingerprint covers for entries [start, end): kind, size, file id, path
+   * length and path of each, end to end (see RunFingerprints), handed to `take` in pieces of about
+   * 64 KiB, made from the file's own bytes without decoding a path.
+   */
+  fingerprintBytes(start: number, end: number, take: (piece: Buffer) => void): void {
+    const scratch = Buffer.allocUnsafe(FINGERPRINT_PIECE_BYTES + 45 + MAX_PATH_BYTES);
+    let used = 0;
+    for (let index = start; index < end; index++) {
+      const at = HEADER_BYTES + index * ENTRY_BYTES;
+      const pathStart = this.heapStart + this.view.getUint32(at + 80, true);
+      const pathLength = this.view.getUint32(at + 84, true);
+      scratch[used] = this.bytes[at]!;
+      this.bytes.copy(scratch, used + 1, at + 8, at + 16);
+      this.bytes.copy(scratch, used + 9, at + 48, at + 48 + HASH_BYTES);
+      scratch.writeUInt32LE(pathLength, used + 41);
+      this.bytes.copy(scratch, used + 45, pathStart, pathStart + pathLength);
+      used += 45 + pathLength;
+      if (used >= FINGERPRINT_PIECE_BYTES) {
+        take(scratch.subarray(0, used));
+        used = 0;
+      }
+    }
+    if (used > 0) take(scratch.subarray(0, used));
+  }
+}
+
+const FINGERPRINT_PIECE_BYTES = 64 * 1024;
+
+/** Every entry decoded: for callers that need them all at once (small trees, or a rewrite of all). */
+export function decodeStaging(bytes: Buffer, source: string): StagingSnapshot {
+  const view = new StagingView(bytes, source);
+  return { entries: [...view], writtenAtNs: view.writtenAtNs, checksum: view.checksum };
 }

@@ -3,7 +3,7 @@ import { compareNames, encodeTree, type TreeEntry } from '../../objects/tree.js'
 import type { BlobWriter } from '../../store/blob-writer.js';
 import { sortByPathBytes, type StagedEntry } from '../../staging/staging-format.js';
 import type { CachedTree, TreeCache } from '../../staging/tree-cache.js';
-import { childrenOfRun, RunFingerprints } from '../worktree/staged-runs.js';
+import { childrenOfRun, RunFingerprints, stagedEntriesOf } from '../worktree/staged-runs.js';
 import { BlobType, EntryKind } from '../../core/vocabulary.js';
 
 /**
@@ -15,6 +15,7 @@ import { BlobType, EntryKind } from '../../core/vocabulary.js';
 export function buildTrees(staged: readonly StagedEntry[], writer: BlobWriter, previous: TreeCache = new Map()): { root: CachedTree; cache: TreeCache } {
   const entries = sortByPathBytes(staged);
   const fingerprints = new RunFingerprints(entries);
+  const source = stagedEntriesOf(entries);
   const cache: TreeCache = new Map();
 
   const build = (start: number, end: number, prefix: string): CachedTree => {
@@ -25,7 +26,7 @@ export function buildTrees(staged: readonly StagedEntry[], writer: BlobWriter, p
       return known;
     }
     const treeEntries: TreeEntry[] = [];
-    for (const child of childrenOfRun(entries, start, end, prefix)) {
+    for (const child of childrenOfRun(source, start, end, prefix)) {
       if (child.kind === 'file') {
         treeEntries.push({ name: child.name, kind: child.entry.kind, sizeBytes: child.entry.sizeBytes, id: child.entry.fileId });
       } else {

@@ -1,28 +1,17 @@
-import { lstatSync, readdirSync, type BigIntStats, type Stats } from 'node:fs';
+import { constants, type BigIntStats, type Stats } from 'node:fs';
+import { type LstatNumbers, type ListedEntry, listDirectory } from '../../core/list-directory.js';
 import { errnoCode } from '../../core/errors.js';
 import { nameProblem, REPOSITORY_DIRECTORY } from '../../core/names.js';
 import { IGNORE_FILE, IgnoreRules } from './ignore-rules.js';
 import { isWithin } from './paths.js';
-import { decodeName, fsPath } from '../../core/path-bytes.js';
 import type { StatData } from '../../core/stable-read.js';
+import { compareUtf8 } from '../../core/utf8-order.js';
 
 export type { StatData };
 import { EntryKind } from '../../core/vocabulary.js';
 
-/**
- * What the scan keeps of an lstat, as plain numbers: `{ bigint: true }` made a scan of 12,000 files
- * ~10% slower and left a dozen BigInts per file for the collector. Times are Node's milliseconds
- * (sec * 1e3 + nsec / 1e6), which tell apart times ~0.25 us apart (git, by default, compares whole
- * seconds).
- */
-export interface ScanStat {
-  mode: number;
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
-  dev: number;
-}
+/** What the scan keeps of an lstat, as plain numbers (see core/list-directory.ts). */
+export type ScanStat = LstatNumbers;
 
 export function toScanStat(stats: Stats): ScanStat {
   return { mode: stats.mode, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino, dev: stats.dev };
@@ -66,13 +55,27 @@ export interface ScanResult {
 }
 
 /** Files, executables and symlinks; anything else (FIFO, socket, device) is skipped with a reason. */
-export function kindOf(stats: Stats | BigIntStats): ScannedFile['kind'] | string {
-  if (stats.isSymbolicLink()) return EntryKind.Symlink;
-  if (stats.isFile()) return isExecutable(stats.mode) ? EntryKind.Executable : EntryKind.File;
-  if (stats.isFIFO()) return 'FIFO';
-  if (stats.isSocket()) return 'socket';
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'device';
-  return 'unsupported file type';
+export function kindOf(stats: Stats | BigIntStats | ScanStat): ScannedFile['kind'] | string {
+  const mode = Number(stats.mode);
+  switch (mode & constants.S_IFMT) {
+    case constants.S_IFLNK:
+      return EntryKind.Symlink;
+    case constants.S_IFREG:
+      return isExecutable(mode) ? EntryKind.Executable : EntryKind.File;
+    case constants.S_IFIFO:
+      return 'FIFO';
+    case constants.S_IFSOCK:
+      return 'socket';
+    case constants.S_IFCHR:
+    case constants.S_IFBLK:
+      return 'device';
+    default:
+      return 'unsupported file type';
+  }
+}
+
+function isDirectoryMode(mode: number): boolean {
+  return (mode & constants.S_IFMT) === constants.S_IFDIR;
 }
 
 export function isExecutable(mode: number | bigint): boolean {
@@ -84,66 +87,83 @@ export function workTreePath(workTree: string, path: string): string {
   return path === '' ? workTree : `${workTree}/${path}`;
 }
 
+/** What a walk found besides files: reported, not stored. */
+export type WalkReport = Omit<ScanResult, 'files'>;
+
 /**
  * Walks the work tree under the given scopes ('' is the whole tree), applying .storeignore rules and
  * never following symlinks. `.store/` directories are always left out.
  */
 export function scanWorkTree(workTree: string, scopes: readonly string[], options: { includeIgnored?: boolean } = {}): ScanResult {
-  const result: ScanResult = { files: [], skipped: [], unreadable: [], ignoredScopes: [], nestedRepositories: [] };
+  const report: WalkReport = { skipped: [], unreadable: [], ignoredScopes: [], nestedRepositories: [] };
+  const files = [...walkWorkTree(workTree, scopes, report, options)];
+  return { files, ...report };
+}
+
+/**
+ * `scanWorkTree` one file at a time, in the byte order of the paths (the staging area's and the
+ * trees' order: a directory's entries come where its name and a '/' sort), holding only the listings
+ * of the directories on the way down; what is not a file goes into `report` as it is met.
+ */
+export function* walkWorkTree(
+  workTree: string,
+  scopes: readonly string[],
+  report: WalkReport,
+  options: { includeIgnored?: boolean } = {},
+): Generator<ScannedFile> {
   const ignored = (rules: IgnoreRules, path: string, isDirectory: boolean): boolean => {
     if (!rules.isIgnored(path, isDirectory)) return false;
     // A named path (or one inside it) that a rule excludes: git's "paths are ignored" refusal, or -f.
-    for (const scope of scopes) if (scope !== '' && isWithin(scope, path) && !result.ignoredScopes.includes(scope)) result.ignoredScopes.push(scope);
+    for (const scope of scopes) if (scope !== '' && isWithin(scope, path) && !report.ignoredScopes.includes(scope)) report.ignoredScopes.push(scope);
     return options.includeIgnored !== true;
   };
   const inScope = (path: string): boolean => scopes.some((scope) => scope === '' || path === scope || path.startsWith(`${scope}/`));
   const leadsIntoScope = (directory: string): boolean => directory === '' || inScope(directory) || scopes.some((scope) => scope.startsWith(`${directory}/`));
 
-  const list = (directory: string): string[] | undefined => {
+  const list = (directory: string): ListedEntry[] | undefined => {
     try {
-      const at = fsPath(workTreePath(workTree, directory));
-      const names = readdirSync(at);
-      // Node decodes names as UTF-8, replacing what is not with U+FFFD: only then are the bytes read again.
-      return (names.some((name) => name.includes('\ufffd')) ? readdirSync(at, { encoding: 'buffer' }).map(decodeName) : names).sort();
+      return listDirectory(workTreePath(workTree, directory));
     } catch (error) {
-      result.unreadable.push({ path: directory || '.', reason: errnoCode(error) ?? String(error) });
+      const code = errnoCode(error);
+      if (code === undefined) throw error; // not the file system's answer: a fault, never "unreadable"
+      report.unreadable.push({ path: directory || '.', reason: code });
       return undefined;
     }
   };
-  const walk = (directory: string, names: string[], parentRules: IgnoreRules): void => {
+  const holds = (listing: readonly ListedEntry[], name: string): boolean => listing.some((entry) => entry.name === name);
+  function* walk(directory: string, listing: ListedEntry[], parentRules: IgnoreRules): Generator<ScannedFile> {
     // The listing says whether there is a .storeignore: no failing open in every directory.
-    const rules = names.includes(IGNORE_FILE) ? parentRules.enter(workTree, directory) : parentRules;
-    for (const name of names) {
+    const rules = holds(listing, IGNORE_FILE) ? parentRules.enter(workTree, directory) : parentRules;
+    const found: { path: string; stats: ScanStat; sortKey: string }[] = [];
+    for (const { name, stats, error } of listing) {
       if (name === REPOSITORY_DIRECTORY) continue;
       const path = directory === '' ? name : `${directory}/${name}`;
       // `.STORE` and the like: no repository may hold its own directory's name in any case (see nameProblem).
       const problem = nameProblem(name);
       if (problem !== undefined) {
-        result.skipped.push({ path, reason: `${problem} cannot be stored` });
+        report.skipped.push({ path, reason: `${problem} cannot be stored` });
         continue;
       }
-      let stats: Stats;
-      try {
-        stats = lstatSync(fsPath(workTreePath(workTree, path)));
-      } catch (error) {
-        if (errnoCode(error) === 'ENOENT') continue; // vanished since readdir
-        result.unreadable.push({ path, reason: errnoCode(error) ?? String(error) });
-        continue;
-      }
-      if (stats.isDirectory()) {
+      if (error === 'ENOENT') continue; // vanished since it was listed
+      if (error !== undefined) report.unreadable.push({ path, reason: error });
+      else found.push({ path, stats, sortKey: isDirectoryMode(stats.mode) ? `${name}/` : name });
+    }
+    // A directory's paths all begin with its name and '/': sorted as such, the walk yields byte order.
+    found.sort((a, b) => compareUtf8(a.sortKey, b.sortKey));
+    for (const { path, stats } of found) {
+      if (isDirectoryMode(stats.mode)) {
         if (!leadsIntoScope(path) || ignored(rules, path, true)) continue;
-        const childNames = list(path);
-        if (childNames?.includes(REPOSITORY_DIRECTORY)) result.nestedRepositories.push(path);
-        else if (childNames) walk(path, childNames, rules);
+        const childListing = list(path);
+        if (childListing !== undefined && holds(childListing, REPOSITORY_DIRECTORY)) report.nestedRepositories.push(path);
+        else if (childListing !== undefined) yield* walk(path, childListing, rules);
         continue;
       }
       if (!inScope(path) || ignored(rules, path, false)) continue;
       const kind = kindOf(stats);
-      if (typeof kind === 'string') result.skipped.push({ path, reason: kind });
-      else result.files.push({ path, kind, stats: toScanStat(stats) });
+      if (typeof kind === 'string') report.skipped.push({ path, reason: kind });
+      else yield { path, kind, stats };
     }
-  };
-  const rootNames = list('');
-  if (rootNames) walk('', rootNames, IgnoreRules.empty());
-  return result;
+  }
+  const rootListing = list('');
+  if (rootListing) yield* walk('', rootListing, IgnoreRules.empty());
 }

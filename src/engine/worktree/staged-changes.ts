@@ -1,9 +1,9 @@
 import type { TreeEntry } from '../../objects/tree.js';
 import type { Repository } from '../../repository/repository.js';
-import { sortByPathBytes, type StagedEntry } from '../../staging/staging-format.js';
+import type { StagingView } from '../../staging/staging-format.js';
 import { readTreeCache } from '../../staging/tree-cache.js';
 import { loadTree } from '../history/objects-io.js';
-import { childrenOfRun, RunFingerprints } from './staged-runs.js';
+import { childrenOfRun, fingerprintOfViewRun } from './staged-runs.js';
 import { flattenTree } from '../history/tree-walk.js';
 import { EntryKind } from '../../core/vocabulary.js';
 
@@ -19,18 +19,16 @@ export interface PathChange {
  * cache maps to the very tree HEAD has at that path holds no change and is not read: after a commit
  * nothing of HEAD is loaded, after an add only the trees on the changed paths (git's cache-tree).
  */
-export function stagedChanges(repo: Repository, staged: readonly StagedEntry[], headTreeId: Buffer | undefined): PathChange[] {
-  const entries = sortByPathBytes(staged);
+export function stagedChanges(repo: Repository, entries: StagingView, headTreeId: Buffer | undefined): PathChange[] {
   const changes: PathChange[] = [];
-  if (headTreeId === undefined) return entries.map((entry) => ({ path: entry.path, change: 'added' }));
-  const fingerprints = new RunFingerprints(entries);
+  if (headTreeId === undefined) return Array.from({ length: entries.count }, (_, index) => ({ path: entries.pathAt(index), change: 'added' }));
   const cache = readTreeCache(repo.layout.treeCache);
   const deletedBelow = (tree: Buffer, prefix: string): void => {
     for (const path of flattenTree(repo, tree, prefix).keys()) changes.push({ path, change: 'deleted' });
   };
 
   const compare = (start: number, end: number, prefix: string, headTree: Buffer | undefined): void => {
-    if (headTree !== undefined && start < end && cache.get(fingerprints.of(start, end, prefix))?.id.equals(headTree)) return;
+    if (headTree !== undefined && start < end && cache.get(fingerprintOfViewRun(entries, start, end, prefix))?.id.equals(headTree)) return;
     const head = new Map<string, TreeEntry>(headTree === undefined ? [] : loadTree(repo, headTree).map((entry) => [entry.name, entry]));
     for (const child of childrenOfRun(entries, start, end, prefix)) {
       const before = head.get(child.name);
@@ -53,6 +51,6 @@ export function stagedChanges(repo: Repository, staged: readonly StagedEntry[], 
       else changes.push({ path: `${prefix}${gone.name}`, change: 'deleted' });
     }
   };
-  compare(0, entries.length, '', headTreeId);
+  compare(0, entries.count, '', headTreeId);
   return changes;
 }

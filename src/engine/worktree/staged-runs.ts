@@ -1,27 +1,39 @@
 import { newHasher } from '../../core/hash.js';
 import { writeUint53LE } from '../../core/uint53.js';
-import type { StagedEntry } from '../../staging/staging-format.js';
+import type { StagedEntry, StagingView } from '../../staging/staging-format.js';
 import { encodeName, nameByteLength } from '../../core/path-bytes.js';
 
 /**
  * Staged entries sorted by path bytes: the entries under any directory form one contiguous run
- * [start, end). Trees are built, and compared with HEAD's, one run at a time.
+ * [start, end). Trees are built, and compared with HEAD's, one run at a time, over the entries in
+ * memory (commit) or over the staging area read in place (status).
  */
+export interface StagedEntries {
+  readonly count: number;
+  pathAt(index: number): string;
+  entryAt(index: number): StagedEntry;
+}
+
+/** Entries already in memory, in path byte order. */
+export function stagedEntriesOf(entries: readonly StagedEntry[]): StagedEntries {
+  return { count: entries.length, pathAt: (index) => entries[index]!.path, entryAt: (index) => entries[index]! };
+}
+
 export type RunChild = { kind: 'file'; entry: StagedEntry; name: string } | { kind: 'directory'; name: string; start: number; end: number; prefix: string };
 
 /** The direct children of the directory `prefix` ('' or ending in '/') whose run is [start, end). */
-export function* childrenOfRun(entries: readonly StagedEntry[], start: number, end: number, prefix: string): Generator<RunChild> {
+export function* childrenOfRun(entries: StagedEntries, start: number, end: number, prefix: string): Generator<RunChild> {
   for (let i = start; i < end; ) {
-    const entry = entries[i]!;
-    const slash = entry.path.indexOf('/', prefix.length);
+    const path = entries.pathAt(i);
+    const slash = path.indexOf('/', prefix.length);
     if (slash < 0) {
-      yield { kind: 'file', entry, name: entry.path.slice(prefix.length) };
+      yield { kind: 'file', entry: entries.entryAt(i), name: path.slice(prefix.length) };
       i++;
       continue;
     }
-    const childPrefix = entry.path.slice(0, slash + 1);
+    const childPrefix = path.slice(0, slash + 1);
     let childEnd = i + 1;
-    while (childEnd < end && entries[childEnd]!.path.startsWith(childPrefix)) childEnd++;
+    while (childEnd < end && entries.pathAt(childEnd).startsWith(childPrefix)) childEnd++;
     yield { kind: 'directory', name: childPrefix.slice(prefix.length, -1), start: i, end: childEnd, prefix: childPrefix };
     i = childEnd;
   }
@@ -32,7 +44,21 @@ export function* childrenOfRun(entries: readonly StagedEntry[], start: number, e
  * file id, path) packed end to end. It keys the tree cache. The directory's own path is part of it:
  * a directory whose only child is a directory has the very same run as that child (the root of a
  * tree that holds only d/ has d/'s entries), and without it each was taken for the other's tree.
+ * Keyed as the tree cache is (latin1 string of the digest); `prefix` is the directory's path and
+ * '/', or '' for the root.
  */
+function fingerprint(prefix: string, feedRun: (take: (piece: Buffer) => void) => void): string {
+  const prefixBytes = encodeName(prefix);
+  const header = Buffer.allocUnsafe(4);
+  header.writeUInt32LE(prefixBytes.length, 0);
+  const hasher = newHasher();
+  hasher.update(header);
+  hasher.update(prefixBytes);
+  feedRun((piece) => hasher.update(piece));
+  return hasher.digestBuffer().toString('latin1');
+}
+
+/** Fingerprints of runs of entries in memory, packed once for the many a commit computes. */
 export class RunFingerprints {
   private readonly packed: Buffer;
   private readonly offsets: Uint32Array;
@@ -56,15 +82,12 @@ export class RunFingerprints {
     this.offsets[entries.length] = at;
   }
 
-  /** Keyed as the tree cache is (latin1 string of the digest); `prefix` is the directory's path and '/', or '' for the root. */
   of(start: number, end: number, prefix: string): string {
-    const prefixBytes = encodeName(prefix);
-    const header = Buffer.allocUnsafe(4);
-    header.writeUInt32LE(prefixBytes.length, 0);
-    const hasher = newHasher();
-    hasher.update(header);
-    hasher.update(prefixBytes);
-    hasher.update(this.packed.subarray(this.offsets[start], this.offsets[end]));
-    return hasher.digestBuffer().toString('latin1');
+    return fingerprint(prefix, (take) => take(this.packed.subarray(this.offsets[start], this.offsets[end])));
   }
+}
+
+/** The same fingerprint, of a run of the staging area read in place (nothing packed beforehand). */
+export function fingerprintOfViewRun(view: StagingView, start: number, end: number, prefix: string): string {
+  return fingerprint(prefix, (take) => view.fingerprintBytes(start, end, take));
 }

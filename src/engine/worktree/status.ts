@@ -1,11 +1,12 @@
 import { errnoCode } from '../../core/errors.js';
 import type { Repository } from '../../repository/repository.js';
-import { isRacilyClean, nowNs, readStaging, writeStaging } from '../../staging/staging-area.js';
+import { isRacilyClean, nowNs, openStaging, readStaging, writeStaging } from '../../staging/staging-area.js';
+import { compareUtf8 } from '../../core/utf8-order.js';
 import type { StagedEntry, StagingSnapshot } from '../../staging/staging-format.js';
 import { compareWithWorkTree, lstatTracked } from './tracked.js';
 import { LeadingDirectories } from './leading-directories.js';
 import { commitTreeId } from '../history/objects-io.js';
-import { scanWorkTree, type SkippedPath } from './scanner.js';
+import { walkWorkTree, type ScannedFile, type SkippedPath, type WalkReport } from './scanner.js';
 import { stagedChanges, type Change, type PathChange } from './staged-changes.js';
 
 export type { Change, PathChange };
@@ -32,29 +33,48 @@ export interface StatusOptions {
   refresh?: boolean;
 }
 
-/** Compares HEAD, the staging area and the work tree, as `git status` does. Reads file content only where stat data changed. */
+/**
+ * Compares HEAD, the staging area and the work tree, as `git status` does. Reads file content only
+ * where stat data changed. The work tree's walk and the staging area (read in place) are both in
+ * path byte order and are merged as they go: memory holds the changes found, not the tree.
+ */
 export function computeStatus(repo: Repository, options: StatusOptions = {}): StatusReport {
   const scanStartedAtNs = nowNs();
   const headCommit = repo.refs.headCommit();
-  const snapshot = readStaging(repo.layout.staging);
-  const staged = stagedChanges(repo, snapshot.entries, headCommit === undefined ? undefined : commitTreeId(repo, headCommit));
-  const stagedPaths = new Set(snapshot.entries.map((entry) => entry.path));
+  const staging = openStaging(repo.layout.staging);
+  const staged = stagedChanges(repo, staging, headCommit === undefined ? undefined : commitTreeId(repo, headCommit));
 
-  const scan = scanWorkTree(repo.workTree, ['']);
-  const onDisk = new Map(scan.files.map((file) => [file.path, file]));
+  const report: WalkReport = { skipped: [], unreadable: [], ignoredScopes: [], nestedRepositories: [] };
   const unstaged: PathChange[] = [];
-  const unreadable = [...scan.unreadable];
+  const untracked: string[] = [];
+  const tracked: SkippedPath[] = [];
   const verified: StagedEntry[] = [];
   const leading = new LeadingDirectories(repo.workTree);
-  for (const entry of snapshot.entries) {
-    // A tracked file stays tracked when an ignore rule matches it later, as in git.
-    const found = compareWithWorkTree(repo, entry, snapshot, onDisk.get(entry.path) ?? lstatTracked(repo.workTree, entry.path, leading));
+  let suspectsLeft = false;
+  const compare = (entry: StagedEntry, file: ScannedFile | undefined): void => {
+    const found = compareWithWorkTree(repo, entry, staging, file);
     if (found.change !== undefined) unstaged.push({ path: entry.path, change: found.change });
-    else if (found.unreadable !== undefined) unreadable.push({ path: entry.path, reason: found.unreadable });
+    else if (found.unreadable !== undefined) tracked.push({ path: entry.path, reason: found.unreadable });
     else if (found.verified !== undefined) verified.push(found.verified);
+    // A racily clean entry not verified here would look clean on stat data alone once rewritten.
+    if (found.verified === undefined && isRacilyClean(entry, staging)) suspectsLeft = true;
+  };
+  let next = 0;
+  // Tracked files the walk does not yield (gone, now ignored, or under a directory it skipped) are
+  // looked up on their own: a tracked file stays tracked when an ignore rule matches it later, as in git.
+  const trackedBefore = (path: string | undefined): void => {
+    while (next < staging.count && (path === undefined || compareUtf8(staging.pathAt(next), path) < 0)) {
+      const entry = staging.entryAt(next++);
+      compare(entry, lstatTracked(repo.workTree, entry.path, leading));
+    }
+  };
+  for (const file of walkWorkTree(repo.workTree, [''], report)) {
+    trackedBefore(file.path);
+    if (next < staging.count && staging.pathAt(next) === file.path) compare(staging.entryAt(next++), file);
+    else untracked.push(file.path);
   }
-  if (options.refresh && verified.length > 0 && !suspectsLeft(snapshot, verified)) refreshStatData(repo, snapshot, verified, scanStartedAtNs);
-  const untracked = scan.files.filter((file) => !stagedPaths.has(file.path)).map((file) => file.path);
+  trackedBefore(undefined);
+  if (options.refresh && verified.length > 0 && !suspectsLeft) refreshStatData(repo, staging, verified, scanStartedAtNs);
   const byPath = (a: PathChange, b: PathChange): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   return {
     branch: repo.refs.currentBranch(),
@@ -62,18 +82,9 @@ export function computeStatus(repo: Repository, options: StatusOptions = {}): St
     staged: staged.sort(byPath),
     unstaged: unstaged.sort(byPath),
     untracked,
-    unreadable,
-    nestedRepositories: scan.nestedRepositories,
+    unreadable: [...report.unreadable, ...tracked],
+    nestedRepositories: report.nestedRepositories,
   };
-}
-
-/**
- * Whether an entry suspect by its time (racily clean) was not verified here: a staging area written
- * with a later time would make it look clean on stat data alone, though it may have changed unseen.
- */
-function suspectsLeft(snapshot: StagingSnapshot, verified: readonly StagedEntry[]): boolean {
-  const verifiedPaths = new Set(verified.map((entry) => entry.path));
-  return snapshot.entries.some((entry) => isRacilyClean(entry, snapshot) && !verifiedPaths.has(entry.path));
 }
 
 /**
@@ -82,7 +93,7 @@ function suspectsLeft(snapshot: StagingSnapshot, verified: readonly StagedEntry[
  * area's time is when this status began, before any file was read: an entry modified after that
  * stays suspect (see isRacilyClean). Returns whether it wrote.
  */
-function refreshStatData(repo: Repository, read: StagingSnapshot, verified: readonly StagedEntry[], scanStartedAtNs: bigint): boolean {
+function refreshStatData(repo: Repository, read: Pick<StagingSnapshot, 'checksum'>, verified: readonly StagedEntry[], scanStartedAtNs: bigint): boolean {
   try {
     const written = repo.tryWithWriteLock(() => {
       const current = readStaging(repo.layout.staging);

@@ -34,7 +34,7 @@ export function lstatTracked(workTree: string, path: string, leading = new Leadi
  * Stat data equal to the staged ones, and not modified so close to staging that mtime can't tell.
  * Staged times and inode are exact; they are compared as the numbers an lstat reports for them.
  */
-export function isUnchanged(previous: StagedEntry, file: ScannedFile, snapshot: StagingSnapshot): boolean {
+export function isUnchanged(previous: StagedEntry, file: ScannedFile, snapshot: Pick<StagingSnapshot, 'writtenAtNs'>): boolean {
   const stats = file.stats;
   return (
     previous.kind === file.kind &&
@@ -70,7 +70,12 @@ export interface WorkTreeComparison {
 }
 
 /** `file`: the work tree's file at the entry's path (undefined when there is none); read only when its stat data changed. */
-export function compareWithWorkTree(repo: Repository, entry: StagedEntry, snapshot: StagingSnapshot, file: ScannedFile | undefined): WorkTreeComparison {
+export function compareWithWorkTree(
+  repo: Repository,
+  entry: StagedEntry,
+  snapshot: Pick<StagingSnapshot, 'writtenAtNs'>,
+  file: ScannedFile | undefined,
+): WorkTreeComparison {
   if (file === undefined) return { change: 'deleted' };
   if (isUnchanged(entry, file, snapshot)) return {};
   if (file.kind !== entry.kind) return { change: 'typechange' };

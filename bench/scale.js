@@ -1,0 +1,173 @@
+#!/usr/bin/env node
+// Many small files: store against git in one run, on deterministic trees of N files.
+//
+//   node bench/scale.js [--files 100000,500000] [--tools store,git] [--before DIR] [--steps status,change,checkout]
+//
+// Each tree is generated afresh for each tool (same seed, same bytes): N files of 100 to 1,500 bytes
+// of pseudo-random text, 1,000 to a directory (d0000/f0000000.txt ...), about 800 MB per million
+// files. For each tool, timed one after another with peak RSS (GNU time's %M, the largest process):
+// first `add -A`, then `commit`; `status` with nothing changed (twice: the first may refresh stat
+// data); `add -A` then `commit` after every 100th file had a line appended; and a checkout of the
+// whole tree into an empty directory (store: `checkout -o`; git: `git --work-tree=OUT checkout -f
+// HEAD -- .`). --before DIR adds another build of store as "store-before". Results go to
+// bench/results/scale-latest.md (and .json).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .join(' ')
+    .split('--')
+    .filter(Boolean)
+    .map((part) => part.trim().split(/\s+/))
+    .map(([key, value]) => [key, value ?? true]),
+);
+const SIZES = String(args.files ?? '100000')
+  .split(',')
+  .map(Number);
+const FILES_PER_DIRECTORY = 1000;
+const WORK = resolve(process.env.STORE_SCALE_WORK ?? join(ROOT, 'bench', '.work', 'scale'));
+const ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'b@b',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'b@b',
+  STORE_AUTHOR: 'bench',
+};
+const STEPS = new Set(String(args.steps ?? 'status,change,checkout').split(','));
+
+function storeTool(bin) {
+  return {
+    init: `node ${bin} init -q .`,
+    add: `node ${bin} add -A -q`,
+    commit: `node ${bin} commit -q -m snapshot`,
+    status: `node ${bin} status > /dev/null`,
+    checkout: (out) => `node ${bin} checkout -o ${out} HEAD > /dev/null`,
+  };
+}
+
+const TOOLS = {
+  store: storeTool(join(ROOT, 'bin', 'run.js')),
+  ...(typeof args.before === 'string' ? { 'store-before': storeTool(join(resolve(args.before), 'bin', 'run.js')) } : {}),
+  git: {
+    init: 'git init -q . && git config core.untrackedCache true && git config gc.auto 0',
+    add: 'git add -A',
+    commit: 'git commit -q -m snapshot',
+    status: 'git status > /dev/null',
+    checkout: (out) => `mkdir -p ${out} && git --work-tree=${out} checkout -f HEAD -- .`,
+  },
+};
+const wanted = typeof args.tools === 'string' ? args.tools.split(',') : Object.keys(TOOLS);
+
+/** A small deterministic PRNG (xorshift32): the same tree on every machine and every run. */
+function generator(seed) {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state;
+  };
+}
+
+const WORDS = 'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega'.split(' ');
+
+/** Writes the N files of the tree under `directory`. */
+function generateTree(directory, count) {
+  rmSync(directory, { recursive: true, force: true });
+  const next = generator(count);
+  for (let index = 0; index < count; index++) {
+    const subdirectory = join(directory, `d${String(Math.floor(index / FILES_PER_DIRECTORY)).padStart(4, '0')}`);
+    if (index % FILES_PER_DIRECTORY === 0) mkdirSync(subdirectory, { recursive: true });
+    const length = 100 + (next() % 1400);
+    let text = `file ${index}\n`;
+    while (text.length < length) text += `${WORDS[next() % WORDS.length]}${next() % 7 === 0 ? '\n' : ' '}`;
+    writeFileSync(join(subdirectory, `f${String(index).padStart(7, '0')}.txt`), text.slice(0, length));
+  }
+}
+
+/** Every 100th file gets a line appended (1% of the files, spread over every directory). */
+function changeOnePercent(directory, count) {
+  for (let index = 0; index < count; index += 100) {
+    const subdirectory = `d${String(Math.floor(index / FILES_PER_DIRECTORY)).padStart(4, '0')}`;
+    appendFileSync(join(directory, subdirectory, `f${String(index).padStart(7, '0')}.txt`), 'changed\n');
+  }
+}
+
+function measure(script, cwd) {
+  execFileSync('sync');
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', 'sh', '-c', script], { cwd, env: ENV, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const [wall, maxKb] = result.stderr.trim().split('\n').at(-1).split(' ').map(Number);
+  if (result.status !== 0) throw new Error(`failed (${result.status}): ${script}\n${result.stderr}`);
+  return { wallS: wall, rssMB: Math.round(maxKb / 1024) };
+}
+
+function runTool(name, tool, count) {
+  const tree = join(WORK, `${name}-${count}`);
+  const out = join(WORK, `${name}-${count}-out`);
+  rmSync(out, { recursive: true, force: true });
+  console.error(`${count} files, ${name}: generating`);
+  generateTree(tree, count);
+  execFileSync('sh', ['-c', tool.init], { cwd: tree, env: ENV });
+  const result = {};
+  const step = (label, script, cwd = tree) => {
+    console.error(`${count} files, ${name}: ${label}`);
+    result[label] = measure(script, cwd);
+  };
+  step('first add', tool.add);
+  step('first commit', tool.commit);
+  if (STEPS.has('status')) {
+    step('status, clean (first)', tool.status);
+    step('status, clean (again)', tool.status);
+  }
+  if (STEPS.has('change')) {
+    changeOnePercent(tree, count);
+    step('1% changed: add', tool.add);
+    step('1% changed: commit', tool.commit);
+  }
+  if (STEPS.has('checkout')) {
+    step('checkout of the whole tree into an empty directory', tool.checkout(out));
+    rmSync(out, { recursive: true, force: true });
+  }
+  rmSync(tree, { recursive: true, force: true });
+  return result;
+}
+
+function main() {
+  mkdirSync(WORK, { recursive: true });
+  const results = {};
+  for (const count of SIZES) {
+    results[count] = {};
+    for (const name of Object.keys(TOOLS).filter((tool) => wanted.includes(tool))) results[count][name] = runTool(name, TOOLS[name], count);
+  }
+  const lines = [
+    `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}; ${execFileSync('git', ['--version'], { encoding: 'utf8' }).trim()}.`,
+    '',
+  ];
+  for (const count of SIZES) {
+    const tools = Object.keys(results[count]);
+    lines.push(`### ${count.toLocaleString('en')} files`, '', `| step | ${tools.map((tool) => `${tool} s | ${tool} MB`).join(' | ')} |`);
+    lines.push(`| --- | ${tools.map(() => '--- | ---').join(' | ')} |`);
+    for (const label of Object.keys(results[count][tools[0]])) {
+      lines.push(
+        `| ${label} | ${tools.map((tool) => `${results[count][tool][label]?.wallS ?? '-'} | ${results[count][tool][label]?.rssMB ?? '-'}`).join(' | ')} |`,
+      );
+    }
+    lines.push('');
+  }
+  const table = lines.join('\n');
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench', 'results', 'scale-latest.md'), `${table}\n`);
+  writeFileSync(join(ROOT, 'bench', 'results', 'scale-latest.json'), JSON.stringify(results, null, 2));
+  console.log(table);
+}
+
+main();
