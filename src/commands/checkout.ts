@@ -33,11 +33,18 @@ export default class Checkout extends BaseCommand<typeof Checkout> {
     }
     const { argv } = await this.parse(Checkout);
     const [revision = 'HEAD', ...paths] = argv as string[];
-    const result = await checkoutCommit(repo, { revision, paths, cwd: process.cwd(), outputDirectory: this.flags.output, force: this.flags.force });
+    const result = await checkoutCommit(repo, {
+      revision,
+      paths,
+      cwd: process.cwd(),
+      outputDirectory: this.flags.output,
+      force: this.flags.force,
+      listWritten: this.flags.json, // a million paths are a million strings: only --json lists them
+    });
     if (this.flags.json) this.printJson(result);
     else
       this.say(
-        `restored ${countOf(result.written.length, 'file')} from ${result.commitId.slice(0, 12)}${result.removed.length > 0 ? `, removed ${result.removed.length}` : ''}`,
+        `restored ${countOf(result.writtenCount, 'file')} from ${result.commitId.slice(0, 12)}${result.removed.length > 0 ? `, removed ${result.removed.length}` : ''}`,
       );
   }
 }

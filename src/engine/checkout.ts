@@ -9,14 +9,15 @@ import type { TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
 import { isUnchanged, lstatTracked, toStagedEntry } from './worktree/tracked.js';
-import { loadCommit, loadCommitMetadata, type CommitMetadata } from './history/objects-io.js';
+import { loadCommit, loadCommitMetadata, openCommitMetadata, type CommitMetadata } from './history/objects-io.js';
+import type { Commit } from '../objects/commit.js';
 import { hashWorkTreeFile } from './worktree/content-hash.js';
 import { ancestorsOf, isWithin, toRepoPath } from './worktree/paths.js';
 import { ConfinedDirectories, restoreFailure, type RestoreFailure } from '../core/restore-file.js';
 import { restoreAll, restoreEach, type RestoreItem } from './restore/files.js';
 import { resolveCommit } from './history/revisions.js';
 import { computeStatus } from './worktree/status.js';
-import { flattenTree } from './history/tree-walk.js';
+import { findInTree, flattenTree, walkTreeFiles } from './history/tree-walk.js';
 import { LeadingDirectories } from './worktree/leading-directories.js';
 import { removeTrackedFile } from './worktree/removal.js';
 import { EntryKind } from '../core/vocabulary.js';
@@ -29,13 +30,17 @@ export interface CheckoutOptions {
   outputDirectory?: string;
   /** Overwrite uncommitted changes in the work tree. */
   force: boolean;
+  /** List every path written in the result (default); without, only their count (memory for a million paths). */
+  listWritten?: boolean;
   /** Runs under the same writer lock once the work tree is restored (switch moves HEAD there). */
   thenUnderLock?: () => void;
 }
 
 export interface CheckoutResult {
   commitId: string;
+  /** Empty when `listWritten` is false. */
   written: string[];
+  writtenCount: number;
   removed: string[];
 }
 
@@ -49,6 +54,10 @@ export async function checkoutCommit(repo: Repository, options: CheckoutOptions)
   const scopes = options.paths.length === 0 ? [''] : options.paths.map((path) => toRepoPath(repo.workTree, options.cwd, path));
   const commitId = resolveCommit(repo, options.revision);
   const commit = loadCommit(repo, commitId);
+  if (options.outputDirectory !== undefined) {
+    const root = resolve(options.cwd, options.outputDirectory);
+    return checkoutInto(repo, root, commitId, commit, scopes, options);
+  }
   const target = flattenTree(repo, Buffer.from(commit.treeId, 'hex'));
   const metadata = loadCommitMetadata(repo, commit, target.keys());
   const inScope = (path: string): boolean => scopes.some((scope) => isWithin(path, scope));
@@ -58,15 +67,6 @@ export async function checkoutCommit(repo: Repository, options: CheckoutOptions)
     }
   });
   const selected = [...target].filter(([path]) => inScope(path));
-
-  if (options.outputDirectory !== undefined) {
-    const root = resolve(options.cwd, options.outputDirectory);
-    mkdirSync(root, { recursive: true }); // the user's own path: whatever leads there is theirs
-    const failures = await restoreWithLinks(repo, root, selected, metadata);
-    restoreDirectoryMetadata(root, metadata, inScope);
-    throwIfFailed(failures, selected.length);
-    return { commitId, written: selected.map(([path]) => path), removed: [] };
-  }
   return repo.withWriteLock(async () => {
     const { result, failures } = await restoreIntoWorkTree(repo, commitId, selected, inScope, metadata, options.force, scopes[0] === '');
     // Whatever failed, the staging area matches the disk; HEAD moves (switch) only when all came out.
@@ -74,6 +74,89 @@ export async function checkoutCommit(repo: Repository, options: CheckoutOptions)
     options.thenUnderLock?.();
     return result;
   });
+}
+
+/**
+ * checkout -o: the commit's files (those in scope) written under `root`, streamed from a walk of its
+ * trees in path byte order, with their times and modes read by position from the commit's blobs:
+ * memory holds the trees on the way down and a few batches, whatever the commit's size (and the
+ * directories, for their times and modes at the end). Of the files one link group names, the first
+ * is written and the others are linked to it, as tar does within one archive.
+ */
+async function checkoutInto(
+  repo: Repository,
+  root: string,
+  commitId: string,
+  commit: Commit,
+  scopes: readonly string[],
+  options: CheckoutOptions,
+): Promise<CheckoutResult> {
+  const treeId = Buffer.from(commit.treeId, 'hex');
+  scopes.forEach((scope, index) => {
+    if (scope !== '' && findInTree(repo, treeId, scope) === undefined) {
+      throw new StoreError('PATH_NOT_FOUND', `pathspec '${options.paths[index]}' did not match any file in commit ${commitId.slice(0, 12)}`);
+    }
+  });
+  const inScope = (path: string): boolean => scopes.some((scope) => isWithin(path, scope));
+  const metadata = openCommitMetadata(repo, commit);
+  // Checked before anything is written: the blobs pair with the tree by position, so the counts must agree.
+  let fileCount = 0;
+  const directories = new Set<string>();
+  for (const [path] of walkTreeFiles(repo, treeId)) {
+    fileCount++;
+    for (const directory of ancestorsOf(path)) directories.add(directory);
+  }
+  metadata.times?.checkCounts(fileCount, directories.size);
+  metadata.modes?.checkCounts(fileCount, directories.size);
+
+  mkdirSync(root, { recursive: true }); // the user's own path: whatever leads there is theirs
+  const written: string[] | undefined = options.listWritten === false ? undefined : [];
+  let writtenCount = 0;
+  const leaders = new Map<number, RestoreItem>();
+  const links: { item: RestoreItem; leader: RestoreItem }[] = [];
+  function* items(): Generator<RestoreItem> {
+    let index = 0;
+    for (const [path, entry] of walkTreeFiles(repo, treeId)) {
+      const position = index++;
+      if (!inScope(path)) continue;
+      written?.push(path);
+      writtenCount++;
+      const mtimeNs = metadata.times?.fileTime(position, path) ?? 0n;
+      const { mode, linkGroup } = metadata.modes?.fileMode(position) ?? { mode: 0, linkGroup: 0 };
+      const item: RestoreItem = {
+        root,
+        path,
+        absolutePath: join(root, path),
+        kind: entry.kind,
+        fileId: entry.id.toString('hex'),
+        sizeBytes: entry.sizeBytes,
+        mtimeNs: mtimeNs === 0n ? undefined : mtimeNs,
+        mode,
+      };
+      const leader = linkGroup === 0 ? undefined : leaders.get(linkGroup);
+      if (leader !== undefined) {
+        links.push({ item, leader });
+        continue;
+      }
+      if (linkGroup !== 0) leaders.set(linkGroup, item);
+      yield item;
+    }
+  }
+  const failures = await restoreAll(repo, items());
+  failures.push(...(await linkToLeaders(repo, root, links, failures)));
+  // Deepest first: writing into a directory changes its time.
+  const sorted = [...directories].sort(compareUtf8);
+  const directoryMetadata = sorted.map((path, index) => ({
+    path,
+    mtimeNs: metadata.times?.directoryTime(index) ?? 0n,
+    mode: metadata.modes?.directoryMode(index) ?? 0,
+  }));
+  restoreDirectoryMetadataOf(
+    root,
+    directoryMetadata.filter((directory) => inScope(directory.path)),
+  );
+  throwIfFailed(failures, writtenCount);
+  return { commitId, written: written ?? [], writtenCount, removed: [] };
 }
 
 async function restoreIntoWorkTree(
@@ -150,7 +233,7 @@ async function restoreIntoWorkTree(
     written.push(path);
   }
   writeStaging(repo.layout, [...staging.values()], scanStartedAtNs);
-  return { result: { commitId, written, removed }, failures };
+  return { result: { commitId, written, writtenCount: written.length, removed }, failures };
 }
 
 /** A checkout that could not restore every path has restored the others; this names the rest. */
@@ -192,20 +275,41 @@ async function restoreWithLinks(
       toRestore.push([path, entry]);
     }
   }
-  const failures = await restoreAll(repo, toRestore, (path, entry) => toRestoreItem(root, path, entry, metadata));
-  const failed = new Set(failures.map((failure) => failure.path));
+  const failures = await restoreAll(
+    repo,
+    (function* () {
+      for (const [path, entry] of toRestore) yield toRestoreItem(root, path, entry, metadata);
+    })(),
+  );
   const byPath = new Map(toWrite);
+  const linked = links.map(([path, leader]) => ({ item: toRestoreItem(root, path, byPath.get(path)!, metadata), leader: { path: leader } }));
+  failures.push(...(await linkToLeaders(repo, root, linked, failures)));
+  return failures;
+}
+
+/**
+ * Makes each link's file a hard link to its leader's, which is written (or was there); where the
+ * leader could not be written, the file is restored on its own.
+ */
+async function linkToLeaders(
+  repo: Repository,
+  root: string,
+  links: readonly { item: RestoreItem; leader: Pick<RestoreItem, 'path'> }[],
+  failuresSoFar: readonly RestoreFailure[],
+): Promise<RestoreFailure[]> {
+  const failed = new Set(failuresSoFar.map((failure) => failure.path));
+  const failures: RestoreFailure[] = [];
   const confined = new ConfinedDirectories(root);
-  for (const [path, leader] of links) {
-    if (failed.has(leader)) {
-      failures.push(...(await restoreEach(repo, [toRestoreItem(root, path, byPath.get(path)!, metadata)])));
+  for (const { item, leader } of links) {
+    if (failed.has(leader.path)) {
+      failures.push(...(await restoreEach(repo, [item])));
       continue;
     }
     try {
-      confined.makeLeadingDirectories(path);
-      linkInPlace(join(root, leader), join(root, path));
+      confined.makeLeadingDirectories(item.path);
+      linkInPlace(join(root, leader.path), join(root, item.path));
     } catch (error) {
-      failures.push(restoreFailure(path, error));
+      failures.push(restoreFailure(item.path, error));
     }
   }
   return failures;
@@ -229,16 +333,25 @@ function linkInPlace(existing: string, path: string): void {
  */
 function restoreDirectoryMetadata(root: string, metadata: CommitMetadata, inScope: (path: string) => boolean): void {
   const directories = new Set([...metadata.times.directories.keys(), ...metadata.modes.directories.keys()]);
+  restoreDirectoryMetadataOf(
+    root,
+    [...directories]
+      .filter(inScope)
+      .map((path) => ({ path, mtimeNs: metadata.times.directories.get(path) ?? 0n, mode: metadata.modes.directories.get(path) ?? 0 })),
+  );
+}
+
+/** `restoreDirectoryMetadata` for directories given with their recorded time and mode (0: none recorded). */
+function restoreDirectoryMetadataOf(root: string, directories: readonly { path: string; mtimeNs: bigint; mode: number }[]): void {
   const leading = new LeadingDirectories(root);
-  for (const path of [...directories].filter(inScope).sort(compareUtf8).reverse()) {
+  for (const { path, mtimeNs, mode } of [...directories].sort((a, b) => compareUtf8(b.path, a.path))) {
+    if (mtimeNs === 0n && mode === 0) continue;
     const absolute = join(root, path);
     try {
       // Never through a symlink, nor on one: chmod would follow it out of `root`.
       if (leading.firstNotReal(path) !== undefined || !lstatSync(fsPath(absolute)).isDirectory()) continue;
-      const mode = metadata.modes.directories.get(path);
-      if (mode !== undefined) chmodSync(fsPath(absolute), mode);
-      const mtimeNs = metadata.times.directories.get(path);
-      if (mtimeNs !== undefined) setTimesNs(absolute, mtimeNs, { followSymlinks: false });
+      if (mode !== 0) chmodSync(fsPath(absolute), mode);
+      if (mtimeNs !== 0n) setTimesNs(absolute, mtimeNs, { followSymlinks: false });
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT') throw error;
     }

@@ -26,50 +26,81 @@ export interface RecordedModes {
   directories: Map<string, number>;
 }
 
-export function encodeFileModes(files: readonly FileMode[], directoryModes: readonly number[]): Buffer {
-  const out = Buffer.alloc(HEADER_BYTES + files.length * 8 + directoryModes.length * 4);
+export function encodeFileModes(files: readonly FileMode[], directoryModes: ArrayLike<number>): Buffer {
+  return encodeFileModesOf(
+    Uint32Array.from(files, (file) => file.mode),
+    Uint32Array.from(files, (file) => file.linkGroup),
+    directoryModes,
+  );
+}
+
+/** `encodeFileModes` from each file's mode and link group side by side (8 bytes a file, no object per file). */
+export function encodeFileModesOf(modes: ArrayLike<number>, linkGroups: ArrayLike<number>, directoryModes: ArrayLike<number>): Buffer {
+  const out = Buffer.alloc(HEADER_BYTES + modes.length * 8 + directoryModes.length * 4);
   out.writeUInt8(FILE_MODES_VERSION, 0);
-  out.writeUInt32LE(files.length, 1);
+  out.writeUInt32LE(modes.length, 1);
   out.writeUInt32LE(directoryModes.length, 5);
   let at = HEADER_BYTES;
-  for (const file of files) {
-    out.writeUInt32LE(file.mode & 0o7777, at);
-    out.writeUInt32LE(file.linkGroup, at + 4);
+  for (let index = 0; index < modes.length; index++) {
+    out.writeUInt32LE(modes[index]! & 0o7777, at);
+    out.writeUInt32LE(linkGroups[index]!, at + 4);
     at += 8;
   }
-  for (const mode of directoryModes) {
-    out.writeUInt32LE(mode & 0o7777, at);
+  for (let index = 0; index < directoryModes.length; index++) {
+    out.writeUInt32LE(directoryModes[index]! & 0o7777, at);
     at += 4;
   }
   return out;
 }
 
+/** A modes blob read by position (the i-th file and directory in path byte order), as FileTimesReader. */
+export class FileModesReader {
+  readonly fileCount: number;
+  readonly directoryCount: number;
+
+  constructor(private readonly bytes: Buffer) {
+    if (bytes.length < HEADER_BYTES) fail('bad header');
+    if (bytes.readUInt8(0) !== FILE_MODES_VERSION) fail(`unknown version ${bytes.readUInt8(0)}`);
+    this.fileCount = bytes.readUInt32LE(1);
+    this.directoryCount = bytes.readUInt32LE(5);
+    if (bytes.length !== HEADER_BYTES + this.fileCount * 8 + this.directoryCount * 4) fail('length does not match its counts');
+  }
+
+  fileMode(index: number): FileMode {
+    if (index >= this.fileCount) return { mode: 0, linkGroup: 0 };
+    const at = HEADER_BYTES + index * 8;
+    return { mode: checkedMode(this.bytes.readUInt32LE(at)), linkGroup: this.bytes.readUInt32LE(at + 4) };
+  }
+
+  directoryMode(index: number): number {
+    return index < this.directoryCount ? checkedMode(this.bytes.readUInt32LE(HEADER_BYTES + this.fileCount * 8 + index * 4)) : 0;
+  }
+
+  checkCounts(fileCount: number, directoryCount: number): void {
+    if (fileCount !== this.fileCount || directoryCount !== this.directoryCount) {
+      fail(`modes for ${this.fileCount} files and ${this.directoryCount} directories, a tree of ${fileCount} and ${directoryCount}`);
+    }
+  }
+}
+
+function fail(what: string): never {
+  throw new CorruptionError('CORRUPT_OBJECT', `file modes: ${what}`);
+}
+
+function checkedMode(mode: number): number {
+  if (mode > 0o7777) fail(`mode ${mode.toString(8)} out of range`);
+  return mode;
+}
+
 export function decodeFileModes(bytes: Buffer, paths: TreePaths): RecordedModes {
-  const fail = (what: string): never => {
-    throw new CorruptionError('CORRUPT_OBJECT', `file modes: ${what}`);
-  };
-  if (bytes.length < HEADER_BYTES) fail('bad header');
-  if (bytes.readUInt8(0) !== FILE_MODES_VERSION) fail(`unknown version ${bytes.readUInt8(0)}`);
-  const fileCount = bytes.readUInt32LE(1);
-  const directoryCount = bytes.readUInt32LE(5);
-  if (bytes.length !== HEADER_BYTES + fileCount * 8 + directoryCount * 4) fail('length does not match its counts');
-  if (fileCount !== paths.files.length || directoryCount !== paths.directories.length) {
-    fail(`modes for ${fileCount} files and ${directoryCount} directories, a tree of ${paths.files.length} and ${paths.directories.length}`);
-  }
+  const reader = new FileModesReader(bytes);
+  reader.checkCounts(paths.files.length, paths.directories.length);
   const files = new Map<string, FileMode>();
-  let at = HEADER_BYTES;
-  for (const path of paths.files) {
-    const mode = bytes.readUInt32LE(at);
-    if (mode > 0o7777) fail(`mode ${mode.toString(8)} out of range`);
-    files.set(path, { mode, linkGroup: bytes.readUInt32LE(at + 4) });
-    at += 8;
-  }
+  paths.files.forEach((path, index) => files.set(path, reader.fileMode(index)));
   const directories = new Map<string, number>();
-  for (const path of paths.directories) {
-    const mode = bytes.readUInt32LE(at);
-    if (mode > 0o7777) fail(`mode ${mode.toString(8)} out of range`);
+  paths.directories.forEach((path, index) => {
+    const mode = reader.directoryMode(index);
     if (mode !== 0) directories.set(path, mode);
-    at += 4;
-  }
+  });
   return { files, directories };
 }

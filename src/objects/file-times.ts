@@ -31,15 +31,20 @@ export interface TreePaths {
 
 export function treePathsOf(filePaths: Iterable<string>): TreePaths {
   const files = [...filePaths].sort(compareUtf8);
+  return { files, directories: directoriesHolding(files) };
+}
+
+/** The directories that hold the given files (at any depth), the root left out, in byte order. */
+export function directoriesHolding(filePaths: Iterable<string>): string[] {
   const directories = new Set<string>();
-  for (const path of files) {
+  for (const path of filePaths) {
     for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
       const directory = path.slice(0, slash);
       if (directories.has(directory)) break; // and so are its ancestors
       directories.add(directory);
     }
   }
-  return { files, directories: [...directories].sort(compareUtf8) };
+  return [...directories].sort(compareUtf8);
 }
 
 export interface RecordedTimes {
@@ -48,43 +53,91 @@ export interface RecordedTimes {
 }
 
 /** One time for each of `paths.files`, then each of `paths.directories` (0n: unknown). */
-export function encodeFileTimes(fileTimesNs: readonly bigint[], directoryTimesNs: readonly bigint[]): Buffer {
+export function encodeFileTimes(fileTimesNs: ArrayLike<bigint>, directoryTimesNs: ArrayLike<bigint>): Buffer {
   const out = Buffer.alloc(9 + (fileTimesNs.length + directoryTimesNs.length) * 8);
   out.writeUInt8(FILE_TIMES_VERSION, 0);
   out.writeUInt32LE(fileTimesNs.length, 1);
   out.writeUInt32LE(directoryTimesNs.length, 5);
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength); // its BigInt setter is a V8 builtin
-  [...fileTimesNs, ...directoryTimesNs].forEach((mtimeNs, index) => view.setBigInt64(9 + index * 8, mtimeNs, true));
+  for (let index = 0; index < fileTimesNs.length; index++) view.setBigInt64(9 + index * 8, fileTimesNs[index]!, true);
+  const directoriesAt = 9 + fileTimesNs.length * 8;
+  for (let index = 0; index < directoryTimesNs.length; index++) view.setBigInt64(directoriesAt + index * 8, directoryTimesNs[index]!, true);
   return out;
 }
 
 /** The known times by path, paired with the commit's tree paths; fails when the counts differ. */
+/**
+ * A times blob read by position: the time of the i-th file (in path byte order) and of the i-th
+ * directory, without a map of paths, for a walk that meets the files in that order. Version 1 (each
+ * time with its path) is read by path instead.
+ */
+export class FileTimesReader {
+  readonly fileCount: number;
+  /** Undefined for versions that record none (directories then have no time). */
+  readonly directoryCount: number | undefined;
+  /** Version 1's times, by their own paths. */
+  readonly byPath: Map<string, bigint> | undefined;
+  private readonly headerBytes: number;
+  private readonly view: DataView;
+
+  constructor(bytes: Buffer) {
+    const fail = (what: string): never => {
+      throw new CorruptionError('CORRUPT_OBJECT', `file times: ${what}`);
+    };
+    if (bytes.length < 5) fail('bad header');
+    const version = bytes.readUInt8(0);
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (version === PATHS_INCLUDED_VERSION) {
+      this.byPath = decodeWithPaths(bytes, fail);
+      this.fileCount = this.byPath.size;
+      this.headerBytes = 5;
+      return;
+    }
+    if (version !== FILE_TIMES_VERSION && version !== FILES_ONLY_VERSION) fail(`unknown version ${version}`);
+    this.fileCount = bytes.readUInt32LE(1);
+    this.headerBytes = version === FILE_TIMES_VERSION ? 9 : 5;
+    if (bytes.length < this.headerBytes) fail('bad header');
+    this.directoryCount = version === FILE_TIMES_VERSION ? bytes.readUInt32LE(5) : undefined;
+    if (bytes.length !== this.headerBytes + (this.fileCount + (this.directoryCount ?? 0)) * 8) fail('length does not match its counts');
+  }
+
+  /** The time of the file at `index` in path byte order (its path serves version 1); 0n when unknown. */
+  fileTime(index: number, path: string): bigint {
+    if (this.byPath !== undefined) return this.byPath.get(path) ?? 0n;
+    return index < this.fileCount ? this.view.getBigInt64(this.headerBytes + index * 8, true) : 0n;
+  }
+
+  directoryTime(index: number): bigint {
+    if (this.directoryCount === undefined || index >= this.directoryCount) return 0n;
+    return this.view.getBigInt64(this.headerBytes + (this.fileCount + index) * 8, true);
+  }
+
+  /** Checks the counts against the tree the times were read for (see TreePaths). */
+  checkCounts(fileCount: number, directoryCount: number): void {
+    if (this.byPath !== undefined) return; // paired by path, not by position
+    if (this.fileCount !== fileCount) throw new CorruptionError('CORRUPT_OBJECT', `file times: ${this.fileCount} times for a tree of ${fileCount} files`);
+    if (this.directoryCount !== undefined && this.directoryCount !== directoryCount) {
+      throw new CorruptionError('CORRUPT_OBJECT', `file times: ${this.directoryCount} times for a tree of ${directoryCount} directories`);
+    }
+  }
+}
+
 export function decodeFileTimes(bytes: Buffer, paths: TreePaths): RecordedTimes {
-  const fail = (what: string): never => {
-    throw new CorruptionError('CORRUPT_OBJECT', `file times: ${what}`);
-  };
-  if (bytes.length < 5) fail('bad header');
-  const version = bytes.readUInt8(0);
-  if (version === PATHS_INCLUDED_VERSION) return { files: decodeWithPaths(bytes, fail), directories: new Map() };
-  if (version !== FILE_TIMES_VERSION && version !== FILES_ONLY_VERSION) fail(`unknown version ${version}`);
-  const fileCount = bytes.readUInt32LE(1);
-  const headerBytes = version === FILE_TIMES_VERSION ? 9 : 5;
-  if (bytes.length < headerBytes) fail('bad header');
-  const directoryCount = version === FILE_TIMES_VERSION ? bytes.readUInt32LE(5) : 0;
-  if (bytes.length !== headerBytes + (fileCount + directoryCount) * 8) fail('length does not match its counts');
-  if (fileCount !== paths.files.length) fail(`${fileCount} times for a tree of ${paths.files.length} files`);
-  if (version === FILE_TIMES_VERSION && directoryCount !== paths.directories.length)
-    fail(`${directoryCount} times for a tree of ${paths.directories.length} directories`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const pair = (names: readonly string[], first: number): Map<string, bigint> => {
+  const reader = new FileTimesReader(bytes);
+  if (reader.byPath !== undefined) return { files: reader.byPath, directories: new Map() };
+  reader.checkCounts(paths.files.length, paths.directories.length);
+  const pair = (names: readonly string[], timeAt: (index: number, path: string) => bigint): Map<string, bigint> => {
     const times = new Map<string, bigint>();
     names.forEach((path, index) => {
-      const mtimeNs = view.getBigInt64(headerBytes + (first + index) * 8, true);
+      const mtimeNs = timeAt(index, path);
       if (mtimeNs !== 0n) times.set(path, mtimeNs);
     });
     return times;
   };
-  return { files: pair(paths.files, 0), directories: version === FILE_TIMES_VERSION ? pair(paths.directories, fileCount) : new Map() };
+  return {
+    files: pair(paths.files, (index, path) => reader.fileTime(index, path)),
+    directories: pair(paths.directories, (index) => reader.directoryTime(index)),
+  };
 }
 
 /** Version 1: each time with its path. */

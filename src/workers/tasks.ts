@@ -2,7 +2,7 @@ import { closeSync, fstatSync, readSync } from 'node:fs';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { findChunks } from '../chunking/fastcdc.js';
 import { CorruptionError, type ErrorData, errorData } from '../core/errors.js';
-import { hashBytes, HASH_BYTES, newHasher } from '../core/hash.js';
+import { digestOf, hashBytes, HASH_BYTES, withHasher } from '../core/hash.js';
 import { openForStableRead, sameStat, STABLE_READ_ATTEMPTS, type StatData, statDataOf, unreadableReason } from '../core/stable-read.js';
 import { FrameCompressor } from '../store/compression.js';
 import { restoreEachFile, type ContentProducer, type FileToRestore, type RestoreFailure } from '../core/restore-file.js';
@@ -182,18 +182,18 @@ function readerFor(packsDirectory: string): PackReader {
 }
 
 function producePlanned(packs: PackReader, file: PlannedFile): ContentProducer {
-  return async (write) => {
-    const hasher = newHasher();
-    for (const chunk of file.chunks) {
-      // Borrowed: hashed and written before the next read from this reader.
-      const bytes = packs.borrowBlob({ ...chunk, id: Buffer.from(chunk.id, 'hex') });
-      hasher.update(bytes);
-      await write(bytes);
-    }
-    if (!hasher.digestBuffer().equals(Buffer.from(file.fileId, 'hex'))) {
-      throw new CorruptionError('CORRUPT_OBJECT', `file ${file.fileId}: its chunks do not hash to its id (damaged file map)`);
-    }
-  };
+  return (write) =>
+    withHasher(async (hasher) => {
+      for (const chunk of file.chunks) {
+        // Borrowed: hashed and written before the next read from this reader.
+        const bytes = packs.borrowBlob({ ...chunk, id: Buffer.from(chunk.id, 'hex') });
+        hasher.update(bytes);
+        await write(bytes);
+      }
+      if (!digestOf(hasher).equals(Buffer.from(file.fileId, 'hex'))) {
+        throw new CorruptionError('CORRUPT_OBJECT', `file ${file.fileId}: its chunks do not hash to its id (damaged file map)`);
+      }
+    });
 }
 
 // ---------- unpack chunks of a frame (restores) ----------

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { HASH_BYTES, hashBytes, newHasher } from '../core/hash.js';
+import { digestOf, HASH_BYTES, hashBytes, newHasher } from '../core/hash.js';
 
 /**
  * Hashes the windows of a content stream: the ids of the chunks each window completes, and along
@@ -30,22 +30,22 @@ export interface HashedWindow {
 
 /** Hashes on the calling thread: nothing to wait for, no thread to start (small files, --jobs 0). */
 export class InlineWindowHasher implements WindowHasher {
-  /** Made on first use: a file of one chunk needs none. */
-  private content: ReturnType<typeof newHasher> | undefined;
+  /** One for every file this hasher sees, reset between them (see digestOf: hashers are native objects). */
+  private readonly content = newHasher();
 
   hashWindow(window: Buffer, fresh: { start: number; end: number }, spans: Uint32Array, skipContent: boolean): Promise<HashedWindow> {
-    if (!skipContent) (this.content ??= newHasher()).update(window.subarray(fresh.start, fresh.end));
+    if (!skipContent) this.content.update(window.subarray(fresh.start, fresh.end));
     return Promise.resolve({ ids: hashSpans(window, spans), window });
   }
 
   contentId(): Promise<Buffer> {
-    const id = (this.content ?? newHasher()).digestBuffer();
-    this.content = undefined;
+    const id = digestOf(this.content);
+    this.content.reset();
     return Promise.resolve(id);
   }
 
   reset(): void {
-    this.content = undefined;
+    this.content.reset();
   }
 }
 

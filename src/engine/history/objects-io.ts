@@ -2,8 +2,8 @@ import { CorruptionError, StoreError } from '../../core/errors.js';
 import { MAX_TREE_DEPTH } from '../../core/names.js';
 import { decodeCommit, type Commit } from '../../objects/commit.js';
 import { decodeFileMap, type FileMap } from '../../objects/filemap.js';
-import { decodeFileModes, type RecordedModes } from '../../objects/file-modes.js';
-import { decodeFileTimes, treePathsOf, type RecordedTimes } from '../../objects/file-times.js';
+import { decodeFileModes, FileModesReader, type RecordedModes } from '../../objects/file-modes.js';
+import { decodeFileTimes, FileTimesReader, treePathsOf, type RecordedTimes } from '../../objects/file-times.js';
 import { decodeVerifiedTree, type TreeEntry } from '../../objects/tree.js';
 import type { Repository } from '../../repository/repository.js';
 import { BlobType, type BlobLocation } from '../../core/vocabulary.js';
@@ -113,4 +113,23 @@ export function loadFileMap(repo: Repository, fileId: Buffer, record = fileRecor
   const map = decodeFileMap(loadReferencedBlob(repo, record.filemapId, BlobType.FileMap, `file ${fileId.toString('hex')}`));
   if (!map.fileId.equals(fileId)) throw new CorruptionError('CORRUPT_CATALOG', `file ${fileId.toString('hex')} points at the file map of another file`);
   return map;
+}
+
+/** A commit's times and modes read by position, for a walk of its tree in path byte order (none where it recorded none). */
+export interface CommitMetadataReader {
+  times?: FileTimesReader;
+  modes?: FileModesReader;
+}
+
+export function openCommitMetadata(repo: Repository, commit: Commit): CommitMetadataReader {
+  return {
+    times:
+      commit.timesId === undefined
+        ? undefined
+        : new FileTimesReader(loadReferencedBlob(repo, Buffer.from(commit.timesId, 'hex'), BlobType.FileTimes, 'a commit')),
+    modes:
+      commit.modesId === undefined
+        ? undefined
+        : new FileModesReader(loadReferencedBlob(repo, Buffer.from(commit.modesId, 'hex'), BlobType.FileModes, 'a commit')),
+  };
 }

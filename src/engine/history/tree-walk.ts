@@ -1,6 +1,7 @@
 import type { TreeEntry } from '../../objects/tree.js';
 import type { Repository } from '../../repository/repository.js';
 import { loadTree } from './objects-io.js';
+import { compareUtf8 } from '../../core/utf8-order.js';
 import { EntryKind } from '../../core/vocabulary.js';
 
 /** Every file and symlink below a tree, keyed by '/'-separated path. */
@@ -25,4 +26,23 @@ export function findInTree(repo: Repository, treeId: Buffer, path: string): Tree
     entries = loadTree(repo, entry.id, i + 1);
   }
   return undefined;
+}
+
+/**
+ * The files below a tree, in the byte order of their paths (the staging area's, and the order a
+ * commit records its times and modes in): each tree's entries are taken with a directory where its
+ * name and a '/' sort. Holds the trees on the way down, never the whole tree.
+ */
+export function* walkTreeFiles(repo: Repository, treeId: Buffer, prefix = '', depth = 0): Generator<[string, TreeEntry]> {
+  const entries = loadTree(repo, treeId, depth);
+  const sortKey = (entry: TreeEntry): string => (entry.kind === EntryKind.Directory ? `${entry.name}/` : entry.name);
+  if (entries.some((entry) => entry.kind === EntryKind.Directory)) entries.sort((a, b) => compareUtf8(sortKey(a), sortKey(b)));
+  for (const entry of entries) {
+    const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+    if (entry.kind !== EntryKind.Directory) {
+      yield [path, entry];
+      continue;
+    }
+    yield* walkTreeFiles(repo, entry.id, path, depth + 1);
+  }
 }

@@ -121,7 +121,7 @@ async function ingestBatches(
 }
 
 function splitIntoBatches(files: readonly ScannedFile[]): ScannedFile[][] {
-  return batchesOf(files, (file) => file.stats.size, { maxItems: BATCH_MAX_FILES, maxBytes: BATCH_MAX_BYTES });
+  return [...batchesOf(files, (file) => file.stats.size, { maxItems: BATCH_MAX_FILES, maxBytes: BATCH_MAX_BYTES })];
 }
 
 async function ingestOnMainThread(

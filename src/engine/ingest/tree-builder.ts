@@ -1,9 +1,9 @@
 import { CorruptionError } from '../../core/errors.js';
 import { compareNames, encodeTree, type TreeEntry } from '../../objects/tree.js';
 import type { BlobWriter } from '../../store/blob-writer.js';
-import { sortByPathBytes, type StagedEntry } from '../../staging/staging-format.js';
 import type { CachedTree, TreeCache } from '../../staging/tree-cache.js';
-import { childrenOfRun, RunFingerprints, stagedEntriesOf } from '../worktree/staged-runs.js';
+import { childrenOfRun, type StagedEntries, stagedEntriesOf } from '../worktree/staged-runs.js';
+import { sortByPathBytes, type StagedEntry } from '../../staging/staging-format.js';
 import { BlobType, EntryKind } from '../../core/vocabulary.js';
 
 /**
@@ -12,21 +12,23 @@ import { BlobType, EntryKind } from '../../core/vocabulary.js';
  * stored) is reused whole instead of encoded and hashed again.
  * Returns the root and the cache for the next commit (every directory of this one).
  */
-export function buildTrees(staged: readonly StagedEntry[], writer: BlobWriter, previous: TreeCache = new Map()): { root: CachedTree; cache: TreeCache } {
-  const entries = sortByPathBytes(staged);
-  const fingerprints = new RunFingerprints(entries);
-  const source = stagedEntriesOf(entries);
+export function buildTrees(
+  staged: StagedEntries | readonly StagedEntry[],
+  writer: BlobWriter,
+  previous: TreeCache = new Map(),
+): { root: CachedTree; cache: TreeCache } {
+  const entries = Array.isArray(staged) ? stagedEntriesOf(sortByPathBytes(staged)) : (staged as StagedEntries);
   const cache: TreeCache = new Map();
 
   const build = (start: number, end: number, prefix: string): CachedTree => {
-    const fingerprint = fingerprints.of(start, end, prefix);
+    const fingerprint = entries.fingerprint(start, end, prefix);
     const known = previous.get(fingerprint);
     if (known && writer.hasBlob(known.id)) {
       cache.set(fingerprint, known);
       return known;
     }
     const treeEntries: TreeEntry[] = [];
-    for (const child of childrenOfRun(source, start, end, prefix)) {
+    for (const child of childrenOfRun(entries, start, end, prefix)) {
       if (child.kind === 'file') {
         treeEntries.push({ name: child.name, kind: child.entry.kind, sizeBytes: child.entry.sizeBytes, id: child.entry.fileId });
       } else {
@@ -49,5 +51,5 @@ export function buildTrees(staged: readonly StagedEntry[], writer: BlobWriter, p
     cache.set(fingerprint, tree);
     return tree;
   };
-  return { root: build(0, entries.length, ''), cache };
+  return { root: build(0, entries.count, ''), cache };
 }

@@ -3,7 +3,6 @@ import { undoIfAbandoned } from '../../core/abandon.js';
 import { batchesOf } from '../../core/batches.js';
 import { removeOwnTemporaries } from '../../core/fs-atomic.js';
 import { restoreEachFile, restoreFailure, type FileToRestore, type RestoreFailure } from '../../core/restore-file.js';
-import type { TreeEntry } from '../../objects/tree.js';
 import { defaultJobs, WorkerPool } from '../../workers/pool.js';
 import { BlobType } from '../../core/vocabulary.js';
 import type { Repository } from '../../repository/repository.js';
@@ -41,44 +40,54 @@ const RESTORE_BATCH_MAX_FILES = 64;
 const RESTORE_BATCH_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
- * Writes files out (`toItem` says where and how each goes), on worker threads when there are many
- * files or many bytes, else on this thread: this room alone decides. Workers get batches of planned
- * files (small ones together, a large one alone) and read packs by those plans, one frame at a time,
- * so memory stays bounded whatever the sizes.
+ * Writes files out, on worker threads when there are many files or many bytes, else on this thread:
+ * this room alone decides. `items` may be a stream (a walk of a commit's trees): it is read as the
+ * workers want batches, so that memory holds a few batches, not the tree. Workers get batches of
+ * planned files (small ones together, a large one alone) and read packs by those plans, one frame at
+ * a time, so memory stays bounded whatever the sizes.
  */
-export async function restoreAll(
-  repo: Repository,
-  files: readonly [string, TreeEntry][],
-  toItem: (path: string, entry: TreeEntry) => RestoreItem,
-  jobs = defaultJobs(),
-): Promise<RestoreFailure[]> {
-  const totalBytes = files.reduce((sum, [, entry]) => sum + entry.sizeBytes, 0);
-  if (jobs < 2 || (files.length < PARALLEL_RESTORE_MIN_FILES && totalBytes < PARALLEL_RESTORE_MIN_BYTES)) {
-    return restoreEach(
-      repo,
-      files.map(([path, entry]) => toItem(path, entry)),
-    );
+export async function restoreAll(repo: Repository, items: Iterable<RestoreItem>, jobs = defaultJobs()): Promise<RestoreFailure[]> {
+  const iterator = items[Symbol.iterator]();
+  // Enough read ahead to know whether threads are worth starting.
+  const ahead: RestoreItem[] = [];
+  let aheadBytes = 0;
+  let ended = false;
+  while (ahead.length < PARALLEL_RESTORE_MIN_FILES && aheadBytes < PARALLEL_RESTORE_MIN_BYTES) {
+    const next = iterator.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    ahead.push(next.value);
+    aheadBytes += next.value.sizeBytes;
+  }
+  if (jobs < 2 || ended) return restoreEach(repo, ahead);
+  function* all(): Generator<RestoreItem> {
+    yield* ahead;
+    for (let next = iterator.next(); !next.done; next = iterator.next()) yield next.value;
   }
   // In path order, the order files were added in: neighbours share frames, which a reader decompresses once.
-  const batches = batchesOf(files, ([, entry]) => entry.sizeBytes, { maxItems: RESTORE_BATCH_MAX_FILES, maxBytes: RESTORE_BATCH_MAX_BYTES });
+  const batches = batchesOf(all(), (item) => item.sizeBytes, { maxItems: RESTORE_BATCH_MAX_FILES, maxBytes: RESTORE_BATCH_MAX_BYTES });
   const pool = await WorkerPool.start(jobs);
   // An interrupt ends the worker threads with the process: what they were writing is removed from here.
-  const forget = undoIfAbandoned(() => new Set(files.map(([path, entry]) => dirname(toItem(path, entry).absolutePath))).forEach(removeOwnTemporaries));
+  const directoriesWritten = new Set<string>();
+  const forget = undoIfAbandoned(() => directoriesWritten.forEach(removeOwnTemporaries));
   try {
     // Planned here, a batch as a worker is about to want it (two per thread waiting, so none idles):
-    // the catalog stays on this thread, memory holds a few batches' plans whatever the tree's size,
-    // and a file that cannot be planned is a failure of its own.
+    // the catalog stays on this thread, and a file that cannot be planned is a failure of its own.
     const failuresByBatch: RestoreFailure[][] = [];
-    let nextBatch = 0;
+    let batchCount = 0;
+    let stopped = false;
     const feedOneThread = async (): Promise<void> => {
-      while (nextBatch < batches.length) {
-        const index = nextBatch++;
+      for (let next = batches.next(); !stopped && !next.done; next = batches.next()) {
+        const index = batchCount++;
         const planningFailures: RestoreFailure[] = [];
-        const planned = batches[index]!.flatMap(([path, entry]): PlannedFile[] => {
+        const planned = next.value.flatMap((item): PlannedFile[] => {
+          directoriesWritten.add(dirname(item.absolutePath));
           try {
-            return [planRestore(repo, toItem(path, entry))];
+            return [planRestore(repo, item)];
           } catch (error) {
-            planningFailures.push(restoreFailure(path, error));
+            planningFailures.push(restoreFailure(item.path, error));
             return [];
           }
         });
@@ -86,7 +95,7 @@ export async function restoreAll(
           const result = await pool.restoreFiles({ packsDirectory: repo.layout.packs, files: planned });
           failuresByBatch[index] = [...planningFailures, ...result.failures];
         } catch (error) {
-          nextBatch = batches.length; // a thread that failed outright ends the restore: the others take no more
+          stopped = true; // a thread that failed outright ends the restore: the others take no more
           throw error;
         }
       }

@@ -1,7 +1,7 @@
 import { CorruptionError, StoreError, errorFromData } from '../../core/errors.js';
 import type { UnpackResult } from '../../workers/tasks.js';
 import { defaultJobs, WorkerPool } from '../../workers/pool.js';
-import { isFullHexId, isHexPrefix, newHasher } from '../../core/hash.js';
+import { digestOf, isFullHexId, isHexPrefix, withHasher } from '../../core/hash.js';
 import type { FileMap } from '../../objects/filemap.js';
 import type { Repository } from '../../repository/repository.js';
 import { borrowReferencedBlob, fileRecord, loadCommit, loadFileMap, loadReferencedBlob } from '../history/objects-io.js';
@@ -98,18 +98,19 @@ export async function streamTarget(
   }
   const map = loadFileMap(repo, target.fileId);
   if (range) return streamRange(repo, map, range, write);
-  const hasher = newHasher();
-  const checkedWrite = (bytes: Buffer): Promise<void> => {
-    hasher.update(bytes);
-    return write(bytes);
-  };
-  if (pool && map.sizeBytes >= PARALLEL_UNPACK_MIN_BYTES) await streamUnpackedOnWorkers(repo, map, checkedWrite, pool);
-  else {
-    for (const chunk of map.chunks) await checkedWrite(borrowReferencedBlob(repo, chunk.id, BlobType.Chunk, `file ${map.fileId.toString('hex')}`));
-  }
-  if (!hasher.digestBuffer().equals(map.fileId)) {
-    throw new CorruptionError('CORRUPT_OBJECT', `file ${map.fileId.toString('hex')}: its chunks do not hash to its id (damaged file map)`);
-  }
+  await withHasher(async (hasher) => {
+    const checkedWrite = (bytes: Buffer): Promise<void> => {
+      hasher.update(bytes);
+      return write(bytes);
+    };
+    if (pool && map.sizeBytes >= PARALLEL_UNPACK_MIN_BYTES) await streamUnpackedOnWorkers(repo, map, checkedWrite, pool);
+    else {
+      for (const chunk of map.chunks) await checkedWrite(borrowReferencedBlob(repo, chunk.id, BlobType.Chunk, `file ${map.fileId.toString('hex')}`));
+    }
+    if (!digestOf(hasher).equals(map.fileId)) {
+      throw new CorruptionError('CORRUPT_OBJECT', `file ${map.fileId.toString('hex')}: its chunks do not hash to its id (damaged file map)`);
+    }
+  });
   return map.sizeBytes;
 }
 

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, readlinkSync, readSync, type BigIntStats } from 'node:fs';
-import { hashBytes, newHasher } from '../../core/hash.js';
+import { digestOf, hashBytes, withHasher } from '../../core/hash.js';
 import { openForStableRead, sameStat } from '../../core/stable-read.js';
 import { READ_WINDOW_BYTES } from '../ingest/file-ingest.js';
 import { fsPath } from '../../core/path-bytes.js';
@@ -16,24 +16,28 @@ export interface WorkTreeContent {
   stats?: BigIntStats;
 }
 
+/** One window for every file this thread hashes (the function is synchronous): 4 MiB per file was garbage. */
+let readWindow: Buffer | undefined;
+
 /** The file id of what is on disk now, storing nothing. */
 export function hashWorkTreeFile(absolutePath: string, kind: EntryKind): WorkTreeContent {
   if (kind === EntryKind.Symlink) return { fileId: hashBytes(readlinkSync(fsPath(absolutePath), { encoding: 'buffer' })) };
   const fd = openForStableRead(absolutePath);
   try {
     const before = fstatSync(fd, { bigint: true });
-    const hasher = newHasher();
-    const buffer = Buffer.allocUnsafe(READ_WINDOW_BYTES);
-    let sizeBytes = 0;
-    for (;;) {
-      const n = readSync(fd, buffer, 0, buffer.length, null);
-      if (n === 0) break;
-      sizeBytes += n;
-      hasher.update(buffer.subarray(0, n));
-    }
-    const after = fstatSync(fd, { bigint: true });
-    const unchanged = before.isFile() && sameStat(before, after) && sizeBytes === Number(after.size);
-    return { fileId: hasher.digestBuffer(), stats: unchanged ? after : undefined };
+    return withHasher((hasher) => {
+      readWindow ??= Buffer.allocUnsafeSlow(READ_WINDOW_BYTES);
+      let sizeBytes = 0;
+      for (;;) {
+        const n = readSync(fd, readWindow, 0, readWindow.length, null);
+        if (n === 0) break;
+        sizeBytes += n;
+        hasher.update(readWindow.subarray(0, n));
+      }
+      const after = fstatSync(fd, { bigint: true });
+      const unchanged = before.isFile() && sameStat(before, after) && sizeBytes === Number(after.size);
+      return { fileId: digestOf(hasher), stats: unchanged ? after : undefined };
+    });
   } finally {
     closeSync(fd);
   }

@@ -1,4 +1,4 @@
-import { newHasher } from '../../core/hash.js';
+import { digestOf, withHasher } from '../../core/hash.js';
 import { writeUint53LE } from '../../core/uint53.js';
 import type { StagedEntry, StagingView } from '../../staging/staging-format.js';
 import { encodeName, nameByteLength } from '../../core/path-bytes.js';
@@ -12,11 +12,33 @@ export interface StagedEntries {
   readonly count: number;
   pathAt(index: number): string;
   entryAt(index: number): StagedEntry;
+  /** The fingerprint of the directory `prefix` whose run is [start, end) (see `fingerprint` below). */
+  fingerprint(start: number, end: number, prefix: string): string;
 }
 
 /** Entries already in memory, in path byte order. */
 export function stagedEntriesOf(entries: readonly StagedEntry[]): StagedEntries {
-  return { count: entries.length, pathAt: (index) => entries[index]!.path, entryAt: (index) => entries[index]! };
+  let packed: RunFingerprints | undefined;
+  return {
+    count: entries.length,
+    pathAt: (index) => entries[index]!.path,
+    entryAt: (index) => entries[index]!,
+    fingerprint: (start, end, prefix) => (packed ??= new RunFingerprints(entries)).of(start, end, prefix),
+  };
+}
+
+/**
+ * The staging area read in place. A run's fingerprint is hashed from the file's bytes each time it is
+ * asked for: an entry is hashed once for each directory above it, where packing every entry first
+ * (RunFingerprints) held them all.
+ */
+export function stagedEntriesOfView(view: StagingView): StagedEntries {
+  return {
+    count: view.count,
+    pathAt: (index) => view.pathAt(index),
+    entryAt: (index) => view.entryAt(index),
+    fingerprint: (start, end, prefix) => fingerprintOfViewRun(view, start, end, prefix),
+  };
 }
 
 export type RunChild = { kind: 'file'; entry: StagedEntry; name: string } | { kind: 'directory'; name: string; start: number; end: number; prefix: string };
@@ -51,11 +73,12 @@ function fingerprint(prefix: string, feedRun: (take: (piece: Buffer) => void) =>
   const prefixBytes = encodeName(prefix);
   const header = Buffer.allocUnsafe(4);
   header.writeUInt32LE(prefixBytes.length, 0);
-  const hasher = newHasher();
-  hasher.update(header);
-  hasher.update(prefixBytes);
-  feedRun((piece) => hasher.update(piece));
-  return hasher.digestBuffer().toString('latin1');
+  return withHasher((hasher) => {
+    hasher.update(header);
+    hasher.update(prefixBytes);
+    feedRun((piece) => hasher.update(piece));
+    return digestOf(hasher).toString('latin1');
+  });
 }
 
 /** Fingerprints of runs of entries in memory, packed once for the many a commit computes. */
