@@ -2,15 +2,16 @@ import { lstatSync } from 'node:fs';
 import { StoreError } from '../core/errors.js';
 import type { Repository } from '../repository/repository.js';
 import type { BlobWriterTotals } from '../store/blob-writer.js';
-import { nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
-import type { StagedEntry } from '../staging/staging-format.js';
+import { nowNs, openStaging, writeStagingFrom } from '../staging/staging-area.js';
+import { sortByPathBytes, type StagedEntry, type StagingView } from '../staging/staging-format.js';
+import { compareUtf8 } from '../core/utf8-order.js';
 import { defaultJobs, WorkerPool } from '../workers/pool.js';
 import { chooseStrategy, profileWorkload, type IngestStrategy, type WorkloadProfile } from './ingest/classifier.js';
 import { ingestFiles } from './ingest/ingest.js';
-import { isWithin, toRepoPath } from './worktree/paths.js';
+import { ancestorsOf, isWithin, toRepoPath } from './worktree/paths.js';
 import type { IngestProgress, ProgressListener } from './ingest/progress.js';
 import { LeadingDirectories } from './worktree/leading-directories.js';
-import { scanWorkTree, workTreePath, type SkippedPath } from './worktree/scanner.js';
+import { type ScannedFile, type SkippedPath, type WalkReport, walkWorkTree, workTreePath } from './worktree/scanner.js';
 import { fsPath } from '../core/path-bytes.js';
 import { quotePath } from '../core/path-bytes.js';
 import { isUnchanged, lstatTracked, toStagedEntry } from './worktree/tracked.js';
@@ -58,50 +59,67 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
   return repo.withWriteLock(async () => {
     const clock = new PhaseClock();
     const scanStartedAtNs = nowNs();
-    const snapshot = readStaging(repo.layout.staging);
-    const staged = new Map(snapshot.entries.map((entry) => [entry.path, entry]));
-    checkPathsExist(repo.workTree, scopes, options.paths, staged);
+    const staging = openStaging(repo.layout.staging);
+    checkPathsExist(repo.workTree, scopes, options.paths, staging);
 
-    const scan = scanWorkTree(repo.workTree, scopes, { includeIgnored: options.force });
-    if (scan.ignoredScopes.length > 0 && !options.force) {
-      const named = scan.ignoredScopes.map((scope) => quotePath(scope)).join(', ');
-      throw new StoreError('PATH_IGNORED', `paths are ignored by .storeignore: ${named}; use -f to add them`, { hint: 'nothing was added' });
-    }
+    // The work tree's walk and the staging area (read in place) are both in path byte order: merged
+    // as they go, an unchanged file costs a bit (`keep`), and only files to read are held.
+    const report: WalkReport = { skipped: [], unreadable: [], ignoredScopes: [], nestedRepositories: [] };
+    const keep = new Uint8Array(staging.count);
+    /** Of each file to read that was staged: its entry's index. */
+    const previousIndex = new Map<string, number>();
+    const toRead: ScannedFile[] = [];
     const result = {
       added: [] as string[],
       removed: [] as string[],
       modified: [] as string[],
       unchangedCount: 0,
-      skipped: scan.skipped,
-      failed: [...scan.unreadable],
+      skipped: report.skipped,
+      failed: report.unreadable,
       bytesRead: 0,
       newChunkCount: 0,
     };
-    const candidates = new Map(scan.files.map((file) => [file.path, file]));
-    // Tracked files the scan did not yield (now ignored, or gone): still tracked unless really gone.
     const leading = new LeadingDirectories(repo.workTree);
-    for (const entry of snapshot.entries) {
-      if (candidates.has(entry.path) || !scopes.some((scope) => isWithin(entry.path, scope))) continue;
-      const file = lstatTracked(repo.workTree, entry.path, leading);
-      if (file) candidates.set(entry.path, file);
-      else {
-        staged.delete(entry.path);
-        result.removed.push(entry.path);
+    const consider = (index: number, file: ScannedFile | undefined): void => {
+      const entry = staging.entryAt(index);
+      if (file === undefined) result.removed.push(entry.path);
+      else if (isUnchanged(entry, file, staging)) {
+        keep[index] = 1;
+        result.unchangedCount++;
+      } else {
+        previousIndex.set(file.path, index);
+        toRead.push(file);
       }
+    };
+    let next = 0;
+    // Tracked files the walk does not yield (now ignored, or gone): still tracked unless really gone.
+    const trackedBefore = (path: string | undefined): void => {
+      while (next < staging.count && (path === undefined || compareUtf8(staging.pathAt(next), path) < 0)) {
+        const index = next++;
+        const trackedPath = staging.pathAt(index);
+        if (scopes.some((scope) => isWithin(trackedPath, scope))) consider(index, lstatTracked(repo.workTree, trackedPath, leading));
+        else keep[index] = 1;
+      }
+    };
+    let filesScanned = 0;
+    for (const file of walkWorkTree(repo.workTree, scopes, report, { includeIgnored: options.force })) {
+      filesScanned++;
+      trackedBefore(file.path);
+      if (next < staging.count && staging.pathAt(next) === file.path) consider(next++, file);
+      else toRead.push(file);
     }
-
-    const toRead = [...candidates.values()].filter((file) => {
-      const previous = staged.get(file.path);
-      return !(previous && isUnchanged(previous, file, snapshot));
-    });
-    result.unchangedCount = candidates.size - toRead.length;
+    trackedBefore(undefined);
+    if (report.ignoredScopes.length > 0 && !options.force) {
+      const named = report.ignoredScopes.map((scope) => quotePath(scope)).join(', ');
+      throw new StoreError('PATH_IGNORED', `paths are ignored by .storeignore: ${named}; use -f to add them`, { hint: 'nothing was added' });
+    }
     const profile = profileWorkload(toRead.map((file) => file.stats.size));
     const strategy = chooseStrategy(profile, options.jobs ?? defaultJobs());
     if (strategy.order === 'largest-first') toRead.sort((a, b) => b.stats.size - a.stats.size);
     const scanMs = clock.lap();
     const progress: IngestProgress = {
       phase: 'ingest',
-      filesScanned: scan.files.length,
+      filesScanned,
       filesToRead: toRead.length,
       filesRead: 0,
       bytesToRead: toRead.reduce((sum, file) => sum + file.stats.size, 0),
@@ -113,6 +131,8 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
     };
     options.onProgress?.(progress);
 
+    /** Entries for the files read: they replace their previous ones (whose `keep` stays 0). */
+    const fresh: StagedEntry[] = [];
     const pool = strategy.compressionThreads > 0 ? await WorkerPool.start(strategy.compressionThreads) : undefined;
     let ingestMs = 0;
     let totals: BlobWriterTotals;
@@ -127,25 +147,25 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
             (outcome) => {
               progress.filesRead++;
               const path = outcome.file.path;
-              const previous = staged.get(path);
+              const index = previousIndex.get(path);
               if ('reason' in outcome) {
-                if (!outcome.vanished) result.failed.push({ path, reason: outcome.reason });
-                else if (previous) {
-                  staged.delete(path);
-                  result.removed.push(path);
-                }
+                if (!outcome.vanished) {
+                  result.failed.push({ path, reason: outcome.reason });
+                  if (index !== undefined) keep[index] = 1; // what was staged stays
+                } else if (index !== undefined) result.removed.push(path);
                 return;
               }
               result.bytesRead += outcome.sizeBytes;
               result.newChunkCount += outcome.newChunkCount;
+              const previous = index === undefined ? undefined : staging.entryAt(index);
               if (previous?.fileId.equals(outcome.fileId) && previous.kind === outcome.kind) result.unchangedCount++;
               else (previous ? result.modified : result.added).push(path);
-              staged.set(path, toStagedEntry(path, outcome.kind, outcome.stat, outcome.fileId));
+              fresh.push(toStagedEntry(path, outcome.kind, outcome.stat, outcome.fileId));
             },
             onBytesRead,
             { hashingThread: strategy.hashingThread },
           );
-          dropReplacedAncestors(staged, result.added, result.removed);
+          dropReplacedAncestors(staging, keep, result.added, result.removed);
           ingestMs = clock.lap();
         },
         { pool },
@@ -154,7 +174,8 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
       await pool?.close();
     }
     const sealMs = clock.lap();
-    writeStaging(repo.layout, [...staged.values()], scanStartedAtNs);
+    const freshInOrder = sortByPathBytes(fresh);
+    await writeStagingFrom(repo.layout, () => keptAndFresh(staging, keep, freshInOrder), scanStartedAtNs);
     const stagingMs = clock.lap();
     return {
       ...result,
@@ -171,20 +192,34 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
  * A path cannot be both a file and a directory in one commit: when a newly added path has a staged
  * ancestor (a file replaced by a directory, added by a path inside it), that older entry goes. Only
  * added paths can clash (a modified path was a staged file already), so only their ancestors are
- * looked up: walking every staged path's ancestors cost ~6 ms of each add of 12,000 files. Staged
- * entries under a directory that a file replaced are in scope wherever that file is, so the lstat of
- * tracked paths above (ENOTDIR) has already dropped them.
+ * looked up. Staged entries under a directory that a file replaced are in scope wherever that file
+ * is, so the lstat of tracked paths above (ENOTDIR) has already dropped them.
  */
-function dropReplacedAncestors(staged: Map<string, StagedEntry>, added: readonly string[], removed: string[]): void {
+function dropReplacedAncestors(staging: StagingView, keep: Uint8Array, added: readonly string[], removed: string[]): void {
   for (const path of added) {
-    for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
-      const ancestor = path.slice(0, slash);
-      if (staged.delete(ancestor)) removed.push(ancestor);
+    for (const ancestor of ancestorsOf(path)) {
+      const index = staging.indexOf(ancestor);
+      if (index >= 0 && keep[index] === 1) {
+        keep[index] = 0;
+        removed.push(ancestor);
+      }
     }
   }
 }
 
-function checkPathsExist(workTree: string, scopes: readonly string[], userPaths: readonly string[], staged: Map<string, StagedEntry>): void {
+/** The staged entries kept, and the fresh ones (in path byte order), merged in path byte order. */
+function* keptAndFresh(staging: StagingView, keep: Uint8Array, fresh: readonly StagedEntry[]): Generator<StagedEntry> {
+  let next = 0;
+  for (let index = 0; index < staging.count; index++) {
+    if (keep[index] !== 1) continue;
+    const entry = staging.entryAt(index);
+    while (next < fresh.length && compareUtf8(fresh[next]!.path, entry.path) < 0) yield fresh[next++]!;
+    yield entry;
+  }
+  while (next < fresh.length) yield fresh[next++]!;
+}
+
+function checkPathsExist(workTree: string, scopes: readonly string[], userPaths: readonly string[], staging: StagingView): void {
   const leading = new LeadingDirectories(workTree);
   scopes.forEach((scope, index) => {
     if (scope === '') return;
@@ -193,7 +228,11 @@ function checkPathsExist(workTree: string, scopes: readonly string[], userPaths:
     if (inTheWay?.isSymlink) throw new StoreError('INVALID_ARGUMENT', `pathspec '${named}' is beyond a symbolic link (${inTheWay.path})`);
     // Beyond a file nothing exists; otherwise the path itself is looked for.
     if (inTheWay === undefined && lstatSync(fsPath(workTreePath(workTree, scope)), { throwIfNoEntry: false }) !== undefined) return;
-    for (const path of staged.keys()) if (isWithin(path, scope)) return; // a removal to stage
+    // A removal to stage: the path is staged, or a staged path lies inside it (the first at or after
+    // `scope/` in byte order: 'd.txt' sorts between 'd' and 'd/x').
+    if (staging.indexOf(scope) >= 0) return;
+    const at = -1 - staging.indexOf(`${scope}/`);
+    if (at < staging.count && staging.pathAt(at).startsWith(`${scope}/`)) return;
     throw new StoreError('PATH_NOT_FOUND', `pathspec '${named}' did not match any files`);
   });
 }

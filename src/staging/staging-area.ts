@@ -1,9 +1,9 @@
 import { closeSync, existsSync, fstatSync, openSync } from 'node:fs';
 import type mmapModule from 'mmap-io';
 import { errnoCode } from '../core/errors.js';
-import { writeFileAtomic } from '../core/fs-atomic.js';
+import { writeFileAtomic, writeFileAtomicFrom } from '../core/fs-atomic.js';
 import { lazyRequire } from '../core/lazy-require.js';
-import { encodeStaging, sortByPathBytes, StagingView, type StagedEntry, type StagingSnapshot } from './staging-format.js';
+import { encodeStaging, sortByPathBytes, StagingView, stagingPieces, type StagedEntry, type StagingSnapshot } from './staging-format.js';
 
 // mmap-io is CommonJS but its typings declare a default export; at run time the module itself is the API.
 const mmapApi = lazyRequire<(typeof mmapModule)['default']>('mmap-io');
@@ -40,6 +40,24 @@ export function readStaging(path: string): StagingSnapshot {
 /** `scanStartedAtNs`: when the scan that produced these stat data began (see isRacilyClean). */
 export function writeStaging(place: { staging: string; fileMode: number }, entries: readonly StagedEntry[], scanStartedAtNs: bigint): void {
   writeFileAtomic(place.staging, encodeStaging({ entries: sortByPathBytes(entries), writtenAtNs: scanStartedAtNs }), { mode: place.fileMode });
+}
+
+/**
+ * `writeStaging` from entries in path byte order that `entries` gives afresh on each call (it is
+ * walked three times), written as they are encoded: memory holds 64 KiB of the file, not the file.
+ */
+export async function writeStagingFrom(
+  place: { staging: string; fileMode: number },
+  entries: () => Iterable<StagedEntry>,
+  scanStartedAtNs: bigint,
+): Promise<void> {
+  await writeFileAtomicFrom(
+    place.staging,
+    async (write) => {
+      for (const piece of stagingPieces(entries, scanStartedAtNs)) await write(piece); // a piece is reused once written
+    },
+    { mode: place.fileMode },
+  );
 }
 
 // Linux stamps mtimes from a coarse clock (one jiffy, at most 10 ms, behind real time); file systems

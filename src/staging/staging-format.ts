@@ -1,8 +1,8 @@
 import { CorruptionError } from '../core/errors.js';
-import { HASH_BYTES, hashBytes } from '../core/hash.js';
+import { digestOf, HASH_BYTES, hashBytes, newHasher } from '../core/hash.js';
 import { readUint53LE, writeUint53LE } from '../core/uint53.js';
 import { hasPathProblem, MAX_PATH_BYTES, pathProblem } from '../core/names.js';
-import { decodeNameAt, encodeName } from '../core/path-bytes.js';
+import { decodeNameAt, encodeName, nameByteLength } from '../core/path-bytes.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import { EntryKind } from '../core/vocabulary.js';
 
@@ -47,57 +47,70 @@ export function sortByPathBytes(entries: readonly StagedEntry[]): StagedEntry[] 
 }
 
 export function encodeStaging(snapshot: StagingSnapshot): Buffer {
-  const { entries } = snapshot;
-  const { heap, pathLengths } = encodePaths(entries);
-  const heapStart = HEADER_BYTES + entries.length * ENTRY_BYTES;
-  const bodyBytes = heapStart + heap.length;
-  const out = Buffer.alloc(bodyBytes + HASH_BYTES);
-  STAGING_MAGIC.copy(out, 0);
-  out.writeUInt32LE(STAGING_VERSION, 8);
-  out.writeUInt32LE(entries.length, 12);
-  out.writeUInt32LE(heap.length, 16);
-  out.writeBigInt64LE(snapshot.writtenAtNs, 24);
-  heap.copy(out, heapStart);
-  // DataView's 64-bit accessors are V8 builtins; Buffer's BigInt methods cost several times more.
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  return Buffer.concat([...stagingPieces(() => snapshot.entries, snapshot.writtenAtNs)].map((piece) => Buffer.from(piece)));
+}
+
+const PIECE_BYTES = 64 * 1024;
+
+/**
+ * The staging file's bytes in pieces of about 64 KiB (each valid until the next is asked for), from
+ * entries in path byte order that `entries` gives afresh on each call: the header and the paths need
+ * counts, so they are walked three times (counts, records, paths) and never held.
+ */
+export function* stagingPieces(entries: () => Iterable<StagedEntry>, writtenAtNs: bigint): Generator<Buffer> {
+  let count = 0;
+  let heapBytes = 0;
+  for (const entry of entries()) {
+    count++;
+    const pathBytes = nameByteLength(entry.path);
+    // A piece holds any path after its records: a longer one (none passes the checks of add) would be cut.
+    if (pathBytes > MAX_PATH_BYTES) throw new Error(`staging: a path of ${pathBytes} bytes (at most ${MAX_PATH_BYTES})`);
+    heapBytes += pathBytes;
+  }
+  const hasher = newHasher();
+  const piece = Buffer.allocUnsafe(PIECE_BYTES + MAX_PATH_BYTES);
+  const view = new DataView(piece.buffer, piece.byteOffset, piece.byteLength); // its 64-bit accessors are V8 builtins
+  piece.fill(0, 0, HEADER_BYTES);
+  STAGING_MAGIC.copy(piece, 0);
+  piece.writeUInt32LE(STAGING_VERSION, 8);
+  piece.writeUInt32LE(count, 12);
+  piece.writeUInt32LE(heapBytes, 16);
+  piece.writeBigInt64LE(writtenAtNs, 24);
+  let used = HEADER_BYTES;
   let pathOffset = 0;
-  entries.forEach((entry, index) => {
-    const at = HEADER_BYTES + index * ENTRY_BYTES;
-    out[at] = entry.kind;
+  for (const entry of entries()) {
+    if (used + ENTRY_BYTES > PIECE_BYTES) {
+      hasher.update(piece.subarray(0, used));
+      yield piece.subarray(0, used);
+      used = 0;
+    }
+    const at = used;
+    const pathLength = nameByteLength(entry.path);
+    piece[at] = entry.kind;
+    piece.fill(0, at + 1, at + 4);
     view.setUint32(at + 4, entry.mode, true);
-    writeUint53LE(out, entry.sizeBytes, at + 8);
+    writeUint53LE(piece, entry.sizeBytes, at + 8);
     view.setBigInt64(at + 16, entry.mtimeNs, true);
     view.setBigInt64(at + 24, entry.ctimeNs, true);
     view.setBigUint64(at + 32, entry.ino, true);
     view.setBigUint64(at + 40, entry.dev, true);
-    out.set(entry.fileId, at + 48); // TypedArray#set: a builtin, unlike Buffer#copy
+    piece.set(entry.fileId, at + 48); // TypedArray#set: a builtin, unlike Buffer#copy
     view.setUint32(at + 80, pathOffset, true);
-    view.setUint32(at + 84, pathLengths[index]!, true);
-    pathOffset += pathLengths[index]!;
-  });
-  hashBytes(out.subarray(0, bodyBytes)).copy(out, bodyBytes);
-  return out;
-}
-
-/**
- * All paths end to end, encoded in one call, and each one's length in bytes: a Buffer per path cost
- * most of encoding 12,000 entries. When the heap is as long as the text, every path is ASCII.
- */
-function encodePaths(entries: readonly StagedEntry[]): { heap: Buffer; pathLengths: Uint32Array } {
-  const joined = entries.map((entry) => entry.path).join('');
-  if (!joined.isWellFormed()) return encodePathsOneByOne(entries); // names that are not UTF-8: rare
-  const heap = Buffer.from(joined, 'utf8');
-  const ascii = heap.length === joined.length;
-  const pathLengths = new Uint32Array(entries.length);
-  entries.forEach((entry, index) => {
-    pathLengths[index] = ascii ? entry.path.length : Buffer.byteLength(entry.path, 'utf8');
-  });
-  return { heap, pathLengths };
-}
-
-function encodePathsOneByOne(entries: readonly StagedEntry[]): { heap: Buffer; pathLengths: Uint32Array } {
-  const encoded = entries.map((entry) => encodeName(entry.path));
-  return { heap: Buffer.concat(encoded), pathLengths: Uint32Array.from(encoded, (bytes) => bytes.length) };
+    view.setUint32(at + 84, pathLength, true);
+    pathOffset += pathLength;
+    used += ENTRY_BYTES;
+  }
+  for (const entry of entries()) {
+    if (used > PIECE_BYTES) {
+      hasher.update(piece.subarray(0, used));
+      yield piece.subarray(0, used);
+      used = 0;
+    }
+    used += entry.path.isWellFormed() ? piece.write(entry.path, used, 'utf8') : encodeName(entry.path).copy(piece, used);
+  }
+  hasher.update(piece.subarray(0, used));
+  yield piece.subarray(0, used);
+  yield digestOf(hasher);
 }
 
 /**
@@ -173,6 +186,20 @@ export class StagingView {
       fileId: this.bytes.subarray(at + 48, at + 48 + HASH_BYTES),
       path: this.pathAt(index),
     };
+  }
+
+  /** The index of `path`, or, when it is not staged, -1 - the index where it would go (as a binary search gives). */
+  indexOf(path: string): number {
+    let low = 0;
+    let high = this.count - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const order = compareUtf8(this.pathAt(middle), path);
+      if (order === 0) return middle;
+      if (order < 0) low = middle + 1;
+      else high = middle - 1;
+    }
+    return -1 - low;
   }
 
   *[Symbol.iterator](): Generator<StagedEntry> {
