@@ -11,16 +11,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from './args.js';
 
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .join(' ')
-    .split('--')
-    .filter(Boolean)
-    .map((part) => part.trim().split(/\s+/))
-    .map(([key, value]) => [key, value ?? true]),
-);
+const args = parseArgs(process.argv.slice(2));
 if (!args.before || !args.after) {
   console.error('usage: node bench/compare-builds.js --before DIR --after DIR [--runs N] [--tree DIR]');
   process.exit(2);

@@ -29,6 +29,7 @@ import {
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from './args.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const STORE = join(ROOT, 'bin', 'run.js');
@@ -49,16 +50,6 @@ const ENV = {
   GIT_COMMITTER_EMAIL: 'b@b',
   STORE_AUTHOR: 'bench',
 };
-
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i].replace(/^--/, '');
-    if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) out[key] = argv[++i];
-    else out[key] = true;
-  }
-  return out;
-}
 
 function has(command) {
   return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;

@@ -16,17 +16,10 @@ import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from './args.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .join(' ')
-    .split('--')
-    .filter(Boolean)
-    .map((part) => part.trim().split(/\s+/))
-    .map(([key, value]) => [key, value ?? true]),
-);
+const args = parseArgs(process.argv.slice(2));
 const SIZES = String(args.files ?? '100000')
   .split(',')
   .map(Number);

@@ -123,16 +123,7 @@ async function checkoutInto(
       writtenCount++;
       const mtimeNs = metadata.times?.fileTime(position, path) ?? 0n;
       const { mode, linkGroup } = metadata.modes?.fileMode(position) ?? { mode: 0, linkGroup: 0 };
-      const item: RestoreItem = {
-        root,
-        path,
-        absolutePath: join(root, path),
-        kind: entry.kind,
-        fileId: entry.id.toString('hex'),
-        sizeBytes: entry.sizeBytes,
-        mtimeNs: mtimeNs === 0n ? undefined : mtimeNs,
-        mode,
-      };
+      const item = restoreItemOf(root, path, entry, { mtimeNs: mtimeNs === 0n ? undefined : mtimeNs, mode });
       const leader = linkGroup === 0 ? undefined : leaders.get(linkGroup);
       if (leader !== undefined) {
         links.push({ item, leader });
@@ -376,6 +367,11 @@ function untrackedInTheWay(repo: Repository, untracked: readonly string[], selec
 }
 
 function toRestoreItem(root: string, path: string, entry: TreeEntry, metadata: CommitMetadata): RestoreItem {
+  return restoreItemOf(root, path, entry, { mtimeNs: metadata.times.files.get(path), mode: metadata.modes.files.get(path)?.mode ?? 0 });
+}
+
+/** A tree entry to write under `root`, with the time and mode its commit recorded (undefined, 0: none). */
+function restoreItemOf(root: string, path: string, entry: TreeEntry, recorded: { mtimeNs: bigint | undefined; mode: number }): RestoreItem {
   return {
     root,
     path,
@@ -383,8 +379,7 @@ function toRestoreItem(root: string, path: string, entry: TreeEntry, metadata: C
     kind: entry.kind,
     fileId: entry.id.toString('hex'),
     sizeBytes: entry.sizeBytes,
-    mtimeNs: metadata.times.files.get(path),
-    mode: metadata.modes.files.get(path)?.mode ?? 0,
+    ...recorded,
   };
 }
 
