@@ -3,7 +3,7 @@ import { StoreError } from '../core/errors.js';
 import type { Repository } from '../repository/repository.js';
 import type { BlobWriterTotals } from '../store/blob-writer.js';
 import { nowNs, openStaging, writeStagingFrom } from '../staging/staging-area.js';
-import { sortByPathBytes, type StagedEntry, type StagingView } from '../staging/staging-format.js';
+import { StagedEntryList, type StagedEntry, type StagingView } from '../staging/staging-format.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import { defaultJobs, WorkerPool } from '../workers/pool.js';
 import { chooseStrategy, profileWorkload, type IngestStrategy, type WorkloadProfile } from './ingest/classifier.js';
@@ -132,7 +132,7 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
     options.onProgress?.(progress);
 
     /** Entries for the files read: they replace their previous ones (whose `keep` stays 0). */
-    const fresh: StagedEntry[] = [];
+    const fresh = new StagedEntryList();
     const pool = strategy.compressionThreads > 0 ? await WorkerPool.start(strategy.compressionThreads) : undefined;
     let ingestMs = 0;
     let totals: BlobWriterTotals;
@@ -174,8 +174,8 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
       await pool?.close();
     }
     const sealMs = clock.lap();
-    const freshInOrder = sortByPathBytes(fresh);
-    await writeStagingFrom(repo.layout, () => keptAndFresh(staging, keep, freshInOrder), scanStartedAtNs);
+    const freshOrder = fresh.pathOrder();
+    await writeStagingFrom(repo.layout, () => keptAndFresh(staging, keep, fresh, freshOrder), scanStartedAtNs);
     const stagingMs = clock.lap();
     return {
       ...result,
@@ -207,16 +207,16 @@ function dropReplacedAncestors(staging: StagingView, keep: Uint8Array, added: re
   }
 }
 
-/** The staged entries kept, and the fresh ones (in path byte order), merged in path byte order. */
-function* keptAndFresh(staging: StagingView, keep: Uint8Array, fresh: readonly StagedEntry[]): Generator<StagedEntry> {
+/** The staged entries kept, and the fresh ones (taken in `freshOrder`, path byte order), merged in path byte order. */
+function* keptAndFresh(staging: StagingView, keep: Uint8Array, fresh: StagedEntryList, freshOrder: Uint32Array): Generator<StagedEntry> {
   let next = 0;
   for (let index = 0; index < staging.count; index++) {
     if (keep[index] !== 1) continue;
     const entry = staging.entryAt(index);
-    while (next < fresh.length && compareUtf8(fresh[next]!.path, entry.path) < 0) yield fresh[next++]!;
+    while (next < freshOrder.length && compareUtf8(fresh.pathAt(freshOrder[next]!), entry.path) < 0) yield fresh.entryAt(freshOrder[next++]!);
     yield entry;
   }
-  while (next < fresh.length) yield fresh[next++]!;
+  while (next < freshOrder.length) yield fresh.entryAt(freshOrder[next++]!);
 }
 
 function checkPathsExist(workTree: string, scopes: readonly string[], userPaths: readonly string[], staging: StagingView): void {
