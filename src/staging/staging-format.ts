@@ -225,10 +225,17 @@ export class StagingView {
   }
 
   pathAt(index: number): string {
+    // A walk asks for one entry's path several times in a row (compare, then take): decoded once.
+    if (index === this.lastIndex) return this.lastPath;
     const at = HEADER_BYTES + index * ENTRY_BYTES;
     const start = this.heapStart + this.view.getUint32(at + 80, true);
-    return decodeNameAt(this.bytes, start, start + this.view.getUint32(at + 84, true));
+    this.lastPath = decodeNameAt(this.bytes, start, start + this.view.getUint32(at + 84, true));
+    this.lastIndex = index;
+    return this.lastPath;
   }
+
+  private lastIndex = -1;
+  private lastPath = '';
 
   entryAt(index: number): StagedEntry {
     // Its file id is a view, not a copy: it keeps the (read-only) mapping alive as long as it is referenced.
