@@ -17,7 +17,7 @@ import { InlineCompression } from '../src/store/frame-compression.js';
 import { PackReader } from '../src/store/pack-reader.js';
 import { packPath } from '../src/store/pack-store.js';
 import { decodeStaging, encodeStaging } from '../src/staging/staging-format.js';
-import { readStaging, writeStaging } from '../src/staging/staging-area.js';
+import { openStaging, readStaging, writeStaging, writeStagingFrom } from '../src/staging/staging-area.js';
 import { pseudoRandomBytes, temporaryDirectory } from './helpers.js';
 import { BlobType, EntryKind } from '../src/core/vocabulary.js';
 
@@ -283,6 +283,32 @@ describe('staging area', () => {
       const many = paths.map((entryPath, index) => ({ ...entries[0]!, path: entryPath, ino: BigInt(index) }));
       expect(decodeStaging(encodeStaging({ entries: many, writtenAtNs: 5n }), 'x').entries).toEqual(many);
     }
+  });
+
+  it('a staging area of many pieces (encoded 64 KiB at a time) comes back whole, written at once or streamed', async () => {
+    const directory = temporaryDirectory();
+    const entries = Array.from({ length: 5000 }, (_, index) => ({
+      path: `d${String(Math.floor(index / 700)).padStart(2, '0')}/${index % 3 === 0 ? 'ü' : 'f'}${String(index).padStart(5, '0')}.txt`,
+      kind: EntryKind.File as const,
+      mode: 0o100644,
+      sizeBytes: index * 7,
+      mtimeNs: 1_700_000_000_000_000_000n + BigInt(index),
+      ctimeNs: 1_700_000_000_000_000_001n + BigInt(index),
+      ino: BigInt(index + 1),
+      dev: 42n,
+      fileId: hashBytes(Buffer.from(String(index))),
+    }));
+    const sorted = [...entries].sort((a, b) => compareUtf8(a.path, b.path));
+    const whole = encodeStaging({ entries: sorted, writtenAtNs: 7n });
+    expect(whole.length).toBeGreaterThan(5 * 64 * 1024);
+    expect(decodeStaging(whole, 'whole').entries).toEqual(sorted);
+    const path = join(directory, 'staging');
+    await writeStagingFrom({ staging: path, fileMode: 0o600 }, () => sorted, 7n);
+    expect(readFileSync(path).equals(whole)).toBe(true);
+    const view = openStaging(path);
+    expect(view.count).toBe(5000);
+    expect(view.indexOf(sorted[1234]!.path)).toBe(1234);
+    expect(view.indexOf('d00/zzz')).toBeLessThan(0);
   });
 });
 

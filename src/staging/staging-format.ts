@@ -47,7 +47,10 @@ export function sortByPathBytes(entries: readonly StagedEntry[]): StagedEntry[] 
 }
 
 export function encodeStaging(snapshot: StagingSnapshot): Buffer {
-  return Buffer.concat([...stagingPieces(() => snapshot.entries, snapshot.writtenAtNs)].map((piece) => Buffer.from(piece)));
+  const pieces: Buffer[] = [];
+  // Each piece copied as it comes: the next one is written into the same memory.
+  for (const piece of stagingPieces(() => snapshot.entries, snapshot.writtenAtNs)) pieces.push(Buffer.from(piece));
+  return Buffer.concat(pieces);
 }
 
 const PIECE_BYTES = 64 * 1024;
