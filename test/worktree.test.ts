@@ -269,3 +269,28 @@ describe('symlinks', () => {
     expect((await store(['add', 'd/f/g'], { cwd: work })).status).toBe(5);
   });
 });
+
+describe('a staging area larger than one 64 KiB piece', () => {
+  it('survives switch, reset, rm and add: status stays clean and names each change', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 1500; i++) files[`dir${i % 7}/a-fairly-long-file-name-${String(i).padStart(5, '0')}.txt`] = `content ${i}\n`;
+    const work = await tree(files);
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'one'], { cwd: work });
+    expect(readFileSync(join(work, '.store', 'staging')).length).toBeGreaterThan(2 * 64 * 1024);
+    await storeOk(['switch', '-c', 'side'], { cwd: work });
+    appendFileSync(join(work, 'dir3/a-fairly-long-file-name-00003.txt'), 'more\n');
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'two'], { cwd: work });
+    await storeOk(['switch', 'main'], { cwd: work });
+    expect(readFileSync(join(work, 'dir3/a-fairly-long-file-name-00003.txt'), 'utf8')).toBe('content 3\n');
+    const clean = await storeJson<{ staged: unknown[]; unstaged: unknown[]; untracked: unknown[] }>(['status'], { cwd: work });
+    expect([clean.staged, clean.unstaged, clean.untracked]).toEqual([[], [], []]);
+    await storeOk(['switch', 'side'], { cwd: work });
+    await storeOk(['rm', 'dir0/a-fairly-long-file-name-00000.txt'], { cwd: work });
+    await storeOk(['reset', 'dir0/a-fairly-long-file-name-00007.txt'], { cwd: work });
+    const after = await storeJson<{ staged: { path: string; change: string }[] }>(['status'], { cwd: work });
+    expect(after.staged).toEqual([{ path: 'dir0/a-fairly-long-file-name-00000.txt', change: 'deleted' }]);
+    expect((await store(['verify'], { cwd: work })).status).toBe(0);
+  });
+});
