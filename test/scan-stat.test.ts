@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 // The compiled module (`npm test` builds first).
 import { listDirectory } from '../dist/core/list-directory.js';
 import { encodeName } from '../dist/core/path-bytes.js';
-import { msFromNs, walkWorkTree } from '../dist/engine/worktree/scanner.js';
+import { msFromNs, newWalkReport, walkWorkTree } from '../dist/engine/worktree/scanner.js';
 import { run } from './helpers.js';
 
 /**
@@ -83,7 +83,7 @@ describe('scan stat data', () => {
       }
       mkdirSync(join(directory, 'a'));
       writeFileSync(join(directory, 'a', 'b'), 'b');
-      const report = { skipped: [], unreadable: [], ignoredScopes: [], nestedRepositories: [] };
+      const report = newWalkReport();
       const paths = [...walkWorkTree(directory, [''], report)].map((file) => file.path);
       expect(paths).toEqual(['a.txt', 'a/b', 'a0', 'b-c', 'b/c', 'z', '\u00e9']);
       expect([...paths].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)))).toEqual(paths);

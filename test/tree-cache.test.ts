@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashBytes } from '../src/core/hash.js';
 import { buildTrees } from '../src/engine/ingest/tree-builder.js';
-import type { StagedEntry } from '../src/staging/staging-format.js';
+import { encodeStaging, sortByPathBytes, type StagedEntry, StagingView } from '../src/staging/staging-format.js';
 import type { TreeCache } from '../src/staging/tree-cache.js';
 import type { BlobWriter } from '../src/store/blob-writer.js';
 import { storeJson, storeOk, temporaryDirectory } from './helpers.js';
@@ -115,8 +115,9 @@ describe('tree cache', () => {
           else staged.set(path, entry(path, random(3)));
         }
         if (staged.size === 0) continue;
-        const withCache = buildTrees([...staged.values()], writer, cache);
-        const without = buildTrees([...staged.values()], writer, new Map());
+        const staging = new StagingView(encodeStaging({ entries: sortByPathBytes([...staged.values()]), writtenAtNs: 0n }), 'test');
+        const withCache = buildTrees(staging, writer, cache);
+        const without = buildTrees(staging, writer, new Map());
         expect(withCache.root.id.toString('hex'), `history ${history}, commit ${commit}: ${[...staged.keys()].sort().join(' ')}`).toBe(
           without.root.id.toString('hex'),
         );

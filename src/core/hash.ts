@@ -32,24 +32,16 @@ export const HASH_HEX_LENGTH = HASH_BYTES * 2;
 /** The shortest hex prefix accepted where a full id is expected. */
 export const MIN_PREFIX_HEX_LENGTH = 8;
 
-let oneShot: Blake3Hasher | undefined;
-
 /** BLAKE3 of `data`, as a Buffer (see digestOf for why not the binding's one-shot `blake3`). */
 export function hashBytes(data: Buffer): Buffer {
-  const hasher = (oneShot ??= newHasher());
-  try {
-    hasher.update(data);
-    return digestOf(hasher);
-  } finally {
-    hasher.reset();
-  }
+  return withHasher((hasher) => digestOf(hasher.update(data)));
 }
 
 /**
  * A hasher's digest as a Buffer of the JS heap. The binding's Buffers (`blake3()`, `digestBuffer()`)
- * hold ~330 bytes of native memory each that only a finalizer frees, which a busy thread seldom runs:
- * a million of them kept 330 MB (a checkout of 100,000 files verified ~2,000 tree hashes per tree it
- * read), and went through the hex string twice as fast.
+ * hold native memory that only a finalizer frees, which a busy thread seldom runs: a million of them
+ * kept ~330 MB, where the hex string kept nothing and was twice as fast (`node bench/hash-digests.js`).
+ * Verifying a tree hashes every entry, so a checkout of many files made millions.
  */
 export function digestOf(hasher: Blake3Hasher): Buffer {
   return Buffer.from(hasher.digest('hex'), 'hex');
@@ -63,9 +55,9 @@ const spareHashers: Blake3Hasher[] = [];
 
 /**
  * Runs `use` with a hasher from a free list, reset and put back when it is done (when its promise
- * settles, for an async `use`). A hasher is a native object of ~2 KB that V8 frees only when a full
- * collection finds its wrapper dead, which a thread allocating little seldom runs: one new hasher per
- * restored file grew a checkout of 100,000 files by ~2.8 KB a file (bench/scale.js).
+ * settles, for an async `use`). A hasher is a native object that V8 frees only when a collection
+ * finds its wrapper dead, which a thread allocating little seldom runs: one new hasher per restored
+ * file made checkout's peak RSS grow with the number of files (bench/scale.js, checkout step).
  */
 export function withHasher<T>(use: (hasher: Blake3Hasher) => T): T {
   const hasher = spareHashers.pop() ?? newHasher();

@@ -8,13 +8,13 @@ import { compareUtf8 } from '../core/utf8-order.js';
 import { defaultJobs, WorkerPool } from '../workers/pool.js';
 import { chooseStrategy, profileWorkload, type IngestStrategy, type WorkloadProfile } from './ingest/classifier.js';
 import { ingestFiles } from './ingest/ingest.js';
-import { ancestorsOf, isWithin, toRepoPath } from './worktree/paths.js';
+import { ancestorsOf, toRepoPath } from './worktree/paths.js';
 import type { IngestProgress, ProgressListener } from './ingest/progress.js';
 import { LeadingDirectories } from './worktree/leading-directories.js';
-import { type ScannedFile, type SkippedPath, type WalkReport, walkWorkTree, workTreePath } from './worktree/scanner.js';
+import { newWalkReport, type ScannedFile, type SkippedPath, workTreePath } from './worktree/scanner.js';
 import { fsPath } from '../core/path-bytes.js';
 import { quotePath } from '../core/path-bytes.js';
-import { isUnchanged, lstatTracked, toStagedEntry } from './worktree/tracked.js';
+import { isUnchanged, matchWorkTree, toStagedEntry } from './worktree/tracked.js';
 
 export interface AddOptions {
   /** Whole work tree, including removals (`-A`). */
@@ -62,10 +62,11 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
     const staging = openStaging(repo.layout.staging);
     checkPathsExist(repo.workTree, scopes, options.paths, staging);
 
-    // The work tree's walk and the staging area (read in place) are both in path byte order: merged
-    // as they go, an unchanged file costs a bit (`keep`), and only files to read are held.
-    const report: WalkReport = { skipped: [], unreadable: [], ignoredScopes: [], nestedRepositories: [] };
-    const keep = new Uint8Array(staging.count);
+    // The work tree's walk and the staging area (read in place), merged as they go: an unchanged
+    // file costs a bit (`drop` stays 0), and only files to read are held.
+    const report = newWalkReport();
+    /** 1: the staged entry goes (gone, removed, or replaced by the file read anew). */
+    const drop = new Uint8Array(staging.count);
     /** Of each file to read that was staged: its entry's index. */
     const previousIndex = new Map<string, number>();
     const toRead: ScannedFile[] = [];
@@ -79,36 +80,22 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
       bytesRead: 0,
       newChunkCount: 0,
     };
-    const leading = new LeadingDirectories(repo.workTree);
-    const consider = (index: number, file: ScannedFile | undefined): void => {
-      const entry = staging.entryAt(index);
-      if (file === undefined) result.removed.push(entry.path);
-      else if (isUnchanged(entry, file, staging)) {
-        keep[index] = 1;
-        result.unchangedCount++;
-      } else {
+    let filesScanned = 0;
+    for (const { index, file } of matchWorkTree(repo, staging, scopes, report, { includeIgnored: options.force })) {
+      if (file === undefined) {
+        drop[index] = 1;
+        result.removed.push(staging.pathAt(index));
+        continue;
+      }
+      filesScanned++;
+      if (index === -1) toRead.push(file);
+      else if (isUnchanged(staging.entryAt(index), file, staging)) result.unchangedCount++;
+      else {
+        drop[index] = 1;
         previousIndex.set(file.path, index);
         toRead.push(file);
       }
-    };
-    let next = 0;
-    // Tracked files the walk does not yield (now ignored, or gone): still tracked unless really gone.
-    const trackedBefore = (path: string | undefined): void => {
-      while (next < staging.count && (path === undefined || compareUtf8(staging.pathAt(next), path) < 0)) {
-        const index = next++;
-        const trackedPath = staging.pathAt(index);
-        if (scopes.some((scope) => isWithin(trackedPath, scope))) consider(index, lstatTracked(repo.workTree, trackedPath, leading));
-        else keep[index] = 1;
-      }
-    };
-    let filesScanned = 0;
-    for (const file of walkWorkTree(repo.workTree, scopes, report, { includeIgnored: options.force })) {
-      filesScanned++;
-      trackedBefore(file.path);
-      if (next < staging.count && staging.pathAt(next) === file.path) consider(next++, file);
-      else toRead.push(file);
     }
-    trackedBefore(undefined);
     if (report.ignoredScopes.length > 0 && !options.force) {
       const named = report.ignoredScopes.map((scope) => quotePath(scope)).join(', ');
       throw new StoreError('PATH_IGNORED', `paths are ignored by .storeignore: ${named}; use -f to add them`, { hint: 'nothing was added' });
@@ -131,7 +118,7 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
     };
     options.onProgress?.(progress);
 
-    /** Entries for the files read: they replace their previous ones (whose `keep` stays 0). */
+    /** Entries for the files read: they replace their previous ones (dropped). */
     const fresh = new StagedEntryList();
     const pool = strategy.compressionThreads > 0 ? await WorkerPool.start(strategy.compressionThreads) : undefined;
     let ingestMs = 0;
@@ -151,7 +138,7 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
               if ('reason' in outcome) {
                 if (!outcome.vanished) {
                   result.failed.push({ path, reason: outcome.reason });
-                  if (index !== undefined) keep[index] = 1; // what was staged stays
+                  if (index !== undefined) drop[index] = 0; // what was staged stays
                 } else if (index !== undefined) result.removed.push(path);
                 return;
               }
@@ -165,7 +152,7 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
             onBytesRead,
             { hashingThread: strategy.hashingThread },
           );
-          dropReplacedAncestors(staging, keep, result.added, result.removed);
+          dropReplacedAncestors(staging, drop, result.added, result.removed);
           ingestMs = clock.lap();
         },
         { pool },
@@ -175,7 +162,7 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
     }
     const sealMs = clock.lap();
     const freshOrder = fresh.pathOrder();
-    await writeStagingFrom(repo.layout, () => keptAndFresh(staging, keep, fresh, freshOrder), scanStartedAtNs);
+    await writeStagingFrom(repo.layout, () => keptAndFresh(staging, drop, fresh, freshOrder), scanStartedAtNs);
     const stagingMs = clock.lap();
     return {
       ...result,
@@ -195,23 +182,24 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
  * looked up. Staged entries under a directory that a file replaced are in scope wherever that file
  * is, so the lstat of tracked paths above (ENOTDIR) has already dropped them.
  */
-function dropReplacedAncestors(staging: StagingView, keep: Uint8Array, added: readonly string[], removed: string[]): void {
-  for (const path of added) {
-    for (const ancestor of ancestorsOf(path)) {
-      const index = staging.indexOf(ancestor);
-      if (index >= 0 && keep[index] === 1) {
-        keep[index] = 0;
-        removed.push(ancestor);
-      }
+function dropReplacedAncestors(staging: StagingView, drop: Uint8Array, added: readonly string[], removed: string[]): void {
+  // Each directory looked up once (a binary search of the staging area), however many files it holds.
+  const ancestors = new Set<string>();
+  for (const path of added) for (const ancestor of ancestorsOf(path)) ancestors.add(ancestor);
+  for (const ancestor of ancestors) {
+    const index = staging.indexOf(ancestor);
+    if (index >= 0 && drop[index] === 0) {
+      drop[index] = 1;
+      removed.push(ancestor);
     }
   }
 }
 
 /** The staged entries kept, and the fresh ones (taken in `freshOrder`, path byte order), merged in path byte order. */
-function* keptAndFresh(staging: StagingView, keep: Uint8Array, fresh: StagedEntryList, freshOrder: Uint32Array): Generator<StagedEntry> {
+function* keptAndFresh(staging: StagingView, drop: Uint8Array, fresh: StagedEntryList, freshOrder: Uint32Array): Generator<StagedEntry> {
   let next = 0;
   for (let index = 0; index < staging.count; index++) {
-    if (keep[index] !== 1) continue;
+    if (drop[index] === 1) continue;
     const entry = staging.entryAt(index);
     while (next < freshOrder.length && compareUtf8(fresh.pathAt(freshOrder[next]!), entry.path) < 0) yield fresh.entryAt(freshOrder[next++]!);
     yield entry;

@@ -10,6 +10,7 @@ import type { Repository } from '../repository/repository.js';
 import { nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
 import { isUnchanged, lstatTracked, toStagedEntry } from './worktree/tracked.js';
 import { loadCommit, loadCommitMetadata, openCommitMetadata, type CommitMetadata } from './history/objects-io.js';
+import { directoriesHolding } from '../objects/file-times.js';
 import type { Commit } from '../objects/commit.js';
 import { hashWorkTreeFile } from './worktree/content-hash.js';
 import { ancestorsOf, isWithin, toRepoPath } from './worktree/paths.js';
@@ -101,13 +102,16 @@ async function checkoutInto(
   const metadata = openCommitMetadata(repo, commit);
   // Checked before anything is written: the blobs pair with the tree by position, so the counts must agree.
   let fileCount = 0;
-  const directories = new Set<string>();
-  for (const [path] of walkTreeFiles(repo, treeId)) {
-    fileCount++;
-    for (const directory of ancestorsOf(path)) directories.add(directory);
-  }
-  metadata.times?.checkCounts(fileCount, directories.size);
-  metadata.modes?.checkCounts(fileCount, directories.size);
+  const directories = directoriesHolding(
+    (function* () {
+      for (const [path] of walkTreeFiles(repo, treeId)) {
+        fileCount++;
+        yield path;
+      }
+    })(),
+  );
+  metadata.times?.checkCounts(fileCount, directories.length);
+  metadata.modes?.checkCounts(fileCount, directories.length);
 
   mkdirSync(root, { recursive: true }); // the user's own path: whatever leads there is theirs
   const written: string[] | undefined = options.listWritten === false ? undefined : [];
@@ -135,9 +139,7 @@ async function checkoutInto(
   }
   const failures = await restoreAll(repo, items());
   failures.push(...(await linkToLeaders(repo, root, links, failures)));
-  // Deepest first: writing into a directory changes its time.
-  const sorted = [...directories].sort(compareUtf8);
-  const directoryMetadata = sorted.map((path, index) => ({
+  const directoryMetadata = directories.map((path, index) => ({
     path,
     mtimeNs: metadata.times?.directoryTime(index) ?? 0n,
     mode: metadata.modes?.directoryMode(index) ?? 0,

@@ -9,7 +9,6 @@ import { directoriesHolding, encodeFileTimes } from '../objects/file-times.js';
 import type { Repository } from '../repository/repository.js';
 import { openStaging } from '../staging/staging-area.js';
 import type { StagingView } from '../staging/staging-format.js';
-import { stagedEntriesOfView } from './worktree/staged-runs.js';
 import { readTreeCache, writeTreeCache } from '../staging/tree-cache.js';
 import { loadCommit } from './history/objects-io.js';
 import { buildTrees } from './ingest/tree-builder.js';
@@ -41,7 +40,7 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
     const parent = parentId === undefined ? undefined : loadCommit(repo, parentId);
 
     const { result } = await repo.withBlobWriter((writer) => {
-      const { root, cache } = buildTrees(stagedEntriesOfView(staging), writer, readTreeCache(repo.layout.treeCache));
+      const { root, cache } = buildTrees(staging, writer, readTreeCache(repo.layout.treeCache));
       const treeId = root.id.toString('hex');
       const { times, modes } = encodeMetadata(repo.workTree, staging);
       const timesId = hashBytes(times);
@@ -95,13 +94,8 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
  * group (numbered from 1, in the order of each inode's first entry), 0 for the others. Inodes that
  * repeat are found by sorting the inode numbers (8 bytes a file), and only their entries are grouped.
  */
-function linkGroupsOf(staging: StagingView): Uint32Array {
+function linkGroupsOf(staging: StagingView, inodes: BigUint64Array): Uint32Array {
   const groups = new Uint32Array(staging.count);
-  const inodes = new BigUint64Array(staging.count);
-  for (let index = 0; index < staging.count; index++) {
-    const entry = staging.entryAt(index);
-    inodes[index] = entry.kind === EntryKind.Symlink ? 0n : entry.ino;
-  }
   const sorted = inodes.slice().sort();
   const repeated = new Set<bigint>();
   for (let i = 1; i < sorted.length; i++) if (sorted[i] !== 0n && sorted[i] === sorted[i - 1]) repeated.add(sorted[i]!);
@@ -135,15 +129,18 @@ function linkGroupsOf(staging: StagingView): Uint32Array {
  * The commit's times and modes blobs. Files' come from the staging area (as `add` saw them);
  * directories' from the work tree now, as the staging area keeps no directories. Hard links: staged
  * files of one content on one inode (same device and inode number) share a link group. Built from
- * the staging area in place: 16 bytes a file besides the blobs themselves.
+ * the staging area in place: typed arrays of ~32 bytes a file besides the blobs themselves.
  */
 function encodeMetadata(workTree: string, staging: StagingView): { times: Buffer; modes: Buffer } {
   const fileTimes = new BigInt64Array(staging.count);
   const fileModes = new Uint32Array(staging.count);
+  /** Each entry's inode number, 0 for a symlink (never a hard link here). */
+  const inodes = new BigUint64Array(staging.count);
   for (let index = 0; index < staging.count; index++) {
     const entry = staging.entryAt(index);
     fileTimes[index] = entry.mtimeNs;
     fileModes[index] = entry.mode & 0o7777;
+    inodes[index] = entry.kind === EntryKind.Symlink ? 0n : entry.ino;
   }
   const directories = directoriesHolding(
     (function* () {
@@ -160,7 +157,7 @@ function encodeMetadata(workTree: string, staging: StagingView): { times: Buffer
     ),
     modes: encodeFileModesOf(
       fileModes,
-      linkGroupsOf(staging),
+      linkGroupsOf(staging, inodes),
       directories.map((directory) => directory.mode),
     ),
   };

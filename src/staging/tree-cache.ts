@@ -20,7 +20,7 @@ export interface CachedTree {
 export type TreeCache = Map<string, CachedTree>;
 
 const MAGIC = Buffer.from('STTREEC\0', 'ascii');
-// Version 2: fingerprints include the directory's path (see RunFingerprints). Version 1 files are
+// Version 2: fingerprints include the directory's path (see runFingerprint). Version 1 files are
 // ignored: their keys could name the tree of a directory's only subdirectory.
 const VERSION = 2;
 const HEADER_BYTES = 16;

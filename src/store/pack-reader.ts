@@ -54,15 +54,15 @@ export function unpackFrame(stored: Buffer, frame: FrameToUnpack): Buffer {
  * Decompressed frames kept for reuse. A file's consecutive chunks usually share a frame, and the
  * trees of a commit share a few frames that a walk visits in turn (with one frame kept, a status of
  * a 12,000-file tree decompressed its two tree frames hundreds of times; four kept, it took as long
- * as with eight, for 9 MB less).
+ * as with eight).
  */
 const DEFAULT_CACHED_FRAMES = 4;
 
 /**
  * Frames up to this size are decompressed into buffers the reader reuses (and their stored bytes read
  * into one it reuses): a new 2 MiB buffer per frame waited for a collector that seldom ran, and the
- * freed memory stayed with the process (planning a checkout of the 12,000-file tree grew RSS by 88 MB,
- * 28 MB with reuse). A larger frame gets buffers of its own, let go with it.
+ * freed memory stayed with the process (checkout -o of the 12,000-file tree peaked ~150 MB higher:
+ * `node bench/compare-builds.js` against a build before a1eb358). A larger frame gets buffers of its own.
  */
 const REUSED_FRAME_MAX_BYTES = 16 * 1024 * 1024;
 /** Reused buffers grow in these steps, so frames of slightly different sizes share them. */

@@ -2,8 +2,8 @@ import { CorruptionError } from '../../core/errors.js';
 import { compareNames, encodeTree, type TreeEntry } from '../../objects/tree.js';
 import type { BlobWriter } from '../../store/blob-writer.js';
 import type { CachedTree, TreeCache } from '../../staging/tree-cache.js';
-import { childrenOfRun, type StagedEntries, stagedEntriesOf } from '../worktree/staged-runs.js';
-import { sortByPathBytes, type StagedEntry } from '../../staging/staging-format.js';
+import { childrenOfRun, runFingerprint } from '../worktree/staged-runs.js';
+import type { StagingView } from '../../staging/staging-format.js';
 import { BlobType, EntryKind } from '../../core/vocabulary.js';
 
 /**
@@ -12,23 +12,18 @@ import { BlobType, EntryKind } from '../../core/vocabulary.js';
  * stored) is reused whole instead of encoded and hashed again.
  * Returns the root and the cache for the next commit (every directory of this one).
  */
-export function buildTrees(
-  staged: StagedEntries | readonly StagedEntry[],
-  writer: BlobWriter,
-  previous: TreeCache = new Map(),
-): { root: CachedTree; cache: TreeCache } {
-  const entries = Array.isArray(staged) ? stagedEntriesOf(sortByPathBytes(staged)) : (staged as StagedEntries);
+export function buildTrees(staging: StagingView, writer: BlobWriter, previous: TreeCache = new Map()): { root: CachedTree; cache: TreeCache } {
   const cache: TreeCache = new Map();
 
   const build = (start: number, end: number, prefix: string): CachedTree => {
-    const fingerprint = entries.fingerprint(start, end, prefix);
+    const fingerprint = runFingerprint(staging, start, end, prefix);
     const known = previous.get(fingerprint);
     if (known && writer.hasBlob(known.id)) {
       cache.set(fingerprint, known);
       return known;
     }
     const treeEntries: TreeEntry[] = [];
-    for (const child of childrenOfRun(entries, start, end, prefix)) {
+    for (const child of childrenOfRun(staging, start, end, prefix)) {
       if (child.kind === 'file') {
         treeEntries.push({ name: child.name, kind: child.entry.kind, sizeBytes: child.entry.sizeBytes, id: child.entry.fileId });
       } else {
@@ -51,5 +46,5 @@ export function buildTrees(
     cache.set(fingerprint, tree);
     return tree;
   };
-  return { root: build(0, entries.count, ''), cache };
+  return { root: build(0, staging.count, ''), cache };
 }

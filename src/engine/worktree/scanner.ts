@@ -43,8 +43,8 @@ export interface SkippedPath {
   reason: string;
 }
 
-export interface ScanResult {
-  files: ScannedFile[];
+/** What a walk found besides files: reported, not stored. */
+export interface WalkReport {
   skipped: SkippedPath[];
   /** Paths that could not be read (permission errors): reported, and the rest still scanned. */
   unreadable: SkippedPath[];
@@ -87,23 +87,16 @@ export function workTreePath(workTree: string, path: string): string {
   return path === '' ? workTree : `${workTree}/${path}`;
 }
 
-/** What a walk found besides files: reported, not stored. */
-export type WalkReport = Omit<ScanResult, 'files'>;
-
-/**
- * Walks the work tree under the given scopes ('' is the whole tree), applying .storeignore rules and
- * never following symlinks. `.store/` directories are always left out.
- */
-export function scanWorkTree(workTree: string, scopes: readonly string[], options: { includeIgnored?: boolean } = {}): ScanResult {
-  const report: WalkReport = { skipped: [], unreadable: [], ignoredScopes: [], nestedRepositories: [] };
-  const files = [...walkWorkTree(workTree, scopes, report, options)];
-  return { files, ...report };
+export function newWalkReport(): WalkReport {
+  return { skipped: [], unreadable: [], ignoredScopes: [], nestedRepositories: [] };
 }
 
 /**
- * `scanWorkTree` one file at a time, in the byte order of the paths (the staging area's and the
- * trees' order: a directory's entries come where its name and a '/' sort), holding only the listings
- * of the directories on the way down; what is not a file goes into `report` as it is met.
+ * Walks the work tree under the given scopes ('' is the whole tree), applying .storeignore rules and
+ * never following symlinks (`.store/` directories are always left out), one file at a time in the
+ * byte order of the paths (the staging area's and the trees' order: a directory's entries come where
+ * its name and a '/' sort), holding only the listings of the directories on the way down; what is
+ * not a file goes into `report` as it is met.
  */
 export function* walkWorkTree(
   workTree: string,

@@ -3,7 +3,7 @@ import type { Repository } from '../../repository/repository.js';
 import type { StagingView } from '../../staging/staging-format.js';
 import { readTreeCache } from '../../staging/tree-cache.js';
 import { loadTree } from '../history/objects-io.js';
-import { childrenOfRun, stagedEntriesOfView } from './staged-runs.js';
+import { childrenOfRun, runFingerprint } from './staged-runs.js';
 import { flattenTree } from '../history/tree-walk.js';
 import { EntryKind } from '../../core/vocabulary.js';
 
@@ -22,16 +22,15 @@ export interface PathChange {
 export function stagedChanges(repo: Repository, entries: StagingView, headTreeId: Buffer | undefined): PathChange[] {
   const changes: PathChange[] = [];
   if (headTreeId === undefined) return Array.from({ length: entries.count }, (_, index) => ({ path: entries.pathAt(index), change: 'added' }));
-  const runs = stagedEntriesOfView(entries);
   const cache = readTreeCache(repo.layout.treeCache);
   const deletedBelow = (tree: Buffer, prefix: string): void => {
     for (const path of flattenTree(repo, tree, prefix).keys()) changes.push({ path, change: 'deleted' });
   };
 
   const compare = (start: number, end: number, prefix: string, headTree: Buffer | undefined): void => {
-    if (headTree !== undefined && start < end && cache.get(runs.fingerprint(start, end, prefix))?.id.equals(headTree)) return;
+    if (headTree !== undefined && start < end && cache.get(runFingerprint(entries, start, end, prefix))?.id.equals(headTree)) return;
     const head = new Map<string, TreeEntry>(headTree === undefined ? [] : loadTree(repo, headTree).map((entry) => [entry.name, entry]));
-    for (const child of childrenOfRun(runs, start, end, prefix)) {
+    for (const child of childrenOfRun(entries, start, end, prefix)) {
       const before = head.get(child.name);
       head.delete(child.name);
       if (child.kind === 'directory') {

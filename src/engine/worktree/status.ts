@@ -1,12 +1,10 @@
 import { errnoCode } from '../../core/errors.js';
 import type { Repository } from '../../repository/repository.js';
 import { isRacilyClean, nowNs, openStaging, readStaging, writeStaging } from '../../staging/staging-area.js';
-import { compareUtf8 } from '../../core/utf8-order.js';
 import type { StagedEntry, StagingSnapshot } from '../../staging/staging-format.js';
-import { compareWithWorkTree, lstatTracked } from './tracked.js';
-import { LeadingDirectories } from './leading-directories.js';
+import { compareWithWorkTree, matchWorkTree } from './tracked.js';
 import { commitTreeId } from '../history/objects-io.js';
-import { walkWorkTree, type ScannedFile, type SkippedPath, type WalkReport } from './scanner.js';
+import { newWalkReport, type SkippedPath } from './scanner.js';
 import { stagedChanges, type Change, type PathChange } from './staged-changes.js';
 
 export type { Change, PathChange };
@@ -44,36 +42,25 @@ export function computeStatus(repo: Repository, options: StatusOptions = {}): St
   const staging = openStaging(repo.layout.staging);
   const staged = stagedChanges(repo, staging, headCommit === undefined ? undefined : commitTreeId(repo, headCommit));
 
-  const report: WalkReport = { skipped: [], unreadable: [], ignoredScopes: [], nestedRepositories: [] };
+  const report = newWalkReport();
   const unstaged: PathChange[] = [];
   const untracked: string[] = [];
   const tracked: SkippedPath[] = [];
   const verified: StagedEntry[] = [];
-  const leading = new LeadingDirectories(repo.workTree);
   let suspectsLeft = false;
-  const compare = (entry: StagedEntry, file: ScannedFile | undefined): void => {
+  for (const { index, file } of matchWorkTree(repo, staging, [''], report)) {
+    if (index === -1) {
+      untracked.push(file!.path);
+      continue;
+    }
+    const entry = staging.entryAt(index);
     const found = compareWithWorkTree(repo, entry, staging, file);
     if (found.change !== undefined) unstaged.push({ path: entry.path, change: found.change });
     else if (found.unreadable !== undefined) tracked.push({ path: entry.path, reason: found.unreadable });
     else if (found.verified !== undefined) verified.push(found.verified);
     // A racily clean entry not verified here would look clean on stat data alone once rewritten.
     if (found.verified === undefined && isRacilyClean(entry, staging)) suspectsLeft = true;
-  };
-  let next = 0;
-  // Tracked files the walk does not yield (gone, now ignored, or under a directory it skipped) are
-  // looked up on their own: a tracked file stays tracked when an ignore rule matches it later, as in git.
-  const trackedBefore = (path: string | undefined): void => {
-    while (next < staging.count && (path === undefined || compareUtf8(staging.pathAt(next), path) < 0)) {
-      const entry = staging.entryAt(next++);
-      compare(entry, lstatTracked(repo.workTree, entry.path, leading));
-    }
-  };
-  for (const file of walkWorkTree(repo.workTree, [''], report)) {
-    trackedBefore(file.path);
-    if (next < staging.count && staging.pathAt(next) === file.path) compare(staging.entryAt(next++), file);
-    else untracked.push(file.path);
   }
-  trackedBefore(undefined);
   if (options.refresh && verified.length > 0 && !suspectsLeft) refreshStatData(repo, staging, verified, scanStartedAtNs);
   const byPath = (a: PathChange, b: PathChange): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   return {

@@ -5,11 +5,13 @@ import { fsPath } from '../../core/path-bytes.js';
 import { EntryKind } from '../../core/vocabulary.js';
 import type { Repository } from '../../repository/repository.js';
 import { isRacilyClean } from '../../staging/staging-area.js';
-import type { StagedEntry, StagingSnapshot } from '../../staging/staging-format.js';
+import type { StagedEntry, StagingSnapshot, StagingView } from '../../staging/staging-format.js';
+import { compareUtf8 } from '../../core/utf8-order.js';
 import { hashWorkTreeFile } from './content-hash.js';
-import { kindOf, msFromNs, toScanStat, workTreePath, type ScannedFile, type StatData } from './scanner.js';
+import { kindOf, msFromNs, toScanStat, walkWorkTree, workTreePath, type ScannedFile, type StatData, type WalkReport } from './scanner.js';
 import type { Change } from './staged-changes.js';
 import { LeadingDirectories } from './leading-directories.js';
+import { isWithin } from './paths.js';
 
 /**
  * Tracked files against the work tree: what a staged entry's file is now, whether it is unchanged
@@ -91,4 +93,38 @@ export function compareWithWorkTree(
     if (errnoCode(error) === 'ENOENT') return { change: 'deleted' };
     return { unreadable: errnoCode(error) ?? String(error) };
   }
+}
+
+/** A staged entry (its index) with the work tree's file at its path (undefined: none), or an untracked file (index -1). */
+export type WorkTreeMatch = { index: number; file: ScannedFile | undefined } | { index: -1; file: ScannedFile };
+
+/**
+ * The work tree's walk under `scopes` merged with the staging area read in place, both in path byte
+ * order: each staged entry in scope with the file at its path now, and each untracked file, as they
+ * come. Memory holds the directories on the way down, not the tree. A tracked file the walk does not
+ * yield (gone, now ignored, or under a directory it skipped) is looked up on its own: a tracked file
+ * stays tracked when an ignore rule matches it later, as in git. Entries out of scope are passed over.
+ */
+export function* matchWorkTree(
+  repo: Repository,
+  staging: StagingView,
+  scopes: readonly string[],
+  report: WalkReport,
+  options: { includeIgnored?: boolean } = {},
+): Generator<WorkTreeMatch> {
+  const leading = new LeadingDirectories(repo.workTree);
+  let next = 0;
+  function* trackedBefore(path: string | undefined): Generator<WorkTreeMatch> {
+    while (next < staging.count && (path === undefined || compareUtf8(staging.pathAt(next), path) < 0)) {
+      const index = next++;
+      const trackedPath = staging.pathAt(index);
+      if (scopes.some((scope) => isWithin(trackedPath, scope))) yield { index, file: lstatTracked(repo.workTree, trackedPath, leading) };
+    }
+  }
+  for (const file of walkWorkTree(repo.workTree, scopes, report, options)) {
+    yield* trackedBefore(file.path);
+    if (next < staging.count && staging.pathAt(next) === file.path) yield { index: next++, file };
+    else yield { index: -1, file };
+  }
+  yield* trackedBefore(undefined);
 }

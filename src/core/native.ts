@@ -1,0 +1,30 @@
+import { constants } from 'node:os';
+import { lazyRequire } from './lazy-require.js';
+
+/** The project's own addon (`native/`): what Node.js does not offer. */
+export interface StoreNative {
+  setTimesNs(path: Buffer, atimeNs: bigint, mtimeNs: bigint, followSymlinks: boolean): void;
+  listDirectory(path: Buffer): { names: Buffer; fields: Float64Array };
+}
+
+const native = lazyRequire<StoreNative>('store-native');
+const errnoNames = new Map(Object.entries(constants.errno).map(([name, number]) => [number, name]));
+
+/** The name of an errno number (ENOENT, ...), as Node's errors carry it. */
+export function errnoName(errno: number): string {
+  return errnoNames.get(errno) ?? `errno ${errno}`;
+}
+
+/**
+ * Calls into the addon (loaded on first use). Its errors carry the errno number; they get Node's
+ * `code` and the `path`, so callers handle them as they handle Node's own.
+ */
+export function callNative<T>(path: string, call: (addon: StoreNative) => T): T {
+  try {
+    return call(native());
+  } catch (error) {
+    const errno = (error as { errno?: number }).errno;
+    if (errno !== undefined) Object.assign(error as object, { code: errnoName(errno), path });
+    throw error;
+  }
+}
