@@ -68,6 +68,26 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.stdout.write(`${JSON.stringify(value, withBase64OfNonUtf8, 2)}\n`);
   }
 
+  /** printJson of an array given as a sequence: written as it comes, byte for byte what printJson writes. */
+  protected printJsonArray(items: Iterable<unknown>): void {
+    const out = new OutputBuffer();
+    let first = true;
+    for (const item of items) {
+      out.write(`${first ? '[\n' : ',\n'}  ${JSON.stringify(item, withBase64OfNonUtf8, 2).replaceAll('\n', '\n  ')}`);
+      first = false;
+    }
+    out.write(first ? '[]\n' : '\n]\n');
+    out.flush();
+  }
+
+  /** say() of many lines given as a sequence: written as they come. */
+  protected sayLines(lines: Iterable<string>): void {
+    if (this.flags.quiet || this.flags.json) return;
+    const out = new OutputBuffer();
+    for (const line of lines) out.write(`${escapeNonUtf8Bytes(line)}\n`);
+    out.flush();
+  }
+
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
     if (!(error instanceof StoreError)) {
       const code = errnoCode(error);
@@ -126,4 +146,22 @@ function withBase64OfNonUtf8(this: unknown, _key: string, value: unknown): unkno
 function escapeNonUtf8Bytes(text: string): string {
   if (text.isWellFormed()) return text;
   return text.replace(/[\udc80-\udcff]/gu, (unit) => `\\${(unit.charCodeAt(0) - 0xdc00).toString(8).padStart(3, '0')}`);
+}
+
+/** Text gathered into writes of about 64 KiB: a million lines are not a million writes, nor one string. */
+class OutputBuffer {
+  private pending: string[] = [];
+  private length = 0;
+
+  write(text: string): void {
+    this.pending.push(text);
+    this.length += text.length;
+    if (this.length >= 65_536) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending.length > 0) process.stdout.write(this.pending.join(''));
+    this.pending = [];
+    this.length = 0;
+  }
 }

@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { formatBytes } from '../cli/format.js';
 import { StoreError } from '../core/errors.js';
-import { commitSnapshot, diffSnapshots, headSnapshot, stagingSnapshot, workTreeSnapshot, type FileDiff } from '../engine/diff.js';
+import { commitSide, diffCommits, diffSides, headSide, stagingSide, workTreeSide, type FileDiff } from '../engine/diff.js';
 import { quotePath } from '../core/path-bytes.js';
 
 const LETTER: Record<FileDiff['change'], string> = { added: 'A', modified: 'M', deleted: 'D', typechange: 'T' };
@@ -26,25 +26,37 @@ export default class Diff extends BaseCommand<typeof Diff> {
     const repo = this.openRepository();
     const { from, to } = this.args;
     if (this.flags.staged && to !== undefined) throw new StoreError('INVALID_ARGUMENT', '--staged compares the staging area with one commit, not two');
-    const diffs =
+    const diffs: () => Iterable<FileDiff> =
       to !== undefined
-        ? diffSnapshots(commitSnapshot(repo, from!), commitSnapshot(repo, to))
+        ? diffCommits(repo, from!, to)
         : this.flags.staged
-          ? diffSnapshots(from === undefined ? headSnapshot(repo) : commitSnapshot(repo, from), stagingSnapshot(repo))
-          : diffSnapshots(from === undefined ? stagingSnapshot(repo) : commitSnapshot(repo, from), workTreeSnapshot(repo));
-    if (this.flags.json) return this.printJson(diffs);
-    if (diffs.length === 0) return;
+          ? () => diffSides(from === undefined ? headSide(repo) : commitSide(repo, from), stagingSide(repo))
+          : () => diffSides(from === undefined ? stagingSide(repo) : commitSide(repo, from), workTreeSide(repo));
+    if (this.flags.json) return this.printJsonArray(diffs());
     if (this.flags.stat) {
-      const width = Math.max(...diffs.map((diff) => quotePath(diff.path).length));
-      const lines = diffs.map(
-        (diff) =>
-          ` ${quotePath(diff.path).padEnd(width)} | ${diff.oldSizeBytes === undefined ? '(new)' : formatBytes(diff.oldSizeBytes)} -> ${diff.newSizeBytes === undefined ? '(gone)' : formatBytes(diff.newSizeBytes)}`,
+      // Two passes (the width of the path column first), as git's --stat: the diffs are not held.
+      let width = 0;
+      const counts = { added: 0, modified: 0, typechange: 0, deleted: 0 };
+      for (const diff of diffs()) {
+        width = Math.max(width, quotePath(diff.path).length);
+        counts[diff.change]++;
+      }
+      const total = counts.added + counts.modified + counts.typechange + counts.deleted;
+      if (total === 0) return;
+      this.sayLines(
+        (function* () {
+          for (const diff of diffs())
+            yield ` ${quotePath(diff.path).padEnd(width)} | ${diff.oldSizeBytes === undefined ? '(new)' : formatBytes(diff.oldSizeBytes)} -> ${diff.newSizeBytes === undefined ? '(gone)' : formatBytes(diff.newSizeBytes)}`;
+          yield ` ${total} files changed: ${counts.added} added, ${counts.modified + counts.typechange} modified, ${counts.deleted} deleted`;
+        })(),
       );
-      const count = (change: FileDiff['change']): number => diffs.filter((diff) => diff.change === change).length;
-      lines.push(` ${diffs.length} files changed: ${count('added')} added, ${count('modified') + count('typechange')} modified, ${count('deleted')} deleted`);
-      return this.say(lines.join('\n'));
+      return;
     }
     // --name-status and the default: git's name-status format (content diffs are not shown).
-    this.say(diffs.map((diff) => `${LETTER[diff.change]}\t${quotePath(diff.path)}`).join('\n'));
+    this.sayLines(
+      (function* () {
+        for (const diff of diffs()) yield `${LETTER[diff.change]}\t${quotePath(diff.path)}`;
+      })(),
+    );
   }
 }

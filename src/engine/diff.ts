@@ -1,18 +1,36 @@
 import { join } from 'node:path';
 import { errnoCode } from '../core/errors.js';
+import { mergeSorted } from '../core/sorted-merge.js';
+import { compareUtf8 } from '../core/utf8-order.js';
+import { EntryKind } from '../core/vocabulary.js';
+import type { TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
-import { readStaging } from '../staging/staging-area.js';
 import { isUnchanged, lstatTracked } from './worktree/tracked.js';
 import { LeadingDirectories } from './worktree/leading-directories.js';
 import { hashWorkTreeFile } from './worktree/content-hash.js';
-import { loadCommit } from './history/objects-io.js';
+import { commitTreeId, loadTree } from './history/objects-io.js';
 import { resolveCommit } from './history/revisions.js';
 import type { Change } from './worktree/status.js';
-import { flattenTree } from './history/tree-walk.js';
-import type { EntryKind } from '../core/vocabulary.js';
+import { sortedTreeEntries, walkTreeFiles } from './history/tree-walk.js';
+import { openStaging } from '../staging/staging-area.js';
 
-/** One side of a comparison: path -> what is there. */
-export type Snapshot = Map<string, { kind: EntryKind; fileId: Buffer; sizeBytes: number }>;
+/**
+ * Diffs as streams: each side is a sequence of files in the byte order of their paths (a commit's
+ * trees walked, the staging area read in place, the work tree stat'd entry by entry), compared as a
+ * merge of the two, so that memory holds a tree or two, not a side. Two commits are compared tree by
+ * tree, and a directory whose tree id is the same on both sides is not read at all.
+ */
+
+/** A file on one side. */
+export interface SideFile {
+  path: string;
+  kind: EntryKind;
+  fileId: Buffer;
+  sizeBytes: number;
+}
+
+/** A sequence of files in path byte order, started afresh on each call. */
+export type Side = () => Iterable<SideFile>;
 
 export interface FileDiff {
   path: string;
@@ -23,63 +41,88 @@ export interface FileDiff {
   newFileId?: string;
 }
 
-export function commitSnapshot(repo: Repository, revision: string): Snapshot {
-  const commit = loadCommit(repo, resolveCommit(repo, revision));
-  const snapshot: Snapshot = new Map();
-  for (const [path, entry] of flattenTree(repo, Buffer.from(commit.treeId, 'hex')))
-    snapshot.set(path, { kind: entry.kind, fileId: entry.id, sizeBytes: entry.sizeBytes });
-  return snapshot;
+function* treeFiles(repo: Repository, treeId: Buffer | undefined): Generator<SideFile> {
+  if (treeId === undefined) return;
+  for (const [path, entry] of walkTreeFiles(repo, treeId)) yield { path, kind: entry.kind, fileId: entry.id, sizeBytes: entry.sizeBytes };
+}
+
+export function commitSide(repo: Repository, revision: string): Side {
+  const treeId = commitTreeId(repo, resolveCommit(repo, revision));
+  return () => treeFiles(repo, treeId);
 }
 
 /** HEAD, or nothing before the first commit. */
-export function headSnapshot(repo: Repository): Snapshot {
-  return repo.refs.headCommit() === undefined ? new Map() : commitSnapshot(repo, 'HEAD');
+export function headSide(repo: Repository): Side {
+  return repo.refs.headCommit() === undefined ? () => [] : commitSide(repo, 'HEAD');
 }
 
-export function stagingSnapshot(repo: Repository): Snapshot {
-  return new Map(readStaging(repo.layout.staging).entries.map((entry) => [entry.path, { kind: entry.kind, fileId: entry.fileId, sizeBytes: entry.sizeBytes }]));
+export function stagingSide(repo: Repository): Side {
+  return function* () {
+    for (const entry of openStaging(repo.layout.staging)) yield entry;
+  };
 }
 
 /** The tracked files as they are on disk now (content hashed only where the stat data changed). */
-export function workTreeSnapshot(repo: Repository): Snapshot {
-  const staging = readStaging(repo.layout.staging);
-  const snapshot: Snapshot = new Map();
-  const leading = new LeadingDirectories(repo.workTree);
-  for (const entry of staging.entries) {
-    const file = lstatTracked(repo.workTree, entry.path, leading);
-    if (file === undefined) continue;
-    if (isUnchanged(entry, file, staging)) {
-      snapshot.set(entry.path, { kind: entry.kind, fileId: entry.fileId, sizeBytes: entry.sizeBytes });
-      continue;
+export function workTreeSide(repo: Repository): Side {
+  return function* () {
+    const staging = openStaging(repo.layout.staging);
+    const leading = new LeadingDirectories(repo.workTree);
+    for (const entry of staging) {
+      const file = lstatTracked(repo.workTree, entry.path, leading);
+      if (file === undefined) continue;
+      if (isUnchanged(entry, file, staging)) {
+        yield entry;
+        continue;
+      }
+      try {
+        yield { path: entry.path, kind: file.kind, fileId: hashWorkTreeFile(join(repo.workTree, entry.path), file.kind).fileId, sizeBytes: file.stats.size };
+      } catch (error) {
+        if (errnoCode(error) !== 'ENOENT') throw error;
+      }
     }
-    try {
-      snapshot.set(entry.path, { kind: file.kind, fileId: hashWorkTreeFile(join(repo.workTree, entry.path), file.kind).fileId, sizeBytes: file.stats.size });
-    } catch (error) {
-      if (errnoCode(error) !== 'ENOENT') throw error;
-    }
-  }
-  return snapshot;
+  };
 }
 
-/** What changed from `before` to `after`, sorted by path. */
-export function diffSnapshots(before: Snapshot, after: Snapshot): FileDiff[] {
-  const diffs: FileDiff[] = [];
-  for (const [path, old] of before) {
-    const current = after.get(path);
-    if (current === undefined) diffs.push({ path, change: 'deleted', oldSizeBytes: old.sizeBytes, oldFileId: old.fileId.toString('hex') });
-    else if (current.kind !== old.kind || !current.fileId.equals(old.fileId)) {
-      diffs.push({
-        path,
-        change: current.kind !== old.kind ? 'typechange' : 'modified',
-        oldSizeBytes: old.sizeBytes,
-        newSizeBytes: current.sizeBytes,
-        oldFileId: old.fileId.toString('hex'),
-        newFileId: current.fileId.toString('hex'),
-      });
+/** What changed from `before` to `after`, in path byte order. */
+export function* diffSides(before: Side, after: Side): Generator<FileDiff> {
+  for (const [old, current] of mergeSorted(before(), after(), (a, b) => compareUtf8(a.path, b.path))) {
+    const diff = fileDiff(old, current);
+    if (diff !== undefined) yield diff;
+  }
+}
+
+function fileDiff(old: SideFile | undefined, current: SideFile | undefined): FileDiff | undefined {
+  if (current === undefined) return { path: old!.path, change: 'deleted', oldSizeBytes: old!.sizeBytes, oldFileId: old!.fileId.toString('hex') };
+  if (old === undefined) return { path: current.path, change: 'added', newSizeBytes: current.sizeBytes, newFileId: current.fileId.toString('hex') };
+  if (current.kind === old.kind && current.fileId.equals(old.fileId)) return undefined;
+  return {
+    path: current.path,
+    change: current.kind !== old.kind ? 'typechange' : 'modified',
+    oldSizeBytes: old.sizeBytes,
+    newSizeBytes: current.sizeBytes,
+    oldFileId: old.fileId.toString('hex'),
+    newFileId: current.fileId.toString('hex'),
+  };
+}
+
+/** Two commits, tree by tree: equal subtrees are skipped unread (as git's diff-tree does). */
+export function diffCommits(repo: Repository, from: string, to: string): () => Iterable<FileDiff> {
+  const before = commitTreeId(repo, resolveCommit(repo, from));
+  const after = commitTreeId(repo, resolveCommit(repo, to));
+  return () => diffTrees(repo, before, after, '', 0);
+}
+
+function* diffTrees(repo: Repository, before: Buffer | undefined, after: Buffer | undefined, prefix: string, depth: number): Generator<FileDiff> {
+  if (before !== undefined && after !== undefined && before.equals(after)) return;
+  const entries = (treeId: Buffer | undefined): TreeEntry[] => (treeId === undefined ? [] : sortedTreeEntries(loadTree(repo, treeId, depth)));
+  const sortKey = (entry: TreeEntry): string => (entry.kind === EntryKind.Directory ? `${entry.name}/` : entry.name);
+  for (const [old, current] of mergeSorted(entries(before), entries(after), (a, b) => compareUtf8(sortKey(a), sortKey(b)))) {
+    const path = `${prefix}${(old ?? current)!.name}`;
+    if ((old ?? current)!.kind === EntryKind.Directory) {
+      yield* diffTrees(repo, old?.id, current?.id, `${path}/`, depth + 1);
+      continue;
     }
+    const diff = fileDiff(old && { path, ...old, fileId: old.id }, current && { path, ...current, fileId: current.id });
+    if (diff !== undefined) yield diff;
   }
-  for (const [path, current] of after) {
-    if (!before.has(path)) diffs.push({ path, change: 'added', newSizeBytes: current.sizeBytes, newFileId: current.fileId.toString('hex') });
-  }
-  return diffs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

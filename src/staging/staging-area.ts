@@ -25,7 +25,8 @@ export function openStaging(path: string): StagingView {
     const sizeBytes = fstatSync(fd).size;
     if (sizeBytes === 0) return new StagingView(Buffer.alloc(0), path); // fails: bad magic
     const mmap = mmapApi();
-    return new StagingView(mmap.map(sizeBytes, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0), path);
+    const mapping = mmap.map(sizeBytes, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0);
+    return new StagingView(mapping, path, () => mmap.advise(mapping, mmap.MADV_DONTNEED));
   } finally {
     closeSync(fd);
   }

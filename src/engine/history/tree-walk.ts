@@ -29,15 +29,23 @@ export function findInTree(repo: Repository, treeId: Buffer, path: string): Tree
 }
 
 /**
+ * A tree's entries in the order their paths take in a walk of files: a directory sorts where its
+ * name and a '/' would (a tree itself sorts by names alone: "a.txt" < "a", but "a/x" < "a.txt").
+ * Sorts in place and returns `entries`.
+ */
+export function sortedTreeEntries(entries: TreeEntry[]): TreeEntry[] {
+  const sortKey = (entry: TreeEntry): string => (entry.kind === EntryKind.Directory ? `${entry.name}/` : entry.name);
+  if (entries.some((entry) => entry.kind === EntryKind.Directory)) entries.sort((a, b) => compareUtf8(sortKey(a), sortKey(b)));
+  return entries;
+}
+
+/**
  * The files below a tree, in the byte order of their paths (the staging area's, and the order a
  * commit records its times and modes in): each tree's entries are taken with a directory where its
  * name and a '/' sort. Holds the trees on the way down, never the whole tree.
  */
 export function* walkTreeFiles(repo: Repository, treeId: Buffer, prefix = '', depth = 0): Generator<[string, TreeEntry]> {
-  const entries = loadTree(repo, treeId, depth);
-  const sortKey = (entry: TreeEntry): string => (entry.kind === EntryKind.Directory ? `${entry.name}/` : entry.name);
-  if (entries.some((entry) => entry.kind === EntryKind.Directory)) entries.sort((a, b) => compareUtf8(sortKey(a), sortKey(b)));
-  for (const entry of entries) {
+  for (const entry of sortedTreeEntries(loadTree(repo, treeId, depth))) {
     const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
     if (entry.kind !== EntryKind.Directory) {
       yield [path, entry];
