@@ -38,6 +38,7 @@ export default class Add extends BaseCommand<typeof Add> {
         cwd: process.cwd(),
         jobs: this.flags.jobs,
         force: this.flags.force,
+        listPaths: this.flags.json,
         onProgress: (p) => progress.update(p),
       });
     } finally {
@@ -48,7 +49,7 @@ export default class Add extends BaseCommand<typeof Add> {
       for (const item of result.skipped) this.notice(`skipped ${quotePath(item.path)}: ${item.reason}`);
       for (const item of result.failed) process.stderr.write(`error: could not add ${quotePath(item.path)}: ${item.reason}\n`);
       this.say(
-        `${result.added.length} added, ${result.modified.length} modified, ${result.removed.length} removed, ${result.unchangedCount} unchanged; ` +
+        `${result.addedCount} added, ${result.modifiedCount} modified, ${result.removedCount} removed, ${result.unchangedCount} unchanged; ` +
           `read ${formatBytes(result.bytesRead)}, stored ${formatBytes(result.storedBytes)} new (${countOf(result.newChunkCount, 'new chunk')})`,
       );
     }

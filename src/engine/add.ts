@@ -4,6 +4,8 @@ import type { Repository } from '../repository/repository.js';
 import type { BlobWriterTotals } from '../store/blob-writer.js';
 import { nowNs, openStaging, writeStagingFrom } from '../staging/staging-area.js';
 import { StagedEntryList, type StagedEntry, type StagingView } from '../staging/staging-format.js';
+import { EntrySpill } from '../staging/entry-spill.js';
+import { mergeSorted } from '../core/sorted-merge.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import { defaultJobs, WorkerPool } from '../workers/pool.js';
 import { chooseStrategy, profileWorkload, type IngestStrategy, type WorkloadProfile } from './ingest/classifier.js';
@@ -26,6 +28,11 @@ export interface AddOptions {
   /** Threads for compression (default: one per core); 0 keeps everything on the main thread. */
   jobs?: number;
   onProgress?: ProgressListener;
+  /**
+   * Fill AddResult's lists of paths (for --json); otherwise only their counts are kept: a first add
+   * of a million files would hold a million paths in them.
+   */
+  listPaths?: boolean;
 }
 
 export interface PhaseTimings {
@@ -36,9 +43,13 @@ export interface PhaseTimings {
 }
 
 export interface AddResult {
+  /** The paths added, modified and removed, with `listPaths` (empty without). */
   added: string[];
   modified: string[];
   removed: string[];
+  addedCount: number;
+  modifiedCount: number;
+  removedCount: number;
   unchangedCount: number;
   /** Not stored, by design: FIFOs, sockets, devices. */
   skipped: SkippedPath[];
@@ -48,9 +59,30 @@ export interface AddResult {
   newChunkCount: number;
   newRawBytes: number;
   storedBytes: number;
+  /** Of the files to read (the windows together). */
   profile: WorkloadProfile;
+  /** Chosen on the first window (see WINDOW_FILES). */
   strategy: IngestStrategy;
   timingsMs: PhaseTimings;
+}
+
+type PathChange = 'added' | 'modified' | 'removed';
+
+/**
+ * Files read per window: the walk stops while a window is read and stored, so that memory holds a
+ * window of scanned files and their entries, not the tree's (a first add of 1,000,000 files held
+ * 1.4 GB at once). Entries read go to a temporary file in path order (EntrySpill) and are merged
+ * with the staging area's kept ones when it is written.
+ */
+const WINDOW_FILES = 16_384;
+const WINDOW_BYTES = 256 * 1024 * 1024;
+
+interface ReadWindow {
+  files: ScannedFile[];
+  /** Of each file that was staged: its entry's index. */
+  previousIndex: Map<string, number>;
+  /** The walk has ended: no window follows. */
+  last: boolean;
 }
 
 /** Stages the given paths (or the whole tree): new and changed files are stored, removed ones dropped. */
@@ -62,116 +94,153 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
     const staging = openStaging(repo.layout.staging);
     checkPathsExist(repo.workTree, scopes, options.paths, staging);
 
-    // The work tree's walk and the staging area (read in place), merged as they go: an unchanged
-    // file costs a bit (`drop` stays 0), and only files to read are held.
     const report = newWalkReport();
     /** 1: the staged entry goes (gone, removed, or replaced by the file read anew). */
     const drop = new Uint8Array(staging.count);
-    /** Of each file to read that was staged: its entry's index. */
-    const previousIndex = new Map<string, number>();
-    const toRead: ScannedFile[] = [];
+    const lists = { added: [] as string[], modified: [] as string[], removed: [] as string[] };
     const result = {
-      added: [] as string[],
-      removed: [] as string[],
-      modified: [] as string[],
+      addedCount: 0,
+      modifiedCount: 0,
+      removedCount: 0,
       unchangedCount: 0,
       skipped: report.skipped,
       failed: report.unreadable,
       bytesRead: 0,
       newChunkCount: 0,
     };
-    let filesScanned = 0;
-    for (const { index, file } of matchWorkTree(repo, staging, scopes, report, { includeIgnored: options.force })) {
-      if (file === undefined) {
-        drop[index] = 1;
-        result.removed.push(staging.pathAt(index));
-        continue;
-      }
-      filesScanned++;
-      if (index === -1) toRead.push(file);
-      else if (isUnchanged(staging.entryAt(index), file, staging)) result.unchangedCount++;
-      else {
-        drop[index] = 1;
-        previousIndex.set(file.path, index);
-        toRead.push(file);
-      }
-    }
-    if (report.ignoredScopes.length > 0 && !options.force) {
+    const noteChange = (change: PathChange, path: string): void => {
+      result[`${change}Count`]++;
+      if (options.listPaths) lists[change].push(path);
+    };
+    const checkIgnoredScopes = (): void => {
+      if (report.ignoredScopes.length === 0 || options.force) return;
       const named = report.ignoredScopes.map((scope) => quotePath(scope)).join(', ');
       throw new StoreError('PATH_IGNORED', `paths are ignored by .storeignore: ${named}; use -f to add them`, { hint: 'nothing was added' });
-    }
-    const profile = profileWorkload(toRead.map((file) => file.stats.size));
-    const strategy = chooseStrategy(profile, options.jobs ?? defaultJobs());
-    if (strategy.order === 'largest-first') toRead.sort((a, b) => b.stats.size - a.stats.size);
-    const scanMs = clock.lap();
-    const progress: IngestProgress = {
-      phase: 'ingest',
-      filesScanned,
-      filesToRead: toRead.length,
-      filesRead: 0,
-      bytesToRead: toRead.reduce((sum, file) => sum + file.stats.size, 0),
-      bytesRead: 0,
     };
+    const progress: IngestProgress = { phase: 'ingest', filesScanned: 0, filesToRead: 0, filesRead: 0, bytesToRead: 0, bytesRead: 0 };
+
+    // The work tree's walk and the staging area (read in place), merged as they go: an unchanged
+    // file costs a bit (`drop` stays 0); files to read are gathered into windows.
+    function* windows(): Generator<ReadWindow> {
+      let window: ReadWindow = { files: [], previousIndex: new Map(), last: false };
+      let windowBytes = 0;
+      for (const { index, file } of matchWorkTree(repo, staging, scopes, report, { includeIgnored: options.force })) {
+        if (file === undefined) {
+          drop[index] = 1;
+          noteChange('removed', staging.pathAt(index));
+          continue;
+        }
+        progress.filesScanned++;
+        if (index !== -1) {
+          if (isUnchanged(staging.entryAt(index), file, staging)) {
+            result.unchangedCount++;
+            continue;
+          }
+          drop[index] = 1;
+          window.previousIndex.set(file.path, index);
+        }
+        window.files.push(file);
+        windowBytes += file.stats.size;
+        if (window.files.length >= WINDOW_FILES || windowBytes >= WINDOW_BYTES) {
+          yield window;
+          window = { files: [], previousIndex: new Map(), last: false };
+          windowBytes = 0;
+        }
+      }
+      yield { ...window, last: true };
+    }
+
+    const walk = windows();
+    const first = walk.next().value as ReadWindow;
+    checkIgnoredScopes();
+    const profile = profileWorkload(first.files.map((file) => file.stats.size));
+    const strategy = chooseStrategy(profile, options.jobs ?? defaultJobs(), { more: !first.last });
+    const scanMs = clock.lap();
     const onBytesRead = (bytes: number): void => {
       progress.bytesRead += bytes;
       options.onProgress?.(progress);
     };
-    options.onProgress?.(progress);
 
-    /** Entries for the files read: they replace their previous ones (dropped). */
-    const fresh = new StagedEntryList();
+    const fresh = new EntrySpill(repo.layout.temporary);
     const pool = strategy.compressionThreads > 0 ? await WorkerPool.start(strategy.compressionThreads) : undefined;
     let ingestMs = 0;
     let totals: BlobWriterTotals;
     try {
       ({ totals } = await repo.withBlobWriter(
         async (writer) => {
-          await ingestFiles(
-            repo,
-            toRead,
-            writer,
-            strategy.batchSmallFiles ? pool : undefined,
-            (outcome) => {
-              progress.filesRead++;
-              const path = outcome.file.path;
-              const index = previousIndex.get(path);
-              if ('reason' in outcome) {
-                if (!outcome.vanished) {
-                  result.failed.push({ path, reason: outcome.reason });
-                  if (index !== undefined) drop[index] = 0; // what was staged stays
-                } else if (index !== undefined) result.removed.push(path);
-                return;
-              }
-              result.bytesRead += outcome.sizeBytes;
-              result.newChunkCount += outcome.newChunkCount;
-              const previous = index === undefined ? undefined : staging.entryAt(index);
-              if (previous?.fileId.equals(outcome.fileId) && previous.kind === outcome.kind) result.unchangedCount++;
-              else (previous ? result.modified : result.added).push(path);
-              fresh.push(toStagedEntry(path, outcome.kind, outcome.stat, outcome.fileId));
-            },
-            onBytesRead,
-            { hashingThread: strategy.hashingThread },
-          );
-          dropReplacedAncestors(staging, drop, result.added, result.removed);
+          const readWindow = async (window: ReadWindow): Promise<void> => {
+            const files = window.files;
+            progress.filesToRead += files.length;
+            for (const file of files) progress.bytesToRead += file.stats.size;
+            options.onProgress?.(progress);
+            if (strategy.order === 'largest-first') files.sort((a, b) => b.stats.size - a.stats.size);
+            /** Entries for the files read: they replace their previous ones (dropped). */
+            const read = new StagedEntryList();
+            const added: string[] = [];
+            await ingestFiles(
+              repo,
+              files,
+              writer,
+              strategy.batchSmallFiles ? pool : undefined,
+              (outcome) => {
+                progress.filesRead++;
+                const path = outcome.file.path;
+                const index = window.previousIndex.get(path);
+                if ('reason' in outcome) {
+                  if (!outcome.vanished) {
+                    result.failed.push({ path, reason: outcome.reason });
+                    if (index !== undefined) drop[index] = 0; // what was staged stays
+                  } else if (index !== undefined) noteChange('removed', path);
+                  return;
+                }
+                result.bytesRead += outcome.sizeBytes;
+                result.newChunkCount += outcome.newChunkCount;
+                const previous = index === undefined ? undefined : staging.entryAt(index);
+                if (previous?.fileId.equals(outcome.fileId) && previous.kind === outcome.kind) result.unchangedCount++;
+                else if (previous) noteChange('modified', path);
+                else {
+                  noteChange('added', path);
+                  added.push(path);
+                }
+                read.push(toStagedEntry(path, outcome.kind, outcome.stat, outcome.fileId));
+              },
+              onBytesRead,
+              { hashingThread: strategy.hashingThread },
+            );
+            for (const index of read.pathOrder()) fresh.push(read.entryAt(index));
+            dropReplacedAncestors(staging, drop, added, (path) => noteChange('removed', path));
+          };
+          if (!first.last || first.files.length > 0) await readWindow(first);
+          for (const window of walk) {
+            checkIgnoredScopes();
+            profileWorkload(
+              window.files.map((file) => file.stats.size),
+              profile,
+            );
+            await readWindow(window);
+          }
+          checkIgnoredScopes();
           ingestMs = clock.lap();
         },
         { pool },
       ));
-    } finally {
       await pool?.close();
+      const sealMs = clock.lap();
+      await writeStagingFrom(repo.layout, () => keptAndFresh(staging, drop, fresh), scanStartedAtNs);
+      const stagingMs = clock.lap();
+      return {
+        ...lists,
+        ...result,
+        newRawBytes: totals.newRawBytes,
+        storedBytes: totals.storedBytes,
+        profile,
+        strategy,
+        timingsMs: { scanMs, ingestMs, sealMs, stagingMs },
+      };
+    } finally {
+      await pool?.close(); // after an error (closing twice is harmless)
+      fresh.close();
     }
-    const sealMs = clock.lap();
-    const freshOrder = fresh.pathOrder();
-    await writeStagingFrom(repo.layout, () => keptAndFresh(staging, drop, fresh, freshOrder), scanStartedAtNs);
-    const stagingMs = clock.lap();
-    return {
-      ...result,
-      newRawBytes: totals.newRawBytes,
-      storedBytes: totals.storedBytes,
-      profile,
-      strategy,
-      timingsMs: { scanMs, ingestMs, sealMs, stagingMs },
-    };
   });
 }
 
@@ -182,7 +251,7 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
  * looked up. Staged entries under a directory that a file replaced are in scope wherever that file
  * is, so the lstat of tracked paths above (ENOTDIR) has already dropped them.
  */
-function dropReplacedAncestors(staging: StagingView, drop: Uint8Array, added: readonly string[], removed: string[]): void {
+function dropReplacedAncestors(staging: StagingView, drop: Uint8Array, added: readonly string[], onRemoved: (path: string) => void): void {
   // Each directory looked up once (a binary search of the staging area), however many files it holds.
   const ancestors = new Set<string>();
   for (const path of added) for (const ancestor of ancestorsOf(path)) ancestors.add(ancestor);
@@ -190,21 +259,18 @@ function dropReplacedAncestors(staging: StagingView, drop: Uint8Array, added: re
     const index = staging.indexOf(ancestor);
     if (index >= 0 && drop[index] === 0) {
       drop[index] = 1;
-      removed.push(ancestor);
+      onRemoved(ancestor);
     }
   }
 }
 
-/** The staged entries kept, and the fresh ones (taken in `freshOrder`, path byte order), merged in path byte order. */
-function* keptAndFresh(staging: StagingView, drop: Uint8Array, fresh: StagedEntryList, freshOrder: Uint32Array): Generator<StagedEntry> {
-  let next = 0;
-  for (let index = 0; index < staging.count; index++) {
-    if (drop[index] === 1) continue;
-    const entry = staging.entryAt(index);
-    while (next < freshOrder.length && compareUtf8(fresh.pathAt(freshOrder[next]!), entry.path) < 0) yield fresh.entryAt(freshOrder[next++]!);
-    yield entry;
+/** The staged entries kept, and the fresh ones (in path byte order), merged in path byte order. */
+function* keptAndFresh(staging: StagingView, drop: Uint8Array, fresh: EntrySpill): Generator<StagedEntry> {
+  function* kept(): Generator<StagedEntry> {
+    for (let index = 0; index < staging.count; index++) if (drop[index] === 0) yield staging.entryAt(index);
   }
-  while (next < freshOrder.length) yield fresh.entryAt(freshOrder[next++]!);
+  // A path read anew had its staged entry dropped: the two never meet (should they, the fresh one wins).
+  for (const [old, current] of mergeSorted(kept(), fresh.entries(), (a, b) => compareUtf8(a.path, b.path))) yield (current ?? old)!;
 }
 
 function checkPathsExist(workTree: string, scopes: readonly string[], userPaths: readonly string[], staging: StagingView): void {

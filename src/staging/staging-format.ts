@@ -19,6 +19,8 @@ export const STAGING_MAGIC = Buffer.from('STSTAGE\0', 'ascii');
 export const STAGING_VERSION = 1;
 const HEADER_BYTES = 32;
 const ENTRY_BYTES = 88;
+/** A staged entry's record in the file (its path lies in the heap). */
+export const STAGING_RECORD_BYTES = ENTRY_BYTES;
 
 export interface StagedEntry {
   path: string;
@@ -56,7 +58,7 @@ export function encodeStaging(snapshot: StagingSnapshot): Buffer {
 const PIECE_BYTES = 64 * 1024;
 
 /** An entry's fields at `at` (the first 80 bytes of its 88: where its path lies is the caller's). */
-function writeRecord(bytes: Buffer, view: DataView, at: number, entry: StagedEntry): void {
+export function writeRecord(bytes: Buffer, view: DataView, at: number, entry: StagedEntry): void {
   bytes[at] = entry.kind;
   bytes.fill(0, at + 1, at + 4);
   view.setUint32(at + 4, entry.mode, true);
@@ -68,7 +70,7 @@ function writeRecord(bytes: Buffer, view: DataView, at: number, entry: StagedEnt
   bytes.set(entry.fileId, at + 48); // TypedArray#set: a builtin, unlike Buffer#copy
 }
 
-function readRecord(bytes: Buffer, view: DataView, at: number, path: string): StagedEntry {
+export function readRecord(bytes: Buffer, view: DataView, at: number, path: string): StagedEntry {
   return {
     kind: bytes[at] as StagedEntry['kind'],
     mode: view.getUint32(at + 4, true),

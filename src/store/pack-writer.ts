@@ -62,6 +62,10 @@ export class PackWriter {
     this.write(encodePackHeader());
   }
 
+  get blobCount(): number {
+    return this.blobs.length;
+  }
+
   get sizeBytes(): number {
     return this.position;
   }

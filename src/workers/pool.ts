@@ -51,7 +51,11 @@ export class WorkerPool {
     return this.pool.run(task, { name: 'unpackChunks', transferList }) as Promise<UnpackResult>;
   }
 
-  async close(): Promise<void> {
-    await this.pool.destroy();
+  private closing: Promise<void> | undefined;
+
+  /** Stops the threads; a second call waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= this.pool.destroy();
+    return this.closing;
   }
 }

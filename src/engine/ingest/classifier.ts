@@ -45,14 +45,8 @@ export interface IngestStrategy {
   reason: string;
 }
 
-export function profileWorkload(sizes: Iterable<number>): WorkloadProfile {
-  const profile: WorkloadProfile = {
-    fileCount: 0,
-    totalBytes: 0,
-    small: { count: 0, bytes: 0 },
-    medium: { count: 0, bytes: 0 },
-    large: { count: 0, bytes: 0 },
-  };
+/** The profile of files of these sizes, added to `profile` when given (one window after another). */
+export function profileWorkload(sizes: Iterable<number>, profile: WorkloadProfile = emptyProfile()): WorkloadProfile {
   for (const size of sizes) {
     const sizeClass = size <= SMALL_FILE_MAX_BYTES ? profile.small : size >= LARGE_FILE_MIN_BYTES ? profile.large : profile.medium;
     sizeClass.count++;
@@ -63,6 +57,10 @@ export function profileWorkload(sizes: Iterable<number>): WorkloadProfile {
   return profile;
 }
 
+function emptyProfile(): WorkloadProfile {
+  return { fileCount: 0, totalBytes: 0, small: { count: 0, bytes: 0 }, medium: { count: 0, bytes: 0 }, large: { count: 0, bytes: 0 } };
+}
+
 export function classifyWorkload(profile: WorkloadProfile): WorkloadClass {
   if (profile.fileCount === 0) return 'Empty';
   if (profile.large.count === 1 && profile.large.bytes >= profile.totalBytes * 0.9) return 'SingleLargeFile';
@@ -71,9 +69,10 @@ export function classifyWorkload(profile: WorkloadProfile): WorkloadClass {
   return 'Mixed';
 }
 
-export function chooseStrategy(profile: WorkloadProfile, jobs: number): IngestStrategy {
+/** `more`: the profile is of a first window, and more files follow (so there is not "little to read"). */
+export function chooseStrategy(profile: WorkloadProfile, jobs: number, options: { more?: boolean } = {}): IngestStrategy {
   const workload = classifyWorkload(profile);
-  if (jobs <= 0 || profile.totalBytes < INLINE_MAX_TOTAL_BYTES) {
+  if (jobs <= 0 || (profile.totalBytes < INLINE_MAX_TOTAL_BYTES && !options.more)) {
     const reason = jobs <= 0 ? '--jobs 0' : 'little to read: compress on the main thread';
     return { workload, compressionThreads: 0, batchSmallFiles: false, hashingThread: false, order: 'path', reason };
   }
