@@ -7,6 +7,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   symlinkSync,
   truncateSync,
   writeFileSync,
@@ -263,6 +264,26 @@ describe('metadata comes back as it was', () => {
     expect(readFileSync(join(out, 'sparse')).subarray(-4).toString()).toBe('tail');
     expect(statsOf(out, 'group-link').ino).toBe(statsOf(out, 'group').ino);
     expect(statsOf(out, 'private').ino).not.toBe(statsOf(out, 'group').ino);
+  });
+
+  it("hard links come back in place through switch: a file left in place is linked to its group's file written anew", async () => {
+    const work = await freshRepository();
+    writeFileSync(join(work, 'a'), 'other');
+    writeFileSync(join(work, 'b'), 'shared');
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'apart'], { cwd: work });
+    await storeOk(['switch', '-c', 'linked'], { cwd: work });
+    rmSync(join(work, 'a'));
+    linkSync(join(work, 'b'), join(work, 'a')); // 'a' (written on switch) sorts before 'b' (left in place)
+    await storeOk(['add', '-A'], { cwd: work });
+    await storeOk(['commit', '-m', 'linked'], { cwd: work });
+    await storeOk(['switch', 'main'], { cwd: work });
+    expect(lstatSync(join(work, 'a')).ino).not.toBe(lstatSync(join(work, 'b')).ino);
+    expect(readFileSync(join(work, 'a'), 'utf8')).toBe('other');
+    await storeOk(['switch', 'linked'], { cwd: work });
+    expect(readFileSync(join(work, 'a'), 'utf8')).toBe('shared');
+    expect(lstatSync(join(work, 'a')).ino).toBe(lstatSync(join(work, 'b')).ino);
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('');
   });
 
   it('a permission change is a modification: status shows it, and it can be committed; tree ids stay content-only', async () => {

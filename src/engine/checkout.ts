@@ -7,10 +7,14 @@ import { fsPath, quotePath } from '../core/path-bytes.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import type { TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
-import { nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
+import { nowNs, openStaging, writeStagingFrom } from '../staging/staging-area.js';
+import type { StagedEntry } from '../staging/staging-format.js';
+import { EntrySpill } from '../staging/entry-spill.js';
+import { mergeSorted } from '../core/sorted-merge.js';
+import { BitSet } from '../core/bit-set.js';
 import { isUnchanged, lstatTracked, toStagedEntry } from './worktree/tracked.js';
-import { loadCommit, loadCommitMetadata, openCommitMetadata, type CommitMetadata } from './history/objects-io.js';
-import { directoriesHolding } from '../objects/file-times.js';
+import { loadCommit, openCommitMetadata } from './history/objects-io.js';
+import { DirectoriesHolding } from '../objects/file-times.js';
 import type { Commit } from '../objects/commit.js';
 import { hashWorkTreeFile } from './worktree/content-hash.js';
 import { ancestorsOf, isWithin, toRepoPath } from './worktree/paths.js';
@@ -18,7 +22,7 @@ import { ConfinedDirectories, restoreFailure, type RestoreFailure } from '../cor
 import { restoreAll, restoreEach, type RestoreItem } from './restore/files.js';
 import { resolveCommit } from './history/revisions.js';
 import { computeStatus } from './worktree/status.js';
-import { findInTree, flattenTree, walkTreeFiles } from './history/tree-walk.js';
+import { findInTree, walkTreeFiles } from './history/tree-walk.js';
 import { LeadingDirectories } from './worktree/leading-directories.js';
 import { removeTrackedFile } from './worktree/removal.js';
 import { EntryKind } from '../core/vocabulary.js';
@@ -55,26 +59,74 @@ export async function checkoutCommit(repo: Repository, options: CheckoutOptions)
   const scopes = options.paths.length === 0 ? [''] : options.paths.map((path) => toRepoPath(repo.workTree, options.cwd, path));
   const commitId = resolveCommit(repo, options.revision);
   const commit = loadCommit(repo, commitId);
-  if (options.outputDirectory !== undefined) {
-    const root = resolve(options.cwd, options.outputDirectory);
-    return checkoutInto(repo, root, commitId, commit, scopes, options);
-  }
-  const target = flattenTree(repo, Buffer.from(commit.treeId, 'hex'));
-  const metadata = loadCommitMetadata(repo, commit, target.keys());
-  const inScope = (path: string): boolean => scopes.some((scope) => isWithin(path, scope));
+  const treeId = Buffer.from(commit.treeId, 'hex');
   scopes.forEach((scope, index) => {
-    if (scope !== '' && ![...target.keys()].some((path) => isWithin(path, scope))) {
+    if (scope !== '' && findInTree(repo, treeId, scope) === undefined) {
       throw new StoreError('PATH_NOT_FOUND', `pathspec '${options.paths[index]}' did not match any file in commit ${commitId.slice(0, 12)}`);
     }
   });
-  const selected = [...target].filter(([path]) => inScope(path));
+  const inScope = (path: string): boolean => scopes.some((scope) => isWithin(path, scope));
+  if (options.outputDirectory !== undefined) return checkoutInto(repo, resolve(options.cwd, options.outputDirectory), commitId, commit, inScope, options);
   return repo.withWriteLock(async () => {
-    const { result, failures } = await restoreIntoWorkTree(repo, commitId, selected, inScope, metadata, options.force, scopes[0] === '');
+    const { result, failures, selectedCount } = await restoreIntoWorkTree(repo, commitId, commit, scopes, options);
     // Whatever failed, the staging area matches the disk; HEAD moves (switch) only when all came out.
-    throwIfFailed(failures, selected.length);
+    throwIfFailed(failures, selectedCount);
     options.thenUnderLock?.();
     return result;
   });
+}
+
+/** A file of a commit, with its position in the walk and what the commit recorded of it. */
+interface CommitFile {
+  path: string;
+  entry: TreeEntry;
+  position: number;
+  /** 0n: none recorded. */
+  mtimeNs: bigint;
+  mode: number;
+  linkGroup: number;
+}
+
+/** A directory of a commit, with what the commit recorded of it (0n, 0: nothing). */
+interface CommitDirectory {
+  path: string;
+  mtimeNs: bigint;
+  mode: number;
+}
+
+/**
+ * A commit's files in path byte order, each with its recorded time, mode and link group, read by
+ * position from the commit's blobs. The blobs pair with the tree by position, so their counts must
+ * agree with the tree's: `check` takes the counts a walk found (before anything is written).
+ * Memory holds the trees on the way down.
+ */
+function openCommitFiles(repo: Repository, commit: Commit) {
+  const treeId = Buffer.from(commit.treeId, 'hex');
+  const metadata = openCommitMetadata(repo, commit);
+  return {
+    *files(): Generator<CommitFile> {
+      let position = 0;
+      for (const [path, entry] of walkTreeFiles(repo, treeId)) {
+        const { mode, linkGroup } = metadata.modes?.fileMode(position) ?? { mode: 0, linkGroup: 0 };
+        yield { path, entry, position, mtimeNs: metadata.times?.fileTime(position, path) ?? 0n, mode, linkGroup };
+        position++;
+      }
+    },
+    /** The directories holding `fileCount` files, with their metadata, once the counts are checked. */
+    check(fileCount: number, directoryPaths: readonly string[]): CommitDirectory[] {
+      metadata.times?.checkCounts(fileCount, directoryPaths.length);
+      metadata.modes?.checkCounts(fileCount, directoryPaths.length);
+      return directoryPaths.map((path, index) => ({
+        path,
+        mtimeNs: metadata.times?.directoryTime(index) ?? 0n,
+        mode: metadata.modes?.directoryMode(index) ?? 0,
+      }));
+    },
+  };
+}
+
+function restoreItemOfFile(root: string, file: CommitFile): RestoreItem {
+  return restoreItemOf(root, file.path, file.entry, { mtimeNs: file.mtimeNs === 0n ? undefined : file.mtimeNs, mode: file.mode });
 }
 
 /**
@@ -89,144 +141,217 @@ async function checkoutInto(
   root: string,
   commitId: string,
   commit: Commit,
-  scopes: readonly string[],
+  inScope: (path: string) => boolean,
   options: CheckoutOptions,
 ): Promise<CheckoutResult> {
-  const treeId = Buffer.from(commit.treeId, 'hex');
-  scopes.forEach((scope, index) => {
-    if (scope !== '' && findInTree(repo, treeId, scope) === undefined) {
-      throw new StoreError('PATH_NOT_FOUND', `pathspec '${options.paths[index]}' did not match any file in commit ${commitId.slice(0, 12)}`);
-    }
-  });
-  const inScope = (path: string): boolean => scopes.some((scope) => isWithin(path, scope));
-  const metadata = openCommitMetadata(repo, commit);
-  // Checked before anything is written: the blobs pair with the tree by position, so the counts must agree.
+  const commitFiles = openCommitFiles(repo, commit);
+  // Counted first: nothing is written before the metadata's counts are known to agree.
   let fileCount = 0;
-  const directories = directoriesHolding(
-    (function* () {
-      for (const [path] of walkTreeFiles(repo, treeId)) {
-        fileCount++;
-        yield path;
-      }
-    })(),
-  );
-  metadata.times?.checkCounts(fileCount, directories.length);
-  metadata.modes?.checkCounts(fileCount, directories.length);
-
+  const holding = new DirectoriesHolding();
+  for (const [path] of walkTreeFiles(repo, Buffer.from(commit.treeId, 'hex'))) {
+    fileCount++;
+    holding.add(path);
+  }
+  const directories = commitFiles.check(fileCount, holding.sorted());
   mkdirSync(root, { recursive: true }); // the user's own path: whatever leads there is theirs
   const written: string[] | undefined = options.listWritten === false ? undefined : [];
   let writtenCount = 0;
   const leaders = new Map<number, RestoreItem>();
   const links: { item: RestoreItem; leader: RestoreItem }[] = [];
   function* items(): Generator<RestoreItem> {
-    let index = 0;
-    for (const [path, entry] of walkTreeFiles(repo, treeId)) {
-      const position = index++;
-      if (!inScope(path)) continue;
-      written?.push(path);
+    for (const file of commitFiles.files()) {
+      if (!inScope(file.path)) continue;
+      written?.push(file.path);
       writtenCount++;
-      const mtimeNs = metadata.times?.fileTime(position, path) ?? 0n;
-      const { mode, linkGroup } = metadata.modes?.fileMode(position) ?? { mode: 0, linkGroup: 0 };
-      const item = restoreItemOf(root, path, entry, { mtimeNs: mtimeNs === 0n ? undefined : mtimeNs, mode });
-      const leader = linkGroup === 0 ? undefined : leaders.get(linkGroup);
+      const item = restoreItemOfFile(root, file);
+      const leader = file.linkGroup === 0 ? undefined : leaders.get(file.linkGroup);
       if (leader !== undefined) {
         links.push({ item, leader });
         continue;
       }
-      if (linkGroup !== 0) leaders.set(linkGroup, item);
+      if (file.linkGroup !== 0) leaders.set(file.linkGroup, item);
       yield item;
     }
   }
   const failures = await restoreAll(repo, items());
   failures.push(...(await linkToLeaders(repo, root, links, failures)));
-  const directoryMetadata = directories.map((path, index) => ({
-    path,
-    mtimeNs: metadata.times?.directoryTime(index) ?? 0n,
-    mode: metadata.modes?.directoryMode(index) ?? 0,
-  }));
   restoreDirectoryMetadataOf(
     root,
-    directoryMetadata.filter((directory) => inScope(directory.path)),
+    directories.filter((directory) => inScope(directory.path)),
   );
   throwIfFailed(failures, writtenCount);
   return { commitId, written: written ?? [], writtenCount, removed: [] };
 }
 
+/**
+ * In place: the commit's files in scope (and, for the whole tree, the removal of tracked files it
+ * does not have), as a merge of its trees' walk with the staging area read in place. Two walks of the
+ * trees (verifying a tree's Merkle root is most of a walk's time): the first decides what to remove
+ * and what to write (a bit per file of the commit) and counts the files and directories, checked
+ * against the commit's metadata before anything changes; the second writes, noting each file written
+ * in order in a temporary file; the new staging area is then the staging area's kept entries merged
+ * with those, spilled in order and written from there. Memory holds a bit per file and a byte per
+ * staged entry, the trees on the way down, and the directories.
+ */
 async function restoreIntoWorkTree(
   repo: Repository,
   commitId: string,
-  selected: [string, TreeEntry][],
-  inScope: (path: string) => boolean,
-  metadata: CommitMetadata,
-  force: boolean,
-  wholeTree: boolean,
-): Promise<{ result: CheckoutResult; failures: RestoreFailure[] }> {
-  if (!force) {
-    const status = computeStatus(repo);
-    // A deletion holds no content: writing the file back loses nothing (git restores it too).
-    const dirty = [...status.staged, ...status.unstaged]
-      .filter((item) => item.change !== 'deleted')
-      .map((item) => item.path)
-      .filter(inScope);
-    if (dirty.length > 0) {
-      throw new StoreError('UNCOMMITTED_CHANGES', `checkout would overwrite uncommitted changes in: ${[...new Set(dirty)].sort().join(', ')}`, {
-        hint: 'commit them, or use --force to discard them',
-      });
-    }
-    const inTheWay = untrackedInTheWay(repo, status.untracked, selected);
-    if (inTheWay.length > 0) {
-      throw new StoreError('UNCOMMITTED_CHANGES', `checkout would overwrite untracked files: ${inTheWay.join(', ')}`, {
-        hint: 'move or add them, or use --force to overwrite them',
-      });
-    }
-  }
-  const snapshot = readStaging(repo.layout.staging);
-  const staging = new Map(snapshot.entries.map((entry) => [entry.path, entry]));
-  const wanted = new Set(selected.map(([path]) => path));
-  const removed: string[] = [];
-  if (wholeTree) {
-    // Tracked files the commit does not have go, as in `git switch`.
-    for (const path of [...staging.keys()]) {
-      if (wanted.has(path) || !inScope(path)) continue;
-      removeTrackedFile(repo.workTree, path);
-      staging.delete(path);
-      removed.push(path);
-    }
-  }
+  commit: Commit,
+  scopes: readonly string[],
+  options: CheckoutOptions,
+): Promise<{ result: CheckoutResult; failures: RestoreFailure[]; selectedCount: number }> {
+  const treeId = Buffer.from(commit.treeId, 'hex');
+  const inScope = (path: string): boolean => scopes.some((scope) => isWithin(path, scope));
+  const wholeTree = scopes[0] === '';
+  const clean = options.force ? undefined : refuseToOverwrite(repo, treeId, scopes);
+  const staging = openStaging(repo.layout.staging);
+  const commitFiles = openCommitFiles(repo, commit);
   const scanStartedAtNs = nowNs();
-  // A file is left as it is only when the staged content is the wanted one and the file is still
-  // what was staged: with --force, a changed file is written over (and its changes discarded), never
-  // recorded as clean.
-  let leading = new LeadingDirectories(repo.workTree);
-  const toWrite = selected.filter(([path, entry]) => {
-    const current = staging.get(path);
-    if (current === undefined || !current.fileId.equals(entry.id) || current.kind !== entry.kind) return true;
-    const onDisk = lstatTracked(repo.workTree, path, leading);
-    if (onDisk === undefined || !isUnchanged(current, onDisk, snapshot)) return true;
-    const mode = metadata.modes.files.get(path)?.mode ?? 0;
-    return entry.kind !== EntryKind.Symlink && mode !== 0 && (onDisk.stats.mode & 0o7777) !== mode;
-  });
-  // A symlink or file where the commit has a directory goes first: writing through a symlink would
-  // land outside the work tree. (Untracked ones stopped the checkout already, unless --force.)
-  for (const [path] of toWrite) {
-    const inTheWay = leading.firstInTheWay(path)?.path;
-    if (inTheWay === undefined) continue;
-    removeTrackedFile(repo.workTree, inTheWay);
-    if (staging.delete(inTheWay)) removed.push(inTheWay);
-    leading = new LeadingDirectories(repo.workTree); // what it knew has changed
+  const stagedIndexes = function* (): Generator<number> {
+    for (let index = 0; index < staging.count; index++) yield index;
+  };
+  const byPath = (file: CommitFile, index: number): number => compareUtf8(file.path, staging.pathAt(index));
+
+  // First walk: what to remove and what to write. A file is left as it is only when the staged
+  // content is the wanted one and the file is still what was staged: with --force, a changed file is
+  // written over (and its changes discarded), never recorded as clean.
+  const toWrite = new BitSet();
+  /** Staged entries to remove (1), with their files; or to drop, their files already gone (2). */
+  const dropped = new Uint8Array(staging.count);
+  /** Untracked paths in the way of a file to write (only with --force: refused otherwise). */
+  const untrackedInTheWayOf: string[] = [];
+  const holding = new DirectoriesHolding();
+  const selected: string[] | undefined = options.listWritten === false ? undefined : [];
+  let fileCount = 0;
+  let selectedCount = 0;
+  const leading = new LeadingDirectories(repo.workTree);
+  for (const [file, index] of mergeSorted(commitFiles.files(), stagedIndexes(), byPath)) {
+    if (file === undefined) {
+      // Tracked files the commit does not have go, as in `git switch`.
+      if (wholeTree) dropped[index!] = 1;
+      continue;
+    }
+    fileCount++;
+    holding.add(file.path);
+    if (!inScope(file.path)) continue;
+    selectedCount++;
+    selected?.push(file.path);
+    const current = index === undefined ? undefined : staging.entryAt(index);
+    if (current !== undefined && current.fileId.equals(file.entry.id) && current.kind === file.entry.kind) {
+      // Without --force, status has just found every tracked file in scope as staged, or gone.
+      let diskMode: number | undefined;
+      if (clean !== undefined) diskMode = clean.gone.has(file.path) ? undefined : current.mode & 0o7777;
+      else {
+        const onDisk = lstatTracked(repo.workTree, file.path, leading);
+        diskMode = onDisk !== undefined && isUnchanged(current, onDisk, staging) ? onDisk.stats.mode & 0o7777 : undefined;
+      }
+      const modeDiffers = file.entry.kind !== EntryKind.Symlink && file.mode !== 0 && diskMode !== file.mode;
+      if (diskMode !== undefined && !modeDiffers) continue;
+    }
+    toWrite.add(file.position);
+    // A symlink or file where the commit has a directory goes first: writing through a symlink would
+    // land outside the work tree.
+    const inTheWay = leading.firstInTheWay(file.path)?.path;
+    if (inTheWay !== undefined) {
+      const at = staging.indexOf(inTheWay);
+      if (at >= 0) dropped[at] = 1;
+      else untrackedInTheWayOf.push(inTheWay);
+    }
   }
-  const failures = await restoreWithLinks(repo, repo.workTree, toWrite, metadata, selected);
-  if (wholeTree) restoreDirectoryMetadata(repo.workTree, metadata, inScope);
-  const failed = new Set(failures.map((failure) => failure.path));
-  const written: string[] = [];
-  for (const [path, entry] of selected) {
-    if (failed.has(path)) continue; // its write was atomic: the staged entry still describes what is there
-    const stats = lstatSync(fsPath(join(repo.workTree, path)), { bigint: true });
-    staging.set(path, toStagedEntry(path, entry.kind as Exclude<EntryKind, EntryKind.Directory>, stats, entry.id));
-    written.push(path);
+  const directories = commitFiles.check(fileCount, holding.sorted());
+  const removed: string[] = [];
+  for (let index = 0; index < staging.count; index++) {
+    if (dropped[index] === 0) continue;
+    removeTrackedFile(repo.workTree, staging.pathAt(index));
+    removed.push(staging.pathAt(index));
   }
-  writeStaging(repo.layout, [...staging.values()], scanStartedAtNs);
-  return { result: { commitId, written, writtenCount: written.length, removed }, failures };
+  for (const path of untrackedInTheWayOf) removeTrackedFile(repo.workTree, path);
+
+  // Second walk: the writes. Of the files one link group names, one is written (or was there) and
+  // the others are linked to it; a file left in place whose group's first file was written anew is
+  // linked to it too (it would otherwise keep an inode of its own).
+  const leaders = new Map<number, { path: string; written: boolean }>();
+  const links: { item: RestoreItem; leader: Pick<RestoreItem, 'path'> }[] = [];
+  const written = new EntrySpill(repo.layout.temporary);
+  const staged = new EntrySpill(repo.layout.temporary);
+  try {
+    const noteWritten = (file: CommitFile): void => {
+      const kind = file.entry.kind as StagedEntry['kind'];
+      written.push({ path: file.path, kind, mode: 0, sizeBytes: 0, mtimeNs: 0n, ctimeNs: 0n, ino: 0n, dev: 0n, fileId: file.entry.id });
+    };
+    function* items(): Generator<RestoreItem> {
+      for (const file of commitFiles.files()) {
+        if (!inScope(file.path)) continue;
+        const writing = toWrite.has(file.position);
+        const leader = file.linkGroup === 0 ? undefined : leaders.get(file.linkGroup);
+        if (leader === undefined) {
+          if (file.linkGroup !== 0) leaders.set(file.linkGroup, { path: file.path, written: writing });
+          if (!writing) continue;
+          noteWritten(file);
+          yield restoreItemOfFile(repo.workTree, file);
+        } else if (writing || leader.written) {
+          noteWritten(file); // linked below: its stat data change
+          links.push({ item: restoreItemOfFile(repo.workTree, file), leader });
+        }
+      }
+    }
+    const failures = await restoreAll(repo, items());
+    failures.push(...(await linkToLeaders(repo, repo.workTree, links, failures)));
+    if (wholeTree)
+      restoreDirectoryMetadataOf(
+        repo.workTree,
+        directories.filter((directory) => inScope(directory.path)),
+      );
+
+    // The staging area, from what is on disk now. A failed write was atomic: the staged entry still
+    // describes what is there.
+    const failed = new Set(failures.map((failure) => failure.path));
+    const kept = function* (): Generator<StagedEntry> {
+      for (let index = 0; index < staging.count; index++) if (dropped[index] === 0) yield staging.entryAt(index);
+    };
+    for (const [old, fresh] of mergeSorted(kept(), written.entries(), (a, b) => compareUtf8(a.path, b.path))) {
+      if (fresh === undefined || failed.has(fresh.path)) {
+        if (old !== undefined) staged.push(old);
+        continue;
+      }
+      const stats = lstatSync(fsPath(join(repo.workTree, fresh.path)), { bigint: true });
+      staged.push(toStagedEntry(fresh.path, fresh.kind, stats, fresh.fileId));
+    }
+    await writeStagingFrom(repo.layout, () => staged.entries(), scanStartedAtNs);
+    const writtenPaths = selected?.filter((path) => !failed.has(path)) ?? [];
+    return { result: { commitId, written: writtenPaths, writtenCount: selectedCount - failures.length, removed }, failures, selectedCount };
+  } finally {
+    written.close();
+    staged.close();
+  }
+}
+
+/**
+ * Refuses, as `git switch` does, to overwrite what is not committed: changes to tracked files in
+ * scope (a deletion holds no content: writing the file back loses nothing), and untracked files
+ * the checkout would write over or delete. Returns the tracked files in scope found gone: the others
+ * are as staged.
+ */
+function refuseToOverwrite(repo: Repository, treeId: Buffer, scopes: readonly string[]): { gone: Set<string> } {
+  const inScope = (path: string): boolean => scopes.some((scope) => isWithin(path, scope));
+  const status = computeStatus(repo);
+  const dirty = [...status.staged, ...status.unstaged]
+    .filter((item) => item.change !== 'deleted')
+    .map((item) => item.path)
+    .filter(inScope);
+  if (dirty.length > 0) {
+    throw new StoreError('UNCOMMITTED_CHANGES', `checkout would overwrite uncommitted changes in: ${[...new Set(dirty)].sort().join(', ')}`, {
+      hint: 'commit them, or use --force to discard them',
+    });
+  }
+  const inTheWay = untrackedInTheWay(repo, treeId, status.untracked, scopes);
+  if (inTheWay.length > 0) {
+    throw new StoreError('UNCOMMITTED_CHANGES', `checkout would overwrite untracked files: ${inTheWay.join(', ')}`, {
+      hint: 'move or add them, or use --force to overwrite them',
+    });
+  }
+  // The tracked files in scope are as staged (their stat data checked, racy ones read), but these.
+  return { gone: new Set(status.unstaged.filter((item) => item.change === 'deleted').map((item) => item.path)) };
 }
 
 /** A checkout that could not restore every path has restored the others; this names the rest. */
@@ -237,47 +362,6 @@ function throwIfFailed(failures: readonly RestoreFailure[], total: number): void
   const message = `could not restore ${failures.length} of ${total} paths (the others were restored):\n${lines}`;
   if (corrupt) throw new StoreError(corrupt.code as 'CORRUPT_OBJECT', message, { hint: 'run `store verify` to see what is damaged' });
   throw new StoreError('PARTIAL', message);
-}
-
-/**
- * Restores files under `root`; of the files one link group names (hard links when committed), the
- * first is written and the others are linked to it, as tar does within one archive. `present`: files
- * already in place (in-place checkout), which a link may point at too.
- */
-async function restoreWithLinks(
-  repo: Repository,
-  root: string,
-  toWrite: readonly [string, TreeEntry][],
-  metadata: CommitMetadata,
-  present: readonly [string, TreeEntry][] = [],
-): Promise<RestoreFailure[]> {
-  const leaders = new Map<number, string>();
-  const links: [string, string][] = [];
-  const toRestore: [string, TreeEntry][] = [];
-  const writing = new Set(toWrite.map(([path]) => path));
-  for (const [path] of present) {
-    const group = metadata.modes.files.get(path)?.linkGroup ?? 0;
-    if (group !== 0 && !writing.has(path) && !leaders.has(group)) leaders.set(group, path);
-  }
-  for (const [path, entry] of toWrite) {
-    const group = metadata.modes.files.get(path)?.linkGroup ?? 0;
-    const leader = group === 0 ? undefined : leaders.get(group);
-    if (leader !== undefined) links.push([path, leader]);
-    else {
-      if (group !== 0) leaders.set(group, path);
-      toRestore.push([path, entry]);
-    }
-  }
-  const failures = await restoreAll(
-    repo,
-    (function* () {
-      for (const [path, entry] of toRestore) yield toRestoreItem(root, path, entry, metadata);
-    })(),
-  );
-  const byPath = new Map(toWrite);
-  const linked = links.map(([path, leader]) => ({ item: toRestoreItem(root, path, byPath.get(path)!, metadata), leader: { path: leader } }));
-  failures.push(...(await linkToLeaders(repo, root, linked, failures)));
-  return failures;
 }
 
 /**
@@ -321,20 +405,10 @@ function linkInPlace(existing: string, path: string): void {
 }
 
 /**
- * Directories get their recorded mode and time once every file in them is written (deepest first,
- * as writing into a directory changes its time). A directory not there (or not a directory) is passed over.
+ * Directories get their recorded mode and time (0: none recorded) once every file in them is written
+ * (deepest first, as writing into a directory changes its time). A directory not there (or not a
+ * directory) is passed over.
  */
-function restoreDirectoryMetadata(root: string, metadata: CommitMetadata, inScope: (path: string) => boolean): void {
-  const directories = new Set([...metadata.times.directories.keys(), ...metadata.modes.directories.keys()]);
-  restoreDirectoryMetadataOf(
-    root,
-    [...directories]
-      .filter(inScope)
-      .map((path) => ({ path, mtimeNs: metadata.times.directories.get(path) ?? 0n, mode: metadata.modes.directories.get(path) ?? 0 })),
-  );
-}
-
-/** `restoreDirectoryMetadata` for directories given with their recorded time and mode (0: none recorded). */
 function restoreDirectoryMetadataOf(root: string, directories: readonly { path: string; mtimeNs: bigint; mode: number }[]): void {
   const leading = new LeadingDirectories(root);
   for (const { path, mtimeNs, mode } of [...directories].sort((a, b) => compareUtf8(b.path, a.path))) {
@@ -354,22 +428,25 @@ function restoreDirectoryMetadataOf(root: string, directories: readonly { path: 
 /**
  * Untracked files the checkout would write over or delete, as `git switch` refuses to: one where a
  * file of the commit goes (unless it already holds that content), one where the commit has a
- * directory, and one inside a directory the commit replaces with a file.
+ * directory, and one inside a directory the commit replaces with a file. Each is looked up in the
+ * commit's trees on its own: the untracked files are few, the commit's may be millions.
  */
-function untrackedInTheWay(repo: Repository, untracked: readonly string[], selected: readonly [string, TreeEntry][]): string[] {
-  const wanted = new Map(selected);
-  const wantedDirectories = new Set(selected.flatMap(([path]) => [...ancestorsOf(path)]));
+function untrackedInTheWay(repo: Repository, treeId: Buffer, untracked: readonly string[], scopes: readonly string[]): string[] {
+  const inScope = (path: string): boolean => scopes.some((scope) => isWithin(path, scope));
+  const isWantedFile = (path: string): boolean => {
+    const entry = findInTree(repo, treeId, path);
+    return entry !== undefined && entry.kind !== EntryKind.Directory && inScope(path);
+  };
   const leading = new LeadingDirectories(repo.workTree);
   return untracked.filter((path) => {
-    const entry = wanted.get(path);
-    if (entry === undefined) return wantedDirectories.has(path) || [...ancestorsOf(path)].some((directory) => wanted.has(directory));
+    const entry = findInTree(repo, treeId, path);
+    if (entry === undefined) return [...ancestorsOf(path)].some(isWantedFile);
+    // A directory of the commit in the way of a file in scope: it is in scope, or leads into it.
+    if (entry.kind === EntryKind.Directory) return inScope(path) || scopes.some((scope) => scope.startsWith(`${path}/`));
+    if (!inScope(path)) return false;
     const onDisk = lstatTracked(repo.workTree, path, leading);
     return onDisk !== undefined && !hashWorkTreeFile(join(repo.workTree, path), onDisk.kind).fileId.equals(entry.id);
   });
-}
-
-function toRestoreItem(root: string, path: string, entry: TreeEntry, metadata: CommitMetadata): RestoreItem {
-  return restoreItemOf(root, path, entry, { mtimeNs: metadata.times.files.get(path), mode: metadata.modes.files.get(path)?.mode ?? 0 });
 }
 
 /** A tree entry to write under `root`, with the time and mode its commit recorded (undefined, 0: none). */
@@ -405,6 +482,6 @@ export async function switchBranch(
     throw new StoreError('COMMIT_NOT_FOUND', `no branch named '${options.branch}'`, { hint: 'create it with `store switch -c NAME`' });
   // HEAD moves under the lock that covered the restore: no writer sees the new tree with the old HEAD.
   const thenUnderLock = (): void => repo.refs.setHeadBranch(options.branch);
-  await checkoutCommit(repo, { revision: existing, paths: [], cwd: options.cwd, force: options.force, thenUnderLock });
+  await checkoutCommit(repo, { revision: existing, paths: [], cwd: options.cwd, force: options.force, listWritten: false, thenUnderLock });
   return { branch: options.branch, commitId: existing };
 }

@@ -36,15 +36,26 @@ export function treePathsOf(filePaths: Iterable<string>): TreePaths {
 
 /** The directories that hold the given files (at any depth), the root left out, in byte order. */
 export function directoriesHolding(filePaths: Iterable<string>): string[] {
-  const directories = new Set<string>();
-  for (const path of filePaths) {
+  const directories = new DirectoriesHolding();
+  for (const path of filePaths) directories.add(path);
+  return directories.sorted();
+}
+
+/** `directoriesHolding`, told one file at a time (as a walk finds them). */
+export class DirectoriesHolding {
+  private readonly directories = new Set<string>();
+
+  add(path: string): void {
     for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
       const directory = path.slice(0, slash);
-      if (directories.has(directory)) break; // and so are its ancestors
-      directories.add(directory);
+      if (this.directories.has(directory)) break; // and so are its ancestors
+      this.directories.add(directory);
     }
   }
-  return [...directories].sort(compareUtf8);
+
+  sorted(): string[] {
+    return [...this.directories].sort(compareUtf8);
+  }
 }
 
 export interface RecordedTimes {
