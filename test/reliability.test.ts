@@ -79,6 +79,24 @@ describe('damage is reported precisely, and never returned as data', () => {
     expect(() => statSync(destination)).toThrow();
   });
 
+  it("a catalog row that does not match its pack's footer: verify names that blob (and only it); repair fixes it", async () => {
+    const { work } = await committedRepository();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(join(work, '.store/catalog.sqlite'));
+    // One blob said to lie one byte further into its frame than it does.
+    const row = db.prepare('SELECT id, pack_id FROM blobs ORDER BY frame_offset DESC, offset_in_frame DESC LIMIT 1').get() as { id: Buffer; pack_id: number };
+    db.prepare('UPDATE blobs SET offset_in_frame = offset_in_frame + 1 WHERE id = ?').run(row.id);
+    db.close();
+    const result = await store(['verify', '--json'], { cwd: work });
+    expect(result.status).toBe(8);
+    const report = JSON.parse(result.text);
+    const mismatches = report.findings.filter((finding: { kind: string }) => finding.kind === 'catalog-mismatch');
+    expect(mismatches).toHaveLength(1);
+    expect(mismatches[0].blobs).toEqual([row.id.toString('hex')]);
+    await storeOk(['repair'], { cwd: work });
+    expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
+  });
+
   it('a truncated pack and a deleted pack: verify reports each with status 8, get fails with status 8', async () => {
     for (const damage of ['truncate', 'delete'] as const) {
       const { work } = await committedRepository();

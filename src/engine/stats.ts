@@ -1,7 +1,9 @@
 import type { Repository } from '../repository/repository.js';
-import { readStaging } from '../staging/staging-area.js';
+import { openStaging } from '../staging/staging-area.js';
+import { IdSet } from '../core/id-set.js';
+import type { TreeEntry } from '../objects/tree.js';
 import { fileRecord, loadCommit, loadFileMap, loadTree } from './history/objects-io.js';
-import { flattenTree } from './history/tree-walk.js';
+import { walkTreeFiles } from './history/tree-walk.js';
 import { EntryKind } from '../core/vocabulary.js';
 
 export interface CommitGrowth {
@@ -51,8 +53,9 @@ export function computeStats(repo: Repository): RepositoryStats {
   const rows = catalog.allCommits();
   const headId = repo.refs.headCommit();
   const headRow = headId === undefined ? undefined : catalog.commit(Buffer.from(headId, 'hex'));
-  const staging = readStaging(repo.layout.staging).entries;
-  const staged = { fileCount: staging.length, logicalBytes: staging.reduce((sum, entry) => sum + entry.sizeBytes, 0) };
+  const staging = openStaging(repo.layout.staging);
+  const staged = { fileCount: staging.count, logicalBytes: 0 };
+  for (const entry of staging) staged.logicalBytes += entry.sizeBytes;
   const logicalBytesAllCommits = rows.reduce((sum, commit) => sum + commit.logicalBytes, 0);
   const logicalForRatio = rows.length > 0 ? logicalBytesAllCommits : staged.logicalBytes;
   const history = walkHistory(repo, headId);
@@ -78,35 +81,32 @@ export function computeStats(repo: Repository): RepositoryStats {
   };
 }
 
-/** Walks the branch oldest first; a subtree seen before adds nothing and is not read again. */
+/**
+ * Walks the branch oldest first; a subtree seen before adds nothing and is not read again. Contents
+ * and chunks seen are kept in compact sets (IdSet): the memory stats grows with, ~43-85 bytes each.
+ */
 function walkHistory(repo: Repository, headId: string | undefined): { commits: CommitGrowth[]; distinctFileCount: number } {
   const chain: string[] = [];
   for (let id = headId; id !== undefined; id = loadCommit(repo, id).parentId) chain.push(id);
-  const seenTrees = new Set<string>();
-  const seenFiles = new Set<string>();
-  const seenChunks = new Set<string>();
+  const seenTrees = new IdSet();
+  const seenFiles = new IdSet();
+  const seenChunks = new IdSet();
   const commits = chain.reverse().map((commitId) => {
     const commit = loadCommit(repo, commitId);
     let newChunkBytes = 0;
     let newChunkCount = 0;
     const visit = (treeId: Buffer, depth = 0): void => {
-      const hex = treeId.toString('hex');
-      if (seenTrees.has(hex)) return;
-      seenTrees.add(hex);
+      if (!seenTrees.add(treeId)) return;
       for (const entry of loadTree(repo, treeId, depth)) {
         if (entry.kind === EntryKind.Directory) {
           visit(entry.id, depth + 1);
           continue;
         }
-        const fileHex = entry.id.toString('hex');
-        if (seenFiles.has(fileHex)) continue;
-        seenFiles.add(fileHex);
+        if (!seenFiles.add(entry.id)) continue;
         const record = fileRecord(repo, entry.id);
         if (record === undefined) continue;
         for (const chunk of loadFileMap(repo, entry.id, record).chunks) {
-          const chunkHex = chunk.id.toString('hex');
-          if (seenChunks.has(chunkHex)) continue;
-          seenChunks.add(chunkHex);
+          if (!seenChunks.add(chunk.id)) continue;
           newChunkBytes += chunk.length;
           newChunkCount++;
         }
@@ -127,9 +127,19 @@ function walkHistory(repo: Repository, headId: string | undefined): { commits: C
 
 function largestStoredFiles(repo: Repository, headId: string | undefined): RepositoryStats['largestStoredFiles'] {
   if (headId === undefined) return [];
-  const files = [...flattenTree(repo, Buffer.from(loadCommit(repo, headId).treeId, 'hex'))];
-  // Only the largest by logical size can be the largest stored (dedup and compression only shrink).
-  const candidates = files.sort(([, a], [, b]) => b.sizeBytes - a.sizeBytes).slice(0, LARGEST_FILES_SHOWN * 5);
+  // Only the largest by logical size can be the largest stored (dedup and compression only shrink):
+  // a walk keeps the few largest so far, not the tree.
+  const keep = LARGEST_FILES_SHOWN * 5;
+  let candidates: [string, TreeEntry][] = [];
+  let smallestKept = -1;
+  for (const [path, entry] of walkTreeFiles(repo, Buffer.from(loadCommit(repo, headId).treeId, 'hex'))) {
+    if (entry.sizeBytes < smallestKept) continue;
+    candidates.push([path, entry]);
+    if (candidates.length < keep * 2) continue;
+    candidates = candidates.sort(([, a], [, b]) => b.sizeBytes - a.sizeBytes).slice(0, keep);
+    smallestKept = candidates[keep - 1]![1].sizeBytes;
+  }
+  candidates = candidates.sort(([, a], [, b]) => b.sizeBytes - a.sizeBytes).slice(0, keep);
   return candidates
     .map(([path, entry]) => {
       const record = fileRecord(repo, entry.id);

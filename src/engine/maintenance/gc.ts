@@ -43,17 +43,24 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
     };
     const catalog = repo.catalog;
     const packs = catalog.packs();
+    // A pack's blobs are listed while its plan is made, and again where they are needed: the lists
+    // of every pack at once were a record per blob of the repository.
     const plans = packs.map((pack) => {
-      const blobs = catalog.blobsInPack(pack.id);
-      const liveBlobs = blobs.filter((blob) => live.blobs.has(blob.id.toString('hex')));
-      const deadBlobs = blobs.filter((blob) => !live.blobs.has(blob.id.toString('hex')));
-      const rawBytes = blobs.reduce((sum, blob) => sum + blob.length, 0);
-      const deadRawBytes = deadBlobs.reduce((sum, blob) => sum + blob.length, 0);
-      report.liveBlobCount += liveBlobs.length;
-      report.deadBlobCount += deadBlobs.length;
+      let liveCount = 0;
+      let rawBytes = 0;
+      let deadRawBytes = 0;
+      for (const blob of catalog.eachBlobInPack(pack.id)) {
+        rawBytes += blob.length;
+        if (live.blobs.has(blob.id)) liveCount++;
+        else {
+          report.deadBlobCount++;
+          deadRawBytes += blob.length;
+        }
+      }
+      report.liveBlobCount += liveCount;
       report.deadRawBytes += deadRawBytes;
-      const action = liveBlobs.length === 0 ? 'delete' : rawBytes > 0 && deadRawBytes / rawBytes >= REWRITE_DEAD_FRACTION ? 'rewrite' : 'keep';
-      return { pack, liveBlobs, deadBlobs, action };
+      const action = liveCount === 0 ? 'delete' : rawBytes > 0 && deadRawBytes / rawBytes >= REWRITE_DEAD_FRACTION ? 'rewrite' : 'keep';
+      return { pack, hasDead: deadRawBytes > 0 || liveCount === 0, action };
     });
     const indexedNames = new Set(packs.map((pack) => pack.name));
     const unindexed = (await repo.packStore.list()).filter((name) => !indexedNames.has(name));
@@ -76,8 +83,11 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
       const { totals } = await repo.withBlobWriter(
         async (writer) => {
           for (const plan of rewrites) {
-            for (const blob of plan.liveBlobs) writer.addBlob(blob.type, blob.id, repo.packReader.borrowBlob(blob));
-            await writer.drain();
+            for (const blob of catalog.blobsInPack(plan.pack.id)) {
+              if (!live.blobs.has(blob.id)) continue;
+              writer.addBlob(blob.type, blob.id, repo.packReader.borrowBlob(blob));
+              await writer.drain();
+            }
           }
         },
         { relocate: true },
@@ -88,17 +98,22 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
     // 2. Forget dead blobs, file maps and commits, and the packs that hold nothing any more.
     const doomed = plans.filter((plan) => plan.action !== 'keep');
     catalog.transaction(() => {
-      for (const plan of plans) catalog.deleteBlobs(plan.deadBlobs.map((blob) => blob.id));
+      for (const plan of plans) {
+        if (!plan.hasDead) continue;
+        const dead: Buffer[] = [];
+        for (const blob of catalog.eachBlobInPack(plan.pack.id)) if (!live.blobs.has(blob.id)) dead.push(blob.id);
+        catalog.deleteBlobs(dead);
+      }
       catalog.deleteFiles(
         catalog
           .allFiles()
-          .filter((file) => !live.files.has(file.id.toString('hex')))
+          .filter((file) => !live.files.has(file.id))
           .map((file) => file.id),
       );
       catalog.deleteCommits(
         catalog
           .allCommits()
-          .filter((commit) => !live.commits.has(commit.id.toString('hex')))
+          .filter((commit) => !live.commits.has(commit.id))
           .map((commit) => commit.id),
       );
       for (const plan of doomed) catalog.deletePackIfEmpty(plan.pack.id);

@@ -2,8 +2,10 @@ import { createReadStream } from 'node:fs';
 import { CorruptionError, StoreError } from '../../core/errors.js';
 import { newHasher } from '../../core/hash.js';
 import type { Repository } from '../../repository/repository.js';
+import type { BlobLocation } from '../../core/vocabulary.js';
 import { packPath } from '../../store/pack-store.js';
-import { readStaging } from '../../staging/staging-area.js';
+import { openStaging } from '../../staging/staging-area.js';
+import { IdSet } from '../../core/id-set.js';
 import { fileRecord, loadCommit, loadFileMap, loadTree } from '../history/objects-io.js';
 import { EntryKind } from '../../core/vocabulary.js';
 
@@ -78,28 +80,45 @@ async function checkPacks(
   for (const pack of repo.catalog.packs()) {
     indexed.add(pack.name);
     report.packsChecked++;
-    const blobs = repo.catalog.blobsInPack(pack.id);
-    const markAll = (): void => blobs.forEach((blob) => badBlobs.add(blob.id.toString('hex')));
+    const blobs = (): Generator<BlobLocation> => repo.catalog.eachBlobInPack(pack.id);
+    const allIds = (): string[] => Array.from(blobs(), (blob) => blob.id.toString('hex'));
     let footer;
     try {
       footer = repo.packReader.readFooter(pack.name);
     } catch (error) {
       if (!(error instanceof CorruptionError)) throw error;
-      markAll();
+      const ids = allIds();
+      for (const hex of ids) badBlobs.add(hex);
       damage({
         kind: error.message.includes('is missing') ? 'missing-pack' : 'damaged-pack',
-        message: `${error.message}; its ${blobs.length} blobs cannot be read`,
+        message: `${error.message}; its ${ids.length} blobs cannot be read`,
         pack: pack.name,
-        blobs: blobs.map((blob) => blob.id.toString('hex')),
+        blobs: ids,
       });
       continue;
     }
-    const inFooter = new Map(footer.blobs.map((blob) => [blob.id.toString('hex'), { blob, frame: footer.frames[blob.frameIndex]! }]));
+    // The catalog's rows and the footer's records, both in the order of their place in the pack, are
+    // walked side by side (a map of the footer's ids cost more than the rest of verify): each row must
+    // meet a record at its place, with its id and length. The footer may hold more (gc forgets dead blobs).
+    const records = footer.blobs.sort((a, b) => a.frameIndex - b.frameIndex || a.offsetInFrame - b.offsetInFrame);
+    const placeOf = (record: (typeof records)[number]): number => footer.frames[record.frameIndex]!.offset;
+    let next = 0;
     const mismatched: string[] = [];
-    for (const blob of blobs) {
-      const hex = blob.id.toString('hex');
-      const entry = inFooter.get(hex);
-      if (!entry || entry.frame.offset !== blob.frameOffset || entry.blob.offsetInFrame !== blob.offsetInFrame || entry.blob.length !== blob.length) {
+    for (const blob of blobs()) {
+      while (
+        next < records.length &&
+        (placeOf(records[next]!) < blob.frameOffset || (placeOf(records[next]!) === blob.frameOffset && records[next]!.offsetInFrame < blob.offsetInFrame))
+      )
+        next++;
+      const record = records[next];
+      if (
+        record === undefined ||
+        placeOf(record) !== blob.frameOffset ||
+        record.offsetInFrame !== blob.offsetInFrame ||
+        record.length !== blob.length ||
+        !record.id.equals(blob.id)
+      ) {
+        const hex = blob.id.toString('hex');
         mismatched.push(hex);
         badBlobs.add(hex);
       }
@@ -114,7 +133,7 @@ async function checkPacks(
     }
     if (!readData) continue;
     const corrupt: string[] = [];
-    for (const blob of blobs) {
+    for (const blob of blobs()) {
       report.blobsChecked++;
       const hex = blob.id.toString('hex');
       if (badBlobs.has(hex)) continue;
@@ -147,10 +166,14 @@ async function checkPacks(
 }
 
 function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<string>, damage: (finding: Omit<Finding, 'severity'>) => void): void {
-  const fileProblems = new Map<string, string | null>(); // file id -> problem, or null when complete
+  // Contents found complete, in a compact set (a Map of hex ids held ~200 bytes a content); the few
+  // with a problem, by hex id.
+  const completeFiles = new IdSet();
+  const fileProblems = new Map<string, string>();
   const treeComplete = new Map<string, boolean>();
 
   const fileProblem = (fileId: Buffer): string | null => {
+    if (completeFiles.has(fileId)) return null;
     const hex = fileId.toString('hex');
     const cached = fileProblems.get(hex);
     if (cached !== undefined) return cached;
@@ -175,7 +198,8 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
         }
       }
     }
-    fileProblems.set(hex, problem);
+    if (problem === null) completeFiles.add(fileId);
+    else fileProblems.set(hex, problem);
     return problem;
   };
 
@@ -238,7 +262,7 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
   }
 
   try {
-    for (const entry of readStaging(repo.layout.staging).entries) {
+    for (const entry of openStaging(repo.layout.staging)) {
       const problem = fileProblem(entry.fileId);
       if (problem !== null) report.affected.push({ commit: 'staging', path: entry.path, reason: problem });
     }
