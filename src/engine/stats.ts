@@ -1,6 +1,8 @@
 import type { Repository } from '../repository/repository.js';
 import { openStaging } from '../staging/staging-area.js';
 import { IdSet } from '../core/id-set.js';
+import { soleChunk } from '../objects/filemap.js';
+import { collectEvery, WALK_COLLECT_EVERY } from '../core/memory.js';
 import type { TreeEntry } from '../objects/tree.js';
 import { fileRecord, loadCommit, loadFileMap, loadTree } from './history/objects-io.js';
 import { walkTreeFiles } from './history/tree-walk.js';
@@ -88,6 +90,7 @@ export function computeStats(repo: Repository): RepositoryStats {
 function walkHistory(repo: Repository, headId: string | undefined): { commits: CommitGrowth[]; distinctFileCount: number } {
   const chain: string[] = [];
   for (let id = headId; id !== undefined; id = loadCommit(repo, id).parentId) chain.push(id);
+  const pace = collectEvery(WALK_COLLECT_EVERY);
   const seenTrees = new IdSet();
   const seenFiles = new IdSet();
   const seenChunks = new IdSet();
@@ -102,11 +105,21 @@ function walkHistory(repo: Repository, headId: string | undefined): { commits: C
           visit(entry.id, depth + 1);
           continue;
         }
+        pace();
         if (!seenFiles.add(entry.id)) continue;
         const record = fileRecord(repo, entry.id);
         if (record === undefined) continue;
-        for (const chunk of loadFileMap(repo, entry.id, record).chunks) {
-          if (!seenChunks.add(chunk.id)) continue;
+        const map = loadFileMap(repo, entry.id, record);
+        const sole = soleChunk(map);
+        if (sole !== undefined) {
+          // A content of one chunk has that chunk's id: kept once, in seenFiles.
+          if (seenChunks.has(entry.id)) continue;
+          newChunkBytes += sole.length;
+          newChunkCount++;
+          continue;
+        }
+        for (const chunk of map.chunks) {
+          if (seenFiles.has(chunk.id) || !seenChunks.add(chunk.id)) continue;
           newChunkBytes += chunk.length;
           newChunkCount++;
         }

@@ -25,6 +25,13 @@ export interface FileMap {
   chunks: Chunks;
 }
 
+/** The one chunk of a content that is one chunk (whose id is then the content's), or undefined. */
+export function soleChunk(map: FileMap): ChunkRef | undefined {
+  if (map.chunks.length !== 1) return undefined;
+  const [chunk] = map.chunks;
+  return chunk!.id.equals(map.fileId) ? chunk : undefined;
+}
+
 /**
  * A decoded file map's chunks, kept in their encoding and made into ChunkRefs as they are iterated:
  * a 4 GiB file has ~62,000 chunks, and one object and one Buffer for each made the RSS of its restore

@@ -1,11 +1,13 @@
 import type { Repository } from '../../repository/repository.js';
 import { openStaging } from '../../staging/staging-area.js';
 import { IdSet } from '../../core/id-set.js';
+import { soleChunk } from '../../objects/filemap.js';
+import { collectEvery, WALK_COLLECT_EVERY } from '../../core/memory.js';
 import { fileRecord, loadCommit, loadFileMap, loadTree } from './objects-io.js';
 import { EntryKind } from '../../core/vocabulary.js';
 
 export interface LiveSet {
-  /** Every blob some branch or the staging area needs. */
+  /** Every blob some branch or the staging area needs, but chunks that are contents of their own (see isLiveBlob). */
   blobs: IdSet;
   /** The file contents they need. */
   files: IdSet;
@@ -18,12 +20,16 @@ export interface LiveSet {
  */
 export function computeLiveSet(repo: Repository): LiveSet {
   const live: LiveSet = { blobs: new IdSet(), files: new IdSet(), commits: new IdSet() };
+  const pace = collectEvery(WALK_COLLECT_EVERY);
   const addFile = (fileId: Buffer): void => {
+    pace();
     if (!live.files.add(fileId)) return;
     const record = fileRecord(repo, fileId);
     if (record === undefined) return; // already missing: verify reports it, gc has nothing to keep
     if (record.filemapId !== undefined) live.blobs.add(record.filemapId);
-    for (const chunk of loadFileMap(repo, fileId, record).chunks) live.blobs.add(chunk.id);
+    const map = loadFileMap(repo, fileId, record);
+    if (soleChunk(map) !== undefined) return; // in `files` already (see isLiveBlob)
+    for (const chunk of map.chunks) live.blobs.add(chunk.id);
   };
   const addTree = (treeId: Buffer, depth = 0): void => {
     if (!live.blobs.add(treeId)) return;
@@ -45,4 +51,13 @@ export function computeLiveSet(repo: Repository): LiveSet {
   }
   for (const entry of openStaging(repo.layout.staging)) addFile(entry.fileId);
   return live;
+}
+
+/**
+ * Whether a blob is needed. A content of one chunk has that chunk's id, and is kept once, in
+ * `files` (most contents of a tree of small files: one set, not two, of a million ids). A blob id
+ * found in `files` otherwise only keeps a blob that might have gone: never the unsafe way.
+ */
+export function isLiveBlob(live: LiveSet, id: Buffer): boolean {
+  return live.blobs.has(id) || live.files.has(id);
 }

@@ -2,7 +2,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsyncDirectory } from '../../core/fs-atomic.js';
 import type { Repository } from '../../repository/repository.js';
-import { computeLiveSet } from '../history/reachability.js';
+import { computeLiveSet, isLiveBlob } from '../history/reachability.js';
 
 /** A pack whose dead share (by raw bytes) reaches this is rewritten with only its live blobs. */
 export const REWRITE_DEAD_FRACTION = 0.5;
@@ -51,7 +51,7 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
       let deadRawBytes = 0;
       for (const blob of catalog.eachBlobInPack(pack.id)) {
         rawBytes += blob.length;
-        if (live.blobs.has(blob.id)) liveCount++;
+        if (isLiveBlob(live, blob.id)) liveCount++;
         else {
           report.deadBlobCount++;
           deadRawBytes += blob.length;
@@ -84,7 +84,7 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
         async (writer) => {
           for (const plan of rewrites) {
             for (const blob of catalog.blobsInPack(plan.pack.id)) {
-              if (!live.blobs.has(blob.id)) continue;
+              if (!isLiveBlob(live, blob.id)) continue;
               writer.addBlob(blob.type, blob.id, repo.packReader.borrowBlob(blob));
               await writer.drain();
             }
@@ -101,7 +101,7 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
       for (const plan of plans) {
         if (!plan.hasDead) continue;
         const dead: Buffer[] = [];
-        for (const blob of catalog.eachBlobInPack(plan.pack.id)) if (!live.blobs.has(blob.id)) dead.push(blob.id);
+        for (const blob of catalog.eachBlobInPack(plan.pack.id)) if (!isLiveBlob(live, blob.id)) dead.push(blob.id);
         catalog.deleteBlobs(dead);
       }
       catalog.deleteFiles(

@@ -6,6 +6,7 @@ import type { BlobLocation } from '../../core/vocabulary.js';
 import { packPath } from '../../store/pack-store.js';
 import { openStaging } from '../../staging/staging-area.js';
 import { IdSet } from '../../core/id-set.js';
+import { collectEvery, collectGarbageNow, WALK_COLLECT_EVERY } from '../../core/memory.js';
 import { fileRecord, loadCommit, loadFileMap, loadTree } from '../history/objects-io.js';
 import { EntryKind } from '../../core/vocabulary.js';
 
@@ -80,6 +81,7 @@ async function checkPacks(
   for (const pack of repo.catalog.packs()) {
     indexed.add(pack.name);
     report.packsChecked++;
+    collectGarbageNow(); // the previous pack's records are garbage now
     const blobs = (): Generator<BlobLocation> => repo.catalog.eachBlobInPack(pack.id);
     const allIds = (): string[] => Array.from(blobs(), (blob) => blob.id.toString('hex'));
     let footer;
@@ -172,7 +174,9 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
   const fileProblems = new Map<string, string>();
   const treeComplete = new Map<string, boolean>();
 
+  const pace = collectEvery(WALK_COLLECT_EVERY);
   const fileProblem = (fileId: Buffer): string | null => {
+    pace();
     if (completeFiles.has(fileId)) return null;
     const hex = fileId.toString('hex');
     const cached = fileProblems.get(hex);
