@@ -28,6 +28,8 @@ export const WALK_COLLECT_EVERY = 100_000;
 export function collectEvery(items: number): () => void {
   let count = 0;
   return () => {
-    if (++count % items === 0) collectGarbageNow();
+    if (++count < items) return;
+    count = 0;
+    collectGarbageNow();
   };
 }

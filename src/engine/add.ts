@@ -6,6 +6,7 @@ import { nowNs, openStaging, writeStagingFrom } from '../staging/staging-area.js
 import { StagedEntryList, type StagedEntry, type StagingView } from '../staging/staging-format.js';
 import { EntrySpill } from '../staging/entry-spill.js';
 import { mergeSorted } from '../core/sorted-merge.js';
+import { collectEvery, WALK_COLLECT_EVERY } from '../core/memory.js';
 import { compareUtf8 } from '../core/utf8-order.js';
 import { defaultJobs, WorkerPool } from '../workers/pool.js';
 import { chooseStrategy, profileWorkload, type IngestStrategy, type WorkloadProfile } from './ingest/classifier.js';
@@ -211,7 +212,9 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
             dropReplacedAncestors(staging, drop, added, (path) => noteChange('removed', path));
           };
           if (!first.last || first.files.length > 0) await readWindow(first);
+          const pace = collectEvery(WALK_COLLECT_EVERY / WINDOW_FILES);
           for (const window of walk) {
+            pace();
             checkIgnoredScopes();
             profileWorkload(
               window.files.map((file) => file.stats.size),

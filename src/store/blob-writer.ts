@@ -42,7 +42,7 @@ interface FrameInFlight {
  * blobs is held as a record (~700 bytes with its id and its pending key), and 128 MiB of small files'
  * chunks were 500,000 of them in a first add of bench/scale.js's tree (1,000,000 files: 976 MB).
  */
-const PACK_MAX_BLOBS = 65_536;
+const PACK_MAX_BLOBS = 16_384;
 
 /** Frame writes running at once: enough to keep the disk busy, few enough to bound memory. */
 const MAX_FRAMES_WRITING = 4;

@@ -1,3 +1,4 @@
+import { collectGarbageNow } from '../core/memory.js';
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { findChunks } from '../chunking/fastcdc.js';
@@ -164,7 +165,12 @@ export interface RestoreFilesResult {
  * file id. The thread keeps one reader (open packs, cached frames) for its life: it reuses its frame
  * buffers, so nothing waits for a collector, and neighbouring batches share frames.
  */
+/** Batches a thread restores between two full collections of its heap (see collectGarbageNow). */
+const RESTORE_BATCHES_PER_COLLECTION = 512;
+let restoreBatches = 0;
+
 export async function restoreFiles(task: RestoreFilesTask): Promise<RestoreFilesResult> {
+  if (++restoreBatches % RESTORE_BATCHES_PER_COLLECTION === 0) collectGarbageNow();
   return { failures: await restoreEachFile(task.files, (file) => producePlanned(readerFor(task.packsDirectory), file)) };
 }
 

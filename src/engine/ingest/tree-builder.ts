@@ -1,4 +1,5 @@
 import { CorruptionError } from '../../core/errors.js';
+import { collectEvery, WALK_COLLECT_EVERY } from '../../core/memory.js';
 import { compareNames, encodeTree, type TreeEntry } from '../../objects/tree.js';
 import type { BlobWriter } from '../../store/blob-writer.js';
 import type { CachedTree, TreeCache } from '../../staging/tree-cache.js';
@@ -14,6 +15,7 @@ import { BlobType, EntryKind } from '../../core/vocabulary.js';
  */
 export function buildTrees(staging: StagingView, writer: BlobWriter, previous: TreeCache = new Map()): { root: CachedTree; cache: TreeCache } {
   const cache: TreeCache = new Map();
+  const pace = collectEvery(WALK_COLLECT_EVERY);
 
   const build = (start: number, end: number, prefix: string): CachedTree => {
     const fingerprint = runFingerprint(staging, start, end, prefix);
@@ -25,6 +27,7 @@ export function buildTrees(staging: StagingView, writer: BlobWriter, previous: T
     const treeEntries: TreeEntry[] = [];
     for (const child of childrenOfRun(staging, start, end, prefix)) {
       if (child.kind === 'file') {
+        pace();
         treeEntries.push({ name: child.name, kind: child.entry.kind, sizeBytes: child.entry.sizeBytes, id: child.entry.fileId });
       } else {
         const tree = build(child.start, child.end, child.prefix);

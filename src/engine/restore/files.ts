@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import { undoIfAbandoned } from '../../core/abandon.js';
 import { batchesOf } from '../../core/batches.js';
+import { collectEvery, WALK_COLLECT_EVERY } from '../../core/memory.js';
 import { removeOwnTemporaries } from '../../core/fs-atomic.js';
 import { restoreEachFile, restoreFailure, type FileToRestore, type RestoreFailure } from '../../core/restore-file.js';
 import { defaultJobs, WorkerPool } from '../../workers/pool.js';
@@ -76,11 +77,13 @@ export async function restoreAll(repo: Repository, items: Iterable<RestoreItem>,
     // Planned here, a batch as a worker is about to want it (two per thread waiting, so none idles):
     // the catalog stays on this thread, and a file that cannot be planned is a failure of its own.
     const failuresByBatch: RestoreFailure[][] = [];
+    const pace = collectEvery(WALK_COLLECT_EVERY / RESTORE_BATCH_MAX_FILES);
     let batchCount = 0;
     let stopped = false;
     const feedOneThread = async (): Promise<void> => {
       for (let next = batches.next(); !stopped && !next.done; next = batches.next()) {
         const index = batchCount++;
+        pace();
         const planningFailures: RestoreFailure[] = [];
         const planned = next.value.flatMap((item): PlannedFile[] => {
           directoriesWritten.add(dirname(item.absolutePath));
