@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // Many small files: store against git in one run, on deterministic trees of N files.
 //
-//   node bench/scale.js [--files 100000,500000] [--tools store,git] [--before DIR] [--steps status,change,checkout]
+//   node bench/scale.js [--files 100000,500000] [--tools store,git] [--before DIR] [--steps status,change,commands,checkout]
 //
 // Each tree is generated afresh for each tool (same seed, same bytes): N files of 100 to 1,500 bytes
 // of pseudo-random text, 1,000 to a directory (d0000/f0000000.txt ...), about 800 MB per million
 // files. For each tool, timed one after another with peak RSS (GNU time's %M, the largest process):
 // first `add -A`, then `commit`; `status` with nothing changed (twice: the first may refresh stat
-// data); `add -A` then `commit` after every 100th file had a line appended; and a checkout of the
-// whole tree into an empty directory (store: `checkout -o`; git: `git --work-tree=OUT checkout -f
-// HEAD -- .`). --before DIR adds another build of store as "store-before". Results go to
+// data); `add -A` then `commit` after every 100th file had a line appended; the other commands on
+// the two commits (diff of the work tree, diff of the two commits, switch to a branch at the first
+// commit and back, log, stats / count-objects, verify / fsck, gc); and a checkout of the whole tree
+// into an empty directory (store: `checkout -o`; git: `git --work-tree=OUT checkout -f HEAD -- .`). --before DIR adds another build of store as "store-before". Results go to
 // bench/results/scale-latest.md (and .json).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,7 +34,7 @@ const ENV = {
   GIT_COMMITTER_EMAIL: 'b@b',
   STORE_AUTHOR: 'bench',
 };
-const STEPS = new Set(String(args.steps ?? 'status,change,checkout').split(','));
+const STEPS = new Set(String(args.steps ?? 'status,change,commands,checkout').split(','));
 
 function storeTool(bin) {
   return {
@@ -42,6 +43,17 @@ function storeTool(bin) {
     commit: `node ${bin} commit -q -m snapshot`,
     status: `node ${bin} status > /dev/null`,
     checkout: (out) => `node ${bin} checkout -o ${out} HEAD > /dev/null`,
+    branch: `node ${bin} branch first HEAD~1`,
+    commands: {
+      'diff of the work tree': `node ${bin} diff > /dev/null`,
+      'diff of the two commits': `node ${bin} diff HEAD~1 HEAD > /dev/null`,
+      'switch to the first commit': `node ${bin} switch first > /dev/null`,
+      'switch back': `node ${bin} switch main > /dev/null`,
+      log: `node ${bin} log > /dev/null`,
+      'stats / count-objects': `node ${bin} stats > /dev/null`,
+      'verify / fsck': `node ${bin} verify > /dev/null`,
+      gc: `node ${bin} gc > /dev/null`,
+    },
   };
 }
 
@@ -49,11 +61,22 @@ const TOOLS = {
   store: storeTool(join(ROOT, 'bin', 'run.js')),
   ...(typeof args.before === 'string' ? { 'store-before': storeTool(join(resolve(args.before), 'bin', 'run.js')) } : {}),
   git: {
-    init: 'git init -q . && git config core.untrackedCache true && git config gc.auto 0',
+    init: 'git init -q -b main . && git config core.untrackedCache true && git config gc.auto 0',
     add: 'git add -A',
     commit: 'git commit -q -m snapshot',
     status: 'git status > /dev/null',
     checkout: (out) => `mkdir -p ${out} && git --work-tree=${out} checkout -f HEAD -- .`,
+    branch: 'git branch first HEAD~1',
+    commands: {
+      'diff of the work tree': 'git diff --name-status > /dev/null',
+      'diff of the two commits': 'git diff --name-status HEAD~1 HEAD > /dev/null',
+      'switch to the first commit': 'git switch -q first',
+      'switch back': 'git switch -q main',
+      log: 'git log > /dev/null',
+      'stats / count-objects': 'git count-objects -v > /dev/null',
+      'verify / fsck': 'git fsck --no-progress 2> /dev/null',
+      gc: 'git gc -q',
+    },
   },
 };
 const wanted = typeof args.tools === 'string' ? args.tools.split(',') : Object.keys(TOOLS);
@@ -125,6 +148,10 @@ function runTool(name, tool, count) {
     changeOnePercent(tree, count);
     step('1% changed: add', tool.add);
     step('1% changed: commit', tool.commit);
+  }
+  if (STEPS.has('change') && STEPS.has('commands')) {
+    execFileSync('sh', ['-c', tool.branch], { cwd: tree, env: ENV });
+    for (const [label, script] of Object.entries(tool.commands)) step(label, script);
   }
   if (STEPS.has('checkout')) {
     step('checkout of the whole tree into an empty directory', tool.checkout(out));
