@@ -237,7 +237,7 @@ async function restoreIntoWorkTree(
     selectedCount++;
     selected?.push(file.path);
     const current = index === undefined ? undefined : staging.entryAt(index);
-    if (current !== undefined && current.fileId.equals(file.entry.id) && current.kind === file.entry.kind) {
+    if (current?.fileId.equals(file.entry.id) && current.kind === file.entry.kind) {
       // Without --force, status has just found every tracked file in scope as staged, or gone.
       let diskMode: number | undefined;
       if (clean !== undefined) diskMode = clean.gone.has(file.path) ? undefined : current.mode & 0o7777;
