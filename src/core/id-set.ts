@@ -6,7 +6,8 @@ const WORDS = KEY_BYTES / 4;
 
 /**
  * A set of 32-byte ids (BLAKE3 digests) in one typed array, open addressing with linear probing:
- * ~21-43 bytes an id (16-byte slots, at most 3 in 4 filled), where a Set of hex strings took ~200.
+ * 16-byte slots between 3/8 and 3/4 filled, so 21-43 bytes an id, where a Set of hex strings holds
+ * a 64-character string and an entry of the Set for each.
  * Ids are digests, so their bytes are spread evenly: the first four pick the slot, and the first 16
  * tell ids apart. Two ids of a billion sharing those 128 bits has odds of about 10^-21 (the birthday
  * bound), far below a disk's undetected error rate. The all-zero key marks an empty slot and is kept aside.
@@ -25,7 +26,7 @@ export class IdSet {
 
   /** Adds `id`; true when it was not there. */
   add(id: Uint8Array): boolean {
-    if (this.isZero(id)) {
+    if (this.loadProbe(id)) {
       const added = !this.hasZero;
       this.hasZero = true;
       return added;
@@ -38,12 +39,12 @@ export class IdSet {
   }
 
   has(id: Uint8Array): boolean {
-    if (this.isZero(id)) return this.hasZero;
+    if (this.loadProbe(id)) return this.hasZero;
     return this.find() >= 0;
   }
 
-  /** Copies `id` into the probe (ids may lie anywhere in a buffer; the slots are word-aligned); true when it is all zeros. */
-  private isZero(id: Uint8Array): boolean {
+  /** Copies `id`'s key into the probe (ids may lie anywhere in a buffer; the slots are word-aligned); true when the key is all zeros. */
+  private loadProbe(id: Uint8Array): boolean {
     if (id.length !== HASH_BYTES) throw new Error(`internal: an id of ${id.length} bytes`);
     this.probeBytes.set(id.subarray(0, KEY_BYTES));
     for (let word = 0; word < WORDS; word++) if (this.probe[word] !== 0) return false;
@@ -56,7 +57,7 @@ export class IdSet {
     const slots = this.slots;
     for (let slot = probe[0]! & this.mask; ; slot = (slot + 1) & this.mask) {
       const at = slot * WORDS;
-      if (slots[at] === 0 && slots[at + 1] === 0 && this.isEmptySlot(at)) return -1 - slot;
+      if (this.isEmptySlot(slots, at)) return -1 - slot;
       let same = true;
       for (let word = 0; word < WORDS; word++) {
         if (slots[at + word] !== probe[word]) {
@@ -68,8 +69,8 @@ export class IdSet {
     }
   }
 
-  private isEmptySlot(at: number): boolean {
-    for (let word = 0; word < WORDS; word++) if (this.slots[at + word] !== 0) return false;
+  private isEmptySlot(slots: Uint32Array, at: number): boolean {
+    for (let word = 0; word < WORDS; word++) if (slots[at + word] !== 0) return false;
     return true;
   }
 
@@ -78,7 +79,7 @@ export class IdSet {
     this.slots = new Uint32Array(old.length * 2);
     this.mask = this.slots.length / WORDS - 1;
     for (let at = 0; at < old.length; at += WORDS) {
-      if (old.subarray(at, at + WORDS).every((word) => word === 0)) continue;
+      if (this.isEmptySlot(old, at)) continue;
       this.probe.set(old.subarray(at, at + WORDS));
       this.slots.set(this.probe, (-1 - this.find()) * WORDS);
     }

@@ -113,16 +113,27 @@ function openCommitFiles(repo: Repository, commit: Commit) {
       }
     },
     /** The directories holding `fileCount` files, with their metadata, once the counts are checked. */
-    check(fileCount: number, directoryPaths: readonly string[]): CommitDirectory[] {
-      metadata.times?.checkCounts(fileCount, directoryPaths.length);
-      metadata.modes?.checkCounts(fileCount, directoryPaths.length);
-      return directoryPaths.map((path, index) => ({
-        path,
-        mtimeNs: metadata.times?.directoryTime(index) ?? 0n,
-        mode: metadata.modes?.directoryMode(index) ?? 0,
-      }));
+    check,
+    /** `check` after a walk of its own, for a caller whose first walk writes. */
+    counted(): CommitDirectory[] {
+      let fileCount = 0;
+      const holding = new DirectoriesHolding();
+      for (const [path] of walkTreeFiles(repo, treeId)) {
+        fileCount++;
+        holding.add(path);
+      }
+      return check(fileCount, holding.sorted());
     },
   };
+  function check(fileCount: number, directoryPaths: readonly string[]): CommitDirectory[] {
+    metadata.times?.checkCounts(fileCount, directoryPaths.length);
+    metadata.modes?.checkCounts(fileCount, directoryPaths.length);
+    return directoryPaths.map((path, index) => ({
+      path,
+      mtimeNs: metadata.times?.directoryTime(index) ?? 0n,
+      mode: metadata.modes?.directoryMode(index) ?? 0,
+    }));
+  }
 }
 
 function restoreItemOfFile(root: string, file: CommitFile): RestoreItem {
@@ -146,13 +157,7 @@ async function checkoutInto(
 ): Promise<CheckoutResult> {
   const commitFiles = openCommitFiles(repo, commit);
   // Counted first: nothing is written before the metadata's counts are known to agree.
-  let fileCount = 0;
-  const holding = new DirectoriesHolding();
-  for (const [path] of walkTreeFiles(repo, Buffer.from(commit.treeId, 'hex'))) {
-    fileCount++;
-    holding.add(path);
-  }
-  const directories = commitFiles.check(fileCount, holding.sorted());
+  const directories = commitFiles.counted();
   mkdirSync(root, { recursive: true }); // the user's own path: whatever leads there is theirs
   const written: string[] | undefined = options.listWritten === false ? undefined : [];
   let writtenCount = 0;
@@ -216,7 +221,7 @@ async function restoreIntoWorkTree(
   // content is the wanted one and the file is still what was staged: with --force, a changed file is
   // written over (and its changes discarded), never recorded as clean.
   const toWrite = new BitSet();
-  /** Staged entries to remove (1), with their files; or to drop, their files already gone (2). */
+  /** 1: the staged entry goes, and its file with it (not in the commit, or in the way of one of its files). */
   const dropped = new Uint8Array(staging.count);
   /** Untracked paths in the way of a file to write (only with --force: refused otherwise). */
   const untrackedInTheWayOf: string[] = [];

@@ -11,7 +11,7 @@ import { hashWorkTreeFile } from './worktree/content-hash.js';
 import { commitTreeId, loadTree } from './history/objects-io.js';
 import { resolveCommit } from './history/revisions.js';
 import type { Change } from './worktree/status.js';
-import { sortedTreeEntries, walkTreeFiles } from './history/tree-walk.js';
+import { sortedTreeEntries, walkOrderKey, walkTreeFiles } from './history/tree-walk.js';
 import { openStaging } from '../staging/staging-area.js';
 
 /**
@@ -115,8 +115,7 @@ export function diffCommits(repo: Repository, from: string, to: string): () => I
 function* diffTrees(repo: Repository, before: Buffer | undefined, after: Buffer | undefined, prefix: string, depth: number): Generator<FileDiff> {
   if (before !== undefined && after !== undefined && before.equals(after)) return;
   const entries = (treeId: Buffer | undefined): TreeEntry[] => (treeId === undefined ? [] : sortedTreeEntries(loadTree(repo, treeId, depth)));
-  const sortKey = (entry: TreeEntry): string => (entry.kind === EntryKind.Directory ? `${entry.name}/` : entry.name);
-  for (const [old, current] of mergeSorted(entries(before), entries(after), (a, b) => compareUtf8(sortKey(a), sortKey(b)))) {
+  for (const [old, current] of mergeSorted(entries(before), entries(after), (a, b) => compareUtf8(walkOrderKey(a), walkOrderKey(b)))) {
     const path = `${prefix}${(old ?? current)!.name}`;
     if ((old ?? current)!.kind === EntryKind.Directory) {
       yield* diffTrees(repo, old?.id, current?.id, `${path}/`, depth + 1);

@@ -85,7 +85,7 @@ export function computeStats(repo: Repository): RepositoryStats {
 
 /**
  * Walks the branch oldest first; a subtree seen before adds nothing and is not read again. Contents
- * and chunks seen are kept in compact sets (IdSet): the memory stats grows with, ~43-85 bytes each.
+ * and chunks seen are kept in compact sets (IdSet): the memory stats grows with, 21-43 bytes each.
  */
 function walkHistory(repo: Repository, headId: string | undefined): { commits: CommitGrowth[]; distinctFileCount: number } {
   const chain: string[] = [];
@@ -149,11 +149,11 @@ function largestStoredFiles(repo: Repository, headId: string | undefined): Repos
     if (entry.sizeBytes < smallestKept) continue;
     candidates.push([path, entry]);
     if (candidates.length < keep * 2) continue;
-    candidates = candidates.sort(([, a], [, b]) => b.sizeBytes - a.sizeBytes).slice(0, keep);
+    candidates = largestFirst(candidates).slice(0, keep);
     smallestKept = candidates[keep - 1]![1].sizeBytes;
   }
-  candidates = candidates.sort(([, a], [, b]) => b.sizeBytes - a.sizeBytes).slice(0, keep);
-  return candidates
+  return largestFirst(candidates)
+    .slice(0, keep)
     .map(([path, entry]) => {
       const record = fileRecord(repo, entry.id);
       let storedBytes = 0;
@@ -164,6 +164,10 @@ function largestStoredFiles(repo: Repository, headId: string | undefined): Repos
     })
     .sort((a, b) => b.storedBytes - a.storedBytes)
     .slice(0, LARGEST_FILES_SHOWN);
+}
+
+function largestFirst(files: [string, TreeEntry][]): [string, TreeEntry][] {
+  return files.sort(([, a], [, b]) => b.sizeBytes - a.sizeBytes);
 }
 
 function ratio(numerator: number, denominator: number): number {

@@ -20,7 +20,6 @@ export class EntrySpill {
   private used = 0;
   private fileBytes = 0;
   private lastPath: string | undefined;
-  count = 0;
 
   constructor(temporaryDirectory: string) {
     const path = temporarySibling(join(temporaryDirectory, 'spill'));
@@ -39,7 +38,6 @@ export class EntrySpill {
     this.view.setUint32(this.used + 84, name.length, true);
     this.buffer.set(name, this.used + STAGING_RECORD_BYTES);
     this.used += STAGING_RECORD_BYTES + name.length;
-    this.count++;
   }
 
   /** The entries in order; each one's file id is valid until the next is read. */

@@ -29,13 +29,16 @@ export function findInTree(repo: Repository, treeId: Buffer, path: string): Tree
 }
 
 /**
- * A tree's entries in the order their paths take in a walk of files: a directory sorts where its
- * name and a '/' would (a tree itself sorts by names alone: "a.txt" < "a", but "a/x" < "a.txt").
- * Sorts in place and returns `entries`.
+ * Where an entry sorts in a walk of files: a directory where its name and a '/' would (a tree itself
+ * sorts by names alone, "a" before "a.txt"; a walk puts "a.txt" before "a/x").
  */
+export function walkOrderKey(entry: TreeEntry): string {
+  return entry.kind === EntryKind.Directory ? `${entry.name}/` : entry.name;
+}
+
+/** A tree's entries in walk order (see walkOrderKey). Sorts in place and returns `entries`. */
 export function sortedTreeEntries(entries: TreeEntry[]): TreeEntry[] {
-  const sortKey = (entry: TreeEntry): string => (entry.kind === EntryKind.Directory ? `${entry.name}/` : entry.name);
-  if (entries.some((entry) => entry.kind === EntryKind.Directory)) entries.sort((a, b) => compareUtf8(sortKey(a), sortKey(b)));
+  if (entries.some((entry) => entry.kind === EntryKind.Directory)) entries.sort((a, b) => compareUtf8(walkOrderKey(a), walkOrderKey(b)));
   return entries;
 }
 

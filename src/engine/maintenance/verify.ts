@@ -83,13 +83,12 @@ async function checkPacks(
     report.packsChecked++;
     collectGarbageNow(); // the previous pack's records are garbage now
     const blobs = (): Generator<BlobLocation> => repo.catalog.eachBlobInPack(pack.id);
-    const allIds = (): string[] => Array.from(blobs(), (blob) => blob.id.toString('hex'));
     let footer;
     try {
       footer = repo.packReader.readFooter(pack.name);
     } catch (error) {
       if (!(error instanceof CorruptionError)) throw error;
-      const ids = allIds();
+      const ids = Array.from(blobs(), (blob) => blob.id.toString('hex'));
       for (const hex of ids) badBlobs.add(hex);
       damage({
         kind: error.message.includes('is missing') ? 'missing-pack' : 'damaged-pack',
@@ -100,7 +99,7 @@ async function checkPacks(
       continue;
     }
     // The catalog's rows and the footer's records, both in the order of their place in the pack, are
-    // walked side by side (a map of the footer's ids cost more than the rest of verify): each row must
+    // walked side by side (no map of a pack's every id): each row must
     // meet a record at its place, with its id and length. The footer may hold more (gc forgets dead blobs).
     const records = footer.blobs.sort((a, b) => a.frameIndex - b.frameIndex || a.offsetInFrame - b.offsetInFrame);
     const placeOf = (record: (typeof records)[number]): number => footer.frames[record.frameIndex]!.offset;
@@ -168,8 +167,8 @@ async function checkPacks(
 }
 
 function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<string>, damage: (finding: Omit<Finding, 'severity'>) => void): void {
-  // Contents found complete, in a compact set (a Map of hex ids held ~200 bytes a content); the few
-  // with a problem, by hex id.
+  // Contents found complete, in a compact set (IdSet: not a hex string each); the few with a problem,
+  // by hex id.
   const completeFiles = new IdSet();
   const fileProblems = new Map<string, string>();
   const treeComplete = new Map<string, boolean>();
