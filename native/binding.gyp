@@ -3,7 +3,8 @@
     {
       "target_name": "store_native",
       "sources": ["store_native.c"],
-      "cflags": ["-O2", "-Wall"]
+      "cflags": ["-O2", "-Wall", "-pthread"],
+      "ldflags": ["-pthread"]
     }
   ]
 }

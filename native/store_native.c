@@ -2,15 +2,22 @@
 // with nanosecond times.
 // listDirectory(path: Buffer): { names: Buffer, fields: Float64Array }: a directory's names (as bytes,
 // end to end) and each one's lstat, FIELDS numbers per name (see below), read with fstatat(2) against
-// the open directory: one call per directory instead of a call and a path walk per file.
+// the open directory: one call per directory instead of a call and a path walk per file. Sorted as
+// the trees sort paths: by bytes, a directory's name as if a '/' followed it.
 // Both throw an Error with `errno` (a positive errno number) and `syscall`.
+// startListing(paths: Buffer[]): starts listDirectory of each on as many threads as there are cores
+// (up to MAX_THREADS) and returns at once a handle; finishListing(handle) waits for them and returns
+// the listings in order, a directory that failed as { errno, syscall } in its place. A handle never
+// finished is joined and freed when collected.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <node_api.h>
 
 static napi_value throw_errno(napi_env env, int error, const char *call) {
@@ -75,36 +82,105 @@ static napi_value set_times_ns(napi_env env, napi_callback_info info) {
 // Per name: end of the name in `names`, mode, size, mtime seconds, mtime nanoseconds, ctime seconds,
 // ctime nanoseconds, inode, device, errno of its fstatat (0 when it succeeded).
 #define FIELDS 10
+// At most this many threads list directories at once: stat-bound work stops scaling past the cores.
+#define MAX_THREADS 8
 
-static napi_value list_directory(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  void *data;
-  size_t length;
-  if (argc < 1 || napi_get_buffer_info(env, argv[0], &data, &length) != napi_ok) {
-    napi_throw_type_error(env, NULL, "listDirectory(path: Buffer)");
-    return NULL;
-  }
-  char *path = malloc(length + 1);
-  if (path == NULL) return throw_errno(env, ENOMEM, "opendir");
-  memcpy(path, data, length);
-  path[length] = '\0';
-  DIR *dir = opendir(path);
-  int error = errno;
-  free(path);
-  if (dir == NULL) return throw_errno(env, error, "opendir");
-  size_t names_capacity = 4096, names_used = 0, count = 0, fields_capacity = 64 * FIELDS;
-  char *names = malloc(names_capacity);
-  double *fields = malloc(fields_capacity * sizeof(double));
-  if (names == NULL || fields == NULL) {
+typedef struct {
+  char *path;
+  char *names;
+  size_t names_used;
+  double *fields;
+  size_t count;
+  int error;
+  const char *call;
+} listing_t;
+
+static void free_listing(listing_t *listing) {
+  free(listing->path);
+  free(listing->names);
+  free(listing->fields);
+  listing->path = listing->names = NULL;
+  listing->fields = NULL;
+}
+
+// A name's sort key is the name, then '/' when it is a directory: the order of the trees' and the
+// staging area's paths, where a directory's entries come where its name and a slash sort.
+
+static size_t name_start(const double *fields, size_t index) {
+  return index == 0 ? 0 : (size_t)fields[(index - 1) * FIELDS];
+}
+
+static int key_byte(const char *name, size_t length, size_t at, int is_directory) {
+  if (at < length) return (unsigned char)name[at];
+  return at == length && is_directory ? '/' : -1;
+}
+
+static int compare_entries(const void *left, const void *right, void *context) {
+  const listing_t *listing = context;
+  const char *sort_names = listing->names;
+  const double *sort_fields = listing->fields;
+  size_t a = *(const size_t *)left, b = *(const size_t *)right;
+  size_t a_start = name_start(sort_fields, a), b_start = name_start(sort_fields, b);
+  size_t a_length = (size_t)sort_fields[a * FIELDS] - a_start, b_length = (size_t)sort_fields[b * FIELDS] - b_start;
+  int a_directory = sort_fields[a * FIELDS + 9] == 0 && S_ISDIR((mode_t)sort_fields[a * FIELDS + 1]);
+  int b_directory = sort_fields[b * FIELDS + 9] == 0 && S_ISDIR((mode_t)sort_fields[b * FIELDS + 1]);
+  size_t common = a_length < b_length ? a_length : b_length;
+  int order = memcmp(sort_names + a_start, sort_names + b_start, common);
+  if (order != 0) return order;
+  return key_byte(sort_names + a_start, a_length, common, a_directory) - key_byte(sort_names + b_start, b_length, common, b_directory);
+}
+
+// Puts the listing's names in sort-key order (see above). Returns 0 on ENOMEM.
+static int sort_listing(listing_t *listing) {
+  size_t count = listing->count;
+  if (count < 2) return 1;
+  size_t *order = malloc(count * sizeof(size_t));
+  char *names = malloc(listing->names_used > 0 ? listing->names_used : 1);
+  double *fields = malloc(count * FIELDS * sizeof(double));
+  if (order == NULL || names == NULL || fields == NULL) {
+    free(order);
     free(names);
     free(fields);
-    closedir(dir);
-    return throw_errno(env, ENOMEM, "readdir");
+    return 0;
   }
+  for (size_t i = 0; i < count; i++) order[i] = i;
+  qsort_r(order, count, sizeof(size_t), compare_entries, listing);
+  size_t used = 0;
+  for (size_t i = 0; i < count; i++) {
+    size_t from = order[i];
+    size_t start = name_start(listing->fields, from), length = (size_t)listing->fields[from * FIELDS] - start;
+    memcpy(names + used, listing->names + start, length);
+    used += length;
+    memcpy(fields + i * FIELDS, listing->fields + from * FIELDS, FIELDS * sizeof(double));
+    fields[i * FIELDS] = (double)used;
+  }
+  free(order);
+  free(listing->names);
+  free(listing->fields);
+  listing->names = names;
+  listing->fields = fields;
+  return 1;
+}
+
+// Lists listing->path with every name's lstat, sorted; on failure sets error and call.
+static void list_into(listing_t *listing) {
+  listing->names = NULL;
+  listing->fields = NULL;
+  listing->names_used = listing->count = 0;
+  listing->error = 0;
+  DIR *dir = opendir(listing->path);
+  if (dir == NULL) {
+    listing->error = errno;
+    listing->call = "opendir";
+    return;
+  }
+  size_t names_capacity = 4096, fields_capacity = 64 * FIELDS;
+  listing->names = malloc(names_capacity);
+  listing->fields = malloc(fields_capacity * sizeof(double));
+  int error = 0;
+  if (listing->names == NULL || listing->fields == NULL) error = ENOMEM;
   int fd = dirfd(dir);
-  for (;;) {
+  while (error == 0) {
     errno = 0;
     struct dirent *entry = readdir(dir);
     if (entry == NULL) {
@@ -114,12 +190,12 @@ static napi_value list_directory(napi_env env, napi_callback_info info) {
     const char *name = entry->d_name;
     if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
     size_t name_length = strlen(name);
-    if (names_used + name_length > names_capacity || (count + 1) * FIELDS > fields_capacity) {
+    if (listing->names_used + name_length > names_capacity || (listing->count + 1) * FIELDS > fields_capacity) {
       size_t new_names = names_capacity * 2 + name_length, new_fields = fields_capacity * 2;
-      char *grown_names = realloc(names, new_names);
-      if (grown_names != NULL) names = grown_names;
-      double *grown_fields = realloc(fields, new_fields * sizeof(double));
-      if (grown_fields != NULL) fields = grown_fields;
+      char *grown_names = realloc(listing->names, new_names);
+      if (grown_names != NULL) listing->names = grown_names;
+      double *grown_fields = realloc(listing->fields, new_fields * sizeof(double));
+      if (grown_fields != NULL) listing->fields = grown_fields;
       if (grown_names == NULL || grown_fields == NULL) {
         error = ENOMEM;
         break;
@@ -127,11 +203,11 @@ static napi_value list_directory(napi_env env, napi_callback_info info) {
       names_capacity = new_names;
       fields_capacity = new_fields;
     }
-    memcpy(names + names_used, name, name_length);
-    names_used += name_length;
-    double *out = fields + count * FIELDS;
+    memcpy(listing->names + listing->names_used, name, name_length);
+    listing->names_used += name_length;
+    double *out = listing->fields + listing->count * FIELDS;
     memset(out, 0, FIELDS * sizeof(double));
-    out[0] = (double)names_used;
+    out[0] = (double)listing->names_used;
     struct stat st;
     if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) out[9] = (double)errno;
     else {
@@ -144,26 +220,171 @@ static napi_value list_directory(napi_env env, napi_callback_info info) {
       out[7] = (double)st.st_ino;
       out[8] = (double)st.st_dev;
     }
-    count++;
+    listing->count++;
   }
   closedir(dir);
+  if (error == 0 && !sort_listing(listing)) error = ENOMEM;
   if (error != 0) {
-    free(names);
-    free(fields);
-    return throw_errno(env, error, "readdir");
+    free(listing->names);
+    free(listing->fields);
+    listing->names = NULL;
+    listing->fields = NULL;
+    listing->error = error;
+    listing->call = "readdir";
   }
+}
+
+static napi_value listing_value(napi_env env, listing_t *listing) {
   napi_value result, names_buffer, array_buffer, fields_array;
   void *copy;
-  napi_create_buffer_copy(env, names_used, names, NULL, &names_buffer);
-  napi_create_arraybuffer(env, count * FIELDS * sizeof(double), &copy, &array_buffer);
-  if (count > 0) memcpy(copy, fields, count * FIELDS * sizeof(double));
-  napi_create_typedarray(env, napi_float64_array, count * FIELDS, array_buffer, 0, &fields_array);
-  free(names);
-  free(fields);
+  napi_create_buffer_copy(env, listing->names_used, listing->count > 0 ? listing->names : "", NULL, &names_buffer);
+  napi_create_arraybuffer(env, listing->count * FIELDS * sizeof(double), &copy, &array_buffer);
+  if (listing->count > 0) memcpy(copy, listing->fields, listing->count * FIELDS * sizeof(double));
+  napi_create_typedarray(env, napi_float64_array, listing->count * FIELDS, array_buffer, 0, &fields_array);
   napi_create_object(env, &result);
   napi_set_named_property(env, result, "names", names_buffer);
   napi_set_named_property(env, result, "fields", fields_array);
   return result;
+}
+
+static char *path_argument(napi_env env, napi_value value) {
+  void *data;
+  size_t length;
+  if (napi_get_buffer_info(env, value, &data, &length) != napi_ok) return NULL;
+  char *path = malloc(length + 1);
+  if (path == NULL) return NULL;
+  memcpy(path, data, length);
+  path[length] = '\0';
+  return path;
+}
+
+static napi_value list_directory(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  listing_t listing = {0};
+  if (argc < 1 || (listing.path = path_argument(env, argv[0])) == NULL) {
+    napi_throw_type_error(env, NULL, "listDirectory(path: Buffer)");
+    return NULL;
+  }
+  list_into(&listing);
+  napi_value result = listing.error != 0 ? throw_errno(env, listing.error, listing.call) : listing_value(env, &listing);
+  free_listing(&listing);
+  return result;
+}
+
+typedef struct {
+  listing_t *listings;
+  size_t count;
+  size_t next;
+  pthread_mutex_t lock;
+  pthread_t threads[MAX_THREADS];
+  size_t started;
+  int joined;
+  int taken;
+} batch_t;
+
+static void *list_batch(void *argument) {
+  batch_t *batch = argument;
+  for (;;) {
+    pthread_mutex_lock(&batch->lock);
+    size_t index = batch->next++;
+    pthread_mutex_unlock(&batch->lock);
+    if (index >= batch->count) return NULL;
+    list_into(&batch->listings[index]);
+  }
+}
+
+static void join_batch(batch_t *batch) {
+  if (batch->joined) return;
+  for (size_t i = 0; i < batch->started; i++) pthread_join(batch->threads[i], NULL);
+  // No thread could be started: the listing is done here, now.
+  if (batch->started == 0) list_batch(batch);
+  batch->joined = 1;
+}
+
+static void free_batch(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  batch_t *batch = data;
+  join_batch(batch); // a batch never finished still has its threads running
+  for (size_t i = 0; i < batch->count; i++) free_listing(&batch->listings[i]);
+  free(batch->listings);
+  pthread_mutex_destroy(&batch->lock);
+  free(batch);
+}
+
+static napi_value start_listing(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  uint32_t count = 0;
+  bool is_array = false;
+  if (argc < 1 || napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array) {
+    napi_throw_type_error(env, NULL, "startListing(paths: Buffer[])");
+    return NULL;
+  }
+  napi_get_array_length(env, argv[0], &count);
+  batch_t *batch = calloc(1, sizeof(batch_t));
+  if (batch != NULL) batch->listings = calloc(count > 0 ? count : 1, sizeof(listing_t));
+  if (batch == NULL || batch->listings == NULL) {
+    free(batch);
+    return throw_errno(env, ENOMEM, "startListing");
+  }
+  batch->count = count;
+  pthread_mutex_init(&batch->lock, NULL);
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    napi_get_element(env, argv[0], i, &element);
+    if ((batch->listings[i].path = path_argument(env, element)) == NULL) {
+      batch->joined = 1; // no thread started
+      free_batch(env, batch, NULL);
+      napi_throw_type_error(env, NULL, "startListing(paths: Buffer[])");
+      return NULL;
+    }
+  }
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  size_t threads = cores > 1 ? (size_t)cores : 1;
+  if (threads > MAX_THREADS) threads = MAX_THREADS;
+  if (threads > count) threads = count;
+  while (batch->started < threads && pthread_create(&batch->threads[batch->started], NULL, list_batch, batch) == 0) batch->started++;
+  napi_value handle;
+  if (napi_create_external(env, batch, free_batch, NULL, &handle) != napi_ok) {
+    free_batch(env, batch, NULL);
+    return throw_errno(env, ENOMEM, "startListing");
+  }
+  return handle;
+}
+
+static napi_value finish_listing(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  batch_t *batch = NULL;
+  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&batch) != napi_ok || batch == NULL || batch->taken) {
+    napi_throw_type_error(env, NULL, "finishListing(handle): a handle from startListing, finished once");
+    return NULL;
+  }
+  join_batch(batch);
+  batch->taken = 1;
+  napi_value results;
+  napi_create_array_with_length(env, batch->count, &results);
+  for (uint32_t i = 0; i < batch->count; i++) {
+    listing_t *listing = &batch->listings[i];
+    napi_value value;
+    if (listing->error == 0) value = listing_value(env, listing);
+    else {
+      napi_value number, syscall;
+      napi_create_object(env, &value);
+      napi_create_int32(env, listing->error, &number);
+      napi_set_named_property(env, value, "errno", number);
+      napi_create_string_utf8(env, listing->call, NAPI_AUTO_LENGTH, &syscall);
+      napi_set_named_property(env, value, "syscall", syscall);
+    }
+    napi_set_element(env, results, i, value);
+    free_listing(listing);
+  }
+  return results;
 }
 
 NAPI_MODULE_INIT() {
@@ -172,5 +393,9 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "setTimesNs", fn);
   napi_create_function(env, "listDirectory", NAPI_AUTO_LENGTH, list_directory, NULL, &fn);
   napi_set_named_property(env, exports, "listDirectory", fn);
+  napi_create_function(env, "startListing", NAPI_AUTO_LENGTH, start_listing, NULL, &fn);
+  napi_set_named_property(env, exports, "startListing", fn);
+  napi_create_function(env, "finishListing", NAPI_AUTO_LENGTH, finish_listing, NULL, &fn);
+  napi_set_named_property(env, exports, "finishListing", fn);
   return exports;
 }

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { Catalog } from '../src/catalog/catalog.js';
 import { CorruptionError, StoreError } from '../src/core/errors.js';
 import { hashBytes, prefixRange } from '../src/core/hash.js';
-import { compareUtf8 } from '../src/core/utf8-order.js';
+import { compareByteRanges, compareUtf8 } from '../src/core/utf8-order.js';
+import { hasPathProblemAt, pathProblem } from '../src/core/names.js';
 import { decodeCommit, encodeCommit } from '../src/objects/commit.js';
 import { decodeFileMap, encodeFileMap } from '../src/objects/filemap.js';
 import { decodeFileModes, encodeFileModes } from '../src/objects/file-modes.js';
@@ -357,6 +358,32 @@ describe('UTF-8 byte order without encoding', () => {
           sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))),
         );
       }
+    }
+  });
+
+  it('compareByteRanges orders ranges of one buffer as Buffer.compare orders them, and hasPathProblemAt agrees with pathProblem', () => {
+    const alphabet = ['a', '/', '.', 'S', 's', 'e', 'é', '\0', '😀', '.store', '.STORE', '..'];
+    let state = 777;
+    const next = (): number => {
+      state = (state * 1103515245 + 12345) >>> 0;
+      return state;
+    };
+    const paths = Array.from({ length: 600 }, () => Array.from({ length: next() % 5 }, () => alphabet[next() % alphabet.length]).join(''));
+    const bytes = Buffer.concat(paths.map((path) => Buffer.from(path, 'utf8')));
+    const ranges: [number, number][] = [];
+    let at = 0;
+    for (const path of paths) {
+      const length = Buffer.byteLength(path, 'utf8');
+      ranges.push([at, at + length]);
+      at += length;
+    }
+    for (let i = 0; i < paths.length; i++) {
+      const [start, end] = ranges[i]!;
+      expect(hasPathProblemAt(bytes, start, end), JSON.stringify(paths[i])).toBe(pathProblem(paths[i]!) !== undefined);
+      const [otherStart, otherEnd] = ranges[(i * 13 + 5) % paths.length]!;
+      expect(Math.sign(compareByteRanges(bytes, start, end, otherStart, otherEnd))).toBe(
+        Math.sign(Buffer.compare(bytes.subarray(start, end), bytes.subarray(otherStart, otherEnd))),
+      );
     }
   });
 });

@@ -155,6 +155,14 @@ describe('hostile staging areas', () => {
     ['a//b', [entry('a//b')], /empty name/],
     ['repeated paths', [entry('a'), entry('a')], /repeats a path/],
     ['paths out of order', [entry('b'), entry('a')], /out of byte order/],
+    ['a/./b', [entry('a/./b')], /the name '\.'/],
+    ['a trailing slash', [entry('a/')], /empty name/],
+    ['a leading slash', [entry('/a')], /empty name/],
+    ['an empty path', [entry('')], /empty name/],
+    ['x/.StORe', [entry('x/.StORe')], /repository's own directory/],
+    ['a NUL', [entry('x\0y')], /NUL/],
+    // Byte order, not UTF-16 order: U+FFFD (EF BF BD) sorts before U+10000 (F0 90 80 80).
+    ['paths past U+FFFF out of byte order', [entry('\u{10000}'), entry('\ufffd')], /out of byte order/],
   ];
   for (const [label, entries, reason] of cases) {
     it(`${label}: decoding fails with CORRUPT_STAGING, and commit refuses with status 8`, async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // The compiled module (`npm test` builds first).
-import { listDirectory } from '../dist/core/list-directory.js';
+import { type ListedAhead, listDirectory, startListing } from '../dist/core/list-directory.js';
 import { encodeName } from '../dist/core/path-bytes.js';
 import { msFromNs, newWalkReport, walkWorkTree } from '../dist/engine/worktree/scanner.js';
 import { run } from './helpers.js';
@@ -68,6 +68,31 @@ describe('scan stat data', () => {
       expect(listed.find((entry) => entry.name === 'link')!.stats!.mtimeMs).toBeLessThan(0);
       expect(() => listDirectory(join(directory, 'plain'))).toThrow(expect.objectContaining({ code: 'ENOTDIR', syscall: 'opendir' }));
       expect(() => listDirectory(join(directory, 'gone'))).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('listDirectory sorts as trees do, and startListing lists many directories at once with each failure in its place', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'store-list-ahead-'));
+    try {
+      // '.' (0x2e) sorts before '/' (0x2f) and '0' (0x30) after it: the directory a sorts between a.txt and a0.
+      for (const name of ['a0', 'a.txt', 'z', '\u00e9']) writeFileSync(join(directory, name), name);
+      mkdirSync(join(directory, 'a'));
+      writeFileSync(join(directory, 'a', 'inner'), 'i');
+      expect(listDirectory(directory).map((entry) => entry.name)).toEqual(['a.txt', 'a', 'a0', 'z', '\u00e9']);
+      const paths = [directory, join(directory, 'a'), join(directory, 'z'), join(directory, 'gone')];
+      const listed = startListing(paths).finish();
+      expect(listed).toHaveLength(4);
+      expect((listed[0] as ListedAhead).decode()).toEqual(listDirectory(directory));
+      expect((listed[1] as ListedAhead).decode().map((entry) => [entry.name, entry.stats?.size])).toEqual([['inner', 1]]);
+      expect(listed[2]).toEqual(expect.objectContaining({ code: 'ENOTDIR', syscall: 'opendir', path: paths[2] }));
+      expect(listed[3]).toEqual(expect.objectContaining({ code: 'ENOENT', syscall: 'opendir', path: paths[3] }));
+      // A batch left unfinished is joined and freed when collected; one finished twice is refused.
+      startListing(paths);
+      const once = startListing([directory]);
+      once.finish();
+      expect(() => once.finish()).toThrow(/finished once/);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

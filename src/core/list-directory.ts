@@ -1,4 +1,4 @@
-import { callNative, errnoName } from './native.js';
+import { callNative, errnoName, nativeError, type RawListing } from './native.js';
 import { decodeNameAt, encodeName } from './path-bytes.js';
 
 /**
@@ -25,12 +25,35 @@ const FIELDS = 10;
  * A directory's names (decoded from their bytes, see path-bytes.ts) and each one's lstat, in one
  * native call: the directory is opened once and each name stat'ed against it (fstatat), where
  * lstatSync per file cost a call, a Stats object and a walk of the whole path each (in a CPU profile
- * of a clean status of bench/scale.js's 100,000 files, a third of the time). In the order the file
- * system lists them.
+ * of a clean status of bench/scale.js's 100,000 files, a third of the time). Sorted as trees sort
+ * paths: by bytes, a directory's name as if a '/' followed it.
  * Throws a Node-style error (code, syscall, path) when the directory cannot be read.
  */
 export function listDirectory(path: string): ListedEntry[] {
-  const { names, fields } = callNative(path, (addon) => addon.listDirectory(encodeName(path)));
+  return decodeListing(callNative(path, (addon) => addon.listDirectory(encodeName(path))));
+}
+
+/** A directory listed ahead: its names and numbers as the addon gave them, decoded when walked into. */
+export type ListedAhead = { decode(): ListedEntry[] };
+
+/**
+ * Starts listDirectory of each path on the addon's threads, as many as there are cores, and returns
+ * at once: the caller works on while they list (the 500 directories of 1,000 files each of a clean
+ * status listed in 360 ms instead of 630 on two cores, measured by hand). `finish` waits for them and
+ * gives each listing, or the error listDirectory would have thrown, in its place. Kept as bytes until
+ * decoded: objects held that long outlive young collections.
+ */
+export function startListing(paths: readonly string[]): { finish(): (ListedAhead | NodeJS.ErrnoException)[] } {
+  const handle = callNative(paths[0] ?? '', (addon) => addon.startListing(paths.map(encodeName)));
+  return {
+    finish: () =>
+      callNative(paths[0] ?? '', (addon) => addon.finishListing(handle)).map((listing, index) =>
+        'errno' in listing ? nativeError(listing.errno, listing.syscall, paths[index]!) : { decode: () => decodeListing(listing) },
+      ),
+  };
+}
+
+function decodeListing({ names, fields }: RawListing): ListedEntry[] {
   const entries: ListedEntry[] = [];
   let nameStart = 0;
   for (let at = 0; at < fields.length; at += FIELDS) {

@@ -4,7 +4,18 @@ import { lazyRequire } from './lazy-require.js';
 /** The project's own addon (`native/`): what Node.js does not offer. */
 export interface StoreNative {
   setTimesNs(path: Buffer, atimeNs: bigint, mtimeNs: bigint, followSymlinks: boolean): void;
-  listDirectory(path: Buffer): { names: Buffer; fields: Float64Array };
+  listDirectory(path: Buffer): RawListing;
+  startListing(paths: Buffer[]): ListingHandle;
+  finishListing(handle: ListingHandle): (RawListing | { errno: number; syscall: string })[];
+}
+
+/** Directories being listed on the addon's threads (see startListing in native/store_native.c). */
+export type ListingHandle = { readonly __listing: unique symbol };
+
+/** A directory's names end to end and FIELDS numbers per name (see native/store_native.c). */
+export interface RawListing {
+  names: Buffer;
+  fields: Float64Array;
 }
 
 const native = lazyRequire<StoreNative>('store-native');
@@ -27,4 +38,10 @@ export function callNative<T>(path: string, call: (addon: StoreNative) => T): T 
     if (errno !== undefined) Object.assign(error as object, { code: errnoName(errno), path });
     throw error;
   }
+}
+
+/** The error a failed call would have thrown (see callNative), from the errno it reported. */
+export function nativeError(errno: number, syscall: string, path: string): NodeJS.ErrnoException {
+  const code = errnoName(errno);
+  return Object.assign(new Error(`${code}: ${syscall} '${path}'`), { errno, code, syscall, path });
 }

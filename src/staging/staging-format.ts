@@ -1,9 +1,9 @@
 import { CorruptionError } from '../core/errors.js';
 import { digestOf, HASH_BYTES, newHasher, withHasher } from '../core/hash.js';
 import { readUint53LE, writeUint53LE } from '../core/uint53.js';
-import { hasPathProblem, MAX_PATH_BYTES, pathProblem } from '../core/names.js';
+import { hasPathProblemAt, MAX_PATH_BYTES, pathProblem } from '../core/names.js';
 import { decodeNameAt, encodeName, nameByteLength } from '../core/path-bytes.js';
-import { compareUtf8 } from '../core/utf8-order.js';
+import { compareByteRanges, compareUtf8 } from '../core/utf8-order.js';
 import { EntryKind } from '../core/vocabulary.js';
 
 /**
@@ -219,7 +219,8 @@ export class StagingView {
     if (!this.bodyDigest(bodyBytes).equals(bytes.subarray(bodyBytes))) fail('checksum mismatch');
     this.checksum = Buffer.from(bytes.subarray(bodyBytes));
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    let previousPath: string | undefined;
+    let previousStart = -1;
+    let previousEnd = -1;
     for (let index = 0; index < this.count; index++) {
       const at = HEADER_BYTES + index * ENTRY_BYTES;
       const kind = bytes[at]!;
@@ -228,12 +229,17 @@ export class StagingView {
       const pathLength = this.view.getUint32(at + 84, true);
       if (pathOffset + pathLength > heapBytes) fail(`entry ${index} path lies outside the heap`);
       if (pathLength > MAX_PATH_BYTES) fail(`entry ${index} has a path of ${pathLength} bytes (at most ${MAX_PATH_BYTES})`);
-      const path = this.pathAt(index);
+      // Checked as bytes in place; decoded only to name a problem.
+      const pathStart = this.heapStart + pathOffset;
+      const pathEnd = pathStart + pathLength;
       // Strictly increasing: in byte order, and no path twice.
-      if (previousPath !== undefined && compareUtf8(previousPath, path) >= 0) fail(`entry ${index} is out of byte order or repeats a path`);
-      previousPath = path;
-      if (hasPathProblem(path)) fail(`entry ${index} (${JSON.stringify(path)}) has ${pathProblem(path)}`);
+      if (previousStart >= 0 && compareByteRanges(bytes, previousStart, previousEnd, pathStart, pathEnd) >= 0)
+        fail(`entry ${index} is out of byte order or repeats a path`);
+      previousStart = pathStart;
+      previousEnd = pathEnd;
+      if (hasPathProblemAt(bytes, pathStart, pathEnd)) fail(`entry ${index} (${JSON.stringify(this.pathAt(index))}) has ${pathProblem(this.pathAt(index))}`);
       if (!Number.isSafeInteger(readUint53LE(bytes, at + 8))) fail(`entry ${index} has a size out of range`);
+      this.countRead();
     }
   }
 
@@ -305,11 +311,14 @@ export class StagingView {
       const at = HEADER_BYTES + index * ENTRY_BYTES;
       const pathStart = this.heapStart + this.view.getUint32(at + 80, true);
       const pathLength = this.view.getUint32(at + 84, true);
-      scratch[used] = this.bytes[at]!;
-      this.bytes.copy(scratch, used + 1, at + 8, at + 16);
-      this.bytes.copy(scratch, used + 9, at + 48, at + 48 + HASH_BYTES);
+      // Byte loops, not Buffer#copy: a few dozen bytes each, where a native call per field cost
+      // most of a clean status's fingerprint of 500,000 entries (105 ms against 25, by hand).
+      const bytes = this.bytes;
+      scratch[used] = bytes[at]!;
+      for (let i = 0; i < 8; i++) scratch[used + 1 + i] = bytes[at + 8 + i]!;
+      for (let i = 0; i < HASH_BYTES; i++) scratch[used + 9 + i] = bytes[at + 48 + i]!;
       scratch.writeUInt32LE(pathLength, used + 41);
-      this.bytes.copy(scratch, used + 45, pathStart, pathStart + pathLength);
+      for (let i = 0; i < pathLength; i++) scratch[used + 45 + i] = bytes[pathStart + i]!;
       used += 45 + pathLength;
       if (used >= FINGERPRINT_PIECE_BYTES) {
         take(scratch.subarray(0, used));

@@ -26,6 +26,18 @@ const VERSION = 2;
 const HEADER_BYTES = 16;
 const RECORD_BYTES = 2 * HASH_BYTES + 8;
 
+const STAGING_FILE_DOMAIN = Buffer.from('store tree cache: a whole staging file\0', 'ascii');
+
+/**
+ * The key under which the cache holds the root tree built from a whole staging file, by the file's
+ * trailing checksum: a status right after a commit finds HEAD's root without fingerprinting every
+ * entry (~70 ms at 500,000 files, measured by hand). The checksum covers every byte the fingerprint
+ * does; the domain keeps the key apart from any fingerprint.
+ */
+export function stagingFileKey(checksum: Buffer): string {
+  return hashBytes(Buffer.concat([STAGING_FILE_DOMAIN, checksum])).toString('latin1');
+}
+
 export function readTreeCache(path: string): TreeCache {
   const cache: TreeCache = new Map();
   let bytes: Buffer;

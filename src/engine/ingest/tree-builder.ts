@@ -2,7 +2,7 @@ import { CorruptionError } from '../../core/errors.js';
 import { collectEvery, WALK_COLLECT_EVERY } from '../../core/memory.js';
 import { compareNames, encodeTree, type TreeEntry } from '../../objects/tree.js';
 import type { BlobWriter } from '../../store/blob-writer.js';
-import type { CachedTree, TreeCache } from '../../staging/tree-cache.js';
+import { type CachedTree, stagingFileKey, type TreeCache } from '../../staging/tree-cache.js';
 import { childrenOfRun, runFingerprint } from '../worktree/staged-runs.js';
 import type { StagingView } from '../../staging/staging-format.js';
 import { BlobType, EntryKind } from '../../core/vocabulary.js';
@@ -11,7 +11,8 @@ import { BlobType, EntryKind } from '../../core/vocabulary.js';
  * Builds and stores the tree objects of the staged paths, bottom up, one directory run at a time
  * (see staged-runs.ts): a directory whose fingerprint is in `previous` (and whose tree is still
  * stored) is reused whole instead of encoded and hashed again.
- * Returns the root and the cache for the next commit (every directory of this one).
+ * Returns the root and the cache for the next commit (every directory of this one, and the whole
+ * staging file's root: see stagingFileKey).
  */
 export function buildTrees(staging: StagingView, writer: BlobWriter, previous: TreeCache = new Map()): { root: CachedTree; cache: TreeCache } {
   const cache: TreeCache = new Map();
@@ -49,5 +50,7 @@ export function buildTrees(staging: StagingView, writer: BlobWriter, previous: T
     cache.set(fingerprint, tree);
     return tree;
   };
-  return { root: build(0, staging.count, ''), cache };
+  const root = build(0, staging.count, '');
+  cache.set(stagingFileKey(staging.checksum), root);
+  return { root, cache };
 }

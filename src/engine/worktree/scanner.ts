@@ -1,11 +1,10 @@
 import { constants, type BigIntStats, type Stats } from 'node:fs';
-import { type LstatNumbers, type ListedEntry, listDirectory } from '../../core/list-directory.js';
+import { type LstatNumbers, type ListedAhead, type ListedEntry, listDirectory, startListing } from '../../core/list-directory.js';
 import { errnoCode } from '../../core/errors.js';
 import { nameProblem, REPOSITORY_DIRECTORY } from '../../core/names.js';
 import { IGNORE_FILE, IgnoreRules } from './ignore-rules.js';
 import { isWithin } from './paths.js';
 import type { StatData } from '../../core/stable-read.js';
-import { compareUtf8 } from '../../core/utf8-order.js';
 
 export type { StatData };
 import { EntryKind } from '../../core/vocabulary.js';
@@ -87,6 +86,12 @@ export function workTreePath(workTree: string, path: string): string {
   return path === '' ? workTree : `${workTree}/${path}`;
 }
 
+/**
+ * Subdirectories listed ahead in one native call: enough to keep every core busy, few enough that a
+ * walk holds a handful of listings per level of depth.
+ */
+const LIST_AHEAD_DIRECTORIES = 16;
+
 export function newWalkReport(): WalkReport {
   return { skipped: [], unreadable: [], ignoredScopes: [], nestedRepositories: [] };
 }
@@ -113,21 +118,26 @@ export function* walkWorkTree(
   const inScope = (path: string): boolean => scopes.some((scope) => scope === '' || path === scope || path.startsWith(`${scope}/`));
   const leadsIntoScope = (directory: string): boolean => directory === '' || inScope(directory) || scopes.some((scope) => scope.startsWith(`${directory}/`));
 
+  const unreadable = (directory: string, error: unknown): undefined => {
+    const code = errnoCode(error);
+    if (code === undefined) throw error; // not the file system's answer: a fault, never "unreadable"
+    report.unreadable.push({ path: directory || '.', reason: code });
+    return undefined;
+  };
   const list = (directory: string): ListedEntry[] | undefined => {
     try {
       return listDirectory(workTreePath(workTree, directory));
     } catch (error) {
-      const code = errnoCode(error);
-      if (code === undefined) throw error; // not the file system's answer: a fault, never "unreadable"
-      report.unreadable.push({ path: directory || '.', reason: code });
-      return undefined;
+      return unreadable(directory, error);
     }
   };
   const holds = (listing: readonly ListedEntry[], name: string): boolean => listing.some((entry) => entry.name === name);
   function* walk(directory: string, listing: ListedEntry[], parentRules: IgnoreRules): Generator<ScannedFile> {
     // The listing says whether there is a .storeignore: no failing open in every directory.
     const rules = holds(listing, IGNORE_FILE) ? parentRules.enter(workTree, directory) : parentRules;
-    const found: { path: string; stats: ScanStat; sortKey: string }[] = [];
+    // Listed in the trees' order (a directory where its name and a '/' sort): the walk yields byte order.
+    const found: { path: string; stats: ScanStat; walkInto: boolean }[] = [];
+    const subdirectories: string[] = [];
     for (const { name, stats, error } of listing) {
       if (name === REPOSITORY_DIRECTORY) continue;
       const path = directory === '' ? name : `${directory}/${name}`;
@@ -138,15 +148,39 @@ export function* walkWorkTree(
         continue;
       }
       if (error === 'ENOENT') continue; // vanished since it was listed
-      if (error !== undefined) report.unreadable.push({ path, reason: error });
-      else found.push({ path, stats, sortKey: isDirectoryMode(stats.mode) ? `${name}/` : name });
+      if (error !== undefined) {
+        report.unreadable.push({ path, reason: error });
+        continue;
+      }
+      const walkInto = isDirectoryMode(stats.mode) && leadsIntoScope(path) && !ignored(rules, path, true);
+      if (walkInto) subdirectories.push(path);
+      found.push({ path, stats, walkInto });
     }
-    // A directory's paths all begin with its name and '/': sorted as such, the walk yields byte order.
-    found.sort((a, b) => compareUtf8(a.sortKey, b.sortKey));
-    for (const { path, stats } of found) {
+    // The subdirectories are listed ahead on the addon's threads, a batch at a time, the next batch
+    // while this one is walked (see startListing).
+    const startBatch = (start: number) => {
+      const paths = subdirectories.slice(start, start + LIST_AHEAD_DIRECTORIES);
+      return paths.length === 0 ? undefined : { start, listing: startListing(paths.map((path) => workTreePath(workTree, path))) };
+    };
+    let pending = startBatch(0);
+    let batchStart = 0;
+    let batch: (ListedAhead | Error | undefined)[] = [];
+    const listingOf = (index: number): ListedEntry[] | undefined => {
+      if (index >= batchStart + batch.length) {
+        const started = pending?.start === index ? pending : startBatch(index);
+        batch = started!.listing.finish();
+        batchStart = index;
+        pending = startBatch(index + batch.length);
+      }
+      const listed = batch[index - batchStart];
+      batch[index - batchStart] = undefined; // held only until walked
+      return listed instanceof Error ? unreadable(subdirectories[index]!, listed) : listed?.decode();
+    };
+    let subdirectory = 0;
+    for (const { path, stats, walkInto } of found) {
       if (isDirectoryMode(stats.mode)) {
-        if (!leadsIntoScope(path) || ignored(rules, path, true)) continue;
-        const childListing = list(path);
+        if (!walkInto) continue;
+        const childListing = listingOf(subdirectory++);
         if (childListing !== undefined && holds(childListing, REPOSITORY_DIRECTORY)) report.nestedRepositories.push(path);
         else if (childListing !== undefined) yield* walk(path, childListing, rules);
         continue;

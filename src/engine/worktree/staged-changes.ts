@@ -1,7 +1,7 @@
 import type { TreeEntry } from '../../objects/tree.js';
 import type { Repository } from '../../repository/repository.js';
 import type { StagingView } from '../../staging/staging-format.js';
-import { readTreeCache } from '../../staging/tree-cache.js';
+import { readTreeCache, stagingFileKey } from '../../staging/tree-cache.js';
 import { loadTree } from '../history/objects-io.js';
 import { childrenOfRun, runFingerprint } from './staged-runs.js';
 import { flattenTree } from '../history/tree-walk.js';
@@ -17,12 +17,15 @@ export interface PathChange {
 /**
  * The staging area against HEAD's tree, top down. A staged directory whose fingerprint the tree
  * cache maps to the very tree HEAD has at that path holds no change and is not read: after a commit
- * nothing of HEAD is loaded, after an add only the trees on the changed paths (git's cache-tree).
+ * nothing of HEAD is loaded (nor any entry read), after an add only the trees on the changed paths
+ * (git's cache-tree).
  */
 export function stagedChanges(repo: Repository, entries: StagingView, headTreeId: Buffer | undefined): PathChange[] {
   const changes: PathChange[] = [];
   if (headTreeId === undefined) return Array.from({ length: entries.count }, (_, index) => ({ path: entries.pathAt(index), change: 'added' }));
   const cache = readTreeCache(repo.layout.treeCache);
+  // The staging file the last commit was built from, unchanged since: nothing is staged.
+  if (cache.get(stagingFileKey(entries.checksum))?.id.equals(headTreeId)) return changes;
   const deletedBelow = (tree: Buffer, prefix: string): void => {
     for (const path of flattenTree(repo, tree, prefix).keys()) changes.push({ path, change: 'deleted' });
   };

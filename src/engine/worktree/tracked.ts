@@ -113,18 +113,19 @@ export function* matchWorkTree(
   options: { includeIgnored?: boolean } = {},
 ): Generator<WorkTreeMatch> {
   const leading = new LeadingDirectories(repo.workTree);
+  const wanted = (index: number): boolean => {
+    const path = staging.pathAt(index);
+    return scopes.some((scope) => isWithin(path, scope));
+  };
   let next = 0;
-  function* trackedBefore(path: string | undefined): Generator<WorkTreeMatch> {
-    while (next < staging.count && (path === undefined || compareUtf8(staging.pathAt(next), path) < 0)) {
-      const index = next++;
-      const trackedPath = staging.pathAt(index);
-      if (scopes.some((scope) => isWithin(trackedPath, scope))) yield { index, file: lstatTracked(repo.workTree, trackedPath, leading) };
-    }
-  }
+  // Loops, not a generator per file: one generator object a file was a fifth of a clean status.
   for (const file of walkWorkTree(repo.workTree, scopes, report, options)) {
-    yield* trackedBefore(file.path);
+    while (next < staging.count && compareUtf8(staging.pathAt(next), file.path) < 0) {
+      const index = next++;
+      if (wanted(index)) yield { index, file: lstatTracked(repo.workTree, staging.pathAt(index), leading) };
+    }
     if (next < staging.count && staging.pathAt(next) === file.path) yield { index: next++, file };
     else yield { index: -1, file };
   }
-  yield* trackedBefore(undefined);
+  for (; next < staging.count; next++) if (wanted(next)) yield { index: next, file: lstatTracked(repo.workTree, staging.pathAt(next), leading) };
 }
