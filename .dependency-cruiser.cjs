@@ -6,7 +6,7 @@
  *   engine                  the verbs and their machinery
  *   repository              the facade: layout, config, refs, lock, writers and readers
  *   workers                 the thread pool and its thin entry points
- *   staging, store          the staging area; packs, frames, compression
+ *   staging, store, remote  the staging area; packs, frames, compression; object storage (S3)
  *   catalog, chunking, objects
  *   core                    vocabulary, errors, hashing, file primitives
  */
@@ -19,10 +19,11 @@ const allowed = {
   chunking: ['core'],
   catalog: ['core'],
   store: ['core', 'catalog', 'objects'],
+  remote: ['core'],
   staging: ['core', 'objects'],
   workers: ['core', 'store', 'chunking', 'objects'],
   repository: ['core', 'catalog', 'store', 'staging', 'objects', 'workers'],
-  engine: ['core', 'catalog', 'store', 'staging', 'objects', 'workers', 'chunking', 'repository'],
+  engine: ['core', 'catalog', 'store', 'staging', 'objects', 'workers', 'chunking', 'repository', 'remote'],
   // The command line: parse, call the engine, render. Threads, packs and the catalog are the engine's.
   commands: ['cli', 'core', 'engine', 'repository', 'objects'],
   cli: ['commands', 'core', 'engine', 'repository'],

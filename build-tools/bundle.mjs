@@ -12,7 +12,18 @@ await build({
   target: 'node20',
   // Resolved from node_modules at run time: native code, files read beside the module, lazy imports,
   // and typescript (which @oclif/core only loads to run commands from .ts sources).
-  external: ['better-sqlite3', 'zstd-napi', '@napi-rs/blake-hash', 'mmap-io', 'fastcdc-wasm', 'piscina', 'cli-progress', 'typescript', 'store-native'],
+  external: [
+    'better-sqlite3',
+    'zstd-napi',
+    '@napi-rs/blake-hash',
+    'mmap-io',
+    'fastcdc-wasm',
+    'piscina',
+    'cli-progress',
+    'typescript',
+    'store-native',
+    '@aws-sdk/client-s3',
+  ],
   // Bundled CommonJS code calls require() for Node's built-in modules.
   banner: { js: "import { createRequire as __storeCreateRequire } from 'node:module'; const require = __storeCreateRequire(import.meta.url);" },
   // Less to parse at every start; identifiers are kept so that stack traces stay readable.

@@ -13,7 +13,9 @@ export const EXIT_STATUS_HELP = `EXIT STATUS
   0 success; 1 failure (also "nothing to commit", "would overwrite changes"); 2 usage error;
   3 not a repository; 4 repository, branch or tag already exists; 5 path, object or commit not
   found; 6 ambiguous id prefix; 7 repository locked by another writer; 8 corrupt data or an
-  invalid proof; 9 partly done (some paths failed); 10 unsupported repository format`;
+  invalid proof; 9 partly done (some paths failed); 10 unsupported repository format; 11 push
+  rejected (not a fast-forward, or the remote branch moved meanwhile); 12 remote unreachable or
+  refusing (network, credentials, server errors after retries)`;
 
 /** Shared flags (--repo, --json, --quiet) and the one place where errors become exit statuses. */
 export abstract class BaseCommand<T extends typeof Command> extends Command {

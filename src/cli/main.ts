@@ -10,14 +10,22 @@ import { decodeName } from '../core/path-bytes.js';
 import Add from '../commands/add.js';
 import Branch from '../commands/branch.js';
 import Checkout from '../commands/checkout.js';
+import Clone from '../commands/clone.js';
 import Commit from '../commands/commit.js';
 import Diff from '../commands/diff.js';
+import Fetch from '../commands/fetch.js';
 import Gc from '../commands/gc.js';
 import Get from '../commands/get.js';
 import Init from '../commands/init.js';
 import Log from '../commands/log.js';
 import Proof from '../commands/proof/index.js';
 import ProofVerify from '../commands/proof/verify.js';
+import Pull from '../commands/pull.js';
+import Push from '../commands/push.js';
+import Remote from '../commands/remote/index.js';
+import RemoteAdd from '../commands/remote/add.js';
+import RemoteList from '../commands/remote/list.js';
+import RemoteRemove from '../commands/remote/remove.js';
 import Repair from '../commands/repair.js';
 import Reset from '../commands/reset.js';
 import Rm from '../commands/rm.js';
@@ -31,14 +39,22 @@ export const COMMANDS = {
   add: Add,
   branch: Branch,
   checkout: Checkout,
+  clone: Clone,
   commit: Commit,
   diff: Diff,
+  fetch: Fetch,
   gc: Gc,
   get: Get,
   init: Init,
   log: Log,
   proof: Proof,
   'proof:verify': ProofVerify,
+  pull: Pull,
+  push: Push,
+  remote: Remote,
+  'remote:add': RemoteAdd,
+  'remote:list': RemoteList,
+  'remote:remove': RemoteRemove,
   repair: Repair,
   reset: Reset,
   rm: Rm,

@@ -14,12 +14,18 @@ export default class Branch extends BaseCommand<typeof Branch> {
   static override flags = {
     delete: Flags.boolean({ char: 'd', description: "delete the branch (not the current one), if HEAD's history holds its commits" }),
     'force-delete': Flags.boolean({ char: 'D', description: "delete the branch even if HEAD's history does not hold its commits (gc may then free them)" }),
+    remotes: Flags.boolean({ char: 'r', description: 'list the remote-tracking branches (REMOTE/BRANCH, as last fetched or pushed)' }),
   };
 
   async run(): Promise<void> {
     const repo = this.openRepository();
     const current = repo.refs.currentBranch();
     const { name, start } = this.args;
+    if (this.flags.remotes) {
+      const list = repo.refs.remoteTrackingNames().map((tracking) => ({ name: tracking, commitId: repo.refs.read(`refs/remotes/${tracking}`) }));
+      if (this.flags.json) return this.printJson(list);
+      return this.say(list.map((branch) => `  ${branch.name}`).join('\n'));
+    }
     if (name === undefined) {
       const branches = repo.refs.branches();
       if (!branches.includes(current)) branches.push(current); // a branch with no commit yet

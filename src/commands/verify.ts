@@ -2,16 +2,19 @@ import * as Flags from '@oclif/core/flags';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { ExitStatus } from '../core/errors.js';
 import { verifyRepository } from '../engine/maintenance/verify.js';
+import { verifyRemote } from '../engine/verify-remote.js';
 
 export default class Verify extends BaseCommand<typeof Verify> {
   static override summary = 'Check that the catalog, the packs and every commit agree and are complete.';
   static override description =
     `Without --read-data, checks every pack's footer against the catalog and that every commit, tree and file reachable from a branch or the staging area has all its blobs. With --read-data, also re-hashes every blob and every pack. Exits 8 on damage, naming the packs, blobs, and the files of each commit they break.\n\n${EXIT_STATUS_HELP}`;
   static override flags = {
-    'read-data': Flags.boolean({ description: 're-read and re-hash every blob' }),
+    'read-data': Flags.boolean({ description: 're-read and re-hash every blob (with --remote: every pack, downloaded)' }),
+    remote: Flags.string({ description: "check a remote instead: its manifests, packs' footers, refs, and that it holds every blob its refs reach" }),
   };
 
   async run(): Promise<void> {
+    if (this.flags.remote !== undefined) return this.verifyRemote(this.flags.remote);
     const report = await verifyRepository(this.openRepository(), { readData: this.flags['read-data'] });
     if (this.flags.json) this.printJson(report);
     else {
@@ -27,6 +30,18 @@ export default class Verify extends BaseCommand<typeof Verify> {
       this.say(
         `${report.ok ? 'ok' : 'DAMAGED'}: ${report.packsChecked} packs, ${report.commitsChecked} commits` +
           (report.readData ? `, ${report.blobsChecked} blobs re-hashed` : ''),
+      );
+    }
+    if (!report.ok) this.exitWith(ExitStatus.CORRUPT);
+  }
+
+  private async verifyRemote(name: string): Promise<void> {
+    const report = await verifyRemote(this.openRepository(), { remote: name, readData: this.flags['read-data'] });
+    if (this.flags.json) this.printJson(report);
+    else {
+      for (const line of report.damage) process.stderr.write(`damage: ${line}\n`);
+      this.say(
+        `${report.ok ? 'ok' : 'DAMAGED'}: ${report.url}: ${report.manifestsChecked} manifests, ${report.packsChecked} packs${report.readData ? ' (read whole)' : ''}, ${report.refsChecked} refs`,
       );
     }
     if (!report.ok) this.exitWith(ExitStatus.CORRUPT);

@@ -14,6 +14,8 @@ export const ExitStatus = {
   CORRUPT: 8,
   PARTIAL: 9,
   UNSUPPORTED_FORMAT: 10,
+  REJECTED: 11,
+  REMOTE_UNAVAILABLE: 12,
 } as const;
 
 export type ErrorCode =
@@ -39,6 +41,9 @@ export type ErrorCode =
   | 'PARTIAL'
   | 'PATH_IGNORED'
   | 'UNSAFE_PATH'
+  | 'NON_FAST_FORWARD'
+  | 'REMOTE_NOT_FOUND'
+  | 'REMOTE_UNAVAILABLE'
   | 'IO_ERROR';
 
 const EXIT_STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -64,6 +69,9 @@ const EXIT_STATUS_BY_CODE: Record<ErrorCode, number> = {
   PARTIAL: ExitStatus.PARTIAL,
   PATH_IGNORED: ExitStatus.FAILURE,
   UNSAFE_PATH: ExitStatus.FAILURE,
+  NON_FAST_FORWARD: ExitStatus.REJECTED,
+  REMOTE_NOT_FOUND: ExitStatus.NOT_FOUND,
+  REMOTE_UNAVAILABLE: ExitStatus.REMOTE_UNAVAILABLE,
   IO_ERROR: ExitStatus.FAILURE,
 };
 

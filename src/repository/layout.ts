@@ -58,6 +58,14 @@ export class RepositoryLayout {
   get refs(): string {
     return join(this.storeDirectory, 'refs');
   }
+  /** The remotes this repository pushes to and fetches from (JSON), never credentials. */
+  get remotes(): string {
+    return join(this.storeDirectory, 'remotes');
+  }
+  /** What is known of each remote's packs (derived: a missing file is rebuilt from the remote). */
+  get remoteCache(): string {
+    return join(this.storeDirectory, 'remote-cache');
+  }
   get lock(): string {
     return join(this.storeDirectory, 'lock');
   }

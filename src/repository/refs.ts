@@ -62,9 +62,23 @@ export class Refs {
     return this.namesUnder('tags');
   }
 
-  /** The commit of every branch and tag: the roots of everything a repository keeps. */
+  /** Branches of a remote as last fetched or pushed (`refs/remotes/REMOTE/BRANCH`). */
+  remoteBranches(remote: string): string[] {
+    return this.namesUnder(`remotes/${remote}`);
+  }
+
+  /** Every remote-tracking ref, as `REMOTE/BRANCH`. */
+  remoteTrackingNames(): string[] {
+    return this.namesUnder('remotes');
+  }
+
+  /** The commit of every branch, tag and remote-tracking ref: the roots of everything a repository keeps. */
   rootCommits(): string[] {
-    const refs = [...this.branches().map((name) => `refs/heads/${name}`), ...this.tags().map((name) => `refs/tags/${name}`)];
+    const refs = [
+      ...this.branches().map((name) => `refs/heads/${name}`),
+      ...this.tags().map((name) => `refs/tags/${name}`),
+      ...this.remoteTrackingNames().map((name) => `refs/remotes/${name}`),
+    ];
     return refs.map((ref) => this.read(ref)).filter((id): id is string => id !== undefined);
   }
 
@@ -79,7 +93,7 @@ export class Refs {
     writeFileAtomic(this.layout.head, `${SYMBOLIC_PREFIX}refs/heads/${branch}\n`, { mode: this.layout.fileMode });
   }
 
-  private namesUnder(kind: 'heads' | 'tags'): string[] {
+  private namesUnder(kind: string): string[] {
     const root = join(this.layout.refs, kind);
     const names: string[] = [];
     const walk = (directory: string, prefix: string): void => {

@@ -15,10 +15,12 @@ export interface LiveSet {
 }
 
 /**
- * Everything reachable from the branches and tags (all their history) and from the staging area, in
- * compact sets (IdSet: ~43-85 bytes a distinct blob, content or commit, the memory gc and verify grow with).
+ * Everything reachable from the branches, tags and remote-tracking refs (all their history) and from
+ * the staging area, in compact sets (IdSet: ~43-85 bytes a distinct blob, content or commit, the
+ * memory gc and verify grow with). With `from`, only what those commits reach, walking no history
+ * past a commit in `stopAt` (a push: what the remote has already), and not the staging area.
  */
-export function computeLiveSet(repo: Repository): LiveSet {
+export function computeLiveSet(repo: Repository, from?: { commits: readonly string[]; stopAt: ReadonlySet<string> }): LiveSet {
   const live: LiveSet = { blobs: new IdSet(), files: new IdSet(), commits: new IdSet() };
   const pace = collectEvery(WALK_COLLECT_EVERY);
   const addFile = (fileId: Buffer): void => {
@@ -38,9 +40,9 @@ export function computeLiveSet(repo: Repository): LiveSet {
       else addFile(entry.id);
     }
   };
-  for (const root of repo.refs.rootCommits()) {
+  for (const root of from?.commits ?? repo.refs.rootCommits()) {
     let commitId: string | undefined = root;
-    while (commitId !== undefined && live.commits.add(Buffer.from(commitId, 'hex'))) {
+    while (commitId !== undefined && !from?.stopAt.has(commitId) && live.commits.add(Buffer.from(commitId, 'hex'))) {
       live.blobs.add(Buffer.from(commitId, 'hex'));
       const commit = loadCommit(repo, commitId);
       if (commit.timesId !== undefined) live.blobs.add(Buffer.from(commit.timesId, 'hex'));
@@ -49,7 +51,7 @@ export function computeLiveSet(repo: Repository): LiveSet {
       commitId = commit.parentId;
     }
   }
-  for (const entry of openStaging(repo.layout.staging)) addFile(entry.fileId);
+  if (from === undefined) for (const entry of openStaging(repo.layout.staging)) addFile(entry.fileId);
   return live;
 }
 

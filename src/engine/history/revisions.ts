@@ -6,7 +6,7 @@ import { loadCommit } from './objects-io.js';
 import { BlobType } from '../../core/vocabulary.js';
 
 /**
- * Resolves a revision to a commit id: `HEAD`, a branch name, a commit id or a unique prefix of at
+ * Resolves a revision to a commit id: `HEAD`, a branch, tag or remote-tracking name (`origin/main`), a commit id or a unique prefix of at
  * least 8 hex digits, each optionally followed by `~N` (N parents back).
  */
 export function resolveCommit(repo: Repository, revision = 'HEAD'): string {
@@ -31,7 +31,7 @@ function resolveBase(repo: Repository, base: string): string {
     return head;
   }
   if (isValidRefName(base)) {
-    const named = repo.refs.read(`refs/heads/${base}`) ?? repo.refs.read(`refs/tags/${base}`);
+    const named = repo.refs.read(`refs/heads/${base}`) ?? repo.refs.read(`refs/tags/${base}`) ?? repo.refs.read(`refs/remotes/${base}`);
     if (named !== undefined) return named;
   }
   const lower = base.toLowerCase();

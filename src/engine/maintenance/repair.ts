@@ -1,18 +1,16 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Catalog, type CommitRow, type FileRow } from '../../catalog/catalog.js';
+import { Catalog } from '../../catalog/catalog.js';
+import { indexPack } from '../../repository/pack-index.js';
 import { CorruptionError, errnoCode } from '../../core/errors.js';
 import { fsyncDirectory } from '../../core/fs-atomic.js';
-import { decodeCommit } from '../../objects/commit.js';
-import { decodeFileMap } from '../../objects/filemap.js';
 import { fileRecord, loadFileMap } from '../history/objects-io.js';
 import type { Repository } from '../../repository/repository.js';
 import { PackReader } from '../../store/pack-reader.js';
 import { readStaging } from '../../staging/staging-area.js';
 import { FileChangedWhileReading, ingestFile } from '../ingest/file-ingest.js';
 import { verifyRepository, type AffectedFile } from './verify.js';
-import { type BlobRecord, BlobType } from '../../core/vocabulary.js';
 
 export interface RepairReport {
   packsIndexed: number;
@@ -50,7 +48,7 @@ export async function repairRepository(repo: Repository): Promise<RepairReport> 
     const rebuilt = new Catalog(rebuiltPath, { createMode: repo.layout.fileMode });
     const reader = new PackReader(repo.layout.packs);
     try {
-      for (const name of await repo.packStore.list()) indexPack(name, reader, rebuilt, report);
+      for (const name of await repo.packStore.list()) indexInto(name, reader, rebuilt, report);
     } finally {
       reader.close();
       rebuilt.close();
@@ -62,61 +60,20 @@ export async function repairRepository(repo: Repository): Promise<RepairReport> 
   });
 }
 
-function indexPack(name: string, reader: PackReader, catalog: Catalog, report: RepairReport): void {
-  let footer;
+function indexInto(name: string, reader: PackReader, catalog: Catalog, report: RepairReport): void {
+  let indexed;
   try {
-    footer = reader.readFooter(name);
+    indexed = indexPack(name, reader, catalog);
   } catch (error) {
     if (!(error instanceof CorruptionError)) throw error;
     report.packsSkipped.push({ pack: name, reason: error.message });
     return;
   }
-  const good: BlobRecord[] = [];
-  const files: FileRow[] = [];
-  const commits: CommitRow[] = [];
-  for (const blob of footer.blobs) {
-    const frame = footer.frames[blob.frameIndex]!;
-    let bytes: Buffer;
-    try {
-      bytes = reader.readBlob({
-        id: blob.id,
-        type: blob.type,
-        packName: name,
-        frameOffset: frame.offset,
-        frameStoredLength: frame.storedLength,
-        frameRawLength: frame.rawLength,
-        codec: frame.codec,
-        offsetInFrame: blob.offsetInFrame,
-        length: blob.length,
-      });
-    } catch (error) {
-      if (!(error instanceof CorruptionError)) throw error;
-      report.corruptBlobsDropped.push(blob.id.toString('hex'));
-      continue;
-    }
-    good.push(blob);
-    if (blob.type === BlobType.FileMap) {
-      const map = decodeFileMap(bytes);
-      files.push({ id: map.fileId, sizeBytes: map.sizeBytes, chunkCount: map.chunks.length, filemapId: blob.id });
-    } else if (blob.type === BlobType.Commit) {
-      const commit = decodeCommit(bytes);
-      commits.push({
-        id: blob.id,
-        treeId: Buffer.from(commit.treeId, 'hex'),
-        parentId: commit.parentId === undefined ? undefined : Buffer.from(commit.parentId, 'hex'),
-        author: commit.author,
-        timeMs: commit.timeMs,
-        message: commit.message,
-        fileCount: commit.fileCount,
-        logicalBytes: commit.logicalBytes,
-      });
-    }
-  }
-  catalog.recordPack({ name, sizeBytes: reader.packSize(name), frames: footer.frames, blobs: good }, { files, commits });
   report.packsIndexed++;
-  report.blobsIndexed += good.length;
-  report.filesIndexed += files.length;
-  report.commitsIndexed += commits.length;
+  report.blobsIndexed += indexed.blobs;
+  report.filesIndexed += indexed.files;
+  report.commitsIndexed += indexed.commits;
+  report.corruptBlobsDropped.push(...indexed.corruptBlobs);
 }
 
 /** Replaces catalog.sqlite with the rebuilt one; the old write-ahead log must not be replayed onto it. */
