@@ -7,7 +7,7 @@ import { fetchRemote, type FetchResult } from '../engine/fetch.js';
 export default class Fetch extends BaseCommand<typeof Fetch> {
   static override summary = "Get a remote's new packs and refs: its branches become REMOTE/BRANCH (see `branch -r`).";
   static override description =
-    `Every pack is checked against its name and every blob against its id before it joins the repository; a damaged object is named (status 8) and nothing of it is kept. The work tree and local branches are not touched.\n\n${EXIT_STATUS_HELP}`;
+    `Every pack is checked against its name (the BLAKE3 of its bytes) before it joins the repository, and its file maps and commits against their ids; a damaged object is named (status 8) and nothing of it is kept. Every other blob is checked whenever it is read, as always. The work tree and local branches are not touched.\n\n${EXIT_STATUS_HELP}`;
   static override args = { remote: Args.string({ description: 'remote (default: the only one, or origin)' }) };
 
   async run(): Promise<void> {

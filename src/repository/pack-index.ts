@@ -14,18 +14,24 @@ export interface PackIndexed {
 }
 
 /**
- * Indexes a sealed pack from its own bytes: every blob read and checked against its id (damaged ones
- * left out and named), file maps and commits decoded, all recorded in one transaction. How the
- * catalog is rebuilt (repair) and how fetched packs join it. Throws CorruptionError when the footer
- * itself is damaged.
+ * Indexes a sealed pack from its own bytes: file maps and commits read, checked against their ids
+ * and decoded, all recorded in one transaction. How the catalog is rebuilt (repair) and how fetched
+ * packs join it. With `readEveryBlob` (repair), every other blob is read and checked too, and damaged
+ * ones are left out and named; without (fetch, whose pack's bytes were checked against its name
+ * whole), the footer is trusted for them: each is still checked against its id whenever it is read.
+ * Throws CorruptionError when the footer itself is damaged.
  */
-export function indexPack(name: string, reader: PackReader, catalog: Catalog): PackIndexed {
+export function indexPack(name: string, reader: PackReader, catalog: Catalog, options: { readEveryBlob: boolean }): PackIndexed {
   const footer = reader.readFooter(name);
   const good: BlobRecord[] = [];
   const files: FileRow[] = [];
   const commits: CommitRow[] = [];
   const corruptBlobs: string[] = [];
   for (const blob of footer.blobs) {
+    if (!options.readEveryBlob && blob.type !== BlobType.FileMap && blob.type !== BlobType.Commit) {
+      good.push(blob);
+      continue;
+    }
     const frame = footer.frames[blob.frameIndex]!;
     let bytes: Buffer;
     try {

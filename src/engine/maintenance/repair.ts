@@ -63,7 +63,7 @@ export async function repairRepository(repo: Repository): Promise<RepairReport> 
 function indexInto(name: string, reader: PackReader, catalog: Catalog, report: RepairReport): void {
   let indexed;
   try {
-    indexed = indexPack(name, reader, catalog);
+    indexed = indexPack(name, reader, catalog, { readEveryBlob: true });
   } catch (error) {
     if (!(error instanceof CorruptionError)) throw error;
     report.packsSkipped.push({ pack: name, reason: error.message });

@@ -164,7 +164,8 @@ export async function uploadPacks(repo: Repository, remote: RemoteRepository, na
 /**
  * Gets packs into this repository: each streamed to a temporary file while hashed, refused unless
  * its bytes hash to its name (a damaged object on the remote is named, never stored), then linked
- * into place and indexed, every blob checked against its id. Returns the bytes received.
+ * into place and indexed (file maps and commits read and checked; every other blob is checked against
+ * its id whenever it is read, as everywhere). Returns the bytes received.
  */
 export async function downloadPacks(repo: Repository, remote: RemoteRepository, names: readonly string[], onProgress?: TransferListener): Promise<number> {
   const progress: TransferProgress = { direction: 'down', packsDone: 0, packsTotal: names.length, bytesDone: 0, bytesTotal: 0 };
@@ -217,7 +218,7 @@ export async function downloadPacks(repo: Repository, remote: RemoteRepository, 
       unlinkSync(temporary);
       forget();
     }
-    const indexed = indexPack(name, repo.packReader, repo.catalog);
+    const indexed = indexPack(name, repo.packReader, repo.catalog, { readEveryBlob: false });
     if (indexed.corruptBlobs.length > 0) {
       throw new CorruptionError(
         'CORRUPT_PACK',
