@@ -77,6 +77,7 @@ async function faultyProxy(): Promise<{
   let forwarded = 0;
   let toThrottle = 0;
   let throttled = 0;
+  let bytesPerSecond = Number.POSITIVE_INFINITY;
   const sockets = new Set<Socket>();
   const server: Server = createServer((downstream) => {
     sockets.add(downstream);
@@ -104,6 +105,10 @@ async function faultyProxy(): Promise<{
         return;
       }
       upstream.write(piece);
+      if (Number.isFinite(bytesPerSecond)) {
+        downstream.pause();
+        setTimeout(() => downstream.resume(), (1000 * piece.length) / bytesPerSecond);
+      }
     });
     upstream.on('data', (piece: Buffer) => downstream.write(piece));
     downstream.on('close', () => upstream.destroy());
@@ -118,6 +123,9 @@ async function faultyProxy(): Promise<{
     },
     throttle: (connections) => {
       toThrottle = connections;
+    },
+    limitRate: (rate) => {
+      bytesPerSecond = rate;
     },
     throttled: () => throttled,
     close: () =>
@@ -240,33 +248,42 @@ describe('remotes on a real S3 server (RADOS Gateway)', () => {
   });
 
   it('a push killed midway and run again sends no pack twice; the remote then verifies and clones', async () => {
-    const { work, url, bucket } = await repositoryWithRemote();
-    // Small packs, so that the push has many to send.
-    const configPath = join(work, '.store', 'config');
-    const config = JSON.parse(readFileSync(configPath, 'utf8'));
-    writeFileSync(configPath, JSON.stringify({ ...config, packTargetBytes: 1024 * 1024 }));
-    for (let i = 0; i < 24; i++) writeFileSync(join(work, `big-${i}.bin`), pseudoRandomBytes(1024 * 1024, 100 + i));
-    await ok(['add', '-A', '-q'], work);
-    await ok(['commit', '-q', '-m', 'big'], work);
-    const child = spawn(process.execPath, [STORE_BIN, 'push', '-q'], { cwd: work, env: { ...process.env, ...env }, stdio: 'ignore' });
-    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-    for (let tries = 0; tries < 400 && (await remoteKeys(bucket, 'packs/')).length < 3; tries++) await new Promise((r) => setTimeout(r, 25));
-    child.kill('SIGKILL');
-    await exited;
-    const before = new Set((await remoteKeys(bucket, 'packs/')).map((key) => key.replace(/^packs\/..\//, '').replace(/\.pack$/, '')));
-    expect(before.size).toBeGreaterThanOrEqual(3);
-    expect(await remoteKeys(bucket, 'refs/')).toEqual([]); // the ref moves last
-    const rerun = await json(['push'], work);
-    expect(rerun.sent.filter((name: string) => before.has(name))).toEqual([]);
-    expect(rerun.alreadyThere.length).toBeGreaterThanOrEqual(before.size - 4); // those fully up before the kill
-    const localPacks = readdirSync(join(work, '.store', 'packs'), { recursive: true }).filter((path) => String(path).endsWith('.pack'));
-    expect(localPacks.length).toBeGreaterThan(before.size);
-    expect(rerun.sent.length + rerun.alreadyThere.length).toBe(localPacks.length); // a first push: every pack
-    expect(new Set([...rerun.sent, ...rerun.alreadyThere]).size).toBe(localPacks.length);
-    expect(await json(['verify', '--remote', 'origin', '--read-data'], work)).toMatchObject({ ok: true });
-    const parent = temporaryDirectory('store-killed-');
-    await ok(['clone', url, 'c', '--endpoint', s3.endpoint, '-q'], parent);
-    expect(readFileSync(join(parent, 'c', 'big-23.bin')).equals(pseudoRandomBytes(1024 * 1024, 123))).toBe(true);
+    // Through a proxy that carries 1 MiB a second up each connection: the push is surely midway when killed.
+    const proxy = await faultyProxy();
+    try {
+      const { work, url, bucket } = await repositoryWithRemote(proxy.endpoint);
+      // Small packs, so that the push has many to send.
+      const configPath = join(work, '.store', 'config');
+      const config = JSON.parse(readFileSync(configPath, 'utf8'));
+      writeFileSync(configPath, JSON.stringify({ ...config, packTargetBytes: 1024 * 1024 }));
+      for (let i = 0; i < 24; i++) writeFileSync(join(work, `big-${i}.bin`), pseudoRandomBytes(1024 * 1024, 100 + i));
+      await ok(['add', '-A', '-q'], work);
+      await ok(['commit', '-q', '-m', 'big'], work);
+      proxy.limitRate(1024 * 1024);
+      const child = spawn(process.execPath, [STORE_BIN, 'push', '-q'], { cwd: work, env: { ...process.env, ...env }, stdio: 'ignore' });
+      const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+      for (let tries = 0; tries < 600 && (await remoteKeys(bucket, 'packs/')).length < 3; tries++) await new Promise((r) => setTimeout(r, 50));
+      child.kill('SIGKILL');
+      await exited;
+      proxy.limitRate(Number.POSITIVE_INFINITY);
+      const before = new Set((await remoteKeys(bucket, 'packs/')).map((key) => key.replace(/^packs\/..\//, '').replace(/\.pack$/, '')));
+      expect(before.size).toBeGreaterThanOrEqual(3);
+      expect(await remoteKeys(bucket, 'refs/')).toEqual([]); // the ref moves last
+      const rerun = await json(['push'], work);
+      expect(rerun.sent.filter((name: string) => before.has(name))).toEqual([]);
+      expect(rerun.alreadyThere.length).toBeGreaterThanOrEqual(before.size);
+      const localPacks = readdirSync(join(work, '.store', 'packs'), { recursive: true }).filter((path) => String(path).endsWith('.pack'));
+      expect(localPacks.length).toBeGreaterThan(before.size);
+      expect(rerun.sent.length).toBeGreaterThan(0);
+      expect(rerun.sent.length + rerun.alreadyThere.length).toBe(localPacks.length); // a first push: every pack
+      expect(new Set([...rerun.sent, ...rerun.alreadyThere]).size).toBe(localPacks.length);
+      expect(await json(['verify', '--remote', 'origin', '--read-data'], work)).toMatchObject({ ok: true });
+      const parent = temporaryDirectory('store-killed-');
+      await ok(['clone', url, 'c', '--endpoint', s3.endpoint, '-q'], parent);
+      expect(readFileSync(join(parent, 'c', 'big-23.bin')).equals(pseudoRandomBytes(1024 * 1024, 123))).toBe(true);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('the server stopping mid-push: status 12 naming the remote, the remote still valid; throttling (503 SlowDown) is retried', async () => {
