@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { pseudoRandomBytes, run, STORE_BIN, store, storeOk, temporaryDirectory } from './helpers.js';
 import { spawn } from 'node:child_process';
@@ -336,6 +336,16 @@ describe('remotes on a real S3 server (RADOS Gateway)', () => {
     const verify = await sh(['verify', '--remote', 'origin', '--read-data', '--json'], work);
     expect(verify.status).toBe(8);
     expect(JSON.parse(verify.text).damage.join('\n')).toContain(name);
+  });
+
+  it('a remote emptied since the last push gets every pack again (what was remembered of it is dropped)', async () => {
+    const { work, bucket } = await repositoryWithRemote();
+    const first = await json(['push'], work);
+    for (const key of await remoteKeys(bucket, '')) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: `repo/${key}` }));
+    const again = await json(['push'], work);
+    expect(again.refs[0].status).toBe('created');
+    expect(again.sent.sort()).toEqual([...first.sent].sort());
+    expect(await json(['verify', '--remote', 'origin', '--read-data'], work)).toMatchObject({ ok: true });
   });
 
   it('a remote with no repository: fetch and clone say so (status 5); --json output is JSON', async () => {

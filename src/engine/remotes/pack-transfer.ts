@@ -56,13 +56,18 @@ export async function remotePacks(repo: Repository, remoteName: string, remote: 
   } catch {
     // missing or damaged: rebuilt from the remote
   }
+  const listed = await remote.manifestIds();
+  const present = new Set(listed);
+  // A manifest remembered but gone: the remote was emptied or replaced, so nothing remembered holds.
+  const replaced = cache.manifests.some((id) => !present.has(id));
+  if (replaced) cache = { url: remote.url, manifests: [], packs: [] };
   const known = new Set(cache.manifests);
   const packs = new Set(cache.packs.filter(isFullHexId));
-  const fresh = (await remote.manifestIds()).filter((id) => !known.has(id));
+  const fresh = listed.filter((id) => !known.has(id));
   await eachBounded(fresh, TRANSFER_CONCURRENCY * 2, async (id) => {
     for (const pack of await remote.readManifest(id)) packs.add(pack);
   });
-  if (fresh.length > 0) {
+  if (fresh.length > 0 || replaced) {
     makeDirectories(repo.layout.remoteCache, repo.layout.directoryMode);
     const manifests = [...known, ...fresh];
     writeFileAtomic(cachePath, JSON.stringify({ url: remote.url, manifests, packs: [...packs] }), { mode: repo.layout.fileMode, durable: false });

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { CorruptionError, errnoCode, StoreError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/fs-atomic.js';
 import { isValidRefName } from '../../repository/refs.js';
@@ -79,5 +80,6 @@ export async function removeRemote(repo: Repository, name: string): Promise<void
       remotes.filter((entry) => entry.name !== name),
     );
     for (const branch of repo.refs.remoteBranches(name)) repo.refs.delete(`refs/remotes/${name}/${branch}`);
+    rmSync(join(repo.layout.remoteCache, name), { force: true });
   });
 }
