@@ -348,6 +348,26 @@ describe('remotes on a real S3 server (RADOS Gateway)', () => {
     expect(await json(['verify', '--remote', 'origin', '--read-data'], work)).toMatchObject({ ok: true });
   });
 
+  it('on a terminal, push draws a progress bar with packs, bytes, rate and ETA', async () => {
+    const proxy = await faultyProxy();
+    try {
+      const { work } = await repositoryWithRemote(proxy.endpoint);
+      writeFileSync(join(work, 'big.bin'), pseudoRandomBytes(3 * 1024 * 1024, 11));
+      await ok(['add', '-A', '-q'], work);
+      await ok(['commit', '-q', '-m', 'big'], work);
+      proxy.limitRate(1024 * 1024); // a few seconds: the bar is drawn ten times a second
+      const log = join(work, '..', 'push-terminal.log');
+      // `script` gives the command a terminal, as a user's shell would.
+      const pushed = await run('script', ['-qfec', `"${process.execPath}" "${STORE_BIN}" push`, log], { cwd: work, env });
+      expect(pushed.status).toBe(0);
+      const screen = readFileSync(log, 'latin1');
+      expect(screen).toMatch(/sending +\[[^\]]*\] \d+% \| \d+\/\d+ packs \| [\d.]+ [KMG]?i?B \/ [\d.]+ [KMG]?i?B \| [\d.]+ MB\/s \| ETA \S+/);
+      expect(screen).toContain('main -> main');
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('a remote with no repository: fetch and clone say so (status 5); --json output is JSON', async () => {
     const { work } = await repositoryWithRemote();
     const fetch = await sh(['fetch', '--json'], work);
