@@ -4,17 +4,25 @@ import { formatBytes } from './format.js';
 
 const REDRAWS_PER_SECOND = 10;
 
-export interface ProgressView {
-  update(progress: Readonly<IngestProgress>): void;
+export interface ProgressView<P> {
+  update(progress: Readonly<P>): void;
   stop(): void;
 }
 
-/** Nothing drawn: not a terminal, or --quiet or --json. */
-const silent = { update() {}, stop() {} };
+/** What one bar shows: a phase, a count of items, bytes done out of a total. */
+interface BarState {
+  phase: string;
+  items: string;
+  bytesDone: number;
+  bytesTotal: number;
+}
 
-/** A progress bar on stderr, drawn only on a terminal and at most ten times a second. */
-export async function createIngestProgress(enabled: boolean): Promise<ProgressView> {
-  if (!enabled || !process.stderr.isTTY) return silent;
+/**
+ * A progress bar on stderr, drawn only on a terminal and at most ten times a second, with bytes,
+ * rate and ETA; `describe` turns each update into what the bar shows, `itemsLabel` names the items.
+ */
+async function createProgressBar<P>(enabled: boolean, itemsLabel: string, describe: (progress: Readonly<P>) => BarState): Promise<ProgressView<P>> {
+  if (!enabled || !process.stderr.isTTY) return { update() {}, stop() {} };
   const { default: cliProgress } = await import('cli-progress'); // only on a terminal: spares start-up time
   const startedAt = Date.now();
   const bar = new cliProgress.SingleBar(
@@ -23,28 +31,23 @@ export async function createIngestProgress(enabled: boolean): Promise<ProgressVi
       fps: REDRAWS_PER_SECOND,
       hideCursor: true,
       clearOnComplete: true,
-      format: '{phase} [{bar}] {percentage}% | {files} files | {done} / {totalBytes} | {rate} MB/s | ETA {eta_formatted}',
+      format: `{phase} [{bar}] {percentage}% | {items} ${itemsLabel} | {done} / {totalBytes} | {rate} MB/s | ETA {eta_formatted}`,
     },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
   return {
     update(progress) {
+      const { phase, items, bytesDone, bytesTotal } = describe(progress);
       const seconds = Math.max((Date.now() - startedAt) / 1000, 0.001);
-      const payload = {
-        phase: progress.phase === 'scan' ? 'scanning' : 'adding  ',
-        files: progress.phase === 'scan' ? `${progress.filesScanned}` : `${progress.filesRead}/${progress.filesToRead}`,
-        done: formatBytes(progress.bytesRead),
-        totalBytes: formatBytes(progress.bytesToRead),
-        rate: (progress.bytesRead / 1e6 / seconds).toFixed(1),
-      };
+      const payload = { phase, items, done: formatBytes(bytesDone), totalBytes: formatBytes(bytesTotal), rate: (bytesDone / 1e6 / seconds).toFixed(1) };
       if (!started) {
-        bar.start(Math.max(progress.bytesToRead, 1), progress.bytesRead, payload);
+        bar.start(Math.max(bytesTotal, 1), bytesDone, payload);
         started = true;
         return;
       }
-      bar.setTotal(Math.max(progress.bytesToRead, 1));
-      bar.update(progress.bytesRead, payload);
+      bar.setTotal(Math.max(bytesTotal, 1));
+      bar.update(bytesDone, payload);
     },
     stop() {
       if (started) bar.stop();
@@ -52,47 +55,22 @@ export async function createIngestProgress(enabled: boolean): Promise<ProgressVi
   };
 }
 
-export interface TransferProgressView {
-  update(progress: Readonly<TransferProgress>): void;
-  stop(): void;
+/** `add`: scanning, then adding files. */
+export function createIngestProgress(enabled: boolean): Promise<ProgressView<IngestProgress>> {
+  return createProgressBar<IngestProgress>(enabled, 'files', (progress) => ({
+    phase: progress.phase === 'scan' ? 'scanning' : 'adding  ',
+    items: progress.phase === 'scan' ? `${progress.filesScanned}` : `${progress.filesRead}/${progress.filesToRead}`,
+    bytesDone: progress.bytesRead,
+    bytesTotal: progress.bytesToRead,
+  }));
 }
 
-/** Packs going up (push) or down (fetch, pull, clone): a bar with bytes, rate and ETA, on a terminal only. */
-export async function createTransferProgress(enabled: boolean): Promise<TransferProgressView> {
-  if (!enabled || !process.stderr.isTTY) return silent;
-  const { default: cliProgress } = await import('cli-progress');
-  const startedAt = Date.now();
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      fps: REDRAWS_PER_SECOND,
-      hideCursor: true,
-      clearOnComplete: true,
-      format: '{phase} [{bar}] {percentage}% | {packs} packs | {done} / {totalBytes} | {rate} MB/s | ETA {eta_formatted}',
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    update(progress) {
-      const seconds = Math.max((Date.now() - startedAt) / 1000, 0.001);
-      const payload = {
-        phase: progress.direction === 'up' ? 'sending  ' : 'receiving',
-        packs: `${progress.packsDone}/${progress.packsTotal}`,
-        done: formatBytes(progress.bytesDone),
-        totalBytes: formatBytes(progress.bytesTotal),
-        rate: (progress.bytesDone / 1e6 / seconds).toFixed(1),
-      };
-      if (!started) {
-        bar.start(Math.max(progress.bytesTotal, 1), progress.bytesDone, payload);
-        started = true;
-        return;
-      }
-      bar.setTotal(Math.max(progress.bytesTotal, 1));
-      bar.update(progress.bytesDone, payload);
-    },
-    stop() {
-      if (started) bar.stop();
-    },
-  };
+/** Packs going up (push) or down (fetch, pull, clone). */
+export function createTransferProgress(enabled: boolean): Promise<ProgressView<TransferProgress>> {
+  return createProgressBar<TransferProgress>(enabled, 'packs', (progress) => ({
+    phase: progress.direction === 'up' ? 'sending  ' : 'receiving',
+    items: `${progress.packsDone}/${progress.packsTotal}`,
+    bytesDone: progress.bytesDone,
+    bytesTotal: progress.bytesTotal,
+  }));
 }

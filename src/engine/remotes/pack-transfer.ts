@@ -1,11 +1,10 @@
-import { createReadStream, linkSync, openSync, closeSync, readFileSync, statSync, unlinkSync, writeSync, fsyncSync, fchmodSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
-import { CorruptionError, errnoCode } from '../../core/errors.js';
+import { CorruptionError } from '../../core/errors.js';
 import { RemoteError } from '../../remote/object-store.js';
-import { fsyncDirectory, makeDirectories, temporarySibling, writeFileAtomic } from '../../core/fs-atomic.js';
+import { makeDirectories, writeFileAtomic, writeFileAtomicFrom } from '../../core/fs-atomic.js';
 import { digestOf, isFullHexId, newHasher } from '../../core/hash.js';
-import { undoIfAbandoned } from '../../core/abandon.js';
 import { indexPack } from '../../repository/pack-index.js';
 import type { Repository } from '../../repository/repository.js';
 import { packPath } from '../../store/pack-store.js';
@@ -48,14 +47,7 @@ async function eachBounded<T>(items: readonly T[], limit: number, work: (item: T
  * one, and never lists the packs themselves.
  */
 export async function remotePacks(repo: Repository, remoteName: string, remote: RemoteRepository): Promise<Set<string>> {
-  const cachePath = join(repo.layout.remoteCache, remoteName);
-  let cache: { url: string; manifests: string[]; packs: string[] } = { url: remote.url, manifests: [], packs: [] };
-  try {
-    const read = JSON.parse(readFileSync(cachePath, 'utf8'));
-    if (read?.url === remote.url && Array.isArray(read.manifests) && Array.isArray(read.packs)) cache = read;
-  } catch {
-    // missing or damaged: rebuilt from the remote
-  }
+  let cache = readRemoteCache(repo, remoteName, remote) ?? { url: remote.url, manifests: [], packs: [] };
   const listed = await remote.manifestIds();
   const present = new Set(listed);
   // A manifest remembered but gone: the remote was emptied or replaced, so nothing remembered holds.
@@ -67,27 +59,36 @@ export async function remotePacks(repo: Repository, remoteName: string, remote: 
   await eachBounded(fresh, TRANSFER_CONCURRENCY * 2, async (id) => {
     for (const pack of await remote.readManifest(id)) packs.add(pack);
   });
-  if (fresh.length > 0 || replaced) {
-    makeDirectories(repo.layout.remoteCache, repo.layout.directoryMode);
-    const manifests = [...known, ...fresh];
-    writeFileAtomic(cachePath, JSON.stringify({ url: remote.url, manifests, packs: [...packs] }), { mode: repo.layout.fileMode, durable: false });
-  }
+  if (fresh.length > 0 || replaced) writeRemoteCache(repo, remoteName, { url: remote.url, manifests: [...known, ...fresh], packs: [...packs] });
   return packs;
 }
 
 /** Adds packs a push just listed in a manifest to the remote's cache (see remotePacks). */
 export function rememberRemotePacks(repo: Repository, remoteName: string, remote: RemoteRepository, manifestId: string, names: readonly string[]): void {
-  const cachePath = join(repo.layout.remoteCache, remoteName);
-  let cache: { url: string; manifests: string[]; packs: string[] };
+  const cache = readRemoteCache(repo, remoteName, remote);
+  if (cache === undefined) return; // the next push reads every manifest anyway
+  writeRemoteCache(repo, remoteName, { ...cache, manifests: [...cache.manifests, manifestId], packs: [...cache.packs, ...names] });
+}
+
+interface RemoteCache {
+  url: string;
+  manifests: string[];
+  packs: string[];
+}
+
+/** `.store/remote-cache/NAME`, or undefined when it is missing, damaged or of another URL. */
+function readRemoteCache(repo: Repository, remoteName: string, remote: RemoteRepository): RemoteCache | undefined {
   try {
-    cache = JSON.parse(readFileSync(cachePath, 'utf8'));
-    if (cache?.url !== remote.url) return;
+    const read = JSON.parse(readFileSync(join(repo.layout.remoteCache, remoteName), 'utf8'));
+    return read?.url === remote.url && Array.isArray(read.manifests) && Array.isArray(read.packs) ? read : undefined;
   } catch {
-    return; // the next push reads every manifest anyway
+    return undefined; // missing or damaged: rebuilt from the remote
   }
-  cache.manifests.push(manifestId);
-  cache.packs.push(...names);
-  writeFileAtomic(cachePath, JSON.stringify(cache), { mode: repo.layout.fileMode, durable: false });
+}
+
+function writeRemoteCache(repo: Repository, remoteName: string, cache: RemoteCache): void {
+  makeDirectories(repo.layout.remoteCache, repo.layout.directoryMode);
+  writeFileAtomic(join(repo.layout.remoteCache, remoteName), JSON.stringify(cache), { mode: repo.layout.fileMode, durable: false });
 }
 
 /** Tries of one streamed pack upload: the SDK cannot retry a stream itself, so each try opens the file again. */
@@ -168,8 +169,8 @@ export async function uploadPacks(repo: Repository, remote: RemoteRepository, na
 
 /**
  * Gets packs into this repository: each streamed to a temporary file while hashed, refused unless
- * its bytes hash to its name (a damaged object on the remote is named, never stored), then linked
- * into place and indexed (file maps and commits read and checked; every other blob is checked against
+ * its bytes hash to its name (a damaged object on the remote is named, never stored), then renamed
+ * into place (a pack of that name already there has the same bytes) and indexed (file maps and commits read and checked; every other blob is checked against
  * its id whenever it is read, as everywhere). Returns the bytes received.
  */
 export async function downloadPacks(repo: Repository, remote: RemoteRepository, names: readonly string[], onProgress?: TransferListener): Promise<number> {
@@ -180,49 +181,30 @@ export async function downloadPacks(repo: Repository, remote: RemoteRepository, 
     makeDirectories(dirname(path), repo.layout.directoryMode);
     const { body, sizeBytes } = await remote.objects.getStream(remotePackKey(name));
     progress.bytesTotal += sizeBytes;
-    const temporary = temporarySibling(path);
-    const fd = openSync(temporary, 'wx', repo.layout.fileMode & 0o444);
-    const forget = undoIfAbandoned(() => unlinkSync(temporary));
-    try {
-      fchmodSync(fd, repo.layout.fileMode & 0o444);
-      const hasher = newHasher();
-      let position = 0;
-      for await (const piece of body) {
-        hasher.update(piece);
-        for (let done = 0; done < piece.length; ) done += writeSync(fd, piece, done, piece.length - done, position + done);
-        position += piece.length;
-        progress.bytesDone += piece.length;
-        onProgress?.(progress);
-      }
-      const digest = digestOf(hasher).toString('hex');
-      if (digest !== name) {
-        throw new CorruptionError(
-          'CORRUPT_PACK',
-          `${remote.url}: pack ${name} is damaged (its ${position} bytes hash to ${digest.slice(0, 16)}…); nothing of it was kept`,
-          {
-            hint: 'run `store verify --remote NAME --read-data`; push again from a repository that has the pack',
-          },
-        );
-      }
-      fsyncSync(fd);
-      closeSync(fd);
-      try {
-        linkSync(temporary, path);
-      } catch (error) {
-        if (errnoCode(error) !== 'EEXIST') throw error; // the same bytes are there already
-      }
-      fsyncDirectory(dirname(path));
-    } catch (error) {
-      try {
-        closeSync(fd);
-      } catch {
-        // closed already
-      }
-      throw error;
-    } finally {
-      unlinkSync(temporary);
-      forget();
-    }
+    // Written whole or not at all; a pack whose bytes do not hash to its name is never renamed into place.
+    await writeFileAtomicFrom(
+      path,
+      async (write) => {
+        const hasher = newHasher();
+        let received = 0;
+        for await (const piece of body as AsyncIterable<Buffer>) {
+          hasher.update(piece);
+          await write(piece);
+          received += piece.length;
+          progress.bytesDone += piece.length;
+          onProgress?.(progress);
+        }
+        const digest = digestOf(hasher).toString('hex');
+        if (digest !== name) {
+          throw new CorruptionError(
+            'CORRUPT_PACK',
+            `${remote.url}: pack ${name} is damaged (its ${received} bytes hash to ${digest.slice(0, 16)}…); nothing of it was kept`,
+            { hint: 'run `store verify --remote NAME --read-data`; push again from a repository that has the pack' },
+          );
+        }
+      },
+      { mode: repo.layout.fileMode & 0o444, expectedBytes: sizeBytes },
+    );
     const indexed = indexPack(name, repo.packReader, repo.catalog, { readEveryBlob: false });
     if (indexed.corruptBlobs.length > 0) {
       throw new CorruptionError(
