@@ -1,5 +1,6 @@
 // setTimesNs(path: Buffer, atimeNs: bigint, mtimeNs: bigint, followSymlinks: boolean): utimensat(2)
-// with nanosecond times.
+// with nanosecond times. setFileTimesNs(fd: number, atimeNs: bigint, mtimeNs: bigint): futimens(2), the
+// same on an open file (no path walk).
 // listDirectory(path: Buffer): { names: Buffer, fields: Float64Array }: a directory's names (as bytes,
 // end to end) and each one's lstat, FIELDS numbers per name (see below), read with fstatat(2) against
 // the open directory: one call per directory instead of a call and a path walk per file. Sorted as
@@ -387,10 +388,27 @@ static napi_value finish_listing(napi_env env, napi_callback_info info) {
   return results;
 }
 
+static napi_value set_file_times_ns(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  struct timespec times[2];
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || !to_timespec(env, argv[1], &times[0]) ||
+      !to_timespec(env, argv[2], &times[1])) {
+    napi_throw_type_error(env, NULL, "setFileTimesNs(fd, atimeNs, mtimeNs)");
+    return NULL;
+  }
+  if (futimens(fd, times) != 0) return throw_errno(env, errno, "futimens");
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "setTimesNs", NAPI_AUTO_LENGTH, set_times_ns, NULL, &fn);
   napi_set_named_property(env, exports, "setTimesNs", fn);
+  napi_create_function(env, "setFileTimesNs", NAPI_AUTO_LENGTH, set_file_times_ns, NULL, &fn);
+  napi_set_named_property(env, exports, "setFileTimesNs", fn);
   napi_create_function(env, "listDirectory", NAPI_AUTO_LENGTH, list_directory, NULL, &fn);
   napi_set_named_property(env, exports, "listDirectory", fn);
   napi_create_function(env, "startListing", NAPI_AUTO_LENGTH, start_listing, NULL, &fn);

@@ -9,3 +9,8 @@ import { encodeName } from './path-bytes.js';
 export function setTimesNs(path: string, mtimeNs: bigint, options: { followSymlinks: boolean }): void {
   callNative(path, (addon) => addon.setTimesNs(encodeName(path), mtimeNs, mtimeNs, options.followSymlinks));
 }
+
+/** `setTimesNs` on an open file. */
+export function setFileTimesNs(fd: number, mtimeNs: bigint): void {
+  callNative(`fd ${fd}`, (addon) => addon.setFileTimesNs(fd, mtimeNs, mtimeNs));
+}

@@ -4,7 +4,9 @@ import {
   existsSync,
   fchmodSync,
   ftruncateSync,
+  lstatSync,
   readdirSync,
+  rmSync,
   fsync,
   fsyncSync,
   mkdirSync,
@@ -19,6 +21,8 @@ import { randomBytes } from 'node:crypto';
 import { DirectWriter, openDirectAlso } from './direct-io.js';
 import { fsPath } from './path-bytes.js';
 import { undoIfAbandoned } from './abandon.js';
+import { errnoCode } from './errors.js';
+import { setFileTimesNs } from './file-times-ns.js';
 
 /** fsync a directory so that a rename or create inside it survives power loss. */
 export function fsyncDirectory(path: string): void {
@@ -50,12 +54,20 @@ export async function fsyncDirectoryAsync(path: string): Promise<void> {
  * bytes, and a temporary name built from it would not fit.
  */
 export function temporarySibling(path: string): string {
-  return join(dirname(path), `${temporaryPrefix()}${randomBytes(6).toString('hex')}.tmp`);
+  return join(dirname(path), `${temporaryPrefix()}${threadToken}-${(temporaryCount++).toString(36)}.tmp`);
 }
+
+// A counter, not random bytes per name: a restore makes one per file. The token (random once per
+// thread) keeps names apart across threads and from a dead process that had this pid; the files are
+// made exclusively (O_EXCL), so a clash could only fail, never overwrite.
+const threadToken = randomBytes(5).toString('hex');
+let temporaryCount = 0;
+let processPrefix: string | undefined;
 
 /** This process's temporary names (its worker threads' too) start so. */
 function temporaryPrefix(): string {
-  return `.store-${process.pid}-`;
+  processPrefix ??= `.store-${process.pid}-`; // process.pid is a system call each time
+  return processPrefix;
 }
 
 /**
@@ -88,7 +100,8 @@ export function makeDirectories(path: string, mode: number): void {
 /**
  * Replaces `path` with what `produce` writes, so that a reader (or a crash) sees either the old or
  * the new file, never a mix: write a temporary sibling, fsync it, rename it over, fsync the
- * directory. `beforeRename` may set the temporary file's mode or times. `durable: false` skips the
+ * directory. `mtimeNs`: the file's access and modification times once written. `beforeRename` may set
+ * the temporary file's mode. `durable: false` skips the
  * fsyncs (still atomic, not power-loss safe): for restoring files, as git and cp do.
  * `expectedBytes`: a file of at least DIRECT_WRITE_MIN_BYTES is written around the page cache
  * where the file system allows it (see direct-io.ts).
@@ -103,7 +116,7 @@ export function makeDirectories(path: string, mode: number): void {
 export async function writeFileAtomicFrom(
   path: string,
   produce: (write: (bytes: Uint8Array) => Promise<void>) => Promise<void> | void,
-  options: { mode?: number; beforeRename?: (temporary: string) => void; durable?: boolean; expectedBytes?: number; sparse?: boolean } = {},
+  options: { mode?: number; mtimeNs?: bigint; beforeRename?: (temporary: string) => void; durable?: boolean; expectedBytes?: number; sparse?: boolean } = {},
 ): Promise<void> {
   const durable = options.durable ?? true;
   const writeAtAsync = options.sparse ? skippingZeroBlocksAsync : writeAllAtAsync;
@@ -111,7 +124,7 @@ export async function writeFileAtomicFrom(
   const temporary = temporarySibling(path);
   const fd = openSync(fsPath(temporary), 'wx', options.mode ?? 0o644);
   const forget = undoIfAbandoned(() => unlinkSync(fsPath(temporary)));
-  if (options.mode !== undefined) fchmodSync(fd, options.mode); // the umask narrowed it
+  if (options.mode !== undefined && narrowedByUmask(options.mode)) fchmodSync(fd, options.mode);
   const directFd = (options.expectedBytes ?? 0) >= DIRECT_WRITE_MIN_BYTES ? openDirectAlso(temporary) : undefined;
   const direct = directFd === undefined ? undefined : new DirectWriter(directFd, fd, writeAtAsync);
   const pending = new Set<Promise<void>>();
@@ -131,7 +144,9 @@ export async function writeFileAtomicFrom(
     });
     await Promise.all(pending);
     await direct?.finish();
-    if (options.sparse) ftruncateSync(fd, position); // a hole at the end has no write to make it
+    // A hole at the end has no write to make it (a file shorter than a block has no hole).
+    if (options.sparse && position >= HOLE_BLOCK_BYTES) ftruncateSync(fd, position);
+    if (options.mtimeNs !== undefined) setFileTimesNs(fd, options.mtimeNs);
     if (durable) fsyncSync(fd);
     closeSync(fd);
     options.beforeRename?.(temporary);
@@ -149,8 +164,33 @@ export async function writeFileAtomicFrom(
     forget();
     if (directFd !== undefined) closeSync(directFd);
   }
-  renameSync(fsPath(temporary), fsPath(path));
+  renameOver(temporary, path);
   if (durable) fsyncDirectory(dirname(path));
+}
+
+/**
+ * Renames `temporary` over `path`; a directory at `path` (a commit's file where the work tree has a
+ * directory) is removed first. Tried first and handled on failure: most renames meet no directory, and
+ * an lstat of every file first would cost a system call each.
+ */
+export function renameOver(temporary: string, path: string): void {
+  try {
+    renameSync(fsPath(temporary), fsPath(path));
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code !== 'EISDIR' && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+    if (!lstatSync(fsPath(path), { throwIfNoEntry: false })?.isDirectory()) throw error;
+    rmSync(fsPath(path), { recursive: true });
+    renameSync(fsPath(temporary), fsPath(path));
+  }
+}
+
+let umask: number | undefined;
+
+/** Whether open(2) with `mode` makes a file with fewer permission bits (the umask, read once). */
+function narrowedByUmask(mode: number): boolean {
+  umask ??= process.umask(); // readable on worker threads too
+  return (mode & umask) !== 0;
 }
 
 /**
@@ -216,7 +256,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, options
   const temporary = temporarySibling(path);
   const fd = openSync(fsPath(temporary), 'wx', options.mode ?? 0o644);
   try {
-    if (options.mode !== undefined) fchmodSync(fd, options.mode);
+    if (options.mode !== undefined && narrowedByUmask(options.mode)) fchmodSync(fd, options.mode);
     writeAllAt(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, 0);
     if (durable) fsyncSync(fd);
   } catch (error) {

@@ -4,6 +4,7 @@ import { lazyRequire } from './lazy-require.js';
 /** The project's own addon (`native/`): what Node.js does not offer. */
 export interface StoreNative {
   setTimesNs(path: Buffer, atimeNs: bigint, mtimeNs: bigint, followSymlinks: boolean): void;
+  setFileTimesNs(fd: number, atimeNs: bigint, mtimeNs: bigint): void;
   listDirectory(path: Buffer): RawListing;
   startListing(paths: Buffer[]): ListingHandle;
   finishListing(handle: ListingHandle): (RawListing | { errno: number; syscall: string })[];

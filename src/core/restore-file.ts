@@ -1,7 +1,7 @@
-import { chmodSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, symlinkSync, unlinkSync } from 'node:fs';
 import { type ErrorData, errnoCode, errorData, StoreError } from './errors.js';
 import { setTimesNs } from './file-times-ns.js';
-import { temporarySibling, writeFileAtomicFrom } from './fs-atomic.js';
+import { renameOver, temporarySibling, writeFileAtomicFrom } from './fs-atomic.js';
 import { fsPath, quotePath } from './path-bytes.js';
 import { EntryKind } from './vocabulary.js';
 
@@ -43,11 +43,10 @@ export function restoredMode(item: Pick<FileToRestore, 'kind' | 'mode'>): number
 
 /**
  * Writes one file or symlink atomically (temporary sibling, then rename), with its mode and time to
- * the nanosecond, runs of zeros left as holes.
+ * the nanosecond, runs of zeros left as holes; a directory in its place is replaced.
  */
 export async function restoreFile(item: FileToRestore, produce: ContentProducer, confined = new ConfinedDirectories(item.root)): Promise<void> {
   confined.makeLeadingDirectories(item.path);
-  removeDirectoryInTheWay(item.absolutePath);
   if (item.kind === EntryKind.Symlink) {
     const parts: Buffer[] = [];
     await produce(async (bytes) => {
@@ -57,7 +56,7 @@ export async function restoreFile(item: FileToRestore, produce: ContentProducer,
     symlinkSync(Buffer.concat(parts), fsPath(temporary));
     try {
       if (item.mtimeNs !== undefined && item.mtimeNs !== 0n) setTimesNs(temporary, item.mtimeNs, { followSymlinks: false });
-      renameSync(fsPath(temporary), fsPath(item.absolutePath));
+      renameOver(temporary, item.absolutePath);
     } catch (error) {
       unlinkSync(fsPath(temporary));
       throw error;
@@ -70,10 +69,9 @@ export async function restoreFile(item: FileToRestore, produce: ContentProducer,
     durable: false, // a restore can be repeated; thousands of fsyncs would dominate it
     expectedBytes: item.sizeBytes,
     sparse: true,
-    beforeRename: (temporary) => {
-      chmodSync(fsPath(temporary), mode); // setuid and setgid bits need chmod after the writes
-      if (item.mtimeNs !== undefined && item.mtimeNs !== 0n) setTimesNs(temporary, item.mtimeNs, { followSymlinks: true });
-    },
+    mtimeNs: item.mtimeNs === 0n ? undefined : item.mtimeNs,
+    // Writing clears the setuid and setgid bits: those are set again once the writes are done.
+    beforeRename: mode & 0o7000 ? (temporary) => chmodSync(fsPath(temporary), mode) : undefined,
   });
 }
 
@@ -128,14 +126,5 @@ export class ConfinedDirectories {
       }
       this.known.add(directory);
     }
-  }
-}
-
-/** A directory where the commit has a file is replaced. */
-function removeDirectoryInTheWay(absolute: string): void {
-  try {
-    if (lstatSync(fsPath(absolute)).isDirectory()) rmSync(fsPath(absolute), { recursive: true });
-  } catch (error) {
-    if (errnoCode(error) !== 'ENOENT') throw error;
   }
 }

@@ -165,12 +165,16 @@ export interface RestoreFilesResult {
  * file id. The thread keeps one reader (open packs, cached frames) for its life: it reuses its frame
  * buffers, so nothing waits for a collector, and neighbouring batches share frames.
  */
-/** Batches a thread restores between two full collections of its heap (see collectGarbageNow). */
-const RESTORE_BATCHES_PER_COLLECTION = 512;
-let restoreBatches = 0;
+/** Files a thread restores between two full collections of its heap (see collectGarbageNow). */
+const RESTORE_FILES_PER_COLLECTION = 4096;
+let restoredSinceCollection = 0;
 
 export async function restoreFiles(task: RestoreFilesTask): Promise<RestoreFilesResult> {
-  if (++restoreBatches % RESTORE_BATCHES_PER_COLLECTION === 0) collectGarbageNow();
+  restoredSinceCollection += task.files.length;
+  if (restoredSinceCollection >= RESTORE_FILES_PER_COLLECTION) {
+    restoredSinceCollection = 0;
+    collectGarbageNow();
+  }
   return { failures: await restoreEachFile(task.files, (file) => producePlanned(readerFor(task.packsDirectory), file)) };
 }
 

@@ -37,7 +37,9 @@ export function planRestore(repo: Repository, item: RestoreItem): PlannedFile {
 /** Below this many files, or bytes, worker threads cost more to start than they save. */
 const PARALLEL_RESTORE_MIN_FILES = 64;
 const PARALLEL_RESTORE_MIN_BYTES = 32 * 1024 * 1024;
-const RESTORE_BATCH_MAX_FILES = 64;
+/** A directory of small files is one batch, up to this many: two threads seldom write one directory. */
+const RESTORE_BATCH_MAX_FILES = 1024;
+const RESTORE_BATCH_MIN_FILES = 32;
 const RESTORE_BATCH_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
@@ -68,7 +70,12 @@ export async function restoreAll(repo: Repository, items: Iterable<RestoreItem>,
     for (let next = iterator.next(); !next.done; next = iterator.next()) yield next.value;
   }
   // In path order, the order files were added in: neighbours share frames, which a reader decompresses once.
-  const batches = batchesOf(all(), (item) => item.sizeBytes, { maxItems: RESTORE_BATCH_MAX_FILES, maxBytes: RESTORE_BATCH_MAX_BYTES });
+  const batches = batchesOf(all(), (item) => item.sizeBytes, {
+    maxItems: RESTORE_BATCH_MAX_FILES,
+    maxBytes: RESTORE_BATCH_MAX_BYTES,
+    groupOf: (item) => dirname(item.path),
+    minItems: RESTORE_BATCH_MIN_FILES,
+  });
   const pool = await WorkerPool.start(jobs);
   // An interrupt ends the worker threads with the process: what they were writing is removed from here.
   const directoriesWritten = new Set<string>();
@@ -77,15 +84,15 @@ export async function restoreAll(repo: Repository, items: Iterable<RestoreItem>,
     // Planned here, a batch as a worker is about to want it (two per thread waiting, so none idles):
     // the catalog stays on this thread, and a file that cannot be planned is a failure of its own.
     const failuresByBatch: RestoreFailure[][] = [];
-    const pace = collectEvery(WALK_COLLECT_EVERY / RESTORE_BATCH_MAX_FILES);
+    const pace = collectEvery(WALK_COLLECT_EVERY / 8);
     let batchCount = 0;
     let stopped = false;
     const feedOneThread = async (): Promise<void> => {
       for (let next = batches.next(); !stopped && !next.done; next = batches.next()) {
         const index = batchCount++;
-        pace();
         const planningFailures: RestoreFailure[] = [];
         const planned = next.value.flatMap((item): PlannedFile[] => {
+          pace();
           directoriesWritten.add(dirname(item.absolutePath));
           try {
             return [planRestore(repo, item)];
