@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashBytes } from '../src/core/hash.js';
 import { buildTrees } from '../src/engine/ingest/tree-builder.js';
+import { encodeTree, MERKLE_GROUP_LEAVES, type TreeEntry } from '../src/objects/tree.js';
 import { encodeStaging, sortByPathBytes, type StagedEntry, StagingView } from '../src/staging/staging-format.js';
-import type { TreeCache } from '../src/staging/tree-cache.js';
+import { emptyTreeCache, type TreeCache } from '../src/staging/tree-cache.js';
 import type { BlobWriter } from '../src/store/blob-writer.js';
 import { storeJson, storeOk, temporaryDirectory } from './helpers.js';
 import { EntryKind } from '../src/core/vocabulary.js';
@@ -107,7 +108,7 @@ describe('tree cache', () => {
     });
     for (let history = 0; history < 40; history++) {
       const staged = new Map<string, StagedEntry>();
-      let cache: TreeCache = new Map();
+      let cache: TreeCache = emptyTreeCache();
       for (let commit = 0; commit < 10; commit++) {
         for (let change = random(3) + 1; change > 0; change--) {
           const path = paths[random(paths.length)]!;
@@ -117,13 +118,101 @@ describe('tree cache', () => {
         if (staged.size === 0) continue;
         const staging = new StagingView(encodeStaging({ entries: sortByPathBytes([...staged.values()]), writtenAtNs: 0n }), 'test');
         const withCache = buildTrees(staging, writer, cache);
-        const without = buildTrees(staging, writer, new Map());
+        const without = buildTrees(staging, writer, emptyTreeCache());
         expect(withCache.root.id.toString('hex'), `history ${history}, commit ${commit}: ${[...staged.keys()].sort().join(' ')}`).toBe(
           without.root.id.toString('hex'),
         );
         cache = withCache.cache;
       }
     }
+  });
+
+  it('gives a tree through remembered Merkle groups the id it has without them, at every size and after edits', () => {
+    let state = 99;
+    const random = (n: number): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return (state >>> 8) % n;
+    };
+    const entryNamed = (index: number): TreeEntry => ({
+      name: `f${String(index).padStart(4, '0')}`,
+      kind: EntryKind.File,
+      sizeBytes: 0,
+      id: hashBytes(Buffer.from(`${index}@0`)),
+    });
+    for (let count = 1; count <= 5 * MERKLE_GROUP_LEAVES + 3; count++) {
+      const memo = new Map<string, Buffer>();
+      const entries = Array.from({ length: count }, (_, index) => entryNamed(index));
+      expect(encodeTree(entries, memo).id.toString('hex'), `${count} entries, empty memo`).toBe(encodeTree(entries).id.toString('hex'));
+      const groups = Math.ceil(count / MERKLE_GROUP_LEAVES);
+      expect(memo.size).toBe(count > MERKLE_GROUP_LEAVES ? groups : 0);
+      for (let edit = 0; edit < 3; edit++) {
+        const at = random(entries.length);
+        if (edit === 2 && entries.length > 1) entries.splice(at, 1);
+        else entries[at] = { ...entries[at]!, sizeBytes: edit + 1, id: hashBytes(Buffer.from(`${entries[at]!.name}@${edit + 1}`)) };
+        expect(encodeTree(entries, memo).id.toString('hex'), `${count} entries, edit ${edit}`).toBe(encodeTree(entries).id.toString('hex'));
+      }
+    }
+  });
+
+  it('re-hashes only the Merkle groups of a wide directory that changed, and gives the id a build without the cache gives', () => {
+    const stored = new Set<string>();
+    const writer = {
+      hasBlob: (id: Buffer) => stored.has(id.toString('hex')),
+      addBlob: (_type: number, id: Buffer) => !stored.has(id.toString('hex')) && Boolean(stored.add(id.toString('hex'))),
+    } as unknown as BlobWriter;
+    const entry = (path: string, version: number): StagedEntry => ({
+      path,
+      kind: EntryKind.File,
+      mode: 0o100644,
+      sizeBytes: version,
+      mtimeNs: 0n,
+      ctimeNs: 0n,
+      ino: 0n,
+      dev: 0n,
+      fileId: hashBytes(Buffer.from(`${path}@${version}`)),
+    });
+    const staged = new Map<string, StagedEntry>();
+    for (let index = 0; index < 500; index++) {
+      const path = `wide/f${String(index).padStart(4, '0')}`;
+      staged.set(path, entry(path, 0));
+    }
+    let cache = emptyTreeCache();
+    let state = 7;
+    const random = (n: number): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return (state >>> 8) % n;
+    };
+    for (let commit = 0; commit < 12; commit++) {
+      for (let change = 0; change < 3; change++) {
+        const path = `wide/f${String(random(520)).padStart(4, '0')}`;
+        if (staged.has(path) && random(3) === 0) staged.delete(path);
+        else staged.set(path, entry(path, commit + 1));
+      }
+      const staging = new StagingView(encodeStaging({ entries: sortByPathBytes([...staged.values()]), writtenAtNs: 0n }), 'test');
+      const previousGroups = new Set(cache.groups.keys());
+      const withCache = buildTrees(staging, writer, cache);
+      expect(withCache.root.id.toString('hex'), `commit ${commit}`).toBe(buildTrees(staging, writer, emptyTreeCache()).root.id.toString('hex'));
+      // The directory has ~32 groups; three changes (an insertion or removal moves the groups after it) leave the ones before untouched.
+      if (commit > 0) expect([...withCache.cache.groups.keys()].filter((key) => previousGroups.has(key)).length).toBeGreaterThan(0);
+      expect(withCache.cache.groups.size).toBeLessThanOrEqual(2 * Math.ceil(staging.count / MERKLE_GROUP_LEAVES) + 1024);
+      cache = withCache.cache;
+    }
+  });
+
+  it('keeps Merkle groups in its file across commits: a wide directory edited and committed gets the id of a fresh repository', async () => {
+    const work = temporaryDirectory();
+    const wide: Record<string, string> = {};
+    for (let index = 0; index < 100; index++) wide[`wide/f${String(index).padStart(3, '0')}.txt`] = `file ${index}\n`;
+    writeTree(work, wide);
+    await storeOk(['init', '-q'], { cwd: work });
+    expect(await commitTreeId(work, 'first')).toBe(await freshTreeId(work));
+    const cacheBytes = readFileSync(join(work, TREE_CACHE));
+    expect(cacheBytes.readUInt32LE(8)).toBe(3); // the version with groups
+    writeTree(work, { 'wide/f050.txt': 'edited\n', 'wide/f099.txt': 'edited too\n' });
+    expect(await commitTreeId(work, 'edit')).toBe(await freshTreeId(work));
+    rmSync(join(work, 'wide/f000.txt'));
+    expect(await commitTreeId(work, 'removal')).toBe(await freshTreeId(work));
+    expect((await storeOk(['verify'], { cwd: work })).status).toBe(0);
   });
 
   it('ignores a damaged cache and one naming trees the repository does not have', async () => {

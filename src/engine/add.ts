@@ -3,11 +3,9 @@ import { StoreError } from '../core/errors.js';
 import type { Repository } from '../repository/repository.js';
 import type { BlobWriterTotals } from '../store/blob-writer.js';
 import { nowNs, openStaging, writeStagingFrom } from '../staging/staging-area.js';
-import { StagedEntryList, type StagedEntry, type StagingView } from '../staging/staging-format.js';
+import { StagedEntryList, type StagingItem, type StagingView } from '../staging/staging-format.js';
 import { EntrySpill } from '../staging/entry-spill.js';
-import { mergeSorted } from '../core/sorted-merge.js';
 import { collectEvery, WALK_COLLECT_EVERY } from '../core/memory.js';
-import { compareUtf8 } from '../core/utf8-order.js';
 import { defaultJobs, WorkerPool } from '../workers/pool.js';
 import { chooseStrategy, profileWorkload, type IngestStrategy, type WorkloadProfile } from './ingest/classifier.js';
 import { ingestFiles } from './ingest/ingest.js';
@@ -15,8 +13,7 @@ import { ancestorsOf, toRepoPath } from './worktree/paths.js';
 import type { IngestProgress, ProgressListener } from './ingest/progress.js';
 import { LeadingDirectories } from './worktree/leading-directories.js';
 import { newWalkReport, type ScannedFile, type SkippedPath, workTreePath } from './worktree/scanner.js';
-import { fsPath } from '../core/path-bytes.js';
-import { quotePath } from '../core/path-bytes.js';
+import { encodeName, fsPath, quotePath } from '../core/path-bytes.js';
 import { isUnchanged, matchWorkTree, toStagedEntry } from './worktree/tracked.js';
 
 export interface AddOptions {
@@ -267,13 +264,32 @@ function dropReplacedAncestors(staging: StagingView, drop: Uint8Array, added: re
   }
 }
 
-/** The staged entries kept, and the fresh ones (in path byte order), merged in path byte order. */
-function* keptAndFresh(staging: StagingView, drop: Uint8Array, fresh: EntrySpill): Generator<StagedEntry> {
-  function* kept(): Generator<StagedEntry> {
-    for (let index = 0; index < staging.count; index++) if (drop[index] === 0) yield staging.entryAt(index);
+/**
+ * The staged entries kept (as runs, copied as bytes) and the fresh ones, in path byte order. Each
+ * fresh entry's place is a binary search of the staging file's bytes from the last one's place.
+ */
+function* keptAndFresh(staging: StagingView, drop: Uint8Array, fresh: EntrySpill): Generator<StagingItem> {
+  function* keptRuns(start: number, end: number): Generator<StagingItem> {
+    for (let index = start; index < end; ) {
+      if (drop[index] !== 0) {
+        index++;
+        continue;
+      }
+      const runStart = index;
+      while (index < end && drop[index] === 0) index++;
+      yield { keptFrom: staging, start: runStart, end: index };
+    }
   }
-  // A path read anew had its staged entry dropped: the two never meet (should they, the fresh one wins).
-  for (const [old, current] of mergeSorted(kept(), fresh.entries(), (a, b) => compareUtf8(a.path, b.path))) yield (current ?? old)!;
+  let next = 0; // the first staged entry not given yet
+  for (const entry of fresh.entries()) {
+    const found = staging.indexOfBytes(encodeName(entry.path), next);
+    const place = found >= 0 ? found : -1 - found;
+    yield* keptRuns(next, place);
+    yield entry;
+    // A path read anew had its staged entry dropped; should one be kept, the fresh one wins.
+    next = found >= 0 ? place + 1 : place;
+  }
+  yield* keptRuns(next, staging.count);
 }
 
 function checkPathsExist(workTree: string, scopes: readonly string[], userPaths: readonly string[], staging: StagingView): void {

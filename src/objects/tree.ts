@@ -52,8 +52,31 @@ export function encodeTreeEntry(entry: TreeEntry): Buffer {
   return out;
 }
 
+/**
+ * Merkle roots of groups of MERKLE_GROUP_LEAVES consecutive entries, keyed by the group's encoded
+ * bytes (see merkleGroupKey): a tree that changes in a few entries then re-hashes a few groups,
+ * not every entry. A pure memo (a key's root never changes), kept by the tree cache across commits.
+ */
+export interface MerkleGroupMemo {
+  get(key: string): Buffer | undefined;
+  set(key: string, root: Buffer): void;
+}
+
+/**
+ * Entries a memoised group covers. Groups start at multiples of it, so each one's root is a node of
+ * the tree's Merkle tree (the node at that height covers exactly those leaves, an odd one moving up
+ * unchanged), and the root over the groups' roots is the tree's. 16: with 1,000 entries a tree and
+ * 10 of them changed, ~430 hashes instead of ~2,000; a memo of 64 bytes per 16 entries.
+ */
+export const MERKLE_GROUP_LEAVES = 16;
+
+/** The memo's key for a group: the BLAKE3 of its entries' encoded bytes (self-delimiting), as a latin1 string. */
+function merkleGroupKey(groupBytes: Buffer): string {
+  return hashBytes(groupBytes).toString('latin1');
+}
+
 /** The tree's bytes, written in one buffer (a buffer per entry made a first commit of 12,000 files allocate 25,000). */
-export function encodeTree(entries: readonly TreeEntry[]): { bytes: Buffer; id: Buffer } {
+export function encodeTree(entries: readonly TreeEntry[], memo?: MerkleGroupMemo): { bytes: Buffer; id: Buffer } {
   const nameBytes = entries.map((entry) => nameByteLength(entry.name));
   const bytes = Buffer.allocUnsafe(nameBytes.reduce((sum, length) => sum + ENTRY_FIXED_BYTES + length, 5));
   bytes[0] = TREE_VERSION;
@@ -65,7 +88,29 @@ export function encodeTree(entries: readonly TreeEntry[]): { bytes: Buffer; id: 
     encoded.push(bytes.subarray(at, end));
     at = end;
   });
-  return { bytes, id: treeIdOfEncodedEntries(encoded) };
+  return { bytes, id: memo === undefined ? treeIdOfEncodedEntries(encoded) : treeIdThroughMemo(bytes, encoded, memo) };
+}
+
+/**
+ * The id treeIdOfEncodedEntries gives, with each whole group's root taken from `memo` when its bytes
+ * are there, and put there when not. `encoded` are consecutive ranges of `bytes`.
+ */
+function treeIdThroughMemo(bytes: Buffer, encoded: readonly Buffer[], memo: MerkleGroupMemo): Buffer {
+  if (encoded.length <= MERKLE_GROUP_LEAVES) return treeIdOfEncodedEntries(encoded);
+  const groupRoots: Buffer[] = [];
+  for (let first = 0; first < encoded.length; first += MERKLE_GROUP_LEAVES) {
+    const group = encoded.slice(first, first + MERKLE_GROUP_LEAVES);
+    const start = group[0]!.byteOffset - bytes.byteOffset;
+    const last = group.at(-1)!;
+    const key = merkleGroupKey(bytes.subarray(start, last.byteOffset - bytes.byteOffset + last.length));
+    let root = memo.get(key);
+    if (root === undefined) {
+      root = merkleRoot(group.map(merkleLeaf));
+      memo.set(key, root);
+    }
+    groupRoots.push(root);
+  }
+  return merkleRootToTreeId(merkleRoot(groupRoots), encoded.length);
 }
 
 /** Domain byte and hash input, reused: every Merkle hash would otherwise concatenate into a new buffer. */

@@ -3,7 +3,7 @@ import type mmapModule from 'mmap-io';
 import { errnoCode } from '../core/errors.js';
 import { writeFileAtomic, writeFileAtomicFrom } from '../core/fs-atomic.js';
 import { lazyRequire } from '../core/lazy-require.js';
-import { encodeStaging, sortByPathBytes, StagingView, stagingPieces, type StagedEntry, type StagingSnapshot } from './staging-format.js';
+import { encodeStaging, sortByPathBytes, StagingView, stagingPieces, type StagedEntry, type StagingItem, type StagingSnapshot } from './staging-format.js';
 
 // mmap-io is CommonJS but its typings declare a default export; at run time the module itself is the API.
 const mmapApi = lazyRequire<(typeof mmapModule)['default']>('mmap-io');
@@ -44,12 +44,13 @@ export function writeStaging(place: { staging: string; fileMode: number }, entri
 }
 
 /**
- * `writeStaging` from entries in path byte order that `entries` gives afresh on each call (it is
- * walked three times), written as they are encoded: memory holds 64 KiB of the file, not the file.
+ * `writeStaging` from entries (and runs of an open staging file's entries, copied as bytes) in path
+ * byte order that `entries` gives afresh on each call (it is walked three times), written as they are
+ * encoded: memory holds 64 KiB of the file, not the file.
  */
 export async function writeStagingFrom(
   place: { staging: string; fileMode: number },
-  entries: () => Iterable<StagedEntry>,
+  entries: () => Iterable<StagingItem>,
   scanStartedAtNs: bigint,
 ): Promise<void> {
   await writeFileAtomicFrom(

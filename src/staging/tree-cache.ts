@@ -8,23 +8,36 @@ import { HASH_BYTES, hashBytes } from '../core/hash.js';
  * to the id and size of the tree built from them, so that `commit` re-encodes and re-hashes only the
  * directories that changed (git's cache-tree, keyed by content instead of invalidated by `add`).
  * Derived data: a missing or damaged file is ignored (the trees are built again), and gc and repair
- * delete it since they may drop trees it names. Layout, little-endian:
- *   "STTREEC\0" | u32 version | u32 count | count x (fingerprint[32] | treeId[32] | u64 sizeBytes) | BLAKE3 of all before
+ * delete it since they may drop trees it names. It also keeps the Merkle roots of groups of tree
+ * entries (see MerkleGroupMemo), so that a directory that changed re-hashes only the groups that did.
+ * Layout, little-endian:
+ *   "STTREEC\0" | u32 version | u32 count | count x (fingerprint[32] | treeId[32] | u64 sizeBytes) |
+ *   u32 groupCount | groupCount x (groupKey[32] | groupRoot[32]) | BLAKE3 of all before
  */
 export interface CachedTree {
   id: Buffer;
   sizeBytes: number;
 }
 
-/** Keyed by the fingerprint's bytes as a latin1 string. */
-export type TreeCache = Map<string, CachedTree>;
+export interface TreeCache {
+  /** Keyed by the fingerprint's bytes as a latin1 string. */
+  trees: Map<string, CachedTree>;
+  /** Keyed by the group key's bytes as a latin1 string. */
+  groups: Map<string, Buffer>;
+}
+
+export function emptyTreeCache(): TreeCache {
+  return { trees: new Map(), groups: new Map() };
+}
 
 const MAGIC = Buffer.from('STTREEC\0', 'ascii');
 // Version 2: fingerprints include the directory's path (see runFingerprint). Version 1 files are
-// ignored: their keys could name the tree of a directory's only subdirectory.
-const VERSION = 2;
+// ignored: their keys could name the tree of a directory's only subdirectory. Version 3 adds the
+// Merkle groups; a version 2 file is ignored (the next commit hashes every tree it builds in full).
+const VERSION = 3;
 const HEADER_BYTES = 16;
 const RECORD_BYTES = 2 * HASH_BYTES + 8;
+const GROUP_RECORD_BYTES = 2 * HASH_BYTES;
 
 const STAGING_FILE_DOMAIN = Buffer.from('store tree cache: a whole staging file\0', 'ascii');
 
@@ -39,7 +52,7 @@ export function stagingFileKey(checksum: Buffer): string {
 }
 
 export function readTreeCache(path: string): TreeCache {
-  const cache: TreeCache = new Map();
+  const cache = emptyTreeCache();
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -47,33 +60,62 @@ export function readTreeCache(path: string): TreeCache {
     if (errnoCode(error) === 'ENOENT') return cache;
     throw error;
   }
-  if (bytes.length < HEADER_BYTES + HASH_BYTES || !bytes.subarray(0, 8).equals(MAGIC) || bytes.readUInt32LE(8) !== VERSION) return cache;
+  if (bytes.length < HEADER_BYTES + 4 + HASH_BYTES || !bytes.subarray(0, 8).equals(MAGIC) || bytes.readUInt32LE(8) !== VERSION) return cache;
   const count = bytes.readUInt32LE(12);
-  const bodyBytes = HEADER_BYTES + count * RECORD_BYTES;
+  const treesEnd = HEADER_BYTES + count * RECORD_BYTES;
+  if (treesEnd + 4 + HASH_BYTES > bytes.length) return cache;
+  const groupCount = bytes.readUInt32LE(treesEnd);
+  const bodyBytes = treesEnd + 4 + groupCount * GROUP_RECORD_BYTES;
   if (bodyBytes + HASH_BYTES !== bytes.length || !hashBytes(bytes.subarray(0, bodyBytes)).equals(bytes.subarray(bodyBytes))) return cache;
-  for (let at = HEADER_BYTES; at < bodyBytes; at += RECORD_BYTES) {
-    cache.set(bytes.toString('latin1', at, at + HASH_BYTES), {
+  for (let at = HEADER_BYTES; at < treesEnd; at += RECORD_BYTES) {
+    cache.trees.set(bytes.toString('latin1', at, at + HASH_BYTES), {
       id: bytes.subarray(at + HASH_BYTES, at + 2 * HASH_BYTES),
       sizeBytes: Number(bytes.readBigUInt64LE(at + 2 * HASH_BYTES)),
     });
+  }
+  for (let at = treesEnd + 4; at < bodyBytes; at += GROUP_RECORD_BYTES) {
+    cache.groups.set(bytes.toString('latin1', at, at + HASH_BYTES), bytes.subarray(at + HASH_BYTES, at + GROUP_RECORD_BYTES));
   }
   return cache;
 }
 
 /** Atomic but not fsynced: losing the cache in a crash only costs the next commit some time. */
 export function writeTreeCache(place: { treeCache: string; fileMode: number }, cache: TreeCache): void {
-  const bodyBytes = HEADER_BYTES + cache.size * RECORD_BYTES;
+  const treesEnd = HEADER_BYTES + cache.trees.size * RECORD_BYTES;
+  const bodyBytes = treesEnd + 4 + cache.groups.size * GROUP_RECORD_BYTES;
   const out = Buffer.alloc(bodyBytes + HASH_BYTES);
   MAGIC.copy(out, 0);
   out.writeUInt32LE(VERSION, 8);
-  out.writeUInt32LE(cache.size, 12);
+  out.writeUInt32LE(cache.trees.size, 12);
   let at = HEADER_BYTES;
-  for (const [fingerprint, tree] of cache) {
+  for (const [fingerprint, tree] of cache.trees) {
     out.write(fingerprint, at, 'latin1');
     tree.id.copy(out, at + HASH_BYTES);
     out.writeBigUInt64LE(BigInt(tree.sizeBytes), at + 2 * HASH_BYTES);
     at += RECORD_BYTES;
   }
+  out.writeUInt32LE(cache.groups.size, at);
+  at += 4;
+  for (const [key, root] of cache.groups) {
+    out.write(key, at, 'latin1');
+    root.copy(out, at + HASH_BYTES);
+    at += GROUP_RECORD_BYTES;
+  }
   hashBytes(out.subarray(0, bodyBytes)).copy(out, bodyBytes);
   writeFileAtomic(place.treeCache, out, { durable: false, mode: place.fileMode });
+}
+
+/**
+ * The Merkle groups to keep for the next commit: those this one used, then earlier ones (a directory
+ * whose tree was reused whole used none of its groups, and may change next time) while they number
+ * under twice what one commit of `entryCount` entries needs, so that the file stays bounded.
+ */
+export function groupsToKeep(used: Map<string, Buffer>, previous: Map<string, Buffer>, entryCount: number, groupLeaves: number): Map<string, Buffer> {
+  const limit = 2 * Math.ceil(entryCount / groupLeaves) + 1024;
+  const kept = new Map(used);
+  for (const [key, root] of previous) {
+    if (kept.size >= limit) break;
+    if (!kept.has(key)) kept.set(key, root);
+  }
+  return kept;
 }

@@ -1,8 +1,8 @@
 import { CorruptionError } from '../../core/errors.js';
 import { collectEvery, WALK_COLLECT_EVERY } from '../../core/memory.js';
-import { compareNames, encodeTree, type TreeEntry } from '../../objects/tree.js';
+import { compareNames, encodeTree, MERKLE_GROUP_LEAVES, type MerkleGroupMemo, type TreeEntry } from '../../objects/tree.js';
 import type { BlobWriter } from '../../store/blob-writer.js';
-import { type CachedTree, stagingFileKey, type TreeCache } from '../../staging/tree-cache.js';
+import { type CachedTree, emptyTreeCache, groupsToKeep, stagingFileKey, type TreeCache } from '../../staging/tree-cache.js';
 import { childrenOfRun, runFingerprint } from '../worktree/staged-runs.js';
 import type { StagingView } from '../../staging/staging-format.js';
 import { BlobType, EntryKind } from '../../core/vocabulary.js';
@@ -11,18 +11,28 @@ import { BlobType, EntryKind } from '../../core/vocabulary.js';
  * Builds and stores the tree objects of the staged paths, bottom up, one directory run at a time
  * (see staged-runs.ts): a directory whose fingerprint is in `previous` (and whose tree is still
  * stored) is reused whole instead of encoded and hashed again.
+ * A directory that changed re-hashes only the groups of its entries that did (see MerkleGroupMemo).
  * Returns the root and the cache for the next commit (every directory of this one, and the whole
- * staging file's root: see stagingFileKey).
+ * staging file's root: see stagingFileKey; the Merkle groups: see groupsToKeep).
  */
-export function buildTrees(staging: StagingView, writer: BlobWriter, previous: TreeCache = new Map()): { root: CachedTree; cache: TreeCache } {
-  const cache: TreeCache = new Map();
+export function buildTrees(staging: StagingView, writer: BlobWriter, previous: TreeCache = emptyTreeCache()): { root: CachedTree; cache: TreeCache } {
+  const trees = new Map<string, CachedTree>();
+  const usedGroups = new Map<string, Buffer>();
+  const memo: MerkleGroupMemo = {
+    get: (key) => {
+      const root = usedGroups.get(key) ?? previous.groups.get(key);
+      if (root !== undefined) usedGroups.set(key, root);
+      return root;
+    },
+    set: (key, root) => usedGroups.set(key, root),
+  };
   const pace = collectEvery(WALK_COLLECT_EVERY);
 
   const build = (start: number, end: number, prefix: string): CachedTree => {
     const fingerprint = runFingerprint(staging, start, end, prefix);
-    const known = previous.get(fingerprint);
+    const known = previous.trees.get(fingerprint);
     if (known && writer.hasBlob(known.id)) {
-      cache.set(fingerprint, known);
+      trees.set(fingerprint, known);
       return known;
     }
     const treeEntries: TreeEntry[] = [];
@@ -44,13 +54,13 @@ export function buildTrees(staging: StagingView, writer: BlobWriter, previous: T
         });
       }
     }
-    const { bytes, id } = encodeTree(treeEntries);
+    const { bytes, id } = encodeTree(treeEntries, memo);
     writer.addBlob(BlobType.Tree, id, bytes);
     const tree = { id, sizeBytes: treeEntries.reduce((sum, entry) => sum + entry.sizeBytes, 0) };
-    cache.set(fingerprint, tree);
+    trees.set(fingerprint, tree);
     return tree;
   };
   const root = build(0, staging.count, '');
-  cache.set(stagingFileKey(staging.checksum), root);
-  return { root, cache };
+  trees.set(stagingFileKey(staging.checksum), root);
+  return { root, cache: { trees, groups: groupsToKeep(usedGroups, previous.groups, staging.count, MERKLE_GROUP_LEAVES) } };
 }

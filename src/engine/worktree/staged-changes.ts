@@ -25,13 +25,13 @@ export function stagedChanges(repo: Repository, entries: StagingView, headTreeId
   if (headTreeId === undefined) return Array.from({ length: entries.count }, (_, index) => ({ path: entries.pathAt(index), change: 'added' }));
   const cache = readTreeCache(repo.layout.treeCache);
   // The staging file the last commit was built from, unchanged since: nothing is staged.
-  if (cache.get(stagingFileKey(entries.checksum))?.id.equals(headTreeId)) return changes;
+  if (cache.trees.get(stagingFileKey(entries.checksum))?.id.equals(headTreeId)) return changes;
   const deletedBelow = (tree: Buffer, prefix: string): void => {
     for (const path of flattenTree(repo, tree, prefix).keys()) changes.push({ path, change: 'deleted' });
   };
 
   const compare = (start: number, end: number, prefix: string, headTree: Buffer | undefined): void => {
-    if (headTree !== undefined && start < end && cache.get(runFingerprint(entries, start, end, prefix))?.id.equals(headTree)) return;
+    if (headTree !== undefined && start < end && cache.trees.get(runFingerprint(entries, start, end, prefix))?.id.equals(headTree)) return;
     const head = new Map<string, TreeEntry>(headTree === undefined ? [] : loadTree(repo, headTree).map((entry) => [entry.name, entry]));
     for (const child of childrenOfRun(entries, start, end, prefix)) {
       const before = head.get(child.name);
