@@ -33,6 +33,39 @@ async function commitTreeId(cwd: string, message: string): Promise<string> {
   return (await storeJson<{ treeId: string }>(['commit', '-m', message], { cwd })).treeId;
 }
 
+/** A blob writer that only remembers which ids it was given. */
+function memoryWriter(): BlobWriter {
+  const stored = new Set<string>();
+  return {
+    hasBlob: (id: Buffer) => stored.has(id.toString('hex')),
+    addBlob: (_type: number, id: Buffer) => !stored.has(id.toString('hex')) && Boolean(stored.add(id.toString('hex'))),
+  } as unknown as BlobWriter;
+}
+
+/** A staged file whose content is named by its path and version. */
+function stagedEntry(path: string, version: number): StagedEntry {
+  return {
+    path,
+    kind: EntryKind.File,
+    mode: 0o100644,
+    sizeBytes: version,
+    mtimeNs: 0n,
+    ctimeNs: 0n,
+    ino: 0n,
+    dev: 0n,
+    fileId: hashBytes(Buffer.from(`${path}@${version}`)),
+  };
+}
+
+/** A deterministic generator of numbers below n. */
+function seededRandom(seed: number): (n: number) => number {
+  let state = seed;
+  return (n) => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return (state >>> 8) % n;
+  };
+}
+
 describe('tree cache', () => {
   const files: Record<string, string> = {};
   for (let d = 0; d < 4; d++) for (let f = 0; f < 5; f++) files[`d${d}/sub${f % 2}/f${f}.txt`] = `file ${d} ${f}\n`;
@@ -83,29 +116,10 @@ describe('tree cache', () => {
 
   it('gives the same root as a build without it, over 40 random histories of 10 commits in nested directories', () => {
     // A writer that keeps every tree it is given: what the cache may reuse.
-    const stored = new Set<string>();
-    const writer = {
-      hasBlob: (id: Buffer) => stored.has(id.toString('hex')),
-      addBlob: (_type: number, id: Buffer) => !stored.has(id.toString('hex')) && Boolean(stored.add(id.toString('hex'))),
-    } as unknown as BlobWriter;
+    const writer = memoryWriter();
     // Few names, deep and narrow: directories whose only child is a directory come and go.
     const paths = ['a', 'd/b', 'd/e/f', 'd/e/g', 'd/e/h/i', 'x/y/z', 'x/w', 'd/e/h/j'];
-    let state = 12345;
-    const random = (n: number): number => {
-      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-      return (state >>> 8) % n;
-    };
-    const entry = (path: string, version: number): StagedEntry => ({
-      path,
-      kind: EntryKind.File,
-      mode: 0o100644,
-      sizeBytes: version,
-      mtimeNs: 0n,
-      ctimeNs: 0n,
-      ino: 0n,
-      dev: 0n,
-      fileId: hashBytes(Buffer.from(`${path}@${version}`)),
-    });
+    const random = seededRandom(12345);
     for (let history = 0; history < 40; history++) {
       const staged = new Map<string, StagedEntry>();
       let cache: TreeCache = emptyTreeCache();
@@ -113,7 +127,7 @@ describe('tree cache', () => {
         for (let change = random(3) + 1; change > 0; change--) {
           const path = paths[random(paths.length)]!;
           if (staged.has(path) && random(2) === 0) staged.delete(path);
-          else staged.set(path, entry(path, random(3)));
+          else staged.set(path, stagedEntry(path, random(3)));
         }
         if (staged.size === 0) continue;
         const staging = new StagingView(encodeStaging({ entries: sortByPathBytes([...staged.values()]), writtenAtNs: 0n }), 'test');
@@ -128,11 +142,7 @@ describe('tree cache', () => {
   });
 
   it('gives a tree through remembered Merkle groups the id it has without them, at every size and after edits', () => {
-    let state = 99;
-    const random = (n: number): number => {
-      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-      return (state >>> 8) % n;
-    };
+    const random = seededRandom(99);
     const entryNamed = (index: number): TreeEntry => ({
       name: `f${String(index).padStart(4, '0')}`,
       kind: EntryKind.File,
@@ -155,38 +165,19 @@ describe('tree cache', () => {
   });
 
   it('re-hashes only the Merkle groups of a wide directory that changed, and gives the id a build without the cache gives', () => {
-    const stored = new Set<string>();
-    const writer = {
-      hasBlob: (id: Buffer) => stored.has(id.toString('hex')),
-      addBlob: (_type: number, id: Buffer) => !stored.has(id.toString('hex')) && Boolean(stored.add(id.toString('hex'))),
-    } as unknown as BlobWriter;
-    const entry = (path: string, version: number): StagedEntry => ({
-      path,
-      kind: EntryKind.File,
-      mode: 0o100644,
-      sizeBytes: version,
-      mtimeNs: 0n,
-      ctimeNs: 0n,
-      ino: 0n,
-      dev: 0n,
-      fileId: hashBytes(Buffer.from(`${path}@${version}`)),
-    });
+    const writer = memoryWriter();
     const staged = new Map<string, StagedEntry>();
     for (let index = 0; index < 500; index++) {
       const path = `wide/f${String(index).padStart(4, '0')}`;
-      staged.set(path, entry(path, 0));
+      staged.set(path, stagedEntry(path, 0));
     }
     let cache = emptyTreeCache();
-    let state = 7;
-    const random = (n: number): number => {
-      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-      return (state >>> 8) % n;
-    };
+    const random = seededRandom(7);
     for (let commit = 0; commit < 12; commit++) {
       for (let change = 0; change < 3; change++) {
         const path = `wide/f${String(random(520)).padStart(4, '0')}`;
         if (staged.has(path) && random(3) === 0) staged.delete(path);
-        else staged.set(path, entry(path, commit + 1));
+        else staged.set(path, stagedEntry(path, commit + 1));
       }
       const staging = new StagingView(encodeStaging({ entries: sortByPathBytes([...staged.values()]), writtenAtNs: 0n }), 'test');
       const previousGroups = new Set(cache.groups.keys());

@@ -10,7 +10,7 @@ export function setTimesNs(path: string, mtimeNs: bigint, options: { followSymli
   callNative(path, (addon) => addon.setTimesNs(encodeName(path), mtimeNs, mtimeNs, options.followSymlinks));
 }
 
-/** `setTimesNs` on an open file. */
-export function setFileTimesNs(fd: number, mtimeNs: bigint): void {
-  callNative(`fd ${fd}`, (addon) => addon.setFileTimesNs(fd, mtimeNs, mtimeNs));
+/** `setTimesNs` on an open file; `path` names it in an error. */
+export function setFileTimesNs(fd: number, path: string, mtimeNs: bigint): void {
+  callNative(path, (addon) => addon.setFileTimesNs(fd, mtimeNs, mtimeNs));
 }

@@ -146,7 +146,7 @@ export async function writeFileAtomicFrom(
     await direct?.finish();
     // A hole at the end has no write to make it (a file shorter than a block has no hole).
     if (options.sparse && position >= HOLE_BLOCK_BYTES) ftruncateSync(fd, position);
-    if (options.mtimeNs !== undefined) setFileTimesNs(fd, options.mtimeNs);
+    if (options.mtimeNs !== undefined) setFileTimesNs(fd, temporary, options.mtimeNs);
     if (durable) fsyncSync(fd);
     closeSync(fd);
     options.beforeRename?.(temporary);

@@ -51,7 +51,8 @@ export function stagingFileKey(checksum: Buffer): string {
   return hashBytes(Buffer.concat([STAGING_FILE_DOMAIN, checksum])).toString('latin1');
 }
 
-export function readTreeCache(path: string): TreeCache {
+/** `groups: false`: the trees only (status needs no Merkle groups: tens of thousands of them at 500,000 files). */
+export function readTreeCache(path: string, options: { groups?: boolean } = {}): TreeCache {
   const cache = emptyTreeCache();
   let bytes: Buffer;
   try {
@@ -73,6 +74,7 @@ export function readTreeCache(path: string): TreeCache {
       sizeBytes: Number(bytes.readBigUInt64LE(at + 2 * HASH_BYTES)),
     });
   }
+  if (options.groups === false) return cache;
   for (let at = treesEnd + 4; at < bodyBytes; at += GROUP_RECORD_BYTES) {
     cache.groups.set(bytes.toString('latin1', at, at + HASH_BYTES), bytes.subarray(at + HASH_BYTES, at + GROUP_RECORD_BYTES));
   }

@@ -23,7 +23,7 @@ export interface PathChange {
 export function stagedChanges(repo: Repository, entries: StagingView, headTreeId: Buffer | undefined): PathChange[] {
   const changes: PathChange[] = [];
   if (headTreeId === undefined) return Array.from({ length: entries.count }, (_, index) => ({ path: entries.pathAt(index), change: 'added' }));
-  const cache = readTreeCache(repo.layout.treeCache);
+  const cache = readTreeCache(repo.layout.treeCache, { groups: false });
   // The staging file the last commit was built from, unchanged since: nothing is staged.
   if (cache.trees.get(stagingFileKey(entries.checksum))?.id.equals(headTreeId)) return changes;
   const deletedBelow = (tree: Buffer, prefix: string): void => {
