@@ -1,10 +1,10 @@
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DirectWriter, openDirectAlso } from '../src/core/direct-io.js';
 import { DIRECT_WRITE_MIN_BYTES, writeAllAtAsync, writeFileAtomicFrom } from '../src/core/fs-atomic.js';
-import { pseudoRandomBytes } from './helpers.js';
+import { pseudoRandomBytes, temporaryDirectory } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -16,7 +16,7 @@ interface RecordedWrite {
 
 /** A file created as writeFileAtomicFrom creates it, with its O_DIRECT twin. */
 function newFilePair(): { path: string; fd: number; directFd: number; close: () => void } {
-  const path = join(mkdtempSync(join(tmpdir(), 'store-direct-')), 'out.bin');
+  const path = join(temporaryDirectory('store-direct-'), 'out.bin');
   const fd = openSync(path, 'wx', 0o644);
   const directFd = openDirectAlso(path);
   // This machine's file systems (ext4, and tmpfs since Linux 6.6) all take O_DIRECT.
@@ -116,7 +116,7 @@ describe('DirectWriter', () => {
 
 describe('writeFileAtomicFrom, large files', () => {
   it('writes a file of DIRECT_WRITE_MIN_BYTES or more byte-exact, at its exact length', async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'store-direct-'));
+    const directory = temporaryDirectory('store-direct-');
     const path = join(directory, 'big.bin');
     const runs = [...awkwardRuns(), pseudoRandomBytes(DIRECT_WRITE_MIN_BYTES, 7)];
     const expected = Buffer.concat(runs);
@@ -132,7 +132,7 @@ describe('writeFileAtomicFrom, large files', () => {
   });
 
   it('leaves nothing behind, and no file, when the producer fails half-way', async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'store-direct-'));
+    const directory = temporaryDirectory('store-direct-');
     const path = join(directory, 'big.bin');
     const failing = writeFileAtomicFrom(
       path,

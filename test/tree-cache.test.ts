@@ -39,6 +39,7 @@ function memoryWriter(): BlobWriter {
   return {
     hasBlob: (id: Buffer) => stored.has(id.toString('hex')),
     addBlob: (_type: number, id: Buffer) => !stored.has(id.toString('hex')) && Boolean(stored.add(id.toString('hex'))),
+    drain: async () => {},
   } as unknown as BlobWriter;
 }
 
@@ -114,7 +115,7 @@ describe('tree cache', () => {
     expect((await storeOk(['diff', 'HEAD~1', 'HEAD', '--name-status'], { cwd: shrink })).text).toBe('D\ta.txt\n');
   });
 
-  it('gives the same root as a build without it, over 40 random histories of 10 commits in nested directories', () => {
+  it('gives the same root as a build without it, over 40 random histories of 10 commits in nested directories', async () => {
     // A writer that keeps every tree it is given: what the cache may reuse.
     const writer = memoryWriter();
     // Few names, deep and narrow: directories whose only child is a directory come and go.
@@ -131,8 +132,8 @@ describe('tree cache', () => {
         }
         if (staged.size === 0) continue;
         const staging = new StagingView(encodeStaging({ entries: sortByPathBytes([...staged.values()]), writtenAtNs: 0n }), 'test');
-        const withCache = buildTrees(staging, writer, cache);
-        const without = buildTrees(staging, writer, emptyTreeCache());
+        const withCache = await buildTrees(staging, writer, cache);
+        const without = await buildTrees(staging, writer, emptyTreeCache());
         expect(withCache.root.id.toString('hex'), `history ${history}, commit ${commit}: ${[...staged.keys()].sort().join(' ')}`).toBe(
           without.root.id.toString('hex'),
         );
@@ -164,7 +165,7 @@ describe('tree cache', () => {
     }
   });
 
-  it('re-hashes only the Merkle groups of a wide directory that changed, and gives the id a build without the cache gives', () => {
+  it('re-hashes only the Merkle groups of a wide directory that changed, and gives the id a build without the cache gives', async () => {
     const writer = memoryWriter();
     const staged = new Map<string, StagedEntry>();
     for (let index = 0; index < 500; index++) {
@@ -181,8 +182,8 @@ describe('tree cache', () => {
       }
       const staging = new StagingView(encodeStaging({ entries: sortByPathBytes([...staged.values()]), writtenAtNs: 0n }), 'test');
       const previousGroups = new Set(cache.groups.keys());
-      const withCache = buildTrees(staging, writer, cache);
-      expect(withCache.root.id.toString('hex'), `commit ${commit}`).toBe(buildTrees(staging, writer, emptyTreeCache()).root.id.toString('hex'));
+      const withCache = await buildTrees(staging, writer, cache);
+      expect(withCache.root.id.toString('hex'), `commit ${commit}`).toBe((await buildTrees(staging, writer, emptyTreeCache())).root.id.toString('hex'));
       // The directory has ~32 groups; three changes (an insertion or removal moves the groups after it) leave the ones before untouched.
       if (commit > 0) expect([...withCache.cache.groups.keys()].filter((key) => previousGroups.has(key)).length).toBeGreaterThan(0);
       expect(withCache.cache.groups.size).toBeLessThanOrEqual(2 * Math.ceil(staging.count / MERKLE_GROUP_LEAVES) + 1024);

@@ -39,7 +39,7 @@ export default class Checkout extends BaseCommand<typeof Checkout> {
       cwd: process.cwd(),
       outputDirectory: this.flags.output,
       force: this.flags.force,
-      listWritten: this.flags.json, // a million paths are a million strings: only --json lists them
+      listWritten: this.flags.json === true, // a million paths are a million strings: only --json lists them (the flag is undefined when not given)
     });
     if (this.flags.json) this.printJson(result);
     else

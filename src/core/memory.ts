@@ -33,3 +33,17 @@ export function collectEvery(items: number): () => void {
     collectGarbageNow();
   };
 }
+
+let walkedSinceCollection = 0;
+
+/**
+ * Counts items a walk passed (tree entries, directory entries): every WALK_COLLECT_EVERY of them,
+ * over all the walks of the command, a full collection. A switch at 1,000,000 files walks the work
+ * tree, the staging area and two commits' trees, and peaked at 239 MB with no collection between.
+ */
+export function noteWalked(items: number): void {
+  walkedSinceCollection += items;
+  if (walkedSinceCollection < WALK_COLLECT_EVERY) return;
+  walkedSinceCollection = 0;
+  collectGarbageNow();
+}

@@ -4,8 +4,8 @@ import { hashBytes } from '../core/hash.js';
 import { fsPath } from '../core/path-bytes.js';
 import { workTreePath } from './worktree/scanner.js';
 import { encodeCommit } from '../objects/commit.js';
-import { encodeFileModesOf } from '../objects/file-modes.js';
-import { directoriesHolding, encodeFileTimes } from '../objects/file-times.js';
+import { FileModesBlob } from '../objects/file-modes.js';
+import { directoriesHolding, FileTimesBlob } from '../objects/file-times.js';
 import type { Repository } from '../repository/repository.js';
 import { openStaging } from '../staging/staging-area.js';
 import type { StagingView } from '../staging/staging-format.js';
@@ -39,8 +39,8 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
     const parentId = repo.refs.headCommit();
     const parent = parentId === undefined ? undefined : loadCommit(repo, parentId);
 
-    const { result } = await repo.withBlobWriter((writer) => {
-      const { root, cache } = buildTrees(staging, writer, readTreeCache(repo.layout.treeCache));
+    const { result } = await repo.withBlobWriter(async (writer) => {
+      const { root, cache } = await buildTrees(staging, writer, readTreeCache(repo.layout.treeCache));
       const treeId = root.id.toString('hex');
       const { times, modes } = encodeMetadata(repo.workTree, staging);
       const timesId = hashBytes(times);
@@ -52,8 +52,8 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
           hint: 'use `store add PATH` or `store add -A` to stage changes',
         });
       }
-      writer.addBlob(BlobType.FileTimes, timesId, times);
-      writer.addBlob(BlobType.FileModes, Buffer.from(modesId, 'hex'), modes);
+      writer.addBlob(BlobType.FileTimes, timesId, times, { givenUp: true });
+      writer.addBlob(BlobType.FileModes, Buffer.from(modesId, 'hex'), modes, { givenUp: true });
       const commit = {
         treeId,
         parentId,
@@ -91,22 +91,23 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
 
 /**
  * Hard links among the staged files: entries on one inode of one device with one content share a
- * group (numbered from 1, in the order of each inode's first entry), 0 for the others. Inodes that
- * repeat are found by sorting the inode numbers (8 bytes a file), and only their entries are grouped.
+ * link group (numbered from 1, in the order of each inode's first entry). Inodes that repeat are
+ * found by sorting the inode numbers (8 bytes a file, sorted in place), and only their entries are
+ * grouped.
  */
-function linkGroupsOf(staging: StagingView, inodes: BigUint64Array): Uint32Array {
-  const groups = new Uint32Array(staging.count);
-  const sorted = inodes.slice().sort();
+function setLinkGroups(staging: StagingView, inodes: BigUint64Array, modes: FileModesBlob): void {
+  inodes.sort();
   const repeated = new Set<bigint>();
-  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== 0n && sorted[i] === sorted[i - 1]) repeated.add(sorted[i]!);
-  if (repeated.size === 0) return groups;
+  for (let i = 1; i < inodes.length; i++) if (inodes[i] !== 0n && inodes[i] === inodes[i - 1]) repeated.add(inodes[i]!);
+  if (repeated.size === 0) return;
   const sharing = new Map<bigint, number[]>(); // in the order of each inode's first entry
-  inodes.forEach((ino, index) => {
-    if (!repeated.has(ino)) return;
-    const indexes = sharing.get(ino);
-    if (indexes === undefined) sharing.set(ino, [index]);
+  for (let index = 0; index < staging.count; index++) {
+    const entry = staging.entryAt(index);
+    if (entry.kind === EntryKind.Symlink || !repeated.has(entry.ino)) continue;
+    const indexes = sharing.get(entry.ino);
+    if (indexes === undefined) sharing.set(entry.ino, [index]);
     else indexes.push(index);
-  });
+  }
   let count = 0;
   for (const indexes of sharing.values()) {
     const first = new Map<string, number>(); // dev and content: an entry index, then its group once a second one is seen
@@ -116,49 +117,43 @@ function linkGroupsOf(staging: StagingView, inodes: BigUint64Array): Uint32Array
       const seen = first.get(key);
       if (seen === undefined) first.set(key, -1 - index);
       else if (seen < 0) {
-        groups[-1 - seen] = ++count;
-        groups[index] = count;
+        modes.setLinkGroup(-1 - seen, ++count);
+        modes.setLinkGroup(index, count);
         first.set(key, count);
-      } else groups[index] = seen;
+      } else modes.setLinkGroup(index, seen);
     }
   }
-  return groups;
 }
 
 /**
  * The commit's times and modes blobs. Files' come from the staging area (as `add` saw them);
  * directories' from the work tree now, as the staging area keeps no directories. Hard links: staged
- * files of one content on one inode (same device and inode number) share a link group. Built from
- * the staging area in place: typed arrays of ~32 bytes a file besides the blobs themselves.
+ * files of one content on one inode (same device and inode number) share a link group. Filled in
+ * place from the staging area: the two blobs (16 bytes a file) and the inode numbers (8 bytes a
+ * file, to find hard links) are all this holds per file.
  */
 function encodeMetadata(workTree: string, staging: StagingView): { times: Buffer; modes: Buffer } {
-  const fileTimes = new BigInt64Array(staging.count);
-  const fileModes = new Uint32Array(staging.count);
-  /** Each entry's inode number, 0 for a symlink (never a hard link here). */
-  const inodes = new BigUint64Array(staging.count);
-  for (let index = 0; index < staging.count; index++) {
-    const entry = staging.entryAt(index);
-    fileTimes[index] = entry.mtimeNs;
-    fileModes[index] = entry.mode & 0o7777;
-    inodes[index] = entry.kind === EntryKind.Symlink ? 0n : entry.ino;
-  }
   const directories = directoriesHolding(
     (function* () {
       for (let index = 0; index < staging.count; index++) yield staging.pathAt(index);
     })(),
-  ).map((path) => {
+  );
+  const times = new FileTimesBlob(staging.count, directories.length);
+  const modes = new FileModesBlob(staging.count, directories.length);
+  /** Each entry's inode number, 0 for a symlink (never a hard link here). */
+  const inodes = new BigUint64Array(staging.count);
+  for (let index = 0; index < staging.count; index++) {
+    const entry = staging.entryAt(index);
+    times.setFile(index, entry.mtimeNs);
+    modes.setFile(index, entry.mode);
+    inodes[index] = entry.kind === EntryKind.Symlink ? 0n : entry.ino;
+  }
+  setLinkGroups(staging, inodes, modes);
+  directories.forEach((path, index) => {
     const stats = lstatSync(fsPath(workTreePath(workTree, path)), { bigint: true, throwIfNoEntry: false });
-    return stats?.isDirectory() ? { mtimeNs: stats.mtimeNs, mode: Number(stats.mode & 0o7777n) } : { mtimeNs: 0n, mode: 0 };
+    if (!stats?.isDirectory()) return; // unknown: 0
+    times.setDirectory(index, stats.mtimeNs);
+    modes.setDirectory(index, Number(stats.mode & 0o7777n));
   });
-  return {
-    times: encodeFileTimes(
-      fileTimes,
-      directories.map((directory) => directory.mtimeNs),
-    ),
-    modes: encodeFileModesOf(
-      fileModes,
-      linkGroupsOf(staging, inodes),
-      directories.map((directory) => directory.mode),
-    ),
-  };
+  return { times: times.bytes, modes: modes.bytes };
 }

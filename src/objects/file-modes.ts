@@ -27,30 +27,40 @@ export interface RecordedModes {
 }
 
 export function encodeFileModes(files: readonly FileMode[], directoryModes: ArrayLike<number>): Buffer {
-  return encodeFileModesOf(
-    Uint32Array.from(files, (file) => file.mode),
-    Uint32Array.from(files, (file) => file.linkGroup),
-    directoryModes,
-  );
+  const blob = new FileModesBlob(files.length, directoryModes.length);
+  files.forEach((file, index) => {
+    blob.setFile(index, file.mode);
+    blob.setLinkGroup(index, file.linkGroup);
+  });
+  for (let index = 0; index < directoryModes.length; index++) blob.setDirectory(index, directoryModes[index]!);
+  return blob.bytes;
 }
 
-/** `encodeFileModes` from each file's mode and link group side by side (8 bytes a file, no object per file). */
-export function encodeFileModesOf(modes: ArrayLike<number>, linkGroups: ArrayLike<number>, directoryModes: ArrayLike<number>): Buffer {
-  const out = Buffer.alloc(HEADER_BYTES + modes.length * 8 + directoryModes.length * 4);
-  out.writeUInt8(FILE_MODES_VERSION, 0);
-  out.writeUInt32LE(modes.length, 1);
-  out.writeUInt32LE(directoryModes.length, 5);
-  let at = HEADER_BYTES;
-  for (let index = 0; index < modes.length; index++) {
-    out.writeUInt32LE(modes[index]! & 0o7777, at);
-    out.writeUInt32LE(linkGroups[index]!, at + 4);
-    at += 8;
+/** A modes blob filled in place (link groups 0 until set): no array of the modes beside it. */
+export class FileModesBlob {
+  readonly bytes: Buffer;
+
+  constructor(
+    private readonly fileCount: number,
+    directoryCount: number,
+  ) {
+    this.bytes = Buffer.alloc(HEADER_BYTES + fileCount * 8 + directoryCount * 4);
+    this.bytes.writeUInt8(FILE_MODES_VERSION, 0);
+    this.bytes.writeUInt32LE(fileCount, 1);
+    this.bytes.writeUInt32LE(directoryCount, 5);
   }
-  for (let index = 0; index < directoryModes.length; index++) {
-    out.writeUInt32LE(directoryModes[index]! & 0o7777, at);
-    at += 4;
+
+  setFile(index: number, mode: number): void {
+    this.bytes.writeUInt32LE(mode & 0o7777, HEADER_BYTES + index * 8);
   }
-  return out;
+
+  setLinkGroup(index: number, linkGroup: number): void {
+    this.bytes.writeUInt32LE(linkGroup, HEADER_BYTES + index * 8 + 4);
+  }
+
+  setDirectory(index: number, mode: number): void {
+    this.bytes.writeUInt32LE(mode & 0o7777, HEADER_BYTES + this.fileCount * 8 + index * 4);
+  }
 }
 
 /** A modes blob read by position (the i-th file and directory in path byte order), as FileTimesReader. */

@@ -155,7 +155,7 @@ export function* stagingPieces(items: () => Iterable<StagingItem>, writtenAtNs: 
   for (const item of items()) {
     if (isKeptRun(item)) {
       count += item.end - item.start;
-      for (let index = item.start; index < item.end; index++) heapBytes += item.keptFrom.pathByteLength(index);
+      heapBytes += item.keptFrom.pathBytesOf(item.start, item.end);
       continue;
     }
     count++;
@@ -280,7 +280,7 @@ export class StagingView {
       previousEnd = pathEnd;
       if (hasPathProblemAt(bytes, pathStart, pathEnd)) fail(`entry ${index} (${JSON.stringify(this.pathAt(index))}) has ${pathProblem(this.pathAt(index))}`);
       if (!Number.isSafeInteger(readUint53LE(bytes, at + 8))) fail(`entry ${index} has a size out of range`);
-      this.countRead();
+      this.countRead(index);
     }
   }
 
@@ -295,9 +295,19 @@ export class StagingView {
   }
 
   private readsSinceRelease = 0;
+  private lastRead = 0;
 
-  private countRead(): void {
-    if (++this.readsSinceRelease < RELEASE_EVERY) return;
+  /**
+   * Counts a read of entry `index` towards the next release of pages. A read far from the last one
+   * touches a page of records and one of paths that a walk in order shares with its neighbours, so
+   * it counts as FAR_READ_WEIGHT reads: a 1% add at 1,000,000 files looks up 10,000 scattered
+   * entries, which left 100 MB of the mapping resident when each counted as one.
+   */
+  private countRead(index: number): void {
+    const far = Math.abs(index - this.lastRead) > ENTRIES_PER_PAGE;
+    this.lastRead = index;
+    this.readsSinceRelease += far ? FAR_READ_WEIGHT : 1;
+    if (this.readsSinceRelease < RELEASE_EVERY) return;
     this.readsSinceRelease = 0;
     this.releasePages();
   }
@@ -305,7 +315,7 @@ export class StagingView {
   pathAt(index: number): string {
     // A walk asks for one entry's path several times in a row (compare, then take): decoded once.
     if (index === this.lastIndex) return this.lastPath;
-    this.countRead();
+    this.countRead(index);
     const at = HEADER_BYTES + index * ENTRY_BYTES;
     const start = this.heapStart + this.view.getUint32(at + 80, true);
     this.lastPath = decodeNameAt(this.bytes, start, start + this.view.getUint32(at + 84, true));
@@ -328,6 +338,19 @@ export class StagingView {
   indexOfBytes(path: Uint8Array, from = 0): number {
     let low = from;
     let high = this.count - 1;
+    // Galloping from `from`, then a binary search: callers look paths up in order, each usually
+    // near the last, so the probes stay near too. A plain binary search per path touched pages all
+    // over the file: a 1% add at 1,000,000 files had 64 MB of the mapping resident.
+    for (let step = 1; low <= high; step *= 2) {
+      const probe = Math.min(low + step - 1, high);
+      const order = this.comparePathAt(probe, path);
+      if (order === 0) return probe;
+      if (order > 0) {
+        high = probe - 1;
+        break;
+      }
+      low = probe + 1;
+    }
     while (low <= high) {
       const middle = (low + high) >>> 1;
       const order = this.comparePathAt(middle, path);
@@ -339,6 +362,7 @@ export class StagingView {
   }
 
   private comparePathAt(index: number, path: Uint8Array): number {
+    this.countRead(index);
     const record = HEADER_BYTES + index * ENTRY_BYTES;
     const start = this.heapStart + this.view.getUint32(record + 80, true);
     const length = this.view.getUint32(record + 84, true);
@@ -350,21 +374,27 @@ export class StagingView {
     return length - path.length;
   }
 
-  /** The length in bytes of entry `index`'s path. */
-  pathByteLength(index: number): number {
-    return this.view.getUint32(HEADER_BYTES + index * ENTRY_BYTES + 84, true);
+  /** The bytes of the paths of entries [start, end) together. */
+  pathBytesOf(start: number, end: number): number {
+    let total = 0;
+    for (let index = start; index < end; index++) {
+      total += this.view.getUint32(HEADER_BYTES + index * ENTRY_BYTES + 84, true);
+      this.countRead(index); // a run can be the whole file: its pages are let go as it is read
+    }
+    return total;
   }
 
   /** Copies the records of entries [start, end) to `target` at `at`, as they are (their path offsets are this file's). */
   copyRecords(start: number, end: number, target: Buffer, at: number): void {
     this.bytes.copy(target, at, HEADER_BYTES + start * ENTRY_BYTES, HEADER_BYTES + end * ENTRY_BYTES);
+    this.countRead(start);
     this.readsSinceRelease += end - start - 1;
-    this.countRead();
+    this.countRead(end - 1);
   }
 
   /** Copies entry `index`'s path bytes to `target` at `at`; returns their length. */
   copyPath(index: number, target: Buffer, at: number): number {
-    this.countRead();
+    this.countRead(index);
     const record = HEADER_BYTES + index * ENTRY_BYTES;
     const start = this.heapStart + this.view.getUint32(record + 80, true);
     const length = this.view.getUint32(record + 84, true);
@@ -400,7 +430,7 @@ export class StagingView {
     const scratch = Buffer.allocUnsafe(FINGERPRINT_PIECE_BYTES + 45 + MAX_PATH_BYTES);
     let used = 0;
     for (let index = start; index < end; index++) {
-      this.countRead();
+      this.countRead(index);
       const at = HEADER_BYTES + index * ENTRY_BYTES;
       const pathStart = this.heapStart + this.view.getUint32(at + 80, true);
       const pathLength = this.view.getUint32(at + 84, true);
@@ -425,6 +455,8 @@ export class StagingView {
 const FINGERPRINT_PIECE_BYTES = 64 * 1024;
 /** Entries read (or bytes hashed) between two releases of the pages read (see StagingView). */
 const RELEASE_EVERY = 16_384;
+const ENTRIES_PER_PAGE = Math.floor(4096 / ENTRY_BYTES);
+const FAR_READ_WEIGHT = 64;
 const RELEASE_BYTES = 4 * 1024 * 1024;
 
 /** Every entry decoded: for callers that need them all at once (small trees, or a rewrite of all). */

@@ -59,12 +59,20 @@ export function unpackFrame(stored: Buffer, frame: FrameToUnpack): Buffer {
 const DEFAULT_CACHED_FRAMES = 4;
 
 /**
- * Frames up to this size are decompressed into buffers the reader reuses (and their stored bytes read
- * into one it reuses): a new 2 MiB buffer per frame waited for a collector that seldom ran, and the
- * freed memory stayed with the process (checkout -o of the 12,000-file tree peaked ~150 MB higher:
- * `node bench/compare-builds.js` against a build before a1eb358). A larger frame gets buffers of its own.
+ * Frames up to this size are cached, and decompressed into buffers the reader reuses (their stored
+ * bytes read into one it reuses): a new 2 MiB buffer per frame waited for a collector that seldom
+ * ran, and the freed memory stayed with the process (checkout -o of the 12,000-file tree peaked
+ * ~150 MB higher: `node bench/compare-builds.js` against a build before a1eb358). A larger frame
+ * (one large blob: a commit's times at 1,000,000 files are 8 MB) is read alone into buffers of its
+ * own, kept by no one: cached, a switch at 1,000,000 files held the times and modes twice over
+ * (~32 MB) through its whole walk.
  */
-const REUSED_FRAME_MAX_BYTES = 16 * 1024 * 1024;
+const CACHED_FRAME_MAX_BYTES = 4 * 1024 * 1024;
+
+function isCachedSize(location: BlobLocation): boolean {
+  return location.frameRawLength <= CACHED_FRAME_MAX_BYTES && location.frameStoredLength <= CACHED_FRAME_MAX_BYTES;
+}
+
 /** Reused buffers grow in these steps, so frames of slightly different sizes share them. */
 const REUSED_BUFFER_STEP = 256 * 1024;
 
@@ -90,7 +98,9 @@ export class PackReader {
 
   /** A blob's verified bytes, a copy the caller may keep. */
   readBlob(location: BlobLocation): Buffer {
-    return Buffer.from(this.borrowBlob(location));
+    const bytes = this.borrowBlob(location);
+    // A frame too large to cache was unpacked for this read alone: its bytes are the caller's as they are.
+    return isCachedSize(location) ? Buffer.from(bytes) : bytes;
   }
 
   /**
@@ -134,6 +144,7 @@ export class PackReader {
   }
 
   private readFrame(location: BlobLocation): Buffer {
+    if (!isCachedSize(location)) return this.unpackFrameAt(location, undefined);
     const key = `${location.packName}:${location.frameOffset}`;
     const cached = this.cachedFrames.get(key);
     if (cached !== undefined) {
@@ -156,13 +167,12 @@ export class PackReader {
   private unpackFrameAt(location: BlobLocation, spare: Buffer | undefined): Buffer {
     const fd = this.packFd(location.packName);
     const rawLength = location.frameRawLength;
-    const reusable = Number.isSafeInteger(rawLength) && rawLength >= 0 && rawLength <= REUSED_FRAME_MAX_BYTES;
-    if (!reusable || location.frameStoredLength > REUSED_FRAME_MAX_BYTES) {
+    if (!Number.isSafeInteger(rawLength) || rawLength < 0 || !isCachedSize(location)) {
       // unpackFrame also turns a length the format does not allow into an error naming the frame
       return unpackFrame(this.readExactly(fd, location.frameOffset, location.frameStoredLength, location.packName), location);
     }
     const out =
-      spare !== undefined && spare.byteOffset === 0 && spare.buffer.byteLength >= rawLength && spare.buffer.byteLength <= roundUp(REUSED_FRAME_MAX_BYTES)
+      spare !== undefined && spare.byteOffset === 0 && spare.buffer.byteLength >= rawLength && spare.buffer.byteLength <= roundUp(CACHED_FRAME_MAX_BYTES)
         ? Buffer.from(spare.buffer, 0, rawLength)
         : Buffer.allocUnsafeSlow(roundUp(rawLength)).subarray(0, rawLength);
     if (location.codec === Codec.Raw && location.frameStoredLength === rawLength) {

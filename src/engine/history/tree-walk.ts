@@ -1,6 +1,7 @@
 import type { TreeEntry } from '../../objects/tree.js';
 import type { Repository } from '../../repository/repository.js';
 import { loadTree } from './objects-io.js';
+import { noteWalked } from '../../core/memory.js';
 import { compareUtf8 } from '../../core/utf8-order.js';
 import { EntryKind } from '../../core/vocabulary.js';
 
@@ -48,7 +49,9 @@ export function sortedTreeEntries(entries: TreeEntry[]): TreeEntry[] {
  * name and a '/' sort. Holds the trees on the way down, never the whole tree.
  */
 export function* walkTreeFiles(repo: Repository, treeId: Buffer, prefix = '', depth = 0): Generator<[string, TreeEntry]> {
-  for (const entry of sortedTreeEntries(loadTree(repo, treeId, depth))) {
+  const entries = sortedTreeEntries(loadTree(repo, treeId, depth));
+  noteWalked(entries.length);
+  for (const entry of entries) {
     const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
     if (entry.kind !== EntryKind.Directory) {
       yield [path, entry];

@@ -6,6 +6,7 @@ import { type CachedTree, emptyTreeCache, groupsToKeep, stagingFileKey, type Tre
 import { childrenOfRun, runFingerprint } from '../worktree/staged-runs.js';
 import type { StagingView } from '../../staging/staging-format.js';
 import { BlobType, EntryKind } from '../../core/vocabulary.js';
+import { IdSlab } from '../../core/id-slab.js';
 
 /**
  * Builds and stores the tree objects of the staged paths, bottom up, one directory run at a time
@@ -15,20 +16,25 @@ import { BlobType, EntryKind } from '../../core/vocabulary.js';
  * Returns the root and the cache for the next commit (every directory of this one, and the whole
  * staging file's root: see stagingFileKey; the Merkle groups: see groupsToKeep).
  */
-export function buildTrees(staging: StagingView, writer: BlobWriter, previous: TreeCache = emptyTreeCache()): { root: CachedTree; cache: TreeCache } {
+export async function buildTrees(
+  staging: StagingView,
+  writer: BlobWriter,
+  previous: TreeCache = emptyTreeCache(),
+): Promise<{ root: CachedTree; cache: TreeCache }> {
   const trees = new Map<string, CachedTree>();
   const usedGroups = new Map<string, Buffer>();
+  const keptRoots = new IdSlab();
   const memo: MerkleGroupMemo = {
     get: (key) => {
       const root = usedGroups.get(key) ?? previous.groups.get(key);
       if (root !== undefined) usedGroups.set(key, root);
       return root;
     },
-    set: (key, root) => usedGroups.set(key, root),
+    set: (key, root) => usedGroups.set(key, keptRoots.keep(root)),
   };
   const pace = collectEvery(WALK_COLLECT_EVERY);
 
-  const build = (start: number, end: number, prefix: string): CachedTree => {
+  const build = async (start: number, end: number, prefix: string): Promise<CachedTree> => {
     const fingerprint = runFingerprint(staging, start, end, prefix);
     const known = previous.trees.get(fingerprint);
     if (known && writer.hasBlob(known.id)) {
@@ -41,7 +47,7 @@ export function buildTrees(staging: StagingView, writer: BlobWriter, previous: T
         pace();
         treeEntries.push({ name: child.name, kind: child.entry.kind, sizeBytes: child.entry.sizeBytes, id: child.entry.fileId });
       } else {
-        const tree = build(child.start, child.end, child.prefix);
+        const tree = await build(child.start, child.end, child.prefix);
         treeEntries.push({ name: child.name, kind: EntryKind.Directory, sizeBytes: tree.sizeBytes, id: tree.id });
       }
     }
@@ -56,11 +62,14 @@ export function buildTrees(staging: StagingView, writer: BlobWriter, previous: T
     }
     const { bytes, id } = encodeTree(treeEntries, memo);
     writer.addBlob(BlobType.Tree, id, bytes);
+    // Frames compress while trees are built; waiting here keeps a few in flight, not every tree of
+    // the commit (30 frames of 2.25 MB at 1,000,000 files, in a heap snapshot of the commit).
+    await writer.drain();
     const tree = { id, sizeBytes: treeEntries.reduce((sum, entry) => sum + entry.sizeBytes, 0) };
     trees.set(fingerprint, tree);
     return tree;
   };
-  const root = build(0, staging.count, '');
+  const root = await build(0, staging.count, '');
   trees.set(stagingFileKey(staging.checksum), root);
   return { root, cache: { trees, groups: groupsToKeep(usedGroups, previous.groups, staging.count, MERKLE_GROUP_LEAVES) } };
 }
