@@ -1,5 +1,4 @@
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DirectWriter, openDirectAlso } from '../src/core/direct-io.js';
