@@ -17,9 +17,11 @@ import { BlobWriter } from '../src/store/blob-writer.js';
 import { InlineCompression } from '../src/store/frame-compression.js';
 import { PackReader } from '../src/store/pack-reader.js';
 import { packPath } from '../src/store/pack-store.js';
-import { decodeStaging, encodeStaging } from '../src/staging/staging-format.js';
+import { decodeStaging, encodeStaging, type StagedEntry, StagingView } from '../src/staging/staging-format.js';
+import { isUnchanged } from '../src/engine/worktree/tracked.js';
+import { msFromNs } from '../src/engine/worktree/scanner.js';
 import { openStaging, readStaging, writeStaging, writeStagingFrom } from '../src/staging/staging-area.js';
-import { pseudoRandomBytes, temporaryDirectory } from './helpers.js';
+import { pseudoRandomBytes, seededRandom, temporaryDirectory } from './helpers.js';
 import { BlobType, EntryKind } from '../src/core/vocabulary.js';
 
 function newWriter(directory: string, catalog: Catalog, frameTargetBytes = 64 * 1024): BlobWriter {
@@ -310,6 +312,78 @@ describe('staging area', () => {
     expect(view.count).toBe(5000);
     expect(view.indexOf(sorted[1234]!.path)).toBe(1234);
     expect(view.indexOf('d00/zzz')).toBeLessThan(0);
+  });
+});
+
+describe('stat data compared in place', () => {
+  it('StagingView.isUnchangedAt answers as isUnchanged does, for times of every kind and inodes past 2^53', () => {
+    const random = seededRandom(2026);
+    const big = (bits: number): bigint => {
+      let value = 0n;
+      for (let i = 0; i < bits; i += 16) value = (value << 16n) | BigInt(random(65536));
+      return value & ((1n << BigInt(bits)) - 1n);
+    };
+    const now = 1_764_900_000_123_456_789n;
+    let writtenAtNs = now;
+    const timeOf = (): bigint => {
+      switch (random(8)) {
+        case 6:
+          return writtenAtNs - 50_000_000n - BigInt(random(2)); // at the racy bound, or 1 ns before it
+        case 7:
+          return ((writtenAtNs - 2_000_000_000n) / 1_000_000_000n - BigInt(random(2))) * 1_000_000_000n; // whole seconds, at the coarse bound
+        case 0:
+          return -big(40); // before 1970
+        case 1:
+          return (now / 1_000_000_000n - BigInt(random(100_000))) * 1_000_000_000n; // whole seconds
+        case 2:
+          return now - BigInt(random(3_000_000_000)); // near the scan: racy or not
+        case 3:
+          return big(62); // far future, large words
+        default:
+          return now - big(45);
+      }
+    };
+    let agreed = 0;
+    for (let round = 0; round < 400; round++) {
+      writtenAtNs = random(20) === 0 ? -big(30) : random(3) === 0 ? (now / 1_000_000_000n) * 1_000_000_000n : now;
+      const entries = Array.from({ length: 50 }, (_, index) => ({
+        path: `f${String(index).padStart(3, '0')}`,
+        kind: [EntryKind.File, EntryKind.Executable, EntryKind.Symlink][random(3)] as StagedEntry['kind'],
+        mode: 0o100644,
+        sizeBytes: random(4) === 0 ? 2 ** 40 + random(1000) : random(100_000),
+        mtimeNs: timeOf(),
+        ctimeNs: timeOf(),
+        ino: random(3) === 0 ? big(64) : BigInt(random(1_000_000)),
+        dev: 7n,
+        fileId: hashBytes(Buffer.from(String(index))),
+      }));
+      const view = new StagingView(encodeStaging({ entries, writtenAtNs }), 'test');
+      entries.forEach((entry, index) => {
+        // The file as an lstat reports it: the staged stat data, or one field of it changed.
+        const stats = {
+          mode: entry.mode,
+          size: entry.sizeBytes,
+          mtimeMs: msFromNs(entry.mtimeNs),
+          ctimeMs: msFromNs(entry.ctimeNs),
+          ino: Number(entry.ino),
+          dev: 7,
+        };
+        let kind = entry.kind;
+        const change = random(8);
+        if (change === 0) stats.size += 1;
+        else if (change === 1) stats.mtimeMs = msFromNs(entry.mtimeNs + 1000n);
+        else if (change === 2) stats.ctimeMs = msFromNs(entry.ctimeNs - 1000n);
+        else if (change === 3) stats.ino = Number(entry.ino + 4096n);
+        else if (change === 4) kind = kind === EntryKind.File ? EntryKind.Executable : EntryKind.File;
+        const exact = isUnchanged(entry, { path: entry.path, kind, stats }, { writtenAtNs });
+        const inPlace = view.isUnchangedAt(index, kind, stats);
+        if (inPlace) expect(exact, `entry ${index} of round ${round}`).toBe(true);
+        // Only times before 1970 are left to the exact check.
+        if (entry.mtimeNs >= 0n && entry.ctimeNs >= 0n && writtenAtNs >= 0n) expect(inPlace, `entry ${index} of round ${round}`).toBe(exact);
+        if (inPlace) agreed++;
+      });
+    }
+    expect(agreed).toBeGreaterThan(500); // the unchanged case is exercised, not only the changed ones
   });
 });
 

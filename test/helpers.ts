@@ -94,3 +94,12 @@ export function pseudoRandomBytes(length: number, seed: number): Buffer {
   }
   return out;
 }
+
+/** A seeded generator of integers in [0, n): the same sequence on every run. */
+export function seededRandom(seed: number): (n: number) => number {
+  let state = seed;
+  return (n) => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return (state >>> 8) % n;
+  };
+}

@@ -7,7 +7,7 @@ import { encodeTree, MERKLE_GROUP_LEAVES, type TreeEntry } from '../src/objects/
 import { encodeStaging, sortByPathBytes, type StagedEntry, StagingView } from '../src/staging/staging-format.js';
 import { emptyTreeCache, type TreeCache } from '../src/staging/tree-cache.js';
 import type { BlobWriter } from '../src/store/blob-writer.js';
-import { storeJson, storeOk, temporaryDirectory } from './helpers.js';
+import { seededRandom, storeJson, storeOk, temporaryDirectory } from './helpers.js';
 import { EntryKind } from '../src/core/vocabulary.js';
 
 const TREE_CACHE = join('.store', 'tree-cache');
@@ -59,14 +59,6 @@ function stagedEntry(path: string, version: number): StagedEntry {
 }
 
 /** A deterministic generator of numbers below n. */
-function seededRandom(seed: number): (n: number) => number {
-  let state = seed;
-  return (n) => {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    return (state >>> 8) % n;
-  };
-}
-
 describe('tree cache', () => {
   const files: Record<string, string> = {};
   for (let d = 0; d < 4; d++) for (let f = 0; f < 5; f++) files[`d${d}/sub${f % 2}/f${f}.txt`] = `file ${d} ${f}\n`;

@@ -1,5 +1,6 @@
 import { callNative, errnoName, nativeError, type RawListing } from './native.js';
 import { decodeNameAt, encodeName } from './path-bytes.js';
+import { msOfTimespec } from './timespec.js';
 
 /**
  * What a walk keeps of an lstat, as plain numbers. Times are Node's milliseconds (sec * 1e3 + nsec /
@@ -70,8 +71,8 @@ function decodeListing({ names, fields }: RawListing): ListedEntry[] {
       stats: {
         mode: fields[at + 1]!,
         size: fields[at + 2]!,
-        mtimeMs: fields[at + 3]! * 1e3 + fields[at + 4]! / 1e6,
-        ctimeMs: fields[at + 5]! * 1e3 + fields[at + 6]! / 1e6,
+        mtimeMs: msOfTimespec(fields[at + 3]!, fields[at + 4]!),
+        ctimeMs: msOfTimespec(fields[at + 5]!, fields[at + 6]!),
         ino: fields[at + 7]!,
         dev: fields[at + 8]!,
       },

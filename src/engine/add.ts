@@ -130,7 +130,7 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
         }
         progress.filesScanned++;
         if (index !== -1) {
-          if (isUnchanged(staging.entryAt(index), file, staging)) {
+          if (staging.isUnchangedAt(index, file.kind, file.stats) || isUnchanged(staging.entryAt(index), file, staging)) {
             result.unchangedCount++;
             continue;
           }

@@ -3,7 +3,16 @@ import type mmapModule from 'mmap-io';
 import { errnoCode } from '../core/errors.js';
 import { writeFileAtomic, writeFileAtomicFrom } from '../core/fs-atomic.js';
 import { lazyRequire } from '../core/lazy-require.js';
-import { encodeStaging, sortByPathBytes, StagingView, stagingPieces, type StagedEntry, type StagingItem, type StagingSnapshot } from './staging-format.js';
+import {
+  encodeStaging,
+  mtimeSlackNs,
+  sortByPathBytes,
+  StagingView,
+  stagingPieces,
+  type StagedEntry,
+  type StagingItem,
+  type StagingSnapshot,
+} from './staging-format.js';
 
 // mmap-io is CommonJS but its typings declare a default export; at run time the module itself is the API.
 const mmapApi = lazyRequire<(typeof mmapModule)['default']>('mmap-io');
@@ -62,18 +71,13 @@ export async function writeStagingFrom(
   );
 }
 
-// Linux stamps mtimes from a coarse clock (one jiffy, at most 10 ms, behind real time); file systems
-// that keep whole seconds (mtime with no nanoseconds) may round by up to 2 s (FAT).
-const FINE_MTIME_SLACK_NS = 50_000_000n;
-const COARSE_MTIME_SLACK_NS = 2_000_000_000n;
-
 /**
  * A file modified within one timestamp tick of the scan that staged it could change again without
- * its size or mtime changing (git calls this "racily clean"): such an entry is never trusted on stat alone.
+ * its size or mtime changing (git calls this "racily clean"): such an entry is never trusted on stat
+ * alone. StagingView.isUnchangedAt makes the same check in place.
  */
 export function isRacilyClean(entry: StagedEntry, snapshot: Pick<StagingSnapshot, 'writtenAtNs'>): boolean {
-  const slack = entry.mtimeNs % 1_000_000_000n === 0n ? COARSE_MTIME_SLACK_NS : FINE_MTIME_SLACK_NS;
-  return entry.mtimeNs + slack >= snapshot.writtenAtNs;
+  return entry.mtimeNs + BigInt(mtimeSlackNs(Number(entry.mtimeNs % 1_000_000_000n))) >= snapshot.writtenAtNs;
 }
 
 export function nowNs(): bigint {

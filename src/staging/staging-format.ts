@@ -1,6 +1,8 @@
 import { CorruptionError } from '../core/errors.js';
 import { digestOf, HASH_BYTES, newHasher, withHasher } from '../core/hash.js';
 import { readUint53LE, writeUint53LE } from '../core/uint53.js';
+import type { LstatNumbers } from '../core/list-directory.js';
+import { msOfTimespec, readTimespecAt } from '../core/timespec.js';
 import { hasPathProblemAt, MAX_PATH_BYTES, pathProblem } from '../core/names.js';
 import { decodeNameAt, encodeName, nameByteLength } from '../core/path-bytes.js';
 import { compareByteRanges, compareUtf8 } from '../core/utf8-order.js';
@@ -227,6 +229,8 @@ export function* stagingPieces(items: () => Iterable<StagingItem>, writtenAtNs: 
 export class StagingView {
   readonly count: number;
   readonly writtenAtNs: bigint;
+  /** writtenAtNs as a timespec (undefined before 1970: see isUnchangedAt). */
+  private readonly writtenAt: { sec: number; nsec: number } | undefined;
   /** The file's trailing BLAKE3: tells whether it was replaced since it was read. */
   readonly checksum: Buffer;
   private readonly heapStart: number;
@@ -254,6 +258,7 @@ export class StagingView {
     this.count = bytes.readUInt32LE(12);
     const heapBytes = bytes.readUInt32LE(16);
     this.writtenAtNs = bytes.readBigInt64LE(24);
+    if (this.writtenAtNs >= 0n) this.writtenAt = { sec: Number(this.writtenAtNs / 1_000_000_000n), nsec: Number(this.writtenAtNs % 1_000_000_000n) };
     this.heapStart = HEADER_BYTES + this.count * ENTRY_BYTES;
     const bodyBytes = this.heapStart + heapBytes;
     if (bodyBytes + HASH_BYTES !== bytes.length) fail('length does not match its header');
@@ -325,6 +330,31 @@ export class StagingView {
 
   private lastIndex = -1;
   private lastPath = '';
+
+  private readonly time = { sec: 0, nsec: 0 };
+
+  /**
+   * isUnchanged (engine/worktree/tracked.ts) of entry `index` against the kind and lstat numbers of
+   * the file at its path, read in place: no entry object and no BigInt arithmetic, for a walk that
+   * makes this check for every staged file (a clean status). True only where isUnchanged is true
+   * (test/formats.test.ts compares them); false also where only isUnchanged can tell (times before
+   * 1970), so a caller then asks it.
+   */
+  isUnchangedAt(index: number, kind: EntryKind, stats: LstatNumbers): boolean {
+    this.countRead(index);
+    const at = HEADER_BYTES + index * ENTRY_BYTES;
+    if (this.bytes[at] !== kind || readUint53LE(this.bytes, at + 8) !== stats.size) return false;
+    if (this.view.getUint32(at + 36, true) * 4294967296 + this.view.getUint32(at + 32, true) !== stats.ino) return false;
+    const time = this.time;
+    if (!readTimespecAt(this.view, at + 24, time) || msOfTimespec(time.sec, time.nsec) !== stats.ctimeMs) return false;
+    if (!readTimespecAt(this.view, at + 16, time) || msOfTimespec(time.sec, time.nsec) !== stats.mtimeMs) return false;
+    // Not racily clean: the mtime plus its slack comes before the scan that wrote this file.
+    const written = this.writtenAt;
+    if (written === undefined) return false;
+    const later = time.nsec + mtimeSlackNs(time.nsec);
+    const sec = time.sec + Math.floor(later / 1e9);
+    return sec < written.sec || (sec === written.sec && later % 1e9 < written.nsec);
+  }
 
   entryAt(index: number): StagedEntry {
     // Its file id is a view, not a copy: it keeps the (read-only) mapping alive as long as it is referenced.
@@ -458,6 +488,16 @@ const RELEASE_EVERY = 16_384;
 const ENTRIES_PER_PAGE = Math.floor(4096 / ENTRY_BYTES);
 const FAR_READ_WEIGHT = 64;
 const RELEASE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * How long after a file's mtime (its nanoseconds part given) a scan must begin for the file's stat
+ * data to be trusted (see isRacilyClean). Linux stamps mtimes from a coarse clock (one jiffy, at most
+ * 10 ms, behind real time); file systems that keep whole seconds (mtime with no nanoseconds) may
+ * round by up to 2 s (FAT).
+ */
+export function mtimeSlackNs(mtimeNsPart: number): number {
+  return mtimeNsPart === 0 ? 2_000_000_000 : 50_000_000;
+}
 
 /** Every entry decoded: for callers that need them all at once (small trees, or a rewrite of all). */
 export function decodeStaging(bytes: Buffer, source: string): StagingSnapshot {

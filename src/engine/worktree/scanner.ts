@@ -2,6 +2,7 @@ import { constants, type BigIntStats, type Stats } from 'node:fs';
 import { type LstatNumbers, type ListedAhead, type ListedEntry, listDirectory, startListing } from '../../core/list-directory.js';
 import { errnoCode } from '../../core/errors.js';
 import { noteWalked } from '../../core/memory.js';
+import { msOfTimespec } from '../../core/timespec.js';
 import { nameProblem, REPOSITORY_DIRECTORY } from '../../core/names.js';
 import { IGNORE_FILE, IgnoreRules } from './ignore-rules.js';
 import { isWithin } from './paths.js';
@@ -28,7 +29,7 @@ export function msFromNs(ns: bigint): number {
     seconds -= 1n; // before 1970: BigInt division truncates toward zero, timespec floors
     nanoseconds += 1_000_000_000n;
   }
-  return Number(seconds) * 1e3 + Number(nanoseconds) / 1e6;
+  return msOfTimespec(Number(seconds), Number(nanoseconds));
 }
 
 export interface ScannedFile {

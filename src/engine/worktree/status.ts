@@ -53,6 +53,7 @@ export function computeStatus(repo: Repository, options: StatusOptions = {}): St
       untracked.push(file!.path);
       continue;
     }
+    if (file !== undefined && staging.isUnchangedAt(index, file.kind, file.stats)) continue; // most files: nothing decoded
     const entry = staging.entryAt(index);
     const found = compareWithWorkTree(repo, entry, staging, file);
     if (found.change !== undefined) unstaged.push({ path: entry.path, change: found.change });
