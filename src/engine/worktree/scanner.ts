@@ -1,7 +1,6 @@
 import { constants, type BigIntStats, type Stats } from 'node:fs';
 import { type LstatNumbers, type ListedAhead, type ListedEntry, listDirectory, startListing } from '../../core/list-directory.js';
 import { errnoCode } from '../../core/errors.js';
-import { noteWalked } from '../../core/memory.js';
 import { msOfTimespec } from '../../core/timespec.js';
 import { nameProblem, REPOSITORY_DIRECTORY } from '../../core/names.js';
 import { IGNORE_FILE, IgnoreRules } from './ignore-rules.js';
@@ -137,7 +136,6 @@ export function* walkWorkTree(
   function* walk(directory: string, listing: ListedEntry[], parentRules: IgnoreRules): Generator<ScannedFile> {
     // The listing says whether there is a .storeignore: no failing open in every directory.
     const rules = holds(listing, IGNORE_FILE) ? parentRules.enter(workTree, directory) : parentRules;
-    noteWalked(listing.length);
     // Listed in the trees' order (a directory where its name and a '/' sort): the walk yields byte order.
     const found: { path: string; stats: ScanStat; walkInto: boolean }[] = [];
     const subdirectories: string[] = [];
