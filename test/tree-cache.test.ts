@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashBytes } from '../src/core/hash.js';
 import { buildTrees } from '../src/engine/ingest/tree-builder.js';
-import { encodeTree, MERKLE_GROUP_LEAVES, type TreeEntry } from '../src/objects/tree.js';
+import { encodeTree, MERKLE_GROUP_LEAVES, treeIdOfBytes, type TreeEntry } from '../src/objects/tree.js';
 import { encodeStaging, sortByPathBytes, type StagedEntry, StagingView } from '../src/staging/staging-format.js';
-import { emptyTreeCache, type TreeCache } from '../src/staging/tree-cache.js';
+import { emptyTreeCache, type TreeCache, treeCacheMemo, writeTreeCache } from '../src/staging/tree-cache.js';
+import { verifyBlob } from '../src/store/blob-verify.js';
 import type { BlobWriter } from '../src/store/blob-writer.js';
 import { seededRandom, storeJson, storeOk, temporaryDirectory } from './helpers.js';
-import { EntryKind } from '../src/core/vocabulary.js';
+import { BlobType, EntryKind } from '../src/core/vocabulary.js';
 
 const TREE_CACHE = join('.store', 'tree-cache');
 
@@ -155,6 +156,42 @@ describe('tree cache', () => {
         expect(encodeTree(entries, memo).id.toString('hex'), `${count} entries, edit ${edit}`).toBe(encodeTree(entries).id.toString('hex'));
       }
     }
+  });
+
+  it('verifies trees through the Merkle groups in its file: the same ids, fewer hashes, and a damaged tree still fails', () => {
+    const entries = Array.from(
+      { length: 7 * MERKLE_GROUP_LEAVES + 5 },
+      (_, index): TreeEntry => ({ name: `f${String(index).padStart(4, '0')}`, kind: EntryKind.File, sizeBytes: index, id: hashBytes(Buffer.from(`${index}`)) }),
+    );
+    const groups = new Map<string, Buffer>();
+    const { bytes, id } = encodeTree(entries, groups);
+    expect(groups.size).toBe(8);
+    const place = { treeCache: join(temporaryDirectory(), 'tree-cache'), fileMode: 0o600 };
+    writeTreeCache(place, { trees: new Map(), groups });
+    let found = 0;
+    const memo = treeCacheMemo(place.treeCache, 0);
+    const counting = {
+      get: (key: string): Buffer | undefined => {
+        const root = memo.get(key);
+        if (root !== undefined) found++;
+        return root;
+      },
+      set: () => {},
+    };
+    expect(treeIdOfBytes(bytes, counting).equals(id)).toBe(true);
+    expect(found).toBe(8);
+    expect(verifyBlob(BlobType.Tree, id, bytes, memo)).toBe(true);
+    // A byte changed in an entry changes its group's key: the group is hashed anew, and the root differs.
+    for (const at of [5 + 1, Math.floor(bytes.length / 2), bytes.length - 1]) {
+      const damaged = Buffer.from(bytes);
+      damaged[at]! ^= 0x01;
+      expect(verifyBlob(BlobType.Tree, id, damaged, memo), `byte ${at}`).toBe(false);
+    }
+    // Another tree whose groups the file lacks gets its own id; a missing or damaged file is no memo.
+    const other = entries.map((entry) => ({ ...entry, sizeBytes: entry.sizeBytes + 1 }));
+    expect(treeIdOfBytes(encodeTree(other).bytes, memo).equals(encodeTree(other).id)).toBe(true);
+    writeFileSync(place.treeCache, 'damaged');
+    expect(treeIdOfBytes(bytes, treeCacheMemo(place.treeCache, 0)).equals(id)).toBe(true);
   });
 
   it('re-hashes only the Merkle groups of a wide directory that changed, and gives the id a build without the cache gives', async () => {

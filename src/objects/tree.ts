@@ -169,8 +169,10 @@ export function decodeVerifiedTree(bytes: Buffer): TreeEntry[] {
  * bytes are the ones an id names apart from whether what they say is acceptable (decodeVerifiedTree),
  * so that a crafted tree is reported as such, not as damage in transit.
  */
-export function treeIdOfBytes(bytes: Buffer): Buffer {
-  return treeIdOfEncodedEntries(parseTree(bytes, false, true).encoded);
+/** `memo`: the roots of groups seen before (see MerkleGroupMemo); the id is the same with or without. */
+export function treeIdOfBytes(bytes: Buffer, memo?: MerkleGroupMemo): Buffer {
+  const { encoded } = parseTree(bytes, false, true);
+  return memo === undefined ? treeIdOfEncodedEntries(encoded) : treeIdThroughMemo(bytes, encoded, memo);
 }
 
 /** `keepEncoded`: also return each entry's bytes, which the tree's id is computed from. */

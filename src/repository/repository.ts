@@ -10,6 +10,7 @@ import { framesPerTask, WorkerCompression } from '../workers/worker-compression.
 import type { WorkerPool } from '../workers/pool.js';
 import { PackReader } from '../store/pack-reader.js';
 import { LocalPackStore, type PackStore } from '../store/pack-store.js';
+import { treeCacheMemo } from '../staging/tree-cache.js';
 import { defaultConfig, FORMAT_VERSION, readConfig, serializeConfig, type RepositoryConfig } from './config.js';
 import { REPOSITORY_DIRECTORY, RepositoryLayout, storeDirectoryMode, type RepositorySharing } from './layout.js';
 import { WriterLock, type LockOwner } from './lock.js';
@@ -133,7 +134,10 @@ export class Repository {
   }
 
   get packReader(): PackReader {
-    this.readerInstance ??= new PackReader(this.layout.packs);
+    if (this.readerInstance === undefined) {
+      this.readerInstance = new PackReader(this.layout.packs);
+      this.readerInstance.treeMemo = treeCacheMemo(this.layout.treeCache);
+    }
     return this.readerInstance;
   }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { errnoCode } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs-atomic.js';
 import { HASH_BYTES, hashBytes } from '../core/hash.js';
+import type { MerkleGroupMemo } from '../objects/tree.js';
 
 /**
  * The tree cache: for each directory of the last commit, a fingerprint of its staged entries mapped
@@ -51,23 +52,29 @@ export function stagingFileKey(checksum: Buffer): string {
   return hashBytes(Buffer.concat([STAGING_FILE_DOMAIN, checksum])).toString('latin1');
 }
 
-/** `groups: false`: the trees only (status needs no Merkle groups: tens of thousands of them at 500,000 files). */
-export function readTreeCache(path: string, options: { groups?: boolean } = {}): TreeCache {
-  const cache = emptyTreeCache();
+/** The cache file's bytes and where its parts lie, or undefined when it is missing, of another version or damaged. */
+function readCacheFile(path: string): { bytes: Buffer; treesEnd: number; bodyBytes: number } | undefined {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return cache;
+    if (errnoCode(error) === 'ENOENT') return undefined;
     throw error;
   }
-  if (bytes.length < HEADER_BYTES + 4 + HASH_BYTES || !bytes.subarray(0, 8).equals(MAGIC) || bytes.readUInt32LE(8) !== VERSION) return cache;
-  const count = bytes.readUInt32LE(12);
-  const treesEnd = HEADER_BYTES + count * RECORD_BYTES;
-  if (treesEnd + 4 + HASH_BYTES > bytes.length) return cache;
-  const groupCount = bytes.readUInt32LE(treesEnd);
-  const bodyBytes = treesEnd + 4 + groupCount * GROUP_RECORD_BYTES;
-  if (bodyBytes + HASH_BYTES !== bytes.length || !hashBytes(bytes.subarray(0, bodyBytes)).equals(bytes.subarray(bodyBytes))) return cache;
+  if (bytes.length < HEADER_BYTES + 4 + HASH_BYTES || !bytes.subarray(0, 8).equals(MAGIC) || bytes.readUInt32LE(8) !== VERSION) return undefined;
+  const treesEnd = HEADER_BYTES + bytes.readUInt32LE(12) * RECORD_BYTES;
+  if (treesEnd + 4 + HASH_BYTES > bytes.length) return undefined;
+  const bodyBytes = treesEnd + 4 + bytes.readUInt32LE(treesEnd) * GROUP_RECORD_BYTES;
+  if (bodyBytes + HASH_BYTES !== bytes.length || !hashBytes(bytes.subarray(0, bodyBytes)).equals(bytes.subarray(bodyBytes))) return undefined;
+  return { bytes, treesEnd, bodyBytes };
+}
+
+/** `groups: false`: the trees only (status needs no Merkle groups: tens of thousands of them at 500,000 files). */
+export function readTreeCache(path: string, options: { groups?: boolean } = {}): TreeCache {
+  const cache = emptyTreeCache();
+  const file = readCacheFile(path);
+  if (file === undefined) return cache;
+  const { bytes, treesEnd, bodyBytes } = file;
   for (let at = HEADER_BYTES; at < treesEnd; at += RECORD_BYTES) {
     cache.trees.set(bytes.toString('latin1', at, at + HASH_BYTES), {
       id: bytes.subarray(at + HASH_BYTES, at + 2 * HASH_BYTES),
@@ -120,4 +127,65 @@ export function groupsToKeep(used: Map<string, Buffer>, previous: Map<string, Bu
     if (!kept.has(key)) kept.set(key, root);
   }
   return kept;
+}
+
+/** Group lookups answered without the cache before it is read: a command that reads a few trees never reads it. */
+const LOOKUPS_BEFORE_READING = 4096;
+
+/**
+ * The tree cache's Merkle groups as a memo for verifying the trees a command reads (a tree is
+ * verified by recomputing its Merkle root: ~2 BLAKE3 calls an entry, ~1 a group of 16 with the
+ * memo). Read once LOOKUPS_BEFORE_READING groups were looked up (~64 trees of 1,000 entries), and
+ * looked up in place (see GroupTable): a Map of the groups of a 1,000,000-file cache held ~100 MB.
+ */
+export function treeCacheMemo(path: string, lookupsBeforeReading = LOOKUPS_BEFORE_READING): MerkleGroupMemo {
+  let lookups = 0;
+  let table: GroupTable | undefined;
+  return {
+    get: (key) => {
+      if (table === undefined && ++lookups > lookupsBeforeReading) table = GroupTable.read(path);
+      return table?.get(key);
+    },
+    set: () => {}, // a pure memo: what is not in the file is computed again
+  };
+}
+
+/**
+ * The cache file's group records indexed by a hash table of their positions (open addressing, the
+ * key's first four bytes as its hash: keys are BLAKE3 digests): 4-8 bytes a group beside the file.
+ */
+class GroupTable {
+  private constructor(
+    private readonly bytes: Buffer,
+    private readonly slots: Uint32Array,
+  ) {}
+
+  static read(path: string): GroupTable {
+    const file = readCacheFile(path);
+    if (file === undefined) return new GroupTable(Buffer.alloc(0), new Uint32Array(1));
+    const { bytes, treesEnd, bodyBytes } = file;
+    const count = (bodyBytes - treesEnd - 4) / GROUP_RECORD_BYTES;
+    let size = 1;
+    while (size < 2 * count) size *= 2;
+    const slots = new Uint32Array(size); // a record's offset + 1; 0: empty
+    for (let at = treesEnd + 4; at < bodyBytes; at += GROUP_RECORD_BYTES) {
+      let slot = bytes.readUInt32LE(at) & (size - 1);
+      while (slots[slot] !== 0) slot = (slot + 1) & (size - 1);
+      slots[slot] = at + 1;
+    }
+    return new GroupTable(bytes, slots);
+  }
+
+  /** The root of the group keyed by `key` (a digest as a latin1 string), or undefined. */
+  get(key: string): Buffer | undefined {
+    const mask = this.slots.length - 1;
+    const hash = (key.charCodeAt(0) | (key.charCodeAt(1) << 8) | (key.charCodeAt(2) << 16) | (key.charCodeAt(3) << 24)) >>> 0;
+    for (let slot = hash & mask; this.slots[slot] !== 0; slot = (slot + 1) & mask) {
+      const at = this.slots[slot]! - 1;
+      let same = true;
+      for (let i = 0; i < HASH_BYTES && same; i++) same = this.bytes[at + i] === key.charCodeAt(i);
+      if (same) return this.bytes.subarray(at + HASH_BYTES, at + GROUP_RECORD_BYTES);
+    }
+    return undefined;
+  }
 }

@@ -4,6 +4,7 @@ import { decompressFrameInto } from './compression.js';
 import { checkPackHeader, decodeFooter, decodeTrailer, PACK_HEADER_BYTES, PACK_TRAILER_BYTES, type PackFooter } from './pack-format.js';
 import { packPath } from './pack-store.js';
 import { verifyBlob } from './blob-verify.js';
+import type { MerkleGroupMemo } from '../objects/tree.js';
 import { type BlobLocation, BlobType, Codec, MAX_FRAME_RAW_BYTES } from '../core/vocabulary.js';
 
 type FrameToUnpack = Pick<BlobLocation, 'packName' | 'frameOffset' | 'frameRawLength' | 'codec'>;
@@ -82,6 +83,8 @@ export class PackReader {
   /** Least recently used first (a Map keeps insertion order). */
   private readonly cachedFrames = new Map<string, Buffer>();
   private storedScratch = Buffer.alloc(0);
+  /** Merkle group roots known to the repository, to verify trees with fewer hashes (see verifyBlob). */
+  treeMemo: MerkleGroupMemo | undefined;
 
   /** `maxCachedFrames`: how many decompressed frames to keep (a reader that reads each file's chunks in turn needs few). */
   constructor(
@@ -117,7 +120,7 @@ export class PackReader {
       );
     }
     const bytes = raw.subarray(location.offsetInFrame, end);
-    if (!verifyBlob(location.type, location.id, bytes)) {
+    if (!verifyBlob(location.type, location.id, bytes, this.treeMemo)) {
       throw new CorruptionError(
         'CORRUPT_PACK',
         `pack ${location.packName}: ${BlobType[location.type] ?? 'blob'} ${location.id.toString('hex')} at frame offset ${location.frameOffset} does not match its hash`,
