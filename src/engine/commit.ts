@@ -12,7 +12,7 @@ import type { StagingView } from '../staging/staging-format.js';
 import { readTreeCache, writeTreeCache } from '../staging/tree-cache.js';
 import { loadCommit } from './history/objects-io.js';
 import { buildTrees } from './ingest/tree-builder.js';
-import { BlobType, EntryKind } from '../core/vocabulary.js';
+import { BlobType } from '../core/vocabulary.js';
 
 export interface CommitOptions {
   message: string;
@@ -102,10 +102,10 @@ function setLinkGroups(staging: StagingView, inodes: BigUint64Array, modes: File
   if (repeated.size === 0) return;
   const sharing = new Map<bigint, number[]>(); // in the order of each inode's first entry
   for (let index = 0; index < staging.count; index++) {
-    const entry = staging.entryAt(index);
-    if (entry.kind === EntryKind.Symlink || !repeated.has(entry.ino)) continue;
-    const indexes = sharing.get(entry.ino);
-    if (indexes === undefined) sharing.set(entry.ino, [index]);
+    const ino = staging.hardLinkInodeAt(index);
+    if (!repeated.has(ino)) continue;
+    const indexes = sharing.get(ino);
+    if (indexes === undefined) sharing.set(ino, [index]);
     else indexes.push(index);
   }
   let count = 0;
@@ -140,13 +140,12 @@ function encodeMetadata(workTree: string, staging: StagingView): { times: Buffer
   );
   const times = new FileTimesBlob(staging.count, directories.length);
   const modes = new FileModesBlob(staging.count, directories.length);
-  /** Each entry's inode number, 0 for a symlink (never a hard link here). */
   const inodes = new BigUint64Array(staging.count);
   for (let index = 0; index < staging.count; index++) {
     const entry = staging.entryAt(index);
     times.setFile(index, entry.mtimeNs);
     modes.setFile(index, entry.mode);
-    inodes[index] = entry.kind === EntryKind.Symlink ? 0n : entry.ino;
+    inodes[index] = staging.hardLinkInodeAt(index);
   }
   setLinkGroups(staging, inodes, modes);
   directories.forEach((path, index) => {

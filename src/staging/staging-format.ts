@@ -331,6 +331,12 @@ export class StagingView {
   private lastIndex = -1;
   private lastPath = '';
 
+  /** Entry `index`'s inode number, read in place; 0 for a symlink (never a hard link here). */
+  hardLinkInodeAt(index: number): bigint {
+    const at = HEADER_BYTES + index * ENTRY_BYTES;
+    return this.bytes[at] === EntryKind.Symlink ? 0n : this.view.getBigUint64(at + 32, true);
+  }
+
   private readonly time = { sec: 0, nsec: 0 };
 
   /**
