@@ -245,6 +245,10 @@ describe('remotes on a real S3 server (RADOS Gateway)', () => {
     const pushed = await json(['push', 'origin', 'retry:main'], loser);
     expect(pushed.refs[0]).toMatchObject({ ref: 'refs/heads/main', from: winnerHead, status: 'fast-forward' });
     expect((await json(['verify', '--remote', 'origin'], loser)).ok).toBe(true);
+    // The loser's own main has diverged from the remote's: refused before anything is sent, named as the race names it.
+    const diverged = await sh(['push', '--json', 'origin', 'main'], loser);
+    expect(diverged.status).toBe(11);
+    expect(JSON.parse(diverged.text).error).toMatchObject({ code: 'NON_FAST_FORWARD', message: expect.stringContaining('origin/main is not an ancestor') });
   });
 
   it('a push killed midway and run again sends no pack twice; the remote then verifies and clones', async () => {

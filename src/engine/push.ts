@@ -72,7 +72,8 @@ export async function pushToRemote(repo: Repository, options: PushOptions): Prom
     if (rejected.length > 0) {
       throw new StoreError(
         'NON_FAST_FORWARD',
-        `rejected: ${rejected.map(shortRef).join(', ')} on ${entry.name} ${rejected.length === 1 ? 'is' : 'are'} not an ancestor of the local ref (nothing was pushed)`,
+        // Named as the refused race below names it: which of the two a losing pusher meets is timing.
+        `rejected: ${rejected.map((ref) => `${entry.name}/${shortRef(ref)}`).join(', ')} ${rejected.length === 1 ? 'is' : 'are'} not an ancestor of the local ref (nothing was pushed)`,
         {
           hint: `run \`store fetch ${entry.name}\`, bring the remote's commits in, then push again (or --force to replace them)`,
         },
