@@ -134,10 +134,7 @@ export class Repository {
   }
 
   get packReader(): PackReader {
-    if (this.readerInstance === undefined) {
-      this.readerInstance = new PackReader(this.layout.packs);
-      this.readerInstance.treeMemo = treeCacheMemo(this.layout.treeCache);
-    }
+    this.readerInstance ??= new PackReader(this.layout.packs, undefined, treeCacheMemo(this.layout.treeCache));
     return this.readerInstance;
   }
 

@@ -83,13 +83,15 @@ export class PackReader {
   /** Least recently used first (a Map keeps insertion order). */
   private readonly cachedFrames = new Map<string, Buffer>();
   private storedScratch = Buffer.alloc(0);
-  /** Merkle group roots known to the repository, to verify trees with fewer hashes (see verifyBlob). */
-  treeMemo: MerkleGroupMemo | undefined;
-
-  /** `maxCachedFrames`: how many decompressed frames to keep (a reader that reads each file's chunks in turn needs few). */
+  /**
+   * `maxCachedFrames`: how many decompressed frames to keep (a reader that reads each file's chunks
+   * in turn needs few). `treeMemo`: Merkle group roots known to the repository, to verify trees with
+   * fewer hashes (see verifyBlob).
+   */
   constructor(
     private readonly packsDirectory: string,
     private readonly maxCachedFrames = DEFAULT_CACHED_FRAMES,
+    private readonly treeMemo?: MerkleGroupMemo,
   ) {}
 
   close(): void {
