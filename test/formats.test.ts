@@ -17,7 +17,8 @@ import { BlobWriter } from '../src/store/blob-writer.js';
 import { InlineCompression } from '../src/store/frame-compression.js';
 import { PackReader } from '../src/store/pack-reader.js';
 import { packPath } from '../src/store/pack-store.js';
-import { decodeStaging, encodeStaging, type StagedEntry, StagingView } from '../src/staging/staging-format.js';
+import { decodeStaging, encodeStaging, sortByPathBytes, type StagedEntry, StagingView } from '../src/staging/staging-format.js';
+import { encodeName } from '../src/core/path-bytes.js';
 import { isUnchanged } from '../src/engine/worktree/tracked.js';
 import { msFromNs } from '../src/engine/worktree/scanner.js';
 import { openStaging, readStaging, writeStaging, writeStagingFrom } from '../src/staging/staging-area.js';
@@ -384,6 +385,65 @@ describe('stat data compared in place', () => {
       });
     }
     expect(agreed).toBeGreaterThan(500); // the unchanged case is exercised, not only the changed ones
+  });
+});
+
+describe('paths compared in place', () => {
+  it('StagingView.isPathAt is true exactly where the staged path is the directory, a slash and the name', () => {
+    const random = seededRandom(17);
+    const names = ['a', 'a.txt', 'a0', 'ab', 'b', 'txt', 'caf\udce9', '\u00e9t\u00e9', 'x y'];
+    const paths = new Set<string>();
+    while (paths.size < 300) {
+      const depth = random(3);
+      paths.add(Array.from({ length: depth + 1 }, () => names[random(names.length)]).join('/'));
+    }
+    const entries = sortByPathBytes(
+      [...paths].map((path, index) => ({
+        path,
+        kind: EntryKind.File as StagedEntry['kind'],
+        mode: 0o100644,
+        sizeBytes: 1,
+        mtimeNs: 1n,
+        ctimeNs: 1n,
+        ino: BigInt(index),
+        dev: 1n,
+        fileId: hashBytes(Buffer.from(path)),
+      })),
+    );
+    const view = new StagingView(encodeStaging({ entries, writtenAtNs: 0n }), 'test');
+    // Near misses: one byte more or less, another directory, a '.' where a '/' was and back.
+    const candidates = [
+      ...new Set(
+        entries.flatMap(({ path }) => [
+          path,
+          `${path}x`,
+          path.slice(0, -1),
+          `a/${path}`,
+          path.replace('/', '.'),
+          path.replace('.', '/'),
+          path.replace('/', ''),
+        ]),
+      ),
+    ]
+      .filter((path) => path !== '' && !path.endsWith('/') && !path.startsWith('/'))
+      .map((candidate) => {
+        const slash = candidate.lastIndexOf('/');
+        return {
+          candidate,
+          directory: encodeName(slash < 0 ? '' : candidate.slice(0, slash)),
+          name: Buffer.concat([Buffer.from('junk'), encodeName(candidate.slice(slash + 1))]),
+        };
+      });
+    let equal = 0;
+    for (let index = 0; index < view.count; index++) {
+      const path = view.pathAt(index);
+      for (const { candidate, directory, name } of candidates) {
+        const same = view.isPathAt(index, directory, name, 4, name.length);
+        if (same !== (path === candidate)) expect(same, `${path} against ${candidate}`).toBe(path === candidate);
+        if (same) equal++;
+      }
+    }
+    expect(equal).toBe(view.count);
   });
 });
 

@@ -1,12 +1,28 @@
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // The compiled module (`npm test` builds first).
-import { type ListedAhead, listDirectory, startListing } from '../dist/core/list-directory.js';
+import { type DirectoryListing, listDirectory, startListing } from '../dist/core/list-directory.js';
 import { encodeName } from '../dist/core/path-bytes.js';
 import { msFromNs, newWalkReport, walkWorkTree } from '../dist/engine/worktree/scanner.js';
-import { run } from './helpers.js';
+import { matchWorkTree } from '../dist/engine/worktree/tracked.js';
+import { Repository } from '../dist/repository/repository.js';
+import { openStaging } from '../dist/staging/staging-area.js';
+import { run, storeOk, temporaryDirectory } from './helpers.js';
 
 /**
  * The scan compares staged nanosecond times with the millisecond numbers of a plain lstat: the
@@ -54,7 +70,7 @@ describe('scan stat data', () => {
       symlinkSync('plain', join(directory, 'link'));
       await run('touch', ['-m', '-h', '-d', '@-12345.123456789', join(directory, 'link')], { cwd: directory });
       utimesSync(join(directory, 'plain'), 1_700_000_000, 1_234_567_890.987654);
-      const listed = listDirectory(directory);
+      const listed = listDirectory(directory).entries();
       expect(listed.map((entry) => encodeName(entry.name).toString('hex')).sort()).toEqual(
         readdirSync(directory, { encoding: 'buffer' })
           .map((name) => name.toString('hex'))
@@ -80,12 +96,16 @@ describe('scan stat data', () => {
       for (const name of ['a0', 'a.txt', 'z', '\u00e9']) writeFileSync(join(directory, name), name);
       mkdirSync(join(directory, 'a'));
       writeFileSync(join(directory, 'a', 'inner'), 'i');
-      expect(listDirectory(directory).map((entry) => entry.name)).toEqual(['a.txt', 'a', 'a0', 'z', '\u00e9']);
+      expect(
+        listDirectory(directory)
+          .entries()
+          .map((entry) => entry.name),
+      ).toEqual(['a.txt', 'a', 'a0', 'z', '\u00e9']);
       const paths = [directory, join(directory, 'a'), join(directory, 'z'), join(directory, 'gone')];
       const listed = startListing(paths).finish();
       expect(listed).toHaveLength(4);
-      expect((listed[0] as ListedAhead).decode()).toEqual(listDirectory(directory));
-      expect((listed[1] as ListedAhead).decode().map((entry) => [entry.name, entry.stats?.size])).toEqual([['inner', 1]]);
+      expect((listed[0] as DirectoryListing).entries()).toEqual(listDirectory(directory).entries());
+      expect((listed[1] as DirectoryListing).entries().map((entry) => [entry.name, entry.stats?.size])).toEqual([['inner', 1]]);
       expect(listed[2]).toEqual(expect.objectContaining({ code: 'ENOTDIR', syscall: 'opendir', path: paths[2] }));
       expect(listed[3]).toEqual(expect.objectContaining({ code: 'ENOENT', syscall: 'opendir', path: paths[3] }));
       // A batch left unfinished is joined and freed when collected; one finished twice is refused.
@@ -114,6 +134,104 @@ describe('scan stat data', () => {
       expect([...paths].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)))).toEqual(paths);
     } finally {
       rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('a listing answers kinds, names and numbers in place, reusing one numbers object', async () => {
+    const directory = temporaryDirectory('store-listing-');
+    writeFileSync(join(directory, 'plain'), 'hello');
+    mkdirSync(join(directory, 'sub'));
+    symlinkSync('plain', join(directory, 'link'));
+    await run('mkfifo', [join(directory, 'pipe')], { cwd: directory });
+    const listing = listDirectory(directory);
+    const names = Array.from({ length: listing.count }, (_, index) => listing.nameAt(index));
+    expect(names).toEqual(['link', 'pipe', 'plain', 'sub']);
+    expect(names.map((_, index) => listing.names.subarray(listing.nameStart(index), listing.nameEnd(index)).toString())).toEqual(names);
+    expect(names.map((_, index) => [listing.isDirectoryAt(index), listing.isFileOrSymlinkAt(index)])).toEqual([
+      [false, true],
+      [false, false],
+      [false, true],
+      [true, false],
+    ]);
+    expect(listing.holds('sub')).toBe(true);
+    expect(listing.holds('su')).toBe(false);
+    const reused = { mode: 0, size: 0, mtimeMs: 0, ctimeMs: 0, ino: 0, dev: 0 };
+    expect(listing.statsAt(2, reused)).toBe(reused);
+    expect(reused).toEqual(listing.entries()[2]!.stats);
+    expect(reused.size).toBe(5);
+  });
+
+  it('matching with skipUnchanged passes over exactly the entries whose stat data did not change, and reports the same', async () => {
+    const work = temporaryDirectory('store-skip-unchanged-');
+    const write = (path: string | Buffer, content: string) => writeFileSync(typeof path === 'string' ? join(work, path) : path, content);
+    await storeOk(['init', '-q'], { cwd: work });
+    for (const directory of ['a', 'd', 'deep/er/est']) mkdirSync(join(work, directory), { recursive: true });
+    for (const path of ['a.txt', 'a/b', 'a0', 'd/changed.txt', 'd/gone.txt', 'd/same.txt', 'e', 'x.sh', 'ignored.txt', 'deep/er/est/f', 'z\u00e9'])
+      write(path, path);
+    const latin1Directory = Buffer.concat([Buffer.from(`${work}/`), Buffer.from('caf\xe9', 'latin1')]); // not UTF-8
+    mkdirSync(latin1Directory);
+    write(Buffer.concat([latin1Directory, Buffer.from('/n\xe4me', 'latin1')]), 'latin1');
+    symlinkSync('a.txt', join(work, 'link'));
+    // Older than the staging area, so that stat data alone can tell them clean (not racily clean).
+    const past = Date.now() / 1000 - 3600;
+    const age = (path: string | Buffer): void => {
+      for (const entry of readdirSync(path, { withFileTypes: true, encoding: 'buffer' })) {
+        const child = Buffer.concat([Buffer.from(path), Buffer.from('/'), entry.name]);
+        if (entry.name.toString() === '.store') continue;
+        if (entry.isDirectory()) age(child);
+        lutimesSync(child, past, past);
+      }
+    };
+    age(work);
+    await storeOk(['add', '-A', '-q'], { cwd: work });
+    appendFileSync(join(work, 'd/changed.txt'), 'more');
+    unlinkSync(join(work, 'd/gone.txt'));
+    write('d/new.txt', 'new');
+    rmSync(join(work, 'e'));
+    mkdirSync(join(work, 'e'));
+    write('e/inner', 'inner');
+    chmodSync(join(work, 'x.sh'), 0o755);
+    write('.storeignore', 'ignored.txt\n');
+
+    const repo = Repository.open({ repoPath: work });
+    try {
+      const staging = openStaging(repo.layout.staging);
+      const matched = (options: { skipUnchanged?: boolean }) => {
+        const report = newWalkReport();
+        const matches = [...matchWorkTree(repo, staging, [''], report, options)].map(({ index, file }) => ({
+          index,
+          path: file?.path ?? staging.pathAt(index),
+          unchanged: index >= 0 && file !== undefined && staging.isUnchangedAt(index, file.kind, file.stats),
+        }));
+        return { matches, report };
+      };
+      const plain = matched({});
+      const skipping = matched({ skipUnchanged: true });
+      expect(skipping.report).toEqual(plain.report);
+      expect(skipping.matches).toEqual(plain.matches.filter((match) => !match.unchanged));
+      expect(skipping.matches.map((match) => [match.path, match.index >= 0])).toEqual([
+        ['.storeignore', false],
+        ['d/changed.txt', true],
+        ['d/gone.txt', true],
+        ['d/new.txt', false],
+        ['e', true],
+        ['e/inner', false],
+        ['x.sh', true],
+      ]);
+      // Passed over in place: the root's files, a symlink, a file now ignored, names that are not UTF-8, deep paths.
+      expect(plain.matches.filter((match) => match.unchanged).map((match) => match.path)).toEqual([
+        'a.txt',
+        'a/b',
+        'a0',
+        'caf\udce9/n\udce4me',
+        'd/same.txt',
+        'deep/er/est/f',
+        'ignored.txt',
+        'link',
+        'z\u00e9',
+      ]);
+    } finally {
+      repo.close();
     }
   });
 

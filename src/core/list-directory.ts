@@ -1,4 +1,5 @@
-import { callNative, errnoName, nativeError, type RawListing } from './native.js';
+import { constants } from 'node:fs';
+import { callNative, errnoName, nativeError } from './native.js';
 import { decodeNameAt, encodeName } from './path-bytes.js';
 import { msOfTimespec } from './timespec.js';
 
@@ -22,61 +23,120 @@ export type ListedEntry = { name: string; stats: LstatNumbers; error?: undefined
 /** Fields per name in the native result (see native/store_native.c). */
 const FIELDS = 10;
 
+const { S_IFMT, S_IFDIR, S_IFREG, S_IFLNK } = constants;
+
 /**
- * A directory's names (decoded from their bytes, see path-bytes.ts) and each one's lstat, in one
- * native call: the directory is opened once and each name stat'ed against it (fstatat), where
- * lstatSync per file cost a call, a Stats object and a walk of the whole path each (in a CPU profile
- * of a clean status of bench/scale.js's 100,000 files, a third of the time). Sorted as trees sort
- * paths: by bytes, a directory's name as if a '/' followed it.
- * Throws a Node-style error (code, syscall, path) when the directory cannot be read.
+ * A directory's names and lstats as the addon gave them (names end to end as bytes, FIELDS numbers
+ * per name), read in place: a walk that only compares a name's bytes and numbers against a staged
+ * entry makes no string or object for it (a clean status at 500,000 files spent a third of its time
+ * decoding listings into objects). Sorted as trees sort paths: by bytes, a directory's name as if
+ * a '/' followed it.
  */
-export function listDirectory(path: string): ListedEntry[] {
-  return decodeListing(callNative(path, (addon) => addon.listDirectory(encodeName(path))));
+export class DirectoryListing {
+  readonly count: number;
+
+  constructor(
+    readonly names: Buffer,
+    private readonly fields: Float64Array,
+  ) {
+    this.count = fields.length / FIELDS;
+  }
+
+  /** Where name `index`'s bytes start in `names`; they end where the next one starts (nameEnd). */
+  nameStart(index: number): number {
+    return index === 0 ? 0 : this.fields[(index - 1) * FIELDS]!;
+  }
+
+  nameEnd(index: number): number {
+    return this.fields[index * FIELDS]!;
+  }
+
+  /** The name, decoded (see path-bytes.ts). */
+  nameAt(index: number): string {
+    return decodeNameAt(this.names, this.nameStart(index), this.nameEnd(index));
+  }
+
+  /** Whether `name` (ASCII) is listed, compared as bytes. */
+  holds(name: string): boolean {
+    for (let index = 0; index < this.count; index++) {
+      const start = this.nameStart(index);
+      if (this.nameEnd(index) - start !== name.length) continue;
+      let same = true;
+      for (let i = 0; i < name.length && same; i++) same = this.names[start + i] === name.charCodeAt(i);
+      if (same) return true;
+    }
+    return false;
+  }
+
+  /** The errno code of the name's lstat (ENOENT: gone since it was listed), or undefined when it succeeded. */
+  errorAt(index: number): string | undefined {
+    const errno = this.fields[index * FIELDS + 9]!;
+    return errno === 0 ? undefined : errnoName(errno);
+  }
+
+  private typeAt(index: number): number {
+    return this.fields[index * FIELDS + 9] === 0 ? this.fields[index * FIELDS + 1]! & S_IFMT : -1;
+  }
+
+  isDirectoryAt(index: number): boolean {
+    return this.typeAt(index) === S_IFDIR;
+  }
+
+  /** A regular file or a symlink whose lstat succeeded: what a staged entry can be. */
+  isFileOrSymlinkAt(index: number): boolean {
+    const type = this.typeAt(index);
+    return type === S_IFREG || type === S_IFLNK;
+  }
+
+  /** The name's lstat numbers, into `into` when given (a walk reuses one object). */
+  statsAt(index: number, into: LstatNumbers = { mode: 0, size: 0, mtimeMs: 0, ctimeMs: 0, ino: 0, dev: 0 }): LstatNumbers {
+    const at = index * FIELDS;
+    const fields = this.fields;
+    into.mode = fields[at + 1]!;
+    into.size = fields[at + 2]!;
+    into.mtimeMs = msOfTimespec(fields[at + 3]!, fields[at + 4]!);
+    into.ctimeMs = msOfTimespec(fields[at + 5]!, fields[at + 6]!);
+    into.ino = fields[at + 7]!;
+    into.dev = fields[at + 8]!;
+    return into;
+  }
+
+  /** Every name with its lstat or error, decoded. */
+  entries(): ListedEntry[] {
+    const entries: ListedEntry[] = [];
+    for (let index = 0; index < this.count; index++) {
+      const name = this.nameAt(index);
+      const error = this.errorAt(index);
+      entries.push(error === undefined ? { name, stats: this.statsAt(index) } : { name, error });
+    }
+    return entries;
+  }
 }
 
-/** A directory listed ahead: its names and numbers as the addon gave them, decoded when walked into. */
-export type ListedAhead = { decode(): ListedEntry[] };
+/**
+ * A directory's names and each one's lstat, in one native call: the directory is opened once and
+ * each name stat'ed against it (fstatat), where lstatSync per file cost a call, a Stats object and
+ * a walk of the whole path each (in a CPU profile of a clean status of bench/scale.js's 100,000
+ * files, a third of the time). Throws a Node-style error (code, syscall, path) when the directory
+ * cannot be read.
+ */
+export function listDirectory(path: string): DirectoryListing {
+  const { names, fields } = callNative(path, (addon) => addon.listDirectory(encodeName(path)));
+  return new DirectoryListing(names, fields);
+}
 
 /**
  * Starts listDirectory of each path on the addon's threads, as many as there are cores, and returns
  * at once: the caller works on while they list (the 500 directories of 1,000 files each of a clean
  * status listed in 360 ms instead of 630 on two cores, measured by hand). `finish` waits for them and
- * gives each listing, or the error listDirectory would have thrown, in its place. Kept as bytes until
- * decoded: objects held that long outlive young collections.
+ * gives each listing, or the error listDirectory would have thrown, in its place.
  */
-export function startListing(paths: readonly string[]): { finish(): (ListedAhead | NodeJS.ErrnoException)[] } {
+export function startListing(paths: readonly string[]): { finish(): (DirectoryListing | NodeJS.ErrnoException)[] } {
   const handle = callNative(paths[0] ?? '', (addon) => addon.startListing(paths.map(encodeName)));
   return {
     finish: () =>
       callNative(paths[0] ?? '', (addon) => addon.finishListing(handle)).map((listing, index) =>
-        'errno' in listing ? nativeError(listing.errno, listing.syscall, paths[index]!) : { decode: () => decodeListing(listing) },
+        'errno' in listing ? nativeError(listing.errno, listing.syscall, paths[index]!) : new DirectoryListing(listing.names, listing.fields),
       ),
   };
-}
-
-function decodeListing({ names, fields }: RawListing): ListedEntry[] {
-  const entries: ListedEntry[] = [];
-  let nameStart = 0;
-  for (let at = 0; at < fields.length; at += FIELDS) {
-    const nameEnd = fields[at]!;
-    const name = decodeNameAt(names, nameStart, nameEnd);
-    nameStart = nameEnd;
-    const errno = fields[at + 9]!;
-    if (errno !== 0) {
-      entries.push({ name, error: errnoName(errno) });
-      continue;
-    }
-    entries.push({
-      name,
-      stats: {
-        mode: fields[at + 1]!,
-        size: fields[at + 2]!,
-        mtimeMs: msOfTimespec(fields[at + 3]!, fields[at + 4]!),
-        ctimeMs: msOfTimespec(fields[at + 5]!, fields[at + 6]!),
-        ino: fields[at + 7]!,
-        dev: fields[at + 8]!,
-      },
-    });
-  }
-  return entries;
 }

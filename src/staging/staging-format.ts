@@ -410,6 +410,25 @@ export class StagingView {
     return length - path.length;
   }
 
+  /**
+   * Whether entry `index`'s path is `directory` (bytes; '' for the root), a '/' and the name in
+   * `names[start, end)`: a listed file compared with its staged entry in place (see
+   * engine/worktree/tracked.ts).
+   */
+  isPathAt(index: number, directory: Uint8Array, names: Uint8Array, start: number, end: number): boolean {
+    const record = HEADER_BYTES + index * ENTRY_BYTES;
+    const length = this.view.getUint32(record + 84, true);
+    const nameAt = directory.length === 0 ? 0 : directory.length + 1;
+    if (length !== nameAt + end - start) return false;
+    const path = this.heapStart + this.view.getUint32(record + 80, true);
+    const bytes = this.bytes;
+    for (let i = end - start - 1; i >= 0; i--) if (bytes[path + nameAt + i] !== names[start + i]) return false; // names differ at their ends
+    if (nameAt === 0) return true;
+    if (bytes[path + directory.length] !== 0x2f) return false;
+    for (let i = directory.length - 1; i >= 0; i--) if (bytes[path + i] !== directory[i]) return false;
+    return true;
+  }
+
   /** The bytes of the paths of entries [start, end) together. */
   pathBytesOf(start: number, end: number): number {
     let total = 0;

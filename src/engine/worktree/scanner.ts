@@ -1,5 +1,6 @@
 import { constants, type BigIntStats, type Stats } from 'node:fs';
-import { type LstatNumbers, type ListedAhead, type ListedEntry, listDirectory, startListing } from '../../core/list-directory.js';
+import { type DirectoryListing, type LstatNumbers, listDirectory, startListing } from '../../core/list-directory.js';
+import { encodeName } from '../../core/path-bytes.js';
 import { errnoCode } from '../../core/errors.js';
 import { msOfTimespec } from '../../core/timespec.js';
 import { nameProblem, REPOSITORY_DIRECTORY } from '../../core/names.js';
@@ -74,10 +75,6 @@ export function kindOf(stats: Stats | BigIntStats | ScanStat): ScannedFile['kind
   }
 }
 
-function isDirectoryMode(mode: number): boolean {
-  return (mode & constants.S_IFMT) === constants.S_IFDIR;
-}
-
 export function isExecutable(mode: number | bigint): boolean {
   return (Number(mode) & 0o111) !== 0;
 }
@@ -98,17 +95,24 @@ export function newWalkReport(): WalkReport {
 }
 
 /**
+ * Called for each regular file or symlink the walk meets, before anything is decoded of it: its
+ * directory's path as bytes ('' for the root) and its place in the listing. True when the caller
+ * has dealt with it (a tracked file whose stat data did not change), and the walk passes over it.
+ */
+export type TakeUnchanged = (directory: Buffer, listing: DirectoryListing, index: number) => boolean;
+
+/**
  * Walks the work tree under the given scopes ('' is the whole tree), applying .storeignore rules and
  * never following symlinks (`.store/` directories are always left out), one file at a time in the
  * byte order of the paths (the staging area's and the trees' order: a directory's entries come where
  * its name and a '/' sort), holding only the listings of the directories on the way down; what is
- * not a file goes into `report` as it is met.
+ * not a file goes into `report` as it is met. A file `takeUnchanged` takes is not yielded.
  */
 export function* walkWorkTree(
   workTree: string,
   scopes: readonly string[],
   report: WalkReport,
-  options: { includeIgnored?: boolean } = {},
+  options: { includeIgnored?: boolean; takeUnchanged?: TakeUnchanged } = {},
 ): Generator<ScannedFile> {
   const ignored = (rules: IgnoreRules, path: string, isDirectory: boolean): boolean => {
     if (!rules.isIgnored(path, isDirectory)) return false;
@@ -118,6 +122,7 @@ export function* walkWorkTree(
   };
   const inScope = (path: string): boolean => scopes.some((scope) => scope === '' || path === scope || path.startsWith(`${scope}/`));
   const leadsIntoScope = (directory: string): boolean => directory === '' || inScope(directory) || scopes.some((scope) => scope.startsWith(`${directory}/`));
+  const { takeUnchanged } = options;
 
   const unreadable = (directory: string, error: unknown): undefined => {
     const code = errnoCode(error);
@@ -125,48 +130,39 @@ export function* walkWorkTree(
     report.unreadable.push({ path: directory || '.', reason: code });
     return undefined;
   };
-  const list = (directory: string): ListedEntry[] | undefined => {
+  const list = (directory: string): DirectoryListing | undefined => {
     try {
       return listDirectory(workTreePath(workTree, directory));
     } catch (error) {
       return unreadable(directory, error);
     }
   };
-  const holds = (listing: readonly ListedEntry[], name: string): boolean => listing.some((entry) => entry.name === name);
-  function* walk(directory: string, listing: ListedEntry[], parentRules: IgnoreRules): Generator<ScannedFile> {
+  const pathOf = (directory: string, name: string): string => (directory === '' ? name : `${directory}/${name}`);
+  function* walk(directory: string, listing: DirectoryListing, parentRules: IgnoreRules): Generator<ScannedFile> {
     // The listing says whether there is a .storeignore: no failing open in every directory.
-    const rules = holds(listing, IGNORE_FILE) ? parentRules.enter(workTree, directory) : parentRules;
-    // Listed in the trees' order (a directory where its name and a '/' sort): the walk yields byte order.
-    const found: { path: string; stats: ScanStat; walkInto: boolean }[] = [];
+    const rules = listing.holds(IGNORE_FILE) ? parentRules.enter(workTree, directory) : parentRules;
+    // The subdirectories to walk into, first, so that they can be listed ahead.
     const subdirectories: string[] = [];
-    for (const { name, stats, error } of listing) {
-      if (name === REPOSITORY_DIRECTORY) continue;
-      const path = directory === '' ? name : `${directory}/${name}`;
-      // `.STORE` and the like: no repository may hold its own directory's name in any case (see nameProblem).
-      const problem = nameProblem(name);
-      if (problem !== undefined) {
-        report.skipped.push({ path, reason: `${problem} cannot be stored` });
-        continue;
-      }
-      if (error === 'ENOENT') continue; // vanished since it was listed
-      if (error !== undefined) {
-        report.unreadable.push({ path, reason: error });
-        continue;
-      }
-      const walkInto = isDirectoryMode(stats.mode) && leadsIntoScope(path) && !ignored(rules, path, true);
-      if (walkInto) subdirectories.push(path);
-      found.push({ path, stats, walkInto });
+    const subdirectoryAt: number[] = [];
+    for (let index = 0; index < listing.count; index++) {
+      if (!listing.isDirectoryAt(index)) continue;
+      const name = listing.nameAt(index);
+      if (name === REPOSITORY_DIRECTORY || nameProblem(name) !== undefined) continue; // passed over or reported below
+      const path = pathOf(directory, name);
+      if (!leadsIntoScope(path) || ignored(rules, path, true)) continue;
+      subdirectories.push(path);
+      subdirectoryAt.push(index);
     }
-    // The subdirectories are listed ahead on the addon's threads, a batch at a time, the next batch
-    // while this one is walked (see startListing).
+    // Listed ahead on the addon's threads, a batch at a time, the next batch while this one is
+    // walked (see startListing).
     const startBatch = (start: number) => {
       const paths = subdirectories.slice(start, start + LIST_AHEAD_DIRECTORIES);
       return paths.length === 0 ? undefined : { start, listing: startListing(paths.map((path) => workTreePath(workTree, path))) };
     };
     let pending = startBatch(0);
     let batchStart = 0;
-    let batch: (ListedAhead | Error | undefined)[] = [];
-    const listingOf = (index: number): ListedEntry[] | undefined => {
+    let batch: (DirectoryListing | Error | undefined)[] = [];
+    const listingOf = (index: number): DirectoryListing | undefined => {
       if (index >= batchStart + batch.length) {
         const started = pending?.start === index ? pending : startBatch(index);
         batch = started!.listing.finish();
@@ -175,18 +171,37 @@ export function* walkWorkTree(
       }
       const listed = batch[index - batchStart];
       batch[index - batchStart] = undefined; // held only until walked
-      return listed instanceof Error ? unreadable(subdirectories[index]!, listed) : listed?.decode();
+      return listed instanceof Error ? unreadable(subdirectories[index]!, listed) : listed;
     };
+    const directoryBytes = takeUnchanged === undefined ? undefined : encodeName(directory);
     let subdirectory = 0;
-    for (const { path, stats, walkInto } of found) {
-      if (isDirectoryMode(stats.mode)) {
-        if (!walkInto) continue;
+    for (let index = 0; index < listing.count; index++) {
+      if (subdirectoryAt[subdirectory] === index) {
+        const path = subdirectories[subdirectory]!;
         const childListing = listingOf(subdirectory++);
-        if (childListing !== undefined && holds(childListing, REPOSITORY_DIRECTORY)) report.nestedRepositories.push(path);
+        if (childListing?.holds(REPOSITORY_DIRECTORY)) report.nestedRepositories.push(path);
         else if (childListing !== undefined) yield* walk(path, childListing, rules);
         continue;
       }
+      if (directoryBytes !== undefined && listing.isFileOrSymlinkAt(index) && takeUnchanged!(directoryBytes, listing, index)) continue;
+      const name = listing.nameAt(index);
+      if (name === REPOSITORY_DIRECTORY) continue;
+      const path = pathOf(directory, name);
+      // `.STORE` and the like: no repository may hold its own directory's name in any case (see nameProblem).
+      const problem = nameProblem(name);
+      if (problem !== undefined) {
+        report.skipped.push({ path, reason: `${problem} cannot be stored` });
+        continue;
+      }
+      const error = listing.errorAt(index);
+      if (error === 'ENOENT') continue; // vanished since it was listed
+      if (error !== undefined) {
+        report.unreadable.push({ path, reason: error });
+        continue;
+      }
+      if (listing.isDirectoryAt(index)) continue; // not walked into: out of scope or ignored
       if (!inScope(path) || ignored(rules, path, false)) continue;
+      const stats = listing.statsAt(index);
       const kind = kindOf(stats);
       if (typeof kind === 'string') report.skipped.push({ path, reason: kind });
       else yield { path, kind, stats };

@@ -8,7 +8,8 @@ import { isRacilyClean } from '../../staging/staging-area.js';
 import type { StagedEntry, StagingSnapshot, StagingView } from '../../staging/staging-format.js';
 import { compareUtf8 } from '../../core/utf8-order.js';
 import { hashWorkTreeFile } from './content-hash.js';
-import { kindOf, msFromNs, toScanStat, walkWorkTree, workTreePath, type ScannedFile, type StatData, type WalkReport } from './scanner.js';
+import { kindOf, msFromNs, toScanStat, walkWorkTree, workTreePath, type ScannedFile, type StatData, type TakeUnchanged, type WalkReport } from './scanner.js';
+import type { LstatNumbers } from '../../core/list-directory.js';
 import type { Change } from './staged-changes.js';
 import { LeadingDirectories } from './leading-directories.js';
 import { isWithin } from './paths.js';
@@ -103,14 +104,15 @@ export type WorkTreeMatch = { index: number; file: ScannedFile | undefined } | {
  * order: each staged entry in scope with the file at its path now, and each untracked file, as they
  * come. Memory holds the directories on the way down, not the tree. A tracked file the walk does not
  * yield (gone, now ignored, or under a directory it skipped) is looked up on its own: a tracked file
- * stays tracked when an ignore rule matches it later, as in git. Entries out of scope are passed over.
+ * stays tracked when an ignore rule matches it later, as in git. Entries out of scope are passed over,
+ * and so, with `skipUnchanged`, are entries whose file's stat data did not change (isUnchangedAt).
  */
 export function* matchWorkTree(
   repo: Repository,
   staging: StagingView,
   scopes: readonly string[],
   report: WalkReport,
-  options: { includeIgnored?: boolean } = {},
+  options: { includeIgnored?: boolean; skipUnchanged?: boolean } = {},
 ): Generator<WorkTreeMatch> {
   const leading = new LeadingDirectories(repo.workTree);
   const wanted = (index: number): boolean => {
@@ -118,8 +120,20 @@ export function* matchWorkTree(
     return scopes.some((scope) => isWithin(path, scope));
   };
   let next = 0;
+  // The next staged entry, when it is the listed file and its stat data did not change: compared
+  // as bytes and numbers in place, nothing decoded (a clean status is mostly this).
+  const stats: LstatNumbers = { mode: 0, size: 0, mtimeMs: 0, ctimeMs: 0, ino: 0, dev: 0 };
+  const takeUnchanged: TakeUnchanged = (directory, listing, index) => {
+    if (next >= staging.count || !staging.isPathAt(next, directory, listing.names, listing.nameStart(index), listing.nameEnd(index))) return false;
+    listing.statsAt(index, stats);
+    const kind = kindOf(stats);
+    if (typeof kind === 'string' || !staging.isUnchangedAt(next, kind, stats)) return false;
+    next++;
+    return true;
+  };
+  const walkOptions = { includeIgnored: options.includeIgnored, takeUnchanged: options.skipUnchanged ? takeUnchanged : undefined };
   // Loops, not a generator per file: one generator object a file was a fifth of a clean status.
-  for (const file of walkWorkTree(repo.workTree, scopes, report, options)) {
+  for (const file of walkWorkTree(repo.workTree, scopes, report, walkOptions)) {
     while (next < staging.count && compareUtf8(staging.pathAt(next), file.path) < 0) {
       const index = next++;
       if (wanted(index)) yield { index, file: lstatTracked(repo.workTree, staging.pathAt(index), leading) };
