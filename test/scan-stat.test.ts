@@ -196,17 +196,20 @@ describe('scan stat data', () => {
     const repo = Repository.open({ repoPath: work });
     try {
       const staging = openStaging(repo.layout.staging);
-      const matched = (options: { skipUnchanged?: boolean }) => {
+      const matched = (skipping: boolean, scopes = ['']) => {
         const report = newWalkReport();
-        const matches = [...matchWorkTree(repo, staging, [''], report, options)].map(({ index, file }) => ({
+        const skipped: number[] = [];
+        const options = skipping ? { skipUnchanged: (index: number) => skipped.push(index) } : {};
+        const matches = [...matchWorkTree(repo, staging, scopes, report, options)].map(({ index, file }) => ({
           index,
           path: file?.path ?? staging.pathAt(index),
           unchanged: index >= 0 && file !== undefined && staging.isUnchangedAt(index, file.kind, file.stats),
         }));
-        return { matches, report };
+        return { matches, report, skipped };
       };
-      const plain = matched({});
-      const skipping = matched({ skipUnchanged: true });
+      const plain = matched(false);
+      const skipping = matched(true);
+      expect(skipping.skipped).toEqual(plain.matches.filter((match) => match.unchanged).map((match) => match.index));
       expect(skipping.report).toEqual(plain.report);
       expect(skipping.matches).toEqual(plain.matches.filter((match) => !match.unchanged));
       expect(skipping.matches.map((match) => [match.path, match.index >= 0])).toEqual([
@@ -218,6 +221,15 @@ describe('scan stat data', () => {
         ['e/inner', false],
         ['x.sh', true],
       ]);
+      // Named paths: passed over only in directories whose files are all in scope (not the root's a.txt),
+      // and a file out of scope is neither matched nor passed over as unchanged.
+      const scopes = ['d', 'a.txt', 'deep/er'];
+      const scopedPlain = matched(false, scopes);
+      const scopedSkipping = matched(true, scopes);
+      expect(scopedSkipping.report).toEqual(scopedPlain.report);
+      expect(scopedSkipping.skipped.map((index) => staging.pathAt(index))).toEqual(['d/same.txt', 'deep/er/est/f']);
+      expect(scopedSkipping.matches).toEqual(scopedPlain.matches.filter((match) => !scopedSkipping.skipped.includes(match.index)));
+      expect(scopedPlain.matches.filter((match) => match.unchanged).map((match) => match.path)).toEqual(['a.txt', 'd/same.txt', 'deep/er/est/f']);
       // Passed over in place: the root's files, a symlink, a file now ignored, names that are not UTF-8, deep paths.
       expect(plain.matches.filter((match) => match.unchanged).map((match) => match.path)).toEqual([
         'a.txt',

@@ -122,7 +122,11 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
     function* windows(): Generator<ReadWindow> {
       let window: ReadWindow = { files: [], previousIndex: new Map(), last: false };
       let windowBytes = 0;
-      for (const { index, file } of matchWorkTree(repo, staging, scopes, report, { includeIgnored: options.force })) {
+      const unchanged = (): void => {
+        progress.filesScanned++;
+        result.unchangedCount++;
+      };
+      for (const { index, file } of matchWorkTree(repo, staging, scopes, report, { includeIgnored: options.force, skipUnchanged: unchanged })) {
         if (file === undefined) {
           drop[index] = 1;
           noteChange('removed', staging.pathAt(index));

@@ -98,6 +98,7 @@ export function newWalkReport(): WalkReport {
  * Called for each regular file or symlink the walk meets, before anything is decoded of it: its
  * directory's path as bytes ('' for the root) and its place in the listing. True when the caller
  * has dealt with it (a tracked file whose stat data did not change), and the walk passes over it.
+ * Asked only in directories whose files are all in scope.
  */
 export type TakeUnchanged = (directory: Buffer, listing: DirectoryListing, index: number) => boolean;
 
@@ -173,7 +174,9 @@ export function* walkWorkTree(
       batch[index - batchStart] = undefined; // held only until walked
       return listed instanceof Error ? unreadable(subdirectories[index]!, listed) : listed;
     };
-    const directoryBytes = takeUnchanged === undefined ? undefined : encodeName(directory);
+    // Offered only where every file is in scope: one the walk would pass over is not the caller's.
+    const everyFileInScope = directory === '' ? scopes.includes('') : inScope(directory);
+    const directoryBytes = takeUnchanged !== undefined && everyFileInScope ? encodeName(directory) : undefined;
     let subdirectory = 0;
     for (let index = 0; index < listing.count; index++) {
       if (subdirectoryAt[subdirectory] === index) {

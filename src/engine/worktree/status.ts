@@ -48,7 +48,7 @@ export function computeStatus(repo: Repository, options: StatusOptions = {}): St
   const tracked: SkippedPath[] = [];
   const verified: StagedEntry[] = [];
   let suspectsLeft = false;
-  for (const { index, file } of matchWorkTree(repo, staging, [''], report, { skipUnchanged: true })) {
+  for (const { index, file } of matchWorkTree(repo, staging, [''], report, { skipUnchanged: () => {} })) {
     if (index === -1) {
       untracked.push(file!.path);
       continue;

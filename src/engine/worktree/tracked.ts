@@ -105,14 +105,15 @@ export type WorkTreeMatch = { index: number; file: ScannedFile | undefined } | {
  * come. Memory holds the directories on the way down, not the tree. A tracked file the walk does not
  * yield (gone, now ignored, or under a directory it skipped) is looked up on its own: a tracked file
  * stays tracked when an ignore rule matches it later, as in git. Entries out of scope are passed over,
- * and so, with `skipUnchanged`, are entries whose file's stat data did not change (isUnchangedAt).
+ * and so, when `skipUnchanged` is given, are entries whose file's stat data did not change
+ * (isUnchangedAt): it is called with each one's index instead.
  */
 export function* matchWorkTree(
   repo: Repository,
   staging: StagingView,
   scopes: readonly string[],
   report: WalkReport,
-  options: { includeIgnored?: boolean; skipUnchanged?: boolean } = {},
+  options: { includeIgnored?: boolean; skipUnchanged?: (index: number) => void } = {},
 ): Generator<WorkTreeMatch> {
   const leading = new LeadingDirectories(repo.workTree);
   const wanted = (index: number): boolean => {
@@ -128,7 +129,7 @@ export function* matchWorkTree(
     listing.statsAt(index, stats);
     const kind = kindOf(stats);
     if (typeof kind === 'string' || !staging.isUnchangedAt(next, kind, stats)) return false;
-    next++;
+    options.skipUnchanged!(next++);
     return true;
   };
   const walkOptions = { includeIgnored: options.includeIgnored, takeUnchanged: options.skipUnchanged ? takeUnchanged : undefined };
