@@ -175,11 +175,31 @@ export async function restoreFiles(task: RestoreFilesTask): Promise<RestoreFiles
     restoredSinceCollection = 0;
     collectGarbageNow();
   }
-  return { failures: await restoreEachFile(task.files, (file) => producePlanned(readerFor(task.packsDirectory), file)) };
+  const failures = await restoreEachFile(inFrameOrder(task.files), (file) => producePlanned(readerFor(task.packsDirectory), file));
+  const place = new Map(task.files.map((file, index) => [file.path, index]));
+  return { failures: failures.sort((a, b) => place.get(a.path)! - place.get(b.path)!) }; // as they were given
 }
 
-/** A batch's files lie in path order, the order they were added in: each frame is done with before the next. */
-const RESTORE_CACHED_FRAMES = 1;
+/**
+ * The files in the order of the frames that hold their first chunks, in path order within a frame
+ * (a stable sort). Files added together lie in one frame in path order, but a file changed since
+ * lies in a later frame: in path order alone, after a 1% change of 500,000 files, a reader caching
+ * one frame unpacked the same 2 MiB frame again after every changed file (~10,000 times; 23 of a
+ * checkout -o's CPU-seconds, measured by profile).
+ */
+export function inFrameOrder(files: readonly PlannedFile[]): PlannedFile[] {
+  const frameOf = (file: PlannedFile): string => (file.chunks.length === 0 ? '' : `${file.chunks[0]!.packName}:${file.chunks[0]!.frameOffset}`);
+  const firstSeen = new Map<string, number>();
+  for (const file of files) if (!firstSeen.has(frameOf(file))) firstSeen.set(frameOf(file), firstSeen.size);
+  return [...files].sort((a, b) => firstSeen.get(frameOf(a))! - firstSeen.get(frameOf(b))!);
+}
+
+/**
+ * Frames a restoring thread keeps unpacked: the batch's frames come one after another (see
+ * inFrameOrder), and the next batch, of the next directory, usually begins in the frame of most of
+ * this one's files, which is then still here.
+ */
+const RESTORE_CACHED_FRAMES = 2;
 
 let reader: { packsDirectory: string; packs: PackReader } | undefined;
 
