@@ -216,6 +216,20 @@ describe('diff', () => {
     expect(stat).toContain('4 files changed: 1 added, 2 modified, 1 deleted');
     expect((await storeOk(['diff'], { cwd: work })).text).toBe('');
   });
+
+  it('the work tree against the staging area: deleted, modified, a file turned directory, a tracked file now ignored; untracked files are no change', async () => {
+    const work = await repoWith({ 'a.txt': 'a', 'd/gone.txt': 'g', 'd/same.txt': 's', 'd/edit.txt': 'e', e: 'e', 'ignored.txt': 'i', 'z/deep/f': 'f' });
+    rmSync(join(work, 'd/gone.txt'));
+    writeFileSync(join(work, 'd/edit.txt'), 'edited');
+    rmSync(join(work, 'e'));
+    mkdirSync(join(work, 'e'));
+    writeFileSync(join(work, 'e/inner'), 'inner');
+    writeFileSync(join(work, '.storeignore'), 'ignored.txt\n');
+    writeFileSync(join(work, 'ignored.txt'), 'changed while ignored');
+    writeFileSync(join(work, 'z/deep/new'), 'untracked');
+    expect((await storeOk(['diff', '--name-status'], { cwd: work })).text).toBe('M\td/edit.txt\nD\td/gone.txt\nD\te\nM\tignored.txt\n');
+    expect((await storeOk(['diff', 'HEAD', '--name-status'], { cwd: work })).text).toBe('M\td/edit.txt\nD\td/gone.txt\nD\te\nM\tignored.txt\n');
+  });
 });
 
 describe('Merkle proofs', () => {

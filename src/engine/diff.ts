@@ -5,8 +5,8 @@ import { compareUtf8 } from '../core/utf8-order.js';
 import { EntryKind } from '../core/vocabulary.js';
 import type { TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
-import { isUnchanged, lstatTracked } from './worktree/tracked.js';
-import { LeadingDirectories } from './worktree/leading-directories.js';
+import { isUnchanged, matchWorkTree } from './worktree/tracked.js';
+import { newWalkReport } from './worktree/scanner.js';
 import { hashWorkTreeFile } from './worktree/content-hash.js';
 import { commitTreeId, loadTree } from './history/objects-io.js';
 import { resolveCommit } from './history/revisions.js';
@@ -62,14 +62,21 @@ export function stagingSide(repo: Repository): Side {
   };
 }
 
-/** The tracked files as they are on disk now (content hashed only where the stat data changed). */
+/**
+ * The tracked files as they are on disk now (content hashed only where the stat data changed): the
+ * staging area merged with a walk of the work tree's listings (see matchWorkTree), which lstat'ed
+ * each staged path on its own before (a Stats object and a walk of the whole path each).
+ */
 export function workTreeSide(repo: Repository): Side {
   return function* () {
     const staging = openStaging(repo.layout.staging);
-    const leading = new LeadingDirectories(repo.workTree);
-    for (const entry of staging) {
-      const file = lstatTracked(repo.workTree, entry.path, leading);
-      if (file === undefined) continue;
+    for (const { index, file } of matchWorkTree(repo, staging, [''], newWalkReport())) {
+      if (index === -1 || file === undefined) continue; // untracked, or gone
+      if (staging.isUnchangedAt(index, file.kind, file.stats)) {
+        yield staging.entryAt(index);
+        continue;
+      }
+      const entry = staging.entryAt(index);
       if (isUnchanged(entry, file, staging)) {
         yield entry;
         continue;
