@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { formatBytes } from '../cli/format.js';
 import { StoreError } from '../core/errors.js';
-import { commitSide, diffCommits, diffSides, headSide, stagingSide, workTreeSide, type FileDiff } from '../engine/diff.js';
+import { commitSide, diffCommits, diffSides, diffWorkTree, headSide, stagingSide, workTreeSide, type FileDiff } from '../engine/diff.js';
 import { quotePath } from '../core/path-bytes.js';
 
 const LETTER: Record<FileDiff['change'], string> = { added: 'A', modified: 'M', deleted: 'D', typechange: 'T' };
@@ -31,7 +31,9 @@ export default class Diff extends BaseCommand<typeof Diff> {
         ? diffCommits(repo, from!, to)
         : this.flags.staged
           ? () => diffSides(from === undefined ? headSide(repo) : commitSide(repo, from), stagingSide(repo))
-          : () => diffSides(from === undefined ? stagingSide(repo) : commitSide(repo, from), workTreeSide(repo));
+          : from === undefined
+            ? () => diffWorkTree(repo)
+            : () => diffSides(commitSide(repo, from), workTreeSide(repo));
     if (this.flags.json) return this.printJsonArray(diffs());
     if (this.flags.stat) {
       // Two passes (the width of the path column first), as git's --stat: the diffs are not held.

@@ -6,13 +6,14 @@ import { EntryKind } from '../core/vocabulary.js';
 import type { TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { isUnchanged, matchWorkTree } from './worktree/tracked.js';
-import { newWalkReport } from './worktree/scanner.js';
+import { newWalkReport, type ScannedFile } from './worktree/scanner.js';
 import { hashWorkTreeFile } from './worktree/content-hash.js';
 import { commitTreeId, loadTree } from './history/objects-io.js';
 import { resolveCommit } from './history/revisions.js';
 import type { Change } from './worktree/status.js';
 import { sortedTreeEntries, walkOrderKey, walkTreeFiles } from './history/tree-walk.js';
 import { openStaging } from '../staging/staging-area.js';
+import type { StagingView } from '../staging/staging-format.js';
 
 /**
  * Diffs as streams: each side is a sequence of files in the byte order of their paths (a commit's
@@ -72,22 +73,36 @@ export function workTreeSide(repo: Repository): Side {
     const staging = openStaging(repo.layout.staging);
     for (const { index, file } of matchWorkTree(repo, staging, [''], newWalkReport())) {
       if (index === -1 || file === undefined) continue; // untracked, or gone
-      if (staging.isUnchangedAt(index, file.kind, file.stats)) {
-        yield staging.entryAt(index);
-        continue;
-      }
-      const entry = staging.entryAt(index);
-      if (isUnchanged(entry, file, staging)) {
-        yield entry;
-        continue;
-      }
-      try {
-        yield { path: entry.path, kind: file.kind, fileId: hashWorkTreeFile(join(repo.workTree, entry.path), file.kind).fileId, sizeBytes: file.stats.size };
-      } catch (error) {
-        if (errnoCode(error) !== 'ENOENT') throw error;
-      }
+      const current = workTreeFile(repo, staging, index, file);
+      if (current !== undefined) yield current;
     }
   };
+}
+
+/**
+ * The staging area against the work tree (`diff` with no revision), as status compares them: a file
+ * whose stat data did not change is passed over where it lies, nothing decoded (see matchWorkTree).
+ */
+export function* diffWorkTree(repo: Repository): Generator<FileDiff> {
+  const staging = openStaging(repo.layout.staging);
+  for (const { index, file } of matchWorkTree(repo, staging, [''], newWalkReport(), { skipUnchanged: () => {} })) {
+    if (index === -1) continue; // untracked: no change to a tracked file
+    const diff = fileDiff(staging.entryAt(index), file === undefined ? undefined : workTreeFile(repo, staging, index, file));
+    if (diff !== undefined) yield diff;
+  }
+}
+
+/** Staged entry `index` as its file is now: the entry itself when its stat data did not change, else the content hashed (undefined: gone since listed). */
+function workTreeFile(repo: Repository, staging: StagingView, index: number, file: ScannedFile): SideFile | undefined {
+  if (staging.isUnchangedAt(index, file.kind, file.stats)) return staging.entryAt(index);
+  const entry = staging.entryAt(index);
+  if (isUnchanged(entry, file, staging)) return entry;
+  try {
+    return { path: entry.path, kind: file.kind, fileId: hashWorkTreeFile(join(repo.workTree, entry.path), file.kind).fileId, sizeBytes: file.stats.size };
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw error;
+    return undefined;
+  }
 }
 
 /** What changed from `before` to `after`, in path byte order. */
