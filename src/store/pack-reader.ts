@@ -150,7 +150,7 @@ export class PackReader {
 
   private readFrame(location: BlobLocation): Buffer {
     if (!isCachedSize(location)) return this.unpackFrameAt(location, undefined);
-    const key = `${location.packName}:${location.frameOffset}`;
+    const key = frameKey(location);
     const cached = this.cachedFrames.get(key);
     if (cached !== undefined) {
       this.cachedFrames.delete(key);
@@ -217,6 +217,11 @@ export class PackReader {
     }
     return buffer;
   }
+}
+
+/** Names a frame: its pack and its offset there. */
+export function frameKey(location: Pick<BlobLocation, 'packName' | 'frameOffset'>): string {
+  return `${location.packName}:${location.frameOffset}`;
 }
 
 function roundUp(bytes: number): number {

@@ -7,7 +7,7 @@ import { digestOf, hashBytes, HASH_BYTES, withHasher } from '../core/hash.js';
 import { openForStableRead, sameStat, STABLE_READ_ATTEMPTS, type StatData, statDataOf, unreadableReason } from '../core/stable-read.js';
 import { FrameCompressor } from '../store/compression.js';
 import { restoreEachFile, type ContentProducer, type FileToRestore, type RestoreFailure } from '../core/restore-file.js';
-import { PackReader, unpackFrameInto } from '../store/pack-reader.js';
+import { frameKey, PackReader, unpackFrameInto } from '../store/pack-reader.js';
 import type { BlobLocation, ChunkingParameters } from '../core/vocabulary.js';
 
 /**
@@ -181,17 +181,21 @@ export async function restoreFiles(task: RestoreFilesTask): Promise<RestoreFiles
 }
 
 /**
- * The files in the order of the frames that hold their first chunks, in path order within a frame
- * (a stable sort). Files added together lie in one frame in path order, but a file changed since
+ * The files grouped by the frame that holds each one's first chunk, frames in the order first met,
+ * files in their given (path) order within a frame. Files added together lie in one frame in path order, but a file changed since
  * lies in a later frame: in path order alone, after a 1% change of 500,000 files, a reader caching
  * one frame unpacked the same 2 MiB frame again after every changed file (~10,000 times; 23 of a
  * checkout -o's CPU-seconds, measured by profile).
  */
 export function inFrameOrder(files: readonly PlannedFile[]): PlannedFile[] {
-  const frameOf = (file: PlannedFile): string => (file.chunks.length === 0 ? '' : `${file.chunks[0]!.packName}:${file.chunks[0]!.frameOffset}`);
-  const firstSeen = new Map<string, number>();
-  for (const file of files) if (!firstSeen.has(frameOf(file))) firstSeen.set(frameOf(file), firstSeen.size);
-  return [...files].sort((a, b) => firstSeen.get(frameOf(a))! - firstSeen.get(frameOf(b))!);
+  const byFrame = new Map<string, PlannedFile[]>(); // frames in the order first met
+  for (const file of files) {
+    const key = file.chunks.length === 0 ? '' : frameKey(file.chunks[0]!);
+    const group = byFrame.get(key);
+    if (group === undefined) byFrame.set(key, [file]);
+    else group.push(file);
+  }
+  return [...byFrame.values()].flat();
 }
 
 /**

@@ -28,7 +28,8 @@ export function restoreEach(repo: Repository, items: readonly RestoreItem[]): Pr
 export function planRestore(repo: Repository, item: RestoreItem): PlannedFile {
   const fileId = Buffer.from(item.fileId, 'hex');
   // A content of one chunk (most small files) is that chunk: one catalog lookup, where going through
-  // fileRecord and loadFileMap took three (each a random page of a large table: ~12 us, measured).
+  // fileRecord and loadFileMap took three (each a random page of a large table: 8.5 us by hand in a
+  // 56 MB catalog of 500,000 files).
   const whole = repo.catalog.blobLocation(fileId);
   const locations =
     whole?.type === BlobType.Chunk
