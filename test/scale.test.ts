@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { EntrySpill } from '../src/staging/entry-spill.js';
 import { decodeStaging, type StagedEntry } from '../src/staging/staging-format.js';
 import { EntryKind } from '../src/core/vocabulary.js';
-import { storeJson, storeOk, temporaryDirectory } from './helpers.js';
+import { run, STORE_BIN, storeJson, storeOk, temporaryDirectory } from './helpers.js';
 
 /** Entries past the first of add's windows (16,384 files) and past the spill's 1 MiB buffers. */
 describe('many files in bounded memory', () => {
@@ -88,6 +88,29 @@ describe('many files in bounded memory', () => {
     }
     expect(readFileSync(join(out, 'zz-becomes-directory', 'inside.txt'), 'utf8')).toBe('now a directory');
   }, 240_000);
+
+  it("keeps V8's young generation small in add, worker threads started (core/memory.ts)", async () => {
+    const work = temporaryDirectory();
+    for (let directory = 0; directory < 5; directory++) {
+      mkdirSync(join(work, `d${directory}`));
+      for (let index = 0; index < 1_000; index++)
+        writeFileSync(join(work, `d${directory}`, `f${index}.txt`), `file ${directory}/${index}\n${'y'.repeat(index % 300)}`);
+    }
+    await storeOk(['init'], { cwd: work });
+    // The main thread's new space at exit, as V8 reports it (two semi-spaces).
+    const probe = join(temporaryDirectory(), 'probe.cjs');
+    const report = join(work, '..', `new-space-${process.pid}.txt`);
+    writeFileSync(
+      probe,
+      `const v8 = require('node:v8'); const fs = require('node:fs');
+       if (require('node:worker_threads').isMainThread) process.on('exit', () => fs.writeFileSync(${JSON.stringify(report)}, String(v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space').space_size)));`,
+    );
+    const result = await run(process.execPath, ['--require', probe, STORE_BIN, 'add', '-A', '-q'], { cwd: work });
+    expect(result.status).toBe(0);
+    // V8's default doubles it to 16 MiB here (32 MiB at most); kept, it is 2 MiB, or 4-8 if it grew
+    // before a new worker set the factor back.
+    expect(Number(readFileSync(report, 'utf8'))).toBeLessThanOrEqual(8 * 1024 * 1024);
+  }, 120_000);
 });
 
 function readdirCount(directory: string): number {

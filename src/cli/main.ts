@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { execute } from '@oclif/core/execute';
 import { abandonAll } from '../core/abandon.js';
+import { keepYoungGenerationSmall } from '../core/memory.js';
 import { decodeName } from '../core/path-bytes.js';
 import Add from '../commands/add.js';
 import Branch from '../commands/branch.js';
@@ -67,6 +68,7 @@ export const COMMANDS = {
 
 /** Runs the CLI; `binUrl` is the URL of bin/run.js, from which oclif finds package.json. */
 export async function run(binUrl: string): Promise<void> {
+  keepYoungGenerationSmall();
   process.argv = argumentsAsBytes(process.argv);
   stopCleanlyOn('SIGINT', 130);
   stopCleanlyOn('SIGTERM', 143);

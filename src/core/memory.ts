@@ -1,6 +1,17 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
+/**
+ * Keeps V8's young generation at its initial size. V8 doubles it as a busy program allocates, up to
+ * 16 MB a semi-space, which cost ~30 MB of peak RSS in add and checkout of 500,000 files (205 -> 176 MB
+ * and 212 -> 187 MB, as fast within the noise; measured by hand, alternated). The growth factor is
+ * read whenever the space would grow, so setting it at start-up works; but V8 raises a factor below 2
+ * back to 2 whenever an isolate is set up, so each worker thread sets it again once started.
+ */
+export function keepYoungGenerationSmall(): void {
+  setFlagsFromString('--semi-space-growth-factor=1');
+}
+
 let fullCollection: (() => void) | undefined;
 
 /**

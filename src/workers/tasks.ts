@@ -1,4 +1,3 @@
-import { collectGarbageNow } from '../core/memory.js';
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { findChunks } from '../chunking/fastcdc.js';
@@ -9,11 +8,15 @@ import { FrameCompressor } from '../store/compression.js';
 import { restoreEachFile, type ContentProducer, type FileToRestore, type RestoreFailure } from '../core/restore-file.js';
 import { frameKey, PackReader, unpackFrameInto } from '../store/pack-reader.js';
 import type { BlobLocation, ChunkingParameters } from '../core/vocabulary.js';
+import { collectGarbageNow, keepYoungGenerationSmall } from '../core/memory.js';
 
 /**
  * Worker-thread entry points (piscina calls them by name). Nothing here touches the repository:
  * workers read, chunk, hash and compress; the main thread alone writes packs and the catalog.
  */
+
+// This thread's isolate, just set up, put V8's growth factor back to its default (see core/memory.ts).
+keepYoungGenerationSmall();
 
 // ---------- compress ----------
 
