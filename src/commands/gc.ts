@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
-import { formatBytes } from '../cli/format.js';
+import { countOf, formatBytes } from '../cli/format.js';
 import { collectGarbage } from '../engine/maintenance/gc.js';
 
 export default class Gc extends BaseCommand<typeof Gc> {
@@ -16,8 +16,8 @@ export default class Gc extends BaseCommand<typeof Gc> {
     if (this.flags.json) return this.printJson(report);
     const verb = report.dryRun ? 'would free' : 'freed';
     this.say(
-      `${report.deadBlobCount} unreferenced blobs (${formatBytes(report.deadRawBytes)} raw); ` +
-        `${report.packsDeleted.length} packs deleted, ${report.packsRewritten.length} rewritten, ${report.unindexedPacksRemoved.length} unindexed removed; ` +
+      `${countOf(report.deadBlobCount, 'unreferenced blob')} (${formatBytes(report.deadRawBytes)} raw); ` +
+        `${countOf(report.packsDeleted.length, 'pack')} deleted, ${report.packsRewritten.length} rewritten, ${report.unindexedPacksRemoved.length} unindexed removed; ` +
         `${verb} ${formatBytes(Math.max(report.bytesFreed, 0))}`,
     );
   }

@@ -2,6 +2,7 @@ import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { resolve } from 'node:path';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
+import { StoreError } from '../core/errors.js';
 import { writeFileAtomicFrom } from '../core/fs-atomic.js';
 import { parseRange, resolveGetTarget, streamGetTarget } from '../engine/restore/stream.js';
 
@@ -25,6 +26,12 @@ export default class Get extends BaseCommand<typeof Get> {
   };
 
   async run(): Promise<void> {
+    if (this.flags.json && this.flags.output === undefined) {
+      // The content is the output: JSON beside it on stdout would corrupt it.
+      throw new StoreError('INVALID_ARGUMENT', '--json needs -o FILE: without it, get writes the content itself to stdout', {
+        hint: 'use `store get SPEC -o FILE --json` to get what was written as JSON',
+      });
+    }
     const repo = this.openRepository();
     const target = resolveGetTarget(repo, this.args.spec, { at: this.flags.at, cwd: process.cwd() });
     const range = this.flags.range === undefined ? undefined : parseRange(this.flags.range, target.sizeBytes);
@@ -38,6 +45,16 @@ export default class Get extends BaseCommand<typeof Get> {
       durable: false,
       expectedBytes: range === undefined ? target.sizeBytes : range.end + 1 - range.start,
     });
+    if (this.flags.json) {
+      this.printJson({
+        output: resolve(this.flags.output),
+        id: (target.kind === 'file' ? target.fileId : target.id).toString('hex'),
+        ...(target.kind === 'file' && target.path !== undefined ? { path: target.path } : {}),
+        ...(target.kind === 'file' && target.commitId !== undefined ? { commitId: target.commitId } : {}),
+        sizeBytes: range === undefined ? target.sizeBytes : range.end + 1 - range.start,
+        ...(range === undefined ? {} : { range: { start: range.start, end: range.end } }),
+      });
+    }
   }
 }
 

@@ -2,35 +2,95 @@ import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { formatBytes, shortId } from '../cli/format.js';
-import { readLog } from '../engine/log.js';
+import { decorations, walkLog, type LogEntry } from '../engine/log.js';
+import { revisionsAndPaths } from '../cli/revision-words.js';
 
 export default class Log extends BaseCommand<typeof Log> {
   static override summary = 'Show the commit history, newest first.';
-  static override description = EXIT_STATUS_HELP;
+  static override description =
+    `log [REVISION...] [-- PATH...]: the commits reachable from the revisions (HEAD by default; every branch, tag and remote-tracking branch with --all), newest first, each decorated with the branches and tags at it, as git log shows them. With paths, only the commits that changed something under them.
+
+--format takes git's placeholders: %H %h (commit id, short), %T %t (tree), %P %p (parent), %an (author), %ad %aI (date, ISO 8601), %at (Unix time), %s (subject), %b (body), %B (message), %d %D (decorations, with and without parentheses), %n (newline), %% (a %). --format=oneline is --oneline.
+
+${EXIT_STATUS_HELP}`;
+  static override examples = ['<%= config.bin %> log --oneline --all', '<%= config.bin %> log -n 5 -- docs/', '<%= config.bin %> log --format="%h %ad %s"'];
+  static override strict = false;
   static override args = {
-    revision: Args.string({ description: 'commit to start from (branch, HEAD~N, id or prefix)' }),
+    revision: Args.string({ description: 'commits to start from (branch, tag, HEAD~N, id or prefix); after --, paths' }),
   };
   static override flags = {
-    oneline: Flags.boolean({ description: 'one line per commit: short id and subject' }),
+    oneline: Flags.boolean({ description: 'one line per commit: short id, decorations and subject' }),
     'max-count': Flags.integer({ char: 'n', description: 'show at most N commits', min: 0 }),
+    all: Flags.boolean({ description: 'start from every branch, tag and remote-tracking branch, and HEAD' }),
+    format: Flags.string({ description: 'each commit as this template (git placeholders, see above)', aliases: ['pretty'] }),
   };
 
   async run(): Promise<void> {
-    const entries = readLog(this.openRepository(), { start: this.args.revision, limit: this.flags['max-count'] });
-    if (this.flags.json) return this.printJson(entries);
-    const lines = entries.map((entry) =>
-      this.flags.oneline
-        ? `${shortId(entry.commitId)} ${entry.message.split('\n')[0]}`
-        : [
-            `commit ${entry.commitId}`,
-            `Author: ${entry.author}`,
-            `Date:   ${entry.time}`,
-            `Files:  ${entry.fileCount} (${formatBytes(entry.logicalBytes)})`,
-            '',
-            ...entry.message.split('\n').map((line) => `    ${line}`),
-            '',
-          ].join('\n'),
+    const { argv } = await this.parse(Log);
+    const repo = this.openRepository();
+    const { revisions, paths } = revisionsAndPaths(repo, argv as string[]);
+    const entries = walkLog(repo, {
+      starts: revisions,
+      all: this.flags.all,
+      limit: this.flags['max-count'],
+      paths: paths.length > 0 ? paths : undefined,
+      cwd: process.cwd(),
+    });
+    if (this.flags.json) return this.printJsonArray(entries);
+    const labels = decorations(repo);
+    const template = this.flags.format === 'oneline' || this.flags.oneline ? '%h%d %s' : this.flags.format;
+    const render =
+      template === undefined
+        ? (entry: LogEntry) => mediumFormat(entry, labels.get(entry.commitId))
+        : (entry: LogEntry) => formatCommit(template, entry, labels.get(entry.commitId));
+    this.sayLines(
+      (function* () {
+        let first = true;
+        for (const entry of entries) {
+          // git's medium format separates commits with an empty line; a template does not.
+          if (!first && template === undefined) yield '';
+          first = false;
+          yield render(entry);
+        }
+      })(),
     );
-    if (lines.length > 0) this.say(lines.join('\n'));
   }
+}
+
+function mediumFormat(entry: LogEntry, labels: string[] | undefined): string {
+  return [
+    `commit ${entry.commitId}${labels === undefined ? '' : ` (${labels.join(', ')})`}`,
+    `Author: ${entry.author}`,
+    `Date:   ${entry.time}`,
+    `Files:  ${entry.fileCount} (${formatBytes(entry.logicalBytes)})`,
+    '',
+    ...entry.message.split('\n').map((line) => `    ${line}`),
+  ].join('\n');
+}
+
+/** A commit through a git --format template. */
+export function formatCommit(template: string, entry: LogEntry, labels: string[] | undefined): string {
+  const [subject = '', ...rest] = entry.message.split('\n');
+  const body = rest.join('\n').replace(/^\n+/u, '');
+  const fields: Record<string, string> = {
+    H: entry.commitId,
+    h: shortId(entry.commitId),
+    T: entry.treeId,
+    t: shortId(entry.treeId),
+    P: entry.parentId ?? '',
+    p: entry.parentId === undefined ? '' : shortId(entry.parentId),
+    an: entry.author,
+    ad: entry.time,
+    aI: entry.time,
+    ai: entry.time,
+    at: String(Math.floor(entry.timeMs / 1000)),
+    s: subject,
+    b: body,
+    B: entry.message,
+    d: labels === undefined ? '' : ` (${labels.join(', ')})`,
+    D: labels?.join(', ') ?? '',
+    n: '\n',
+    '%': '%',
+  };
+  return template.replace(/%(an|ad|aI|ai|at|[HhTtPpsbBdDn%])/gu, (_, field: string) => fields[field]!);
 }

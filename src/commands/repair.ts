@@ -20,7 +20,7 @@ export default class Repair extends BaseCommand<typeof Repair> {
           `still broken: ${item.commit === 'staging' ? 'staging area' : `commit ${item.commit.slice(0, 12)}`}: ${item.path}: ${item.reason}\n`,
         );
       this.say(
-        `catalog rebuilt from ${report.packsIndexed} packs: ${report.blobsIndexed} blobs, ${report.filesIndexed} file maps, ${report.commitsIndexed} commits` +
+        `catalog rebuilt from ${countOf(report.packsIndexed, 'pack')}: ${countOf(report.blobsIndexed, 'blob')}, ${countOf(report.filesIndexed, 'file map')}, ${countOf(report.commitsIndexed, 'commit')}` +
           (report.healed.length > 0 ? `; healed ${countOf(report.healed.length, 'file')}` : ''),
       );
     }

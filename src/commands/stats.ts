@@ -37,7 +37,7 @@ function render(stats: RepositoryStats): string {
       ['HEAD', stats.head.commitId === undefined ? '(no commits)' : shortId(stats.head.commitId)],
       ['files at HEAD', `${stats.head.fileCount}`],
       ['logical bytes at HEAD', formatBytes(stats.head.logicalBytes)],
-      ['staged files', `${stats.staged.fileCount} (${formatBytes(stats.staged.logicalBytes)})`],
+      ['tracked files (staging area)', `${stats.staged.fileCount} (${formatBytes(stats.staged.logicalBytes)})`],
       ['commits', `${stats.commitCount}`],
       ['logical bytes, all commits', formatBytes(stats.logicalBytesAllCommits)],
       ['distinct file contents, branch history', `${stats.distinctFileContents}`],

@@ -1,6 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { ExitStatus } from '../core/errors.js';
+import { countOf } from '../cli/format.js';
 import { verifyRepository } from '../engine/maintenance/verify.js';
 import { verifyRemote } from '../engine/verify-remote.js';
 
@@ -27,10 +28,14 @@ export default class Verify extends BaseCommand<typeof Verify> {
       }
       for (const item of report.affected)
         process.stderr.write(`broken: ${item.commit === 'staging' ? 'staging area' : `commit ${item.commit.slice(0, 12)}`}: ${item.path}: ${item.reason}\n`);
-      this.say(
-        `${report.ok ? 'ok' : 'DAMAGED'}: ${report.packsChecked} packs, ${report.commitsChecked} commits` +
-          (report.readData ? `, ${report.blobsChecked} blobs re-hashed` : ''),
-      );
+      const checked = `${countOf(report.packsChecked, 'pack')}, ${countOf(report.commitsChecked, 'commit')}${report.readData ? `, ${countOf(report.blobsChecked, 'blob')} re-hashed` : ''}`;
+      if (report.ok) this.say(`ok: checked ${checked}`);
+      else {
+        // The damage first (what was checked is beside the point when something is broken).
+        const problems = report.findings.filter((finding) => finding.severity === 'damage').length;
+        const files = report.affected.length > 0 ? `, ${countOf(report.affected.length, 'file')} affected` : '';
+        this.say(`DAMAGED: ${countOf(problems, 'problem')}${files} (named above); checked ${checked}`);
+      }
     }
     if (!report.ok) this.exitWith(ExitStatus.CORRUPT);
   }
@@ -40,9 +45,9 @@ export default class Verify extends BaseCommand<typeof Verify> {
     if (this.flags.json) this.printJson(report);
     else {
       for (const line of report.damage) process.stderr.write(`damage: ${line}\n`);
-      this.say(
-        `${report.ok ? 'ok' : 'DAMAGED'}: ${report.url}: ${report.manifestsChecked} manifests, ${report.packsChecked} packs${report.readData ? ' (read whole)' : ''}, ${report.refsChecked} refs`,
-      );
+      const checked = `${countOf(report.manifestsChecked, 'manifest')}, ${countOf(report.packsChecked, 'pack')}${report.readData ? ' (read whole)' : ''}, ${countOf(report.refsChecked, 'ref')}`;
+      if (report.ok) this.say(`ok: ${report.url}: checked ${checked}`);
+      else this.say(`DAMAGED: ${report.url}: ${countOf(report.damage.length, 'problem')} (named above); checked ${checked}`);
     }
     if (!report.ok) this.exitWith(ExitStatus.CORRUPT);
   }

@@ -97,6 +97,24 @@ const QUOTED_ESCAPES: Record<string, string> = {
 };
 
 /**
+ * A path for a script, as git's porcelain prints it (core.quotePath on, git's default): as it is when
+ * every byte is printable ASCII, otherwise in double quotes with C escapes and every other byte,
+ * non-ASCII UTF-8 included, in octal (`"caf\303\251"`).
+ */
+export function quotePathAscii(path: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x20-\x7e]*$/u.test(path) && !/["\\]/u.test(path)) return path;
+  let out = '"';
+  for (const byte of encodeName(path)) {
+    const character = String.fromCharCode(byte);
+    if (QUOTED_ESCAPES[character] !== undefined) out += QUOTED_ESCAPES[character];
+    else if (byte < 0x20 || byte >= 0x7f) out += `\\${byte.toString(8).padStart(3, '0')}`;
+    else out += character;
+  }
+  return `${out}"`;
+}
+
+/**
  * A path for a person, as git prints it: as it is where it is printable, otherwise in double quotes
  * with C escapes and each byte that is not valid UTF-8 in octal (`"bad\377name"`). Valid non-ASCII
  * UTF-8 is printed as it is (git with core.quotePath off).

@@ -3,9 +3,8 @@ import { join, resolve } from 'node:path';
 import { errnoCode, StoreError } from '../core/errors.js';
 import { setTimesNs } from '../core/file-times-ns.js';
 import { temporarySibling } from '../core/fs-atomic.js';
-import { fsPath, quotePath } from '../core/path-bytes.js';
+import { fsPath } from '../core/path-bytes.js';
 import { compareUtf8 } from '../core/utf8-order.js';
-import type { TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { nowNs, openStaging, writeStagingFrom } from '../staging/staging-area.js';
 import type { StagedEntry } from '../staging/staging-format.js';
@@ -13,16 +12,18 @@ import { EntrySpill } from '../staging/entry-spill.js';
 import { mergeSorted } from '../core/sorted-merge.js';
 import { BitSet } from '../core/bit-set.js';
 import { isUnchanged, lstatTracked, toStagedEntry } from './worktree/tracked.js';
-import { loadCommit, openCommitMetadata } from './history/objects-io.js';
+import { loadCommit } from './history/objects-io.js';
 import { DirectoriesHolding } from '../objects/file-times.js';
 import type { Commit } from '../objects/commit.js';
 import { hashWorkTreeFile } from './worktree/content-hash.js';
-import { ancestorsOf, isWithin, toRepoPath } from './worktree/paths.js';
+import { ancestorsOf, isWithin, pathList, toRepoPath } from './worktree/paths.js';
 import { ConfinedDirectories, restoreFailure, type RestoreFailure } from '../core/restore-file.js';
 import { restoreAll, restoreEach, type RestoreItem } from './restore/files.js';
+import { openCommitFiles, restoreItemOfFile, throwIfFailed, type CommitFile } from './restore/commit-files.js';
 import { resolveCommit } from './history/revisions.js';
+import { isAncestor } from './history/ancestry.js';
 import { computeStatus } from './worktree/status.js';
-import { findInTree, walkTreeFiles } from './history/tree-walk.js';
+import { findInTree } from './history/tree-walk.js';
 import { LeadingDirectories } from './worktree/leading-directories.js';
 import { removeTrackedFile } from './worktree/removal.js';
 import { EntryKind } from '../core/vocabulary.js';
@@ -74,70 +75,6 @@ export async function checkoutCommit(repo: Repository, options: CheckoutOptions)
     options.thenUnderLock?.();
     return result;
   });
-}
-
-/** A file of a commit, with its position in the walk and what the commit recorded of it. */
-interface CommitFile {
-  path: string;
-  entry: TreeEntry;
-  position: number;
-  /** 0n: none recorded. */
-  mtimeNs: bigint;
-  mode: number;
-  linkGroup: number;
-}
-
-/** A directory of a commit, with what the commit recorded of it (0n, 0: nothing). */
-interface CommitDirectory {
-  path: string;
-  mtimeNs: bigint;
-  mode: number;
-}
-
-/**
- * A commit's files in path byte order, each with its recorded time, mode and link group, read by
- * position from the commit's blobs. The blobs pair with the tree by position, so their counts must
- * agree with the tree's: `check` takes the counts a walk found (before anything is written).
- * Memory holds the trees on the way down.
- */
-function openCommitFiles(repo: Repository, commit: Commit) {
-  const treeId = Buffer.from(commit.treeId, 'hex');
-  const metadata = openCommitMetadata(repo, commit);
-  return {
-    *files(): Generator<CommitFile> {
-      let position = 0;
-      for (const [path, entry] of walkTreeFiles(repo, treeId)) {
-        const { mode, linkGroup } = metadata.modes?.fileMode(position) ?? { mode: 0, linkGroup: 0 };
-        yield { path, entry, position, mtimeNs: metadata.times?.fileTime(position, path) ?? 0n, mode, linkGroup };
-        position++;
-      }
-    },
-    /** The directories holding `fileCount` files, with their metadata, once the counts are checked. */
-    check,
-    /** `check` after a walk of its own, for a caller whose first walk writes. */
-    counted(): CommitDirectory[] {
-      let fileCount = 0;
-      const holding = new DirectoriesHolding();
-      for (const [path] of walkTreeFiles(repo, treeId)) {
-        fileCount++;
-        holding.add(path);
-      }
-      return check(fileCount, holding.sorted());
-    },
-  };
-  function check(fileCount: number, directoryPaths: readonly string[]): CommitDirectory[] {
-    metadata.times?.checkCounts(fileCount, directoryPaths.length);
-    metadata.modes?.checkCounts(fileCount, directoryPaths.length);
-    return directoryPaths.map((path, index) => ({
-      path,
-      mtimeNs: metadata.times?.directoryTime(index) ?? 0n,
-      mode: metadata.modes?.directoryMode(index) ?? 0,
-    }));
-  }
-}
-
-function restoreItemOfFile(root: string, file: CommitFile): RestoreItem {
-  return restoreItemOf(root, file.path, file.entry, { mtimeNs: file.mtimeNs === 0n ? undefined : file.mtimeNs, mode: file.mode });
 }
 
 /**
@@ -339,34 +276,24 @@ async function restoreIntoWorkTree(
  */
 function refuseToOverwrite(repo: Repository, treeId: Buffer, scopes: readonly string[]): { gone: Set<string> } {
   const inScope = (path: string): boolean => scopes.some((scope) => isWithin(path, scope));
-  const status = computeStatus(repo);
+  const status = computeStatus(repo, { untracked: 'all' });
   const dirty = [...status.staged, ...status.unstaged]
     .filter((item) => item.change !== 'deleted')
     .map((item) => item.path)
     .filter(inScope);
   if (dirty.length > 0) {
-    throw new StoreError('UNCOMMITTED_CHANGES', `checkout would overwrite uncommitted changes in: ${[...new Set(dirty)].sort().join(', ')}`, {
+    throw new StoreError('UNCOMMITTED_CHANGES', `checkout would overwrite uncommitted changes in:${pathList([...new Set(dirty)].sort())}`, {
       hint: 'commit them, or use --force to discard them',
     });
   }
   const inTheWay = untrackedInTheWay(repo, treeId, status.untracked, scopes);
   if (inTheWay.length > 0) {
-    throw new StoreError('UNCOMMITTED_CHANGES', `checkout would overwrite untracked files: ${inTheWay.join(', ')}`, {
+    throw new StoreError('UNCOMMITTED_CHANGES', `checkout would overwrite untracked files:${pathList(inTheWay)}`, {
       hint: 'move or add them, or use --force to overwrite them',
     });
   }
   // The tracked files in scope are as staged (their stat data checked, racy ones read), but these.
   return { gone: new Set(status.unstaged.filter((item) => item.change === 'deleted').map((item) => item.path)) };
-}
-
-/** A checkout that could not restore every path has restored the others; this names the rest. */
-function throwIfFailed(failures: readonly RestoreFailure[], total: number): void {
-  if (failures.length === 0) return;
-  const corrupt = failures.find((failure) => failure.code.startsWith('CORRUPT_'));
-  const lines = failures.map((failure) => `  ${quotePath(failure.path)}: ${failure.message}`).join('\n');
-  const message = `could not restore ${failures.length} of ${total} paths (the others were restored):\n${lines}`;
-  if (corrupt) throw new StoreError(corrupt.code as 'CORRUPT_OBJECT', message, { hint: 'run `store verify` to see what is damaged' });
-  throw new StoreError('PARTIAL', message);
 }
 
 /**
@@ -454,24 +381,42 @@ function untrackedInTheWay(repo: Repository, treeId: Buffer, untracked: readonly
   });
 }
 
-/** A tree entry to write under `root`, with the time and mode its commit recorded (undefined, 0: none). */
-function restoreItemOf(root: string, path: string, entry: TreeEntry, recorded: { mtimeNs: bigint | undefined; mode: number }): RestoreItem {
-  return {
-    root,
-    path,
-    absolutePath: join(root, path),
-    kind: entry.kind,
-    fileId: entry.id.toString('hex'),
-    sizeBytes: entry.sizeBytes,
-    ...recorded,
-  };
+/**
+ * Detaches HEAD at a commit (git's `switch --detach`), the work tree and staging area made to match
+ * it: commits made there move HEAD alone. `leftBehind`: the commit a detached HEAD was at, when no
+ * branch or tag holds it (git warns of it; gc would free it).
+ */
+export async function detachHead(
+  repo: Repository,
+  options: { revision: string; force: boolean; cwd: string },
+): Promise<{ commitId: string; leftBehind: string | undefined }> {
+  const commitId = resolveCommit(repo, options.revision);
+  const leftBehind = commitLeftBehind(repo, commitId);
+  await checkoutCommit(repo, {
+    revision: commitId,
+    paths: [],
+    cwd: options.cwd,
+    force: options.force,
+    listWritten: false,
+    thenUnderLock: () => repo.refs.detachHead(commitId),
+  });
+  return { commitId, leftBehind };
+}
+
+/** On a detached HEAD whose commit no branch or tag holds (and that `next` does not hold either): that commit. */
+function commitLeftBehind(repo: Repository, next: string | undefined): string | undefined {
+  if (repo.refs.currentBranch() !== undefined) return undefined;
+  const head = repo.refs.headCommit()!;
+  const refs = [...repo.refs.branches().map((name) => `refs/heads/${name}`), ...repo.refs.tags().map((name) => `refs/tags/${name}`)];
+  const tips = [...refs.map((ref) => repo.refs.read(ref)), next].filter((id): id is string => id !== undefined);
+  return tips.some((tip) => isAncestor(repo, head, tip)) ? undefined : head;
 }
 
 /** Moves HEAD to another branch and makes the work tree and staging area match its commit. */
 export async function switchBranch(
   repo: Repository,
   options: { branch: string; create: boolean; force: boolean; cwd: string },
-): Promise<{ branch: string; commitId: string | undefined }> {
+): Promise<{ branch: string; commitId: string | undefined; leftBehind?: string }> {
   const ref = `refs/heads/${options.branch}`;
   const existing = repo.refs.read(ref);
   if (options.create) {
@@ -487,6 +432,7 @@ export async function switchBranch(
     throw new StoreError('COMMIT_NOT_FOUND', `no branch named '${options.branch}'`, { hint: 'create it with `store switch -c NAME`' });
   // HEAD moves under the lock that covered the restore: no writer sees the new tree with the old HEAD.
   const thenUnderLock = (): void => repo.refs.setHeadBranch(options.branch);
+  const leftBehind = commitLeftBehind(repo, existing);
   await checkoutCommit(repo, { revision: existing, paths: [], cwd: options.cwd, force: options.force, listWritten: false, thenUnderLock });
-  return { branch: options.branch, commitId: existing };
+  return { branch: options.branch, commitId: existing, ...(leftBehind === undefined ? {} : { leftBehind }) };
 }

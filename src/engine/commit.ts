@@ -25,13 +25,18 @@ export interface CommitResult {
   commitId: string;
   treeId: string;
   parentId: string | undefined;
-  branch: string;
+  /** Undefined on a detached HEAD. */
+  branch: string | undefined;
+  /** Files in the commit (all of them, not only those it changed). */
   fileCount: number;
   logicalBytes: number;
 }
 
 /** Turns the staging area into an immutable commit on the current branch. */
 export async function commitStaged(repo: Repository, options: CommitOptions): Promise<CommitResult> {
+  if (options.message.trim() === '') {
+    throw new StoreError('INVALID_ARGUMENT', 'aborting commit due to empty commit message', { hint: 'give the commit a message with -m MESSAGE' });
+  }
   return repo.withWriteLock(async () => {
     // Read in place, in path byte order: the order of the file times and modes, and of the trees' runs.
     const staging = openStaging(repo.layout.staging);

@@ -25,7 +25,7 @@ export interface PullPlan {
 export async function planPull(repo: Repository, options: { remote?: string; branch?: string; onProgress?: TransferListener }): Promise<PullPlan> {
   const entry = findRemote(repo, options.remote);
   const fetched = await fetchInto(repo, entry, options.onProgress);
-  const branch = repo.refs.currentBranch();
+  const branch = repo.refs.requireBranch('pull');
   const upstream = `${entry.name}/${options.branch ?? branch}`;
   const to = repo.refs.read(`refs/remotes/${upstream}`);
   if (to === undefined) throw new StoreError('COMMIT_NOT_FOUND', `the remote ${entry.name} has no branch ${options.branch ?? branch}`);

@@ -129,7 +129,11 @@ function shortRef(ref: string): string {
 
 /** The remote refs to set, each with the local commit it gets. */
 function refsToPush(repo: Repository, options: PushOptions): Map<string, string> {
-  const specs = options.all ? repo.refs.branches() : options.branches.length > 0 ? [...options.branches] : [repo.refs.currentBranch()];
+  const specs = options.all
+    ? repo.refs.branches()
+    : options.branches.length > 0
+      ? [...options.branches]
+      : [repo.refs.requireBranch('push without a branch named')];
   const refs = new Map<string, string>();
   const add = (localRef: string, remoteRef: string): void => {
     const commitId = repo.refs.read(localRef);

@@ -5,6 +5,7 @@ import { nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
 import type { StagedEntry, StagingSnapshot } from '../staging/staging-format.js';
 import { CorruptionError } from '../core/errors.js';
 import { loadCommit, loadCommitMetadata } from './history/objects-io.js';
+import { resolveCommit } from './history/revisions.js';
 import type { FileMode } from '../objects/file-modes.js';
 import { isWithin, toRepoPath } from './worktree/paths.js';
 import { flattenTree } from './history/tree-walk.js';
@@ -14,13 +15,14 @@ import { removeTrackedFile } from './worktree/removal.js';
 import { EntryKind } from '../core/vocabulary.js';
 
 /**
- * Unstages: the staging entries under the given paths (all, if none) become what HEAD has there.
- * Entries taken from HEAD carry no stat data, so the next add or status re-reads those files once.
+ * Unstages: the staging entries under the given paths (all, if none) become what HEAD (or the commit
+ * `source` names: `restore --staged --source`) has there. Entries taken from a commit carry no stat
+ * data, so the next add or status re-reads those files once.
  */
-export async function resetStaging(repo: Repository, options: { paths: readonly string[]; cwd: string }): Promise<{ reset: string[] }> {
+export async function resetStaging(repo: Repository, options: { paths: readonly string[]; cwd: string; source?: string }): Promise<{ reset: string[] }> {
   const scopes = options.paths.length === 0 ? [''] : options.paths.map((path) => toRepoPath(repo.workTree, options.cwd, path));
   return repo.withWriteLock(() => {
-    const head = repo.refs.headCommit();
+    const head = options.source === undefined ? repo.refs.headCommit() : resolveCommit(repo, options.source);
     const headCommit = head === undefined ? undefined : loadCommit(repo, head);
     const headFiles = headCommit === undefined ? new Map<string, TreeEntry>() : flattenTree(repo, Buffer.from(headCommit.treeId, 'hex'));
     // The modes HEAD recorded go back into the staging area with its content: a mode left unknown would be committed as such.
@@ -33,6 +35,14 @@ export async function resetStaging(repo: Repository, options: { paths: readonly 
       if (!(error instanceof CorruptionError) || scopes[0] !== '') throw error;
       current = { entries: [], writtenAtNs: 0n };
     }
+    scopes.forEach((scope, index) => {
+      const names = (path: string): boolean => isWithin(path, scope);
+      if (scope !== '' && !current.entries.some((entry) => names(entry.path)) && ![...headFiles.keys()].some(names)) {
+        throw new StoreError('PATH_NOT_FOUND', `pathspec '${options.paths[index]}' did not match any file known to store`, {
+          hint: 'reset takes paths (staged or in HEAD); nothing was changed',
+        });
+      }
+    });
     const inScope = (path: string): boolean => scopes.some((scope) => isWithin(path, scope));
     const next = new Map(current.entries.filter((entry) => !inScope(entry.path)).map((entry) => [entry.path, entry]));
     const byPath = new Map(current.entries.map((entry) => [entry.path, entry]));

@@ -9,11 +9,21 @@ export const DEFAULT_BRANCH = 'main';
 
 /** Branch and tag names: path-like, no '..', no leading '-' or '.', nothing git would refuse. */
 export function isValidRefName(name: string): boolean {
-  return /^[A-Za-z0-9_][A-Za-z0-9._\-/]*$/.test(name) && !name.includes('..') && !name.endsWith('/') && !name.endsWith('.lock') && !name.includes('//');
+  return (
+    name !== 'HEAD' &&
+    /^[A-Za-z0-9_][A-Za-z0-9._\-/]*$/.test(name) &&
+    !name.includes('..') &&
+    !name.endsWith('/') &&
+    !name.endsWith('.lock') &&
+    !name.includes('//')
+  );
 }
 const SYMBOLIC_PREFIX = 'ref: ';
 
 /** HEAD names a branch (`ref: refs/heads/main`); a branch file holds a commit id. Both are replaced atomically. */
+/** headRef() on a detached HEAD: the HEAD file itself holds the commit id. */
+export const DETACHED = 'HEAD';
+
 export class Refs {
   constructor(private readonly layout: RepositoryLayout) {}
 
@@ -22,9 +32,13 @@ export class Refs {
     writeFileAtomic(this.layout.head, `${SYMBOLIC_PREFIX}refs/heads/${DEFAULT_BRANCH}\n`, { mode: this.layout.fileMode });
   }
 
-  /** The ref HEAD points at, for example `refs/heads/main`. */
+  /**
+   * The ref HEAD points at, for example `refs/heads/main`; on a detached HEAD (the file holds a commit
+   * id, as git's does), `HEAD` itself: reading and updating that ref reads and moves HEAD alone.
+   */
   headRef(): string {
     const text = readFileSync(this.layout.head, 'utf8').replace(/\n$/, '');
+    if (isFullHexId(text)) return DETACHED;
     // Exactly one line naming a valid branch: anything else (say, text appended to the file) is damage,
     // not a branch name to create on the next commit.
     const branch = text.startsWith(`${SYMBOLIC_PREFIX}refs/heads/`) ? text.slice(`${SYMBOLIC_PREFIX}refs/heads/`.length) : undefined;
@@ -32,8 +46,21 @@ export class Refs {
     return `refs/heads/${branch}`;
   }
 
-  currentBranch(): string {
-    return this.headRef().replace(/^refs\/heads\//, '');
+  /** The branch HEAD is on; undefined on a detached HEAD. */
+  currentBranch(): string | undefined {
+    const ref = this.headRef();
+    return ref === DETACHED ? undefined : ref.slice('refs/heads/'.length);
+  }
+
+  /** The branch HEAD is on, for a command that needs one (push, pull): a detached HEAD is an error naming it. */
+  requireBranch(what: string): string {
+    const branch = this.currentBranch();
+    if (branch === undefined) {
+      throw new StoreError('INVALID_ARGUMENT', `HEAD is detached (at ${this.headCommit()?.slice(0, 12)}): ${what} needs a branch`, {
+        hint: 'name the branch, or `store switch BRANCH` (or `store switch -c NAME` to keep commits made here)',
+      });
+    }
+    return branch;
   }
 
   /** The commit HEAD's branch points at, or undefined before the first commit. */
@@ -79,6 +106,8 @@ export class Refs {
       ...this.tags().map((name) => `refs/tags/${name}`),
       ...this.remoteTrackingNames().map((name) => `refs/remotes/${name}`),
     ];
+    // A detached HEAD keeps its commit (and what leads to it) as a branch would.
+    if (this.headRef() === DETACHED) refs.push(DETACHED);
     return refs.map((ref) => this.read(ref)).filter((id): id is string => id !== undefined);
   }
 
@@ -91,6 +120,11 @@ export class Refs {
   /** Points HEAD at another branch (atomically). */
   setHeadBranch(branch: string): void {
     writeFileAtomic(this.layout.head, `${SYMBOLIC_PREFIX}refs/heads/${branch}\n`, { mode: this.layout.fileMode });
+  }
+
+  /** Detaches HEAD at a commit (git's `switch --detach`): commits made then move HEAD alone. */
+  detachHead(commitId: string): void {
+    writeFileAtomic(this.layout.head, `${commitId}\n`, { mode: this.layout.fileMode });
   }
 
   private namesUnder(kind: string): string[] {

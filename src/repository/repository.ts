@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Catalog } from '../catalog/catalog.js';
@@ -56,11 +56,7 @@ export class Repository {
   static init(directory: string, options: InitOptions = {}): Repository {
     const workTree = resolve(directory);
     const layout = new RepositoryLayout(workTree);
-    if (existsSync(layout.storeDirectory)) {
-      throw new StoreError('REPOSITORY_EXISTS', `a repository already exists at ${layout.storeDirectory}`, {
-        hint: 'nothing was changed',
-      });
-    }
+    refuseToInitOver(layout);
     mkdirSync(workTree, { recursive: true });
     // Build the repository under a temporary name and rename it into place: a crash never leaves half a repository.
     const building = new RepositoryLayout(workTree, join(workTree, `.store-init-${randomBytes(4).toString('hex')}`));
@@ -228,5 +224,29 @@ export class Repository {
     this.catalogInstance?.close();
     this.readerInstance = undefined;
     this.catalogInstance = undefined;
+  }
+}
+
+/**
+ * init goes ahead only where nothing is in the way: no `.store`, or an empty `.store/` directory (which
+ * `open` calls no repository either, and which the rename into place replaces). Anything else is named
+ * as what it is, and left as it was.
+ */
+function refuseToInitOver(layout: RepositoryLayout): void {
+  const stats = lstatSync(layout.storeDirectory, { throwIfNoEntry: false });
+  if (stats === undefined) return;
+  if (existsSync(layout.config)) {
+    throw new StoreError('REPOSITORY_EXISTS', `a repository already exists at ${layout.storeDirectory}`, { hint: 'nothing was changed' });
+  }
+  if (!stats.isDirectory()) {
+    const what = stats.isSymbolicLink() ? 'a symbolic link' : 'a file';
+    throw new StoreError('REPOSITORY_EXISTS', `${layout.storeDirectory} exists and is ${what}, not a repository`, {
+      hint: 'store keeps its repository in .store/: move that file away first; nothing was changed',
+    });
+  }
+  if (readdirSync(layout.storeDirectory).length > 0) {
+    throw new StoreError('REPOSITORY_EXISTS', `${layout.storeDirectory} exists and is not empty, but holds no repository (it has no config)`, {
+      hint: 'move it away first; nothing was changed',
+    });
   }
 }

@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand, EXIT_STATUS_HELP } from '../../cli/base-command.js';
+import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../core/fs-atomic.js';
 import { buildProof } from '../../engine/proof.js';
 
@@ -19,6 +20,9 @@ export default class Proof extends BaseCommand<typeof Proof> {
     const proof = buildProof(this.openRepository(), { path: this.args.path, at: this.flags.at, cwd: process.cwd() });
     const text = `${JSON.stringify(proof, null, 2)}\n`;
     if (this.flags.output === undefined) process.stdout.write(text);
-    else writeFileAtomic(this.flags.output, text);
+    else {
+      writeFileAtomic(this.flags.output, text);
+      if (this.flags.json) this.printJson({ output: resolve(this.flags.output), path: proof.path, fileId: proof.fileId, commitId: proof.commitId });
+    }
   }
 }

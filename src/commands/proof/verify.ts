@@ -14,13 +14,20 @@ export default class ProofVerify extends BaseCommand<typeof ProofVerify> {
   };
 
   async run(): Promise<void> {
+    const commitId = this.args.commit.toLowerCase();
+    if (!/^[0-9a-f]{64}$/u.test(commitId)) {
+      // A shortened id would let a forged commit that shares the prefix pass: the proof pins the whole id.
+      throw new StoreError('INVALID_ARGUMENT', `'${this.args.commit}' is not a full commit id: a proof is checked against all 64 hex digits`, {
+        hint: '`store log` prints full commit ids',
+      });
+    }
     let proof: MerkleProof;
     try {
       proof = JSON.parse(readFileSync(this.args.proof === '-' ? 0 : this.args.proof, 'utf8')) as MerkleProof;
     } catch (error) {
       throw new StoreError('INVALID_ARGUMENT', `cannot read the proof: ${(error as Error).message}`);
     }
-    const problem = checkProof(proof, this.args.commit.toLowerCase());
+    const problem = checkProof(proof, commitId);
     if (this.flags.json) this.printJson({ valid: problem === undefined, path: proof.path, fileId: proof.fileId, reason: problem });
     else if (problem === undefined) this.say(`valid: ${quotePath(proof.path)} has file id ${proof.fileId} in commit ${this.args.commit}`);
     if (problem !== undefined) {

@@ -1,3 +1,4 @@
+import { countOf } from '../../core/count-of.js';
 import { createReadStream } from 'node:fs';
 import { CorruptionError, StoreError } from '../../core/errors.js';
 import { newHasher } from '../../core/hash.js';
@@ -92,7 +93,7 @@ async function checkPacks(
       for (const hex of ids) badBlobs.add(hex);
       damage({
         kind: error.message.includes('is missing') ? 'missing-pack' : 'damaged-pack',
-        message: `${error.message}; its ${ids.length} blobs cannot be read`,
+        message: `${error.message}; ${countOf(ids.length, 'blob')} in it cannot be read`,
         pack: pack.name,
         blobs: ids,
       });
@@ -127,7 +128,7 @@ async function checkPacks(
     if (mismatched.length > 0) {
       damage({
         kind: 'catalog-mismatch',
-        message: `pack ${pack.name}: ${mismatched.length} blobs are not where the catalog says`,
+        message: `pack ${pack.name}: ${countOf(mismatched.length, 'blob')} not where the catalog says they are`,
         pack: pack.name,
         blobs: mismatched,
       });
@@ -147,7 +148,7 @@ async function checkPacks(
       }
     }
     if (corrupt.length > 0) {
-      damage({ kind: 'corrupt-blob', message: `pack ${pack.name}: ${corrupt.length} blobs do not match their hashes`, pack: pack.name, blobs: corrupt });
+      damage({ kind: 'corrupt-blob', message: `pack ${pack.name}: hash mismatch in ${countOf(corrupt.length, 'blob')}`, pack: pack.name, blobs: corrupt });
     }
     const actualName = await hashFile(packPath(repo.layout.packs, pack.name));
     if (actualName !== pack.name) {
@@ -278,7 +279,7 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
     report.ok = false;
     const missing = report.affected.filter((item) => item.reason.includes('missing'));
     if (missing.length > 0 && !report.findings.some((finding) => finding.severity === 'damage')) {
-      damage({ kind: 'missing-object', message: `${missing.length} files or objects refer to blobs the catalog does not have` });
+      damage({ kind: 'missing-object', message: `${countOf(missing.length, 'file or object')} referring to blobs the catalog does not have` });
     }
   }
 }

@@ -1,7 +1,7 @@
 import { errnoCode } from '../../core/errors.js';
 import type { Repository } from '../../repository/repository.js';
 import { isRacilyClean, nowNs, openStaging, readStaging, writeStaging } from '../../staging/staging-area.js';
-import type { StagedEntry, StagingSnapshot } from '../../staging/staging-format.js';
+import type { StagedEntry, StagingSnapshot, StagingView } from '../../staging/staging-format.js';
 import { compareWithWorkTree, matchWorkTree } from './tracked.js';
 import { commitTreeId } from '../history/objects-io.js';
 import { newWalkReport, type SkippedPath } from './scanner.js';
@@ -10,7 +10,8 @@ import { stagedChanges, type Change, type PathChange } from './staged-changes.js
 export type { Change, PathChange };
 
 export interface StatusReport {
-  branch: string;
+  /** Undefined on a detached HEAD. */
+  branch: string | undefined;
   headCommit: string | undefined;
   /** Staging area against HEAD: what the next commit would change. */
   staged: PathChange[];
@@ -29,7 +30,14 @@ export interface StatusOptions {
    * skipped when another writer holds the lock or the repository is read-only.
    */
   refresh?: boolean;
+  /**
+   * git's --untracked-files: 'normal' (the default) shows a directory holding no tracked file as
+   * `dir/`, not file by file; 'all' lists every file; 'no' none.
+   */
+  untracked?: UntrackedFiles;
 }
+
+export type UntrackedFiles = 'no' | 'normal' | 'all';
 
 /**
  * Compares HEAD, the staging area and the work tree, as `git status` does. Reads file content only
@@ -45,12 +53,17 @@ export function computeStatus(repo: Repository, options: StatusOptions = {}): St
   const report = newWalkReport();
   const unstaged: PathChange[] = [];
   const untracked: string[] = [];
+  const untrackedMode = options.untracked ?? 'normal';
+  const outermostUntracked = untrackedMode === 'normal' ? untrackedDirectories(staging) : (path: string) => path;
   const tracked: SkippedPath[] = [];
   const verified: StagedEntry[] = [];
   let suspectsLeft = false;
   for (const { index, file } of matchWorkTree(repo, staging, [''], report, { skipUnchanged: () => {} })) {
     if (index === -1) {
-      untracked.push(file!.path);
+      if (untrackedMode === 'no') continue;
+      const shown = outermostUntracked(file!.path);
+      // In walk order, the files of a collapsed directory come one after another.
+      if (untracked.at(-1) !== shown) untracked.push(shown);
       continue;
     }
     if (file !== undefined && staging.isUnchangedAt(index, file.kind, file.stats)) continue; // most files: nothing decoded
@@ -97,4 +110,31 @@ function refreshStatData(repo: Repository, read: Pick<StagingSnapshot, 'checksum
     if (['EACCES', 'EPERM', 'EROFS'].includes(errnoCode(error) ?? '')) return false;
     throw error;
   }
+}
+
+/**
+ * For an untracked file, what git's status shows of it: its outermost directory that holds no
+ * tracked file (`dir/`), or the file itself when its own directory holds one. A directory is looked
+ * up once in the staging area (a binary search for the first path under it).
+ */
+function untrackedDirectories(staging: StagingView): (path: string) => string {
+  const holdsTracked = new Map<string, boolean>();
+  const hasTrackedUnder = (directory: string): boolean => {
+    let known = holdsTracked.get(directory);
+    if (known === undefined) {
+      const at = staging.indexOf(directory); // never staged itself: ends with '/'
+      const next = at < 0 ? -1 - at : at;
+      known = next < staging.count && staging.pathAt(next).startsWith(directory);
+      if (holdsTracked.size > 4096) holdsTracked.clear(); // bounded: the walk moves on
+      holdsTracked.set(directory, known);
+    }
+    return known;
+  };
+  return (path) => {
+    for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+      const directory = path.slice(0, slash + 1);
+      if (!hasTrackedUnder(directory)) return directory;
+    }
+    return path;
+  };
 }
