@@ -5,6 +5,7 @@ import type { Interfaces } from '@oclif/core';
 import { errnoCode, ExitStatus, StoreError } from '../core/errors.js';
 import { Repository } from '../repository/repository.js';
 import { encodeName } from '../core/path-bytes.js';
+import { OutputBuffer } from './output-buffer.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
@@ -181,22 +182,4 @@ function withBase64OfNonUtf8(this: unknown, _key: string, value: unknown): unkno
 function escapeNonUtf8Bytes(text: string): string {
   if (text.isWellFormed()) return text;
   return text.replace(/[\udc80-\udcff]/gu, (unit) => `\\${(unit.charCodeAt(0) - 0xdc00).toString(8).padStart(3, '0')}`);
-}
-
-/** Text gathered into writes of about 64 KiB: a million lines are not a million writes, nor one string. */
-class OutputBuffer {
-  private pending: string[] = [];
-  private length = 0;
-
-  write(text: string): void {
-    this.pending.push(text);
-    this.length += text.length;
-    if (this.length >= 65_536) this.flush();
-  }
-
-  flush(): void {
-    if (this.pending.length > 0) process.stdout.write(this.pending.join(''));
-    this.pending = [];
-    this.length = 0;
-  }
 }

@@ -1,7 +1,7 @@
 import { quotePathAscii } from '../core/path-bytes.js';
 import { EntryKind } from '../core/vocabulary.js';
-import type { FileDiff } from '../engine/diff.js';
-import { patchOf, type ContentReader, type FilePatch } from '../engine/diff.js';
+import { patchOf, type ContentReader, type FileDiff, type FilePatch } from '../engine/diff.js';
+import type { OutputBuffer } from './output-buffer.js';
 import { countOf } from './format.js';
 
 /**
@@ -12,79 +12,53 @@ import { countOf } from './format.js';
 
 const LETTER: Record<FileDiff['change'], string> = { added: 'A', modified: 'M', deleted: 'D', typechange: 'T', renamed: 'R' };
 
-/** A sink for output that is bytes (patch lines) or text; written in large pieces. */
-export class ByteOutput {
-  private pieces: Buffer[] = [];
-  private length = 0;
-
-  text(value: string): void {
-    this.push(Buffer.from(value, 'utf8'));
-  }
-
-  bytes(value: string): void {
-    this.push(Buffer.from(value, 'latin1'));
-  }
-
-  private push(piece: Buffer): void {
-    this.pieces.push(piece);
-    this.length += piece.length;
-    if (this.length >= 65_536) this.flush();
-  }
-
-  flush(): void {
-    if (this.pieces.length > 0) process.stdout.write(Buffer.concat(this.pieces));
-    this.pieces = [];
-    this.length = 0;
-  }
-}
-
 function letterOf(diff: FileDiff): string {
   return diff.change === 'renamed' ? `R${String(diff.similarity ?? 100).padStart(3, '0')}` : LETTER[diff.change];
 }
 
 /** --name-status: "M\tpath" (renames "R100\told\tnew"); with -z, fields and records end with NUL and names are unquoted. */
-export function writeNameStatus(out: ByteOutput, diffs: Iterable<FileDiff>, nul: boolean): void {
+export function writeNameStatus(out: OutputBuffer, diffs: Iterable<FileDiff>, nul: boolean): void {
   for (const diff of diffs) {
     const paths = diff.oldPath === undefined ? [diff.path] : [diff.oldPath, diff.path];
-    if (nul) out.text(`${letterOf(diff)}\0${paths.map((path) => `${path}\0`).join('')}`);
-    else out.text(`${letterOf(diff)}\t${paths.map(quotePathAscii).join('\t')}\n`);
+    if (nul) out.write(`${letterOf(diff)}\0${paths.map((path) => `${path}\0`).join('')}`);
+    else out.write(`${letterOf(diff)}\t${paths.map(quotePathAscii).join('\t')}\n`);
   }
 }
 
-export function writeNameOnly(out: ByteOutput, diffs: Iterable<FileDiff>, nul: boolean): void {
-  for (const diff of diffs) out.text(nul ? `${diff.path}\0` : `${quotePathAscii(diff.path)}\n`);
+export function writeNameOnly(out: OutputBuffer, diffs: Iterable<FileDiff>, nul: boolean): void {
+  for (const diff of diffs) out.write(nul ? `${diff.path}\0` : `${quotePathAscii(diff.path)}\n`);
 }
 
 /** The unified patch of each file, as git prints it (`diff --git`, index line, ---/+++, hunks). */
-export async function writePatches(out: ByteOutput, diffs: Iterable<FileDiff>, read: ContentReader): Promise<void> {
+export async function writePatches(out: OutputBuffer, diffs: Iterable<FileDiff>, read: ContentReader): Promise<void> {
   for (const diff of diffs) {
     const patch = diff.change === 'renamed' && diff.similarity === 100 ? undefined : await patchOf(diff, read);
     const oldPath = diff.oldPath ?? diff.path;
-    out.text(`diff --git ${quotePathAscii(`a/${oldPath}`)} ${quotePathAscii(`b/${diff.path}`)}\n`);
-    if (diff.change === 'added') out.text(`new file mode ${gitMode(diff.newKind)}\n`);
-    if (diff.change === 'deleted') out.text(`deleted file mode ${gitMode(diff.oldKind)}\n`);
-    if (diff.change === 'typechange') out.text(`old mode ${gitMode(diff.oldKind)}\nnew mode ${gitMode(diff.newKind)}\n`);
+    out.write(`diff --git ${quotePathAscii(`a/${oldPath}`)} ${quotePathAscii(`b/${diff.path}`)}\n`);
+    if (diff.change === 'added') out.write(`new file mode ${gitMode(diff.newKind)}\n`);
+    if (diff.change === 'deleted') out.write(`deleted file mode ${gitMode(diff.oldKind)}\n`);
+    if (diff.change === 'typechange') out.write(`old mode ${gitMode(diff.oldKind)}\nnew mode ${gitMode(diff.newKind)}\n`);
     if (diff.change === 'renamed') {
-      out.text(`similarity index ${diff.similarity}%\nrename from ${quotePathAscii(oldPath)}\nrename to ${quotePathAscii(diff.path)}\n`);
+      out.write(`similarity index ${diff.similarity}%\nrename from ${quotePathAscii(oldPath)}\nrename to ${quotePathAscii(diff.path)}\n`);
       if (patch === undefined) continue;
     }
-    out.text(`index ${shortOf(diff.oldFileId)}..${shortOf(diff.newFileId)}\n`);
+    out.write(`index ${shortOf(diff.oldFileId)}..${shortOf(diff.newFileId)}\n`);
     if (patch!.kind !== 'text') {
       const what = patch!.kind === 'binary' ? 'Binary files' : 'Files too large for a line diff:';
-      out.text(`${what} ${side(diff.oldFileId, `a/${oldPath}`)} and ${side(diff.newFileId, `b/${diff.path}`)} differ\n`);
+      out.write(`${what} ${side(diff.oldFileId, `a/${oldPath}`)} and ${side(diff.newFileId, `b/${diff.path}`)} differ\n`);
       continue;
     }
     if (patch!.hunks.length === 0) continue;
-    out.text(`--- ${side(diff.oldFileId, `a/${oldPath}`)}\n+++ ${side(diff.newFileId, `b/${diff.path}`)}\n`);
+    out.write(`--- ${side(diff.oldFileId, `a/${oldPath}`)}\n+++ ${side(diff.newFileId, `b/${diff.path}`)}\n`);
     for (const hunk of patch!.hunks) {
-      out.text(`@@ -${range(hunk.oldStart, hunk.oldLines)} +${range(hunk.newStart, hunk.newLines)} @@\n`);
-      for (const line of hunk.lines) out.bytes(`${line}\n`);
+      out.write(`@@ -${range(hunk.oldStart, hunk.oldLines)} +${range(hunk.newStart, hunk.newLines)} @@\n`);
+      for (const line of hunk.lines) out.writeBytes(`${line}\n`);
     }
   }
 }
 
 /** --stat: per file, its lines added and removed (binary: its sizes), then a summary line, as git's. */
-export async function writeStat(out: ByteOutput, diffs: readonly FileDiff[], read: ContentReader): Promise<void> {
+export async function writeStat(out: OutputBuffer, diffs: readonly FileDiff[], read: ContentReader): Promise<void> {
   if (diffs.length === 0) return;
   const rows: { name: string; patch: FilePatch | undefined; diff: FileDiff }[] = [];
   for (const diff of diffs) {
@@ -101,7 +75,7 @@ export async function writeStat(out: ByteOutput, diffs: readonly FileDiff[], rea
   for (const row of rows) {
     const patch = row.patch;
     if (patch !== undefined && patch.kind !== 'text') {
-      out.text(` ${row.name.padEnd(width)} | Bin ${row.diff.oldSizeBytes ?? 0} -> ${row.diff.newSizeBytes ?? 0} bytes\n`);
+      out.write(` ${row.name.padEnd(width)} | Bin ${row.diff.oldSizeBytes ?? 0} -> ${row.diff.newSizeBytes ?? 0} bytes\n`);
       continue;
     }
     const plus = patch?.insertions ?? 0;
@@ -110,12 +84,12 @@ export async function writeStat(out: ByteOutput, diffs: readonly FileDiff[], rea
     deletions += minus;
     const scale = most > barRoom ? barRoom / most : 1;
     const bar = '+'.repeat(Math.ceil(plus * scale)) + '-'.repeat(Math.ceil(minus * scale));
-    out.text(` ${row.name.padEnd(width)} | ${String(plus + minus).padStart(countWidth)}${bar === '' ? '' : ` ${bar}`}\n`);
+    out.write(` ${row.name.padEnd(width)} | ${String(plus + minus).padStart(countWidth)}${bar === '' ? '' : ` ${bar}`}\n`);
   }
   const parts = [` ${countOf(rows.length, 'file')} changed`];
   if (insertions > 0) parts.push(`${countOf(insertions, 'insertion')}(+)`);
   if (deletions > 0) parts.push(`${countOf(deletions, 'deletion')}(-)`);
-  out.text(`${parts.join(', ')}\n`);
+  out.write(`${parts.join(', ')}\n`);
 }
 
 /** A hunk's range as git writes it: an empty one names the line before it (`-0,0` for a new file). */

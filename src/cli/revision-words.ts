@@ -14,22 +14,27 @@ export function namesCommit(repo: Repository, word: string): boolean {
 }
 
 /**
- * The words of `log A B -- P Q` or `diff A B -- P`: revisions before `--`, paths after (oclif drops
- * the `--` itself, so it is found in the process's arguments). Without `--`, the leading words that
+ * The words of `log A B -- P Q` or `diff A B -- P`: revisions before `--`, paths after. Without `--`, the leading words that
  * name commits are revisions and the rest are paths, as git guesses; before a `--`, a word that names
  * no commit is an error.
  */
 export function revisionsAndPaths(repo: Repository, words: readonly string[]): { revisions: string[]; paths: string[] } {
-  const separator = process.argv.indexOf('--');
-  const afterSeparator = separator < 0 ? 0 : process.argv.length - separator - 1;
-  const before = words.slice(0, words.length - afterSeparator);
-  const paths = words.slice(words.length - afterSeparator);
+  const afterSeparator = wordsAfterSeparator();
+  const firstPath = words.length - (afterSeparator ?? 0);
+  const before = words.slice(0, firstPath);
+  const paths = words.slice(firstPath);
   const revisions: string[] = [];
   const guessed: string[] = [];
   for (const word of before) {
     if (guessed.length === 0 && namesCommit(repo, word)) revisions.push(word);
-    else if (separator >= 0) throw new StoreError('COMMIT_NOT_FOUND', `unknown revision ${word}`, { hint: 'paths go after --' });
+    else if (afterSeparator !== undefined) throw new StoreError('COMMIT_NOT_FOUND', `unknown revision ${word}`, { hint: 'paths go after --' });
     else guessed.push(word);
   }
   return { revisions, paths: [...guessed, ...paths] };
+}
+
+/** How many of the command's words follow `--` (undefined: no `--`). oclif drops the `--` itself, so it is found in the process's arguments. */
+export function wordsAfterSeparator(): number | undefined {
+  const separator = process.argv.indexOf('--');
+  return separator < 0 ? undefined : process.argv.length - separator - 1;
 }

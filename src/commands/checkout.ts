@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { StoreError } from '../core/errors.js';
 import { checkoutCommit, detachHead, switchBranch } from '../engine/checkout.js';
-import { namesCommit } from '../cli/revision-words.js';
+import { namesCommit, wordsAfterSeparator } from '../cli/revision-words.js';
 import { restoreWorkTreePaths } from '../engine/restore-paths.js';
 import { countOf } from '../cli/format.js';
 import type { Repository } from '../repository/repository.js';
@@ -41,8 +41,7 @@ ${EXIT_STATUS_HELP}`;
     const { argv } = await this.parse(Checkout);
     const words = argv as string[];
     // Words after `--` are paths (git's disambiguation; oclif drops the `--` itself): all of them, or all but a revision before it.
-    const separator = process.argv.indexOf('--');
-    const pathsOnly = separator >= 0 && process.argv.length - separator - 1 === words.length;
+    const pathsOnly = wordsAfterSeparator() === words.length;
     if (this.flags.output !== undefined) {
       const [revision = 'HEAD', ...paths] = words;
       return this.restoreCommit(repo, revision, paths, this.flags.output);

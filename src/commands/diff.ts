@@ -1,8 +1,9 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
+import { OutputBuffer } from '../cli/output-buffer.js';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { revisionsAndPaths } from '../cli/revision-words.js';
-import { ByteOutput, writeNameOnly, writeNameStatus, writePatches, writeStat } from '../cli/patch-output.js';
+import { writeNameOnly, writeNameStatus, writePatches, writeStat } from '../cli/patch-output.js';
 import { ExitStatus, StoreError } from '../core/errors.js';
 import { commitSide, diffCommits, diffSides, diffWorkTree, headSide, stagingSide, workTreeSide, type FileDiff } from '../engine/diff.js';
 import { contentReader, withRenames } from '../engine/diff.js';
@@ -72,7 +73,7 @@ ${EXIT_STATUS_HELP}`;
       }
     };
     const diffs = await withRenames(inScopeSeen(), { similarity, read });
-    const out = new ByteOutput();
+    const out = new OutputBuffer();
     if (this.flags.json) this.printJsonArray(diffs);
     else if (this.flags['name-only']) writeNameOnly(out, diffs, this.flags.z);
     else if (this.flags['name-status']) writeNameStatus(out, diffs, this.flags.z);

@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { resolve } from 'node:path';
+import { writeToStdout } from '../cli/output-buffer.js';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
 import { StoreError } from '../core/errors.js';
 import { writeFileAtomicFrom } from '../core/fs-atomic.js';
@@ -56,9 +57,4 @@ export default class Get extends BaseCommand<typeof Get> {
       });
     }
   }
-}
-
-/** Resolves once stdout has handed the bytes to the OS: the caller may then reuse the buffer. */
-async function writeToStdout(bytes: Buffer): Promise<void> {
-  await new Promise<void>((resolvePromise, reject) => process.stdout.write(bytes, (error) => (error ? reject(error) : resolvePromise())));
 }

@@ -1,13 +1,14 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
+import { OutputBuffer, writeToStdout } from '../cli/output-buffer.js';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
-import { ByteOutput, writeNameOnly, writeNameStatus, writePatches, writeStat } from '../cli/patch-output.js';
+import { writeNameOnly, writeNameStatus, writePatches, writeStat } from '../cli/patch-output.js';
 import { diffCommits } from '../engine/diff.js';
 import { resolveCommit } from '../engine/history/revisions.js';
 import { decorations, readLog } from '../engine/log.js';
 import { contentReader, withRenames } from '../engine/diff.js';
 import { resolveGetTarget, streamGetTarget } from '../engine/restore/stream.js';
-import { formatCommit } from './log.js';
+import { formatCommit } from '../cli/commit-format.js';
 
 export default class Show extends BaseCommand<typeof Show> {
   static override summary = 'Show a commit (its message and its patch against its parent), or a file of a commit (COMMIT:PATH).';
@@ -31,11 +32,7 @@ ${EXIT_STATUS_HELP}`;
       const path = object.slice(colon + 1);
       const relativeToHere = path.startsWith('./') || path.startsWith('../');
       const target = resolveGetTarget(repo, path, { at: object.slice(0, colon) || 'HEAD', cwd: relativeToHere ? process.cwd() : repo.workTree });
-      await streamGetTarget(
-        repo,
-        target,
-        (bytes) => new Promise((resolve, reject) => process.stdout.write(bytes, (error) => (error ? reject(error) : resolve()))),
-      );
+      await streamGetTarget(repo, target, writeToStdout);
       return;
     }
     const commitId = resolveCommit(repo, object);
@@ -43,9 +40,9 @@ ${EXIT_STATUS_HELP}`;
     const read = contentReader(repo, false);
     const diffs = [...(await withRenames(diffCommits(repo, entry!.parentId, commitId)(), { similarity: 50, read }))];
     if (this.flags.json) return this.printJson({ ...entry, changes: diffs });
-    const out = new ByteOutput();
-    out.text(`${formatCommit('commit %H%d%nAuthor: %an%nDate:   %ad%n%n', entry!, decorations(repo).get(commitId))}`);
-    out.text(
+    const out = new OutputBuffer();
+    out.write(`${formatCommit('commit %H%d%nAuthor: %an%nDate:   %ad%n%n', entry!, decorations(repo).get(commitId))}`);
+    out.write(
       `${entry!.message
         .split('\n')
         .map((line) => `    ${line}`)

@@ -169,7 +169,7 @@ function* diffTrees(repo: Repository, before: Buffer | undefined, after: Buffer 
  */
 
 /** Files larger than this are not diffed line by line (both versions are held in memory to do it). */
-export const LINE_DIFF_MAX_BYTES = 8 * 1024 * 1024;
+const LINE_DIFF_MAX_BYTES = 8 * 1024 * 1024;
 /** git's test: a NUL byte in the first 8,000 bytes makes content binary. */
 const BINARY_SNIFF_BYTES = 8000;
 
@@ -196,7 +196,7 @@ export function contentReader(repo: Repository, newSideIsWorkTree: boolean): Con
   };
 }
 
-export function isBinary(bytes: Buffer): boolean {
+function isBinary(bytes: Buffer): boolean {
   return bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0);
 }
 
@@ -237,7 +237,11 @@ async function findRenames(diffs: FileDiff[], options: { similarity?: number; re
   const renames = new Map<FileDiff, FileDiff>(); // added -> its rename
   const taken = new Set<FileDiff>(); // deleted files paired
   const deletedById = new Map<string, FileDiff[]>();
-  for (const diff of deleted) deletedById.set(diff.oldFileId!, [...(deletedById.get(diff.oldFileId!) ?? []), diff]);
+  for (const diff of deleted) {
+    const same = deletedById.get(diff.oldFileId!);
+    if (same === undefined) deletedById.set(diff.oldFileId!, [diff]);
+    else same.push(diff);
+  }
   for (const diff of added) {
     const source = deletedById.get(diff.newFileId!)?.find((candidate) => !taken.has(candidate));
     if (source === undefined) continue;
@@ -258,7 +262,7 @@ async function findRenames(diffs: FileDiff[], options: { similarity?: number; re
       for (const { source, target, score } of scored) {
         if (taken.has(source) || renames.has(target)) continue;
         taken.add(source);
-        renames.set(target, { ...renamed(source, target, score), change: 'renamed' });
+        renames.set(target, renamed(source, target, score));
       }
     }
   }
@@ -272,7 +276,7 @@ const RENAME_PAIRS_MAX = 100_000;
  * Past this many changed files, a diff is passed on as it comes, without renames: pairing them holds
  * every change in memory (~300 bytes each), and memory stays bounded whatever the trees.
  */
-export const RENAME_DIFFS_MAX = 100_000;
+const RENAME_DIFFS_MAX = 100_000;
 
 /** `diffs` with renames found (see findRenames) when there are at most RENAME_DIFFS_MAX of them; else as they come. */
 export async function withRenames(

@@ -34,9 +34,9 @@ export interface LogOptions {
  * compared by the ids of the entries at those paths (no tree below them read).
  */
 export function* walkLog(repo: Repository, options: LogOptions = {}): Generator<LogEntry> {
-  const starts = options.all ? [...repo.refs.rootCommits()] : (options.starts ?? []).map((start) => resolveCommit(repo, start));
+  // --all: rootCommits holds every branch, tag and remote-tracking branch, and a detached HEAD.
+  const starts = options.all ? repo.refs.rootCommits() : (options.starts ?? []).map((start) => resolveCommit(repo, start));
   if (!options.all && starts.length === 0 && repo.refs.headCommit() !== undefined) starts.push(resolveCommit(repo, 'HEAD'));
-  if (options.all && repo.refs.headCommit() !== undefined) starts.push(repo.refs.headCommit()!);
   const scopes = options.paths?.map((path) => toRepoPath(repo.workTree, options.cwd ?? process.cwd(), path));
   const seen = new Set<string>();
   const frontier: LogEntry[] = [];

@@ -37,7 +37,7 @@ export async function resetStaging(repo: Repository, options: { paths: readonly 
     }
     scopes.forEach((scope, index) => {
       const names = (path: string): boolean => isWithin(path, scope);
-      if (scope !== '' && !current.entries.some((entry) => names(entry.path)) && ![...headFiles.keys()].some(names)) {
+      if (scope !== '' && !current.entries.some((entry) => names(entry.path)) && !headFiles.has(scope) && !anyKey(headFiles, names)) {
         throw new StoreError('PATH_NOT_FOUND', `pathspec '${options.paths[index]}' did not match any file known to store`, {
           hint: 'reset takes paths (staged or in HEAD); nothing was changed',
         });
@@ -132,4 +132,9 @@ export async function removePaths(
     }
     return { removed: [...removedSet].sort() };
   });
+}
+
+function anyKey<K>(map: ReadonlyMap<K, unknown>, test: (key: K) => boolean): boolean {
+  for (const key of map.keys()) if (test(key)) return true;
+  return false;
 }

@@ -21,42 +21,39 @@ export interface PathChange {
  * (git's cache-tree).
  */
 export function stagedChanges(repo: Repository, entries: StagingView, headTreeId: Buffer | undefined): PathChange[] {
+  const changes: PathChange[] = [];
   if (headTreeId === undefined) return Array.from({ length: entries.count }, (_, index) => ({ path: entries.pathAt(index), change: 'added' }));
-  return [...eachStagedChange(repo, entries, headTreeId)];
-}
-
-/** stagedChanges as a sequence, for a HEAD that exists. */
-function* eachStagedChange(repo: Repository, entries: StagingView, headTreeId: Buffer): Generator<PathChange> {
   const cache = readTreeCache(repo.layout.treeCache, { groups: false });
   // The staging file the last commit was built from, unchanged since: nothing is staged.
-  if (cache.trees.get(stagingFileKey(entries.checksum))?.id.equals(headTreeId)) return;
-  function* deletedBelow(tree: Buffer, prefix: string): Generator<PathChange> {
-    for (const path of flattenTree(repo, tree, prefix).keys()) yield { path, change: 'deleted' };
-  }
+  if (cache.trees.get(stagingFileKey(entries.checksum))?.id.equals(headTreeId)) return changes;
+  const deletedBelow = (tree: Buffer, prefix: string): void => {
+    for (const path of flattenTree(repo, tree, prefix).keys()) changes.push({ path, change: 'deleted' });
+  };
 
-  function* compare(start: number, end: number, prefix: string, headTree: Buffer | undefined): Generator<PathChange> {
+  const compare = (start: number, end: number, prefix: string, headTree: Buffer | undefined): void => {
     if (headTree !== undefined && start < end && cache.trees.get(runFingerprint(entries, start, end, prefix))?.id.equals(headTree)) return;
     const head = new Map<string, TreeEntry>(headTree === undefined ? [] : loadTree(repo, headTree).map((entry) => [entry.name, entry]));
     for (const child of childrenOfRun(entries, start, end, prefix)) {
       const before = head.get(child.name);
       head.delete(child.name);
       if (child.kind === 'directory') {
-        if (before !== undefined && before.kind !== EntryKind.Directory) yield { path: `${prefix}${child.name}`, change: 'deleted' };
-        yield* compare(child.start, child.end, child.prefix, before?.kind === EntryKind.Directory ? before.id : undefined);
+        if (before !== undefined && before.kind !== EntryKind.Directory) changes.push({ path: `${prefix}${child.name}`, change: 'deleted' });
+        compare(child.start, child.end, child.prefix, before?.kind === EntryKind.Directory ? before.id : undefined);
         continue;
       }
       const path = child.entry.path;
-      if (before === undefined) yield { path, change: 'added' };
+      if (before === undefined) changes.push({ path, change: 'added' });
       else if (before.kind === EntryKind.Directory) {
-        yield { path, change: 'added' };
-        yield* deletedBelow(before.id, path);
-      } else if (before.kind !== child.entry.kind) yield { path, change: 'typechange' };
-      else if (!before.id.equals(child.entry.fileId)) yield { path, change: 'modified' };
+        changes.push({ path, change: 'added' });
+        deletedBelow(before.id, path);
+      } else if (before.kind !== child.entry.kind) changes.push({ path, change: 'typechange' });
+      else if (!before.id.equals(child.entry.fileId)) changes.push({ path, change: 'modified' });
     }
     for (const gone of head.values()) {
-      if (gone.kind === EntryKind.Directory) yield* deletedBelow(gone.id, `${prefix}${gone.name}`);
-      else yield { path: `${prefix}${gone.name}`, change: 'deleted' };
+      if (gone.kind === EntryKind.Directory) deletedBelow(gone.id, `${prefix}${gone.name}`);
+      else changes.push({ path: `${prefix}${gone.name}`, change: 'deleted' });
     }
-  }
-  yield* compare(0, entries.count, '', headTreeId);
+  };
+  compare(0, entries.count, '', headTreeId);
+  return changes;
 }
