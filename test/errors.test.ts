@@ -1,7 +1,7 @@
 import { appendFileSync, chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { STORE_BIN, run, store, storeJson, storeOk, temporaryDirectory, type RunResult } from './helpers.js';
+import { run, runAsNobody, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
 
 async function freshRepository(): Promise<string> {
   const work = temporaryDirectory();
@@ -142,7 +142,3 @@ describe('exit statuses and error codes', () => {
     expect(status.staged.map((item) => item.path)).toEqual(['a.txt']);
   });
 });
-
-function runAsNobody(args: string[], cwd: string): Promise<RunResult> {
-  return run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, STORE_BIN, ...args], { cwd });
-}

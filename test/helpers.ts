@@ -58,6 +58,11 @@ export function run(
   });
 }
 
+/** Runs the CLI as the user nobody: root reads any file whatever its mode. */
+export function runAsNobody(args: string[], cwd: string): Promise<RunResult> {
+  return run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, STORE_BIN, ...args], { cwd });
+}
+
 /** Like `store`, but fails the test unless the command exits 0. */
 export async function storeOk(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): Promise<RunResult> {
   const result = await store(args, options);

@@ -1,11 +1,10 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
-import { countOf, formatBytes } from '../cli/format.js';
+import { addSummary, reportAddProblems } from '../cli/add-report.js';
 import { ExitStatus, StoreError } from '../core/errors.js';
 import { createIngestProgress } from '../cli/progress.js';
 import { addToStaging } from '../engine/add.js';
-import { quotePath } from '../core/path-bytes.js';
 
 export default class Add extends BaseCommand<typeof Add> {
   static override summary = 'Stage files: store new content and record what the next commit holds.';
@@ -46,12 +45,8 @@ export default class Add extends BaseCommand<typeof Add> {
     }
     if (this.flags.json) this.printJson(result);
     else {
-      for (const item of result.skipped) this.notice(`skipped ${quotePath(item.path)}: ${item.reason}`);
-      for (const item of result.failed) process.stderr.write(`error: could not add ${quotePath(item.path)}: ${item.reason}\n`);
-      this.say(
-        `${result.addedCount} added, ${result.modifiedCount} modified, ${result.removedCount} removed, ${result.unchangedCount} unchanged; ` +
-          `read ${formatBytes(result.bytesRead)}, stored ${formatBytes(result.storedBytes)} new (${countOf(result.newChunkCount, 'new chunk')})`,
-      );
+      reportAddProblems(result, (message) => this.notice(message));
+      this.say(addSummary(result));
     }
     if (result.failed.length > 0) this.exitWith(ExitStatus.PARTIAL);
   }

@@ -32,11 +32,13 @@ export interface CommitResult {
   logicalBytes: number;
 }
 
+export function emptyMessageRefused(): never {
+  throw new StoreError('INVALID_ARGUMENT', 'aborting commit due to empty commit message', { hint: 'give the commit a message with -m MESSAGE' });
+}
+
 /** Turns the staging area into an immutable commit on the current branch. */
 export async function commitStaged(repo: Repository, options: CommitOptions): Promise<CommitResult> {
-  if (options.message.trim() === '') {
-    throw new StoreError('INVALID_ARGUMENT', 'aborting commit due to empty commit message', { hint: 'give the commit a message with -m MESSAGE' });
-  }
+  if (options.message.trim() === '') emptyMessageRefused();
   return repo.withWriteLock(async () => {
     // Read in place, in path byte order: the order of the file times and modes, and of the trees' runs.
     const staging = openStaging(repo.layout.staging);
