@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planRestore, type RestoreItem } from '../src/engine/restore/files.js';
@@ -19,11 +19,14 @@ describe('restoring a batch of files', () => {
     for (const [path, bytes] of content) writeFileSync(join(work, path), bytes);
     await storeOk(['add', '-A', '-q'], { cwd: work });
     await storeOk(['commit', '-q', '-m', 'one'], { cwd: work });
-    // Every 10th file changed: its new content lies in a later frame than its neighbours'.
-    for (const [path, bytes] of content) {
-      if (Number(path.slice(3)) % 10 !== 0) continue;
-      appendFileSync(join(work, path), 'changed');
-      content.set(path, Buffer.concat([bytes, Buffer.from('changed')]));
+    // Every 10th file rewritten: its new content lies in a later frame than its neighbours'. (New
+    // bytes throughout: an edit would be stored as a delta of the old, a frame of its own.)
+    for (const path of content.keys()) {
+      const index = Number(path.slice(3));
+      if (index % 10 !== 0) continue;
+      const bytes = pseudoRandomBytes(1000 + index, 10_000 + index);
+      writeFileSync(join(work, path), bytes);
+      content.set(path, bytes);
     }
     await storeOk(['add', '-A', '-q'], { cwd: work });
 

@@ -1,7 +1,8 @@
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run, runAsNobody, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
+import { hashBytes } from '../src/core/hash.js';
+import { pseudoRandomBytes, run, runAsNobody, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
 
 /** Issue 19: version histories, committed in one process. */
 
@@ -53,5 +54,217 @@ describe('commit -A', () => {
     expect(result.stderr).toContain('secret.txt: permission denied');
     expect(result.stderr).toContain('nothing was committed');
     expect(readFileSync(join(work, '.store/refs/heads/main'), 'utf8')).toBe(head);
+  });
+});
+
+/** `content` with `insert` put in at `at`. */
+function inserted(content: Buffer, at: number, insert: Buffer): Buffer {
+  return Buffer.concat([content.subarray(0, at), insert, content.subarray(at)]);
+}
+
+/** The versions of a small history: a 1 MiB file edited in place each time, a text file growing, one file never changed. */
+function historyVersions(count: number): Record<string, Buffer>[] {
+  const versions: Record<string, Buffer>[] = [];
+  let big = pseudoRandomBytes(1024 * 1024, 7);
+  let notes = Buffer.from('notes\n');
+  for (let v = 0; v < count; v++) {
+    if (v > 0) {
+      big = inserted(big, (v * 97_531) % big.length, pseudoRandomBytes(100, 1000 + v));
+      notes = Buffer.concat([notes, Buffer.from(`line ${v}: ${'x'.repeat(v * 7)}\n`)]);
+    }
+    const unchanged = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`docs/same-${i}.txt`, Buffer.from(`never changes ${i}\n`)]));
+    versions.push({ 'big.bin': big, 'docs/notes.txt': notes, ...unchanged });
+  }
+  return versions;
+}
+
+/** Writes the files whose bytes differ, as a checkout of the next version would. */
+function writeVersion(work: string, files: Record<string, Buffer>): void {
+  for (const [path, bytes] of Object.entries(files)) {
+    if (existsSync(join(work, path)) && readFileSync(join(work, path)).equals(bytes)) continue;
+    mkdirSync(join(work, path, '..'), { recursive: true });
+    writeFileSync(join(work, path), bytes);
+  }
+}
+
+async function expectVersionAt(work: string, revision: string, files: Record<string, Buffer>): Promise<void> {
+  const out = join(temporaryDirectory(), 'out');
+  await storeOk(['checkout', '-q', '-o', out, revision], { cwd: work });
+  for (const [path, bytes] of Object.entries(files)) expect(readFileSync(join(out, path)).equals(bytes), `${path} at ${revision}`).toBe(true);
+  rmSync(out, { recursive: true });
+}
+
+async function openCatalog(work: string) {
+  const Database = (await import('better-sqlite3')).default;
+  return new Database(join(work, '.store/catalog.sqlite'));
+}
+
+/** How many deltas deep each delta blob lies (1: its base is whole). */
+async function deltaDepths(work: string): Promise<number[]> {
+  const db = await openCatalog(work);
+  const baseOf = new Map(
+    (db.prepare('SELECT id, base_id FROM blobs WHERE base_id IS NOT NULL').all() as { id: Buffer; base_id: Buffer }[]).map((row) => [
+      row.id.toString('hex'),
+      row.base_id.toString('hex'),
+    ]),
+  );
+  db.close();
+  return [...baseOf.keys()].map((id) => {
+    let depth = 0;
+    for (let at = id; baseOf.has(at) && depth < 100; at = baseOf.get(at)!) depth++;
+    return depth;
+  });
+}
+
+describe('delta compression against earlier versions', () => {
+  it('stores a small edit as a small delta, bounds the chains, and restores every version byte-exact', async () => {
+    const work = temporaryDirectory();
+    await storeOk(['init', '-q'], { cwd: work });
+    const versions = historyVersions(12);
+    const stored: number[] = [];
+    for (const [v, files] of versions.entries()) {
+      writeVersion(work, files);
+      const result = await storeJson<{ staged: { storedBytes: number; modifiedCount: number } }>(['commit', '-A', '-m', `v${v}`], { cwd: work });
+      stored.push(result.staged.storedBytes);
+    }
+    // Without deltas, each edit stores at least the whole changed chunk of random bytes (>= 32 KiB).
+    expect(stored[0]).toBeGreaterThan(1024 * 1024);
+    for (const bytes of stored.slice(1)) expect(bytes).toBeLessThan(8 * 1024);
+    const depths = await deltaDepths(work);
+    expect(Math.max(...depths)).toBe(8); // notes.txt changes every time: its chain reaches the bound, then starts again
+    for (const [v, files] of versions.entries()) await expectVersionAt(work, `HEAD~${versions.length - 1 - v}`, files);
+    expect((await storeOk(['get', 'big.bin', '--at', 'HEAD~3'], { cwd: work })).stdout.equals(versions[8]!['big.bin']!)).toBe(true);
+    expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
+  });
+
+  it('gc keeps the base of a delta even when only the staging area ever held it', async () => {
+    const work = temporaryDirectory();
+    await storeOk(['init', '-q'], { cwd: work });
+    const firstBig = pseudoRandomBytes(300 * 1024, 11);
+    writeVersion(work, { 'big.bin': firstBig, 'small.txt': Buffer.from(`${'a line of text\n'.repeat(40)}`) });
+    await storeOk(['add', '-A', '-q'], { cwd: work });
+    // Staged, then changed again before any commit: the first versions are bases, and in no commit.
+    const big = inserted(firstBig, 150_000, Buffer.from('an insertion'));
+    const small = Buffer.from(`${'a line of text\n'.repeat(40)}one more\n`);
+    writeVersion(work, { 'big.bin': big, 'small.txt': small });
+    await storeOk(['commit', '-A', '-q', '-m', 'only the second versions'], { cwd: work });
+    expect((await deltaDepths(work)).length).toBeGreaterThanOrEqual(2);
+    await storeOk(['gc', '-q'], { cwd: work });
+    expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
+    expect((await storeOk(['get', 'big.bin'], { cwd: work })).stdout.equals(big)).toBe(true);
+    expect((await storeOk(['get', 'small.txt'], { cwd: work })).stdout.equals(small)).toBe(true);
+    const db = await openCatalog(work);
+    const orphans = db
+      .prepare('SELECT count(*) FROM blobs d WHERE d.base_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.id = d.base_id)')
+      .pluck()
+      .get();
+    db.close();
+    expect(orphans).toBe(0);
+  });
+
+  it('verify names a damaged base and every file stored against it, in every commit', async () => {
+    const work = temporaryDirectory();
+    await storeOk(['init', '-q'], { cwd: work });
+    const notes: Buffer[] = [];
+    for (let v = 0; v < 4; v++) {
+      notes.push(Buffer.from(`${'the first version of the notes, long enough to be a base\n'.repeat(3)}${'more\n'.repeat(v)}`));
+      writeVersion(work, { 'notes.txt': notes[v]!, 'other.txt': Buffer.from('other\n') });
+      await storeOk(['commit', '-A', '-q', '-m', `v${v}`], { cwd: work });
+    }
+    const db = await openCatalog(work);
+    const rows = db.prepare('SELECT b.id, b.base_id, b.frame_offset, b.frame_stored_length, p.name FROM blobs b JOIN packs p ON p.id = b.pack_id').all() as {
+      id: Buffer;
+      base_id: Buffer | null;
+      frame_offset: number;
+      frame_stored_length: number;
+      name: string;
+    }[];
+    db.close();
+    // The first version (one chunk: its id is its content's) is the one blob the other versions lead back to.
+    const baseOf = new Map(rows.map((row) => [row.id.toString('hex'), row.base_id?.toString('hex')]));
+    const roots = new Set(
+      [...baseOf.entries()]
+        .filter(([, base]) => base !== undefined)
+        .map(([id]) => {
+          let at = id;
+          while (baseOf.get(at) !== undefined) at = baseOf.get(at)!;
+          return at;
+        }),
+    );
+    const root = hashBytes(notes[0]!).toString('hex');
+    expect([...roots]).toContain(root);
+    const frame = rows.find((row) => row.id.toString('hex') === root)!;
+    const packFile = join(work, '.store/packs', frame.name.slice(0, 2), `${frame.name}.pack`);
+    chmodSync(packFile, 0o600);
+    const bytes = readFileSync(packFile);
+    bytes[frame.frame_offset + Math.floor(frame.frame_stored_length / 2)] ^= 0xff;
+    writeFileSync(packFile, bytes);
+
+    const result = await store(['verify', '--read-data', '--json'], { cwd: work });
+    expect(result.status).toBe(8);
+    const report = JSON.parse(result.text) as { findings: { kind: string; blobs?: string[] }[]; affected: { commit: string; path: string; reason: string }[] };
+    expect(report.findings.some((finding) => finding.kind === 'corrupt-blob' && finding.blobs?.includes(root))).toBe(true);
+    const notesAffected = report.affected.filter((item) => item.path === 'notes.txt');
+    // Every version, in every commit and in the staging area: the first and the three stored against it.
+    expect(new Set(notesAffected.map((item) => item.commit)).size).toBe(5);
+    expect(notesAffected.filter((item) => item.reason.includes(`stored as a delta of ${root}, which is damaged`))).toHaveLength(4);
+    const get = await store(['get', 'notes.txt'], { cwd: work });
+    expect(get.status).toBe(8);
+    expect(get.stderr).toContain('base');
+  });
+
+  it('repair rebuilds the catalog from packs that hold deltas (file maps, trees and times among them)', async () => {
+    const work = temporaryDirectory();
+    await storeOk(['init', '-q'], { cwd: work });
+    const versions = historyVersions(6);
+    for (const [v, files] of versions.entries()) {
+      writeVersion(work, files);
+      await storeOk(['commit', '-A', '-q', '-m', `v${v}`], { cwd: work });
+    }
+    const db = await openCatalog(work);
+    const types = db.prepare('SELECT DISTINCT type FROM blobs WHERE base_id IS NOT NULL ORDER BY type').pluck().all() as number[];
+    const deltaCount = db.prepare('SELECT count(*) FROM blobs WHERE base_id IS NOT NULL').pluck().get();
+    db.close();
+    expect(types).toEqual([1, 2, 3, 5]); // chunks, file maps, trees, file times
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(work, `.store/catalog.sqlite${suffix}`), { force: true });
+    await storeOk(['repair', '-q'], { cwd: work });
+    const rebuilt = await openCatalog(work);
+    expect(rebuilt.prepare('SELECT count(*) FROM blobs WHERE base_id IS NOT NULL').pluck().get()).toBe(deltaCount);
+    rebuilt.close();
+    expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
+    for (const [v, files] of versions.entries()) await expectVersionAt(work, `HEAD~${versions.length - 1 - v}`, files);
+  });
+
+  it('reads a format 4 repository (catalog schema 2) as it is and upgrades its catalog in place', async () => {
+    const work = temporaryDirectory();
+    await storeOk(['init', '-q'], { cwd: work });
+    writeVersion(work, { 'a.txt': Buffer.from('a first version of a, long enough to be a base of the next one\n') });
+    await storeOk(['commit', '-A', '-q', '-m', 'one'], { cwd: work });
+    const db = await openCatalog(work);
+    db.exec(`ALTER TABLE blobs DROP COLUMN base_id; UPDATE meta SET value = '2' WHERE key = 'schema_version'`);
+    db.close();
+    const configPath = join(work, '.store/config');
+    writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), formatVersion: 4 }));
+    expect((await storeOk(['get', 'a.txt'], { cwd: work })).text).toContain('a first version');
+    const upgraded = await openCatalog(work);
+    expect(upgraded.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe('3');
+    upgraded.close();
+    writeVersion(work, { 'a.txt': Buffer.from('a first version of a, long enough to be a base of the next one\nand a second\n') });
+    await storeOk(['commit', '-A', '-q', '-m', 'two'], { cwd: work });
+    expect(JSON.parse(readFileSync(configPath, 'utf8')).formatVersion).toBe(5);
+    expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
+  });
+
+  it('a chain of bases that loops (a damaged catalog) is an error naming it, status 8, not a hang', async () => {
+    const work = temporaryDirectory();
+    await storeOk(['init', '-q'], { cwd: work });
+    writeVersion(work, { 'a.txt': Buffer.from('content\n') });
+    await storeOk(['commit', '-A', '-q', '-m', 'one'], { cwd: work });
+    const db = await openCatalog(work);
+    db.prepare('UPDATE blobs SET codec = 2, base_id = id WHERE type = 1').run();
+    db.close();
+    const result = await store(['get', 'a.txt'], { cwd: work });
+    expect(result.status).toBe(8);
+    expect(result.stderr).toContain('chain of bases is longer than 8');
   });
 });

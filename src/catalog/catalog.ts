@@ -3,8 +3,8 @@ import type Database from 'better-sqlite3';
 import { CorruptionError, errnoCode, StoreError } from '../core/errors.js';
 import { prefixRange } from '../core/hash.js';
 import { lazyRequire } from '../core/lazy-require.js';
-import { CATALOG_SCHEMA, CATALOG_SCHEMA_VERSION } from './schema.js';
-import type { BlobLocation, BlobType, Codec, SealedPack } from '../core/vocabulary.js';
+import { CATALOG_SCHEMA, CATALOG_SCHEMA_VERSION, CATALOG_UPGRADE_FROM_2 } from './schema.js';
+import { type BlobLocation, type BlobType, type Codec, MAX_DELTA_DEPTH, type SealedPack } from '../core/vocabulary.js';
 
 const sqlite = lazyRequire<typeof Database>('better-sqlite3');
 
@@ -57,10 +57,11 @@ interface BlobLocationRow {
   codec: number;
   offset_in_frame: number;
   length: number;
+  base_id: Buffer | null;
 }
 
 const SELECT_LOCATION = `SELECT b.id, b.type, p.name AS pack_name, b.frame_offset, b.frame_stored_length,
-  b.frame_raw_length, b.codec, b.offset_in_frame, b.length FROM blobs b JOIN packs p ON p.id = b.pack_id`;
+  b.frame_raw_length, b.codec, b.offset_in_frame, b.length, b.base_id FROM blobs b JOIN packs p ON p.id = b.pack_id`;
 
 /**
  * The SQLite index of what the packs hold. It is only ever extended one sealed pack at a time, in
@@ -81,6 +82,7 @@ export class Catalog {
       if (!options.readonly) {
         this.db.pragma('journal_mode = WAL');
         this.db.pragma('synchronous = FULL');
+        this.upgradeFrom2();
         this.db.exec(CATALOG_SCHEMA);
         this.db.prepare(`INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)`).run(String(CATALOG_SCHEMA_VERSION));
       }
@@ -100,6 +102,16 @@ export class Catalog {
     this.statements = this.prepareStatements();
   }
 
+  private upgradeFrom2(): void {
+    if (this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).get() === undefined) return; // a new catalog
+    const version = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get();
+    if (version !== '2') return;
+    this.db.transaction(() => {
+      this.db.exec(CATALOG_UPGRADE_FROM_2);
+      this.db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(CATALOG_SCHEMA_VERSION));
+    })();
+  }
+
   private prepareStatements() {
     const db = this.db;
     return {
@@ -108,12 +120,12 @@ export class Catalog {
       file: db.prepare('SELECT id, size_bytes, chunk_count, filemap_id FROM files WHERE id = ?'),
       insertPack: db.prepare('INSERT INTO packs(name, size_bytes, frame_count, blob_count) VALUES (?, ?, ?, ?)'),
       replaceBlob: db.prepare(
-        `INSERT OR REPLACE INTO blobs(id, type, pack_id, frame_offset, frame_stored_length, frame_raw_length, codec, offset_in_frame, length)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO blobs(id, type, pack_id, frame_offset, frame_stored_length, frame_raw_length, codec, offset_in_frame, length, base_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertBlob: db.prepare(
-        `INSERT OR IGNORE INTO blobs(id, type, pack_id, frame_offset, frame_stored_length, frame_raw_length, codec, offset_in_frame, length)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO blobs(id, type, pack_id, frame_offset, frame_stored_length, frame_raw_length, codec, offset_in_frame, length, base_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertFile: db.prepare('INSERT OR IGNORE INTO files(id, size_bytes, chunk_count, filemap_id) VALUES (?, ?, ?, ?)'),
       insertCommit: db.prepare(
@@ -164,6 +176,28 @@ export class Catalog {
     return row === undefined ? undefined : toLocation(row);
   }
 
+  /**
+   * A location with a Delta frame's chain of bases resolved (`base`), for a reader that has no
+   * catalog (a worker thread). Stops one past MAX_DELTA_DEPTH: the reader refuses a chain that long.
+   */
+  withBases(location: BlobLocation): BlobLocation {
+    let at: BlobLocation | undefined = location;
+    for (let depth = 0; at?.baseId !== undefined && depth <= MAX_DELTA_DEPTH; depth++) {
+      at.base = this.blobLocation(at.baseId);
+      at = at.base;
+    }
+    return location;
+  }
+
+  /**
+   * Every blob stored as a delta, with its base: a scan of the blobs (an index of them measured
+   * ~70 bytes a delta, a tenth of a history's catalog, for gc and push alone).
+   */
+  deltaEdges(): { id: Buffer; baseId: Buffer }[] {
+    this.beginRead();
+    return this.db.prepare('SELECT id, base_id AS baseId FROM blobs WHERE base_id IS NOT NULL').all() as { id: Buffer; baseId: Buffer }[];
+  }
+
   file(id: Buffer): FileRow | undefined {
     this.beginRead();
     const row = this.statements.file.get(id) as { id: Buffer; size_bytes: number; chunk_count: number; filemap_id: Buffer } | undefined;
@@ -189,7 +223,18 @@ export class Catalog {
       const packId = s.insertPack.run(pack.name, pack.sizeBytes, pack.frames.length, pack.blobs.length).lastInsertRowid;
       for (const blob of pack.blobs) {
         const frame = pack.frames[blob.frameIndex]!;
-        insertBlob.run(blob.id, blob.type, packId, frame.offset, frame.storedLength, frame.rawLength, frame.codec, blob.offsetInFrame, blob.length);
+        insertBlob.run(
+          blob.id,
+          blob.type,
+          packId,
+          frame.offset,
+          frame.storedLength,
+          frame.rawLength,
+          frame.codec,
+          blob.offsetInFrame,
+          blob.length,
+          frame.baseId ?? null,
+        );
       }
       this.insertRows(extras);
     })();
@@ -345,6 +390,7 @@ function toLocation(row: BlobLocationRow): BlobLocation {
     codec: row.codec as Codec,
     offsetInFrame: row.offset_in_frame,
     length: row.length,
+    ...(row.base_id === null ? {} : { baseId: row.base_id }),
   };
 }
 

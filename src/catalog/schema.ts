@@ -1,6 +1,10 @@
 /** Catalog schema, version 1. The catalog indexes the packs; it can be rebuilt from them. */
 /** 2: file maps are read from their blobs; the catalog no longer keeps a second copy. */
-export const CATALOG_SCHEMA_VERSION = 2;
+/** 3: a blob stored as a delta names its base (`base_id`, format 5); a version 2 catalog is upgraded in place. */
+export const CATALOG_SCHEMA_VERSION = 3;
+
+/** Upgrades a version 2 catalog: it indexes no delta, so every blob's base is NULL. */
+export const CATALOG_UPGRADE_FROM_2 = 'ALTER TABLE blobs ADD COLUMN base_id BLOB';
 
 export const CATALOG_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -24,7 +28,8 @@ CREATE TABLE IF NOT EXISTS blobs (
   frame_raw_length    INTEGER NOT NULL,
   codec               INTEGER NOT NULL,
   offset_in_frame     INTEGER NOT NULL,
-  length              INTEGER NOT NULL
+  length              INTEGER NOT NULL,
+  base_id             BLOB -- the blob a Delta frame (codec 2) is compressed against, else NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS blobs_by_pack ON blobs(pack_id);
 -- File id (BLAKE3 of the whole content) -> the FileMap blob listing its chunks.

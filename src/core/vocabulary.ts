@@ -20,7 +20,16 @@ export enum BlobType {
 export enum Codec {
   Raw = 0,
   Zstd = 1,
+  /** One zstd frame compressed with another blob's bytes (its base) as a raw-content dictionary (format 5). */
+  Delta = 2,
 }
+
+/**
+ * A delta's base may itself be a delta, this many deep at most: reading a blob then decompresses at
+ * most this many frames more. Writers start a new chain (a whole blob) instead of going deeper; a
+ * reader refuses a deeper chain (or a loop) as damage.
+ */
+export const MAX_DELTA_DEPTH = 8;
 
 /** The kinds of tree entries (and of staged files: all but Directory). */
 export enum EntryKind {
@@ -41,6 +50,9 @@ export interface BlobLocation {
   codec: Codec;
   offsetInFrame: number;
   length: number;
+  /** A Delta frame's base: its id (from the catalog), and where it lies when resolved already (for a worker, which has no catalog). */
+  baseId?: Buffer;
+  base?: BlobLocation;
 }
 
 export interface FrameRecord {
@@ -48,6 +60,8 @@ export interface FrameRecord {
   storedLength: number;
   rawLength: number;
   codec: Codec;
+  /** The id of the blob a Delta frame was compressed against. */
+  baseId?: Buffer;
 }
 
 export interface BlobRecord {

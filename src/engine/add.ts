@@ -1,3 +1,4 @@
+import { EntryKind } from '../core/vocabulary.js';
 import { lstatSync } from 'node:fs';
 import { StoreError } from '../core/errors.js';
 import type { Repository } from '../repository/repository.js';
@@ -207,7 +208,16 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
                 read.push(toStagedEntry(path, outcome.kind, outcome.stat, outcome.fileId));
               },
               onBytesRead,
-              { hashingThread: strategy.hashingThread },
+              {
+                hashingThread: strategy.hashingThread,
+                // A changed file is stored as a delta of what was staged for it (a symlink's target is too short to gain).
+                previousContent: (file) => {
+                  const index = window.previousIndex.get(file.path);
+                  if (index === undefined || file.kind === EntryKind.Symlink) return undefined;
+                  const previous = staging.entryAt(index);
+                  return previous.kind === EntryKind.Symlink ? undefined : previous.fileId;
+                },
+              },
             );
             for (const index of read.pathOrder()) fresh.push(read.entryAt(index));
             dropReplacedAncestors(staging, drop, added, (path) => noteChange('removed', path));

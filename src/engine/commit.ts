@@ -11,6 +11,7 @@ import { openStaging } from '../staging/staging-area.js';
 import type { StagingView } from '../staging/staging-format.js';
 import { readTreeCache, writeTreeCache } from '../staging/tree-cache.js';
 import { loadCommit } from './history/objects-io.js';
+import { treesByPrefix } from './history/tree-walk.js';
 import { buildTrees } from './ingest/tree-builder.js';
 import { BlobType } from '../core/vocabulary.js';
 
@@ -47,7 +48,8 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
     const parent = parentId === undefined ? undefined : loadCommit(repo, parentId);
 
     const { result } = await repo.withBlobWriter(async (writer) => {
-      const { root, cache } = await buildTrees(staging, writer, readTreeCache(repo.layout.treeCache));
+      const parentTreeAt = parent === undefined ? undefined : treesByPrefix(repo, Buffer.from(parent.treeId, 'hex'));
+      const { root, cache } = await buildTrees(staging, writer, readTreeCache(repo.layout.treeCache), parentTreeAt);
       const treeId = root.id.toString('hex');
       const { times, modes } = encodeMetadata(repo.workTree, staging);
       const timesId = hashBytes(times);
@@ -59,7 +61,9 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
           hint: 'use `store add PATH` or `store add -A` to stage changes',
         });
       }
-      writer.addBlob(BlobType.FileTimes, timesId, times, { givenUp: true });
+      // Times change only where files did: against the parent's, a commit's times cost a few bytes.
+      const parentTimes = parent?.timesId === undefined ? undefined : Buffer.from(parent.timesId, 'hex');
+      writer.addBlob(BlobType.FileTimes, timesId, times, { givenUp: true, deltaBase: () => parentTimes });
       writer.addBlob(BlobType.FileModes, Buffer.from(modesId, 'hex'), modes, { givenUp: true });
       const commit = {
         treeId,

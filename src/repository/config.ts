@@ -11,7 +11,7 @@ export type { ChunkingParameters };
  * (permission bits, hard links). An older repository is read as it is and marked with this version by
  * the first writer (everything versions 1 to 3 wrote is valid version 4).
  */
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 
 export interface RepositoryConfig {
   formatVersion: number;

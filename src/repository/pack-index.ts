@@ -1,8 +1,9 @@
 import type { Catalog, CommitRow, FileRow } from '../catalog/catalog.js';
 import { CorruptionError } from '../core/errors.js';
-import { type BlobRecord, BlobType } from '../core/vocabulary.js';
+import { type BlobLocation, type BlobRecord, BlobType } from '../core/vocabulary.js';
 import { decodeCommit } from '../objects/commit.js';
 import { decodeFileMap } from '../objects/filemap.js';
+import type { PackFooter } from '../store/pack-format.js';
 import type { PackReader } from '../store/pack-reader.js';
 
 export interface PackIndexed {
@@ -23,6 +24,29 @@ export interface PackIndexed {
  */
 export function indexPack(name: string, reader: PackReader, catalog: Catalog, options: { readEveryBlob: boolean }): PackIndexed {
   const footer = reader.readFooter(name);
+  const locationOf = (blob: BlobRecord): BlobLocation => {
+    const frame = footer.frames[blob.frameIndex]!;
+    return {
+      id: blob.id,
+      type: blob.type,
+      packName: name,
+      frameOffset: frame.offset,
+      frameStoredLength: frame.storedLength,
+      frameRawLength: frame.rawLength,
+      codec: frame.codec,
+      offsetInFrame: blob.offsetInFrame,
+      length: blob.length,
+      baseId: frame.baseId,
+    };
+  };
+  // A delta's base is in the catalog (packs are indexed bases first: see inIndexingOrder) or in this pack.
+  let own: Map<string, BlobRecord> | undefined;
+  const withBase = (location: BlobLocation): BlobLocation => {
+    if (location.baseId === undefined) return location;
+    own ??= new Map(footer.blobs.map((blob) => [blob.id.toString('latin1'), blob]));
+    const inThisPack = own.get(location.baseId.toString('latin1'));
+    return inThisPack === undefined ? location : { ...location, base: locationOf(inThisPack) };
+  };
   const good: BlobRecord[] = [];
   const files: FileRow[] = [];
   const commits: CommitRow[] = [];
@@ -32,20 +56,9 @@ export function indexPack(name: string, reader: PackReader, catalog: Catalog, op
       good.push(blob);
       continue;
     }
-    const frame = footer.frames[blob.frameIndex]!;
     let bytes: Buffer;
     try {
-      bytes = reader.readBlob({
-        id: blob.id,
-        type: blob.type,
-        packName: name,
-        frameOffset: frame.offset,
-        frameStoredLength: frame.storedLength,
-        frameRawLength: frame.rawLength,
-        codec: frame.codec,
-        offsetInFrame: blob.offsetInFrame,
-        length: blob.length,
-      });
+      bytes = reader.readBlob(withBase(locationOf(blob)));
     } catch (error) {
       if (!(error instanceof CorruptionError)) throw error;
       corruptBlobs.push(blob.id.toString('hex'));
@@ -71,4 +84,52 @@ export function indexPack(name: string, reader: PackReader, catalog: Catalog, op
   }
   catalog.recordPack({ name, sizeBytes: reader.packSize(name), frames: footer.frames, blobs: good }, { files, commits });
   return { blobs: good.length, files: files.length, commits: commits.length, corruptBlobs };
+}
+
+/**
+ * `names` in an order in which a delta's base, when another of these packs holds it, is indexed
+ * before the delta (reading a file map or commit stored as a delta needs its base). Footers are read
+ * here and again when each pack is indexed, rather than all kept: a repository's footers are a
+ * record per blob. A pack whose footer cannot be read keeps its place (indexing it names the damage).
+ */
+export function inIndexingOrder(names: readonly string[], reader: PackReader): string[] {
+  const basesOf = new Map<string, Set<string>>(); // pack -> the base ids (latin1) its deltas need
+  const allBases = new Set<string>();
+  for (const name of names) {
+    const bases = footerOrUndefined(name, reader)?.frames.flatMap((frame) => (frame.baseId === undefined ? [] : [frame.baseId.toString('latin1')]));
+    if (bases === undefined || bases.length === 0) continue;
+    basesOf.set(name, new Set(bases));
+    for (const base of bases) allBases.add(base);
+  }
+  if (allBases.size === 0) return [...names];
+  const holderOf = new Map<string, string>(); // base id -> the pack that holds it
+  for (const name of names) {
+    for (const blob of footerOrUndefined(name, reader)?.blobs ?? []) {
+      const key = blob.id.toString('latin1');
+      if (allBases.has(key) && !holderOf.has(key)) holderOf.set(key, name);
+    }
+  }
+  const ordered: string[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string): void => {
+    if (state.has(name)) return; // done, or a loop of packs (damage, named when a delta cannot be read)
+    state.set(name, 'visiting');
+    for (const base of basesOf.get(name) ?? []) {
+      const holder = holderOf.get(base);
+      if (holder !== undefined && holder !== name) visit(holder);
+    }
+    state.set(name, 'done');
+    ordered.push(name);
+  };
+  for (const name of names) visit(name);
+  return ordered;
+}
+
+function footerOrUndefined(name: string, reader: PackReader): PackFooter | undefined {
+  try {
+    return reader.readFooter(name);
+  } catch (error) {
+    if (error instanceof CorruptionError) return undefined;
+    throw error;
+  }
 }

@@ -130,7 +130,7 @@ export class Repository {
   }
 
   get packReader(): PackReader {
-    this.readerInstance ??= new PackReader(this.layout.packs, undefined, treeCacheMemo(this.layout.treeCache));
+    this.readerInstance ??= new PackReader(this.layout.packs, undefined, treeCacheMemo(this.layout.treeCache), (id) => this.catalog.blobLocation(id));
     return this.readerInstance;
   }
 
@@ -154,6 +154,8 @@ export class Repository {
       // one message's worth of frames per thread (measured: see frame-compression.ts).
       maxFramesInFlight: Math.max(2, compressionThreads * perTask),
       relocate: options.relocate,
+      readBlob: (location) => this.packReader.borrowBlob(location),
+      compressionLevel: level,
     });
   }
 

@@ -8,6 +8,8 @@ const zstd = lazyRequire<typeof ZstdBinding>('zstd-napi/binding.js');
 export interface CompressedFrame {
   codec: Codec;
   bytes: Buffer;
+  /** The blob a Delta frame is compressed against. */
+  baseId?: Buffer;
 }
 
 /**
@@ -49,10 +51,64 @@ export class FrameCompressor {
  */
 const MATCH_TABLES_BY_LEVEL: Partial<Record<number, { hashLog: number; chainLog: number }>> = { 3: { hashLog: 16, chainLog: 15 } };
 
-let sharedContext: InstanceType<typeof ZstdBinding.DCtx> | undefined;
+/**
+ * zstd takes a dictionary that starts with its dictionary magic number for a trained dictionary, not
+ * raw content: such a base (and one too short to help) is never used for a delta.
+ */
+const ZSTD_DICTIONARY_MAGIC = 0xec30a437;
+const MIN_BASE_BYTES = 64;
 
-/** Decompresses into `target` (which must hold the whole frame) and returns how many bytes it wrote. */
-export function decompressFrameInto(stored: Uint8Array, target: Uint8Array): number {
-  sharedContext ??= new (zstd().DCtx)();
-  return sharedContext.decompress(target, stored);
+export function canBeDeltaBase(base: Uint8Array): boolean {
+  return base.length >= MIN_BASE_BYTES && Buffer.from(base.buffer, base.byteOffset, 4).readUInt32LE(0) !== ZSTD_DICTIONARY_MAGIC;
+}
+
+/**
+ * A blob compressed with an earlier version of it (`base`) as zstd's dictionary, as `zstd
+ * --patch-from` does: what the two share costs a few bytes. The window covers base and blob, so a
+ * match may reach back anywhere in the base. Returns undefined when that is no smaller than the blob.
+ */
+export class DeltaCompressor {
+  private readonly context = new (zstd().CCtx)();
+  private scratch = Buffer.alloc(0);
+
+  constructor(private readonly level: number) {}
+
+  compress(raw: Uint8Array, base: Uint8Array): Buffer | undefined {
+    const { CParameter } = zstd();
+    this.context.reset(zstd().ResetDirective.sessionAndParameters);
+    this.context.setParameter(CParameter.compressionLevel, this.level);
+    this.context.setParameter(CParameter.windowLog, windowLogFor(raw.length + base.length));
+    this.context.loadDictionary(base);
+    const bound = zstd().compressBound(raw.length);
+    if (this.scratch.length < bound) this.scratch = Buffer.allocUnsafe(bound);
+    const written = this.context.compress2(this.scratch, raw);
+    return written < raw.length ? Buffer.from(this.scratch.subarray(0, written)) : undefined;
+  }
+}
+
+/** zstd's window for `bytes` (base and blob), within what every decoder here accepts (see below). */
+function windowLogFor(bytes: number): number {
+  return Math.min(Math.max(Math.ceil(Math.log2(Math.max(bytes, 1))), 10), MAX_WINDOW_LOG);
+}
+/** 2^27: a 64 MiB chunk and its 64 MiB base. Decoders allow it explicitly (zstd's default limit is 2^27 too). */
+const MAX_WINDOW_LOG = 27;
+
+let sharedContext: InstanceType<typeof ZstdBinding.DCtx> | undefined;
+let deltaContext: InstanceType<typeof ZstdBinding.DCtx> | undefined;
+
+/**
+ * Decompresses into `target` (which must hold the whole frame) and returns how many bytes it wrote;
+ * a Delta frame with its base's bytes as `dictionary`.
+ */
+export function decompressFrameInto(stored: Uint8Array, target: Uint8Array, dictionary?: Uint8Array): number {
+  if (dictionary === undefined) {
+    sharedContext ??= new (zstd().DCtx)();
+    return sharedContext.decompress(target, stored);
+  }
+  if (deltaContext === undefined) {
+    deltaContext = new (zstd().DCtx)();
+    deltaContext.setParameter(zstd().DParameter.windowLogMax, MAX_WINDOW_LOG);
+  }
+  deltaContext.loadDictionary(dictionary);
+  return deltaContext.decompress(target, stored);
 }

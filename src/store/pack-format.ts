@@ -9,6 +9,7 @@ import { type BlobRecord, BlobType, Codec, type FrameRecord, MAX_FRAME_RAW_BYTES
  *   frames   back to back; each is a zstd frame or raw bytes of one or more consecutive blobs
  *   footer   u32 frameCount, frameCount x FrameRecord (20 bytes),
  *            u32 blobCount,  blobCount  x BlobRecord  (45 bytes)
+ *            [u32 baseCount, baseCount x (u32 frameIndex, baseId[32])]   only with delta frames (format 5)
  *   trailer  u64 footerOffset u32 footerLength u32 reserved, 32-byte BLAKE3 of footer, "STOREEND" (56 bytes)
  *
  * See docs/FORMAT.md for the meaning of each field.
@@ -43,8 +44,14 @@ export function checkPackHeader(header: Buffer, packName: string): void {
   }
 }
 
+/** A Delta frame's base: `u32 frameIndex | baseId[32]`, in a section after the blob records (format 5). */
+const BASE_RECORD_BYTES = 4 + HASH_BYTES;
+
 export function encodeFooterAndTrailer(footer: PackFooter, footerOffset: number): Buffer {
-  const footerLength = 8 + footer.frames.length * FRAME_RECORD_BYTES + footer.blobs.length * BLOB_RECORD_BYTES;
+  const deltaFrames = footer.frames.flatMap((frame, index) => (frame.codec === Codec.Delta ? [index] : []));
+  // A pack with no delta has no bases section, byte for byte a pack of format 4.
+  const basesLength = deltaFrames.length === 0 ? 0 : 4 + deltaFrames.length * BASE_RECORD_BYTES;
+  const footerLength = 8 + footer.frames.length * FRAME_RECORD_BYTES + footer.blobs.length * BLOB_RECORD_BYTES + basesLength;
   const out = Buffer.alloc(footerLength + PACK_TRAILER_BYTES);
   let at = 0;
   at = out.writeUInt32LE(footer.frames.length, at);
@@ -62,6 +69,13 @@ export function encodeFooterAndTrailer(footer: PackFooter, footerOffset: number)
     at = out.writeUInt32LE(blob.frameIndex, at);
     at = out.writeUInt32LE(blob.offsetInFrame, at);
     at = out.writeUInt32LE(blob.length, at);
+  }
+  if (deltaFrames.length > 0) {
+    at = out.writeUInt32LE(deltaFrames.length, at);
+    for (const index of deltaFrames) {
+      at = out.writeUInt32LE(index, at);
+      at += footer.frames[index]!.baseId!.copy(out, at);
+    }
   }
   const footerHash = hashBytes(out.subarray(0, footerLength));
   at = out.writeBigUInt64LE(BigInt(footerOffset), at);
@@ -108,7 +122,7 @@ export function decodeFooter(footerBytes: Buffer, expectedHash: Buffer, footerOf
     const codec = footerBytes.readUInt8(at + 16);
     at += FRAME_RECORD_BYTES;
     if (offset !== expectedOffset) fail(`frame ${i} is not where the previous one ends`);
-    if (codec !== Codec.Raw && codec !== Codec.Zstd) fail(`frame ${i} has unknown codec ${codec}`);
+    if (codec !== Codec.Raw && codec !== Codec.Zstd && codec !== Codec.Delta) fail(`frame ${i} has unknown codec ${codec}`);
     if (codec === Codec.Raw && storedLength !== rawLength) fail(`raw frame ${i} has inconsistent lengths`);
     if (rawLength > MAX_FRAME_RAW_BYTES || storedLength > MAX_FRAME_RAW_BYTES + 1024 * 1024) fail(`frame ${i} is larger than the format allows`);
     expectedOffset = offset + storedLength;
@@ -133,6 +147,22 @@ export function decodeFooter(footerBytes: Buffer, expectedHash: Buffer, footerOf
     if (offsetInFrame + length > frame!.rawLength) fail(`blob ${i} reaches past its frame`);
     blobs.push({ id, type, frameIndex, offsetInFrame, length });
   }
+  if (at < footerBytes.length) {
+    need(4);
+    const baseCount = footerBytes.readUInt32LE(at);
+    at += 4;
+    need(baseCount * BASE_RECORD_BYTES);
+    for (let i = 0; i < baseCount; i++) {
+      const frameIndex = footerBytes.readUInt32LE(at);
+      const frame = frames[frameIndex];
+      if (frame?.codec !== Codec.Delta || frame.baseId !== undefined) fail(`base ${i} names frame ${frameIndex}, which is not a delta frame without a base`);
+      frame!.baseId = Buffer.from(footerBytes.subarray(at + 4, at + BASE_RECORD_BYTES));
+      at += BASE_RECORD_BYTES;
+    }
+  }
+  frames.forEach((frame, i) => {
+    if (frame.codec === Codec.Delta && frame.baseId === undefined) fail(`delta frame ${i} names no base`);
+  });
   if (at !== footerBytes.length) fail('has trailing bytes');
   return { frames, blobs };
 }

@@ -81,7 +81,7 @@ export class PackWriter {
   appendFrame(frame: CompressedFrame, rawLength: number, blobs: readonly FrameBlob[]): Promise<void> {
     if (this.writeError !== undefined) throw this.writeError;
     const frameIndex = this.frames.length;
-    this.frames.push({ offset: this.position, storedLength: frame.bytes.length, rawLength, codec: frame.codec });
+    this.frames.push({ offset: this.position, storedLength: frame.bytes.length, rawLength, codec: frame.codec, baseId: frame.baseId });
     for (const blob of blobs) {
       this.blobs.push({ id: blob.id, type: blob.type, frameIndex, offsetInFrame: blob.offsetInFrame, length: blob.length });
     }

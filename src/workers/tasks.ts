@@ -218,12 +218,24 @@ function readerFor(packsDirectory: string): PackReader {
   return reader.packs;
 }
 
+/** A planned chunk as a location again: its id, and its bases' ids, which arrive as plain Uint8Arrays. */
+function plannedLocation(chunk: PlannedChunk): BlobLocation {
+  const asBuffer = (id: Uint8Array): Buffer => Buffer.from(id.buffer, id.byteOffset, id.byteLength);
+  const rebuild = (location: BlobLocation): BlobLocation => ({
+    ...location,
+    id: asBuffer(location.id),
+    baseId: location.baseId && asBuffer(location.baseId),
+    base: location.base && rebuild(location.base),
+  });
+  return rebuild({ ...chunk, id: Buffer.from(chunk.id, 'hex') });
+}
+
 function producePlanned(packs: PackReader, file: PlannedFile): ContentProducer {
   return (write) =>
     withHasher(async (hasher) => {
       for (const chunk of file.chunks) {
         // Borrowed: hashed and written before the next read from this reader.
-        const bytes = packs.borrowBlob({ ...chunk, id: Buffer.from(chunk.id, 'hex') });
+        const bytes = packs.borrowBlob(plannedLocation(chunk));
         hasher.update(bytes);
         await write(bytes);
       }
@@ -249,6 +261,8 @@ export interface UnpackTask {
   lengths: number[];
   /** ...and their ids end to end (one small buffer: cheap to post, unlike an array of Buffers). */
   ids: Uint8Array;
+  /** A Delta frame's base, read and verified by the sender. */
+  dictionary?: Uint8Array;
 }
 
 /** Both buffers come back (for reuse); `out` holds the raw frame unless there is an error. */
@@ -264,7 +278,7 @@ export function unpackChunks(task: UnpackTask): UnpackResult {
   try {
     const stored = Buffer.from(task.stored.buffer, task.stored.byteOffset, task.stored.byteLength);
     const out = Buffer.from(task.out.buffer, task.out.byteOffset, task.out.byteLength);
-    const rawLength = unpackFrameInto(stored, out, task);
+    const rawLength = unpackFrameInto(stored, out, task, task.dictionary);
     const ids = Buffer.from(task.ids.buffer, task.ids.byteOffset, task.ids.byteLength);
     task.offsets.forEach((offset, index) => {
       const length = task.lengths[index]!;

@@ -52,7 +52,22 @@ export function computeLiveSet(repo: Repository, from?: { commits: readonly stri
     }
   }
   if (from === undefined) for (const entry of openStaging(repo.layout.staging)) addFile(entry.fileId);
+  keepDeltaBases(repo, live);
   return live;
+}
+
+/**
+ * A live delta needs its base, whatever else needs it (an earlier version that only the staging area
+ * once held, say): gc keeps it and push sends it. Chains are short, so a few passes over the deltas.
+ */
+function keepDeltaBases(repo: Repository, live: LiveSet): void {
+  const edges = repo.catalog.deltaEdges();
+  for (let added = true; added; ) {
+    added = false;
+    for (const edge of edges) {
+      if (isLiveBlob(live, edge.id) && !isLiveBlob(live, edge.baseId)) added = live.blobs.add(edge.baseId) || added;
+    }
+  }
 }
 
 /**

@@ -15,6 +15,28 @@ export function flattenTree(repo: Repository, treeId: Buffer, prefix = '', into 
   return into;
 }
 
+/**
+ * The tree id of each directory below a root tree, asked for by prefix (`''` the root, `a/b/` a
+ * directory), reading only the trees on the way, each once: a commit asks for the directories it
+ * changed, whose parents it changed too. Undefined where the root's history has no such directory.
+ */
+export function treesByPrefix(repo: Repository, rootTreeId: Buffer): (prefix: string) => Buffer | undefined {
+  const entriesOf = new Map<string, TreeEntry[] | undefined>();
+  const treeAt = (prefix: string): Buffer | undefined => {
+    if (prefix === '') return rootTreeId;
+    const cut = prefix.lastIndexOf('/', prefix.length - 2) + 1;
+    const parentPrefix = prefix.slice(0, cut);
+    if (!entriesOf.has(parentPrefix)) {
+      const parentId = treeAt(parentPrefix);
+      entriesOf.set(parentPrefix, parentId === undefined ? undefined : loadTree(repo, parentId, parentPrefix.split('/').length - 1));
+    }
+    const name = prefix.slice(cut, -1);
+    const entry = entriesOf.get(parentPrefix)?.find((candidate) => candidate.name === name);
+    return entry?.kind === EntryKind.Directory ? entry.id : undefined;
+  };
+  return treeAt;
+}
+
 /** The entry at `path` below a tree, reading only the trees on the way. */
 export function findInTree(repo: Repository, treeId: Buffer, path: string): TreeEntry | undefined {
   const names = path.split('/').filter((name) => name !== '');

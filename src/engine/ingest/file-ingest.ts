@@ -4,6 +4,7 @@ import { HASH_BYTES, hashBytes } from '../../core/hash.js';
 import { openForStableRead, sameStat } from '../../core/stable-read.js';
 import { FileMapBuilder } from '../../objects/filemap.js';
 import type { BlobWriter } from '../../store/blob-writer.js';
+import type { DeltaBases } from './delta-bases.js';
 import { InlineWindowHasher, type HashedWindow, type WindowHasher } from '../../workers/window-hasher.js';
 import { BlobType, type ChunkingParameters } from '../../core/vocabulary.js';
 
@@ -48,6 +49,7 @@ export async function ingestStream(
   writer: BlobWriter,
   onBytesRead?: (bytes: number) => void,
   hasher: WindowHasher = inlineHasher,
+  bases?: DeltaBases,
 ): Promise<IngestedContent> {
   const carryRoom = chunking.maxBytes;
   let [window, spare] = windowBuffers(carryRoom + READ_WINDOW_BYTES);
@@ -82,11 +84,13 @@ export async function ingestStream(
       const hashed = await hashing;
       hashing = undefined;
       window = hashed.window;
+      const windowStartsAt = sizeBytes - (current.end - carryRoom); // in the content
       for (let index = 0; index < current.spans.length / 2; index++) {
         const id = hashed.ids.subarray(index * HASH_BYTES, (index + 1) * HASH_BYTES);
         const start = current.spans[index * 2]!;
         const length = current.spans[index * 2 + 1]!;
-        if (writer.addBlob(BlobType.Chunk, id, window.subarray(start, start + length))) newChunkCount++;
+        const deltaBase = bases && (() => bases.chunkBase(windowStartsAt + start - carryRoom));
+        if (writer.addBlob(BlobType.Chunk, id, window.subarray(start, start + length), { deltaBase })) newChunkCount++;
         if (fileIsOneChunk) fileId = id;
         chunks.add(id, length);
       }
@@ -104,7 +108,7 @@ export async function ingestStream(
   } finally {
     reusableWindows = [window, spare];
   }
-  storeFileMap(writer, fileId, sizeBytes, chunks);
+  storeFileMap(writer, fileId, sizeBytes, chunks, bases);
   return { fileId, sizeBytes, chunkCount: chunks.chunkCount, newChunkCount };
 }
 
@@ -136,11 +140,11 @@ function chunkWindow(window: Buffer, dataStart: number, windowBytes: number, car
  * content of one chunk gets none: its file id is its chunk's id (a 12,000-file add wrote 11,000 file
  * maps and 22,000 catalog rows for nothing).
  */
-export function storeFileMap(writer: BlobWriter, fileId: Buffer, sizeBytes: number, chunks: FileMapBuilder): void {
+export function storeFileMap(writer: BlobWriter, fileId: Buffer, sizeBytes: number, chunks: FileMapBuilder, bases?: DeltaBases): void {
   if (chunks.chunkCount === 1 || writer.hasFile(fileId)) return;
   const filemap = chunks.encode(fileId, sizeBytes);
   const filemapId = hashBytes(filemap);
-  writer.addBlob(BlobType.FileMap, filemapId, filemap);
+  writer.addBlob(BlobType.FileMap, filemapId, filemap, { deltaBase: bases && (() => bases.fileMapBase()) });
   writer.addFile({ id: fileId, sizeBytes, chunkCount: chunks.chunkCount, filemapId });
 }
 
@@ -168,6 +172,7 @@ export async function ingestFile(
   writer: BlobWriter,
   onBytesRead?: (bytes: number) => void,
   hasher?: WindowHasher,
+  bases?: DeltaBases,
 ): Promise<IngestedContent & { stats: BigIntStats }> {
   const fd = openForStableRead(absolutePath);
   try {
@@ -182,7 +187,7 @@ export async function ingestFile(
       unread -= n;
       return n;
     };
-    const content = await ingestStream(fill, chunking, writer, onBytesRead, hasher);
+    const content = await ingestStream(fill, chunking, writer, onBytesRead, hasher, bases);
     const after = fstatSync(fd, { bigint: true });
     if (!sameStat(before, after) || BigInt(content.sizeBytes) !== after.size) {
       throw new FileChangedWhileReading(`${absolutePath} changed while it was read`);

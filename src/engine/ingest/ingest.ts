@@ -10,9 +10,16 @@ import type { WorkerPool } from '../../workers/pool.js';
 import { ThreadWindowHasher, type WindowHasher } from '../../workers/window-hasher.js';
 import { LARGE_FILE_MIN_BYTES, SMALL_FILE_MAX_BYTES } from './classifier.js';
 import { FileChangedWhileReading, ingestBytes, ingestFile, storeFileMap } from './file-ingest.js';
+import { DeltaBases } from './delta-bases.js';
 import { isExecutable, workTreePath, type ScannedFile, type StatData } from '../worktree/scanner.js';
 import { fsPath } from '../../core/path-bytes.js';
 import { BlobType, EntryKind } from '../../core/vocabulary.js';
+
+export interface IngestOptions {
+  hashingThread: boolean;
+  /** The content the file had before (its staged version), to store the new one as a delta of it. */
+  previousContent?: (file: ScannedFile) => Buffer | undefined;
+}
 
 export type IngestOutcome =
   | { file: ScannedFile; kind: ScannedFile['kind']; fileId: Buffer; sizeBytes: number; newChunkCount: number; stat: StatData }
@@ -41,15 +48,19 @@ export async function ingestFiles(
   batchPool: WorkerPool | undefined,
   onOutcome: (outcome: IngestOutcome) => void,
   onBytesRead: (bytes: number) => void,
-  options: { hashingThread: boolean } = { hashingThread: false },
+  options: IngestOptions = { hashingThread: false },
 ): Promise<void> {
   const batched = batchPool ? files.filter(isBatchable) : [];
   const streamed = batchPool ? files.filter((file) => !isBatchable(file)) : files;
-  if (batchPool && batched.length > 0) await ingestBatches(repo, batched, writer, batchPool, onOutcome, onBytesRead);
+  const basesOf = (file: ScannedFile): DeltaBases | undefined => {
+    const previous = options.previousContent?.(file);
+    return previous === undefined ? undefined : new DeltaBases(repo, previous);
+  };
+  if (batchPool && batched.length > 0) await ingestBatches(repo, batched, writer, batchPool, onOutcome, onBytesRead, basesOf);
   const hashingThread = options.hashingThread ? ThreadWindowHasher.start() : undefined;
   try {
     for (const file of streamed) {
-      onOutcome(await ingestOnMainThread(repo, file, writer, onBytesRead, isLarge(file) ? hashingThread : undefined));
+      onOutcome(await ingestOnMainThread(repo, file, writer, onBytesRead, isLarge(file) ? hashingThread : undefined, basesOf(file)));
       await writer.drain();
     }
   } finally {
@@ -72,6 +83,7 @@ async function ingestBatches(
   pool: WorkerPool,
   onOutcome: (outcome: IngestOutcome) => void,
   onBytesRead: (bytes: number) => void,
+  basesOf: (file: ScannedFile) => DeltaBases | undefined,
 ): Promise<void> {
   const batches = splitIntoBatches(files);
   const inFlight: Promise<ReadBatchResult>[] = [];
@@ -99,14 +111,17 @@ async function ingestBatches(
         const chunks = new FileMapBuilder();
         let newChunkCount = 0;
         let offset = read.dataOffset;
+        const bases = basesOf(file);
         read.chunkLengths.forEach((length, c) => {
           const id = Buffer.from(read.chunkIds.buffer, read.chunkIds.byteOffset + c * HASH_BYTES, HASH_BYTES);
-          if (writer.addBlob(BlobType.Chunk, id, data.subarray(offset, offset + length))) newChunkCount++;
+          const inFile = offset - read.dataOffset;
+          const deltaBase = bases && (() => bases.chunkBase(inFile));
+          if (writer.addBlob(BlobType.Chunk, id, data.subarray(offset, offset + length), { deltaBase })) newChunkCount++;
           chunks.add(id, length);
           offset += length;
         });
         const fileId = Buffer.from(read.fileId.buffer, read.fileId.byteOffset, HASH_BYTES);
-        storeFileMap(writer, fileId, read.sizeBytes, chunks);
+        storeFileMap(writer, fileId, read.sizeBytes, chunks, bases);
         onBytesRead(read.sizeBytes);
         const kind = isExecutable(read.stat.mode) ? EntryKind.Executable : EntryKind.File;
         onOutcome({ file, kind, fileId, sizeBytes: read.sizeBytes, newChunkCount, stat: read.stat });
@@ -130,6 +145,7 @@ async function ingestOnMainThread(
   writer: BlobWriter,
   onBytesRead: (bytes: number) => void,
   hasher: WindowHasher | undefined,
+  bases: DeltaBases | undefined,
 ): Promise<IngestOutcome> {
   const absolutePath = workTreePath(repo.workTree, file.path);
   const chunking = repo.config.chunking;
@@ -141,7 +157,7 @@ async function ingestOnMainThread(
         const content = await ingestBytes(target, chunking, writer);
         return { file, kind: file.kind, ...content, stat };
       }
-      const { stats, ...content } = await ingestFile(absolutePath, chunking, writer, onBytesRead, hasher);
+      const { stats, ...content } = await ingestFile(absolutePath, chunking, writer, onBytesRead, hasher, bases);
       const kind = isExecutable(stats.mode) ? EntryKind.Executable : EntryKind.File;
       return { file, kind, ...content, stat: stats };
     } catch (error) {

@@ -12,7 +12,8 @@ import { IdSlab } from '../../core/id-slab.js';
  * Builds and stores the tree objects of the staged paths, bottom up, one directory run at a time
  * (see staged-runs.ts): a directory whose fingerprint is in `previous` (and whose tree is still
  * stored) is reused whole instead of encoded and hashed again.
- * A directory that changed re-hashes only the groups of its entries that did (see MerkleGroupMemo).
+ * A directory that changed re-hashes only the groups of its entries that did (see MerkleGroupMemo),
+ * and is stored as a delta of its tree in the parent commit (most of its entries are the same).
  * Returns the root and the cache for the next commit (every directory of this one, and the whole
  * staging file's root: see stagingFileKey; the Merkle groups: see groupsToKeep).
  */
@@ -20,6 +21,8 @@ export async function buildTrees(
   staging: StagingView,
   writer: BlobWriter,
   previous: TreeCache = emptyTreeCache(),
+  /** The tree each directory had in the parent commit, to store a changed one as a delta of it. */
+  parentTreeAt?: (prefix: string) => Buffer | undefined,
 ): Promise<{ root: CachedTree; cache: TreeCache }> {
   const trees = new Map<string, CachedTree>();
   const usedGroups = new Map<string, Buffer>();
@@ -61,7 +64,7 @@ export async function buildTrees(
       }
     }
     const { bytes, id } = encodeTree(treeEntries, memo);
-    writer.addBlob(BlobType.Tree, id, bytes);
+    writer.addBlob(BlobType.Tree, id, bytes, { deltaBase: parentTreeAt && (() => parentTreeAt(prefix)) });
     // Frames compress while trees are built; waiting here keeps a few in flight, not every tree of
     // the commit (30 frames of 2.25 MB at 1,000,000 files, in a heap snapshot of the commit).
     await writer.drain();

@@ -2,7 +2,7 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Catalog } from '../../catalog/catalog.js';
-import { indexPack } from '../../repository/pack-index.js';
+import { indexPack, inIndexingOrder } from '../../repository/pack-index.js';
 import { CorruptionError, errnoCode } from '../../core/errors.js';
 import { fsyncDirectory } from '../../core/fs-atomic.js';
 import { fileRecord, loadFileMap } from '../history/objects-io.js';
@@ -46,9 +46,10 @@ export async function repairRepository(repo: Repository): Promise<RepairReport> 
     };
     const rebuiltPath = `${repo.layout.catalog}.rebuild-${randomBytes(4).toString('hex')}`;
     const rebuilt = new Catalog(rebuiltPath, { createMode: repo.layout.fileMode });
-    const reader = new PackReader(repo.layout.packs);
+    // Deltas' bases are found in the catalog being rebuilt: packs are indexed bases first.
+    const reader = new PackReader(repo.layout.packs, undefined, undefined, (id) => rebuilt.blobLocation(id));
     try {
-      for (const name of await repo.packStore.list()) indexInto(name, reader, rebuilt, report);
+      for (const name of inIndexingOrder(await repo.packStore.list(), reader)) indexInto(name, reader, rebuilt, report);
     } finally {
       reader.close();
       rebuilt.close();

@@ -9,7 +9,7 @@ import { openStaging } from '../../staging/staging-area.js';
 import { IdSet } from '../../core/id-set.js';
 import { collectEvery, collectGarbageNow, WALK_COLLECT_EVERY } from '../../core/memory.js';
 import { fileRecord, loadCommit, loadFileMap, loadTree } from '../history/objects-io.js';
-import { EntryKind } from '../../core/vocabulary.js';
+import { EntryKind, MAX_DELTA_DEPTH } from '../../core/vocabulary.js';
 
 export type FindingKind =
   | 'missing-pack'
@@ -135,10 +135,9 @@ async function checkPacks(
     }
     if (!readData) continue;
     const corrupt: string[] = [];
-    for (const blob of blobs()) {
-      report.blobsChecked++;
+    const check = (blob: BlobLocation): void => {
       const hex = blob.id.toString('hex');
-      if (badBlobs.has(hex)) continue;
+      if (badBlobs.has(hex)) return;
       try {
         repo.packReader.borrowBlob(blob); // verified as it is read: no copy needed
       } catch (error) {
@@ -146,7 +145,16 @@ async function checkPacks(
         corrupt.push(hex);
         badBlobs.add(hex);
       }
+    };
+    // Deltas are read once the walk of the pack's rows is over: reading one looks up its base in
+    // the catalog, which is busy while the walk goes on.
+    const deltas: BlobLocation[] = [];
+    for (const blob of blobs()) {
+      report.blobsChecked++;
+      if (blob.baseId !== undefined) deltas.push(blob);
+      else check(blob);
     }
+    for (const blob of deltas) check(blob);
     if (corrupt.length > 0) {
       damage({ kind: 'corrupt-blob', message: `pack ${pack.name}: hash mismatch in ${countOf(corrupt.length, 'blob')}`, pack: pack.name, blobs: corrupt });
     }
@@ -192,8 +200,9 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
         try {
           for (const chunk of loadFileMap(repo, fileId, record).chunks) {
             const chunkHex = chunk.id.toString('hex');
-            if (badBlobs.has(chunkHex)) problem = `chunk ${chunkHex} is damaged`;
-            else if (!repo.catalog.hasBlob(chunk.id)) problem = `chunk ${chunkHex} is missing`;
+            const location = repo.catalog.blobLocation(chunk.id);
+            if (location === undefined) problem = `chunk ${chunkHex} is missing`;
+            else if (badBlobs.has(chunkHex) || location.baseId !== undefined) problem = deltaProblem(repo, location, badBlobs);
             if (problem) break;
           }
         } catch (error) {
@@ -282,6 +291,25 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
       damage({ kind: 'missing-object', message: `${countOf(missing.length, 'file or object')} referring to blobs the catalog does not have` });
     }
   }
+}
+
+/**
+ * What is wrong with a blob read through its chain of delta bases, or null: the damaged or missing
+ * blob furthest down the chain is named, since every version stored against it is lost with it.
+ */
+function deltaProblem(repo: Repository, location: BlobLocation, badBlobs: ReadonlySet<string>): string | null {
+  const hex = location.id.toString('hex');
+  let cause: string | null = badBlobs.has(hex) ? 'damaged' : null;
+  let at = location;
+  for (let depth = 0; at.baseId !== undefined && depth <= MAX_DELTA_DEPTH; depth++) {
+    const baseHex = at.baseId.toString('hex');
+    const base = repo.catalog.blobLocation(at.baseId);
+    if (base === undefined) return `chunk ${hex} is stored as a delta of ${baseHex}, which is missing`;
+    if (badBlobs.has(baseHex)) cause = `stored as a delta of ${baseHex}, which is damaged`;
+    at = base;
+  }
+  if (cause === null) return null;
+  return cause === 'damaged' ? `chunk ${hex} is damaged` : `chunk ${hex} is ${cause}`;
 }
 
 async function hashFile(path: string): Promise<string> {

@@ -5,7 +5,7 @@ import { CorruptionError } from '../../core/errors.js';
 import { RemoteError } from '../../remote/object-store.js';
 import { makeDirectories, writeFileAtomic, writeFileAtomicFrom } from '../../core/fs-atomic.js';
 import { digestOf, isFullHexId, newHasher } from '../../core/hash.js';
-import { indexPack } from '../../repository/pack-index.js';
+import { indexPack, inIndexingOrder } from '../../repository/pack-index.js';
 import type { Repository } from '../../repository/repository.js';
 import { packPath } from '../../store/pack-store.js';
 import { remotePackKey, type RemoteRepository } from './remote-repository.js';
@@ -170,8 +170,9 @@ export async function uploadPacks(repo: Repository, remote: RemoteRepository, na
 /**
  * Gets packs into this repository: each streamed to a temporary file while hashed, refused unless
  * its bytes hash to its name (a damaged object on the remote is named, never stored), then renamed
- * into place (a pack of that name already there has the same bytes) and indexed (file maps and commits read and checked; every other blob is checked against
- * its id whenever it is read, as everywhere). Returns the bytes received.
+ * into place (a pack of that name already there has the same bytes); once all are here, each is
+ * indexed (file maps and commits read and checked; every other blob is checked against its id
+ * whenever it is read, as everywhere). Returns the bytes received.
  */
 export async function downloadPacks(repo: Repository, remote: RemoteRepository, names: readonly string[], onProgress?: TransferListener): Promise<number> {
   const progress: TransferProgress = { direction: 'down', packsDone: 0, packsTotal: names.length, bytesDone: 0, bytesTotal: 0 };
@@ -205,6 +206,11 @@ export async function downloadPacks(repo: Repository, remote: RemoteRepository, 
       },
       { mode: repo.layout.fileMode & 0o444, expectedBytes: sizeBytes },
     );
+    progress.packsDone++;
+    onProgress?.(progress);
+  });
+  // Indexed once all are here, bases first: a file map stored as a delta is read to be indexed.
+  for (const name of inIndexingOrder(names, repo.packReader)) {
     const indexed = indexPack(name, repo.packReader, repo.catalog, { readEveryBlob: false });
     if (indexed.corruptBlobs.length > 0) {
       throw new CorruptionError(
@@ -212,8 +218,6 @@ export async function downloadPacks(repo: Repository, remote: RemoteRepository, 
         `${remote.url}: pack ${name} holds ${indexed.corruptBlobs.length} blob(s) that do not match their ids, first ${indexed.corruptBlobs[0]}`,
       );
     }
-    progress.packsDone++;
-    onProgress?.(progress);
-  });
+  }
   return progress.bytesDone;
 }

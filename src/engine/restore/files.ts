@@ -35,7 +35,9 @@ export function planRestore(repo: Repository, item: RestoreItem): PlannedFile {
     whole?.type === BlobType.Chunk
       ? [whole]
       : [...loadFileMap(repo, fileId).chunks].map((chunk) => locateReferencedBlob(repo, Buffer.from(chunk.id), BlobType.Chunk, `file ${item.fileId}`));
-  return { ...item, chunks: locations.map((location) => ({ ...location, id: location.id.toString('hex') })) };
+  // A delta's chain of bases travels with it: the worker has no catalog to look them up.
+  const planned = locations.map((location) => (location.baseId === undefined ? location : repo.catalog.withBases(location)));
+  return { ...item, chunks: planned.map((location) => ({ ...location, id: location.id.toString('hex') })) };
 }
 
 /** Below this many files, or bytes, worker threads cost more to start than they save. */

@@ -163,6 +163,7 @@ async function streamUnpackedOnWorkers(repo: Repository, map: FileMap, write: (b
       offsets: job.chunks.map((chunk) => chunk.offsetInFrame),
       lengths: job.chunks.map((chunk) => chunk.length),
       ids: Buffer.concat(job.chunks.map((chunk) => chunk.id)),
+      dictionary: repo.packReader.baseOf(job.location),
     });
     inFlight.push({ job, result });
     return true;
