@@ -218,6 +218,9 @@ const lines = [
   '',
   `${new Date().toISOString().slice(0, 10)}, commit ${sh('git rev-parse --short HEAD', ROOT).trim()}; Node ${process.version}.`,
   `Releases ${releases[0].version} to ${releases.at(-1).version} of npm's \`${PACKAGE}\`: ${filesUnder(releases.at(-1).tree, REPO_NAMES).length} files and ${mib(sizes.at(-1))} MiB in the last, ${mib(sizes.reduce((a, b) => a + b, 0))} MiB in all.`,
+  ...(tools.includes('store-before')
+    ? [`store-before: the build in ${args.before}, at commit ${sh('git rev-parse --short HEAD', resolve(args.before)).trim()}.`]
+    : []),
   '',
   '| tool | total ingest s | median per version s | first version s | repository MiB | restore first s | restore last s |',
   '| --- | --- | --- | --- | --- | --- | --- |',
