@@ -228,7 +228,7 @@ describe('tree cache', () => {
     await storeOk(['init', '-q'], { cwd: work });
     expect(await commitTreeId(work, 'first')).toBe(await freshTreeId(work));
     const cacheBytes = readFileSync(join(work, TREE_CACHE));
-    expect(cacheBytes.readUInt32LE(8)).toBe(3); // the version with groups
+    expect(cacheBytes.readUInt32LE(8)).toBe(4); // the version with groups and fingerprints of fingerprints
     writeTree(work, { 'wide/f050.txt': 'edited\n', 'wide/f099.txt': 'edited too\n' });
     expect(await commitTreeId(work, 'edit')).toBe(await freshTreeId(work));
     rmSync(join(work, 'wide/f000.txt'));

@@ -35,7 +35,9 @@ const MAGIC = Buffer.from('STTREEC\0', 'ascii');
 // Version 2: fingerprints include the directory's path (see runFingerprint). Version 1 files are
 // ignored: their keys could name the tree of a directory's only subdirectory. Version 3 adds the
 // Merkle groups; a version 2 file is ignored (the next commit hashes every tree it builds in full).
-const VERSION = 3;
+// Version 4: a directory's fingerprint covers its subdirectories' fingerprints, not their entries
+// again (see partsFingerprint); a version 3 file is ignored.
+const VERSION = 4;
 const HEADER_BYTES = 16;
 const RECORD_BYTES = 2 * HASH_BYTES + 8;
 const GROUP_RECORD_BYTES = 2 * HASH_BYTES;

@@ -3,7 +3,7 @@ import { collectEvery, WALK_COLLECT_EVERY } from '../../core/memory.js';
 import { compareNames, encodeTree, MERKLE_GROUP_LEAVES, type MerkleGroupMemo, type TreeEntry } from '../../objects/tree.js';
 import type { BlobWriter } from '../../store/blob-writer.js';
 import { type CachedTree, emptyTreeCache, groupsToKeep, stagingFileKey, type TreeCache } from '../../staging/tree-cache.js';
-import { childrenOfRun, runFingerprint } from '../worktree/staged-runs.js';
+import { partsFingerprint, runParts } from '../worktree/staged-runs.js';
 import type { StagingView } from '../../staging/staging-format.js';
 import { BlobType, EntryKind } from '../../core/vocabulary.js';
 import { IdSlab } from '../../core/id-slab.js';
@@ -37,21 +37,28 @@ export async function buildTrees(
   };
   const pace = collectEvery(WALK_COLLECT_EVERY);
 
-  const build = async (start: number, end: number, prefix: string): Promise<CachedTree> => {
-    const fingerprint = runFingerprint(staging, start, end, prefix);
+  // Bottom up: a directory's fingerprint covers its subdirectories' (see partsFingerprint).
+  const build = async (start: number, end: number, prefix: string): Promise<{ tree: CachedTree; fingerprint: string }> => {
+    const parts = runParts(staging, start, end, prefix);
+    const subtrees = new Map<number, { tree: CachedTree; fingerprint: string }>();
+    for (const part of parts) if (part.kind === 'directory') subtrees.set(part.start, await build(part.start, part.end, part.prefix));
+    const fingerprint = partsFingerprint(staging, prefix, parts, (part) => subtrees.get(part.start)!.fingerprint);
     const known = previous.trees.get(fingerprint);
     if (known && writer.hasBlob(known.id)) {
       trees.set(fingerprint, known);
-      return known;
+      return { tree: known, fingerprint };
     }
     const treeEntries: TreeEntry[] = [];
-    for (const child of childrenOfRun(staging, start, end, prefix)) {
-      if (child.kind === 'file') {
+    for (const part of parts) {
+      if (part.kind === 'directory') {
+        const { tree } = subtrees.get(part.start)!;
+        treeEntries.push({ name: part.name, kind: EntryKind.Directory, sizeBytes: tree.sizeBytes, id: tree.id });
+        continue;
+      }
+      for (let index = part.start; index < part.end; index++) {
         pace();
-        treeEntries.push({ name: child.name, kind: child.entry.kind, sizeBytes: child.entry.sizeBytes, id: child.entry.fileId });
-      } else {
-        const tree = await build(child.start, child.end, child.prefix);
-        treeEntries.push({ name: child.name, kind: EntryKind.Directory, sizeBytes: tree.sizeBytes, id: tree.id });
+        const entry = staging.entryAt(index);
+        treeEntries.push({ name: entry.path.slice(prefix.length), kind: entry.kind, sizeBytes: entry.sizeBytes, id: entry.fileId });
       }
     }
     treeEntries.sort((a, b) => compareNames(a.name, b.name));
@@ -70,9 +77,9 @@ export async function buildTrees(
     await writer.drain();
     const tree = { id, sizeBytes: treeEntries.reduce((sum, entry) => sum + entry.sizeBytes, 0) };
     trees.set(fingerprint, tree);
-    return tree;
+    return { tree, fingerprint };
   };
-  const root = await build(0, staging.count, '');
+  const { tree: root } = await build(0, staging.count, '');
   trees.set(stagingFileKey(staging.checksum), root);
   return { root, cache: { trees, groups: groupsToKeep(usedGroups, previous.groups, staging.count, MERKLE_GROUP_LEAVES) } };
 }
