@@ -155,6 +155,7 @@ export class Repository {
       maxFramesInFlight: Math.max(2, compressionThreads * perTask),
       relocate: options.relocate,
       readBlob: (location) => this.packReader.borrowBlob(location),
+      isBaseCheap: (location) => this.packReader.holdsFrame(location),
       compressionLevel: level,
     });
   }

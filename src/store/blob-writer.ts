@@ -22,6 +22,8 @@ export interface BlobWriterOptions {
   relocate?: boolean;
   /** Reads a blob the catalog has, verified: a delta's base. Without it, no blob is stored as a delta. */
   readBlob?: (location: BlobLocation) => Buffer;
+  /** Whether reading a base now costs no frame decompression (see COLD_BASE_READS). */
+  isBaseCheap?: (location: BlobLocation) => boolean;
   /** The repository's zstd level, for deltas (compressed here, on this thread). */
   compressionLevel: number;
 }
@@ -31,6 +33,15 @@ export interface BlobWriterOptions {
  * worth a frame of its own and a read of the base at every read.
  */
 const DELTA_MAX_SHARE = 0.5;
+
+/**
+ * Bases whose frames must be decompressed for them (~2 MiB each, a few ms) that one writer reads at
+ * most; past it, only bases that are cheap to read are used. Without a bound, add + commit of a 1%
+ * change of bench/run.js's small tree (~120 files of ~20 KB, each base in a frame of its own) took
+ * 1.64 s against 1.04 s before deltas (results/run-issue19.md): the first changed files of a
+ * command still get deltas, a history's (whose bases share a few frames) nearly all.
+ */
+const COLD_BASE_READS = 16;
 
 export interface BlobWriterTotals {
   newBlobCount: number;
@@ -142,6 +153,10 @@ export class BlobWriter {
     if (this.options.readBlob === undefined || this.options.relocate) return false;
     const base = this.catalog.blobLocation(baseId);
     if (base === undefined || deltaDepth(this.catalog, base) >= MAX_DELTA_DEPTH) return false;
+    if (this.options.isBaseCheap?.(base) === false) {
+      if (this.coldBaseReads >= COLD_BASE_READS) return false;
+      this.coldBaseReads++;
+    }
     const baseBytes = this.options.readBlob(base);
     if (!canBeDeltaBase(baseBytes)) return false;
     this.deltaCompressor ??= new DeltaCompressor(this.options.compressionLevel);
@@ -161,6 +176,7 @@ export class BlobWriter {
   }
 
   private deltaCompressor: DeltaCompressor | undefined;
+  private coldBaseReads = 0;
 
   /** The ids of the records kept until the pack is indexed (see IdSlab). */
   private readonly keptIds = new IdSlab();

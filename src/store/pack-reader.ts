@@ -75,6 +75,9 @@ function isCachedSize(location: BlobLocation): boolean {
   return location.frameRawLength <= CACHED_FRAME_MAX_BYTES && location.frameStoredLength <= CACHED_FRAME_MAX_BYTES;
 }
 
+/** A frame this small costs little to read whatever the cache holds. */
+const SMALL_FRAME_BYTES = 256 * 1024;
+
 /** Delta frames kept unpacked: two chains' worth. */
 const CACHED_DELTA_FRAMES = 2 * MAX_DELTA_DEPTH;
 
@@ -137,6 +140,12 @@ export class PackReader {
       );
     }
     return bytes;
+  }
+
+  /** Whether reading this blob's frame would cost no decompression now (it is cached, or small). */
+  holdsFrame(location: BlobLocation): boolean {
+    const key = frameKey(location);
+    return this.cachedFrames.has(key) || this.cachedDeltas.has(key) || location.frameRawLength <= SMALL_FRAME_BYTES;
   }
 
   packSize(packName: string): number {
