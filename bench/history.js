@@ -17,12 +17,13 @@
 //                         [--before DIR] [--cache DIR] [--out bench/results/history-latest.md]
 // (after `npm run build`; --before DIR adds "store-before": `commit -A` of the build in DIR, if it
 // has one, else add + commit; tools not installed are left out)
-import { execFileSync, execSync, spawnSync } from 'node:child_process';
+import { execFileSync, execSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from './args.js';
+import { BENCH_ENV, hasCommand } from './env.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = parseArgs(process.argv.slice(2));
@@ -30,19 +31,8 @@ const PACKAGE = args.package ?? 'rxjs';
 const VERSIONS = Number(args.versions ?? 20);
 const CACHE = resolve(args.cache ?? join(tmpdir(), 'store-bench-history'));
 const OUT = resolve(args.out ?? join(ROOT, 'bench', 'results', 'history-latest.md'));
-const env = {
-  ...process.env,
-  STORE_AUTHOR: 'bench',
-  GIT_AUTHOR_NAME: 'bench',
-  GIT_AUTHOR_EMAIL: 'b@b',
-  GIT_COMMITTER_NAME: 'bench',
-  GIT_COMMITTER_EMAIL: 'b@b',
-  RESTIC_PASSWORD: 'bench',
-  BORG_PASSPHRASE: '',
-  BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes',
-  BORG_RELOCATED_REPO_ACCESS_IS_OK: 'yes',
-};
-const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+const env = BENCH_ENV;
+const has = hasCommand;
 const sh = (command, cwd) => execSync(command, { cwd, env, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 }).toString();
 
 /** The last `count` stable versions of the package, each unpacked (once) under the cache. */

@@ -30,6 +30,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from './args.js';
+import { BENCH_ENV, hasCommand } from './env.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const STORE = join(ROOT, 'bin', 'run.js');
@@ -38,22 +39,9 @@ const RUNS = Number(args.runs ?? 3);
 const LARGE_BYTES = args.quick ? 512 * 2 ** 20 : 2 * 2 ** 30;
 const DATA = resolve(process.env.STORE_BENCH_DATA ?? join(ROOT, 'bench', '.data'));
 const WORK = join(ROOT, 'bench', '.work');
-const ENV = {
-  ...process.env,
-  RESTIC_PASSWORD: 'bench',
-  BORG_PASSPHRASE: '',
-  BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: 'yes',
-  BORG_RELOCATED_REPO_ACCESS_IS_OK: 'yes',
-  GIT_AUTHOR_NAME: 'bench',
-  GIT_AUTHOR_EMAIL: 'b@b',
-  GIT_COMMITTER_NAME: 'bench',
-  GIT_COMMITTER_EMAIL: 'b@b',
-  STORE_AUTHOR: 'bench',
-};
+const ENV = BENCH_ENV;
 
-function has(command) {
-  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
-}
+const has = hasCommand;
 
 function sh(script, options = {}) {
   execFileSync('sh', ['-c', script], { stdio: 'inherit', env: ENV, ...options });

@@ -18,6 +18,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from './args.js';
+import { BENCH_ENV } from './env.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = parseArgs(process.argv.slice(2));
@@ -26,14 +27,7 @@ const SIZES = String(args.files ?? '100000')
   .map(Number);
 const FILES_PER_DIRECTORY = 1000;
 const WORK = resolve(process.env.STORE_SCALE_WORK ?? join(ROOT, 'bench', '.work', 'scale'));
-const ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'bench',
-  GIT_AUTHOR_EMAIL: 'b@b',
-  GIT_COMMITTER_NAME: 'bench',
-  GIT_COMMITTER_EMAIL: 'b@b',
-  STORE_AUTHOR: 'bench',
-};
+const ENV = BENCH_ENV;
 const STEPS = new Set(String(args.steps ?? 'status,change,commands,checkout').split(','));
 
 function storeTool(bin) {

@@ -94,6 +94,15 @@ async function expectVersionAt(work: string, revision: string, files: Record<str
   rmSync(out, { recursive: true });
 }
 
+/** A new repository whose one commit holds `files`. */
+async function repositoryWith(files: Record<string, Buffer>): Promise<string> {
+  const work = temporaryDirectory();
+  await storeOk(['init', '-q'], { cwd: work });
+  writeVersion(work, files);
+  await storeOk(['commit', '-A', '-q', '-m', 'one'], { cwd: work });
+  return work;
+}
+
 async function openCatalog(work: string) {
   const Database = (await import('better-sqlite3')).default;
   return new Database(join(work, '.store/catalog.sqlite'));
@@ -236,10 +245,7 @@ describe('delta compression against earlier versions', () => {
   });
 
   it('reads a format 4 repository (catalog schema 2) as it is and upgrades its catalog in place', async () => {
-    const work = temporaryDirectory();
-    await storeOk(['init', '-q'], { cwd: work });
-    writeVersion(work, { 'a.txt': Buffer.from('a first version of a, long enough to be a base of the next one\n') });
-    await storeOk(['commit', '-A', '-q', '-m', 'one'], { cwd: work });
+    const work = await repositoryWith({ 'a.txt': Buffer.from('a first version of a, long enough to be a base of the next one\n') });
     const db = await openCatalog(work);
     db.exec(`ALTER TABLE blobs DROP COLUMN base_id; UPDATE meta SET value = '2' WHERE key = 'schema_version'`);
     db.close();
@@ -256,10 +262,7 @@ describe('delta compression against earlier versions', () => {
   });
 
   it('a chain of bases that loops (a damaged catalog) is an error naming it, status 8, not a hang', async () => {
-    const work = temporaryDirectory();
-    await storeOk(['init', '-q'], { cwd: work });
-    writeVersion(work, { 'a.txt': Buffer.from('content\n') });
-    await storeOk(['commit', '-A', '-q', '-m', 'one'], { cwd: work });
+    const work = await repositoryWith({ 'a.txt': Buffer.from('content\n') });
     const db = await openCatalog(work);
     db.prepare('UPDATE blobs SET codec = 2, base_id = id WHERE type = 1').run();
     db.close();

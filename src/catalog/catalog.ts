@@ -190,8 +190,8 @@ export class Catalog {
   }
 
   /**
-   * Every blob stored as a delta, with its base: a scan of the blobs (an index of them measured
-   * ~70 bytes a delta, a tenth of a history's catalog, for gc and push alone).
+   * Every blob stored as a delta, with its base: a scan of the blobs, for gc and push alone (an index
+   * would hold two ids, 64 bytes, a delta in every repository).
    */
   deltaEdges(): { id: Buffer; baseId: Buffer }[] {
     this.beginRead();

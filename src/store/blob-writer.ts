@@ -4,6 +4,7 @@ import type { FrameCompression } from './frame-compression.js';
 import { PackWriter, type FrameBlob } from './pack-writer.js';
 import { type BlobLocation, type BlobType, Codec, MAX_DELTA_DEPTH, type SealedPack } from '../core/vocabulary.js';
 import { IdSlab } from '../core/id-slab.js';
+import { CorruptionError } from '../core/errors.js';
 
 export interface BlobWriterOptions {
   packsDirectory: string;
@@ -48,8 +49,6 @@ export interface BlobWriterTotals {
   newRawBytes: number;
   storedBytes: number;
   packsWritten: number;
-  /** New blobs stored as deltas against an earlier version. */
-  deltaBlobCount: number;
 }
 
 interface FrameInFlight {
@@ -100,7 +99,7 @@ export class BlobWriter {
    * add on this thread). One at a time, in order; its failure is thrown at the next seal or finish.
    */
   private sealing: Promise<void> | undefined;
-  readonly totals: BlobWriterTotals = { newBlobCount: 0, newRawBytes: 0, storedBytes: 0, packsWritten: 0, deltaBlobCount: 0 };
+  readonly totals: BlobWriterTotals = { newBlobCount: 0, newRawBytes: 0, storedBytes: 0, packsWritten: 0 };
 
   constructor(
     private readonly catalog: Catalog,
@@ -151,19 +150,26 @@ export class BlobWriter {
    */
   private addDelta(type: BlobType, id: Buffer, bytes: Uint8Array, baseId: Buffer): boolean {
     if (this.options.readBlob === undefined || this.options.relocate) return false;
-    const base = this.catalog.blobLocation(baseId);
-    if (base === undefined || deltaDepth(this.catalog, base) >= MAX_DELTA_DEPTH) return false;
-    if (this.options.isBaseCheap?.(base) === false) {
+    const location = this.catalog.blobLocation(baseId);
+    if (location === undefined || deltaDepth(this.catalog.withBases(location)) >= MAX_DELTA_DEPTH) return false;
+    if (this.options.isBaseCheap?.(location) === false) {
       if (this.coldBaseReads >= COLD_BASE_READS) return false;
       this.coldBaseReads++;
     }
-    const baseBytes = this.options.readBlob(base);
+    let baseBytes: Buffer;
+    try {
+      baseBytes = this.options.readBlob(location);
+    } catch (error) {
+      // A damaged earlier version is no base: the new one, read whole, is stored whole (verify names the damage).
+      if (error instanceof CorruptionError) return false;
+      throw error;
+    }
     if (!canBeDeltaBase(baseBytes)) return false;
     this.deltaCompressor ??= new DeltaCompressor(this.options.compressionLevel);
     const stored = this.deltaCompressor.compress(bytes, baseBytes);
     if (stored === undefined || stored.length > bytes.length * DELTA_MAX_SHARE) return false;
     this.inFlight.push({
-      compressed: Promise.resolve({ codec: Codec.Delta, bytes: stored, baseId: base.id }),
+      compressed: Promise.resolve({ codec: Codec.Delta, bytes: stored, baseId: location.id }),
       rawLength: bytes.length,
       blobs: [{ id, type, offsetInFrame: 0, length: bytes.length }],
       files: [],
@@ -171,7 +177,6 @@ export class BlobWriter {
     });
     this.totals.newBlobCount++;
     this.totals.newRawBytes += bytes.length;
-    this.totals.deltaBlobCount++;
     return true;
   }
 
@@ -255,7 +260,7 @@ export class BlobWriter {
       const written = this.pack.appendFrame(compressed, frame.rawLength, frame.blobs);
       this.totals.storedBytes += compressed.bytes.length;
       // The buffer is reused once its bytes are in the file; a bounded number of writes run at once.
-      this.writing.push(compressed.codec === Codec.Delta ? written : written.then(() => this.recycle(compressed.bytes)));
+      this.writing.push(written.then(() => this.recycle(compressed.bytes)));
       if (this.writing.length > MAX_FRAMES_WRITING) await this.writing.shift();
     }
     this.packFiles.push(...frame.files);
@@ -321,9 +326,12 @@ export class BlobWriter {
   }
 }
 
-/** How many deltas deep a blob lies: 0 for a whole blob, 1 for a delta of a whole one, and so on. */
-function deltaDepth(catalog: Catalog, location: BlobLocation): number {
+/** How many deltas deep a blob lies (its chain resolved: see Catalog.withBases): 0 for a whole blob, 1 for a delta of a whole one. */
+function deltaDepth(location: BlobLocation): number {
   let depth = 0;
-  for (let at: BlobLocation | undefined = location; at?.baseId !== undefined && depth <= MAX_DELTA_DEPTH; depth++) at = catalog.blobLocation(at.baseId);
+  for (let at = location; at.baseId !== undefined; depth++) {
+    if (at.base === undefined) return MAX_DELTA_DEPTH; // a base missing, or past the bound: no delta on it
+    at = at.base;
+  }
   return depth;
 }

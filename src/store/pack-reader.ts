@@ -171,16 +171,19 @@ export class PackReader {
    */
   baseOf(location: BlobLocation, depth = 0): Buffer | undefined {
     if (location.codec !== Codec.Delta) return undefined;
-    const what = `pack ${location.packName}: delta frame at offset ${location.frameOffset}`;
+    // The message is made only on damage: a base's id in hex costs a string at every delta read.
+    const damage = (what: (baseHex: string) => string, cause?: unknown): never => {
+      const baseHex = (location.base?.id ?? location.baseId)?.toString('hex') ?? '(none)';
+      throw new CorruptionError('CORRUPT_PACK', `pack ${location.packName}: delta frame at offset ${location.frameOffset}: ${what(baseHex)}`, { cause });
+    };
     const base = location.base ?? (location.baseId === undefined ? undefined : this.locateBase?.(location.baseId));
-    const baseHex = (location.base?.id ?? location.baseId)?.toString('hex') ?? '(none)';
-    if (base === undefined) throw new CorruptionError('CORRUPT_PACK', `${what}: its base ${baseHex} is missing`);
-    if (depth >= MAX_DELTA_DEPTH) throw new CorruptionError('CORRUPT_PACK', `${what}: its chain of bases is longer than ${MAX_DELTA_DEPTH}`);
+    if (base === undefined) return damage((baseHex) => `its base ${baseHex} is missing`);
+    if (depth >= MAX_DELTA_DEPTH) return damage(() => `its chain of bases is longer than ${MAX_DELTA_DEPTH}`);
     try {
       return Buffer.from(this.borrowBlob(base, depth + 1));
     } catch (error) {
       if (!(error instanceof CorruptionError)) throw error;
-      throw new CorruptionError('CORRUPT_PACK', `${what}: its base ${baseHex} cannot be read (${error.message})`, { cause: error });
+      return damage((baseHex) => `its base ${baseHex} cannot be read (${error.message})`, error);
     }
   }
 
@@ -188,12 +191,8 @@ export class PackReader {
     if (!isCachedSize(location)) return this.unpackFrameAt(location, undefined, this.baseOf(location, depth));
     if (location.codec === Codec.Delta) return this.readDeltaFrame(location, depth);
     const key = frameKey(location);
-    const cached = this.cachedFrames.get(key);
-    if (cached !== undefined) {
-      this.cachedFrames.delete(key);
-      this.cachedFrames.set(key, cached);
-      return cached;
-    }
+    const cached = takeCached(this.cachedFrames, key);
+    if (cached !== undefined) return cached;
     // Read before a cached buffer is taken for this frame: reading the base uses the cache too.
     const dictionary = this.baseOf(location, depth);
     // The least recently used frame goes; its buffer is reused (its blobs were only borrowed until this read).
@@ -209,18 +208,14 @@ export class PackReader {
   }
 
   /**
-   * Delta frames (one blob each, one chunk or map) are kept apart from the others: a chain of them
-   * read through the common cache pushed out the large frame at its end, which the next file's chain
-   * needed again (a checkout of the last of 20 versions took half as long again).
+   * Delta frames (one blob each, often small) are kept apart from the others: read through the
+   * common cache of a few frames, a chain of them would push out the large frame at its end, which
+   * the next file's chain is likely to need again.
    */
   private readDeltaFrame(location: BlobLocation, depth: number): Buffer {
     const key = frameKey(location);
-    const cached = this.cachedDeltas.get(key);
-    if (cached !== undefined) {
-      this.cachedDeltas.delete(key);
-      this.cachedDeltas.set(key, cached);
-      return cached;
-    }
+    const cached = takeCached(this.cachedDeltas, key);
+    if (cached !== undefined) return cached;
     const raw = this.unpackFrameAt(location, undefined, this.baseOf(location, depth));
     if (this.cachedDeltas.size >= CACHED_DELTA_FRAMES) this.cachedDeltas.delete(this.cachedDeltas.keys().next().value!);
     this.cachedDeltas.set(key, raw);
@@ -277,6 +272,16 @@ export class PackReader {
     }
     return buffer;
   }
+}
+
+/** A cached frame, made the most recently used (a Map keeps insertion order), or undefined. */
+function takeCached(cache: Map<string, Buffer>, key: string): Buffer | undefined {
+  const cached = cache.get(key);
+  if (cached !== undefined) {
+    cache.delete(key);
+    cache.set(key, cached);
+  }
+  return cached;
 }
 
 /** Names a frame: its pack and its offset there. */

@@ -300,13 +300,12 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
 function deltaProblem(repo: Repository, location: BlobLocation, badBlobs: ReadonlySet<string>): string | null {
   const hex = location.id.toString('hex');
   let cause: string | null = badBlobs.has(hex) ? 'damaged' : null;
-  let at = location;
-  for (let depth = 0; at.baseId !== undefined && depth <= MAX_DELTA_DEPTH; depth++) {
+  for (let at = repo.catalog.withBases(location), depth = 0; at.baseId !== undefined; depth++) {
     const baseHex = at.baseId.toString('hex');
-    const base = repo.catalog.blobLocation(at.baseId);
-    if (base === undefined) return `chunk ${hex} is stored as a delta of ${baseHex}, which is missing`;
+    if (depth >= MAX_DELTA_DEPTH) return `chunk ${hex} lies in a chain of bases longer than ${MAX_DELTA_DEPTH}`;
+    if (at.base === undefined) return `chunk ${hex} is stored as a delta of ${baseHex}, which is missing`;
     if (badBlobs.has(baseHex)) cause = `stored as a delta of ${baseHex}, which is damaged`;
-    at = base;
+    at = at.base;
   }
   if (cause === null) return null;
   return cause === 'damaged' ? `chunk ${hex} is damaged` : `chunk ${hex} is ${cause}`;

@@ -12,18 +12,15 @@ export type RunChild = { kind: 'file'; entry: StagedEntry; name: string } | { ki
 
 /** The direct children of the directory `prefix` ('' or ending in '/') whose run is [start, end). */
 export function* childrenOfRun(staging: StagingView, start: number, end: number, prefix: string): Generator<RunChild> {
-  for (let i = start; i < end; ) {
-    const path = staging.pathAt(i);
-    const slash = path.indexOf('/', prefix.length);
-    if (slash < 0) {
-      yield { kind: 'file', entry: staging.entryAt(i), name: path.slice(prefix.length) };
-      i++;
+  for (const part of runParts(staging, start, end, prefix)) {
+    if (part.kind === 'directory') {
+      yield part;
       continue;
     }
-    const childPrefix = path.slice(0, slash + 1);
-    const childEnd = runEnd(staging, i + 1, end, childPrefix);
-    yield { kind: 'directory', name: childPrefix.slice(prefix.length, -1), start: i, end: childEnd, prefix: childPrefix };
-    i = childEnd;
+    for (let index = part.start; index < part.end; index++) {
+      const entry = staging.entryAt(index);
+      yield { kind: 'file', entry, name: entry.path.slice(prefix.length) };
+    }
   }
 }
 
@@ -74,7 +71,7 @@ export function runParts(staging: StagingView, start: number, end: number, prefi
  * subdirectory the byte 4 (a directory's kind) and that subdirectory's fingerprint (`subdirectory`).
  * It keys the tree cache, as the latin1 string of the digest. Each entry is hashed once, in its own
  * directory's fingerprint (version 3 of the tree cache hashed it again for every directory above it:
- * most of the time a commit of 2,277 files spent building trees). The directory's own path is part
+ * 37 of a commit's 60 ms of tree building in a profile at 2,277 files). The directory's own path is part
  * of it, so that no two directories of one staging area share a fingerprint. `prefix` is the
  * directory's path and '/', or '' for the root.
  */
