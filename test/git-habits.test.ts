@@ -60,7 +60,7 @@ describe('status for scripts and from subdirectories', () => {
 });
 
 describe('--json and exit statuses', () => {
-  it('flag and argument errors print one JSON document with --json, exit 2, and name the problem without it', async () => {
+  it('flag, argument and command errors print one JSON document with --json, exit 2, and name the problem without it', async () => {
     const work = await repoWith({ 'a.txt': 'a' });
     const missing = await store(['commit', '--json'], { cwd: work });
     expect(missing.status).toBe(2);
@@ -74,6 +74,19 @@ describe('--json and exit statuses', () => {
     expect(text.status).toBe(2);
     expect(text.text).toBe('');
     expect(text.stderr).toBe('error: parsing --max-count; Expected an integer but received: x\nhint: see `store log --help`\n');
+    // An unknown command too, naming the nearest one as git does.
+    const typo = await store(['comit', '-m', 'x'], { cwd: work });
+    expect(typo.status).toBe(2);
+    expect(typo.text).toBe('');
+    expect(typo.stderr).toBe("error: 'comit' is not a store command\nhint: the most similar command is `store commit`; see `store --help`\n");
+    expect((await store(['remote', 'ad', 'origin', 's3://b/p'], { cwd: work })).stderr).toBe(
+      "error: 'remote ad' is not a store command\nhint: the most similar command is `store remote add`; see `store --help`\n",
+    );
+    const unknownJson = await store(['frobnicate', '--json'], { cwd: work });
+    expect(unknownJson.status).toBe(2);
+    expect(JSON.parse(unknownJson.text)).toEqual({
+      error: { code: 'INVALID_ARGUMENT', message: "'frobnicate' is not a store command", hint: 'see `store --help`' },
+    });
   });
 
   it('get --json needs -o, and with it prints what was written', async () => {
@@ -166,7 +179,7 @@ describe('checkout, switch and restore', () => {
     await storeOk(['add', 'c.txt'], { cwd: work });
     const onDetached = await store(['commit', '-m', 'detached work'], { cwd: work });
     expect(onDetached.status).toBe(0);
-    expect(onDetached.text).toMatch(/^\[detached HEAD [0-9a-f]{12}\] detached work\n 2 files in the commit \(5 B\)\n$/);
+    expect(onDetached.text).toMatch(/^\[detached HEAD [0-9a-f]{12}\] detached work\n 1 file changed: 1 added; 2 files \(5 B\) in the commit\n$/);
     expect(onDetached.stderr).toContain('warning: this commit is on no branch');
     const main = (await storeOk(['log', '--format=%H', '-n', '1', 'main'], { cwd: work })).text.trim();
     expect(main).toBe(second.commitId); // the branch did not move
@@ -216,7 +229,7 @@ describe('diff as git shows it', () => {
     expect((await storeOk(['diff', '--name-only', '-z'], { cwd: work })).stdout.equals(Buffer.from('bin.dat\0other.txt\0text.txt\0'))).toBe(true);
   });
 
-  it('a file moved with its content is R100; -M pairs a move with a small edit', async () => {
+  it('a file moved with its content is R100; -M pairs a move with a small edit, -M<n> as git reads it', async () => {
     const body = Array.from({ length: 40 }, (_, i) => `line ${i}`).join('\n');
     const work = await repoWith({ 'old.txt': `${body}\n`, 'edited.txt': `${body}\nend\n` });
     rmSync(join(work, 'old.txt'));
@@ -228,6 +241,15 @@ describe('diff as git shows it', () => {
     expect(exact.text).toBe('D\tedited.txt\nA\tmoved.txt\nR100\told.txt\tnew.txt\n');
     const similar = await storeOk(['diff', '--staged', '--name-status', '-M'], { cwd: work });
     expect(similar.text).toMatch(/^R0(9\d)\tedited\.txt\tmoved\.txt\nR100\told\.txt\tnew\.txt\n$/);
+    // git's inline thresholds: -M99 (99%) and -M99% refuse the 9x% pair, -M9 (90%) and --find-renames=90% take it
+    for (const strict of ['-M99', '-M99%', '--find-renames=99']) {
+      expect((await storeOk(['diff', '--staged', '--name-status', strict], { cwd: work })).text).toBe(exact.text);
+    }
+    for (const loose of ['-M9', '--find-renames=90%']) {
+      expect((await storeOk(['diff', '--staged', '--name-status', loose], { cwd: work })).text).toBe(similar.text);
+    }
+    const tooHigh = await store(['diff', '--staged', '-M101%'], { cwd: work });
+    expect(tooHigh.status).toBe(2);
     const nul = await storeOk(['diff', '--staged', '--name-status', '-z'], { cwd: work });
     expect(nul.stdout.toString('utf8')).toContain('R100\0old.txt\0new.txt\0');
   });
@@ -309,14 +331,14 @@ describe('small things', () => {
     expect((await store(['proof', 'verify', join(work, 'p.json'), head], { cwd: work })).status).toBe(0);
   });
 
-  it('counts read as English; the commit summary says what it counts (show --stat counts the change); stats names the staging area for what it is; verify names the damage', async () => {
+  it('counts read as English; the commit summary counts the change as git does; stats names the staging area for what it is; verify names the damage', async () => {
     const work = await repoWith({ 'a.txt': 'a', 'b.txt': 'b' });
     writeFileSync(join(work, 'a.txt'), 'a2');
     rmSync(join(work, 'b.txt'));
     writeFileSync(join(work, 'c.txt'), 'c');
     await storeOk(['add', '-A', '-q'], { cwd: work });
     const commit = await storeOk(['commit', '-m', 'change'], { cwd: work });
-    expect(commit.text).toMatch(/^\[main [0-9a-f]{12}\] change\n 2 files in the commit \(3 B\)\n$/);
+    expect(commit.text).toMatch(/^\[main [0-9a-f]{12}\] change\n 3 files changed: 1 added, 1 modified, 1 removed; 2 files \(3 B\) in the commit\n$/);
     expect((await storeOk(['show', '--stat'], { cwd: work })).text).toMatch(
       /\n a\.txt \| 2 \+-\n b\.txt \| 1 -\n c\.txt \| 1 \+\n 3 files changed, 2 insertions\(\+\), 2 deletions\(-\)\n$/,
     );
@@ -337,6 +359,47 @@ describe('small things', () => {
     const damaged = await store(['verify'], { cwd: work });
     expect(damaged.status).toBe(8);
     expect(damaged.text).toMatch(/^DAMAGED: 1 problem \(named above\); checked /);
+  });
+
+  it('the commit summary counts files added, modified and removed below changed directories, type changes, a stale tree cache and permission bits', async () => {
+    type Changes = { changes: { added: number; modified: number; removed: number }; modesOnly: boolean; fileCount: number };
+    const work = await repoWith({ 'keep/k.txt': 'k', 'gone/deep/x': 'x', 'gone/y': 'y', 'f/inner': 'i', plain: 'p', 'top.txt': 't' });
+    rmSync(join(work, 'gone'), { recursive: true });
+    rmSync(join(work, 'f'), { recursive: true });
+    writeFileSync(join(work, 'f'), 'now a file'); // a directory of one file becomes a file
+    rmSync(join(work, 'plain'));
+    mkdirSync(join(work, 'plain/sub'), { recursive: true }); // a file becomes a directory of two files
+    writeFileSync(join(work, 'plain/sub/a'), 'a');
+    writeFileSync(join(work, 'plain/b'), 'b');
+    writeFileSync(join(work, 'top.txt'), 't2');
+    const changed = await storeJson<Changes>(['commit', '-A', '-m', 'reshape'], { cwd: work });
+    // added: f, plain/b, plain/sub/a; modified: top.txt; removed: gone/deep/x, gone/y, f/inner, plain
+    expect(changed.changes).toEqual({ added: 3, modified: 1, removed: 4 });
+    expect(changed.modesOnly).toBe(false);
+    expect(changed.fileCount).toBe(5);
+
+    // The tree cache was written for main's last commit; a commit on another branch reuses its
+    // directories (keep/) though they differ from that branch's parent: they are compared by id.
+    const first = (await storeOk(['log', '--format=%H', '-n', '1', 'HEAD~1'], { cwd: work })).text.trim();
+    const start = await storeJson<{ branch: string; commitId: string }>(['switch', '-c', 'old', 'HEAD~1'], { cwd: work });
+    expect(start).toEqual({ branch: 'old', commitId: first });
+    expect(readFileSync(join(work, 'plain'), 'utf8')).toBe('p'); // the start point is checked out
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('');
+    writeFileSync(join(work, 'keep/k.txt'), 'k'); // as on main: keep/ is the cached tree
+    writeFileSync(join(work, 'keep/k2.txt'), 'k2');
+    const onOld = await storeJson<Changes>(['commit', '-A', '-m', 'on old'], { cwd: work });
+    expect(onOld.changes).toEqual({ added: 1, modified: 0, removed: 0 });
+    await storeOk(['switch', 'main'], { cwd: work });
+    writeFileSync(join(work, 'keep/k2.txt'), 'k2'); // keep/ now as on `old`, whose tree main's parent lacks
+    const onMain = await storeJson<Changes>(['commit', '-A', '-m', 'same keep/ as old'], { cwd: work });
+    expect(onMain.changes).toEqual({ added: 1, modified: 0, removed: 0 });
+
+    chmodSync(join(work, 'top.txt'), 0o755); // the executable bit is in the tree, as in git
+    expect((await storeOk(['commit', '-A', '-m', 'exec bit'], { cwd: work })).text).toMatch(/\n 1 file changed: 1 modified; 6 files/);
+    chmodSync(join(work, 'top.txt'), 0o700); // other bits only in the commit's modes
+    const modes = await store(['commit', '-A', '-m', 'private'], { cwd: work });
+    expect(modes.status).toBe(0);
+    expect(modes.text).toMatch(/^\[main [0-9a-f]{12}\] private\n 0 files changed; permission bits changed; 6 files \(\d+ B\) in the commit\n$/);
   });
 
   it("--help's EXIT STATUS block has one status a line", async () => {

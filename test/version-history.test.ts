@@ -23,7 +23,7 @@ describe('commit -A', () => {
     rmSync(join(work, 'd/b.txt'));
     writeFileSync(join(work, 'new.txt'), 'new\n');
     const second = await storeOk(['commit', '-A', '-m', 'v2'], { cwd: work });
-    expect(second.text).toMatch(/^\[main [0-9a-f]{12}\] v2\n 2 files in the commit \(8 B\)\n$/);
+    expect(second.text).toMatch(/^\[main [0-9a-f]{12}\] v2\n 3 files changed: 1 added, 1 modified, 1 removed; 2 files \(8 B\) in the commit\n$/);
     expect((await storeOk(['show', '--name-status'], { cwd: work })).text).toMatch(/\nM\ta.txt\nD\td\/b.txt\nA\tnew.txt\n$/);
     expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('');
     expect((await storeOk(['get', 'a.txt', '--at', 'HEAD~1'], { cwd: work })).text).toBe('one\n');

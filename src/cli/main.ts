@@ -8,6 +8,7 @@ import { execute } from '@oclif/core/execute';
 import { abandonAll } from '../core/abandon.js';
 import { keepYoungGenerationSmall } from '../core/memory.js';
 import { decodeName } from '../core/path-bytes.js';
+import { ExitStatus } from '../core/errors.js';
 import Add from '../commands/add.js';
 import Branch from '../commands/branch.js';
 import Checkout from '../commands/checkout.js';
@@ -69,6 +70,38 @@ export const COMMANDS = {
   tag: Tag,
   verify: Verify,
 };
+
+/**
+ * oclif's command_not_found hook (package.json): git's answer to a mistyped command, as a usage
+ * error (status 2) that names the nearest command, and with --json one JSON document on stdout.
+ */
+export async function COMMAND_NOT_FOUND(options: { id: string; argv?: string[] }): Promise<void> {
+  // oclif's id runs on into the arguments (`remote ad x` is remote:ad:x): a topic's words, then one more.
+  const words = options.id.split(':');
+  let length = 1;
+  while (length < words.length && Object.keys(COMMANDS).some((id) => id.startsWith(`${words.slice(0, length).join(':')}:`))) length++;
+  const id = words.slice(0, length).join(':');
+  const typed = id.replaceAll(':', ' ');
+  const nearest = Object.keys(COMMANDS)
+    .map((known) => ({ name: known.replaceAll(':', ' '), distance: editDistance(known, id) }))
+    .sort((a, b) => a.distance - b.distance)[0];
+  const message = `'${typed}' is not a store command`;
+  const hint = `${nearest !== undefined && nearest.distance <= 2 ? `the most similar command is \`store ${nearest.name}\`; ` : ''}see \`store --help\``;
+  if (options.argv?.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: 'INVALID_ARGUMENT', message, hint } }, null, 2)}\n`);
+  else process.stderr.write(`error: ${message}\nhint: ${hint}\n`);
+  process.exitCode = ExitStatus.USAGE;
+}
+
+/** Levenshtein distance: single-character insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}
 
 /** Runs the CLI; `binUrl` is the URL of bin/run.js, from which oclif finds package.json. */
 export async function run(binUrl: string): Promise<void> {

@@ -14,7 +14,7 @@ export default class Diff extends BaseCommand<typeof Diff> {
   static override description =
     `store diff: work tree against the staging area. store diff --staged: staging area against HEAD. store diff A: commit A against the work tree. store diff A B: commit A against commit B. Paths after -- (or words that name no commit) limit the diff to them.
 
-The output is git's: a unified patch for text (binary files, and files over 8 MiB, say that they differ), --stat with lines added and removed, --name-status, --name-only (-z: NUL-separated, names unquoted). Paths are relative to the repository's root, as git's. A file moved with its content unchanged is a rename (R100); -M also pairs files whose lines are at least --rename-threshold percent alike (default 50). --quiet prints nothing; with it or --exit-code, the status is 1 if there are differences, 0 if none.
+The output is git's: a unified patch for text (binary files, and files over 8 MiB, say that they differ), --stat with lines added and removed, --name-status, --name-only (-z: NUL-separated, names unquoted). Paths are relative to the repository's root, as git's. A file moved with its content unchanged is a rename (R100); -M also pairs files whose lines are at least --rename-threshold percent alike (default 50); -M<n> and --find-renames=<n> set it as git's do (-M75% or -M75 is 75%, -M5 is 50%: without %, a fraction with its point before the digits). --quiet prints nothing; with it or --exit-code, the status is 1 if there are differences, 0 if none.
 
 ${EXIT_STATUS_HELP}`;
   static override examples = [
@@ -38,6 +38,11 @@ ${EXIT_STATUS_HELP}`;
     'rename-threshold': Flags.integer({ description: 'with -M: how alike, in percent of the larger file', min: 0, max: 100, default: 50 }),
     'exit-code': Flags.boolean({ description: 'exit with status 1 if there are differences, 0 if none (implied by --quiet, which prints nothing)' }),
   };
+
+  public override async init(): Promise<void> {
+    this.argv = withRenameThresholds(this.argv);
+    await super.init();
+  }
 
   async run(): Promise<void> {
     const { argv } = await this.parse(Diff);
@@ -82,4 +87,20 @@ ${EXIT_STATUS_HELP}`;
     out.flush();
     if (this.flags['exit-code'] && differs) this.exitWith(ExitStatus.FAILURE);
   }
+}
+
+/**
+ * git's -M<n> and --find-renames=<n>, which oclif cannot parse (it has no flag with an optional
+ * value), as -M and --rename-threshold. As in git, n with % is a percentage and without it a fraction
+ * whose point stands before the digits: -M75 and -M75% are 75%, -M5 is 50%, -M05 is 5%.
+ */
+export function withRenameThresholds(argv: string[]): string[] {
+  const end = argv.includes('--') ? argv.indexOf('--') : argv.length;
+  return argv.flatMap((word, index) => {
+    const threshold = index < end ? /^(?:-M|--find-renames=)(\d+)(%?)$/u.exec(word) : null;
+    if (threshold === null) return [word];
+    const [, digits, percentSign] = threshold;
+    const percent = percentSign === '%' ? Number(digits) : Math.round(Number(`0.${digits}`) * 100);
+    return ['-M', `--rename-threshold=${percent}`];
+  });
 }

@@ -19,7 +19,9 @@ export interface RawListing {
   fields: Float64Array;
 }
 
-const native = lazyRequire<StoreNative>('store-native');
+// Built in place by the package's own install script (no dependency of its own, so that npm's
+// allowScripts needs no entry for it); src/core, dist/core and dist/bundle all lie two levels down.
+const native = lazyRequire<StoreNative>('../../native/index.cjs');
 const errnoNames = new Map(Object.entries(constants.errno).map(([name, number]) => [number, name]));
 
 /** The name of an errno number (ENOENT, ...), as Node's errors carry it. */

@@ -415,12 +415,23 @@ function commitLeftBehind(repo: Repository, next: string | undefined): string | 
 /** Moves HEAD to another branch and makes the work tree and staging area match its commit. */
 export async function switchBranch(
   repo: Repository,
-  options: { branch: string; create: boolean; force: boolean; cwd: string },
+  /** `startPoint` (with `create`): the commit the new branch starts at, checked out as switching to it would be; HEAD's by default. */
+  options: { branch: string; create: boolean; startPoint?: string; force: boolean; cwd: string },
 ): Promise<{ branch: string; commitId: string | undefined; leftBehind?: string }> {
   const ref = `refs/heads/${options.branch}`;
   const existing = repo.refs.read(ref);
   if (options.create) {
     if (existing !== undefined) throw new StoreError('REF_EXISTS', `a branch named '${options.branch}' already exists`);
+    if (options.startPoint !== undefined) {
+      const start = resolveCommit(repo, options.startPoint);
+      const leftBehind = commitLeftBehind(repo, start);
+      const thenUnderLock = (): void => {
+        repo.refs.update(ref, start);
+        repo.refs.setHeadBranch(options.branch);
+      };
+      await checkoutCommit(repo, { revision: start, paths: [], cwd: options.cwd, force: options.force, listWritten: false, thenUnderLock });
+      return { branch: options.branch, commitId: start, ...(leftBehind === undefined ? {} : { leftBehind }) };
+    }
     return repo.withWriteLock(async () => {
       const head = repo.refs.headCommit();
       if (head !== undefined) repo.refs.update(ref, head);

@@ -11,7 +11,7 @@ import { openStaging } from '../staging/staging-area.js';
 import type { StagingView } from '../staging/staging-format.js';
 import { readTreeCache, writeTreeCache } from '../staging/tree-cache.js';
 import { loadCommit } from './history/objects-io.js';
-import { treesByPrefix } from './history/tree-walk.js';
+import { type FileChanges, treeFileChanges, treesByPrefix } from './history/tree-walk.js';
 import { buildTrees } from './ingest/tree-builder.js';
 import { BlobType } from '../core/vocabulary.js';
 
@@ -31,6 +31,14 @@ export interface CommitResult {
   /** Files in the commit (all of them, not only those it changed). */
   fileCount: number;
   logicalBytes: number;
+  /**
+   * Files the commit added, removed and whose content or kind it changed, against its parent (all
+   * added for a first commit). Counted from the trees read for deltas anyway; permission bits are
+   * not counted per file (a commit records them in one blob by position: see modesOnly).
+   */
+  changes: FileChanges;
+  /** The commit changes permission bits and nothing else. */
+  modesOnly: boolean;
 }
 
 export function emptyMessageRefused(): never {
@@ -48,8 +56,11 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
     const parent = parentId === undefined ? undefined : loadCommit(repo, parentId);
 
     const { result } = await repo.withBlobWriter(async (writer) => {
-      const parentTreeAt = parent === undefined ? undefined : treesByPrefix(repo, Buffer.from(parent.treeId, 'hex'));
-      const { root, cache } = await buildTrees(staging, writer, readTreeCache(repo.layout.treeCache), parentTreeAt);
+      const parentTrees = parent && {
+        treeAt: treesByPrefix(repo, Buffer.from(parent.treeId, 'hex')),
+        changesBetween: (before: Buffer | undefined, after: Buffer | undefined, depth: number) => treeFileChanges(repo, before, after, depth),
+      };
+      const { root, changes, cache } = await buildTrees(staging, writer, readTreeCache(repo.layout.treeCache), parentTrees);
       const treeId = root.id.toString('hex');
       const { times, modes } = encodeMetadata(repo.workTree, staging);
       const timesId = hashBytes(times);
@@ -84,7 +95,8 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
         treeId: root.id,
         parentId: parentId === undefined ? undefined : Buffer.from(parentId, 'hex'),
       });
-      return { commitId: encoded.id.toString('hex'), treeId, cache, logicalBytes: root.sizeBytes };
+      const modesOnly = parent !== undefined && treeId === parent.treeId;
+      return { commitId: encoded.id.toString('hex'), treeId, cache, logicalBytes: root.sizeBytes, changes, modesOnly };
     });
     // The ref moves last, once the commit's pack is sealed: until then the commit is unreachable, and a crash loses nothing.
     repo.refs.update(headRef, result.commitId);
@@ -96,6 +108,8 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
       branch: repo.refs.currentBranch(),
       fileCount: staging.count,
       logicalBytes: result.logicalBytes,
+      changes: result.changes,
+      modesOnly: result.modesOnly,
     };
   });
 }

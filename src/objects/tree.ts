@@ -175,6 +175,55 @@ export function treeIdOfBytes(bytes: Buffer, memo?: MerkleGroupMemo): Buffer {
   return memo === undefined ? treeIdOfEncodedEntries(encoded) : treeIdThroughMemo(bytes, encoded, memo);
 }
 
+/**
+ * Walks two trees' bytes side by side in name order, reading them in place (no entry is decoded):
+ * `visit` gets the offset of the entry of each name in `before` and in `after` (-1 on the side that
+ * lacks the name; a tree that is undefined has no entries). For bytes already verified against their
+ * ids (see entryKindAt, entryIdAt, entryNameAt).
+ */
+export function mergeTreeBytes(before: Buffer | undefined, after: Buffer | undefined, visit: (beforeAt: number, afterAt: number) => void): void {
+  const beforeCount = before === undefined ? 0 : before.readUInt32LE(1);
+  const afterCount = after === undefined ? 0 : after.readUInt32LE(1);
+  let i = 0;
+  let j = 0;
+  let beforeAt = 5;
+  let afterAt = 5;
+  while (i < beforeCount || j < afterCount) {
+    const order = i === beforeCount ? 1 : j === afterCount ? -1 : Buffer.compare(entryNameBytes(before!, beforeAt), entryNameBytes(after!, afterAt));
+    visit(order <= 0 ? beforeAt : -1, order >= 0 ? afterAt : -1);
+    if (order <= 0) {
+      beforeAt = entryEnd(before!, beforeAt);
+      i++;
+    }
+    if (order >= 0) {
+      afterAt = entryEnd(after!, afterAt);
+      j++;
+    }
+  }
+}
+
+export function entryKindAt(bytes: Buffer, at: number): EntryKind {
+  return bytes[at] as EntryKind;
+}
+
+/** The entry's id, in place. */
+export function entryIdAt(bytes: Buffer, at: number): Buffer {
+  return bytes.subarray(at + 9, at + 9 + HASH_BYTES);
+}
+
+export function entryNameAt(bytes: Buffer, at: number): string {
+  return decodeName(entryNameBytes(bytes, at));
+}
+
+function entryNameBytes(bytes: Buffer, at: number): Buffer {
+  const start = at + ENTRY_FIXED_BYTES;
+  return bytes.subarray(start, start + bytes.readUInt16LE(at + 9 + HASH_BYTES));
+}
+
+function entryEnd(bytes: Buffer, at: number): number {
+  return at + ENTRY_FIXED_BYTES + bytes.readUInt16LE(at + 9 + HASH_BYTES);
+}
+
 /** `keepEncoded`: also return each entry's bytes, which the tree's id is computed from. */
 function parseTree(bytes: Buffer, checkNames: boolean, keepEncoded: boolean): { entries: TreeEntry[]; encoded: Buffer[] } {
   const fail = (what: string): never => {

@@ -120,14 +120,20 @@ export class BlobWriter {
    * Stores `bytes` under `id` unless the repository already has (or is storing) it; returns whether
    * it was new. `givenUp`: the caller will not touch `bytes` again, so a blob larger than a frame
    * that is its buffer's only content becomes its frame uncopied (compression may take the buffer).
-   * `deltaBase`: the id of an earlier version to store it against (see addDelta), asked only for a new blob.
+   * `deltaBase`: the id of an earlier version to store it against (see addDelta), asked only for a new
+   * blob; `baseBytes`: that version's bytes, when the caller has read them (verified) already.
    */
-  addBlob(type: BlobType, givenId: Buffer, bytes: Uint8Array, options: { givenUp?: boolean; deltaBase?: () => Buffer | undefined } = {}): boolean {
+  addBlob(
+    type: BlobType,
+    givenId: Buffer,
+    bytes: Uint8Array,
+    options: { givenUp?: boolean; deltaBase?: () => Buffer | undefined; baseBytes?: Buffer } = {},
+  ): boolean {
     if (this.hasBlob(givenId)) return false;
     const id = this.keptIds.keep(givenId);
     this.pendingBlobs.add(id.toString('latin1'));
     const baseId = options.deltaBase?.();
-    if (baseId !== undefined && this.addDelta(type, id, bytes, baseId)) return true;
+    if (baseId !== undefined && this.addDelta(type, id, bytes, baseId, options.baseBytes)) return true;
     if (this.frameLength + bytes.length > this.frameBuffer.length) this.flushFrame();
     if (bytes.length > this.frameBuffer.length) {
       // A frame of its own (a commit's times at 1,000,000 files: 8 MB; copied, they peaked 16 MB higher).
@@ -148,23 +154,12 @@ export class BlobWriter {
    * has, so it is sealed) when that is worth it: false if not, and the blob goes the usual way.
    * The chain of bases stays within MAX_DELTA_DEPTH: past it, the blob is stored whole.
    */
-  private addDelta(type: BlobType, id: Buffer, bytes: Uint8Array, baseId: Buffer): boolean {
+  private addDelta(type: BlobType, id: Buffer, bytes: Uint8Array, baseId: Buffer, given: Buffer | undefined): boolean {
     if (this.options.readBlob === undefined || this.options.relocate) return false;
     const location = this.catalog.blobLocation(baseId);
     if (location === undefined || deltaDepth(this.catalog.withBases(location)) >= MAX_DELTA_DEPTH) return false;
-    if (this.options.isBaseCheap?.(location) === false) {
-      if (this.coldBaseReads >= COLD_BASE_READS) return false;
-      this.coldBaseReads++;
-    }
-    let baseBytes: Buffer;
-    try {
-      baseBytes = this.options.readBlob(location);
-    } catch (error) {
-      // A damaged earlier version is no base: the new one, read whole, is stored whole (verify names the damage).
-      if (error instanceof CorruptionError) return false;
-      throw error;
-    }
-    if (!canBeDeltaBase(baseBytes)) return false;
+    const baseBytes = given ?? this.readBase(location);
+    if (baseBytes === undefined || !canBeDeltaBase(baseBytes)) return false;
     this.deltaCompressor ??= new DeltaCompressor(this.options.compressionLevel);
     const stored = this.deltaCompressor.compress(bytes, baseBytes);
     if (stored === undefined || stored.length > bytes.length * DELTA_MAX_SHARE) return false;
@@ -178,6 +173,21 @@ export class BlobWriter {
     this.totals.newBlobCount++;
     this.totals.newRawBytes += bytes.length;
     return true;
+  }
+
+  /** A base's bytes, or undefined when it is not worth reading (see COLD_BASE_READS) or is damaged. */
+  private readBase(location: BlobLocation): Buffer | undefined {
+    if (this.options.isBaseCheap?.(location) === false) {
+      if (this.coldBaseReads >= COLD_BASE_READS) return undefined;
+      this.coldBaseReads++;
+    }
+    try {
+      return this.options.readBlob!(location);
+    } catch (error) {
+      // A damaged earlier version is no base: the new one, read whole, is stored whole (verify names the damage).
+      if (error instanceof CorruptionError) return undefined;
+      throw error;
+    }
   }
 
   private deltaCompressor: DeltaCompressor | undefined;

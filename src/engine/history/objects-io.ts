@@ -48,12 +48,17 @@ export function commitTreeId(repo: Repository, commitId: string): Buffer {
 
 /** `depth`: how many trees lie above this one (0 for a commit's root): past MAX_TREE_DEPTH the tree is refused. */
 export function loadTree(repo: Repository, treeId: Buffer, depth = 0): TreeEntry[] {
+  return loadTreeWithBytes(repo, treeId, depth).entries;
+}
+
+/** loadTree, with the tree's bytes (verified against its id) for a caller that stores something against them. */
+export function loadTreeWithBytes(repo: Repository, treeId: Buffer, depth = 0): { entries: TreeEntry[]; bytes: Buffer } {
   if (depth > MAX_TREE_DEPTH)
     throw new CorruptionError('CORRUPT_OBJECT', `tree ${treeId.toString('hex')} lies ${depth} levels deep, deeper than any path can reach (${MAX_TREE_DEPTH})`);
   // loadReferencedBlob has checked the bytes against treeId (their Merkle root): no second hashing.
   const bytes = loadReferencedBlob(repo, treeId, BlobType.Tree, 'a commit or tree');
   try {
-    return decodeVerifiedTree(bytes);
+    return { entries: decodeVerifiedTree(bytes), bytes };
   } catch (error) {
     // A tree that hashes right but breaks the rules was made so: name it.
     if (error instanceof CorruptionError)

@@ -1,9 +1,9 @@
-import type { TreeEntry } from '../../objects/tree.js';
+import { entryIdAt, entryKindAt, entryNameAt, mergeTreeBytes, type TreeEntry } from '../../objects/tree.js';
 import type { Repository } from '../../repository/repository.js';
-import { loadTree } from './objects-io.js';
+import { loadReferencedBlob, loadTree, loadTreeWithBytes } from './objects-io.js';
 import { noteWalked } from '../../core/memory.js';
 import { compareUtf8 } from '../../core/utf8-order.js';
-import { EntryKind } from '../../core/vocabulary.js';
+import { BlobType, EntryKind } from '../../core/vocabulary.js';
 
 /** Every file and symlink below a tree, keyed by '/'-separated path. */
 export function flattenTree(repo: Repository, treeId: Buffer, prefix = '', into = new Map<string, TreeEntry>(), depth = 0): Map<string, TreeEntry> {
@@ -16,25 +16,86 @@ export function flattenTree(repo: Repository, treeId: Buffer, prefix = '', into 
 }
 
 /**
- * The tree id of each directory below a root tree, asked for by prefix (`''` the root, `a/b/` a
- * directory), reading only the trees on the way, each once: a commit asks for the directories it
- * changed, whose parents it changed too. Undefined where the root's history has no such directory.
+ * A commit's trees' bytes (verified against their ids) asked for by directory prefix (`''` the root,
+ * `a/b/` a directory), reading only the trees on the way, each once: a commit asks for the
+ * directories it changed, whose parents it changed too. A tree read as the parent of one asked for is
+ * kept with its entries (few: those above changed directories); one asked for itself is read and not
+ * kept. Undefined where there is no such directory.
  */
-export function treesByPrefix(repo: Repository, rootTreeId: Buffer): (prefix: string) => Buffer | undefined {
-  const entriesOf = new Map<string, TreeEntry[] | undefined>();
-  const treeAt = (prefix: string): Buffer | undefined => {
+export function treesByPrefix(repo: Repository, rootTreeId: Buffer): (prefix: string) => { id: Buffer; bytes: Buffer } | undefined {
+  const parents = new Map<string, { id: Buffer; bytes: Buffer; entries: TreeEntry[] } | undefined>();
+  const depthOf = (prefix: string): number => (prefix === '' ? 0 : prefix.split('/').length - 1);
+  const idAt = (prefix: string): Buffer | undefined => {
     if (prefix === '') return rootTreeId;
     const cut = prefix.lastIndexOf('/', prefix.length - 2) + 1;
     const parentPrefix = prefix.slice(0, cut);
-    if (!entriesOf.has(parentPrefix)) {
-      const parentId = treeAt(parentPrefix);
-      entriesOf.set(parentPrefix, parentId === undefined ? undefined : loadTree(repo, parentId, parentPrefix.split('/').length - 1));
+    if (!parents.has(parentPrefix)) {
+      const id = idAt(parentPrefix);
+      parents.set(parentPrefix, id === undefined ? undefined : { id, ...loadTreeWithBytes(repo, id, depthOf(parentPrefix)) });
     }
     const name = prefix.slice(cut, -1);
-    const entry = entriesOf.get(parentPrefix)?.find((candidate) => candidate.name === name);
+    const entry = parents.get(parentPrefix)?.entries.find((candidate) => candidate.name === name);
     return entry?.kind === EntryKind.Directory ? entry.id : undefined;
   };
-  return treeAt;
+  return (prefix) => {
+    if (parents.has(prefix)) return parents.get(prefix);
+    const id = idAt(prefix);
+    return id === undefined ? undefined : { id, bytes: loadReferencedBlob(repo, id, BlobType.Tree, 'a commit or tree') };
+  };
+}
+
+/** Files (and symlinks) added, changed and removed between two trees (either may be absent). */
+export interface FileChanges {
+  added: number;
+  modified: number;
+  removed: number;
+}
+
+/** Adds `more` into `into`. */
+export function addFileChanges(into: FileChanges, more: FileChanges): void {
+  into.added += more.added;
+  into.modified += more.modified;
+  into.removed += more.removed;
+}
+
+/**
+ * The files that differ between tree `before` and tree `after`, top down: a subtree with the same
+ * id on both sides is not read. A file that became a symlink (or back) counts as modified.
+ */
+export function treeFileChanges(repo: Repository, before: Buffer | undefined, after: Buffer | undefined, depth: number): FileChanges {
+  if (before !== undefined && after !== undefined && before.equals(after)) return { added: 0, modified: 0, removed: 0 };
+  const bytesOf = (id: Buffer | undefined): Buffer | undefined => (id === undefined ? undefined : loadTreeWithBytes(repo, id, depth).bytes);
+  return treeBytesFileChanges(bytesOf(before), bytesOf(after), (old, now) => treeFileChanges(repo, old, now, depth + 1));
+}
+
+/**
+ * The files that differ between two directories' tree bytes (either may be absent), read in place:
+ * files compared by kind and id, subdirectories by `subtreeChanges(beforeId, afterId, name)` (one id
+ * undefined where the name is a directory on one side only).
+ */
+export function treeBytesFileChanges(
+  before: Buffer | undefined,
+  after: Buffer | undefined,
+  subtreeChanges: (before: Buffer | undefined, after: Buffer | undefined, name: string) => FileChanges,
+): FileChanges {
+  const changes = { added: 0, modified: 0, removed: 0 };
+  mergeTreeBytes(before, after, (beforeAt, afterAt) => {
+    const oldKind = beforeAt < 0 ? undefined : entryKindAt(before!, beforeAt);
+    const newKind = afterAt < 0 ? undefined : entryKindAt(after!, afterAt);
+    if (oldKind === EntryKind.Directory || newKind === EntryKind.Directory) {
+      const oldId = oldKind === EntryKind.Directory ? entryIdAt(before!, beforeAt) : undefined;
+      const newId = newKind === EntryKind.Directory ? entryIdAt(after!, afterAt) : undefined;
+      const name = newId === undefined ? entryNameAt(before!, beforeAt) : entryNameAt(after!, afterAt);
+      addFileChanges(changes, subtreeChanges(oldId, newId, name));
+    }
+    const oldFile = oldKind !== undefined && oldKind !== EntryKind.Directory;
+    const newFile = newKind !== undefined && newKind !== EntryKind.Directory;
+    if (oldFile && newFile) {
+      if (oldKind !== newKind || !entryIdAt(before!, beforeAt).equals(entryIdAt(after!, afterAt))) changes.modified++;
+    } else if (oldFile) changes.removed++;
+    else if (newFile) changes.added++;
+  });
+  return changes;
 }
 
 /** The entry at `path` below a tree, reading only the trees on the way. */
