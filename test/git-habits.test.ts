@@ -1,7 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
+import { run, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
 
 /** Issue 20: the commands behave as a git user's fingers expect. */
 
@@ -400,6 +401,22 @@ describe('small things', () => {
     const modes = await store(['commit', '-A', '-m', 'private'], { cwd: work });
     expect(modes.status).toBe(0);
     expect(modes.text).toMatch(/^\[main [0-9a-f]{12}\] private\n 0 files changed; permission bits changed; 6 files \(\d+ B\) in the commit\n$/);
+  });
+
+  it('gc counts in English', async () => {
+    const work = await repoWith({ 'a.txt': 'a\n' });
+    writeFileSync(join(work, 'b.txt'), 'bbbbbb\n');
+    await storeOk(['add', '-q', 'b.txt'], { cwd: work });
+    await storeOk(['reset', '-q', 'b.txt'], { cwd: work });
+    expect((await storeOk(['gc'], { cwd: work })).text).toMatch(
+      /^1 unreferenced blob \(7 B raw\); 1 pack deleted, 0 rewritten, 0 unindexed removed; freed \d+ B\n$/,
+    );
+  });
+
+  it('npm ci runs no install script of a dependency that allowScripts does not cover', async () => {
+    const listed = await run('npm', ['install-scripts', 'ls'], { cwd: join(dirname(fileURLToPath(import.meta.url)), '..') });
+    expect(listed.status).toBe(0);
+    expect(listed.text).toBe('No packages with unreviewed install scripts.\n');
   });
 
   it("--help's EXIT STATUS block has one status a line", async () => {
