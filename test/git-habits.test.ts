@@ -403,6 +403,18 @@ describe('small things', () => {
     expect(modes.text).toMatch(/^\[main [0-9a-f]{12}\] private\n 0 files changed; permission bits changed; 6 files \(\d+ B\) in the commit\n$/);
   });
 
+  it('reset lists, as git does, the tracked files that now differ from the staging area, with their letters', async () => {
+    const work = await repoWith({ 'a.txt': 'a\n', 'gone.txt': 'g\n', 'same.txt': 's\n' });
+    writeFileSync(join(work, 'a.txt'), 'a2\n');
+    rmSync(join(work, 'gone.txt'));
+    writeFileSync(join(work, 'new.txt'), 'n\n');
+    await storeOk(['add', '-A', '-q'], { cwd: work });
+    const reset = await storeOk(['reset'], { cwd: work });
+    expect(reset.text).toBe('Unstaged changes after reset:\nM\ta.txt\nD\tgone.txt\n'); // new.txt is untracked again, as in git
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe(' M a.txt\n D gone.txt\n?? new.txt\n');
+    expect((await storeOk(['reset'], { cwd: work })).text).toBe(''); // nothing was reset (git lists a.txt and gone.txt again)
+  });
+
   it('gc counts in English', async () => {
     const work = await repoWith({ 'a.txt': 'a\n' });
     writeFileSync(join(work, 'b.txt'), 'bbbbbb\n');

@@ -1,3 +1,4 @@
+import type { Change } from '../engine/worktree/staged-changes.js';
 export { countOf } from '../core/count-of.js';
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -19,3 +20,6 @@ export function formatRatio(ratio: number): string {
 export function shortId(id: string): string {
   return id.slice(0, 12);
 }
+
+/** git's letters for a path's change (status --short, reset's list). */
+export const CHANGE_LETTER: Record<Change, string> = { added: 'A', modified: 'M', deleted: 'D', typechange: 'T' };

@@ -1,10 +1,9 @@
 import * as Flags from '@oclif/core/flags';
 import { BaseCommand, EXIT_STATUS_HELP } from '../cli/base-command.js';
-import { computeStatus, type Change, type StatusReport, type UntrackedFiles } from '../engine/worktree/status.js';
+import { CHANGE_LETTER } from '../cli/format.js';
+import { computeStatus, type StatusReport, type UntrackedFiles } from '../engine/worktree/status.js';
 import { relativeToCwd } from '../engine/worktree/paths.js';
 import { quotePath, quotePathAscii } from '../core/path-bytes.js';
-
-const SHORT_LETTER: Record<Change, string> = { added: 'A', modified: 'M', deleted: 'D', typechange: 'T' };
 
 export default class Status extends BaseCommand<typeof Status> {
   static override summary = 'Show staged, modified, deleted and untracked files.';
@@ -50,8 +49,8 @@ ${EXIT_STATUS_HELP}`;
 /** git's short format: [XY, path] for each changed path (by path), then ?? for each untracked one. */
 function shortLines(report: StatusReport): [string, string][] {
   const codes = new Map<string, [string, string]>();
-  for (const item of report.staged) codes.set(item.path, [SHORT_LETTER[item.change], ' ']);
-  for (const item of report.unstaged) codes.set(item.path, [codes.get(item.path)?.[0] ?? ' ', SHORT_LETTER[item.change]]);
+  for (const item of report.staged) codes.set(item.path, [CHANGE_LETTER[item.change], ' ']);
+  for (const item of report.unstaged) codes.set(item.path, [codes.get(item.path)?.[0] ?? ' ', CHANGE_LETTER[item.change]]);
   const lines: [string, string][] = [...codes].sort(([a], [b]) => (a < b ? -1 : 1)).map(([path, [x, y]]) => [`${x}${y}`, path]);
   for (const path of report.untracked) lines.push(['??', path]);
   return lines;

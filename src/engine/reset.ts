@@ -12,14 +12,19 @@ import { flattenTree } from './history/tree-walk.js';
 import { compareWithWorkTree, lstatTracked } from './worktree/tracked.js';
 import { LeadingDirectories } from './worktree/leading-directories.js';
 import { removeTrackedFile } from './worktree/removal.js';
+import type { PathChange } from './worktree/staged-changes.js';
 import { EntryKind } from '../core/vocabulary.js';
 
 /**
  * Unstages: the staging entries under the given paths (all, if none) become what HEAD (or the commit
  * `source` names: `restore --staged --source`) has there. Entries taken from a commit carry no stat
- * data, so the next add or status re-reads those files once.
+ * data, so the next add or status re-reads those files once. Returns the paths reset, and of those
+ * still tracked, the ones whose work tree file now differs (what git lists after a reset).
  */
-export async function resetStaging(repo: Repository, options: { paths: readonly string[]; cwd: string; source?: string }): Promise<{ reset: string[] }> {
+export async function resetStaging(
+  repo: Repository,
+  options: { paths: readonly string[]; cwd: string; source?: string },
+): Promise<{ reset: string[]; unstaged: PathChange[] }> {
   const scopes = options.paths.length === 0 ? [''] : options.paths.map((path) => toRepoPath(repo.workTree, options.cwd, path));
   return repo.withWriteLock(() => {
     const head = options.source === undefined ? repo.refs.headCommit() : resolveCommit(repo, options.source);
@@ -58,8 +63,18 @@ export async function resetStaging(repo: Repository, options: { paths: readonly 
       }
     }
     for (const entry of current.entries) if (inScope(entry.path) && !headFiles.has(entry.path)) reset.push(entry.path);
-    writeStaging(repo.layout, [...next.values()], nowNs());
-    return { reset: reset.sort() };
+    const writtenAtNs = nowNs();
+    writeStaging(repo.layout, [...next.values()], writtenAtNs);
+    reset.sort();
+    const leading = new LeadingDirectories(repo.workTree);
+    const unstaged: PathChange[] = [];
+    for (const path of reset) {
+      const entry = next.get(path);
+      if (entry === undefined) continue; // untracked now: git lists it no more
+      const { change } = compareWithWorkTree(repo, entry, { writtenAtNs }, lstatTracked(repo.workTree, path, leading));
+      if (change !== undefined) unstaged.push({ path, change });
+    }
+    return { reset, unstaged };
   });
 }
 
