@@ -161,6 +161,17 @@ describe('scan stat data', () => {
     expect(reused.size).toBe(5);
   });
 
+  it('holds finds a name by binary search whether it is a file or a directory, where a directory sorts as if a / followed it', async () => {
+    const directory = temporaryDirectory('store-holds-');
+    for (const name of ['x.txt', 'x-y', 'x0', '.storeignore', 'a', 'z']) writeFileSync(join(directory, name), '');
+    for (const name of ['x', '.store', 'b']) mkdirSync(join(directory, name));
+    const listing = listDirectory(directory);
+    const names = Array.from({ length: listing.count }, (_, index) => listing.nameAt(index));
+    expect(names).toEqual(['.store', '.storeignore', 'a', 'b', 'x-y', 'x.txt', 'x', 'x0', 'z']); // '.store/' after '.storeignore'; 'x/' after 'x.txt'
+    for (const name of names) expect(listing.holds(name)).toBe(true);
+    for (const name of ['', '.stor', 'x.', 'x0x', 'y', 'zz', 'A']) expect(listing.holds(name)).toBe(false);
+  });
+
   it('matching with skipUnchanged passes over exactly the entries whose stat data did not change, and reports the same', async () => {
     const work = temporaryDirectory('store-skip-unchanged-');
     const write = (path: string | Buffer, content: string) => writeFileSync(typeof path === 'string' ? join(work, path) : path, content);

@@ -56,16 +56,34 @@ export class DirectoryListing {
     return decodeNameAt(this.names, this.nameStart(index), this.nameEnd(index));
   }
 
-  /** Whether `name` (ASCII) is listed, compared as bytes. */
+  /** Whether `name` (ASCII) is listed, compared as bytes: a binary search, as a file's or a directory's (see compareKeyAt). */
   holds(name: string): boolean {
-    for (let index = 0; index < this.count; index++) {
-      const start = this.nameStart(index);
-      if (this.nameEnd(index) - start !== name.length) continue;
-      let same = true;
-      for (let i = 0; i < name.length && same; i++) same = this.names[start + i] === name.charCodeAt(i);
-      if (same) return true;
+    return this.holdsKey(name) || this.holdsKey(`${name}/`);
+  }
+
+  private holdsKey(key: string): boolean {
+    let low = 0;
+    let high = this.count - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const order = this.compareKeyAt(middle, key);
+      if (order === 0) return true;
+      if (order < 0) low = middle + 1;
+      else high = middle - 1;
     }
     return false;
+  }
+
+  /** The entry's sort key (its name's bytes, and a '/' after a directory's, as the addon sorts) against `key` (ASCII). */
+  private compareKeyAt(index: number, key: string): number {
+    const start = this.nameStart(index);
+    const end = this.nameEnd(index);
+    const length = end - start + (this.isDirectoryAt(index) ? 1 : 0);
+    for (let i = 0; i < length && i < key.length; i++) {
+      const difference = (start + i < end ? this.names[start + i]! : 0x2f) - key.charCodeAt(i);
+      if (difference !== 0) return difference;
+    }
+    return length - key.length;
   }
 
   /** The errno code of the name's lstat (ENOENT: gone since it was listed), or undefined when it succeeded. */

@@ -57,7 +57,7 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
 
     const { result } = await repo.withBlobWriter(async (writer) => {
       const parentTrees = parent && {
-        treeAt: treesByPrefix(repo, Buffer.from(parent.treeId, 'hex')),
+        ...treesByPrefix(repo, Buffer.from(parent.treeId, 'hex')),
         changesBetween: (before: Buffer | undefined, after: Buffer | undefined, depth: number) => treeFileChanges(repo, before, after, depth),
       };
       const { root, changes, cache } = await buildTrees(staging, writer, readTreeCache(repo.layout.treeCache), parentTrees);

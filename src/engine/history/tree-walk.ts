@@ -16,13 +16,16 @@ export function flattenTree(repo: Repository, treeId: Buffer, prefix = '', into 
 }
 
 /**
- * A commit's trees' bytes (verified against their ids) asked for by directory prefix (`''` the root,
- * `a/b/` a directory), reading only the trees on the way, each once: a commit asks for the
+ * A commit's tree ids, and trees' bytes (verified against their ids), asked for by directory prefix
+ * (`''` the root, `a/b/` a directory), reading only the trees on the way, each once: a commit asks for the
  * directories it changed, whose parents it changed too. A tree read as the parent of one asked for is
  * kept with its entries (few: those above changed directories); one asked for itself is read and not
  * kept. Undefined where there is no such directory.
  */
-export function treesByPrefix(repo: Repository, rootTreeId: Buffer): (prefix: string) => { id: Buffer; bytes: Buffer } | undefined {
+export function treesByPrefix(
+  repo: Repository,
+  rootTreeId: Buffer,
+): { idAt(prefix: string): Buffer | undefined; treeAt(prefix: string): { id: Buffer; bytes: Buffer } | undefined } {
   const parents = new Map<string, { id: Buffer; bytes: Buffer; entries: TreeEntry[] } | undefined>();
   const depthOf = (prefix: string): number => (prefix === '' ? 0 : prefix.split('/').length - 1);
   const idAt = (prefix: string): Buffer | undefined => {
@@ -37,11 +40,12 @@ export function treesByPrefix(repo: Repository, rootTreeId: Buffer): (prefix: st
     const entry = parents.get(parentPrefix)?.entries.find((candidate) => candidate.name === name);
     return entry?.kind === EntryKind.Directory ? entry.id : undefined;
   };
-  return (prefix) => {
+  const treeAt = (prefix: string): { id: Buffer; bytes: Buffer } | undefined => {
     if (parents.has(prefix)) return parents.get(prefix);
     const id = idAt(prefix);
     return id === undefined ? undefined : { id, bytes: loadReferencedBlob(repo, id, BlobType.Tree, 'a commit or tree') };
   };
+  return { idAt, treeAt };
 }
 
 /** Files (and symlinks) added, changed and removed between two trees (either may be absent). */
