@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { callNative, errnoName, nativeError } from './native.js';
 import { decodeNameAt, encodeName } from './path-bytes.js';
 import { msOfTimespec } from './timespec.js';
+import { binarySearch } from './binary-search.js';
 
 /**
  * What a walk keeps of an lstat, as plain numbers. Times are Node's milliseconds (sec * 1e3 + nsec /
@@ -62,16 +63,7 @@ export class DirectoryListing {
   }
 
   private holdsKey(key: string): boolean {
-    let low = 0;
-    let high = this.count - 1;
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      const order = this.compareKeyAt(middle, key);
-      if (order === 0) return true;
-      if (order < 0) low = middle + 1;
-      else high = middle - 1;
-    }
-    return false;
+    return binarySearch(0, this.count - 1, (index) => this.compareKeyAt(index, key)) >= 0;
   }
 
   /** The entry's sort key (its name's bytes, and a '/' after a directory's, as the addon sorts) against `key` (ASCII). */

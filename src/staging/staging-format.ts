@@ -5,6 +5,7 @@ import type { LstatNumbers } from '../core/list-directory.js';
 import { msOfTimespec, readTimespecAt } from '../core/timespec.js';
 import { hasPathProblemAt, MAX_PATH_BYTES, pathProblem } from '../core/names.js';
 import { decodeNameAt, encodeName, nameByteLength } from '../core/path-bytes.js';
+import { binarySearch } from '../core/binary-search.js';
 import { compareByteRanges, compareUtf8 } from '../core/utf8-order.js';
 import { EntryKind } from '../core/vocabulary.js';
 
@@ -387,14 +388,7 @@ export class StagingView {
       }
       low = probe + 1;
     }
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      const order = this.comparePathAt(middle, path);
-      if (order === 0) return middle;
-      if (order < 0) low = middle + 1;
-      else high = middle - 1;
-    }
-    return -1 - low;
+    return binarySearch(low, high, (index) => this.comparePathAt(index, path));
   }
 
   private comparePathAt(index: number, path: Uint8Array): number {
@@ -460,16 +454,7 @@ export class StagingView {
 
   /** The index of `path`, or, when it is not staged, -1 - the index where it would go (as a binary search gives). */
   indexOf(path: string): number {
-    let low = 0;
-    let high = this.count - 1;
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      const order = compareUtf8(this.pathAt(middle), path);
-      if (order === 0) return middle;
-      if (order < 0) low = middle + 1;
-      else high = middle - 1;
-    }
-    return -1 - low;
+    return binarySearch(0, this.count - 1, (index) => compareUtf8(this.pathAt(index), path));
   }
 
   *[Symbol.iterator](): Generator<StagedEntry> {
