@@ -63,17 +63,20 @@ export async function resetStaging(
       }
     }
     for (const entry of current.entries) if (inScope(entry.path) && !headFiles.has(entry.path)) reset.push(entry.path);
-    const writtenAtNs = nowNs();
-    writeStaging(repo.layout, [...next.values()], writtenAtNs);
     reset.sort();
+    // What git lists after a reset: the tracked files reset that differ in the work tree. Those read
+    // and found the same keep their fresh stat data, so that the next status need not read them again.
+    const scanStartedAtNs = nowNs();
     const leading = new LeadingDirectories(repo.workTree);
     const unstaged: PathChange[] = [];
     for (const path of reset) {
       const entry = next.get(path);
       if (entry === undefined) continue; // untracked now: git lists it no more
-      const { change } = compareWithWorkTree(repo, entry, { writtenAtNs }, lstatTracked(repo.workTree, path, leading));
+      const { change, verified } = compareWithWorkTree(repo, entry, current, lstatTracked(repo.workTree, path, leading));
       if (change !== undefined) unstaged.push({ path, change });
+      if (verified !== undefined) next.set(path, verified);
     }
+    writeStaging(repo.layout, [...next.values()], scanStartedAtNs);
     return { reset, unstaged };
   });
 }

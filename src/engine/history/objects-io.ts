@@ -46,17 +46,26 @@ export function commitTreeId(repo: Repository, commitId: string): Buffer {
   return repo.catalog.commit(Buffer.from(commitId, 'hex'))?.treeId ?? Buffer.from(loadCommit(repo, commitId).treeId, 'hex');
 }
 
-/** `depth`: how many trees lie above this one (0 for a commit's root): past MAX_TREE_DEPTH the tree is refused. */
+/**
+ * A tree's bytes, verified against its id but not decoded (their names unchecked: for a caller that
+ * reads them in place). `depth`: how many trees lie above this one (0 for a commit's root): past
+ * MAX_TREE_DEPTH the tree is refused.
+ */
+export function loadTreeBytes(repo: Repository, treeId: Buffer, depth: number): Buffer {
+  if (depth > MAX_TREE_DEPTH)
+    throw new CorruptionError('CORRUPT_OBJECT', `tree ${treeId.toString('hex')} lies ${depth} levels deep, deeper than any path can reach (${MAX_TREE_DEPTH})`);
+  // loadReferencedBlob checks the bytes against treeId (their Merkle root): no second hashing.
+  return loadReferencedBlob(repo, treeId, BlobType.Tree, 'a commit or tree');
+}
+
+/** `depth`: see loadTreeBytes. */
 export function loadTree(repo: Repository, treeId: Buffer, depth = 0): TreeEntry[] {
   return loadTreeWithBytes(repo, treeId, depth).entries;
 }
 
 /** loadTree, with the tree's bytes (verified against its id) for a caller that stores something against them. */
 export function loadTreeWithBytes(repo: Repository, treeId: Buffer, depth = 0): { entries: TreeEntry[]; bytes: Buffer } {
-  if (depth > MAX_TREE_DEPTH)
-    throw new CorruptionError('CORRUPT_OBJECT', `tree ${treeId.toString('hex')} lies ${depth} levels deep, deeper than any path can reach (${MAX_TREE_DEPTH})`);
-  // loadReferencedBlob has checked the bytes against treeId (their Merkle root): no second hashing.
-  const bytes = loadReferencedBlob(repo, treeId, BlobType.Tree, 'a commit or tree');
+  const bytes = loadTreeBytes(repo, treeId, depth);
   try {
     return { entries: decodeVerifiedTree(bytes), bytes };
   } catch (error) {

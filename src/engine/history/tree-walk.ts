@@ -1,9 +1,9 @@
 import { entryIdAt, entryKindAt, entryNameAt, mergeTreeBytes, type TreeEntry } from '../../objects/tree.js';
 import type { Repository } from '../../repository/repository.js';
-import { loadReferencedBlob, loadTree, loadTreeWithBytes } from './objects-io.js';
+import { loadTree, loadTreeBytes, loadTreeWithBytes } from './objects-io.js';
 import { noteWalked } from '../../core/memory.js';
 import { compareUtf8 } from '../../core/utf8-order.js';
-import { BlobType, EntryKind } from '../../core/vocabulary.js';
+import { EntryKind } from '../../core/vocabulary.js';
 
 /** Every file and symlink below a tree, keyed by '/'-separated path. */
 export function flattenTree(repo: Repository, treeId: Buffer, prefix = '', into = new Map<string, TreeEntry>(), depth = 0): Map<string, TreeEntry> {
@@ -43,7 +43,7 @@ export function treesByPrefix(
   const treeAt = (prefix: string): { id: Buffer; bytes: Buffer } | undefined => {
     if (parents.has(prefix)) return parents.get(prefix);
     const id = idAt(prefix);
-    return id === undefined ? undefined : { id, bytes: loadReferencedBlob(repo, id, BlobType.Tree, 'a commit or tree') };
+    return id === undefined ? undefined : { id, bytes: loadTreeBytes(repo, id, depthOf(prefix)) };
   };
   return { idAt, treeAt };
 }
@@ -53,6 +53,10 @@ export interface FileChanges {
   added: number;
   modified: number;
   removed: number;
+}
+
+export function noFileChanges(): FileChanges {
+  return { added: 0, modified: 0, removed: 0 };
 }
 
 /** Adds `more` into `into`. */
@@ -67,8 +71,8 @@ export function addFileChanges(into: FileChanges, more: FileChanges): void {
  * id on both sides is not read. A file that became a symlink (or back) counts as modified.
  */
 export function treeFileChanges(repo: Repository, before: Buffer | undefined, after: Buffer | undefined, depth: number): FileChanges {
-  if (before !== undefined && after !== undefined && before.equals(after)) return { added: 0, modified: 0, removed: 0 };
-  const bytesOf = (id: Buffer | undefined): Buffer | undefined => (id === undefined ? undefined : loadTreeWithBytes(repo, id, depth).bytes);
+  if (before !== undefined && after !== undefined && before.equals(after)) return noFileChanges();
+  const bytesOf = (id: Buffer | undefined): Buffer | undefined => (id === undefined ? undefined : loadTreeBytes(repo, id, depth));
   return treeBytesFileChanges(bytesOf(before), bytesOf(after), (old, now) => treeFileChanges(repo, old, now, depth + 1));
 }
 
@@ -82,7 +86,7 @@ export function treeBytesFileChanges(
   after: Buffer | undefined,
   subtreeChanges: (before: Buffer | undefined, after: Buffer | undefined, name: string) => FileChanges,
 ): FileChanges {
-  const changes = { added: 0, modified: 0, removed: 0 };
+  const changes = noFileChanges();
   mergeTreeBytes(before, after, (beforeAt, afterAt) => {
     const oldKind = beforeAt < 0 ? undefined : entryKindAt(before!, beforeAt);
     const newKind = afterAt < 0 ? undefined : entryKindAt(after!, afterAt);

@@ -7,7 +7,7 @@ import { partsFingerprint, runParts } from '../worktree/staged-runs.js';
 import type { StagingView } from '../../staging/staging-format.js';
 import { BlobType, EntryKind } from '../../core/vocabulary.js';
 import { IdSlab } from '../../core/id-slab.js';
-import { treeBytesFileChanges, type FileChanges } from '../history/tree-walk.js';
+import { noFileChanges, treeBytesFileChanges, type FileChanges } from '../history/tree-walk.js';
 
 /** The parent commit's trees: changed directories are stored as deltas of them, and counted against them. */
 export interface ParentTrees {
@@ -101,7 +101,7 @@ export async function buildTrees(
       parent === undefined
         ? undefined
         : unchanged
-          ? { added: 0, modified: 0, removed: 0 }
+          ? noFileChanges()
           : treeBytesFileChanges(before?.bytes, bytes, (old, now, name) => {
               const built = now === undefined ? undefined : subtreeNamed.get(name);
               // A subdirectory built here was compared with this very entry of `before`.
