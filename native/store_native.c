@@ -6,10 +6,17 @@
 // the open directory: one call per directory instead of a call and a path walk per file. Sorted as
 // the trees sort paths: by bytes, a directory's name as if a '/' followed it.
 // Both throw an Error with `errno` (a positive errno number) and `syscall`.
-// startListing(paths: Buffer[]): starts listDirectory of each on as many threads as there are cores
-// (up to MAX_THREADS) and returns at once a handle; finishListing(handle) waits for them and returns
-// the listings in order, a directory that failed as { errno, syscall } in its place. A handle never
-// finished is joined and freed when collected.
+// startListing(paths: Buffer[], known?: (Buffer | null)[]): starts listDirectory of each on as many
+// threads as there are cores (up to MAX_THREADS) and returns at once a handle; finishListing(handle)
+// waits for them and returns the listings in order, a directory that failed as { errno, syscall } in
+// its place. A handle never finished is joined and freed when collected.
+// Known names (git's untracked cache): listDirectory(path, known) and startListing's known[i] may give
+// what a directory held when its stat was last seen: SELF_FIELDS doubles (little-endian: inode,
+// device, mtime s, mtime ns, ctime s, ctime ns) then its names, each ending in a NUL. When the open
+// directory's fstat still shows exactly those numbers, no name can have come or gone (any change to a
+// directory's entries moves its mtime and ctime), so the names are stat'ed without reading the
+// directory; otherwise, or when a known name has gone all the same, it is read. Each listing also
+// gives `self`, the directory's own fstat taken before its names were read, and `fromKnown`.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -86,21 +93,32 @@ static napi_value set_times_ns(napi_env env, napi_callback_info info) {
 // At most this many threads list directories at once: stat-bound work stops scaling past the cores.
 #define MAX_THREADS 8
 
+// The directory's own fstat as `self` and known names give it: inode, device, mtime s, mtime ns,
+// ctime s, ctime ns.
+#define SELF_FIELDS 6
+
 typedef struct {
   char *path;
+  char *known; // SELF_FIELDS doubles then NUL-terminated names, or NULL
+  size_t known_length;
   char *names;
   size_t names_used;
+  size_t names_capacity;
   double *fields;
+  size_t fields_capacity;
   size_t count;
+  double self[SELF_FIELDS];
+  int from_known;
   int error;
   const char *call;
 } listing_t;
 
 static void free_listing(listing_t *listing) {
   free(listing->path);
+  free(listing->known);
   free(listing->names);
   free(listing->fields);
-  listing->path = listing->names = NULL;
+  listing->path = listing->known = listing->names = NULL;
   listing->fields = NULL;
 }
 
@@ -163,68 +181,123 @@ static int sort_listing(listing_t *listing) {
   return 1;
 }
 
+// Whether the entries are in sort-key order already (known names were written in it).
+static int is_sorted(listing_t *listing) {
+  for (size_t i = 1; i < listing->count; i++) {
+    size_t a = i - 1, b = i;
+    if (compare_entries(&a, &b, listing) >= 0) return 0;
+  }
+  return 1;
+}
+
+// Adds `name` and its lstat (fstatat against the open directory `fd`). Returns 0, or ENOMEM.
+static int add_entry(listing_t *listing, int fd, const char *name, size_t name_length) {
+  if (listing->names_used + name_length > listing->names_capacity || (listing->count + 1) * FIELDS > listing->fields_capacity) {
+    size_t new_names = listing->names_capacity * 2 + name_length, new_fields = listing->fields_capacity * 2 + FIELDS;
+    char *grown_names = realloc(listing->names, new_names);
+    if (grown_names != NULL) listing->names = grown_names;
+    double *grown_fields = realloc(listing->fields, new_fields * sizeof(double));
+    if (grown_fields != NULL) listing->fields = grown_fields;
+    if (grown_names == NULL || grown_fields == NULL) return ENOMEM;
+    listing->names_capacity = new_names;
+    listing->fields_capacity = new_fields;
+  }
+  memcpy(listing->names + listing->names_used, name, name_length);
+  listing->names_used += name_length;
+  double *out = listing->fields + listing->count * FIELDS;
+  memset(out, 0, FIELDS * sizeof(double));
+  out[0] = (double)listing->names_used;
+  struct stat st;
+  if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) out[9] = (double)errno;
+  else {
+    out[1] = (double)st.st_mode;
+    out[2] = (double)st.st_size;
+    out[3] = (double)st.st_mtim.tv_sec;
+    out[4] = (double)st.st_mtim.tv_nsec;
+    out[5] = (double)st.st_ctim.tv_sec;
+    out[6] = (double)st.st_ctim.tv_nsec;
+    out[7] = (double)st.st_ino;
+    out[8] = (double)st.st_dev;
+  }
+  listing->count++;
+  return 0;
+}
+
+// Stats the known names when the directory's fstat (listing->self) is the one they were seen with.
+// Returns 1 when the listing is complete; 0 when the directory must be read (changed, or a known name
+// gone), with the listing emptied; -1 on ENOMEM.
+static int list_known(listing_t *listing, int fd) {
+  if (listing->known == NULL || listing->known_length < SELF_FIELDS * sizeof(double)) return 0;
+  double seen[SELF_FIELDS];
+  memcpy(seen, listing->known, sizeof seen);
+  for (int i = 0; i < SELF_FIELDS; i++)
+    if (seen[i] != listing->self[i]) return 0;
+  const char *at = listing->known + sizeof seen, *end = listing->known + listing->known_length;
+  while (at < end) {
+    const char *nul = memchr(at, '\0', (size_t)(end - at));
+    if (nul == NULL || nul == at) break; // malformed: read the directory
+    if (add_entry(listing, fd, at, (size_t)(nul - at)) != 0) return -1;
+    if (listing->fields[(listing->count - 1) * FIELDS + 9] == (double)ENOENT) break;
+    at = nul + 1;
+  }
+  if (at == end) return 1;
+  listing->count = listing->names_used = 0;
+  return 0;
+}
+
 // Lists listing->path with every name's lstat, sorted; on failure sets error and call.
 static void list_into(listing_t *listing) {
-  listing->names = NULL;
-  listing->fields = NULL;
   listing->names_used = listing->count = 0;
+  listing->from_known = 0;
   listing->error = 0;
-  DIR *dir = opendir(listing->path);
-  if (dir == NULL) {
-    listing->error = errno;
+  listing->names_capacity = 4096;
+  listing->fields_capacity = 64 * FIELDS;
+  listing->names = malloc(listing->names_capacity);
+  listing->fields = malloc(listing->fields_capacity * sizeof(double));
+  int error = listing->names == NULL || listing->fields == NULL ? ENOMEM : 0;
+  int fd = error == 0 ? open(listing->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+  struct stat self;
+  if (error == 0 && (fd < 0 || fstat(fd, &self) != 0)) {
+    int failure = errno;
+    if (fd >= 0) close(fd);
+    free(listing->names);
+    free(listing->fields);
+    listing->names = NULL;
+    listing->fields = NULL;
+    listing->error = failure;
     listing->call = "opendir";
     return;
   }
-  size_t names_capacity = 4096, fields_capacity = 64 * FIELDS;
-  listing->names = malloc(names_capacity);
-  listing->fields = malloc(fields_capacity * sizeof(double));
-  int error = 0;
-  if (listing->names == NULL || listing->fields == NULL) error = ENOMEM;
-  int fd = dirfd(dir);
-  while (error == 0) {
-    errno = 0;
-    struct dirent *entry = readdir(dir);
-    if (entry == NULL) {
-      error = errno;
-      break;
-    }
-    const char *name = entry->d_name;
-    if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
-    size_t name_length = strlen(name);
-    if (listing->names_used + name_length > names_capacity || (listing->count + 1) * FIELDS > fields_capacity) {
-      size_t new_names = names_capacity * 2 + name_length, new_fields = fields_capacity * 2;
-      char *grown_names = realloc(listing->names, new_names);
-      if (grown_names != NULL) listing->names = grown_names;
-      double *grown_fields = realloc(listing->fields, new_fields * sizeof(double));
-      if (grown_fields != NULL) listing->fields = grown_fields;
-      if (grown_names == NULL || grown_fields == NULL) {
-        error = ENOMEM;
+  if (error == 0) {
+    listing->self[0] = (double)self.st_ino;
+    listing->self[1] = (double)self.st_dev;
+    listing->self[2] = (double)self.st_mtim.tv_sec;
+    listing->self[3] = (double)self.st_mtim.tv_nsec;
+    listing->self[4] = (double)self.st_ctim.tv_sec;
+    listing->self[5] = (double)self.st_ctim.tv_nsec;
+    int known = list_known(listing, fd);
+    if (known < 0) error = ENOMEM;
+    listing->from_known = known > 0;
+  }
+  if (error == 0 && !listing->from_known) {
+    DIR *dir = fdopendir(fd);
+    if (dir == NULL) error = errno;
+    else fd = -1; // closed with dir
+    while (dir != NULL && error == 0) {
+      errno = 0;
+      struct dirent *entry = readdir(dir);
+      if (entry == NULL) {
+        error = errno;
         break;
       }
-      names_capacity = new_names;
-      fields_capacity = new_fields;
+      const char *name = entry->d_name;
+      if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
+      error = add_entry(listing, dirfd(dir), name, strlen(name));
     }
-    memcpy(listing->names + listing->names_used, name, name_length);
-    listing->names_used += name_length;
-    double *out = listing->fields + listing->count * FIELDS;
-    memset(out, 0, FIELDS * sizeof(double));
-    out[0] = (double)listing->names_used;
-    struct stat st;
-    if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) out[9] = (double)errno;
-    else {
-      out[1] = (double)st.st_mode;
-      out[2] = (double)st.st_size;
-      out[3] = (double)st.st_mtim.tv_sec;
-      out[4] = (double)st.st_mtim.tv_nsec;
-      out[5] = (double)st.st_ctim.tv_sec;
-      out[6] = (double)st.st_ctim.tv_nsec;
-      out[7] = (double)st.st_ino;
-      out[8] = (double)st.st_dev;
-    }
-    listing->count++;
+    if (dir != NULL) closedir(dir);
   }
-  closedir(dir);
-  if (error == 0 && !sort_listing(listing)) error = ENOMEM;
+  if (fd >= 0) close(fd);
+  if (error == 0 && !(listing->from_known && is_sorted(listing)) && !sort_listing(listing)) error = ENOMEM;
   if (error != 0) {
     free(listing->names);
     free(listing->fields);
@@ -242,9 +315,17 @@ static napi_value listing_value(napi_env env, listing_t *listing) {
   napi_create_arraybuffer(env, listing->count * FIELDS * sizeof(double), &copy, &array_buffer);
   if (listing->count > 0) memcpy(copy, listing->fields, listing->count * FIELDS * sizeof(double));
   napi_create_typedarray(env, napi_float64_array, listing->count * FIELDS, array_buffer, 0, &fields_array);
+  napi_value self_buffer, self_array, from_known;
+  void *self_copy;
+  napi_create_arraybuffer(env, sizeof listing->self, &self_copy, &self_buffer);
+  memcpy(self_copy, listing->self, sizeof listing->self);
+  napi_create_typedarray(env, napi_float64_array, SELF_FIELDS, self_buffer, 0, &self_array);
+  napi_get_boolean(env, listing->from_known, &from_known);
   napi_create_object(env, &result);
   napi_set_named_property(env, result, "names", names_buffer);
   napi_set_named_property(env, result, "fields", fields_array);
+  napi_set_named_property(env, result, "self", self_array);
+  napi_set_named_property(env, result, "fromKnown", from_known);
   return result;
 }
 
@@ -259,13 +340,30 @@ static char *path_argument(napi_env env, napi_value value) {
   return path;
 }
 
+// Copies an optional Buffer of known names (see above) into `listing`. Returns 0 when it is neither a
+// Buffer nor null/undefined, or on ENOMEM.
+static int known_argument(napi_env env, napi_value value, listing_t *listing) {
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok) return 0;
+  if (type == napi_null || type == napi_undefined) return 1;
+  void *data;
+  size_t length;
+  if (napi_get_buffer_info(env, value, &data, &length) != napi_ok) return 0;
+  listing->known = malloc(length > 0 ? length : 1);
+  if (listing->known == NULL) return 0;
+  memcpy(listing->known, data, length);
+  listing->known_length = length;
+  return 1;
+}
+
 static napi_value list_directory(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   listing_t listing = {0};
-  if (argc < 1 || (listing.path = path_argument(env, argv[0])) == NULL) {
-    napi_throw_type_error(env, NULL, "listDirectory(path: Buffer)");
+  if (argc < 1 || (listing.path = path_argument(env, argv[0])) == NULL || (argc > 1 && !known_argument(env, argv[1], &listing))) {
+    free_listing(&listing);
+    napi_throw_type_error(env, NULL, "listDirectory(path: Buffer, known?: Buffer | null)");
     return NULL;
   }
   list_into(&listing);
@@ -316,15 +414,19 @@ static void free_batch(napi_env env, void *data, void *hint) {
 }
 
 static napi_value start_listing(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  uint32_t count = 0;
-  bool is_array = false;
-  if (argc < 1 || napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array) {
-    napi_throw_type_error(env, NULL, "startListing(paths: Buffer[])");
+  uint32_t count = 0, known_count = 0;
+  bool is_array = false, known_is_array = false;
+  napi_valuetype known_type = napi_undefined;
+  if (argc > 1) napi_typeof(env, argv[1], &known_type);
+  if (argc < 1 || napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array ||
+      (known_type != napi_undefined && (napi_is_array(env, argv[1], &known_is_array) != napi_ok || !known_is_array))) {
+    napi_throw_type_error(env, NULL, "startListing(paths: Buffer[], known?: (Buffer | null)[])");
     return NULL;
   }
+  if (known_is_array) napi_get_array_length(env, argv[1], &known_count);
   napi_get_array_length(env, argv[0], &count);
   batch_t *batch = calloc(1, sizeof(batch_t));
   if (batch != NULL) batch->listings = calloc(count > 0 ? count : 1, sizeof(listing_t));
@@ -335,12 +437,13 @@ static napi_value start_listing(napi_env env, napi_callback_info info) {
   batch->count = count;
   pthread_mutex_init(&batch->lock, NULL);
   for (uint32_t i = 0; i < count; i++) {
-    napi_value element;
+    napi_value element, known = NULL;
     napi_get_element(env, argv[0], i, &element);
-    if ((batch->listings[i].path = path_argument(env, element)) == NULL) {
+    if (i < known_count) napi_get_element(env, argv[1], i, &known);
+    if ((batch->listings[i].path = path_argument(env, element)) == NULL || (known != NULL && !known_argument(env, known, &batch->listings[i]))) {
       batch->joined = 1; // no thread started
       free_batch(env, batch, NULL);
-      napi_throw_type_error(env, NULL, "startListing(paths: Buffer[])");
+      napi_throw_type_error(env, NULL, "startListing(paths: Buffer[], known?: (Buffer | null)[])");
       return NULL;
     }
   }

@@ -252,19 +252,69 @@ export async function writeAllAtAsync(fd: number, bytes: Uint8Array, position: n
 
 /** `writeFileAtomicFrom` for data already in memory; `mode`, when given, is set exactly (not narrowed by the umask). */
 export function writeFileAtomic(path: string, data: Uint8Array | string, options: { durable?: boolean; mode?: number } = {}): void {
-  const durable = options.durable ?? true;
-  const temporary = temporarySibling(path);
-  const fd = openSync(fsPath(temporary), 'wx', options.mode ?? 0o644);
+  const file = new AtomicFile(path, options);
   try {
-    if (options.mode !== undefined && narrowedByUmask(options.mode)) fchmodSync(fd, options.mode);
-    writeAllAt(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, 0);
-    if (durable) fsyncSync(fd);
+    file.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
   } catch (error) {
-    closeSync(fd);
-    unlinkSync(fsPath(temporary));
+    file.discard();
     throw error;
   }
-  closeSync(fd);
-  renameSync(fsPath(temporary), fsPath(path));
-  if (durable) fsyncDirectory(dirname(path));
+  file.commit();
+}
+
+/**
+ * A file written a piece at a time (synchronously) under a temporary name, that replaces `path` whole
+ * on `commit` or is removed on `discard` (or when the process is abandoned): for a writer that must
+ * write as it goes, across calls, and never hold the whole file. `durable: false` skips the fsyncs.
+ */
+export class AtomicFile {
+  private readonly temporary: string;
+  private readonly fd: number;
+  private readonly durable: boolean;
+  private position = 0;
+  private readonly forget: () => void;
+
+  constructor(
+    private readonly path: string,
+    options: { durable?: boolean; mode?: number } = {},
+  ) {
+    this.durable = options.durable ?? true;
+    this.temporary = temporarySibling(path);
+    this.fd = openSync(fsPath(this.temporary), 'wx', options.mode ?? 0o644);
+    this.forget = undoIfAbandoned(() => unlinkSync(fsPath(this.temporary)));
+    try {
+      if (options.mode !== undefined && narrowedByUmask(options.mode)) fchmodSync(this.fd, options.mode);
+    } catch (error) {
+      this.discard();
+      throw error;
+    }
+  }
+
+  write(bytes: Uint8Array): void {
+    writeAllAt(this.fd, bytes, this.position);
+    this.position += bytes.length;
+  }
+
+  commit(): void {
+    try {
+      if (this.durable) fsyncSync(this.fd);
+      closeSync(this.fd);
+      renameSync(fsPath(this.temporary), fsPath(this.path));
+    } catch (error) {
+      this.discard();
+      throw error;
+    }
+    this.forget();
+    if (this.durable) fsyncDirectory(dirname(this.path));
+  }
+
+  discard(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+    unlinkSync(fsPath(this.temporary));
+    this.forget();
+  }
 }

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { callNative, errnoName, nativeError } from './native.js';
+import { callNative, errnoName, nativeError, type RawListing } from './native.js';
 import { decodeNameAt, encodeName } from './path-bytes.js';
 import { msOfTimespec } from './timespec.js';
 import { binarySearch } from './binary-search.js';
@@ -23,6 +23,8 @@ export type ListedEntry = { name: string; stats: LstatNumbers; error?: undefined
 
 /** Fields per name in the native result (see native/store_native.c). */
 const FIELDS = 10;
+/** Fields of a directory's own fstat in the native result and in known names (see native/store_native.c). */
+export const SELF_FIELDS = 6;
 
 const { S_IFMT, S_IFDIR, S_IFREG, S_IFLNK } = constants;
 
@@ -36,9 +38,15 @@ const { S_IFMT, S_IFDIR, S_IFREG, S_IFLNK } = constants;
 export class DirectoryListing {
   readonly count: number;
 
+  /**
+   * `self`: the directory's own fstat, taken before its names were read (inode, device, mtime s and
+   * ns, ctime s and ns); `fromKnown`: the names were the known ones given, not read (see listDirectory).
+   */
   constructor(
     readonly names: Buffer,
     private readonly fields: Float64Array,
+    readonly self: Float64Array = new Float64Array(SELF_FIELDS),
+    readonly fromKnown = false,
   ) {
     this.count = fields.length / FIELDS;
   }
@@ -129,10 +137,31 @@ export class DirectoryListing {
  * a walk of the whole path each (in a CPU profile of a clean status of bench/scale.js's 100,000
  * files, a third of the time). Throws a Node-style error (code, syscall, path) when the directory
  * cannot be read.
+ *
+ * `known`: what the directory held when last listed (its `self` as SELF_FIELDS little-endian doubles,
+ * then each name and a NUL; see KnownNames): while the directory's fstat is still that one, those
+ * names are stat'ed and the directory is not read (git's untracked cache: a directory's entries
+ * cannot change without its mtime and ctime moving).
  */
-export function listDirectory(path: string): DirectoryListing {
-  const { names, fields } = callNative(path, (addon) => addon.listDirectory(encodeName(path)));
-  return new DirectoryListing(names, fields);
+export function listDirectory(path: string, known?: Buffer): DirectoryListing {
+  return fromRaw(callNative(path, (addon) => addon.listDirectory(encodeName(path), known ?? null)));
+}
+
+function fromRaw(raw: RawListing): DirectoryListing {
+  return new DirectoryListing(raw.names, raw.fields, raw.self, raw.fromKnown);
+}
+
+/** What `listing` held, as `known` for listing its directory again (see listDirectory). */
+export function knownNamesOf(listing: DirectoryListing): Buffer {
+  const namesBytes = listing.count === 0 ? 0 : listing.nameEnd(listing.count - 1);
+  const known = Buffer.allocUnsafe(SELF_FIELDS * 8 + namesBytes + listing.count);
+  for (let field = 0; field < SELF_FIELDS; field++) known.writeDoubleLE(listing.self[field]!, field * 8);
+  let at = SELF_FIELDS * 8;
+  for (let index = 0; index < listing.count; index++) {
+    at += listing.names.copy(known, at, listing.nameStart(index), listing.nameEnd(index));
+    known[at++] = 0;
+  }
+  return known;
 }
 
 /**
@@ -141,12 +170,20 @@ export function listDirectory(path: string): DirectoryListing {
  * status listed in 360 ms instead of 630 on two cores, measured by hand). `finish` waits for them and
  * gives each listing, or the error listDirectory would have thrown, in its place.
  */
-export function startListing(paths: readonly string[]): { finish(): (DirectoryListing | NodeJS.ErrnoException)[] } {
-  const handle = callNative(paths[0] ?? '', (addon) => addon.startListing(paths.map(encodeName)));
+export function startListing(
+  paths: readonly string[],
+  known: readonly (Buffer | undefined)[] = [],
+): { finish(): (DirectoryListing | NodeJS.ErrnoException)[] } {
+  const handle = callNative(paths[0] ?? '', (addon) =>
+    addon.startListing(
+      paths.map(encodeName),
+      paths.map((_, index) => known[index] ?? null),
+    ),
+  );
   return {
     finish: () =>
       callNative(paths[0] ?? '', (addon) => addon.finishListing(handle)).map((listing, index) =>
-        'errno' in listing ? nativeError(listing.errno, listing.syscall, paths[index]!) : new DirectoryListing(listing.names, listing.fields),
+        'errno' in listing ? nativeError(listing.errno, listing.syscall, paths[index]!) : fromRaw(listing),
       ),
   };
 }

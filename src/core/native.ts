@@ -5,18 +5,23 @@ import { lazyRequire } from './lazy-require.js';
 export interface StoreNative {
   setTimesNs(path: Buffer, atimeNs: bigint, mtimeNs: bigint, followSymlinks: boolean): void;
   setFileTimesNs(fd: number, atimeNs: bigint, mtimeNs: bigint): void;
-  listDirectory(path: Buffer): RawListing;
-  startListing(paths: Buffer[]): ListingHandle;
+  listDirectory(path: Buffer, known?: Buffer | null): RawListing;
+  startListing(paths: Buffer[], known?: (Buffer | null)[]): ListingHandle;
   finishListing(handle: ListingHandle): (RawListing | { errno: number; syscall: string })[];
 }
 
 /** Directories being listed on the addon's threads (see startListing in native/store_native.c). */
 export type ListingHandle = { readonly __listing: unique symbol };
 
-/** A directory's names end to end and FIELDS numbers per name (see native/store_native.c). */
+/**
+ * A directory's names end to end and FIELDS numbers per name, the directory's own fstat (SELF_FIELDS
+ * numbers) and whether known names served (see native/store_native.c).
+ */
 export interface RawListing {
   names: Buffer;
   fields: Float64Array;
+  self: Float64Array;
+  fromKnown: boolean;
 }
 
 // Built in place by the package's own install script (no dependency of its own, so that npm's

@@ -46,6 +46,10 @@ export class RepositoryLayout {
   get treeCache(): string {
     return join(this.storeDirectory, 'tree-cache');
   }
+  /** What each directory of the work tree held when last listed (derived; see engine/worktree/directory-cache.ts). */
+  get directoryCache(): string {
+    return join(this.storeDirectory, 'directory-cache');
+  }
   get packs(): string {
     return join(this.storeDirectory, 'packs');
   }

@@ -1,8 +1,6 @@
-import { closeSync, existsSync, fstatSync, openSync } from 'node:fs';
-import type mmapModule from 'mmap-io';
-import { errnoCode } from '../core/errors.js';
+import { existsSync } from 'node:fs';
 import { writeFileAtomic, writeFileAtomicFrom } from '../core/fs-atomic.js';
-import { lazyRequire } from '../core/lazy-require.js';
+import { mapFile } from '../core/mapped-file.js';
 import {
   encodeStaging,
   mtimeSlackNs,
@@ -14,31 +12,15 @@ import {
   type StagingSnapshot,
 } from './staging-format.js';
 
-// mmap-io is CommonJS but its typings declare a default export; at run time the module itself is the API.
-const mmapApi = lazyRequire<(typeof mmapModule)['default']>('mmap-io');
-
 /**
  * The staging area: the whole next commit with each entry's stat data, in one binary file that is
  * read through mmap and replaced atomically. `openStaging` reads it in place (entries decoded one at
  * a time, as a walk asks for them); `readStaging` decodes every entry, for callers that need all.
  */
 export function openStaging(path: string): StagingView {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return new StagingView(encodeStaging({ entries: [], writtenAtNs: 0n }), path);
-    throw error;
-  }
-  try {
-    const sizeBytes = fstatSync(fd).size;
-    if (sizeBytes === 0) return new StagingView(Buffer.alloc(0), path); // fails: bad magic
-    const mmap = mmapApi();
-    const mapping = mmap.map(sizeBytes, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0);
-    return new StagingView(mapping, path, () => mmap.advise(mapping, mmap.MADV_DONTNEED));
-  } finally {
-    closeSync(fd);
-  }
+  const mapped = mapFile(path);
+  if (mapped === undefined) return new StagingView(encodeStaging({ entries: [], writtenAtNs: 0n }), path);
+  return new StagingView(mapped.bytes, path, mapped.releasePages); // an empty file fails: bad magic
 }
 
 export function readStaging(path: string): StagingSnapshot {

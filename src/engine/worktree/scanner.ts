@@ -5,6 +5,7 @@ import { errnoCode } from '../../core/errors.js';
 import { msOfTimespec } from '../../core/timespec.js';
 import { nameProblem, REPOSITORY_DIRECTORY } from '../../core/names.js';
 import { IGNORE_FILE, IgnoreRules } from './ignore-rules.js';
+import type { DirectoryCache } from './directory-cache.js';
 import { isWithin } from './paths.js';
 import type { StatData } from '../../core/stable-read.js';
 
@@ -107,13 +108,15 @@ export type TakeUnchanged = (directory: Buffer, listing: DirectoryListing, index
  * never following symlinks (`.store/` directories are always left out), one file at a time in the
  * byte order of the paths (the staging area's and the trees' order: a directory's entries come where
  * its name and a '/' sort), holding only the listings of the directories on the way down; what is
- * not a file goes into `report` as it is met. A file `takeUnchanged` takes is not yielded.
+ * not a file goes into `report` as it is met. A file `takeUnchanged` takes is not yielded. With a
+ * `directoryCache`, a directory it knows unchanged is not read, only its names stat'ed, and each
+ * listing is given to it.
  */
 export function* walkWorkTree(
   workTree: string,
   scopes: readonly string[],
   report: WalkReport,
-  options: { includeIgnored?: boolean; takeUnchanged?: TakeUnchanged } = {},
+  options: { includeIgnored?: boolean; takeUnchanged?: TakeUnchanged; directoryCache?: DirectoryCache } = {},
 ): Generator<ScannedFile> {
   const ignored = (rules: IgnoreRules, path: string, isDirectory: boolean): boolean => {
     if (!rules.isIgnored(path, isDirectory)) return false;
@@ -123,7 +126,7 @@ export function* walkWorkTree(
   };
   const inScope = (path: string): boolean => scopes.some((scope) => scope === '' || path === scope || path.startsWith(`${scope}/`));
   const leadsIntoScope = (directory: string): boolean => directory === '' || inScope(directory) || scopes.some((scope) => scope.startsWith(`${directory}/`));
-  const { takeUnchanged } = options;
+  const { takeUnchanged, directoryCache } = options;
 
   const unreadable = (directory: string, error: unknown): undefined => {
     const code = errnoCode(error);
@@ -132,11 +135,14 @@ export function* walkWorkTree(
     return undefined;
   };
   const list = (directory: string): DirectoryListing | undefined => {
+    let listing: DirectoryListing;
     try {
-      return listDirectory(workTreePath(workTree, directory));
+      listing = listDirectory(workTreePath(workTree, directory), directoryCache?.knownFor(directory));
     } catch (error) {
       return unreadable(directory, error);
     }
+    directoryCache?.listed(directory, listing);
+    return listing;
   };
   const pathOf = (directory: string, name: string): string => (directory === '' ? name : `${directory}/${name}`);
   function* walk(directory: string, listing: DirectoryListing, parentRules: IgnoreRules): Generator<ScannedFile> {
@@ -158,7 +164,15 @@ export function* walkWorkTree(
     // walked (see startListing).
     const startBatch = (start: number) => {
       const paths = subdirectories.slice(start, start + LIST_AHEAD_DIRECTORIES);
-      return paths.length === 0 ? undefined : { start, listing: startListing(paths.map((path) => workTreePath(workTree, path))) };
+      if (paths.length === 0) return undefined;
+      const known = directoryCache === undefined ? [] : paths.map((path) => directoryCache.knownFor(path));
+      return {
+        start,
+        listing: startListing(
+          paths.map((path) => workTreePath(workTree, path)),
+          known,
+        ),
+      };
     };
     let pending = startBatch(0);
     let batchStart = 0;
@@ -172,7 +186,9 @@ export function* walkWorkTree(
       }
       const listed = batch[index - batchStart];
       batch[index - batchStart] = undefined; // held only until walked
-      return listed instanceof Error ? unreadable(subdirectories[index]!, listed) : listed;
+      if (listed instanceof Error) return unreadable(subdirectories[index]!, listed);
+      if (listed !== undefined) directoryCache?.listed(subdirectories[index]!, listed);
+      return listed;
     };
     // Offered only where every file is in scope: one the walk would pass over is not the caller's.
     const everyFileInScope = directory === '' ? scopes.includes('') : inScope(directory);

@@ -13,6 +13,7 @@ import type { LstatNumbers } from '../../core/list-directory.js';
 import type { Change } from './staged-changes.js';
 import { LeadingDirectories } from './leading-directories.js';
 import { isWithin } from './paths.js';
+import { DirectoryCache } from './directory-cache.js';
 
 /**
  * Tracked files against the work tree: what a staged entry's file is now, whether it is unchanged
@@ -132,15 +133,24 @@ export function* matchWorkTree(
     options.skipUnchanged!(next++);
     return true;
   };
-  const walkOptions = { includeIgnored: options.includeIgnored, takeUnchanged: options.skipUnchanged ? takeUnchanged : undefined };
-  // Loops, not a generator per file: one generator object a file was a fifth of a clean status.
-  for (const file of walkWorkTree(repo.workTree, scopes, report, walkOptions)) {
-    while (next < staging.count && compareUtf8(staging.pathAt(next), file.path) < 0) {
-      const index = next++;
-      if (wanted(index)) yield { index, file: lstatTracked(repo.workTree, staging.pathAt(index), leading) };
+  // Written only by a walk of the whole tree: a partial one would drop the directories it skipped.
+  const directoryCache = new DirectoryCache(repo.layout, scopes.includes(''));
+  const walkOptions = { includeIgnored: options.includeIgnored, takeUnchanged: options.skipUnchanged ? takeUnchanged : undefined, directoryCache };
+  let walked = false;
+  try {
+    // Loops, not a generator per file: one generator object a file was a fifth of a clean status.
+    for (const file of walkWorkTree(repo.workTree, scopes, report, walkOptions)) {
+      while (next < staging.count && compareUtf8(staging.pathAt(next), file.path) < 0) {
+        const index = next++;
+        if (wanted(index)) yield { index, file: lstatTracked(repo.workTree, staging.pathAt(index), leading) };
+      }
+      if (next < staging.count && staging.pathAt(next) === file.path) yield { index: next++, file };
+      else yield { index: -1, file };
     }
-    if (next < staging.count && staging.pathAt(next) === file.path) yield { index: next++, file };
-    else yield { index: -1, file };
+    walked = true;
+  } finally {
+    if (!walked) directoryCache.discard();
   }
+  directoryCache.finish();
   for (; next < staging.count; next++) if (wanted(next)) yield { index: next, file: lstatTracked(repo.workTree, staging.pathAt(next), leading) };
 }

@@ -1,0 +1,37 @@
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import type mmapModule from 'mmap-io';
+import { errnoCode } from './errors.js';
+import { lazyRequire } from './lazy-require.js';
+
+// mmap-io is CommonJS but its typings declare a default export; at run time the module itself is the API.
+const mmapApi = lazyRequire<(typeof mmapModule)['default']>('mmap-io');
+
+/** A file mapped read-only, and a way to let the kernel drop the pages read so far from this process. */
+export interface MappedFile {
+  bytes: Buffer;
+  /** MADV_DONTNEED: the pages come back from the page cache when read again. */
+  releasePages(): void;
+}
+
+/**
+ * `path` mapped read-only (shared), or undefined when there is no such file. An empty file gives an
+ * empty Buffer (mmap cannot map zero bytes).
+ */
+export function mapFile(path: string): MappedFile | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const sizeBytes = fstatSync(fd).size;
+    if (sizeBytes === 0) return { bytes: Buffer.alloc(0), releasePages: () => {} };
+    const mmap = mmapApi();
+    const bytes = mmap.map(sizeBytes, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0);
+    return { bytes, releasePages: () => mmap.advise(bytes, mmap.MADV_DONTNEED) };
+  } finally {
+    closeSync(fd);
+  }
+}

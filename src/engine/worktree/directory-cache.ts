@@ -1,0 +1,211 @@
+import { errnoCode } from '../../core/errors.js';
+import { AtomicFile } from '../../core/fs-atomic.js';
+import { digestOf, HASH_BYTES, newHasher } from '../../core/hash.js';
+import { binarySearch } from '../../core/binary-search.js';
+import { type DirectoryListing, knownNamesOf, SELF_FIELDS } from '../../core/list-directory.js';
+import { mapFile } from '../../core/mapped-file.js';
+import { encodeName } from '../../core/path-bytes.js';
+import { msOfTimespec } from '../../core/timespec.js';
+import { mtimeSlackNs } from '../../staging/staging-format.js';
+
+/**
+ * The directory cache (git's untracked cache, kept for every name): for each directory the last full
+ * walk listed, its own fstat then and the names it held, so that the next walk lists a directory whose
+ * fstat has not moved by stat'ing those names, without reading the directory (listDirectory's
+ * `known`). Any entry made, removed or renamed in a directory moves its mtime and ctime, and ctime
+ * cannot be set back, so nothing new is ever missed. Derived data: a missing, damaged or other-version
+ * file is ignored, and the next full walk writes it anew (atomically, not fsynced).
+ *
+ * Layout, little-endian (docs/FORMAT.md):
+ *   "STDIRC\0\0" | u32 version | records | u32 count | BLAKE3 of all before
+ *   record: u32 pathLength | path (relative, '' for the root) | u32 knownLength | known
+ * where known is listDirectory's: SELF_FIELDS f64 (inode, device, mtime s, mtime ns, ctime s, ctime ns)
+ * then each name and a NUL.
+ *
+ * Memory: the file is mapped, and an index of one number per directory is held.
+ */
+const MAGIC = Buffer.from('STDIRC\0\0', 'ascii');
+const VERSION = 1;
+const HEADER_BYTES = 12;
+const TRAILER_BYTES = 4 + HASH_BYTES;
+/** Pages of the mapping read since the last release, at most this many bytes' worth (see MappedFile). */
+const RELEASE_BYTES = 4 * 1024 * 1024;
+
+export class DirectoryCache {
+  private readonly bytes: Buffer;
+  private readonly releasePages: () => void;
+  /** Each record's offset, in the byte order of the paths. */
+  private readonly records: number[];
+  private readonly walkStartedAtMs = Date.now();
+  private readBytes = 0;
+
+  /** Records reused as they were, while nothing new is to be written (the file need not be rewritten). */
+  private reused: number[] = [];
+  private out: { file: AtomicFile; hasher: ReturnType<typeof newHasher>; count: number } | undefined;
+
+  /**
+   * `writable`: the walk lists every directory it would record (a walk of the whole tree), so that
+   * what it did not list is gone or ignored and may be left out of the file it writes.
+   */
+  constructor(
+    private readonly place: { directoryCache: string; fileMode: number },
+    private writable: boolean,
+  ) {
+    const mapped = mapFile(place.directoryCache);
+    this.bytes = mapped?.bytes ?? Buffer.alloc(0);
+    this.releasePages = mapped?.releasePages ?? (() => {});
+    this.records = this.readRecords() ?? [];
+  }
+
+  /** The known names of `directory` ('' for the root) for listDirectory, if recorded. */
+  knownFor(directory: string): Buffer | undefined {
+    const found = this.recordOf(directory);
+    if (found < 0) return undefined;
+    const at = this.records[found]!;
+    const known = this.knownAt(at);
+    this.readBytes += known.length;
+    if (this.readBytes >= RELEASE_BYTES) {
+      this.readBytes = 0;
+      this.releasePages();
+    }
+    return known;
+  }
+
+  /** Called with each listing the walk made: what the next walk may know of `directory`. */
+  listed(directory: string, listing: DirectoryListing): void {
+    if (!this.writable) return;
+    const found = listing.fromKnown ? this.recordOf(directory) : -1;
+    if (found >= 0) {
+      // Listed from this record's names: the record stands as it is.
+      const at = this.records[found]!;
+      if (this.out === undefined) this.reused.push(at);
+      else this.writing(() => this.append(this.bytes.subarray(at, this.recordEnd(at))));
+      return;
+    }
+    if (this.isRacy(listing.self)) return; // listed again next time
+    const path = encodeName(directory);
+    const known = knownNamesOf(listing);
+    const record = Buffer.allocUnsafe(8 + path.length + known.length);
+    record.writeUInt32LE(path.length, 0);
+    path.copy(record, 4);
+    record.writeUInt32LE(known.length, 4 + path.length);
+    known.copy(record, 8 + path.length);
+    this.writing(() => {
+      this.startWriting();
+      this.append(record);
+    });
+  }
+
+  /** Writes the file when the walk found something it did not hold, or no longer found something it did. */
+  finish(): void {
+    if (!this.writable) return;
+    if (this.out === undefined && this.reused.length === this.records.length) return;
+    this.writing(() => {
+      this.startWriting();
+      const out = this.out!;
+      const count = Buffer.alloc(4);
+      count.writeUInt32LE(out.count, 0);
+      out.hasher.update(count);
+      out.file.write(count);
+      out.file.write(digestOf(out.hasher));
+      out.file.commit();
+      this.out = undefined;
+    });
+  }
+
+  /** Runs a write; one the file system refuses stops writing (derived data: a repository this user cannot write still answers). */
+  private writing(write: () => void): void {
+    if (!this.writable) return;
+    try {
+      write();
+    } catch (error) {
+      this.discard();
+      this.writable = false;
+      if (!['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT'].includes(errnoCode(error) ?? '')) throw error;
+    }
+  }
+
+  /** Drops what was written (a walk that did not finish). */
+  discard(): void {
+    this.out?.file.discard();
+    this.out = undefined;
+  }
+
+  /**
+   * Whether a change to the directory after its fstat could leave the same mtime and ctime: times
+   * within a timestamp tick of the walk's start (the staging area's racy rule, see mtimeSlackNs).
+   */
+  private isRacy(self: Float64Array): boolean {
+    const latest = Math.max(msOfTimespec(self[2]!, self[3]!) + mtimeSlackNs(self[3]!) / 1e6, msOfTimespec(self[4]!, self[5]!) + mtimeSlackNs(self[5]!) / 1e6);
+    return latest >= this.walkStartedAtMs;
+  }
+
+  private startWriting(): void {
+    if (this.out !== undefined) return;
+    const header = Buffer.alloc(HEADER_BYTES);
+    MAGIC.copy(header, 0);
+    header.writeUInt32LE(VERSION, 8);
+    const hasher = newHasher();
+    const file = new AtomicFile(this.place.directoryCache, { durable: false, mode: this.place.fileMode });
+    this.out = { file, hasher, count: 0 };
+    hasher.update(header);
+    file.write(header);
+    for (const at of this.reused) this.append(this.bytes.subarray(at, this.recordEnd(at)));
+    this.reused = [];
+  }
+
+  private append(record: Buffer): void {
+    const out = this.out!;
+    out.hasher.update(record);
+    out.file.write(record);
+    out.count++;
+  }
+
+  /** The index in `records` of the directory's record, or a negative number. */
+  private recordOf(directory: string): number {
+    const key = encodeName(directory);
+    return binarySearch(0, this.records.length - 1, (index) => this.pathOf(this.records[index]!).compare(key));
+  }
+
+  private pathOf(at: number): Buffer {
+    return this.bytes.subarray(at + 4, at + 4 + this.bytes.readUInt32LE(at));
+  }
+
+  private knownAt(at: number): Buffer {
+    const knownAt = at + 4 + this.bytes.readUInt32LE(at);
+    return this.bytes.subarray(knownAt + 4, knownAt + 4 + this.bytes.readUInt32LE(knownAt));
+  }
+
+  private recordEnd(at: number): number {
+    const knownAt = at + 4 + this.bytes.readUInt32LE(at);
+    return knownAt + 4 + this.bytes.readUInt32LE(knownAt);
+  }
+
+  /** Each record's offset sorted by path, or undefined when the file is missing, of another version or damaged. */
+  private readRecords(): number[] | undefined {
+    const bytes = this.bytes;
+    if (bytes.length < HEADER_BYTES + TRAILER_BYTES || !bytes.subarray(0, 8).equals(MAGIC) || bytes.readUInt32LE(8) !== VERSION) return undefined;
+    const bodyBytes = bytes.length - HASH_BYTES;
+    const hasher = newHasher();
+    for (let at = 0; at < bodyBytes; at += RELEASE_BYTES) {
+      hasher.update(bytes.subarray(at, Math.min(bodyBytes, at + RELEASE_BYTES)));
+      this.releasePages();
+    }
+    if (!digestOf(hasher).equals(bytes.subarray(bodyBytes))) return undefined;
+    const recordsEnd = bodyBytes - 4;
+    const records: number[] = [];
+    for (let at = HEADER_BYTES; at < recordsEnd; ) {
+      if (at + 4 > recordsEnd) return undefined;
+      const knownAt = at + 4 + bytes.readUInt32LE(at);
+      if (knownAt + 4 > recordsEnd) return undefined;
+      const end = knownAt + 4 + bytes.readUInt32LE(knownAt);
+      if (end > recordsEnd || end - knownAt - 4 < SELF_FIELDS * 8) return undefined;
+      records.push(at);
+      at = end;
+    }
+    if (records.length !== bytes.readUInt32LE(recordsEnd)) return undefined;
+    records.sort((a, b) => this.pathOf(a).compare(this.pathOf(b)));
+    this.releasePages();
+    return records;
+  }
+}

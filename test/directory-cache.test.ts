@@ -1,0 +1,169 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+// The compiled modules (`npm test` builds first).
+import { knownNamesOf, listDirectory } from '../dist/core/list-directory.js';
+import { DirectoryCache } from '../dist/engine/worktree/directory-cache.js';
+import { storeJson, storeOk, temporaryDirectory } from './helpers.js';
+
+/** Longer than the racy slack for nanosecond file systems (mtimeSlackNs: 50 ms): a directory changed before it is recorded. */
+const SETTLE_MS = 120;
+
+/** Known names as listDirectory takes them: `self` then each name and a NUL. */
+function known(self: Float64Array, names: string[]): Buffer {
+  const head = Buffer.alloc(self.length * 8);
+  self.forEach((value, field) => head.writeDoubleLE(value, field * 8));
+  return Buffer.concat([head, ...names.map((name) => Buffer.from(`${name}\0`))]);
+}
+
+const namesOf = (listing: ReturnType<typeof listDirectory>): string[] => Array.from({ length: listing.count }, (_, index) => listing.nameAt(index));
+
+describe('known names (git untracked cache)', () => {
+  it('listDirectory stats the known names without reading the directory while its own stat is the one they were seen with', () => {
+    const directory = temporaryDirectory('store-known-');
+    for (const name of ['b', 'a', 'c']) writeFileSync(join(directory, name), name);
+    mkdirSync(join(directory, 'sub'));
+    const first = listDirectory(directory);
+    expect(first.fromKnown).toBe(false);
+    expect(namesOf(first)).toEqual(['a', 'b', 'c', 'sub']);
+    const stat = statSync(directory, { bigint: true });
+    expect([...first.self]).toEqual([
+      Number(stat.ino),
+      Number(stat.dev),
+      Number(stat.mtimeNs / 1_000_000_000n),
+      Number(stat.mtimeNs % 1_000_000_000n),
+      Number(stat.ctimeNs / 1_000_000_000n),
+      Number(stat.ctimeNs % 1_000_000_000n),
+    ]);
+
+    // The same names: the same listing, numbers and all, served from them.
+    const again = listDirectory(directory, knownNamesOf(first));
+    expect(again.fromKnown).toBe(true);
+    expect(again.entries()).toEqual(first.entries());
+    // Trusted: a name left out is not listed (so the cache must only ever hold what a directory held).
+    const partial = listDirectory(directory, known(first.self, ['a', 'c']));
+    expect(partial.fromKnown).toBe(true);
+    expect(namesOf(partial)).toEqual(['a', 'c']);
+    // Names out of order are sorted as a read directory's are.
+    expect(namesOf(listDirectory(directory, known(first.self, ['sub', 'c', 'a'])))).toEqual(['a', 'c', 'sub']);
+  });
+
+  it('reads the directory when its stat moved, a known name is gone, or the known names are malformed', () => {
+    const directory = temporaryDirectory('store-known-moved-');
+    for (const name of ['a', 'b']) writeFileSync(join(directory, name), name);
+    const first = listDirectory(directory);
+    writeFileSync(join(directory, 'new'), 'new');
+    const moved = listDirectory(directory, knownNamesOf(first));
+    expect(moved.fromKnown).toBe(false);
+    expect(namesOf(moved)).toEqual(['a', 'b', 'new']);
+
+    const now = listDirectory(directory);
+    const gone = listDirectory(directory, known(now.self, ['a', 'ghost']));
+    expect(gone.fromKnown).toBe(false);
+    expect(namesOf(gone)).toEqual(['a', 'b', 'new']);
+    for (const malformed of [Buffer.alloc(10), Buffer.concat([known(now.self, []), Buffer.from('unterminated')]), known(now.self, ['a', ''])]) {
+      const listing = listDirectory(directory, malformed);
+      expect(listing.fromKnown).toBe(false);
+      expect(namesOf(listing)).toEqual(['a', 'b', 'new']);
+    }
+  });
+});
+
+describe('the directory cache', () => {
+  it('is written by a walk of the whole tree, served to the next one, and never hides a file made, removed or renamed since', async () => {
+    const work = temporaryDirectory('store-dircache-');
+    await storeOk(['init', '-q'], { cwd: work });
+    mkdirSync(join(work, 'd/deep'), { recursive: true });
+    for (const path of ['top.txt', 'd/one.txt', 'd/two.txt', 'd/deep/three.txt']) writeFileSync(join(work, path), path);
+    await storeOk(['add', '-A', '-q'], { cwd: work });
+    await storeOk(['commit', '-q', '-m', 'first'], { cwd: work });
+    const cache = join(work, '.store/directory-cache');
+    await sleep(SETTLE_MS);
+    await storeOk(['status'], { cwd: work });
+    const written = readFileSync(cache);
+    expect(written.subarray(0, 8).toString('latin1')).toBe('STDIRC\0\0');
+    expect(written.readUInt32LE(written.length - 36)).toBe(3); // the root, d and d/deep
+    // Nothing changed: served, not written again.
+    const before = statSync(cache, { bigint: true });
+    const clean = await storeJson(['status'], { cwd: work });
+    expect(clean.untracked).toEqual([]);
+    expect(clean.unstaged).toEqual([]);
+    expect(statSync(cache, { bigint: true }).mtimeNs).toBe(before.mtimeNs);
+
+    // Made, removed and renamed within known directories: each one seen.
+    writeFileSync(join(work, 'd/deep/new.txt'), 'new');
+    rmSync(join(work, 'd/one.txt'));
+    renameSync(join(work, 'd/two.txt'), join(work, 'd/moved.txt'));
+    writeFileSync(join(work, 'top.txt'), 'changed in place');
+    const changed = await storeJson(['status'], { cwd: work });
+    expect(changed.untracked).toEqual(['d/deep/new.txt', 'd/moved.txt']);
+    expect(changed.unstaged).toEqual([
+      { path: 'd/one.txt', change: 'deleted' },
+      { path: 'd/two.txt', change: 'deleted' },
+      { path: 'top.txt', change: 'modified' },
+    ]);
+    // A directory made, then a file in it: the root moved, the new directory is read.
+    mkdirSync(join(work, 'e'));
+    writeFileSync(join(work, 'e/f.txt'), 'f');
+    expect((await storeJson(['status'], { cwd: work })).untracked).toEqual(['d/deep/new.txt', 'd/moved.txt', 'e/']);
+    await sleep(SETTLE_MS);
+    await storeOk(['status'], { cwd: work }); // records the directories as they are now
+    expect(readFileSync(cache).readUInt32LE(readFileSync(cache).length - 36)).toBe(4);
+    writeFileSync(join(work, 'e/g.txt'), 'g');
+    expect((await storeJson(['status', '--untracked-files=all'], { cwd: work })).untracked).toEqual(['d/deep/new.txt', 'd/moved.txt', 'e/f.txt', 'e/g.txt']);
+    await storeOk(['add', '-A', '-q'], { cwd: work });
+    const staged = await storeJson(['status'], { cwd: work });
+    expect(staged.untracked).toEqual([]);
+    expect(staged.staged.map((change: { path: string }) => change.path)).toEqual([
+      'd/deep/new.txt',
+      'd/moved.txt',
+      'd/one.txt',
+      'd/two.txt',
+      'e/f.txt',
+      'e/g.txt',
+      'top.txt',
+    ]);
+  });
+
+  it('is trusted while a directory is unchanged, ignored when damaged, and records no directory changed too recently to tell', async () => {
+    const work = temporaryDirectory('store-dircache-trust-');
+    await storeOk(['init', '-q'], { cwd: work });
+    mkdirSync(join(work, 'd'));
+    for (const path of ['d/a', 'd/b']) writeFileSync(join(work, path), path);
+    await sleep(SETTLE_MS);
+    const layout = { directoryCache: join(work, '.store/directory-cache'), fileMode: 0o600 };
+    // A cache written as a walk of the whole tree would, but with `d/b` left out of d's names.
+    const writer = new DirectoryCache(layout, true);
+    writer.listed('', listDirectory(work));
+    const d = listDirectory(join(work, 'd'));
+    writer.listed('d', listDirectory(join(work, 'd'), known(d.self, ['a'])));
+    writer.finish();
+    expect(new DirectoryCache(layout, false).knownFor('d')).toEqual(known(d.self, ['a']));
+    expect((await storeJson(['status', '--untracked-files=all'], { cwd: work })).untracked).toEqual(['d/a']); // so it is used
+    // One byte changed: the checksum fails, the cache is ignored, and written afresh.
+    const bytes = readFileSync(layout.directoryCache);
+    bytes[20]! ^= 1;
+    writeFileSync(layout.directoryCache, bytes);
+    expect(new DirectoryCache(layout, false).knownFor('d')).toBeUndefined();
+    expect((await storeJson(['status', '--untracked-files=all'], { cwd: work })).untracked).toEqual(['d/a', 'd/b']);
+    expect(new DirectoryCache(layout, false).knownFor('d')).toEqual(knownNamesOf(listDirectory(join(work, 'd'))));
+
+    // Changed just now: not recorded (a change in the same timestamp tick would leave its times as they are).
+    writeFileSync(join(work, 'd/c'), 'c');
+    const fresh = new DirectoryCache(layout, true);
+    fresh.listed('', listDirectory(work));
+    fresh.listed('d', listDirectory(join(work, 'd')));
+    fresh.finish();
+    expect(new DirectoryCache(layout, false).knownFor('')).toBeDefined();
+    expect(new DirectoryCache(layout, false).knownFor('d')).toBeUndefined();
+    // A walk that does not cover the whole tree writes nothing.
+    rmSync(layout.directoryCache);
+    const partialWalk = new DirectoryCache(layout, false);
+    partialWalk.listed('', listDirectory(work));
+    partialWalk.finish();
+    expect(existsSync(layout.directoryCache)).toBe(false);
+    await storeOk(['add', 'd', '-q'], { cwd: work });
+    expect(existsSync(layout.directoryCache)).toBe(false);
+  });
+});
