@@ -5,7 +5,7 @@ import { fsPath } from '../core/path-bytes.js';
 import { workTreePath } from './worktree/scanner.js';
 import { encodeCommit } from '../objects/commit.js';
 import { FileModesBlob } from '../objects/file-modes.js';
-import { directoriesHolding, FileTimesBlob } from '../objects/file-times.js';
+import { DirectoriesHolding, FileTimesBlob } from '../objects/file-times.js';
 import type { Repository } from '../repository/repository.js';
 import { openStaging } from '../staging/staging-area.js';
 import type { StagingView } from '../staging/staging-format.js';
@@ -158,18 +158,20 @@ function setLinkGroups(staging: StagingView, inodes: BigUint64Array, modes: File
  * file, to find hard links) are all this holds per file.
  */
 function encodeMetadata(workTree: string, staging: StagingView): { times: Buffer; modes: Buffer } {
-  const directories = directoriesHolding(
-    (function* () {
-      for (let index = 0; index < staging.count; index++) yield staging.pathAt(index);
-    })(),
-  );
+  const holding = new DirectoriesHolding();
+  let lastDirectory: string | undefined;
+  for (let index = 0; index < staging.count; index++) {
+    const directory = staging.directoryAt(index); // the same string for a run of one directory's entries
+    if (directory !== lastDirectory && directory !== '') holding.addDirectory(directory);
+    lastDirectory = directory;
+  }
+  const directories = holding.sorted();
   const times = new FileTimesBlob(staging.count, directories.length);
   const modes = new FileModesBlob(staging.count, directories.length);
   const inodes = new BigUint64Array(staging.count);
   for (let index = 0; index < staging.count; index++) {
-    const entry = staging.entryAt(index);
-    times.setFile(index, entry.mtimeNs);
-    modes.setFile(index, entry.mode);
+    times.setFile(index, staging.mtimeNsAt(index));
+    modes.setFile(index, staging.modeAt(index));
     inodes[index] = staging.hardLinkInodeAt(index);
   }
   setLinkGroups(staging, inodes, modes);

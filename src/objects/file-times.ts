@@ -46,10 +46,16 @@ export class DirectoriesHolding {
   private readonly directories = new Set<string>();
 
   add(path: string): void {
-    for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
-      const directory = path.slice(0, slash);
-      if (this.directories.has(directory)) break; // and so are its ancestors
-      this.directories.add(directory);
+    const slash = path.lastIndexOf('/');
+    if (slash > 0) this.addDirectory(path.slice(0, slash));
+  }
+
+  /** A directory that holds a file (not ''), and so each one above it. */
+  addDirectory(directory: string): void {
+    for (let end = directory.length; end > 0; end = directory.lastIndexOf('/', end - 1)) {
+      const above = end === directory.length ? directory : directory.slice(0, end);
+      if (this.directories.has(above)) break; // and so are its ancestors
+      this.directories.add(above);
     }
   }
 

@@ -171,7 +171,7 @@ export function decodeVerifiedTree(bytes: Buffer): TreeEntry[] {
  */
 /** `memo`: the roots of groups seen before (see MerkleGroupMemo); the id is the same with or without. */
 export function treeIdOfBytes(bytes: Buffer, memo?: MerkleGroupMemo): Buffer {
-  const { encoded } = parseTree(bytes, false, true);
+  const { encoded } = parseTree(bytes, false, true, false);
   return memo === undefined ? treeIdOfEncodedEntries(encoded) : treeIdThroughMemo(bytes, encoded, memo);
 }
 
@@ -225,7 +225,8 @@ function entryEnd(bytes: Buffer, at: number): number {
 }
 
 /** `keepEncoded`: also return each entry's bytes, which the tree's id is computed from. */
-function parseTree(bytes: Buffer, checkNames: boolean, keepEncoded: boolean): { entries: TreeEntry[]; encoded: Buffer[] } {
+/** `keepEntries: false`: structure checked and `encoded` kept, no entry decoded (for an id alone). */
+function parseTree(bytes: Buffer, checkNames: boolean, keepEncoded: boolean, keepEntries = true): { entries: TreeEntry[]; encoded: Buffer[] } {
   const fail = (what: string): never => {
     throw new CorruptionError('CORRUPT_OBJECT', `tree: ${what}`);
   };
@@ -243,10 +244,15 @@ function parseTree(bytes: Buffer, checkNames: boolean, keepEncoded: boolean): { 
     if (kind < EntryKind.File || kind > EntryKind.Directory) fail(`unknown entry kind ${kind}`);
     const sizeBytes = readUint53LE(bytes, at + 1);
     if (!Number.isSafeInteger(sizeBytes)) fail(`entry ${i}: size out of range`);
-    const id = Buffer.from(bytes.subarray(at + 9, at + 9 + HASH_BYTES));
     const nameLength = bytes.readUInt16LE(at + 9 + HASH_BYTES);
     at += 9 + HASH_BYTES + 2;
     if (at + nameLength > bytes.length) fail('truncated name');
+    if (!keepEntries && !checkNames) {
+      at += nameLength;
+      if (keepEncoded) encoded.push(bytes.subarray(start, at));
+      continue;
+    }
+    const id = Buffer.from(bytes.subarray(start + 9, start + 9 + HASH_BYTES));
     const nameBytes = bytes.subarray(at, at + nameLength);
     const name = decodeName(nameBytes);
     if (checkNames) {
@@ -258,7 +264,7 @@ function parseTree(bytes: Buffer, checkNames: boolean, keepEncoded: boolean): { 
       previousName = nameBytes;
     }
     at += nameLength;
-    entries.push({ name, kind, sizeBytes, id });
+    if (keepEntries) entries.push({ name, kind, sizeBytes, id });
     if (keepEncoded) encoded.push(bytes.subarray(start, at));
   }
   if (at !== bytes.length) fail('trailing bytes');

@@ -332,6 +332,39 @@ export class StagingView {
   private lastIndex = -1;
   private lastPath = '';
 
+  /** Entry `index`'s mtime and mode, read in place (no path decoded). */
+  mtimeNsAt(index: number): bigint {
+    this.countRead(index);
+    return this.view.getBigInt64(HEADER_BYTES + index * ENTRY_BYTES + 16, true);
+  }
+
+  modeAt(index: number): number {
+    return this.view.getUint32(HEADER_BYTES + index * ENTRY_BYTES + 4, true);
+  }
+
+  private lastDirectory = { start: 0, length: -1, path: '' };
+
+  /**
+   * The directory of entry `index`'s path ('' at the top), decoded once for a run of entries in the
+   * same directory: the bytes up to the last '/' are compared in place with the previous answer's.
+   */
+  directoryAt(index: number): string {
+    this.countRead(index);
+    const record = HEADER_BYTES + index * ENTRY_BYTES;
+    const start = this.heapStart + this.view.getUint32(record + 80, true);
+    const bytes = this.bytes;
+    let length = this.view.getUint32(record + 84, true) - 1;
+    while (length > 0 && bytes[start + length] !== 0x2f) length--;
+    const last = this.lastDirectory;
+    if (length === last.length) {
+      let same = true;
+      for (let i = length - 1; i >= 0 && same; i--) same = bytes[start + i] === bytes[last.start + i];
+      if (same) return last.path;
+    }
+    this.lastDirectory = { start, length, path: length <= 0 ? '' : decodeNameAt(bytes, start, start + length) };
+    return this.lastDirectory.path;
+  }
+
   /** Entry `index`'s inode number, read in place; 0 for a symlink (never a hard link here). */
   hardLinkInodeAt(index: number): bigint {
     const at = HEADER_BYTES + index * ENTRY_BYTES;
