@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashBytes } from '../src/core/hash.js';
 import { buildTrees } from '../src/engine/ingest/tree-builder.js';
-import { encodeTree, MERKLE_GROUP_LEAVES, treeIdOfBytes, type TreeEntry } from '../src/objects/tree.js';
+import { encodeTree, MERKLE_GROUP_LEAVES, type MerkleGroupMemo, treeIdOfBytes, type TreeEntry, wholeTreeKey } from '../src/objects/tree.js';
 import { encodeStaging, sortByPathBytes, type StagedEntry, StagingView } from '../src/staging/staging-format.js';
-import { emptyTreeCache, type TreeCache, treeCacheMemo, writeTreeCache } from '../src/staging/tree-cache.js';
+import { emptyTreeCache, readTreeCache, type TreeCache, treeCacheMemo, writeTreeCache } from '../src/staging/tree-cache.js';
 import { verifyBlob } from '../src/store/blob-verify.js';
 import type { BlobWriter } from '../src/store/blob-writer.js';
 import { seededRandom, storeJson, storeOk, temporaryDirectory } from './helpers.js';
@@ -148,7 +148,8 @@ describe('tree cache', () => {
       const entries = Array.from({ length: count }, (_, index) => entryNamed(index));
       expect(encodeTree(entries, memo).id.toString('hex'), `${count} entries, empty memo`).toBe(encodeTree(entries).id.toString('hex'));
       const groups = Math.ceil(count / MERKLE_GROUP_LEAVES);
-      expect(memo.size).toBe(count > MERKLE_GROUP_LEAVES ? groups : 0);
+      expect(memo.size).toBe(count > MERKLE_GROUP_LEAVES ? groups + 1 : 0); // and the whole tree's key
+      if (count > MERKLE_GROUP_LEAVES) expect(memo.get(wholeTreeKey(encodeTree(entries).bytes))).toEqual(encodeTree(entries).id);
       for (let edit = 0; edit < 3; edit++) {
         const at = random(entries.length);
         if (edit === 2 && entries.length > 1) entries.splice(at, 1);
@@ -165,31 +166,51 @@ describe('tree cache', () => {
     );
     const groups = new Map<string, Buffer>();
     const { bytes, id } = encodeTree(entries, groups);
-    expect(groups.size).toBe(8);
+    expect(groups.size).toBe(9); // 8 groups and the whole tree
+    const whole = wholeTreeKey(bytes);
+    expect(groups.get(whole)).toEqual(id);
     const place = { treeCache: join(temporaryDirectory(), 'tree-cache'), fileMode: 0o600 };
-    writeTreeCache(place, { trees: new Map(), groups });
-    let found = 0;
-    const memo = treeCacheMemo(place.treeCache, 0);
-    const counting = {
-      get: (key: string): Buffer | undefined => {
-        const root = memo.get(key);
-        if (root !== undefined) found++;
+    const counted = (memo: MerkleGroupMemo): { memo: MerkleGroupMemo; found: string[] } => {
+      const found: string[] = [];
+      const get = (key: string, wholeTree?: boolean): Buffer | undefined => {
+        const root = memo.get(key, wholeTree);
+        if (root !== undefined) found.push(wholeTree ? 'tree' : 'group');
         return root;
-      },
-      set: () => {},
+      };
+      return { memo: { get, set: () => {} }, found };
     };
-    expect(treeIdOfBytes(bytes, counting).equals(id)).toBe(true);
-    expect(found).toBe(8);
+    // The groups alone: each one's root comes from the file.
+    writeTreeCache(place, { trees: new Map(), groups: new Map([...groups].filter(([key]) => key !== whole)) });
+    const byGroups = counted(treeCacheMemo(place.treeCache, 0));
+    expect(treeIdOfBytes(bytes, byGroups.memo).equals(id)).toBe(true);
+    expect(byGroups.found).toEqual(Array(8).fill('group'));
+    // With the whole tree: one lookup, the id itself.
+    writeTreeCache(place, { trees: new Map(), groups });
+    const memo = treeCacheMemo(place.treeCache, 0);
+    const byTree = counted(memo);
+    expect(treeIdOfBytes(bytes, byTree.memo).equals(id)).toBe(true);
+    expect(byTree.found).toEqual(['tree']);
     expect(verifyBlob(BlobType.Tree, id, bytes, memo)).toBe(true);
-    // A byte changed in an entry changes its group's key: the group is hashed anew, and the root differs.
+    // A byte changed in an entry changes the tree's key and its group's: the group is hashed anew, and the root differs.
     for (const at of [5 + 1, Math.floor(bytes.length / 2), bytes.length - 1]) {
       const damaged = Buffer.from(bytes);
       damaged[at]! ^= 0x01;
       expect(verifyBlob(BlobType.Tree, id, damaged, memo), `byte ${at}`).toBe(false);
     }
-    // Another tree whose groups the file lacks gets its own id; a missing or damaged file is no memo.
-    const other = entries.map((entry) => ({ ...entry, sizeBytes: entry.sizeBytes + 1 }));
+    // A reader notes the whole trees it verified once asked (a commit keeps them for the next one).
+    const noted = memo.noteWholeTrees();
+    expect(treeIdOfBytes(bytes, memo).equals(id)).toBe(true);
+    const other = entries.slice(1);
     expect(treeIdOfBytes(encodeTree(other).bytes, memo).equals(encodeTree(other).id)).toBe(true);
+    expect(noted).toEqual(
+      new Map([
+        [whole, id],
+        [wholeTreeKey(encodeTree(other).bytes), encodeTree(other).id],
+      ]),
+    );
+    // Another tree whose groups the file lacks gets its own id; a missing or damaged file is no memo.
+    const changed = entries.map((entry) => ({ ...entry, sizeBytes: entry.sizeBytes + 1 }));
+    expect(treeIdOfBytes(encodeTree(changed).bytes, memo).equals(encodeTree(changed).id)).toBe(true);
     writeFileSync(place.treeCache, 'damaged');
     expect(treeIdOfBytes(bytes, treeCacheMemo(place.treeCache, 0)).equals(id)).toBe(true);
   });
@@ -229,8 +250,23 @@ describe('tree cache', () => {
     expect(await commitTreeId(work, 'first')).toBe(await freshTreeId(work));
     const cacheBytes = readFileSync(join(work, TREE_CACHE));
     expect(cacheBytes.readUInt32LE(8)).toBe(4); // the version with groups and fingerprints of fingerprints
-    writeTree(work, { 'wide/f050.txt': 'edited\n', 'wide/f099.txt': 'edited too\n' });
+    const wideTree = (): { bytes: Buffer; id: Buffer } =>
+      encodeTree(
+        Object.entries(wide).map(([path, content]) => ({
+          name: path.slice('wide/'.length),
+          kind: EntryKind.File,
+          sizeBytes: content.length,
+          id: hashBytes(Buffer.from(content)),
+        })),
+      );
+    const firstWide = wideTree();
+    Object.assign(wide, { 'wide/f050.txt': 'edited\n', 'wide/f099.txt': 'edited too\n' });
+    writeTree(work, wide);
     expect(await commitTreeId(work, 'edit')).toBe(await freshTreeId(work));
+    // Both wide trees, the one built and the one read as its delta's base, by their whole bytes: the
+    // next commit verifies each with one hash.
+    const kept = readTreeCache(join(work, TREE_CACHE)).groups;
+    for (const tree of [firstWide, wideTree()]) expect(kept.get(wholeTreeKey(tree.bytes))).toEqual(tree.id);
     rmSync(join(work, 'wide/f000.txt'));
     expect(await commitTreeId(work, 'removal')).toBe(await freshTreeId(work));
     expect((await storeOk(['verify'], { cwd: work })).status).toBe(0);

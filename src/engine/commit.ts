@@ -60,7 +60,11 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
         ...treesByPrefix(repo, Buffer.from(parent.treeId, 'hex')),
         changesBetween: (before: Buffer | undefined, after: Buffer | undefined, depth: number) => treeFileChanges(repo, before, after, depth),
       };
+      // The parent's trees read here, and the chains of bases under them, are read again by the next
+      // commit: their ids are kept in the cache so that it verifies each with one hash.
+      const readWholeTrees = repo.treeMemo.noteWholeTrees();
       const { root, changes, cache } = await buildTrees(staging, writer, readTreeCache(repo.layout.treeCache), parentTrees);
+      for (const [key, id] of readWholeTrees) cache.groups.set(key, id);
       const treeId = root.id.toString('hex');
       const { times, modes } = encodeMetadata(repo.workTree, staging);
       const timesId = hashBytes(times);

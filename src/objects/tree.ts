@@ -1,5 +1,5 @@
 import { CorruptionError } from '../core/errors.js';
-import { HASH_BYTES, hashBytes } from '../core/hash.js';
+import { digestOf, HASH_BYTES, hashBytes, withHasher } from '../core/hash.js';
 import { readUint53LE, writeUint53LE } from '../core/uint53.js';
 import { nameProblem } from '../core/names.js';
 import { decodeName, encodeName, nameByteLength } from '../core/path-bytes.js';
@@ -55,11 +55,14 @@ export function encodeTreeEntry(entry: TreeEntry): Buffer {
 /**
  * Merkle roots of groups of MERKLE_GROUP_LEAVES consecutive entries, keyed by the group's encoded
  * bytes (see merkleGroupKey): a tree that changes in a few entries then re-hashes a few groups,
- * not every entry. A pure memo (a key's root never changes), kept by the tree cache across commits.
+ * not every entry. And whole trees' ids, keyed by the tree's bytes (see wholeTreeKey): a tree read
+ * or built before costs one hash. A pure memo (a key's root never changes), kept by the tree cache
+ * across commits.
  */
 export interface MerkleGroupMemo {
-  get(key: string): Buffer | undefined;
-  set(key: string, root: Buffer): void;
+  /** `wholeTree`: the key is a wholeTreeKey and the value a tree's id. */
+  get(key: string, wholeTree?: boolean): Buffer | undefined;
+  set(key: string, root: Buffer, wholeTree?: boolean): void;
 }
 
 /**
@@ -73,6 +76,17 @@ export const MERKLE_GROUP_LEAVES = 16;
 /** The memo's key for a group: the BLAKE3 of its entries' encoded bytes (self-delimiting), as a latin1 string. */
 function merkleGroupKey(groupBytes: Buffer): string {
   return hashBytes(groupBytes).toString('latin1');
+}
+
+const WHOLE_TREE_DOMAIN = Buffer.from('store whole tree\0', 'ascii');
+
+/**
+ * The memo's key for a whole tree: the BLAKE3 of a domain and the tree's bytes, as a latin1 string.
+ * It maps to the tree's id. The domain keeps it apart from any group's key (a group's bytes could
+ * read as a tree's).
+ */
+export function wholeTreeKey(bytes: Buffer): string {
+  return withHasher((hasher) => digestOf(hasher.update(WHOLE_TREE_DOMAIN).update(bytes))).toString('latin1');
 }
 
 /** The tree's bytes, written in one buffer (a buffer per entry made a first commit of 12,000 files allocate 25,000). */
@@ -97,6 +111,23 @@ export function encodeTree(entries: readonly TreeEntry[], memo?: MerkleGroupMemo
  */
 function treeIdThroughMemo(bytes: Buffer, encoded: readonly Buffer[], memo: MerkleGroupMemo): Buffer {
   if (encoded.length <= MERKLE_GROUP_LEAVES) return treeIdOfEncodedEntries(encoded);
+  return throughWholeTreeMemo(bytes, memo, () => treeIdOfGroups(bytes, encoded, memo));
+}
+
+/**
+ * A tree seen before costs one hash of its bytes, not one per group and per node above them: its id
+ * from `memo` by wholeTreeKey, or computed and put there.
+ */
+function throughWholeTreeMemo(bytes: Buffer, memo: MerkleGroupMemo, compute: () => Buffer): Buffer {
+  const whole = wholeTreeKey(bytes);
+  const known = memo.get(whole, true);
+  if (known !== undefined) return known;
+  const id = compute();
+  memo.set(whole, id, true);
+  return id;
+}
+
+function treeIdOfGroups(bytes: Buffer, encoded: readonly Buffer[], memo: MerkleGroupMemo): Buffer {
   const groupRoots: Buffer[] = [];
   for (let first = 0; first < encoded.length; first += MERKLE_GROUP_LEAVES) {
     const group = encoded.slice(first, first + MERKLE_GROUP_LEAVES);
@@ -171,8 +202,13 @@ export function decodeVerifiedTree(bytes: Buffer): TreeEntry[] {
  */
 /** `memo`: the roots of groups seen before (see MerkleGroupMemo); the id is the same with or without. */
 export function treeIdOfBytes(bytes: Buffer, memo?: MerkleGroupMemo): Buffer {
-  const { encoded } = parseTree(bytes, false, true, false);
-  return memo === undefined ? treeIdOfEncodedEntries(encoded) : treeIdThroughMemo(bytes, encoded, memo);
+  const ofEntries = (): Buffer => {
+    const { encoded } = parseTree(bytes, false, true, false);
+    return memo === undefined || encoded.length <= MERKLE_GROUP_LEAVES ? treeIdOfEncodedEntries(encoded) : treeIdOfGroups(bytes, encoded, memo);
+  };
+  // Bytes whose key is in the memo were parsed when their id was put there: not parsed again.
+  const large = bytes.length >= 5 && bytes.readUInt32LE(1) > MERKLE_GROUP_LEAVES;
+  return memo !== undefined && large ? throughWholeTreeMemo(bytes, memo, ofEntries) : ofEntries();
 }
 
 /**

@@ -10,7 +10,7 @@ import { framesPerTask, WorkerCompression } from '../workers/worker-compression.
 import type { WorkerPool } from '../workers/pool.js';
 import { PackReader } from '../store/pack-reader.js';
 import { LocalPackStore, type PackStore } from '../store/pack-store.js';
-import { treeCacheMemo } from '../staging/tree-cache.js';
+import { type ReadingMemo, treeCacheMemo } from '../staging/tree-cache.js';
 import { defaultConfig, FORMAT_VERSION, readConfig, serializeConfig, type RepositoryConfig } from './config.js';
 import { REPOSITORY_DIRECTORY, RepositoryLayout, storeDirectoryMode, type RepositorySharing } from './layout.js';
 import { WriterLock, type LockOwner } from './lock.js';
@@ -42,6 +42,7 @@ export class Repository {
   readonly refs: Refs;
   private catalogInstance: Catalog | undefined;
   private readerInstance: PackReader | undefined;
+  private treeMemoInstance: ReadingMemo | undefined;
   private packStoreInstance: PackStore | undefined;
 
   private constructor(
@@ -130,8 +131,14 @@ export class Repository {
   }
 
   get packReader(): PackReader {
-    this.readerInstance ??= new PackReader(this.layout.packs, undefined, treeCacheMemo(this.layout.treeCache), (id) => this.catalog.blobLocation(id));
+    this.readerInstance ??= new PackReader(this.layout.packs, undefined, this.treeMemo, (id) => this.catalog.blobLocation(id));
     return this.readerInstance;
+  }
+
+  /** The memo the reader verifies trees through (the tree cache's groups and whole trees). */
+  get treeMemo(): ReadingMemo {
+    this.treeMemoInstance ??= treeCacheMemo(this.layout.treeCache);
+    return this.treeMemoInstance;
   }
 
   /** A writer for new blobs; without a worker pool it compresses on this thread (best for small jobs). */

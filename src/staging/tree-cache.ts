@@ -140,16 +140,35 @@ const LOOKUPS_BEFORE_READING = 4096;
  * memo). Read once LOOKUPS_BEFORE_READING groups were looked up (~64 trees of 1,000 entries), and
  * looked up in place (see GroupTable): a Map of the groups of a 1,000,000-file cache held ~100 MB.
  */
-export function treeCacheMemo(path: string, lookupsBeforeReading = LOOKUPS_BEFORE_READING): MerkleGroupMemo {
+export function treeCacheMemo(path: string, lookupsBeforeReading = LOOKUPS_BEFORE_READING): ReadingMemo {
   let lookups = 0;
   let table: GroupTable | undefined;
+  let seen: Map<string, Buffer> | undefined;
   return {
-    get: (key) => {
+    get: (key, wholeTree) => {
       if (table === undefined && ++lookups > lookupsBeforeReading) table = GroupTable.read(path);
-      return table?.get(key);
+      const root = table?.get(key);
+      if (wholeTree && root !== undefined) seen?.set(key, root);
+      return root;
     },
-    set: () => {}, // a pure memo: what is not in the file is computed again
+    // A pure memo: what is not in the file is computed again (whole trees are noted when asked).
+    set: (key, root, wholeTree) => {
+      if (wholeTree) seen?.set(key, Buffer.from(root));
+    },
+    noteWholeTrees: () => {
+      seen ??= new Map();
+      return seen;
+    },
   };
+}
+
+/** The memo a repository's reader verifies trees through (see treeCacheMemo). */
+export interface ReadingMemo extends MerkleGroupMemo {
+  /**
+   * From now on, notes each whole tree verified (its wholeTreeKey and id) in the map returned: for a
+   * commit, which keeps them for the next one (that reads the same delta chains again).
+   */
+  noteWholeTrees(): Map<string, Buffer>;
 }
 
 /**
