@@ -235,8 +235,10 @@ static int list_known(listing_t *listing, int fd) {
   const char *at = listing->known + sizeof seen, *end = listing->known + listing->known_length;
   while (at < end) {
     const char *nul = memchr(at, '\0', (size_t)(end - at));
-    if (nul == NULL || nul == at) break; // malformed: read the directory
-    if (add_entry(listing, fd, at, (size_t)(nul - at)) != 0) return -1;
+    size_t length = nul == NULL ? 0 : (size_t)(nul - at);
+    // Malformed, or not one entry of this directory (a name a readdir never gives): read the directory.
+    if (length == 0 || memchr(at, '/', length) != NULL || (at[0] == '.' && (length == 1 || (length == 2 && at[1] == '.')))) break;
+    if (add_entry(listing, fd, at, length) != 0) return -1;
     if (listing->fields[(listing->count - 1) * FIELDS + 9] == (double)ENOENT) break;
     at = nul + 1;
   }

@@ -62,7 +62,12 @@ describe('known names (git untracked cache)', () => {
     const gone = listDirectory(directory, known(now.self, ['a', 'ghost']));
     expect(gone.fromKnown).toBe(false);
     expect(namesOf(gone)).toEqual(['a', 'b', 'new']);
-    for (const malformed of [Buffer.alloc(10), Buffer.concat([known(now.self, []), Buffer.from('unterminated')]), known(now.self, ['a', ''])]) {
+    const malformedNames = [['a', ''], ['a/b'], ['.'], ['..']];
+    for (const malformed of [
+      Buffer.alloc(10),
+      Buffer.concat([known(now.self, []), Buffer.from('unterminated')]),
+      ...malformedNames.map((names) => known(now.self, names)),
+    ]) {
       const listing = listDirectory(directory, malformed);
       expect(listing.fromKnown).toBe(false);
       expect(namesOf(listing)).toEqual(['a', 'b', 'new']);

@@ -139,7 +139,7 @@ export class DirectoryListing {
  * cannot be read.
  *
  * `known`: what the directory held when last listed (its `self` as SELF_FIELDS little-endian doubles,
- * then each name and a NUL; see KnownNames): while the directory's fstat is still that one, those
+ * then each name and a NUL; see knownNamesOf): while the directory's fstat is still that one, those
  * names are stat'ed and the directory is not read (git's untracked cache: a directory's entries
  * cannot change without its mtime and ctime moving).
  */

@@ -260,8 +260,10 @@ function entryEnd(bytes: Buffer, at: number): number {
   return at + ENTRY_FIXED_BYTES + bytes.readUInt16LE(at + 9 + HASH_BYTES);
 }
 
-/** `keepEncoded`: also return each entry's bytes, which the tree's id is computed from. */
-/** `keepEntries: false`: structure checked and `encoded` kept, no entry decoded (for an id alone). */
+/**
+ * `keepEncoded`: also return each entry's bytes, which the tree's id is computed from. `keepEntries:
+ * false`: the structure checked and no entry decoded (for an id alone).
+ */
 function parseTree(bytes: Buffer, checkNames: boolean, keepEncoded: boolean, keepEntries = true): { entries: TreeEntry[]; encoded: Buffer[] } {
   const fail = (what: string): never => {
     throw new CorruptionError('CORRUPT_OBJECT', `tree: ${what}`);

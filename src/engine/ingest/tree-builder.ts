@@ -1,6 +1,6 @@
 import { CorruptionError } from '../../core/errors.js';
 import { collectEvery, WALK_COLLECT_EVERY } from '../../core/memory.js';
-import { compareNames, encodeTree, MERKLE_GROUP_LEAVES, type MerkleGroupMemo, type TreeEntry, wholeTreeKey } from '../../objects/tree.js';
+import { compareNames, encodeTree, MERKLE_GROUP_LEAVES, type MerkleGroupMemo, type TreeEntry } from '../../objects/tree.js';
 import type { BlobWriter } from '../../store/blob-writer.js';
 import { type CachedTree, emptyTreeCache, groupsToKeep, stagingFileKey, type TreeCache } from '../../staging/tree-cache.js';
 import { partsFingerprint, runParts } from '../worktree/staged-runs.js';
@@ -96,8 +96,6 @@ export async function buildTrees(
     // The same tree as the parent's (built again for want of a cache): stored already, nothing changed.
     const unchanged = parent?.idAt(prefix)?.equals(id) === true;
     const before = unchanged ? undefined : parent?.treeAt(prefix);
-    // The next commit reads it again, as the base of this one's delta: one hash then (see wholeTreeKey).
-    if (before !== undefined && before.bytes.readUInt32LE(1) > MERKLE_GROUP_LEAVES) memo.set(wholeTreeKey(before.bytes), before.id, true);
     writer.addBlob(BlobType.Tree, id, bytes, { deltaBase: before && (() => before.id), baseBytes: before?.bytes });
     const changes =
       parent === undefined
