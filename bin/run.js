@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The whole CLI is one bundled module (see build-tools/bundle.mjs): start-up time counts for every command.
-import { run } from '../dist/bundle/store.js';
+// The whole CLI is one bundle (see build-tools/bundle.mjs), compiled from V8's code cache where it
+// can be (bin/load-bundle.js): start-up time counts for every command.
+import { loadBundle } from './load-bundle.js';
 
-await run(import.meta.url);
+await loadBundle().exports.run(import.meta.url);

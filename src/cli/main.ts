@@ -1,7 +1,8 @@
 /**
  * The CLI as one module: the entry point that build-tools/bundle.mjs bundles (with @oclif/core) into
- * dist/bundle/store.js, so that a command loads one file instead of ~250 (start-up time counts for
- * every command). `COMMANDS` is what oclif's explicit command discovery reads (package.json).
+ * dist/bundle/store.cjs, so that a command loads one file instead of ~250, compiled from V8's code
+ * cache (bin/load-bundle.js): start-up time counts for every command. `COMMANDS` is what oclif's
+ * explicit command discovery reads (package.json).
  */
 import { readFileSync } from 'node:fs';
 import { execute } from '@oclif/core/execute';

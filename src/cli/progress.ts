@@ -1,6 +1,10 @@
 import type { IngestProgress } from '../engine/ingest/progress.js';
 import type { TransferProgress } from '../engine/remotes/pack-transfer.js';
+import { lazyRequire } from '../core/lazy-require.js';
 import { formatBytes } from './format.js';
+
+// Only on a terminal: spares start-up time.
+const cliProgress = lazyRequire<typeof import('cli-progress')>('cli-progress');
 
 const REDRAWS_PER_SECOND = 10;
 
@@ -23,9 +27,8 @@ interface BarState {
  */
 async function createProgressBar<P>(enabled: boolean, itemsLabel: string, describe: (progress: Readonly<P>) => BarState): Promise<ProgressView<P>> {
   if (!enabled || !process.stderr.isTTY) return { update() {}, stop() {} };
-  const { default: cliProgress } = await import('cli-progress'); // only on a terminal: spares start-up time
   const startedAt = Date.now();
-  const bar = new cliProgress.SingleBar(
+  const bar = new (cliProgress().SingleBar)(
     {
       stream: process.stderr,
       fps: REDRAWS_PER_SECOND,
@@ -33,7 +36,7 @@ async function createProgressBar<P>(enabled: boolean, itemsLabel: string, descri
       clearOnComplete: true,
       format: `{phase} [{bar}] {percentage}% | {items} ${itemsLabel} | {done} / {totalBytes} | {rate} MB/s | ETA {eta_formatted}`,
     },
-    cliProgress.Presets.shades_classic,
+    cliProgress().Presets.shades_classic,
   );
   let started = false;
   return {

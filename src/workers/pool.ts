@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Piscina } from 'piscina';
+import { lazyRequire } from '../core/lazy-require.js';
 import type { CompressTask, ReadBatchResult, ReadBatchTask, RestoreFilesResult, RestoreFilesTask, UnpackResult, UnpackTask } from './tasks.js';
 
 // The compiled tasks (dist/workers/tasks.js), found alike from this module in dist/workers and from
@@ -18,6 +19,9 @@ export function defaultJobs(): number {
  */
 const WORKER_YOUNG_GENERATION_MB = 4;
 
+// Loaded on first use: commands that never start threads spare its start-up time.
+const piscina = lazyRequire<typeof import('piscina')>('piscina');
+
 /** One pool of worker threads per command, shared by compression and small-file reading. */
 export class WorkerPool {
   private constructor(
@@ -25,9 +29,8 @@ export class WorkerPool {
     private readonly pool: Piscina,
   ) {}
 
-  /** Loads piscina on first use: commands that never start threads spare its start-up time. */
   static async start(threads: number): Promise<WorkerPool> {
-    const { Piscina } = await import('piscina');
+    const { Piscina } = piscina();
     const resourceLimits = { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB };
     return new WorkerPool(threads, new Piscina({ filename: TASKS_FILE, minThreads: threads, maxThreads: threads, idleTimeout: 1000, resourceLimits }));
   }

@@ -1,0 +1,48 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run, store, temporaryDirectory } from './helpers.js';
+
+const LOADER = resolve(import.meta.dirname, '..', 'bin', 'load-bundle.js');
+const CODE_CACHE = resolve(import.meta.dirname, '..', 'dist', 'bundle', 'store.code-cache');
+
+/** Loads the bundle in a fresh node, with the cache at `codeCacheFile` (the built one by default). */
+async function loadWith(codeCacheFile?: string): Promise<{ fromCodeCache: boolean; run: string }> {
+  const script = `import { loadBundle } from ${JSON.stringify(LOADER)};
+const bundle = loadBundle(${codeCacheFile === undefined ? '' : `{ codeCacheFile: ${JSON.stringify(codeCacheFile)} }`});
+console.log(JSON.stringify({ fromCodeCache: bundle.fromCodeCache, run: typeof bundle.exports.run }));`;
+  // No inherited NODE_OPTIONS: V8 rejects a cache made under other flags, as it should.
+  const result = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: temporaryDirectory(), env: { NODE_OPTIONS: '' } });
+  expect(result.stderr).toBe('');
+  expect(result.status).toBe(0);
+  return JSON.parse(result.text);
+}
+
+describe('start-up: the bundle compiled from its code cache', () => {
+  it('uses the cache the build made', async () => {
+    expect(await loadWith()).toEqual({ fromCodeCache: true, run: 'function' });
+  });
+
+  it('ignores a cache made from other source, and one V8 rejects, and still runs', async () => {
+    const dir = temporaryDirectory();
+    const built = readFileSync(CODE_CACHE);
+    // The bundle's SHA-256 leads the cache: one bit off there means another bundle.
+    const otherSource = Buffer.from(built);
+    otherSource[0] = otherSource[0]! ^ 1;
+    writeFileSync(join(dir, 'other-source'), otherSource);
+    expect(await loadWith(join(dir, 'other-source'))).toEqual({ fromCodeCache: false, run: 'function' });
+    // The right hash before bytes that are no V8 cache at all.
+    const garbage = Buffer.concat([built.subarray(0, 32), Buffer.alloc(4096, 0x5a)]);
+    writeFileSync(join(dir, 'garbage'), garbage);
+    expect(await loadWith(join(dir, 'garbage'))).toEqual({ fromCodeCache: false, run: 'function' });
+    expect(await loadWith(join(dir, 'missing'))).toEqual({ fromCodeCache: false, run: 'function' });
+  });
+
+  it('runs commands of a plugin, which oclif loads with import()', async () => {
+    // Code compiled from a code cache has no dynamic import of its own on Node 20 (bin/load-bundle.js).
+    const result = await store(['autocomplete', 'bash'], { cwd: temporaryDirectory(), env: { XDG_CACHE_HOME: temporaryDirectory() } });
+    expect(result.stderr).not.toMatch(/ERR_VM_DYNAMIC_IMPORT/);
+    expect(result.status).toBe(0);
+    expect(result.text).toContain('store');
+  });
+});
