@@ -146,6 +146,34 @@ describe('delta compression against earlier versions', () => {
     expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
   });
 
+  it('restores chains of large deltas (frames over 256 KiB, read through two reused buffers) byte-exact', async () => {
+    const work = temporaryDirectory();
+    await storeOk(['init', '-q', '--chunk-size', '512K:1M:2M'], { cwd: work });
+    let big = pseudoRandomBytes(3 * 1024 * 1024, 11);
+    const versions: Buffer[] = [];
+    for (let v = 0; v < 11; v++) {
+      if (v > 0) {
+        big = Buffer.from(big);
+        // Edits in place, spread out: every chunk changes, and each becomes a delta of its earlier self.
+        for (const at of [100_000, 1_300_000, 2_500_000]) pseudoRandomBytes(100, 2000 + v * 3 + at).copy(big, at + v * 1000);
+      }
+      versions.push(big);
+      writeFileSync(join(work, 'big.bin'), big);
+      await storeOk(['commit', '-A', '-q', '-m', `v${v}`], { cwd: work });
+    }
+    const db = await openCatalog(work);
+    const largeDeltas = db.prepare('SELECT count(*) AS n FROM blobs WHERE base_id IS NOT NULL AND frame_raw_length > 256 * 1024').get() as { n: number };
+    db.close();
+    expect(largeDeltas.n).toBeGreaterThanOrEqual(20);
+    expect(Math.max(...(await deltaDepths(work)))).toBe(8);
+    for (const [v, bytes] of versions.entries()) {
+      const revision = `HEAD~${versions.length - 1 - v}`;
+      expect((await storeOk(['get', 'big.bin', '--at', revision], { cwd: work })).stdout.equals(bytes), `big.bin at ${revision}`).toBe(true);
+      await expectVersionAt(work, revision, { 'big.bin': bytes });
+    }
+    expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
+  });
+
   it('gc keeps the base of a delta even when only the staging area ever held it', async () => {
     const work = temporaryDirectory();
     await storeOk(['init', '-q'], { cwd: work });

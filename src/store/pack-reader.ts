@@ -81,6 +81,9 @@ const SMALL_FRAME_BYTES = 256 * 1024;
 /** Delta frames kept unpacked: two chains' worth. */
 const CACHED_DELTA_FRAMES = 2 * MAX_DELTA_DEPTH;
 
+/** Below this, a delta frame's buffer comes from Node's shared pool (Buffer.poolSize / 2): nothing to reuse. */
+const POOLED_BYTES = 4 * 1024;
+
 /** Reused buffers grow in these steps, so frames of slightly different sizes share them. */
 const REUSED_BUFFER_STEP = 256 * 1024;
 
@@ -91,6 +94,7 @@ export class PackReader {
   private readonly cachedFrames = new Map<string, Buffer>();
   private readonly cachedDeltas = new Map<string, Buffer>();
   private storedScratch = Buffer.alloc(0);
+  private readonly largeDeltaBuffers = [Buffer.alloc(0), Buffer.alloc(0)];
   /**
    * `maxCachedFrames`: how many decompressed frames to keep (a reader that reads each file's chunks
    * in turn needs few). `treeMemo`: Merkle group roots known to the repository, to verify trees with
@@ -110,13 +114,15 @@ export class PackReader {
     this.cachedFrames.clear();
     this.cachedDeltas.clear();
     this.storedScratch = Buffer.alloc(0);
+    this.largeDeltaBuffers.fill(Buffer.alloc(0));
   }
 
   /** A blob's verified bytes, a copy the caller may keep. */
   readBlob(location: BlobLocation): Buffer {
     const bytes = this.borrowBlob(location);
-    // A frame too large to cache was unpacked for this read alone: its bytes are the caller's as they are.
-    return isCachedSize(location) ? Buffer.from(bytes) : bytes;
+    // A frame too large to cache was unpacked for this read alone: its bytes are the caller's as they
+    // are. A delta frame's buffer is the reader's, whatever its size.
+    return isCachedSize(location) || location.codec === Codec.Delta ? Buffer.from(bytes) : bytes;
   }
 
   /**
@@ -166,10 +172,20 @@ export class PackReader {
   }
 
   /**
-   * The verified bytes of a Delta frame's base, a copy (reading it may reuse the cache's memory); the
-   * chain's length is checked here, so a loop of deltas in a damaged pack is an error, not a hang.
+   * The verified bytes of a Delta frame's base, a copy (reading it may reuse the cache's memory), for
+   * a caller that unpacks the frame later, elsewhere.
    */
-  baseOf(location: BlobLocation, depth = 0): Buffer | undefined {
+  baseOf(location: BlobLocation): Buffer | undefined {
+    const base = this.borrowBase(location, 0);
+    return base === undefined ? undefined : Buffer.from(base);
+  }
+
+  /**
+   * baseOf without the copy, for unpacking the frame at once: reading the frame itself takes no
+   * buffer a base may lie in (see readDeltaFrame). The chain's length is checked here, so a loop of
+   * deltas in a damaged pack is an error, not a hang.
+   */
+  private borrowBase(location: BlobLocation, depth: number): Buffer | undefined {
     if (location.codec !== Codec.Delta) return undefined;
     // The message is made only on damage: a base's id in hex costs a string at every delta read.
     const damage = (what: (baseHex: string) => string, cause?: unknown): never => {
@@ -180,7 +196,7 @@ export class PackReader {
     if (base === undefined) return damage((baseHex) => `its base ${baseHex} is missing`);
     if (depth >= MAX_DELTA_DEPTH) return damage(() => `its chain of bases is longer than ${MAX_DELTA_DEPTH}`);
     try {
-      return Buffer.from(this.borrowBlob(base, depth + 1));
+      return this.borrowBlob(base, depth + 1);
     } catch (error) {
       if (!(error instanceof CorruptionError)) throw error;
       return damage((baseHex) => `its base ${baseHex} cannot be read (${error.message})`, error);
@@ -188,13 +204,14 @@ export class PackReader {
   }
 
   private readFrame(location: BlobLocation, depth: number): Buffer {
-    if (!isCachedSize(location)) return this.unpackFrameAt(location, undefined, this.baseOf(location, depth));
-    if (location.codec === Codec.Delta) return this.readDeltaFrame(location, depth);
+    if (location.codec === Codec.Delta)
+      return location.frameRawLength > SMALL_FRAME_BYTES ? this.readLargeDeltaFrame(location, depth) : this.readDeltaFrame(location, depth);
+    if (!isCachedSize(location)) return this.unpackFrameAt(location, undefined, undefined);
     const key = frameKey(location);
     const cached = takeCached(this.cachedFrames, key);
     if (cached !== undefined) return cached;
     // Read before a cached buffer is taken for this frame: reading the base uses the cache too.
-    const dictionary = this.baseOf(location, depth);
+    const dictionary = this.borrowBase(location, depth);
     // The least recently used frame goes; its buffer is reused (its blobs were only borrowed until this read).
     let spare: Buffer | undefined;
     if (this.cachedFrames.size >= this.maxCachedFrames) {
@@ -208,18 +225,53 @@ export class PackReader {
   }
 
   /**
-   * Delta frames (one blob each, often small) are kept apart from the others: read through the
-   * common cache of a few frames, a chain of them would push out the large frame at its end, which
-   * the next file's chain is likely to need again.
+   * Small delta frames (one blob each) are kept apart from the others: read through the common cache
+   * of a few frames, a chain of them would push out the large frame at its end, which the next
+   * file's chain is likely to need again. The least recently used one's buffer is reused: reading
+   * chains 8 deep through new buffers (a tree of 1,000 entries is ~55 KB) left the collector hundreds
+   * of megabytes to free in a commit at 500,000 files, and its peak RSS grew with the chains. The
+   * frame's base was read just before, so it is the most recently used, never the one reused.
    */
   private readDeltaFrame(location: BlobLocation, depth: number): Buffer {
     const key = frameKey(location);
     const cached = takeCached(this.cachedDeltas, key);
     if (cached !== undefined) return cached;
-    const raw = this.unpackFrameAt(location, undefined, this.baseOf(location, depth));
-    if (this.cachedDeltas.size >= CACHED_DELTA_FRAMES) this.cachedDeltas.delete(this.cachedDeltas.keys().next().value!);
+    const dictionary = this.borrowBase(location, depth);
+    let spare: Buffer | undefined;
+    if (this.cachedDeltas.size >= CACHED_DELTA_FRAMES) {
+      const [oldestKey, oldest] = this.cachedDeltas.entries().next().value!;
+      this.cachedDeltas.delete(oldestKey);
+      spare = oldest;
+    }
+    const raw = this.unpackFrameAt(location, spare, dictionary);
     this.cachedDeltas.set(key, raw);
     return raw;
+  }
+
+  /**
+   * A large delta frame (a commit's times, 4 MB at 500,000 files, are a delta of the parent's) is not
+   * cached: each link of its chain is unpacked into one of two buffers kept for this, by the parity
+   * of its depth, so that a link's base (one deeper) is never the buffer it is unpacked into (zstd
+   * copies a dictionary as it loads it, but this does not depend on that). Cached, a chain of them
+   * held 8 x 4 MB; unpacked into new buffers, it left as much to the collector.
+   */
+  private readLargeDeltaFrame(location: BlobLocation, depth: number): Buffer {
+    const dictionary = this.borrowBase(location, depth);
+    const slot = depth % 2;
+    const rawLength = Math.min(Math.max(location.frameRawLength, 0), MAX_FRAME_RAW_BYTES); // checked on unpacking
+    let out = this.largeDeltaBuffers[slot]!;
+    if (out.length < rawLength) out = this.largeDeltaBuffers[slot] = Buffer.allocUnsafeSlow(roundUp(rawLength));
+    const fd = this.packFd(location.packName);
+    const storedLength = location.frameStoredLength;
+    if (storedLength <= CACHED_FRAME_MAX_BYTES && this.storedScratch.length < storedLength) this.storedScratch = Buffer.allocUnsafeSlow(roundUp(storedLength));
+    const stored = this.readExactly(
+      fd,
+      location.frameOffset,
+      storedLength,
+      location.packName,
+      storedLength <= CACHED_FRAME_MAX_BYTES ? this.storedScratch : undefined,
+    );
+    return out.subarray(0, unpackFrameInto(stored, out, location, dictionary));
   }
 
   private unpackFrameAt(location: BlobLocation, spare: Buffer | undefined, dictionary: Buffer | undefined): Buffer {
@@ -232,8 +284,8 @@ export class PackReader {
     const out =
       spare !== undefined && spare.byteOffset === 0 && spare.buffer.byteLength >= rawLength && spare.buffer.byteLength <= roundUp(CACHED_FRAME_MAX_BYTES)
         ? Buffer.from(spare.buffer, 0, rawLength)
-        : location.codec === Codec.Delta
-          ? Buffer.allocUnsafe(rawLength) // one blob, often small; never reused as a spare
+        : location.codec === Codec.Delta && rawLength < POOLED_BYTES
+          ? Buffer.allocUnsafe(rawLength) // a small blob, from Node's pool: never reused as a spare
           : Buffer.allocUnsafeSlow(roundUp(rawLength)).subarray(0, rawLength);
     if (location.codec === Codec.Raw && location.frameStoredLength === rawLength) {
       return this.readExactly(fd, location.frameOffset, rawLength, location.packName, out);
