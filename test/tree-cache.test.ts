@@ -1,4 +1,4 @@
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashBytes } from '../src/core/hash.js';
@@ -345,5 +345,32 @@ describe('tree cache', () => {
     expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('');
     await storeOk(['rm', '-q', 'd2/sub0/f0.txt'], { cwd: work });
     expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('D  d2/sub0/f0.txt\n');
+  });
+
+  it("gives status HEAD's root without opening the catalog after a commit, and the catalog's for any other HEAD", async () => {
+    const work = temporaryDirectory();
+    writeTree(work, files);
+    await storeOk(['init', '-q'], { cwd: work });
+    await commitTreeId(work, 'first');
+    writeFileSync(join(work, 'd2/sub1/f3.txt'), 'changed deep down\n');
+    await commitTreeId(work, 'second');
+    writeFileSync(join(work, 'd2/sub0/f0.txt'), 'changed, not staged\n');
+    writeFileSync(join(work, 'd2/untracked.txt'), 'new\n');
+    // Nothing staged: with the catalog's file no database at all, status still answers (it reads no
+    // tree of HEAD, and finds HEAD's root in the tree cache): it never opened the catalog.
+    const dotStore = join(work, '.store');
+    const catalogFiles = readdirSync(dotStore).filter((name) => name.startsWith('catalog.sqlite'));
+    expect(catalogFiles).toContain('catalog.sqlite');
+    const away = temporaryDirectory();
+    for (const name of catalogFiles) renameSync(join(dotStore, name), join(away, name));
+    writeFileSync(join(dotStore, 'catalog.sqlite'), 'not a database\n');
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe(' M d2/sub0/f0.txt\n?? d2/untracked.txt\n');
+    expect(readFileSync(join(dotStore, 'catalog.sqlite'), 'utf8')).toBe('not a database\n');
+    for (const name of catalogFiles) renameSync(join(away, name), join(dotStore, name));
+    // HEAD moved to the first commit: the cache names the second's root, so status asks the catalog.
+    await storeOk(['switch', '-q', '-f', '--detach', 'HEAD~1'], { cwd: work });
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('?? d2/untracked.txt\n');
+    await storeOk(['rm', '-q', 'd1/sub0/f0.txt'], { cwd: work });
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('D  d1/sub0/f0.txt\n?? d2/untracked.txt\n');
   });
 });

@@ -9,7 +9,7 @@ import { DirectoriesHolding, FileTimesBlob } from '../objects/file-times.js';
 import type { Repository } from '../repository/repository.js';
 import { openStaging } from '../staging/staging-area.js';
 import type { StagingView } from '../staging/staging-format.js';
-import { readTreeCache, writeTreeCache } from '../staging/tree-cache.js';
+import { commitRootKey, readTreeCache, writeTreeCache } from '../staging/tree-cache.js';
 import { loadCommit } from './history/objects-io.js';
 import { type FileChanges, treeFileChanges, treesByPrefix } from './history/tree-walk.js';
 import { buildTrees } from './ingest/tree-builder.js';
@@ -93,6 +93,7 @@ export async function commitStaged(repo: Repository, options: CommitOptions): Pr
       };
       const encoded = encodeCommit(commit);
       writer.addBlob(BlobType.Commit, encoded.id, encoded.bytes);
+      cache.trees.set(commitRootKey(encoded.id), root);
       writer.addCommit({
         ...commit,
         id: encoded.id,

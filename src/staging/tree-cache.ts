@@ -54,6 +54,17 @@ export function stagingFileKey(checksum: Buffer): string {
   return hashBytes(Buffer.concat([STAGING_FILE_DOMAIN, checksum])).toString('latin1');
 }
 
+const COMMIT_ROOT_DOMAIN = Buffer.from("store tree cache: a commit's root tree\0", 'ascii');
+
+/**
+ * The key under which the cache holds the root tree of the commit that wrote it. A commit's tree
+ * never changes, so a status finds HEAD's root here without opening the catalog (SQLite's module and
+ * the database: ~15 ms of a status, measured by hand); the domain keeps the key apart from the others.
+ */
+export function commitRootKey(commitId: Buffer): string {
+  return hashBytes(Buffer.concat([COMMIT_ROOT_DOMAIN, commitId])).toString('latin1');
+}
+
 /** The cache file's bytes and where its parts lie, or undefined when it is missing, of another version or damaged. */
 function readCacheFile(path: string): { bytes: Buffer; treesEnd: number; bodyBytes: number } | undefined {
   let bytes: Buffer;

@@ -1,8 +1,8 @@
 import type { TreeEntry } from '../../objects/tree.js';
 import type { Repository } from '../../repository/repository.js';
 import type { StagingView } from '../../staging/staging-format.js';
-import { readTreeCache, stagingFileKey } from '../../staging/tree-cache.js';
-import { loadTree } from '../history/objects-io.js';
+import { commitRootKey, readTreeCache, stagingFileKey } from '../../staging/tree-cache.js';
+import { commitTreeId, loadTree } from '../history/objects-io.js';
 import { childrenOfRun, runFingerprint } from './staged-runs.js';
 import { flattenTree } from '../history/tree-walk.js';
 import { EntryKind } from '../../core/vocabulary.js';
@@ -15,15 +15,17 @@ export interface PathChange {
 }
 
 /**
- * The staging area against HEAD's tree, top down. A staged directory whose fingerprint the tree
+ * The staging area against the tree of HEAD (`headCommit`; its root from the tree cache when the
+ * cache was written by that commit, else from the catalog), top down. A staged directory whose fingerprint the tree
  * cache maps to the very tree HEAD has at that path holds no change and is not read: after a commit
  * nothing of HEAD is loaded (nor any entry read), after an add only the trees on the changed paths
  * (git's cache-tree).
  */
-export function stagedChanges(repo: Repository, entries: StagingView, headTreeId: Buffer | undefined): PathChange[] {
+export function stagedChanges(repo: Repository, entries: StagingView, headCommit: string | undefined): PathChange[] {
   const changes: PathChange[] = [];
-  if (headTreeId === undefined) return Array.from({ length: entries.count }, (_, index) => ({ path: entries.pathAt(index), change: 'added' }));
+  if (headCommit === undefined) return Array.from({ length: entries.count }, (_, index) => ({ path: entries.pathAt(index), change: 'added' }));
   const cache = readTreeCache(repo.layout.treeCache, { groups: false });
+  const headTreeId = cache.trees.get(commitRootKey(Buffer.from(headCommit, 'hex')))?.id ?? commitTreeId(repo, headCommit);
   // The staging file the last commit was built from, unchanged since: nothing is staged.
   if (cache.trees.get(stagingFileKey(entries.checksum))?.id.equals(headTreeId)) return changes;
   const deletedBelow = (tree: Buffer, prefix: string): void => {

@@ -3,7 +3,6 @@ import type { Repository } from '../../repository/repository.js';
 import { isRacilyClean, nowNs, openStaging, readStaging, writeStaging } from '../../staging/staging-area.js';
 import type { StagedEntry, StagingSnapshot, StagingView } from '../../staging/staging-format.js';
 import { compareWithWorkTree, matchWorkTree } from './tracked.js';
-import { commitTreeId } from '../history/objects-io.js';
 import { newWalkReport, type SkippedPath } from './scanner.js';
 import { stagedChanges, type Change, type PathChange } from './staged-changes.js';
 
@@ -48,7 +47,7 @@ export function computeStatus(repo: Repository, options: StatusOptions = {}): St
   const scanStartedAtNs = nowNs();
   const headCommit = repo.refs.headCommit();
   const staging = openStaging(repo.layout.staging);
-  const staged = stagedChanges(repo, staging, headCommit === undefined ? undefined : commitTreeId(repo, headCommit));
+  const staged = stagedChanges(repo, staging, headCommit);
 
   const report = newWalkReport();
   const unstaged: PathChange[] = [];
