@@ -241,7 +241,7 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
       ));
       await pool?.close();
       const sealMs = clock.lap();
-      await writeStagingFrom(repo.layout, () => keptAndFresh(staging, drop, fresh), scanStartedAtNs);
+      writeStagingFrom(repo.layout, () => keptAndFresh(staging, drop, fresh), scanStartedAtNs);
       const stagingMs = clock.lap();
       return {
         ...lists,

@@ -259,7 +259,7 @@ async function restoreIntoWorkTree(
       const stats = lstatSync(fsPath(join(repo.workTree, fresh.path)), { bigint: true });
       staged.push(toStagedEntry(fresh.path, fresh.kind, stats, fresh.fileId));
     }
-    await writeStagingFrom(repo.layout, () => staged.entries(), scanStartedAtNs);
+    writeStagingFrom(repo.layout, () => staged.entries(), scanStartedAtNs);
     const writtenPaths = selected?.filter((path) => !failed.has(path)) ?? [];
     return { result: { commitId, written: writtenPaths, writtenCount: selectedCount - failures.length, removed }, failures, selectedCount };
   } finally {

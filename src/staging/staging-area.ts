@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { writeFileAtomic, writeFileAtomicFrom } from '../core/fs-atomic.js';
+import { AtomicFile, writeFileAtomic } from '../core/fs-atomic.js';
 import { mapFile } from '../core/mapped-file.js';
 import {
   encodeStaging,
@@ -39,18 +39,15 @@ export function writeStaging(place: { staging: string; fileMode: number }, entri
  * byte order that `entries` gives afresh on each call (it is walked three times), written as they are
  * encoded: memory holds 64 KiB of the file, not the file.
  */
-export async function writeStagingFrom(
-  place: { staging: string; fileMode: number },
-  entries: () => Iterable<StagingItem>,
-  scanStartedAtNs: bigint,
-): Promise<void> {
-  await writeFileAtomicFrom(
-    place.staging,
-    async (write) => {
-      for (const piece of stagingPieces(entries, scanStartedAtNs)) await write(piece); // a piece is reused once written
-    },
-    { mode: place.fileMode },
-  );
+export function writeStagingFrom(place: { staging: string; fileMode: number }, entries: () => Iterable<StagingItem>, scanStartedAtNs: bigint): void {
+  const file = new AtomicFile(place.staging, { mode: place.fileMode });
+  try {
+    for (const piece of stagingPieces(entries, scanStartedAtNs)) file.write(piece); // a piece is reused once written
+  } catch (error) {
+    file.discard();
+    throw error;
+  }
+  file.commit();
 }
 
 /**

@@ -1,7 +1,7 @@
 import { errnoCode } from '../../core/errors.js';
 import type { Repository } from '../../repository/repository.js';
-import { isRacilyClean, nowNs, openStaging, readStaging, writeStaging } from '../../staging/staging-area.js';
-import type { StagedEntry, StagingSnapshot, StagingView } from '../../staging/staging-format.js';
+import { isRacilyClean, nowNs, openStaging, writeStagingFrom } from '../../staging/staging-area.js';
+import type { StagedEntry, StagingItem, StagingView } from '../../staging/staging-format.js';
 import { compareWithWorkTree, matchWorkTree } from './tracked.js';
 import { newWalkReport, type SkippedPath } from './scanner.js';
 import { stagedChanges, type Change, type PathChange } from './staged-changes.js';
@@ -55,7 +55,7 @@ export function computeStatus(repo: Repository, options: StatusOptions = {}): St
   const untrackedMode = options.untracked ?? 'normal';
   const outermostUntracked = untrackedMode === 'normal' ? untrackedDirectories(staging) : (path: string) => path;
   const tracked: SkippedPath[] = [];
-  const verified: StagedEntry[] = [];
+  const verified: VerifiedEntry[] = [];
   let suspectsLeft = false;
   for (const { index, file } of matchWorkTree(repo, staging, [''], report, { skipUnchanged: () => {} })) {
     if (index === -1) {
@@ -70,7 +70,7 @@ export function computeStatus(repo: Repository, options: StatusOptions = {}): St
     const found = compareWithWorkTree(repo, entry, staging, file);
     if (found.change !== undefined) unstaged.push({ path: entry.path, change: found.change });
     else if (found.unreadable !== undefined) tracked.push({ path: entry.path, reason: found.unreadable });
-    else if (found.verified !== undefined) verified.push(found.verified);
+    else if (found.verified !== undefined) verified.push({ index, entry: found.verified });
     // A racily clean entry not verified here would look clean on stat data alone once rewritten.
     if (found.verified === undefined && isRacilyClean(entry, staging)) suspectsLeft = true;
   }
@@ -87,20 +87,28 @@ export function computeStatus(repo: Repository, options: StatusOptions = {}): St
   };
 }
 
+/** A staged entry whose content was just found unchanged, with fresh stat data, and its index in the staging area. */
+interface VerifiedEntry {
+  index: number;
+  entry: StagedEntry;
+}
+
 /**
  * Rewrites the staging area with fresh stat data for entries whose content was just verified, unless
  * another writer holds the lock or replaced the staging area since it was read. The new staging
  * area's time is when this status began, before any file was read: an entry modified after that
- * stays suspect (see isRacilyClean). Returns whether it wrote.
+ * stays suspect (see isRacilyClean). The other entries are copied as the bytes they are: decoded
+ * whole into objects and a map, the staging area of 500,000 files took a status to ~480 MB (measured
+ * with /usr/bin/time, 5,000 files verified). Returns whether it wrote.
  */
-function refreshStatData(repo: Repository, read: Pick<StagingSnapshot, 'checksum'>, verified: readonly StagedEntry[], scanStartedAtNs: bigint): boolean {
+function refreshStatData(repo: Repository, read: StagingView, verified: VerifiedEntry[], scanStartedAtNs: bigint): boolean {
   try {
     const written = repo.tryWithWriteLock(() => {
-      const current = readStaging(repo.layout.staging);
+      const current = openStaging(repo.layout.staging);
+      // The same file (by its checksum): the indexes found in `read` hold in it.
       if (current.checksum === undefined || read.checksum === undefined || !current.checksum.equals(read.checksum)) return false;
-      const entries = new Map(current.entries.map((entry) => [entry.path, entry]));
-      for (const entry of verified) entries.set(entry.path, entry);
-      writeStaging(repo.layout, [...entries.values()], scanStartedAtNs);
+      verified.sort((a, b) => a.index - b.index);
+      writeStagingFrom(repo.layout, () => withEntriesReplaced(current, verified), scanStartedAtNs);
       return true;
     });
     return written === true;
@@ -109,6 +117,17 @@ function refreshStatData(repo: Repository, read: Pick<StagingSnapshot, 'checksum
     if (['EACCES', 'EPERM', 'EROFS'].includes(errnoCode(error) ?? '')) return false;
     throw error;
   }
+}
+
+/** The staging area's entries, each of `replaced` (by ascending index) in place of the one at its index. */
+function* withEntriesReplaced(staging: StagingView, replaced: readonly VerifiedEntry[]): Generator<StagingItem> {
+  let next = 0; // the first entry not given yet
+  for (const { index, entry } of replaced) {
+    if (index > next) yield { keptFrom: staging, start: next, end: index };
+    yield entry;
+    next = index + 1;
+  }
+  if (next < staging.count) yield { keptFrom: staging, start: next, end: staging.count };
 }
 
 /**
