@@ -1,10 +1,10 @@
-import { chmodSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { blake3 } from '@napi-rs/blake-hash';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { packNamesOnDisk } from '../src/store/pack-store.js';
 import { PackReader } from '../src/store/pack-reader.js';
-import { pseudoRandomBytes, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
+import { pseudoRandomBytes, run, STORE_BIN, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
 import { Codec } from '../src/core/vocabulary.js';
 
 const KiB = 1024;
@@ -96,6 +96,34 @@ describe('add, commit and get round trips, byte-exact', () => {
     expect((await storeOk(['get', 'text/readme.md', '--at', log[1]!.commitId.slice(0, 10)], { cwd: work })).stdout.length).toBe(
       files['text/readme.md']!.length,
     );
+  });
+});
+
+describe('restores on one core', () => {
+  it('checkout -o and switch write every file when the CPU set holds one core (no worker threads)', async () => {
+    const work = temporaryDirectory();
+    await storeOk(['init', '-q'], { cwd: work });
+    const files = new Map<string, Buffer>();
+    for (let i = 0; i < 150; i++) files.set(`d${i % 3}/f${String(i).padStart(3, '0')}.txt`, pseudoRandomBytes(200 + i, i));
+    for (const [path, bytes] of files) {
+      mkdirSync(join(work, path, '..'), { recursive: true });
+      writeFileSync(join(work, path), bytes);
+    }
+    await storeOk(['commit', '-A', '-q', '-m', 'all'], { cwd: work });
+    const out = join(temporaryDirectory(), 'out');
+    // taskset: Node's availableParallelism() follows the CPU set, so the restore runs on one thread.
+    const checkout = await run('taskset', ['-c', '0', process.execPath, STORE_BIN, 'checkout', '--json', '-o', out, 'HEAD'], { cwd: work });
+    expect(checkout.stderr).toBe('');
+    expect(checkout.status).toBe(0);
+    for (const [path, bytes] of files) expect(readFileSync(join(out, path)).equals(bytes), path).toBe(true);
+    expect(readdirSync(out, { recursive: true }).filter((name) => String(name).endsWith('.txt'))).toHaveLength(files.size);
+    // Every file changed in a second commit; switching back to the first rewrites them all.
+    for (const path of files.keys()) writeFileSync(join(work, path), 'second version\n');
+    await storeOk(['commit', '-A', '-q', '-m', 'second'], { cwd: work });
+    const back = await run('taskset', ['-c', '0', process.execPath, STORE_BIN, 'switch', '-q', '--detach', 'HEAD~1'], { cwd: work });
+    expect(back.stderr).toBe('');
+    expect(back.status).toBe(0);
+    for (const [path, bytes] of files) expect(readFileSync(join(work, path)).equals(bytes), path).toBe(true);
   });
 });
 

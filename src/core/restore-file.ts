@@ -76,7 +76,7 @@ export async function restoreFile(item: FileToRestore, produce: ContentProducer,
 }
 
 /** Restores each file in turn; one that fails is reported and the others are still restored. */
-export async function restoreEachFile<T extends FileToRestore>(items: readonly T[], producerOf: (item: T) => ContentProducer): Promise<RestoreFailure[]> {
+export async function restoreEachFile<T extends FileToRestore>(items: Iterable<T>, producerOf: (item: T) => ContentProducer): Promise<RestoreFailure[]> {
   const failures: RestoreFailure[] = [];
   const confinedByRoot = new Map<string, ConfinedDirectories>();
   for (const item of items) {

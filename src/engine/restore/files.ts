@@ -15,7 +15,7 @@ import { streamTarget } from './stream.js';
 export type RestoreItem = FileToRestore;
 
 /** Restores each item from `repo` on this thread; one that fails is reported and the others are still restored. */
-export function restoreEach(repo: Repository, items: readonly RestoreItem[]): Promise<RestoreFailure[]> {
+export function restoreEach(repo: Repository, items: Iterable<RestoreItem>): Promise<RestoreFailure[]> {
   return restoreEachFile(items, (item) => async (write) => {
     await streamTarget(repo, { kind: 'file', fileId: Buffer.from(item.fileId, 'hex'), sizeBytes: item.sizeBytes }, write);
   });
@@ -75,11 +75,13 @@ export async function restoreAll(repo: Repository, items: Iterable<RestoreItem>,
     ahead.push(next.value);
     aheadBytes += next.value.sizeBytes;
   }
-  if (jobs < 2 || ended) return restoreEach(repo, ahead);
   function* all(): Generator<RestoreItem> {
     yield* ahead;
-    for (let next = iterator.next(); !next.done; next = iterator.next()) yield next.value;
+    if (!ended) for (let next = iterator.next(); !next.done; next = iterator.next()) yield next.value;
   }
+  // One thread (a machine or a CPU set of one core): every item on this thread, the read-ahead and the
+  // rest. (Given the read-ahead alone, a checkout there wrote its first 64 files and reported success.)
+  if (jobs < 2 || ended) return restoreEach(repo, all());
   // In path order, the order files were added in: neighbours share frames, which a reader decompresses once.
   const batches = batchesOf(all(), (item) => item.sizeBytes, {
     maxItems: RESTORE_BATCH_MAX_FILES,
