@@ -383,6 +383,26 @@ describe('no command destroys uncommitted work without --force', () => {
     expect((await storeOk(['rm', 'a'], { cwd: work })).text).toBe("rm 'a'\n");
     expect(existsSync(join(work, 'a'))).toBe(false);
   });
+
+  it('rm -r of a directory removes what lies under it and nothing that only sorts near it', async () => {
+    const work = await freshRepository();
+    // In byte order d-b and d.txt sort between d/ and its files' neighbours: d-b < d.txt < d/x < d0.
+    for (const path of ['d-b', 'd.txt', 'd/x', 'd/y/z', 'd0', 'e']) {
+      mkdirSync(join(work, path, '..'), { recursive: true });
+      writeFileSync(join(work, path), path);
+    }
+    await storeOk(['commit', '-A', '-q', '-m', 'one'], { cwd: work });
+    const withoutR = await store(['rm', '--cached', 'd'], { cwd: work });
+    expect(withoutR.status).toBe(2);
+    expect(withoutR.stderr).toContain("not removing 'd' recursively without -r");
+    expect((await store(['rm', '--cached', 'nothing-here'], { cwd: work })).status).toBe(5);
+    expect((await storeOk(['rm', '-r', '--cached', 'd', 'd/x'], { cwd: work })).text).toBe("rm 'd/x'\nrm 'd/y/z'\n");
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('D  d/x\nD  d/y/z\n?? d/\n');
+    expect((await storeOk(['rm', '-q', 'd-b', 'd0'], { cwd: work })).text).toBe('');
+    expect(existsSync(join(work, 'd-b'))).toBe(false);
+    expect(existsSync(join(work, 'd0'))).toBe(false);
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('D  d-b\nD  d/x\nD  d/y/z\nD  d0\n?? d/\n');
+  });
 });
 
 describe('ignored and nested', () => {

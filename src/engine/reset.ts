@@ -1,14 +1,14 @@
 import { StoreError } from '../core/errors.js';
 import type { TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
-import { nowNs, readStaging, writeStaging } from '../staging/staging-area.js';
-import type { StagedEntry, StagingSnapshot } from '../staging/staging-format.js';
+import { nowNs, openStaging, readStaging, writeStaging, writeStagingFrom } from '../staging/staging-area.js';
+import type { StagedEntry, StagingItem, StagingSnapshot, StagingView } from '../staging/staging-format.js';
 import { CorruptionError } from '../core/errors.js';
 import { loadCommit, loadCommitMetadata } from './history/objects-io.js';
 import { resolveCommit } from './history/revisions.js';
 import type { FileMode } from '../objects/file-modes.js';
 import { isWithin, toRepoPath } from './worktree/paths.js';
-import { flattenTree } from './history/tree-walk.js';
+import { findInTree, flattenTree } from './history/tree-walk.js';
 import { compareWithWorkTree, lstatTracked } from './worktree/tracked.js';
 import { LeadingDirectories } from './worktree/leading-directories.js';
 import { removeTrackedFile } from './worktree/removal.js';
@@ -86,9 +86,14 @@ export async function resetStaging(
  * the work tree (modified since staged) would be lost. With --cached the file stays, so only content
  * that is in neither HEAD nor the file (staged, then edited again) is at stake.
  */
-function refuseToLoseWork(repo: Repository, snapshot: StagingSnapshot, entries: readonly StagedEntry[], cached: boolean): void {
-  const head = repo.refs.headCommit();
-  const headFiles = head === undefined ? new Map<string, TreeEntry>() : flattenTree(repo, Buffer.from(loadCommit(repo, head).treeId, 'hex'));
+function refuseToLoseWork(
+  repo: Repository,
+  snapshot: Pick<StagingSnapshot, 'writtenAtNs'>,
+  entries: readonly StagedEntry[],
+  scopes: readonly string[],
+  cached: boolean,
+): void {
+  const headFiles = headFilesUnder(repo, scopes);
   const leading = new LeadingDirectories(repo.workTree);
   const bothDiffer: string[] = [];
   const staged: string[] = [];
@@ -128,28 +133,84 @@ export async function removePaths(
 ): Promise<{ removed: string[] }> {
   const scopes = options.paths.map((path) => toRepoPath(repo.workTree, options.cwd, path));
   return repo.withWriteLock(() => {
-    const snapshot = readStaging(repo.layout.staging);
-    const removed: StagedEntry[] = [];
+    const staging = openStaging(repo.layout.staging);
+    // The staged entries removed, as sorted runs of indexes: read in place, the others never decoded.
+    const runs: [number, number][] = [];
     scopes.forEach((scope, index) => {
-      const matches = snapshot.entries.filter((entry) => isWithin(entry.path, scope));
-      if (matches.length === 0) throw new StoreError('PATH_NOT_FOUND', `pathspec '${options.paths[index]}' did not match any tracked files`);
-      if (!matches.some((entry) => entry.path === scope) && !options.recursive) {
+      const found = entryRunsUnder(staging, scope);
+      if (found.length === 0) throw new StoreError('PATH_NOT_FOUND', `pathspec '${options.paths[index]}' did not match any tracked files`);
+      if (staging.indexOf(scope) < 0 && !options.recursive) {
         throw new StoreError('INVALID_ARGUMENT', `not removing '${options.paths[index]}' recursively without -r`);
       }
-      removed.push(...matches);
+      runs.push(...found);
     });
-    if (!options.force) refuseToLoseWork(repo, snapshot, removed, options.cached);
-    const removedSet = new Set(removed.map((entry) => entry.path));
-    writeStaging(
-      repo.layout,
-      snapshot.entries.filter((entry) => !removedSet.has(entry.path)),
-      snapshot.writtenAtNs,
-    );
+    const removedRuns = mergedRuns(runs);
+    const removed: StagedEntry[] = [];
+    for (const [start, end] of removedRuns) for (let index = start; index < end; index++) removed.push(staging.entryAt(index));
+    if (!options.force) refuseToLoseWork(repo, staging, removed, scopes, options.cached);
+    writeStagingFrom(repo.layout, () => keptOutside(staging, removedRuns), staging.writtenAtNs);
     if (!options.cached) {
-      for (const path of removedSet) removeTrackedFile(repo.workTree, path);
+      for (const entry of removed) removeTrackedFile(repo.workTree, entry.path);
     }
-    return { removed: [...removedSet].sort() };
+    return { removed: removed.map((entry) => entry.path).sort() };
   });
+}
+
+/**
+ * The runs of staged entries at or under `scope`, in path byte order: the entry named `scope`, and
+ * those under `scope/`, which lie between `scope/` and `scope0` ('0' follows '/') but not always next
+ * to `scope` itself (`a-b` sorts between `a` and `a/x`).
+ */
+function entryRunsUnder(staging: StagingView, scope: string): [number, number][] {
+  const at = (path: string): number => {
+    const found = staging.indexOf(path);
+    return found >= 0 ? found : -1 - found;
+  };
+  if (scope === '') return staging.count === 0 ? [] : [[0, staging.count]];
+  const runs: [number, number][] = [];
+  const exact = staging.indexOf(scope);
+  if (exact >= 0) runs.push([exact, exact + 1]);
+  const start = at(`${scope}/`);
+  const end = at(`${scope}0`);
+  if (start < end) runs.push([start, end]);
+  return runs;
+}
+
+/** Sorted runs of indexes, overlapping ones made one. */
+function mergedRuns(runs: [number, number][]): [number, number][] {
+  const merged: [number, number][] = [];
+  for (const [start, end] of [...runs].sort((a, b) => a[0] - b[0])) {
+    const last = merged.at(-1);
+    if (last !== undefined && start <= last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return merged;
+}
+
+/** The staging area's entries outside `removed` (sorted, disjoint runs), as runs kept as bytes. */
+function* keptOutside(staging: StagingView, removed: readonly [number, number][]): Generator<StagingItem> {
+  let next = 0;
+  for (const [start, end] of removed) {
+    if (start > next) yield { keptFrom: staging, start: next, end: start };
+    next = end;
+  }
+  if (next < staging.count) yield { keptFrom: staging, start: next, end: staging.count };
+}
+
+/** HEAD's files at or under the scopes, reading only the trees there. */
+function headFilesUnder(repo: Repository, scopes: readonly string[]): Map<string, TreeEntry> {
+  const files = new Map<string, TreeEntry>();
+  const head = repo.refs.headCommit();
+  if (head === undefined) return files;
+  const root = Buffer.from(loadCommit(repo, head).treeId, 'hex');
+  for (const scope of scopes) {
+    if (scope === '') return flattenTree(repo, root);
+    const entry = findInTree(repo, root, scope);
+    if (entry === undefined) continue;
+    if (entry.kind === EntryKind.Directory) flattenTree(repo, entry.id, scope, files, scope.split('/').length);
+    else files.set(scope, entry);
+  }
+  return files;
 }
 
 function anyKey<K>(map: ReadonlyMap<K, unknown>, test: (key: K) => boolean): boolean {
