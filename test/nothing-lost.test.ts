@@ -8,6 +8,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   truncateSync,
   writeFileSync,
@@ -382,6 +383,34 @@ describe('no command destroys uncommitted work without --force', () => {
     await storeOk(['commit', '-m', 'one'], { cwd: work });
     expect((await storeOk(['rm', 'a'], { cwd: work })).text).toBe("rm 'a'\n");
     expect(existsSync(join(work, 'a'))).toBe(false);
+  });
+
+  it("reset PATH gives back HEAD's entries under PATH only, content and mode, and keeps its neighbours staged", async () => {
+    const work = await freshRepository();
+    for (const path of ['d-b', 'd.txt', 'd/x', 'd/y/z', 'd0']) {
+      mkdirSync(join(work, path, '..'), { recursive: true });
+      writeFileSync(join(work, path), `${path} one\n`);
+    }
+    chmodSync(join(work, 'd/x'), 0o755);
+    await storeOk(['commit', '-A', '-q', '-m', 'one'], { cwd: work });
+    writeFileSync(join(work, 'd/x'), 'd/x two\n');
+    writeFileSync(join(work, 'd/new'), 'new\n');
+    writeFileSync(join(work, 'd-b'), 'd-b two\n');
+    writeFileSync(join(work, 'd0'), 'd0 two\n');
+    rmSync(join(work, 'd/y/z'));
+    await storeOk(['add', '-A', '-q'], { cwd: work });
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('M  d-b\nA  d/new\nM  d/x\nD  d/y/z\nM  d0\n');
+    await storeOk(['reset', '-q', 'd'], { cwd: work });
+    expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('M  d-b\n M d/x\n D d/y/z\nM  d0\n?? d/new\n');
+    await storeOk(['commit', '-q', '-m', 'two'], { cwd: work });
+    const out = join(temporaryDirectory(), 'out');
+    await storeOk(['checkout', '-q', '-o', out, 'HEAD'], { cwd: work });
+    expect(readFileSync(join(out, 'd/x'), 'utf8')).toBe('d/x one\n');
+    expect(statSync(join(out, 'd/x')).mode & 0o777).toBe(0o755);
+    expect(readFileSync(join(out, 'd/y/z'), 'utf8')).toBe('d/y/z one\n');
+    expect(readFileSync(join(out, 'd-b'), 'utf8')).toBe('d-b two\n');
+    expect(readFileSync(join(out, 'd0'), 'utf8')).toBe('d0 two\n');
+    expect(existsSync(join(out, 'd/new'))).toBe(false);
   });
 
   it('rm -r of a directory removes what lies under it and nothing that only sorts near it', async () => {

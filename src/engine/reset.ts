@@ -1,14 +1,14 @@
 import { StoreError } from '../core/errors.js';
+import { encodeName } from '../core/path-bytes.js';
 import type { TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
-import { nowNs, openStaging, readStaging, writeStaging, writeStagingFrom } from '../staging/staging-area.js';
+import { emptyStaging, nowNs, openStaging, writeStagingFrom } from '../staging/staging-area.js';
 import type { StagedEntry, StagingItem, StagingSnapshot, StagingView } from '../staging/staging-format.js';
 import { CorruptionError } from '../core/errors.js';
-import { loadCommit, loadCommitMetadata } from './history/objects-io.js';
+import { loadCommit, openCommitMetadata } from './history/objects-io.js';
 import { resolveCommit } from './history/revisions.js';
-import type { FileMode } from '../objects/file-modes.js';
 import { isWithin, toRepoPath } from './worktree/paths.js';
-import { findInTree, flattenTree } from './history/tree-walk.js';
+import { findInTree, flattenTree, walkTreeFiles } from './history/tree-walk.js';
 import { compareWithWorkTree, lstatTracked } from './worktree/tracked.js';
 import { LeadingDirectories } from './worktree/leading-directories.js';
 import { removeTrackedFile } from './worktree/removal.js';
@@ -20,6 +20,10 @@ import { EntryKind } from '../core/vocabulary.js';
  * `source` names: `restore --staged --source`) has there. Entries taken from a commit carry no stat
  * data, so the next add or status re-reads those files once. Returns the paths reset, and of those
  * still tracked, the ones whose work tree file now differs (what git lists after a reset).
+ *
+ * The staging area is read in place and merged with a walk of HEAD's files, both in path byte order:
+ * entries kept are copied as bytes, and memory holds only what was reset (decoding both whole took a
+ * reset of one path ~800 MB at 500,000 files, measured with /usr/bin/time).
  */
 export async function resetStaging(
   repo: Repository,
@@ -29,56 +33,115 @@ export async function resetStaging(
   return repo.withWriteLock(() => {
     const head = options.source === undefined ? repo.refs.headCommit() : resolveCommit(repo, options.source);
     const headCommit = head === undefined ? undefined : loadCommit(repo, head);
-    const headFiles = headCommit === undefined ? new Map<string, TreeEntry>() : flattenTree(repo, Buffer.from(headCommit.treeId, 'hex'));
-    // The modes HEAD recorded go back into the staging area with its content: a mode left unknown would be committed as such.
-    const headModes = headCommit === undefined ? new Map<string, FileMode>() : loadCommitMetadata(repo, headCommit, headFiles.keys()).modes.files;
-    let current: StagingSnapshot;
+    const headTree = headCommit === undefined ? undefined : Buffer.from(headCommit.treeId, 'hex');
+    let staging: StagingView;
     try {
-      current = readStaging(repo.layout.staging);
+      staging = openStaging(repo.layout.staging);
     } catch (error) {
       // A damaged staging area can only be rebuilt whole, from HEAD.
       if (!(error instanceof CorruptionError) || scopes[0] !== '') throw error;
-      current = { entries: [], writtenAtNs: 0n };
+      staging = emptyStaging(repo.layout.staging);
     }
+    const stagedRuns = mergedRuns(scopes.flatMap((scope) => entryRunsUnder(staging, scope)));
     scopes.forEach((scope, index) => {
-      const names = (path: string): boolean => isWithin(path, scope);
-      if (scope !== '' && !current.entries.some((entry) => names(entry.path)) && !headFiles.has(scope) && !anyKey(headFiles, names)) {
+      if (scope === '' || entryRunsUnder(staging, scope).length > 0) return;
+      if (headTree === undefined || findInTree(repo, headTree, scope) === undefined) {
         throw new StoreError('PATH_NOT_FOUND', `pathspec '${options.paths[index]}' did not match any file known to store`, {
           hint: 'reset takes paths (staged or in HEAD); nothing was changed',
         });
       }
     });
-    const inScope = (path: string): boolean => scopes.some((scope) => isWithin(path, scope));
-    const next = new Map(current.entries.filter((entry) => !inScope(entry.path)).map((entry) => [entry.path, entry]));
-    const byPath = new Map(current.entries.map((entry) => [entry.path, entry]));
-    const reset: string[] = [];
-    for (const [path, entry] of headFiles) {
-      if (!inScope(path)) continue;
-      const staged = byPath.get(path);
-      // Keep the stat data where the staged content already equals HEAD's: nothing to re-read.
-      if (staged?.fileId.equals(entry.id) && staged.kind === entry.kind) next.set(path, staged);
-      else {
-        next.set(path, fromHead(path, entry, headModes.get(path)?.mode ?? 0));
-        reset.push(path);
-      }
-    }
-    for (const entry of current.entries) if (inScope(entry.path) && !headFiles.has(entry.path)) reset.push(entry.path);
-    reset.sort();
+    // The modes HEAD recorded go back into the staging area with its content: a mode left unknown would be committed as such.
+    const modes = headCommit === undefined ? undefined : openCommitMetadata(repo, headCommit).modes;
+    const { items, reset } = mergedWithHead(
+      staging,
+      headTree === undefined ? [] : walkTreeFiles(repo, headTree),
+      (path) => scopes.some((scope) => isWithin(path, scope)),
+      stagedRuns,
+      (position) => modes?.fileMode(position).mode ?? 0,
+    );
     // What git lists after a reset: the tracked files reset that differ in the work tree. Those read
     // and found the same keep their fresh stat data, so that the next status need not read them again.
     const scanStartedAtNs = nowNs();
     const leading = new LeadingDirectories(repo.workTree);
     const unstaged: PathChange[] = [];
-    for (const path of reset) {
-      const entry = next.get(path);
-      if (entry === undefined) continue; // untracked now: git lists it no more
-      const { change, verified } = compareWithWorkTree(repo, entry, current, lstatTracked(repo.workTree, path, leading));
-      if (change !== undefined) unstaged.push({ path, change });
-      if (verified !== undefined) next.set(path, verified);
-    }
-    writeStaging(repo.layout, [...next.values()], scanStartedAtNs);
-    return { reset, unstaged };
+    items.forEach((item, index) => {
+      if ('keptFrom' in item) return;
+      const { change, verified } = compareWithWorkTree(repo, item, staging, lstatTracked(repo.workTree, item.path, leading));
+      if (change !== undefined) unstaged.push({ path: item.path, change });
+      if (verified !== undefined) items[index] = verified;
+    });
+    writeStagingFrom(repo.layout, () => items, scanStartedAtNs);
+    return { reset: reset.sort(), unstaged: unstaged.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
   });
+}
+
+/**
+ * The staging area after a reset, as runs of its entries kept and entries taken from HEAD, in path
+ * byte order; and the paths reset. `headFiles`: HEAD's files in that order (their positions index
+ * HEAD's modes); `inScopeRuns`: the staged entries in scope, as sorted runs of indexes.
+ */
+function mergedWithHead(
+  staging: StagingView,
+  headFiles: Iterable<[string, TreeEntry]>,
+  inScope: (path: string) => boolean,
+  inScopeRuns: readonly [number, number][],
+  headModeAt: (position: number) => number,
+): { items: StagingItem[]; reset: string[] } {
+  const items: StagingItem[] = [];
+  const reset: string[] = [];
+  let runStart = 0;
+  let runEnd = 0; // the run of staged entries kept that is being extended: [runStart, runEnd)
+  const keep = (index: number): void => {
+    if (index !== runEnd) {
+      if (runEnd > runStart) items.push({ keptFrom: staging, start: runStart, end: runEnd });
+      runStart = index;
+    }
+    runEnd = index + 1;
+  };
+  const add = (entry: StagedEntry): void => {
+    if (runEnd > runStart) items.push({ keptFrom: staging, start: runStart, end: runEnd });
+    runStart = runEnd;
+    items.push(entry);
+  };
+  let scopeRun = 0;
+  const stagedInScope = (index: number): boolean => {
+    while (scopeRun < inScopeRuns.length && inScopeRuns[scopeRun]![1] <= index) scopeRun++;
+    return scopeRun < inScopeRuns.length && inScopeRuns[scopeRun]![0] <= index;
+  };
+  const files = headFiles[Symbol.iterator]();
+  let headFile = files.next();
+  let position = 0; // headFile's among HEAD's files
+  let index = 0;
+  while (index < staging.count || !headFile.done) {
+    const order = headFile.done ? -1 : index >= staging.count ? 1 : staging.comparePathAt(index, encodeName(headFile.value[0]));
+    if (order < 0) {
+      // Staged, not in HEAD: dropped where reset.
+      if (stagedInScope(index)) reset.push(staging.pathAt(index));
+      else keep(index);
+      index++;
+      continue;
+    }
+    const [path, entry] = headFile.value!;
+    if (order > 0) {
+      // In HEAD, not staged: staged again where reset.
+      if (inScope(path)) {
+        add(fromHead(path, entry, headModeAt(position)));
+        reset.push(path);
+      }
+    } else if (!stagedInScope(index)) keep(index);
+    else if (sameContent(staging.entryAt(index), entry))
+      keep(index); // its stat data stays: nothing to re-read
+    else {
+      add(fromHead(path, entry, headModeAt(position)));
+      reset.push(path);
+    }
+    if (order === 0) index++;
+    headFile = files.next();
+    position++;
+  }
+  if (runEnd > runStart) items.push({ keptFrom: staging, start: runStart, end: runEnd });
+  return { items, reset };
 }
 
 /**
@@ -116,6 +179,10 @@ function refuseToLoseWork(
   refuse(bothDiffer, 'staged content different from both the file and HEAD', 'use -f to force removal');
   refuse(modified, 'local modifications', 'use --cached to keep the file, or -f to force removal');
   refuse(staged, 'changes staged in the staging area', 'use --cached to keep the file, or -f to force removal');
+}
+
+function sameContent(staged: StagedEntry, entry: TreeEntry): boolean {
+  return staged.kind === entry.kind && staged.fileId.equals(entry.id);
 }
 
 function fromHead(path: string, entry: TreeEntry, mode: number): StagedEntry {
@@ -211,9 +278,4 @@ function headFilesUnder(repo: Repository, scopes: readonly string[]): Map<string
     else files.set(scope, entry);
   }
   return files;
-}
-
-function anyKey<K>(map: ReadonlyMap<K, unknown>, test: (key: K) => boolean): boolean {
-  for (const key of map.keys()) if (test(key)) return true;
-  return false;
 }

@@ -19,8 +19,13 @@ import {
  */
 export function openStaging(path: string): StagingView {
   const mapped = mapFile(path);
-  if (mapped === undefined) return new StagingView(encodeStaging({ entries: [], writtenAtNs: 0n }), path);
+  if (mapped === undefined) return emptyStaging(path);
   return new StagingView(mapped.bytes, path, mapped.releasePages); // an empty file fails: bad magic
+}
+
+/** A staging area with no entry (what a repository without a staging file has), named `path`. */
+export function emptyStaging(path: string): StagingView {
+  return new StagingView(encodeStaging({ entries: [], writtenAtNs: 0n }), path);
 }
 
 export function readStaging(path: string): StagingSnapshot {

@@ -424,7 +424,8 @@ export class StagingView {
     return binarySearch(low, high, (index) => this.comparePathAt(index, path));
   }
 
-  private comparePathAt(index: number, path: Uint8Array): number {
+  /** The order of entry `index`'s path against `path` (bytes): negative, zero or positive. */
+  comparePathAt(index: number, path: Uint8Array): number {
     this.countRead(index);
     const record = HEADER_BYTES + index * ENTRY_BYTES;
     const start = this.heapStart + this.view.getUint32(record + 80, true);
