@@ -3,6 +3,7 @@ import { encodeName } from '../core/path-bytes.js';
 import type { TreeEntry } from '../objects/tree.js';
 import type { Repository } from '../repository/repository.js';
 import { emptyStaging, nowNs, openStaging, writeStagingFrom } from '../staging/staging-area.js';
+import { type IndexRun, keptOutside, runsUnder } from '../staging/staged-runs-of.js';
 import type { StagedEntry, StagingItem, StagingSnapshot, StagingView } from '../staging/staging-format.js';
 import { CorruptionError } from '../core/errors.js';
 import { loadCommit, openCommitMetadata } from './history/objects-io.js';
@@ -42,9 +43,9 @@ export async function resetStaging(
       if (!(error instanceof CorruptionError) || scopes[0] !== '') throw error;
       staging = emptyStaging(repo.layout.staging);
     }
-    const stagedRuns = mergedRuns(scopes.flatMap((scope) => entryRunsUnder(staging, scope)));
+    const stagedRuns = runsUnder(staging, scopes);
     scopes.forEach((scope, index) => {
-      if (scope === '' || entryRunsUnder(staging, scope).length > 0) return;
+      if (scope === '' || runsUnder(staging, [scope]).length > 0) return;
       if (headTree === undefined || findInTree(repo, headTree, scope) === undefined) {
         throw new StoreError('PATH_NOT_FOUND', `pathspec '${options.paths[index]}' did not match any file known to store`, {
           hint: 'reset takes paths (staged or in HEAD); nothing was changed',
@@ -85,7 +86,7 @@ function mergedWithHead(
   staging: StagingView,
   headFiles: Iterable<[string, TreeEntry]>,
   inScope: (path: string) => boolean,
-  inScopeRuns: readonly [number, number][],
+  inScopeRuns: readonly IndexRun[],
   headModeAt: (position: number) => number,
 ): { items: StagingItem[]; reset: string[] } {
   const items: StagingItem[] = [];
@@ -202,16 +203,14 @@ export async function removePaths(
   return repo.withWriteLock(() => {
     const staging = openStaging(repo.layout.staging);
     // The staged entries removed, as sorted runs of indexes: read in place, the others never decoded.
-    const runs: [number, number][] = [];
     scopes.forEach((scope, index) => {
-      const found = entryRunsUnder(staging, scope);
-      if (found.length === 0) throw new StoreError('PATH_NOT_FOUND', `pathspec '${options.paths[index]}' did not match any tracked files`);
+      if (runsUnder(staging, [scope]).length === 0)
+        throw new StoreError('PATH_NOT_FOUND', `pathspec '${options.paths[index]}' did not match any tracked files`);
       if (staging.indexOf(scope) < 0 && !options.recursive) {
         throw new StoreError('INVALID_ARGUMENT', `not removing '${options.paths[index]}' recursively without -r`);
       }
-      runs.push(...found);
     });
-    const removedRuns = mergedRuns(runs);
+    const removedRuns = runsUnder(staging, scopes);
     const removed: StagedEntry[] = [];
     for (const [start, end] of removedRuns) for (let index = start; index < end; index++) removed.push(staging.entryAt(index));
     if (!options.force) refuseToLoseWork(repo, staging, removed, scopes, options.cached);
@@ -221,47 +220,6 @@ export async function removePaths(
     }
     return { removed: removed.map((entry) => entry.path).sort() };
   });
-}
-
-/**
- * The runs of staged entries at or under `scope`, in path byte order: the entry named `scope`, and
- * those under `scope/`, which lie between `scope/` and `scope0` ('0' follows '/') but not always next
- * to `scope` itself (`a-b` sorts between `a` and `a/x`).
- */
-function entryRunsUnder(staging: StagingView, scope: string): [number, number][] {
-  const at = (path: string): number => {
-    const found = staging.indexOf(path);
-    return found >= 0 ? found : -1 - found;
-  };
-  if (scope === '') return staging.count === 0 ? [] : [[0, staging.count]];
-  const runs: [number, number][] = [];
-  const exact = staging.indexOf(scope);
-  if (exact >= 0) runs.push([exact, exact + 1]);
-  const start = at(`${scope}/`);
-  const end = at(`${scope}0`);
-  if (start < end) runs.push([start, end]);
-  return runs;
-}
-
-/** Sorted runs of indexes, overlapping ones made one. */
-function mergedRuns(runs: [number, number][]): [number, number][] {
-  const merged: [number, number][] = [];
-  for (const [start, end] of [...runs].sort((a, b) => a[0] - b[0])) {
-    const last = merged.at(-1);
-    if (last !== undefined && start <= last[1]) last[1] = Math.max(last[1], end);
-    else merged.push([start, end]);
-  }
-  return merged;
-}
-
-/** The staging area's entries outside `removed` (sorted, disjoint runs), as runs kept as bytes. */
-function* keptOutside(staging: StagingView, removed: readonly [number, number][]): Generator<StagingItem> {
-  let next = 0;
-  for (const [start, end] of removed) {
-    if (start > next) yield { keptFrom: staging, start: next, end: start };
-    next = end;
-  }
-  if (next < staging.count) yield { keptFrom: staging, start: next, end: staging.count };
 }
 
 /** HEAD's files at or under the scopes, reading only the trees there. */

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { StoreError } from '../core/errors.js';
 import { fsPath } from '../core/path-bytes.js';
 import type { Repository } from '../repository/repository.js';
-import { readStaging, writeStaging } from '../staging/staging-area.js';
+import { openStaging, writeStagingFrom } from '../staging/staging-area.js';
+import { type ReplacedEntry, runsUnder, withEntriesReplaced } from '../staging/staged-runs-of.js';
 import type { StagedEntry } from '../staging/staging-format.js';
 import { openCommitFiles, restoreItemOfFile, throwIfFailed } from './restore/commit-files.js';
 import { loadCommit } from './history/objects-io.js';
@@ -29,8 +30,11 @@ export async function restoreWorkTreePaths(
   const scopes = options.paths.map((path) => toRepoPath(repo.workTree, options.cwd, path));
   const inScope = (path: string): boolean => scopes.some((scope) => isWithin(path, scope));
   return repo.withWriteLock(async () => {
-    const snapshot = readStaging(repo.layout.staging);
-    const staged = snapshot.entries.filter((entry) => inScope(entry.path));
+    // The staged entries in scope, decoded with their indexes; the others are only copied as bytes.
+    const staging = openStaging(repo.layout.staging);
+    const stagedAt: number[] = [];
+    for (const [start, end] of runsUnder(staging, scopes)) for (let index = start; index < end; index++) stagedAt.push(index);
+    const staged = stagedAt.map((index) => staging.entryAt(index));
     const wanted = options.source === undefined ? fromStaging(repo, staged) : fromCommit(repo, options.source, inScope);
     scopes.forEach((scope, index) => {
       if (!wanted.items.some((item) => isWithin(item.path, scope)) && !staged.some((entry) => isWithin(entry.path, scope))) {
@@ -57,7 +61,7 @@ export async function restoreWorkTreePaths(
         entry !== undefined &&
         onDisk !== undefined &&
         entry.fileId.toString('hex') === item.fileId &&
-        compareWithWorkTree(repo, entry, snapshot, onDisk).change === undefined
+        compareWithWorkTree(repo, entry, staging, onDisk).change === undefined
       );
     });
     const failures = await restoreAll(repo, toWrite);
@@ -65,18 +69,18 @@ export async function restoreWorkTreePaths(
     if (options.source === undefined) {
       // Files written back from the staging area match it again: their new stat data is recorded, so
       // that status need not read them. (From a commit, the staging area is left as it was.)
-      const rewritten = new Map<string, StagedEntry>();
+      const indexOf = new Map(staged.map((entry, at) => [entry.path, stagedAt[at]!]));
+      const rewritten: ReplacedEntry[] = [];
       for (const item of toWrite) {
         if (failed.has(item.path)) continue;
         const stats = lstatSync(fsPath(join(repo.workTree, item.path)), { bigint: true });
-        rewritten.set(item.path, toStagedEntry(item.path, byPath.get(item.path)!.kind, stats, Buffer.from(item.fileId, 'hex')));
+        rewritten.push({
+          index: indexOf.get(item.path)!,
+          entry: toStagedEntry(item.path, byPath.get(item.path)!.kind, stats, Buffer.from(item.fileId, 'hex')),
+        });
       }
-      if (rewritten.size > 0)
-        writeStaging(
-          repo.layout,
-          snapshot.entries.map((entry) => rewritten.get(entry.path) ?? entry),
-          snapshot.writtenAtNs,
-        );
+      rewritten.sort((a, b) => a.index - b.index);
+      if (rewritten.length > 0) writeStagingFrom(repo.layout, () => withEntriesReplaced(staging, rewritten), staging.writtenAtNs);
     }
     throwIfFailed(failures, toWrite.length);
     return { restored: toWrite.map((item) => item.path), removed, source: wanted.source };

@@ -1,7 +1,8 @@
 import { errnoCode } from '../../core/errors.js';
 import type { Repository } from '../../repository/repository.js';
 import { isRacilyClean, nowNs, openStaging, writeStagingFrom } from '../../staging/staging-area.js';
-import type { StagedEntry, StagingItem, StagingView } from '../../staging/staging-format.js';
+import { type ReplacedEntry, withEntriesReplaced } from '../../staging/staged-runs-of.js';
+import type { StagingView } from '../../staging/staging-format.js';
 import { compareWithWorkTree, matchWorkTree } from './tracked.js';
 import { newWalkReport, type SkippedPath } from './scanner.js';
 import { stagedChanges, type Change, type PathChange } from './staged-changes.js';
@@ -55,7 +56,7 @@ export function computeStatus(repo: Repository, options: StatusOptions = {}): St
   const untrackedMode = options.untracked ?? 'normal';
   const outermostUntracked = untrackedMode === 'normal' ? untrackedDirectories(staging) : (path: string) => path;
   const tracked: SkippedPath[] = [];
-  const verified: VerifiedEntry[] = [];
+  const verified: ReplacedEntry[] = [];
   let suspectsLeft = false;
   for (const { index, file } of matchWorkTree(repo, staging, [''], report, { skipUnchanged: () => {} })) {
     if (index === -1) {
@@ -87,12 +88,6 @@ export function computeStatus(repo: Repository, options: StatusOptions = {}): St
   };
 }
 
-/** A staged entry whose content was just found unchanged, with fresh stat data, and its index in the staging area. */
-interface VerifiedEntry {
-  index: number;
-  entry: StagedEntry;
-}
-
 /**
  * Rewrites the staging area with fresh stat data for entries whose content was just verified, unless
  * another writer holds the lock or replaced the staging area since it was read. The new staging
@@ -101,7 +96,7 @@ interface VerifiedEntry {
  * whole into objects and a map, the staging area of 500,000 files took a status to ~480 MB (measured
  * with /usr/bin/time, 5,000 files verified). Returns whether it wrote.
  */
-function refreshStatData(repo: Repository, read: StagingView, verified: VerifiedEntry[], scanStartedAtNs: bigint): boolean {
+function refreshStatData(repo: Repository, read: StagingView, verified: ReplacedEntry[], scanStartedAtNs: bigint): boolean {
   try {
     const written = repo.tryWithWriteLock(() => {
       const current = openStaging(repo.layout.staging);
@@ -117,17 +112,6 @@ function refreshStatData(repo: Repository, read: StagingView, verified: Verified
     if (['EACCES', 'EPERM', 'EROFS'].includes(errnoCode(error) ?? '')) return false;
     throw error;
   }
-}
-
-/** The staging area's entries, each of `replaced` (by ascending index) in place of the one at its index. */
-function* withEntriesReplaced(staging: StagingView, replaced: readonly VerifiedEntry[]): Generator<StagingItem> {
-  let next = 0; // the first entry not given yet
-  for (const { index, entry } of replaced) {
-    if (index > next) yield { keptFrom: staging, start: next, end: index };
-    yield entry;
-    next = index + 1;
-  }
-  if (next < staging.count) yield { keptFrom: staging, start: next, end: staging.count };
 }
 
 /**
