@@ -80,6 +80,9 @@ describe('--json and exit statuses', () => {
     expect(typo.status).toBe(2);
     expect(typo.text).toBe('');
     expect(typo.stderr).toBe("error: 'comit' is not a store command\nhint: the most similar command is `store commit`; see `store --help`\n");
+    // git's weights: letters swapped cost nothing, so `stauts` is `status` (not `stats`, one letter shorter).
+    expect((await store(['stauts'], { cwd: work })).stderr).toContain('the most similar command is `store status`;');
+    expect((await store(['commmit'], { cwd: work })).stderr).toContain('the most similar command is `store commit`;');
     expect((await store(['remote', 'ad', 'origin', 's3://b/p'], { cwd: work })).stderr).toBe(
       "error: 'remote ad' is not a store command\nhint: the most similar command is `store remote add`; see `store --help`\n",
     );

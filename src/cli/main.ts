@@ -84,24 +84,40 @@ export async function COMMAND_NOT_FOUND(options: { id: string; argv?: string[] }
   const id = words.slice(0, length).join(':');
   const typed = id.replaceAll(':', ' ');
   const nearest = Object.keys(COMMANDS)
-    .map((known) => ({ name: known.replaceAll(':', ' '), distance: editDistance(known, id) }))
+    .map((known) => ({ name: known.replaceAll(':', ' '), distance: editDistance(id, known) }))
     .sort((a, b) => a.distance - b.distance)[0];
   const message = `'${typed}' is not a store command`;
-  const hint = `${nearest !== undefined && nearest.distance <= 2 ? `the most similar command is \`store ${nearest.name}\`; ` : ''}see \`store --help\``;
+  const hint = `${nearest !== undefined && nearest.distance <= MAX_SUGGESTED_DISTANCE ? `the most similar command is \`store ${nearest.name}\`; ` : ''}see \`store --help\``;
   if (options.argv?.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: 'INVALID_ARGUMENT', message, hint } }, null, 2)}\n`);
   else process.stderr.write(`error: ${message}\nhint: ${hint}\n`);
   process.exitCode = ExitStatus.USAGE;
 }
 
-/** Levenshtein distance: single-character insertions, deletions and substitutions. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = current;
+/** A letter too many (3) is still a typo; two wrong letters (4) are another word. */
+const MAX_SUGGESTED_DISTANCE = 3;
+
+/**
+ * git's distance from a mistyped command to a known one (help.c's weights): two adjacent letters
+ * swapped cost 0, a letter missing from what was typed 1, a wrong letter 2, an extra letter 3. So
+ * `stauts` is nearest `status` (plain Levenshtein found `stats` as near: one deletion).
+ */
+function editDistance(typed: string, known: string): number {
+  const SWAPPED = 0;
+  const MISSING = 1;
+  const WRONG = 2;
+  const EXTRA = 3;
+  // rows[i][j]: the distance from typed's first i letters to known's first j.
+  const rows: number[][] = [Array.from({ length: known.length + 1 }, (_, j) => j * MISSING)];
+  for (let i = 1; i <= typed.length; i++) {
+    const row = [i * EXTRA];
+    for (let j = 1; j <= known.length; j++) {
+      let best = Math.min(rows[i - 1]![j]! + EXTRA, row[j - 1]! + MISSING, rows[i - 1]![j - 1]! + (typed[i - 1] === known[j - 1] ? 0 : WRONG));
+      if (i > 1 && j > 1 && typed[i - 1] === known[j - 2] && typed[i - 2] === known[j - 1]) best = Math.min(best, rows[i - 2]![j - 2]! + SWAPPED);
+      row.push(best);
+    }
+    rows.push(row);
   }
-  return previous[b.length]!;
+  return rows[typed.length]![known.length]!;
 }
 
 /** Runs the CLI; `binUrl` is the URL of bin/run.js, from which oclif finds package.json. */
