@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { errnoCode } from '../core/errors.js';
+import { HASH_BYTES } from '../core/hash.js';
 import { AtomicFile, writeFileAtomic } from '../core/fs-atomic.js';
 import { mapFile } from '../core/mapped-file.js';
 import {
@@ -21,6 +23,29 @@ export function openStaging(path: string): StagingView {
   const mapped = mapFile(path);
   if (mapped === undefined) return emptyStaging(path);
   return new StagingView(mapped.bytes, path, mapped.releasePages); // an empty file fails: bad magic
+}
+
+/**
+ * The staging file's trailing checksum as it is on disk now (undefined when there is no file): read
+ * alone, it tells a writer whether the file is still the one it opened earlier, without opening and
+ * checking all of it again.
+ */
+export function stagingChecksumOnDisk(path: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size < HASH_BYTES) return undefined;
+    const checksum = Buffer.alloc(HASH_BYTES);
+    return readSync(fd, checksum, 0, HASH_BYTES, size - HASH_BYTES) === HASH_BYTES ? checksum : undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A staging area with no entry (what a repository without a staging file has), named `path`. */

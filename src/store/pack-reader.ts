@@ -261,17 +261,15 @@ export class PackReader {
     const rawLength = Math.min(Math.max(location.frameRawLength, 0), MAX_FRAME_RAW_BYTES); // checked on unpacking
     let out = this.largeDeltaBuffers[slot]!;
     if (out.length < rawLength) out = this.largeDeltaBuffers[slot] = Buffer.allocUnsafeSlow(roundUp(rawLength));
-    const fd = this.packFd(location.packName);
-    const storedLength = location.frameStoredLength;
-    if (storedLength <= CACHED_FRAME_MAX_BYTES && this.storedScratch.length < storedLength) this.storedScratch = Buffer.allocUnsafeSlow(roundUp(storedLength));
-    const stored = this.readExactly(
-      fd,
-      location.frameOffset,
-      storedLength,
-      location.packName,
-      storedLength <= CACHED_FRAME_MAX_BYTES ? this.storedScratch : undefined,
-    );
-    return out.subarray(0, unpackFrameInto(stored, out, location, dictionary));
+    return out.subarray(0, unpackFrameInto(this.readStored(location), out, location, dictionary));
+  }
+
+  /** A frame's stored bytes: in the reused scratch buffer up to the cached size, else in a buffer of their own. */
+  private readStored(location: BlobLocation): Buffer {
+    const { packName, frameOffset, frameStoredLength } = location;
+    if (frameStoredLength > CACHED_FRAME_MAX_BYTES) return this.readExactly(this.packFd(packName), frameOffset, frameStoredLength, packName);
+    if (this.storedScratch.length < frameStoredLength) this.storedScratch = Buffer.allocUnsafeSlow(roundUp(frameStoredLength));
+    return this.readExactly(this.packFd(packName), frameOffset, frameStoredLength, packName, this.storedScratch);
   }
 
   private unpackFrameAt(location: BlobLocation, spare: Buffer | undefined, dictionary: Buffer | undefined): Buffer {
@@ -290,9 +288,7 @@ export class PackReader {
     if (location.codec === Codec.Raw && location.frameStoredLength === rawLength) {
       return this.readExactly(fd, location.frameOffset, rawLength, location.packName, out);
     }
-    if (this.storedScratch.length < location.frameStoredLength) this.storedScratch = Buffer.allocUnsafeSlow(roundUp(location.frameStoredLength));
-    const stored = this.readExactly(fd, location.frameOffset, location.frameStoredLength, location.packName, this.storedScratch);
-    return out.subarray(0, unpackFrameInto(stored, out, location, dictionary));
+    return out.subarray(0, unpackFrameInto(this.readStored(location), out, location, dictionary));
   }
 
   /** A frame's bytes as stored (compressed or not), read into `target`, for a caller that unpacks elsewhere. */

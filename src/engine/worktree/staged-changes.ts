@@ -16,10 +16,10 @@ export interface PathChange {
 
 /**
  * The staging area against the tree of HEAD (`headCommit`; its root from the tree cache when the
- * cache was written by that commit, else from the catalog), top down. A staged directory whose fingerprint the tree
- * cache maps to the very tree HEAD has at that path holds no change and is not read: after a commit
- * nothing of HEAD is loaded (nor any entry read), after an add only the trees on the changed paths
- * (git's cache-tree).
+ * cache was written by that commit, else from the catalog), top down. A staged directory whose
+ * fingerprint the tree cache maps to the very tree HEAD has at that path holds no change and is not
+ * read: after a commit nothing of HEAD is loaded (nor any entry read), after an add only the trees on
+ * the changed paths (git's cache-tree).
  */
 export function stagedChanges(repo: Repository, entries: StagingView, headCommit: string | undefined): PathChange[] {
   const changes: PathChange[] = [];

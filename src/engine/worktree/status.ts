@@ -1,6 +1,6 @@
 import { errnoCode } from '../../core/errors.js';
 import type { Repository } from '../../repository/repository.js';
-import { isRacilyClean, nowNs, openStaging, writeStagingFrom } from '../../staging/staging-area.js';
+import { isRacilyClean, nowNs, openStaging, stagingChecksumOnDisk, writeStagingFrom } from '../../staging/staging-area.js';
 import { type ReplacedEntry, withEntriesReplaced } from '../../staging/staged-runs-of.js';
 import type { StagingView } from '../../staging/staging-format.js';
 import { compareWithWorkTree, matchWorkTree } from './tracked.js';
@@ -99,11 +99,10 @@ export function computeStatus(repo: Repository, options: StatusOptions = {}): St
 function refreshStatData(repo: Repository, read: StagingView, verified: ReplacedEntry[], scanStartedAtNs: bigint): boolean {
   try {
     const written = repo.tryWithWriteLock(() => {
-      const current = openStaging(repo.layout.staging);
-      // The same file (by its checksum): the indexes found in `read` hold in it.
-      if (current.checksum === undefined || read.checksum === undefined || !current.checksum.equals(read.checksum)) return false;
+      // Still the file that was read (its checksum): `read` holds its bytes, and the indexes found in it hold.
+      if (!stagingChecksumOnDisk(repo.layout.staging)?.equals(read.checksum)) return false;
       verified.sort((a, b) => a.index - b.index);
-      writeStagingFrom(repo.layout, () => withEntriesReplaced(current, verified), scanStartedAtNs);
+      writeStagingFrom(repo.layout, () => withEntriesReplaced(read, verified), scanStartedAtNs);
       return true;
     });
     return written === true;
