@@ -18,6 +18,17 @@ export interface MappedFile {
  * empty Buffer (mmap cannot map zero bytes).
  */
 export function mapFile(path: string): MappedFile | undefined {
+  return withFileIfExists(path, (fd) => {
+    const sizeBytes = fstatSync(fd).size;
+    if (sizeBytes === 0) return { bytes: Buffer.alloc(0), releasePages: () => {} };
+    const mmap = mmapApi();
+    const bytes = mmap.map(sizeBytes, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0);
+    return { bytes, releasePages: () => mmap.advise(bytes, mmap.MADV_DONTNEED) };
+  });
+}
+
+/** `use` of `path` opened read-only, closed after; undefined (and `use` not called) when there is no such file. */
+export function withFileIfExists<T>(path: string, use: (fd: number) => T): T | undefined {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -26,11 +37,7 @@ export function mapFile(path: string): MappedFile | undefined {
     throw error;
   }
   try {
-    const sizeBytes = fstatSync(fd).size;
-    if (sizeBytes === 0) return { bytes: Buffer.alloc(0), releasePages: () => {} };
-    const mmap = mmapApi();
-    const bytes = mmap.map(sizeBytes, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0);
-    return { bytes, releasePages: () => mmap.advise(bytes, mmap.MADV_DONTNEED) };
+    return use(fd);
   } finally {
     closeSync(fd);
   }

@@ -1,8 +1,7 @@
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
-import { errnoCode } from '../core/errors.js';
+import { existsSync, fstatSync, readSync } from 'node:fs';
 import { HASH_BYTES } from '../core/hash.js';
 import { AtomicFile, writeFileAtomic } from '../core/fs-atomic.js';
-import { mapFile } from '../core/mapped-file.js';
+import { mapFile, withFileIfExists } from '../core/mapped-file.js';
 import {
   encodeStaging,
   mtimeSlackNs,
@@ -31,21 +30,11 @@ export function openStaging(path: string): StagingView {
  * checking all of it again.
  */
 export function stagingChecksumOnDisk(path: string): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
+  return withFileIfExists(path, (fd) => {
     const size = fstatSync(fd).size;
-    if (size < HASH_BYTES) return undefined;
     const checksum = Buffer.alloc(HASH_BYTES);
-    return readSync(fd, checksum, 0, HASH_BYTES, size - HASH_BYTES) === HASH_BYTES ? checksum : undefined;
-  } finally {
-    closeSync(fd);
-  }
+    return size >= HASH_BYTES && readSync(fd, checksum, 0, HASH_BYTES, size - HASH_BYTES) === HASH_BYTES ? checksum : undefined;
+  });
 }
 
 /** A staging area with no entry (what a repository without a staging file has), named `path`. */
