@@ -43,8 +43,12 @@ export function planRestore(repo: Repository, item: RestoreItem): PlannedFile {
 /** Below this many files, or bytes, worker threads cost more to start than they save. */
 const PARALLEL_RESTORE_MIN_FILES = 64;
 const PARALLEL_RESTORE_MIN_BYTES = 32 * 1024 * 1024;
-/** A directory of small files is one batch, up to this many: two threads seldom write one directory. */
-const RESTORE_BATCH_MAX_FILES = 1024;
+/**
+ * A directory of small files is one batch, up to this many. 1024 (a whole 1,000-file directory per
+ * batch) was ~10% faster but peaked at 208 MB on a 1,000,000-file checkout; 256 peaked at 184 MB
+ * (bench/results/checkout-batch-s36.md): the bound on memory wins.
+ */
+const RESTORE_BATCH_MAX_FILES = 256;
 const RESTORE_BATCH_MIN_FILES = 32;
 const RESTORE_BATCH_MAX_BYTES = 8 * 1024 * 1024;
 /**
