@@ -497,15 +497,18 @@ describe('interrupts', () => {
     const work = await freshRepository();
     await run('sh', ['-c', 'head -c 400000000 /dev/urandom > big'], { cwd: work });
     // `script` gives the command a terminal, so that add draws its bar; the shell records add's PID.
-    const inTerminal = run('script', ['-qfec', `"${process.execPath}" "${STORE_BIN}" add -A & echo $! > ../add.pid; wait`, join(work, '../terminal.log')], {
+    // Both files lie outside the work tree, which add -A reads.
+    const outside = temporaryDirectory();
+    const pidFile = join(outside, 'add.pid');
+    const terminalLog = join(outside, 'terminal.log');
+    const inTerminal = run('script', ['-qfec', `"${process.execPath}" "${STORE_BIN}" add -A & echo $! > "${pidFile}"; wait`, terminalLog], {
       cwd: work,
     });
-    const pidFile = join(work, '../add.pid');
     await waitUntil(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '' && readdirSync(join(work, '.store/tmp')).length > 0);
     await new Promise((resolve) => setTimeout(resolve, 300)); // a few redraws of the bar
     process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGINT');
     await inTerminal;
-    const screen = readFileSync(join(work, '../terminal.log'), 'latin1');
+    const screen = readFileSync(terminalLog, 'latin1');
     expect(screen).toContain('\x1b[?25l'); // the bar hid the cursor
     const end = screen.lastIndexOf('store: interrupted by SIGINT');
     expect(end).toBeGreaterThan(0);

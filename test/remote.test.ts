@@ -360,7 +360,7 @@ describe('remotes on a real S3 server (RADOS Gateway)', () => {
       await ok(['add', '-A', '-q'], work);
       await ok(['commit', '-q', '-m', 'big'], work);
       proxy.limitRate(1024 * 1024); // a few seconds: the bar is drawn ten times a second
-      const log = join(work, '..', 'push-terminal.log');
+      const log = join(temporaryDirectory(), 'push-terminal.log');
       // `script` gives the command a terminal, as a user's shell would.
       const pushed = await run('script', ['-qfec', `"${process.execPath}" "${STORE_BIN}" push`, log], { cwd: work, env });
       expect(pushed.status).toBe(0);

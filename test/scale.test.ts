@@ -99,7 +99,7 @@ describe('many files in bounded memory', () => {
     await storeOk(['init'], { cwd: work });
     // The main thread's new space at exit, as V8 reports it (two semi-spaces).
     const probe = join(temporaryDirectory(), 'probe.cjs');
-    const report = join(work, '..', `new-space-${process.pid}.txt`);
+    const report = join(temporaryDirectory(), 'new-space.txt');
     writeFileSync(
       probe,
       `const v8 = require('node:v8'); const fs = require('node:fs');
