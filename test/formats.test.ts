@@ -25,8 +25,8 @@ import { openStaging, readStaging, writeStaging, writeStagingFrom } from '../src
 import { pseudoRandomBytes, seededRandom, temporaryDirectory } from './helpers.js';
 import { BlobType, EntryKind } from '../src/core/vocabulary.js';
 
-function newWriter(directory: string, catalog: Catalog, frameTargetBytes = 64 * 1024): BlobWriter {
-  return new BlobWriter(catalog, {
+function newWriterOptions(directory: string, frameTargetBytes = 64 * 1024) {
+  return {
     packsDirectory: join(directory, 'packs'),
     temporaryDirectory: join(directory, 'tmp'),
     fileMode: 0o600,
@@ -36,7 +36,11 @@ function newWriter(directory: string, catalog: Catalog, frameTargetBytes = 64 * 
     maxBlobBytes: 64 * 1024,
     compression: new InlineCompression(3),
     maxFramesInFlight: 2,
-  });
+  };
+}
+
+function newWriter(directory: string, catalog: Catalog, frameTargetBytes = 64 * 1024): BlobWriter {
+  return new BlobWriter(catalog, newWriterOptions(directory, frameTargetBytes));
 }
 
 describe('packs', () => {
@@ -86,6 +90,45 @@ describe('packs', () => {
     for (const location of locations.slice(10, 20)) reader.borrowBlob(location);
     expect(lentCopy.equals(blobs[0]!)).toBe(true);
     expect(lent.equals(blobs[0]!)).toBe(false); // its frame's buffer now holds another frame: why borrowers use it at once
+    reader.close();
+    catalog.close();
+  });
+
+  it('a reader unpacks small deltas (in Node’s shared buffer pool) without overwriting what else it holds', async () => {
+    const directory = temporaryDirectory();
+    const catalog = new Catalog(join(directory, 'catalog.sqlite'));
+    const baseReader = new PackReader(join(directory, 'packs'), undefined, undefined, (id) => catalog.blobLocation(id));
+    // 60 small files of many sizes (100 bytes to 3 KB, below the size whose buffer comes from the
+    // pool), each in 4 versions: every later version a delta of the one before, sealed before the
+    // next is written. A frame unpacked into a smaller one's place would reach into its neighbours'.
+    const versions = Array.from({ length: 60 }, (_, file) => {
+      let text = `file ${file}: ${'the same words every version, long enough to be worth a base. '.repeat(1 + ((file * 7) % 45))}\n`;
+      return Array.from({ length: 4 }, (_, v) => Buffer.from((text += `version ${v} of file ${file}\n`)));
+    });
+    for (let v = 0; v < 4; v++) {
+      const writer = new BlobWriter(catalog, {
+        ...newWriterOptions(directory),
+        readBlob: (location) => baseReader.readBlob(location),
+        compressionLevel: 3,
+      });
+      for (const file of versions) {
+        const previous = v === 0 ? undefined : hashBytes(file[v - 1]!);
+        writer.addBlob(BlobType.Chunk, hashBytes(file[v]!), file[v]!, { deltaBase: () => previous });
+      }
+      await writer.finish();
+    }
+    baseReader.close();
+    const locations = versions.map((file) => file.map((bytes) => catalog.blobLocation(hashBytes(bytes))!));
+    expect(locations.flat().filter((location) => location.baseId !== undefined)).toHaveLength(60 * 3);
+    // Many more deltas than the reader keeps, read again and again: each read reuses an evicted
+    // frame's buffer, and each new small frame takes a slice of the pool, some at its start.
+    const reader = new PackReader(join(directory, 'packs'), undefined, undefined, (id) => catalog.blobLocation(id));
+    for (let round = 0; round < 5; round++) {
+      for (const [file, fileLocations] of locations.entries()) {
+        const v = 1 + ((file + round) % 3);
+        expect(reader.borrowBlob(fileLocations[v]!).equals(versions[file]![v]!), `file ${file} version ${v}, round ${round}`).toBe(true);
+      }
+    }
     reader.close();
     catalog.close();
   });

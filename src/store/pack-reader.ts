@@ -95,6 +95,8 @@ export class PackReader {
   private readonly cachedDeltas = new Map<string, Buffer>();
   private storedScratch = Buffer.alloc(0);
   private readonly largeDeltaBuffers = [Buffer.alloc(0), Buffer.alloc(0)];
+  /** The memory of the frame buffers this reader allocated, the only ones it may unpack another frame into. */
+  private readonly ownMemory = new WeakSet<ArrayBufferLike>();
   /**
    * `maxCachedFrames`: how many decompressed frames to keep (a reader that reads each file's chunks
    * in turn needs few). `treeMemo`: Merkle group roots known to the repository, to verify trees with
@@ -264,6 +266,13 @@ export class PackReader {
     return out.subarray(0, unpackFrameInto(this.readStored(location), out, location, dictionary));
   }
 
+  /** A buffer of `rawLength` bytes over memory of its own, rounded up so frames of slightly different sizes can reuse it. */
+  private allocateOwn(rawLength: number): Buffer {
+    const memory = Buffer.allocUnsafeSlow(roundUp(rawLength));
+    this.ownMemory.add(memory.buffer);
+    return memory.subarray(0, rawLength);
+  }
+
   /** A frame's stored bytes: in the reused scratch buffer up to the cached size, else in a buffer of their own. */
   private readStored(location: BlobLocation): Buffer {
     const { packName, frameOffset, frameStoredLength } = location;
@@ -279,12 +288,16 @@ export class PackReader {
       // unpackFrame also turns a length the format does not allow into an error naming the frame
       return unpackFrame(this.readExactly(fd, location.frameOffset, location.frameStoredLength, location.packName), location, dictionary);
     }
+    // Only memory this reader allocated for itself is reused: a small delta's buffer lies in Node's
+    // shared pool beside other buffers, and one that happens to start its pool once passed a test of
+    // offset and size here, so the next frame unpacked into it overwrote its neighbours (a delta's
+    // base among them: verify after repair failed one run in eight).
     const out =
-      spare !== undefined && spare.byteOffset === 0 && spare.buffer.byteLength >= rawLength && spare.buffer.byteLength <= roundUp(CACHED_FRAME_MAX_BYTES)
+      spare !== undefined && this.ownMemory.has(spare.buffer) && spare.buffer.byteLength >= rawLength
         ? Buffer.from(spare.buffer, 0, rawLength)
         : location.codec === Codec.Delta && rawLength < POOLED_BYTES
           ? Buffer.allocUnsafe(rawLength) // a small blob, from Node's pool: never reused as a spare
-          : Buffer.allocUnsafeSlow(roundUp(rawLength)).subarray(0, rawLength);
+          : this.allocateOwn(rawLength);
     if (location.codec === Codec.Raw && location.frameStoredLength === rawLength) {
       return this.readExactly(fd, location.frameOffset, rawLength, location.packName, out);
     }
