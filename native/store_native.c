@@ -19,6 +19,7 @@
 // gives `self`, the directory's own fstat taken before its names were read, and `fromKnown`.
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -508,6 +509,98 @@ static napi_value set_file_times_ns(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// The staging area's layout (src/staging/staging-format.ts): a 32-byte header (entry count at 12,
+// heap bytes at 16, the time it was written, in ns, at 24), then 88-byte records (kind at 0, size at
+// 8, mtime ns at 16, ctime ns at 24, inode at 32, path offset and length in the heap at 80 and 84).
+#define STAGING_HEADER_BYTES 32
+#define STAGING_ENTRY_BYTES 88
+
+static uint64_t read_u64le(const unsigned char *at) {
+  uint64_t value = 0;
+  for (int i = 7; i >= 0; i--) value = (value << 8) | at[i];
+  return value;
+}
+
+static uint32_t read_u32le(const unsigned char *at) {
+  return (uint32_t)at[0] | (uint32_t)at[1] << 8 | (uint32_t)at[2] << 16 | (uint32_t)at[3] << 24;
+}
+
+// The entry kinds of src/core/vocabulary.ts a listed mode is, or 0 when it is none (a directory, a FIFO...).
+static int entry_kind(double mode_field) {
+  mode_t mode = (mode_t)mode_field;
+  if (S_ISLNK(mode)) return 3;
+  if (S_ISREG(mode)) return (mode & 0111) != 0 ? 2 : 1;
+  return 0;
+}
+
+// Whether staged record `record` is the listed entry `index` at the same stat data, and not racily
+// clean: the test of StagingView.isUnchangedAt, made stricter (times to the nanosecond), so that
+// what it takes, that one takes too.
+static int is_unchanged(const unsigned char *staging, size_t staging_length, size_t heap_start, int64_t written_ns,
+                        const unsigned char *record, const unsigned char *directory, size_t directory_length,
+                        const char *names, const double *fields, size_t index) {
+  const double *field = fields + index * FIELDS;
+  if (field[9] != 0) return 0;
+  int kind = entry_kind(field[1]);
+  if (kind == 0 || record[0] != kind) return 0;
+  size_t name_begin = name_start(fields, index), name_length = (size_t)field[0] - name_begin;
+  size_t path_offset = read_u32le(record + 80), path_length = read_u32le(record + 84);
+  size_t prefix = directory_length == 0 ? 0 : directory_length + 1;
+  if (path_length != prefix + name_length || heap_start + path_offset + path_length > staging_length) return 0;
+  const unsigned char *path = staging + heap_start + path_offset;
+  if (memcmp(path + prefix, names + name_begin, name_length) != 0) return 0;
+  if (prefix != 0 && (path[directory_length] != '/' || memcmp(path, directory, directory_length) != 0)) return 0;
+  uint64_t size = read_u64le(record + 8), inode = read_u64le(record + 32);
+  if ((double)(size >> 32) * 4294967296.0 + (double)(uint32_t)size != field[2]) return 0;
+  if ((double)(inode >> 32) * 4294967296.0 + (double)(uint32_t)inode != field[7]) return 0;
+  int64_t mtime_ns = (int64_t)read_u64le(record + 16), ctime_ns = (int64_t)read_u64le(record + 24);
+  if (mtime_ns < 0 || ctime_ns < 0) return 0;
+  if (mtime_ns != (int64_t)field[3] * 1000000000 + (int64_t)field[4] || ctime_ns != (int64_t)field[5] * 1000000000 + (int64_t)field[6]) return 0;
+  // mtimeSlackNs: a whole-second time may be a file system's rounding of a later one.
+  int64_t slack = mtime_ns % 1000000000 == 0 ? 2000000000 : 50000000;
+  return mtime_ns + slack < written_ns;
+}
+
+// unchangedRun(staging: Buffer, stagingIndex, directory: Buffer, names: Buffer, fields: Float64Array,
+// from): how many listed entries from `from` on are, one after another, the staged entries from
+// `stagingIndex` on at unchanged stat data (see is_unchanged). A clean status asks this once a
+// directory instead of comparing each file in JavaScript.
+static napi_value unchanged_run(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  void *staging, *directory, *names, *fields_data;
+  size_t staging_length, directory_length, names_length, fields_count;
+  uint32_t staging_index, from;
+  napi_typedarray_type type;
+  if (argc < 6 || napi_get_buffer_info(env, argv[0], &staging, &staging_length) != napi_ok || napi_get_value_uint32(env, argv[1], &staging_index) != napi_ok ||
+      napi_get_buffer_info(env, argv[2], &directory, &directory_length) != napi_ok || napi_get_buffer_info(env, argv[3], &names, &names_length) != napi_ok ||
+      napi_get_typedarray_info(env, argv[4], &type, &fields_count, &fields_data, NULL, NULL) != napi_ok || type != napi_float64_array ||
+      napi_get_value_uint32(env, argv[5], &from) != napi_ok) {
+    napi_throw_type_error(env, NULL, "unchangedRun(staging: Buffer, stagingIndex: number, directory: Buffer, names: Buffer, fields: Float64Array, from: number)");
+    return NULL;
+  }
+  const unsigned char *bytes = staging;
+  const double *fields = fields_data;
+  size_t listed = fields_count / FIELDS, run = 0;
+  if (staging_length >= STAGING_HEADER_BYTES) {
+    size_t count = read_u32le(bytes + 12);
+    size_t heap_start = STAGING_HEADER_BYTES + count * STAGING_ENTRY_BYTES;
+    int64_t written_ns = (int64_t)read_u64le(bytes + 24);
+    // The names' offsets must lie within `names`: the listing is the addon's, but a caller may mix them up.
+    size_t names_end = listed == 0 ? 0 : (size_t)fields[(listed - 1) * FIELDS];
+    if (heap_start <= staging_length && names_end <= names_length) {
+      for (size_t index = from, entry = staging_index; index < listed && entry < count; index++, entry++, run++) {
+        const unsigned char *record = bytes + STAGING_HEADER_BYTES + entry * STAGING_ENTRY_BYTES;
+        if (!is_unchanged(bytes, staging_length, heap_start, written_ns, record, directory, directory_length, names, fields, index)) break;
+      }
+    }
+  }
+  napi_value result;
+  napi_create_uint32(env, (uint32_t)run, &result);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "setTimesNs", NAPI_AUTO_LENGTH, set_times_ns, NULL, &fn);
@@ -520,5 +613,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "startListing", fn);
   napi_create_function(env, "finishListing", NAPI_AUTO_LENGTH, finish_listing, NULL, &fn);
   napi_set_named_property(env, exports, "finishListing", fn);
+  napi_create_function(env, "unchangedRun", NAPI_AUTO_LENGTH, unchanged_run, NULL, &fn);
+  napi_set_named_property(env, exports, "unchangedRun", fn);
   return exports;
 }

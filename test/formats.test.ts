@@ -20,7 +20,8 @@ import { packPath } from '../src/store/pack-store.js';
 import { decodeStaging, encodeStaging, sortByPathBytes, type StagedEntry, StagingView } from '../src/staging/staging-format.js';
 import { encodeName } from '../src/core/path-bytes.js';
 import { isUnchanged } from '../src/engine/worktree/tracked.js';
-import { msFromNs } from '../src/engine/worktree/scanner.js';
+import { kindOf, msFromNs } from '../src/engine/worktree/scanner.js';
+import { DirectoryListing } from '../src/core/list-directory.js';
 import { openStaging, readStaging, writeStaging, writeStagingFrom } from '../src/staging/staging-area.js';
 import { pseudoRandomBytes, seededRandom, temporaryDirectory } from './helpers.js';
 import { BlobType, EntryKind } from '../src/core/vocabulary.js';
@@ -428,6 +429,123 @@ describe('stat data compared in place', () => {
       });
     }
     expect(agreed).toBeGreaterThan(500); // the unchanged case is exercised, not only the changed ones
+  });
+});
+
+describe('runs of unchanged files compared natively', () => {
+  it('StagingView.unchangedRun takes exactly the files, one after another, that isPathAt and isUnchangedAt take', () => {
+    const random = seededRandom(2027);
+    const writtenAtNs = 1_764_900_000_123_456_789n;
+    const modeOf = { [EntryKind.File]: 0o100644, [EntryKind.Executable]: 0o100755, [EntryKind.Symlink]: 0o120777 } as const;
+    const timeOf = (): bigint => {
+      switch (random(6)) {
+        case 0:
+          return writtenAtNs - 50_000_000n - BigInt(random(2)); // at the racy bound, or 1 ns before it
+        case 1:
+          return ((writtenAtNs - 2_000_000_000n) / 1_000_000_000n - BigInt(random(2))) * 1_000_000_000n; // whole seconds, at the coarse bound
+        case 2:
+          return -BigInt(1 + random(1_000_000)) * 1_000_000_007n; // before 1970
+        default:
+          return writtenAtNs - BigInt(random(4_000_000_000)); // racy or not
+      }
+    };
+    const splitNs = (ns: bigint): [number, number] => {
+      const sec = ns >= 0n ? ns / 1_000_000_000n : -((-ns + 999_999_999n) / 1_000_000_000n);
+      return [Number(sec), Number(ns - sec * 1_000_000_000n)];
+    };
+    let taken = 0;
+    let stoppedEarly = 0;
+    for (let round = 0; round < 300; round++) {
+      const directory = random(4) === 0 ? '' : ['d', 'deep/er', 'caf\u00e9'][random(3)]!;
+      const entries = Array.from({ length: 40 }, (_, index) => ({
+        path: `${directory === '' ? '' : `${directory}/`}f${String(index).padStart(3, '0')}`,
+        kind: [EntryKind.File, EntryKind.Executable, EntryKind.Symlink][random(3)] as StagedEntry['kind'],
+        mode: 0o100644,
+        sizeBytes: random(4) === 0 ? 2 ** 40 + random(1000) : random(100_000),
+        mtimeNs: random(3) === 0 ? timeOf() : writtenAtNs - 10_000_000_000n,
+        ctimeNs: random(3) === 0 ? timeOf() : writtenAtNs - 10_000_000_000n,
+        ino: random(3) === 0 ? (1n << 60n) + BigInt(random(1_000_000)) : BigInt(random(1_000_000)),
+        dev: 7n,
+        fileId: hashBytes(Buffer.from(String(index))),
+      }));
+      const view = new StagingView(encodeStaging({ entries, writtenAtNs }), 'test');
+      // The directory as the addon lists it: each staged file, mostly as staged, some changed, and
+      // now and then a subdirectory, a failed lstat or a name the staging area does not hold.
+      const names: Buffer[] = [];
+      const fields: number[] = [];
+      for (const entry of entries) {
+        let name = Buffer.from(entry.path.slice(entry.path.lastIndexOf('/') + 1));
+        let mode: number = modeOf[entry.kind];
+        let size = entry.sizeBytes;
+        let [mtimeSec, mtimeNsec] = splitNs(entry.mtimeNs);
+        let [ctimeSec, ctimeNsec] = splitNs(entry.ctimeNs);
+        let ino = Number(entry.ino);
+        let errno = 0;
+        switch (random(24)) {
+          case 0:
+            size += 1;
+            break;
+          case 1:
+            mtimeNsec = (mtimeNsec + 1) % 1_000_000_000;
+            break;
+          case 2:
+            ctimeSec -= 1;
+            break;
+          case 3:
+            ino += 4096;
+            break;
+          case 4:
+            mode = entry.kind === EntryKind.File ? 0o100755 : 0o100644;
+            break;
+          case 5:
+            mode = 0o040755;
+            break; // a directory
+          case 6:
+            errno = 13;
+            break;
+          case 7:
+            name = Buffer.concat([name, Buffer.from('x')]);
+            break;
+        }
+        names.push(name);
+        fields.push(
+          names.reduce((sum, each) => sum + each.length, 0),
+          mode,
+          size,
+          mtimeSec,
+          mtimeNsec,
+          ctimeSec,
+          ctimeNsec,
+          ino,
+          7,
+          errno,
+        );
+      }
+      const listing = new DirectoryListing(Buffer.concat(names), new Float64Array(fields));
+      const directoryBytes = encodeName(directory);
+      const takesOne = (index: number): boolean => {
+        if (listing.errorAt(index) !== undefined || !listing.isFileOrSymlinkAt(index)) return false;
+        if (!view.isPathAt(index, directoryBytes, listing.names, listing.nameStart(index), listing.nameEnd(index))) return false;
+        const stats = listing.statsAt(index);
+        return view.isUnchangedAt(index, kindOf(stats) as StagedEntry['kind'], stats);
+      };
+      for (let from = 0; from < entries.length; from += 1 + random(10)) {
+        const run = view.unchangedRun(from, directoryBytes, listing, from);
+        for (let index = from; index < from + run; index++) expect(takesOne(index), `round ${round}, entry ${index}`).toBe(true);
+        if (from + run < entries.length) {
+          const next = from + run;
+          const staged = entries[next]!;
+          const listed = (at: number): bigint => BigInt(fields[next * 10 + at]!) * 1_000_000_000n + BigInt(fields[next * 10 + at + 1]!);
+          // Stricter only on times: before 1970, or apart by less than a millisecond's float can tell.
+          const timesOnly = staged.mtimeNs < 0n || staged.ctimeNs < 0n || listed(3) !== staged.mtimeNs || listed(5) !== staged.ctimeNs;
+          expect(!takesOne(next) || timesOnly, `round ${round}, entry ${next}`).toBe(true);
+          if (takesOne(next) && timesOnly) stoppedEarly++;
+        }
+        taken += run;
+      }
+    }
+    expect(taken).toBeGreaterThan(1000); // long runs are exercised, not only the stops
+    expect(stoppedEarly).toBeGreaterThan(0); // the nanosecond a float of milliseconds cannot tell is exercised
   });
 });
 

@@ -51,6 +51,15 @@ export class DirectoryListing {
     this.count = fields.length / FIELDS;
   }
 
+  /**
+   * How many entries from `from` on are, one after another, the staged entries from `stagingIndex`
+   * on (`staging`: the staging area's bytes, `directory`: this listing's path as bytes) at unchanged
+   * stat data: unchangedRun in native/store_native.c.
+   */
+  unchangedRunIn(staging: Buffer, stagingIndex: number, directory: Buffer, from: number): number {
+    return callNative('', (addon) => addon.unchangedRun(staging, stagingIndex, directory, this.names, this.fields, from));
+  }
+
   /** Where name `index`'s bytes start in `names`; they end where the next one starts (nameEnd). */
   nameStart(index: number): number {
     return index === 0 ? 0 : this.fields[(index - 1) * FIELDS]!;

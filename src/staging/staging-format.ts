@@ -8,6 +8,7 @@ import { decodeNameAt, encodeName, nameByteLength } from '../core/path-bytes.js'
 import { binarySearch } from '../core/binary-search.js';
 import { compareByteRanges, compareUtf8 } from '../core/utf8-order.js';
 import { EntryKind } from '../core/vocabulary.js';
+import type { DirectoryListing } from '../core/list-directory.js';
 
 /**
  * Staging file codec (pure). Layout, little-endian:
@@ -317,6 +318,15 @@ export class StagingView {
     this.readsSinceRelease = 0;
     this.releasePages();
   }
+  /** countRead of entries [first, first + count), read in order. */
+  private countReads(first: number, count: number): void {
+    this.countRead(first);
+    this.lastRead = first + count - 1;
+    this.readsSinceRelease += count - 1;
+    if (this.readsSinceRelease < RELEASE_EVERY) return;
+    this.readsSinceRelease = 0;
+    this.releasePages();
+  }
 
   pathAt(index: number): string {
     // A walk asks for one entry's path several times in a row (compare, then take): decoded once.
@@ -394,6 +404,18 @@ export class StagingView {
     const later = time.nsec + mtimeSlackNs(time.nsec);
     const sec = time.sec + Math.floor(later / 1e9);
     return sec < written.sec || (sec === written.sec && later % 1e9 < written.nsec);
+  }
+
+  /**
+   * How many of `listing`'s entries from `from` on are, one after another, entries `index`,
+   * `index + 1`... with the stat data staged, not racily clean: isUnchangedAt for a directory's run
+   * of files in one native call (at 500,000 files, comparing each in JavaScript was a third of a
+   * clean status's own work). It takes no file isUnchangedAt would not (times to the nanosecond).
+   */
+  unchangedRun(index: number, directory: Buffer, listing: DirectoryListing, from: number): number {
+    const run = listing.unchangedRunIn(this.bytes, index, directory, from);
+    if (run > 0) this.countReads(index, run);
+    return run;
   }
 
   entryAt(index: number): StagedEntry {

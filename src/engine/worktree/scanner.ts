@@ -91,6 +91,13 @@ export function workTreePath(workTree: string, path: string): string {
  */
 const LIST_AHEAD_DIRECTORIES = 16;
 
+/**
+ * Batches being listed while one is walked. With one, the addon's threads sat idle while the walk
+ * went through a batch (a clean status at 500,000 files: median 1.27 s; with three, 1.21 s, measured
+ * alternately by hand; eight gave no more). A directory of 1,000 files lists into ~90 KB.
+ */
+const LIST_AHEAD_BATCHES = 3;
+
 export function newWalkReport(): WalkReport {
   return { skipped: [], unreadable: [], ignoredScopes: [], nestedRepositories: [] };
 }
@@ -160,8 +167,8 @@ export function* walkWorkTree(
       subdirectories.push(path);
       subdirectoryAt.push(index);
     }
-    // Listed ahead on the addon's threads, a batch at a time, the next batch while this one is
-    // walked (see startListing).
+    // Listed ahead on the addon's threads, a batch at a time, the next LIST_AHEAD_BATCHES while this
+    // one is walked (see startListing).
     const startBatch = (start: number) => {
       const paths = subdirectories.slice(start, start + LIST_AHEAD_DIRECTORIES);
       if (paths.length === 0) return undefined;
@@ -174,15 +181,24 @@ export function* walkWorkTree(
         ),
       };
     };
-    let pending = startBatch(0);
+    const pending: NonNullable<ReturnType<typeof startBatch>>[] = [];
+    let nextToStart = 0;
+    const startAhead = (): void => {
+      while (pending.length < LIST_AHEAD_BATCHES) {
+        const started = startBatch(nextToStart);
+        if (started === undefined) return;
+        pending.push(started);
+        nextToStart += LIST_AHEAD_DIRECTORIES;
+      }
+    };
+    startAhead();
     let batchStart = 0;
     let batch: (DirectoryListing | Error | undefined)[] = [];
     const listingOf = (index: number): DirectoryListing | undefined => {
       if (index >= batchStart + batch.length) {
-        const started = pending?.start === index ? pending : startBatch(index);
-        batch = started!.listing.finish();
+        batch = pending.shift()!.listing.finish();
         batchStart = index;
-        pending = startBatch(index + batch.length);
+        startAhead();
       }
       const listed = batch[index - batchStart];
       batch[index - batchStart] = undefined; // held only until walked

@@ -9,7 +9,7 @@ import type { StagedEntry, StagingSnapshot, StagingView } from '../../staging/st
 import { compareUtf8 } from '../../core/utf8-order.js';
 import { hashWorkTreeFile } from './content-hash.js';
 import { kindOf, msFromNs, toScanStat, walkWorkTree, workTreePath, type ScannedFile, type StatData, type TakeUnchanged, type WalkReport } from './scanner.js';
-import type { LstatNumbers } from '../../core/list-directory.js';
+import type { DirectoryListing, LstatNumbers } from '../../core/list-directory.js';
 import type { Change } from './staged-changes.js';
 import { LeadingDirectories } from './leading-directories.js';
 import { isWithin } from './paths.js';
@@ -125,8 +125,26 @@ export function* matchWorkTree(
   // The next staged entry, when it is the listed file and its stat data did not change: compared
   // as bytes and numbers in place, nothing decoded (a clean status is mostly this).
   const stats: LstatNumbers = { mode: 0, size: 0, mtimeMs: 0, ctimeMs: 0, ino: 0, dev: 0 };
+  // A run of unchanged files found at once (StagingView.unchangedRun): the listing's entries
+  // [runFrom, runTo) are staged entries runFirstEntry on. Asked again where it ends (the next file
+  // differs, or a subdirectory comes between) and whenever the walk is elsewhere.
+  let runListing: DirectoryListing | undefined;
+  let runFrom = 0;
+  let runTo = 0;
+  let runFirstEntry = 0;
   const takeUnchanged: TakeUnchanged = (directory, listing, index) => {
-    if (next >= staging.count || !staging.isPathAt(next, directory, listing.names, listing.nameStart(index), listing.nameEnd(index))) return false;
+    if (next >= staging.count) return false;
+    if (listing !== runListing || index < runFrom || index >= runTo || runFirstEntry + (index - runFrom) !== next) {
+      runListing = listing;
+      runFrom = index;
+      runFirstEntry = next;
+      runTo = index + staging.unchangedRun(next, directory, listing, index);
+    }
+    if (index < runTo) {
+      options.skipUnchanged!(next++);
+      return true;
+    }
+    if (!staging.isPathAt(next, directory, listing.names, listing.nameStart(index), listing.nameEnd(index))) return false;
     listing.statsAt(index, stats);
     const kind = kindOf(stats);
     if (typeof kind === 'string' || !staging.isUnchangedAt(next, kind, stats)) return false;
