@@ -8,7 +8,8 @@ import { fsyncDirectory } from '../../core/fs-atomic.js';
 import { fileRecord, loadFileMap } from '../history/objects-io.js';
 import type { Repository } from '../../repository/repository.js';
 import { PackReader } from '../../store/pack-reader.js';
-import { readStaging } from '../../staging/staging-area.js';
+import { openStaging } from '../../staging/staging-area.js';
+import type { StagedEntry } from '../../staging/staging-format.js';
 import { FileChangedWhileReading, ingestFile } from '../ingest/file-ingest.js';
 import { verifyRepository, type AffectedFile } from './verify.js';
 
@@ -95,14 +96,16 @@ function swapCatalog(repo: Repository, rebuiltPath: string): void {
 
 /** Re-reads staged files whose stored content lost chunks, if the file on disk still has that content. */
 async function healFromWorkTree(repo: Repository, report: RepairReport): Promise<void> {
-  let entries;
+  let staging;
   try {
-    entries = readStaging(repo.layout.staging).entries;
+    staging = openStaging(repo.layout.staging);
   } catch (error) {
     if (error instanceof CorruptionError) return;
     throw error;
   }
-  const broken = entries.filter((entry) => !isComplete(repo, entry.fileId));
+  // Read in place, one entry at a time: memory holds the broken entries, not the staging area.
+  const broken: StagedEntry[] = [];
+  for (const entry of staging) if (!isComplete(repo, entry.fileId)) broken.push(entry);
   if (broken.length === 0) return;
   await repo.withBlobWriter(async (writer) => {
     for (const entry of broken) {
