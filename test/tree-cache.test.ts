@@ -293,16 +293,36 @@ describe('tree cache', () => {
     expect(await commitTreeId(first, 'after damage')).toBe(await freshTreeId(first));
   });
 
-  it('is dropped by gc, which may delete the trees it names', async () => {
+  it('is kept by gc and repair for the trees they keep, and never names a tree gc deleted', async () => {
     const work = temporaryDirectory();
     writeTree(work, files);
     await storeOk(['init', '-q'], { cwd: work });
     await commitTreeId(work, 'first');
-    await storeOk(['gc'], { cwd: work });
-    expect(existsSync(join(work, TREE_CACHE))).toBe(false);
-    writeFileSync(join(work, 'top.txt'), 'top, edited\n');
+    await storeOk(['branch', 'keep'], { cwd: work });
+    writeFileSync(join(work, 'top.txt'), 'top, on a branch gc will free\n');
+    const deadRoot = await commitTreeId(work, 'second');
+    await storeOk(['switch', '-q', 'keep'], { cwd: work });
+    await storeOk(['branch', '-D', 'main'], { cwd: work });
+    const namedBefore = [...readTreeCache(join(work, TREE_CACHE)).trees.values()].map((tree) => tree.id.toString('hex'));
+    expect(namedBefore).toContain(deadRoot);
+
+    await storeOk(['gc', '-q'], { cwd: work });
+    const named = () => [...readTreeCache(join(work, TREE_CACHE)).trees.values()].map((tree) => tree.id.toString('hex'));
+    const afterGc = named();
+    expect(afterGc).not.toContain(deadRoot); // its tree is gone: a commit must not reuse it
+    expect(afterGc.length).toBeGreaterThan(4); // the directories both commits share are still known
+    expect(afterGc.length).toBeLessThan(namedBefore.length);
+    expect((await storeJson<{ staged: unknown[]; unstaged: unknown[] }>(['status'], { cwd: work })).staged).toEqual([]);
+
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(work, `.store/catalog.sqlite${suffix}`), { force: true });
+    await storeOk(['repair', '-q'], { cwd: work });
+    expect(named().sort()).toEqual([...afterGc].sort()); // every tree it names is in the rebuilt catalog
+
+    writeFileSync(join(work, 'top.txt'), 'top, edited after gc and repair\n');
     expect(await commitTreeId(work, 'after gc')).toBe(await freshTreeId(work));
+    await storeOk(['verify', '--read-data'], { cwd: work });
   });
+
   it('lets status compare the staging area with HEAD top down, with the same answer as without it', async () => {
     const work = temporaryDirectory();
     writeTree(work, files);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { errnoCode } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs-atomic.js';
 import { HASH_BYTES, hashBytes } from '../core/hash.js';
@@ -125,6 +125,34 @@ export function writeTreeCache(place: { treeCache: string; fileMode: number }, c
   }
   hashBytes(out.subarray(0, bodyBytes)).copy(out, bodyBytes);
   writeFileAtomic(place.treeCache, out, { durable: false, mode: place.fileMode });
+}
+
+/**
+ * Takes the tree cache out of the way of a command that may delete trees (gc, repair): the file goes
+ * at once, so that a crash leaves no record naming a deleted tree for the next commit to reuse, and
+ * `restore` writes back, once the catalog is final, the records whose trees it still has (`hasTree`)
+ * with every Merkle group (pure: a group's root follows from its bytes). Deleted for good, the cache
+ * left every status until the next commit reading all of HEAD's trees: 5.4 s instead of 1.3 s at
+ * 500,000 files (measured by hand after a repair). Kept as the file's bytes, not as maps (the groups
+ * of a 1,000,000-file cache held ~100 MB as a Map).
+ */
+export function setTreeCacheAside(place: { treeCache: string; fileMode: number }): { restore(hasTree: (id: Buffer) => boolean): void } {
+  const file = readCacheFile(place.treeCache);
+  rmSync(place.treeCache, { force: true });
+  return {
+    restore(hasTree) {
+      if (file === undefined) return;
+      const { bytes, treesEnd, bodyBytes } = file;
+      const kept: Buffer[] = [];
+      for (let at = HEADER_BYTES; at < treesEnd; at += RECORD_BYTES) {
+        if (hasTree(bytes.subarray(at + HASH_BYTES, at + 2 * HASH_BYTES))) kept.push(bytes.subarray(at, at + RECORD_BYTES));
+      }
+      const header = Buffer.from(bytes.subarray(0, HEADER_BYTES));
+      header.writeUInt32LE(kept.length, 12);
+      const body = Buffer.concat([header, ...kept, bytes.subarray(treesEnd, bodyBytes)]);
+      writeFileAtomic(place.treeCache, Buffer.concat([body, hashBytes(body)]), { durable: false, mode: place.fileMode });
+    },
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTreeCacheAside } from '../../staging/tree-cache.js';
 import { fsyncDirectory } from '../../core/fs-atomic.js';
 import type { Repository } from '../../repository/repository.js';
 import { computeLiveSet, isLiveBlob } from '../history/reachability.js';
@@ -27,8 +28,8 @@ export interface GcReport {
  */
 export async function collectGarbage(repo: Repository, options: { dryRun: boolean }): Promise<GcReport> {
   return repo.withWriteLock(async () => {
-    // The tree cache may name trees about to be deleted (it is derived data: the next commit rebuilds it).
-    if (!options.dryRun) rmSync(repo.layout.treeCache, { force: true });
+    // The tree cache may name trees about to be deleted: set aside, and given back with only the trees kept.
+    const treeCache = options.dryRun ? undefined : setTreeCacheAside(repo.layout);
     const live = computeLiveSet(repo);
     const report: GcReport = {
       dryRun: options.dryRun,
@@ -124,6 +125,7 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
     fsyncDirectory(repo.layout.packs);
     report.temporaryFilesRemoved = removeTemporaryFiles(repo.layout.temporary);
     report.bytesFreed = removedBytes - newPackBytes;
+    treeCache?.restore((id) => catalog.hasBlob(id));
     return report;
   });
 }

@@ -9,6 +9,7 @@ import { fileRecord, loadFileMap } from '../history/objects-io.js';
 import type { Repository } from '../../repository/repository.js';
 import { PackReader } from '../../store/pack-reader.js';
 import { openStaging } from '../../staging/staging-area.js';
+import { setTreeCacheAside } from '../../staging/tree-cache.js';
 import type { StagedEntry } from '../../staging/staging-format.js';
 import { FileChangedWhileReading, ingestFile } from '../ingest/file-ingest.js';
 import { verifyRepository, type AffectedFile } from './verify.js';
@@ -33,8 +34,8 @@ export interface RepairReport {
  */
 export async function repairRepository(repo: Repository): Promise<RepairReport> {
   return repo.withWriteLock(async () => {
-    // The tree cache may name trees repair drops as damaged (derived data: the next commit rebuilds it).
-    rmSync(repo.layout.treeCache, { force: true });
+    // The tree cache may name trees repair drops as damaged: set aside, and given back with only the trees kept.
+    const treeCache = setTreeCacheAside(repo.layout);
     const report: RepairReport = {
       packsIndexed: 0,
       packsSkipped: [],
@@ -56,6 +57,7 @@ export async function repairRepository(repo: Repository): Promise<RepairReport> 
       rebuilt.close();
     }
     swapCatalog(repo, rebuiltPath);
+    treeCache.restore((id) => repo.catalog.hasBlob(id));
     await healFromWorkTree(repo, report);
     report.stillBroken = (await verifyRepository(repo, { readData: false })).affected;
     return report;
