@@ -360,6 +360,16 @@ describe('staging area', () => {
   });
 });
 
+/**
+ * A staged time at one of isUnchangedAt's bounds from the staging area's time: the racy one (or 1 ns
+ * before it), or the coarse one of whole seconds.
+ */
+function timeAtRacyBound(random: (below: number) => number, writtenAtNs: bigint): bigint {
+  return random(2) === 0
+    ? writtenAtNs - 50_000_000n - BigInt(random(2))
+    : ((writtenAtNs - 2_000_000_000n) / 1_000_000_000n - BigInt(random(2))) * 1_000_000_000n;
+}
+
 describe('stat data compared in place', () => {
   it('StagingView.isUnchangedAt answers as isUnchanged does, for times of every kind and inodes past 2^53', () => {
     const random = seededRandom(2026);
@@ -373,9 +383,8 @@ describe('stat data compared in place', () => {
     const timeOf = (): bigint => {
       switch (random(8)) {
         case 6:
-          return writtenAtNs - 50_000_000n - BigInt(random(2)); // at the racy bound, or 1 ns before it
         case 7:
-          return ((writtenAtNs - 2_000_000_000n) / 1_000_000_000n - BigInt(random(2))) * 1_000_000_000n; // whole seconds, at the coarse bound
+          return timeAtRacyBound(random, writtenAtNs);
         case 0:
           return -big(40); // before 1970
         case 1:
@@ -440,9 +449,8 @@ describe('runs of unchanged files compared natively', () => {
     const timeOf = (): bigint => {
       switch (random(6)) {
         case 0:
-          return writtenAtNs - 50_000_000n - BigInt(random(2)); // at the racy bound, or 1 ns before it
         case 1:
-          return ((writtenAtNs - 2_000_000_000n) / 1_000_000_000n - BigInt(random(2))) * 1_000_000_000n; // whole seconds, at the coarse bound
+          return timeAtRacyBound(random, writtenAtNs);
         case 2:
           return -BigInt(1 + random(1_000_000)) * 1_000_000_007n; // before 1970
         default:
