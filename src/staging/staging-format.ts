@@ -318,6 +318,7 @@ export class StagingView {
     this.readsSinceRelease = 0;
     this.releasePages();
   }
+
   /** countRead of entries [first, first + count), read in order. */
   private countReads(first: number, count: number): void {
     this.countRead(first);

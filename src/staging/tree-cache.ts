@@ -9,8 +9,9 @@ import type { MerkleGroupMemo } from '../objects/tree.js';
  * to the id and size of the tree built from them, so that `commit` re-encodes and re-hashes only the
  * directories that changed (git's cache-tree, keyed by content instead of invalidated by `add`).
  * Derived data: a missing or damaged file is ignored (the trees are built again), and gc and repair
- * keep only the records whose trees survive them (see setTreeCacheAside). It also keeps the Merkle roots of groups of tree
- * entries (see MerkleGroupMemo), so that a directory that changed re-hashes only the groups that did.
+ * keep only the records whose trees survive them (see setTreeCacheAside). It also keeps the Merkle
+ * roots of groups of tree entries (see MerkleGroupMemo), so that a directory that changed re-hashes
+ * only the groups that did.
  * Layout, little-endian:
  *   "STTREEC\0" | u32 version | u32 count | count x (fingerprint[32] | treeId[32] | u64 sizeBytes) |
  *   u32 groupCount | groupCount x (groupKey[32] | groupRoot[32]) | BLAKE3 of all before

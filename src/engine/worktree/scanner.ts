@@ -173,14 +173,12 @@ export function* walkWorkTree(
       const paths = subdirectories.slice(start, start + LIST_AHEAD_DIRECTORIES);
       if (paths.length === 0) return undefined;
       const known = directoryCache === undefined ? [] : paths.map((path) => directoryCache.knownFor(path));
-      return {
-        start,
-        listing: startListing(
-          paths.map((path) => workTreePath(workTree, path)),
-          known,
-        ),
-      };
+      return startListing(
+        paths.map((path) => workTreePath(workTree, path)),
+        known,
+      );
     };
+    // In the order the walk takes them: each batch is finished when the walk reaches its first directory.
     const pending: NonNullable<ReturnType<typeof startBatch>>[] = [];
     let nextToStart = 0;
     const startAhead = (): void => {
@@ -196,7 +194,7 @@ export function* walkWorkTree(
     let batch: (DirectoryListing | Error | undefined)[] = [];
     const listingOf = (index: number): DirectoryListing | undefined => {
       if (index >= batchStart + batch.length) {
-        batch = pending.shift()!.listing.finish();
+        batch = pending.shift()!.finish();
         batchStart = index;
         startAhead();
       }
