@@ -130,9 +130,33 @@ export class PackReader {
   /**
    * A blob's verified bytes as a view into the reader's frame cache, without a copy: valid until the
    * next read from this reader, which may reuse the memory. For callers that use the bytes at once.
+   *
+   * Of a delta's chain, only the blob asked for is verified: its bases are dictionaries, and a wrong
+   * byte in one that the delta uses makes the result fail its own hash (or fail to decompress). Only
+   * then is the chain verified link by link, to name the damaged base. Verifying each link of every
+   * read cost a commit of a changed directory eight tree hashes (its parent's tree lies up to 8
+   * deltas deep), and a restore as many chunk hashes per chunk.
    */
   borrowBlob(location: BlobLocation, depth = 0): Buffer {
-    const raw = this.readFrame(location, depth);
+    let bytes: Buffer;
+    try {
+      bytes = this.blobInFrame(location, this.readFrame(location, depth));
+    } catch (error) {
+      if (error instanceof CorruptionError) this.verifyBases(location, depth);
+      throw error;
+    }
+    if (!verifyBlob(location.type, location.id, bytes, this.treeMemo)) {
+      this.verifyBases(location, depth);
+      throw new CorruptionError(
+        'CORRUPT_PACK',
+        `pack ${location.packName}: ${BlobType[location.type] ?? 'blob'} ${location.id.toString('hex')} at frame offset ${location.frameOffset} does not match its hash`,
+      );
+    }
+    return bytes;
+  }
+
+  /** The blob's bytes in its unpacked frame, unverified. */
+  private blobInFrame(location: BlobLocation, raw: Buffer): Buffer {
     const end = location.offsetInFrame + location.length;
     if (end > raw.length) {
       throw new CorruptionError(
@@ -140,14 +164,12 @@ export class PackReader {
         `pack ${location.packName}: blob ${location.id.toString('hex')} reaches past its frame at offset ${location.frameOffset}`,
       );
     }
-    const bytes = raw.subarray(location.offsetInFrame, end);
-    if (!verifyBlob(location.type, location.id, bytes, this.treeMemo)) {
-      throw new CorruptionError(
-        'CORRUPT_PACK',
-        `pack ${location.packName}: ${BlobType[location.type] ?? 'blob'} ${location.id.toString('hex')} at frame offset ${location.frameOffset} does not match its hash`,
-      );
-    }
-    return bytes;
+    return raw.subarray(location.offsetInFrame, end);
+  }
+
+  /** After a delta failed: reads its base verified, which throws the error that names a damaged link. */
+  private verifyBases(location: BlobLocation, depth: number): void {
+    if (location.codec === Codec.Delta) this.borrowBase(location, depth, true);
   }
 
   /** Whether reading this blob's frame would cost no decompression now (it is cached, or small). */
@@ -178,16 +200,17 @@ export class PackReader {
    * a caller that unpacks the frame later, elsewhere.
    */
   baseOf(location: BlobLocation): Buffer | undefined {
-    const base = this.borrowBase(location, 0);
+    const base = this.borrowBase(location, 0, true);
     return base === undefined ? undefined : Buffer.from(base);
   }
 
   /**
-   * baseOf without the copy, for unpacking the frame at once: reading the frame itself takes no
-   * buffer a base may lie in (see readDeltaFrame). The chain's length is checked here, so a loop of
-   * deltas in a damaged pack is an error, not a hang.
+   * A delta's base, for unpacking the frame at once: reading the frame itself takes no buffer a base
+   * may lie in (see readDeltaFrame). `verified`: checked against its id (else only the delta read
+   * through it is: see borrowBlob). The chain's length is checked here, so a loop of deltas in a
+   * damaged pack is an error, not a hang.
    */
-  private borrowBase(location: BlobLocation, depth: number): Buffer | undefined {
+  private borrowBase(location: BlobLocation, depth: number, verified = false): Buffer | undefined {
     if (location.codec !== Codec.Delta) return undefined;
     // The message is made only on damage: a base's id in hex costs a string at every delta read.
     const damage = (what: (baseHex: string) => string, cause?: unknown): never => {
@@ -198,7 +221,7 @@ export class PackReader {
     if (base === undefined) return damage((baseHex) => `its base ${baseHex} is missing`);
     if (depth >= MAX_DELTA_DEPTH) return damage(() => `its chain of bases is longer than ${MAX_DELTA_DEPTH}`);
     try {
-      return this.borrowBlob(base, depth + 1);
+      return verified ? this.borrowBlob(base, depth + 1) : this.blobInFrame(base, this.readFrame(base, depth + 1));
     } catch (error) {
       if (!(error instanceof CorruptionError)) throw error;
       return damage((baseHex) => `its base ${baseHex} cannot be read (${error.message})`, error);
