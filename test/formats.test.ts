@@ -17,7 +17,8 @@ import { BlobWriter } from '../src/store/blob-writer.js';
 import { InlineCompression } from '../src/store/frame-compression.js';
 import { PackReader } from '../src/store/pack-reader.js';
 import { packPath } from '../src/store/pack-store.js';
-import { decodeStaging, encodeStaging, sortByPathBytes, type StagedEntry, StagingView } from '../src/staging/staging-format.js';
+import { decodeStaging, encodeStaging, firstEntryProblem, sortByPathBytes, type StagedEntry, StagingView } from '../src/staging/staging-format.js';
+import { callNative } from '../src/core/native.js';
 import { encodeName } from '../src/core/path-bytes.js';
 import { isUnchanged } from '../src/engine/worktree/tracked.js';
 import { kindOf, msFromNs } from '../src/engine/worktree/scanner.js';
@@ -331,6 +332,75 @@ describe('objects', () => {
 });
 
 describe('staging area', () => {
+  it('the native check of a staging file stops at the entry the JavaScript check names, on files damaged under a valid checksum', () => {
+    const random = seededRandom(17);
+    const entries = sortByPathBytes(
+      Array.from({ length: 300 }, (_, i) => ({
+        path: `d${i % 7}/${i % 3 === 0 ? 'ü' : ''}f${i}.txt`,
+        kind: EntryKind.File as const,
+        mode: 0o100644,
+        sizeBytes: i * 1000,
+        mtimeNs: 1n,
+        ctimeNs: 2n,
+        ino: BigInt(i),
+        dev: 7n,
+        fileId: hashBytes(Buffer.from(`file ${i}`)),
+      })),
+    );
+    const good = encodeStaging({ entries, writtenAtNs: 5n });
+    const heapStart = 32 + entries.length * 88;
+    const record = (index: number) => 32 + index * 88;
+    const pick = <T>(choices: readonly T[]): T => choices[random(choices.length)]!;
+    let damagedSeen = 0;
+    for (let round = 0; round < 600; round++) {
+      const bytes = Buffer.from(good);
+      const index = random(entries.length);
+      const at = record(index);
+      switch (round % 6) {
+        case 0:
+          bytes[at] = pick([0, 1, 2, 3, 4, 255]);
+          break;
+        case 1:
+          bytes.writeUInt32LE(bytes.readUInt32LE(at + 80) + pick([1, 7, 3000, 100_000]), at + 80);
+          break;
+        case 2:
+          bytes.writeUInt32LE(pick([0, 1, 4096, 4097, 70_000]), at + 84);
+          break;
+        case 3: {
+          const heapAt = heapStart + bytes.readUInt32LE(at + 80) + random(bytes.readUInt32LE(at + 84));
+          bytes[heapAt] = pick([0x00, 0x2f, 0x2e, 0x53, 0x54, 0x61, 0xff]);
+          break;
+        }
+        case 4:
+          bytes.writeUInt32LE(pick([2 ** 21 - 1, 2 ** 21, 2 ** 32 - 1]), at + 12);
+          break;
+        default: {
+          // Two entries' paths swapped (or the same path twice): out of order.
+          const other = random(entries.length);
+          const path = bytes.readBigUInt64LE(record(other) + 80);
+          if (random(2) === 0) bytes.writeBigUInt64LE(bytes.readBigUInt64LE(at + 80), record(other) + 80);
+          bytes.writeBigUInt64LE(path, at + 80);
+        }
+      }
+      const body = bytes.subarray(0, bytes.length - 32);
+      hashBytes(body).copy(bytes, body.length);
+      const expected = firstEntryProblem(bytes);
+      // Asked in two runs, as the view asks a run at a time: the entry before a run counts for its order.
+      const split = random(entries.length);
+      const first = callNative('test', (addon) => addon.checkStagingEntries(bytes, 0, split));
+      const found = first >= 0 ? first : callNative('test', (addon) => addon.checkStagingEntries(bytes, split, entries.length));
+      expect(found, `round ${round}: ${expected?.problem ?? 'no problem'}`).toBe(expected?.index ?? -1);
+      if (expected === undefined) {
+        expect(new StagingView(bytes, 'test').count).toBe(entries.length);
+        continue;
+      }
+      damagedSeen++;
+      expect(() => new StagingView(bytes, 'test')).toThrow(`staging area test: ${expected.problem}`);
+    }
+    expect(damagedSeen).toBeGreaterThan(400);
+    expect(damagedSeen).toBeLessThan(600);
+  });
+
   it('round-trips through mmap and rejects any damaged byte with CORRUPT_STAGING', () => {
     const directory = temporaryDirectory();
     const path = join(directory, 'staging');

@@ -9,6 +9,7 @@ export interface StoreNative {
   startListing(paths: Buffer[], known?: (Buffer | null)[]): ListingHandle;
   finishListing(handle: ListingHandle): (RawListing | { errno: number; syscall: string })[];
   unchangedRun(staging: Buffer, stagingIndex: number, directory: Buffer, names: Buffer, fields: Float64Array, from: number): number;
+  checkStagingEntries(staging: Buffer, from: number, to: number): number;
 }
 
 /** Directories being listed on the addon's threads (see startListing in native/store_native.c). */

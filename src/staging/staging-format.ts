@@ -6,6 +6,7 @@ import { msOfTimespec, readTimespecAt } from '../core/timespec.js';
 import { hasPathProblemAt, MAX_PATH_BYTES, pathProblem } from '../core/names.js';
 import { decodeNameAt, encodeName, nameByteLength } from '../core/path-bytes.js';
 import { binarySearch } from '../core/binary-search.js';
+import { callNative } from '../core/native.js';
 import { compareByteRanges, compareUtf8 } from '../core/utf8-order.js';
 import { EntryKind } from '../core/vocabulary.js';
 import type { DirectoryListing } from '../core/list-directory.js';
@@ -224,6 +225,45 @@ export function* stagingPieces(items: () => Iterable<StagingItem>, writtenAtNs: 
 }
 
 /**
+ * The first entry of a staging file (its header and length already checked) that breaks a rule, and
+ * which: its kind, its path's place in the heap and length, byte order (strictly increasing: no path
+ * twice), the path rules, its size. checkStagingEntries (native/store_native.c) checks the same for
+ * every file opened; this one words what it finds (test/formats.test.ts holds the two to the same
+ * answers).
+ */
+export function firstEntryProblem(bytes: Buffer): { index: number; problem: string } | undefined {
+  const count = bytes.readUInt32LE(12);
+  const heapBytes = bytes.readUInt32LE(16);
+  const heapStart = HEADER_BYTES + count * ENTRY_BYTES;
+  let previousStart = -1;
+  let previousEnd = -1;
+  for (let index = 0; index < count; index++) {
+    const at = HEADER_BYTES + index * ENTRY_BYTES;
+    const found = (problem: string) => ({ index, problem: `entry ${index} ${problem}` });
+    const kind = bytes[at]!;
+    if (kind !== EntryKind.File && kind !== EntryKind.Executable && kind !== EntryKind.Symlink) return found(`has unknown kind ${kind}`);
+    const pathOffset = bytes.readUInt32LE(at + 80);
+    const pathLength = bytes.readUInt32LE(at + 84);
+    if (pathOffset + pathLength > heapBytes) return found('path lies outside the heap');
+    if (pathLength > MAX_PATH_BYTES) return found(`has a path of ${pathLength} bytes (at most ${MAX_PATH_BYTES})`);
+    // Checked as bytes in place; decoded only to name a problem.
+    const pathStart = heapStart + pathOffset;
+    const pathEnd = pathStart + pathLength;
+    // Strictly increasing: in byte order, and no path twice.
+    if (previousStart >= 0 && compareByteRanges(bytes, previousStart, previousEnd, pathStart, pathEnd) >= 0)
+      return found('is out of byte order or repeats a path');
+    previousStart = pathStart;
+    previousEnd = pathEnd;
+    if (hasPathProblemAt(bytes, pathStart, pathEnd)) {
+      const path = decodeNameAt(bytes, pathStart, pathEnd);
+      return found(`(${JSON.stringify(path)}) has ${pathProblem(path)}`);
+    }
+    if (!Number.isSafeInteger(readUint53LE(bytes, at + 8))) return found('has a size out of range');
+  }
+  return undefined;
+}
+
+/**
  * A staging file read in place: checked whole when opened (checksum, kinds, bounds, byte order, path
  * rules), then each entry decoded when asked for, so that a caller walking a million entries holds
  * one at a time, not a million objects. The bytes are the caller's (an mmap, for the staging area).
@@ -267,27 +307,14 @@ export class StagingView {
     if (!this.bodyDigest(bodyBytes).equals(bytes.subarray(bodyBytes))) fail('checksum mismatch');
     this.checksum = Buffer.from(bytes.subarray(bodyBytes));
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    let previousStart = -1;
-    let previousEnd = -1;
-    for (let index = 0; index < this.count; index++) {
-      const at = HEADER_BYTES + index * ENTRY_BYTES;
-      const kind = bytes[at]!;
-      if (kind !== EntryKind.File && kind !== EntryKind.Executable && kind !== EntryKind.Symlink) fail(`entry ${index} has unknown kind ${kind}`);
-      const pathOffset = this.view.getUint32(at + 80, true);
-      const pathLength = this.view.getUint32(at + 84, true);
-      if (pathOffset + pathLength > heapBytes) fail(`entry ${index} path lies outside the heap`);
-      if (pathLength > MAX_PATH_BYTES) fail(`entry ${index} has a path of ${pathLength} bytes (at most ${MAX_PATH_BYTES})`);
-      // Checked as bytes in place; decoded only to name a problem.
-      const pathStart = this.heapStart + pathOffset;
-      const pathEnd = pathStart + pathLength;
-      // Strictly increasing: in byte order, and no path twice.
-      if (previousStart >= 0 && compareByteRanges(bytes, previousStart, previousEnd, pathStart, pathEnd) >= 0)
-        fail(`entry ${index} is out of byte order or repeats a path`);
-      previousStart = pathStart;
-      previousEnd = pathEnd;
-      if (hasPathProblemAt(bytes, pathStart, pathEnd)) fail(`entry ${index} (${JSON.stringify(this.pathAt(index))}) has ${pathProblem(this.pathAt(index))}`);
-      if (!Number.isSafeInteger(readUint53LE(bytes, at + 8))) fail(`entry ${index} has a size out of range`);
-      this.countRead(index);
+    // Checked natively, a run of entries at a time with the pages read let go between runs; the
+    // check in JavaScript (firstEntryProblem) runs only to word what the native one found.
+    for (let from = 0; from < this.count; from += RELEASE_EVERY) {
+      const to = Math.min(this.count, from + RELEASE_EVERY);
+      if (callNative(source, (addon) => addon.checkStagingEntries(bytes, from, to)) >= 0) {
+        fail(firstEntryProblem(bytes)?.problem ?? 'an entry breaks a rule of the native check that the JavaScript one does not know');
+      }
+      this.releasePages();
     }
   }
 
