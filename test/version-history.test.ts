@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashBytes } from '../src/core/hash.js';
+import { mostOverlappingChunk } from '../src/engine/ingest/delta-bases.js';
 import { pseudoRandomBytes, run, runAsNobody, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
 
 /** Issue 19: version histories, committed in one process. */
@@ -126,6 +127,17 @@ async function deltaDepths(work: string): Promise<number[]> {
 }
 
 describe('delta compression against earlier versions', () => {
+  it('a new chunk is stored against the earlier chunk it overlaps most, not the one under its first byte', () => {
+    const ends = [100, 200, 300];
+    expect(mostOverlappingChunk(ends, 95, 100)).toBe(1); // 5 bytes of the first, 95 of the second
+    expect(mostOverlappingChunk(ends, 0, 50)).toBe(0);
+    expect(mostOverlappingChunk(ends, 150, 200)).toBe(2); // 50 of the second, 100 of the third
+    expect(mostOverlappingChunk(ends, 50, 100)).toBe(0); // 50 and 50: the first
+    expect(mostOverlappingChunk(ends, 20, 400)).toBe(1); // 80 of the first, all of the second and the third: the second
+    expect(mostOverlappingChunk(ends, 350, 10)).toBe(2); // past the end: the last
+    expect(mostOverlappingChunk([1000], 999, 5000)).toBe(0);
+  });
+
   it('stores a small edit as a small delta, bounds the chains, and restores every version byte-exact', async () => {
     const work = temporaryDirectory();
     await storeOk(['init', '-q'], { cwd: work });

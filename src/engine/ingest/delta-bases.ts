@@ -4,10 +4,10 @@ import { fileRecord, loadFileMap } from '../history/objects-io.js';
 
 /**
  * What a new version of a file is compressed against: its earlier version (the same path in the
- * staging area). A new chunk's base is the earlier chunk that covered the same offset (FastCDC cuts
- * again where the content is the same, so a chunk changed by an edit mostly meets its own earlier
- * version there); the new file map's base is the earlier file map. Loaded on first use: most files
- * that changed bring one new chunk, many none.
+ * staging area). A new chunk's base is the earlier chunk that shared most of its span of the content
+ * (FastCDC cuts again where the content is the same, so a chunk changed by an edit mostly meets its
+ * own earlier version there); the new file map's base is the earlier file map. Loaded on first use:
+ * most files that changed bring one new chunk, many none.
  */
 export class DeltaBases {
   private loaded: { ends: number[]; ids: Buffer[]; fileMapId: Buffer | undefined } | undefined;
@@ -17,19 +17,17 @@ export class DeltaBases {
     private readonly previousFileId: Buffer,
   ) {}
 
-  /** The base for a new chunk that starts at `offset` in the new content. */
-  chunkBase(offset: number): Buffer | undefined {
+  /**
+   * The base for a new chunk of `length` bytes at `offset` in the new content: of the earlier chunks
+   * that overlap [offset, offset + length), the one that overlaps it most (the last one when the new
+   * content reaches past the earlier end). The earlier chunk under the new one's first byte, the rule
+   * before, often overlapped it by a few bytes only (a cut moved a little): over 19 releases of
+   * rxjs, the new chunks of its large files (bundles, source maps) took 1.22 MB as deltas of those,
+   * 0.49 MB as deltas of these (`node bench/delta-bases.js`).
+   */
+  chunkBase(offset: number, length: number): Buffer | undefined {
     const { ends, ids } = this.load();
-    if (ids.length === 0) return undefined;
-    // The first earlier chunk that ends after `offset` (the last one past the earlier end).
-    let low = 0;
-    let high = ends.length - 1;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (ends[middle]! > offset) high = middle;
-      else low = middle + 1;
-    }
-    return ids[low];
+    return ids.length === 0 ? undefined : ids[mostOverlappingChunk(ends, offset, length)];
   }
 
   fileMapBase(): Buffer | undefined {
@@ -55,4 +53,33 @@ export class DeltaBases {
     }
     return this.loaded;
   }
+}
+
+/**
+ * Of chunks that end at `ends` (ascending, the first starting at 0), the index of the one that
+ * overlaps [offset, offset + length) most; the last one for a span past the last end.
+ */
+export function mostOverlappingChunk(ends: readonly number[], offset: number, length: number): number {
+  // The first chunk that ends after `offset` (the last one past the end)...
+  let low = 0;
+  let high = ends.length - 1;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (ends[middle]! > offset) high = middle;
+    else low = middle + 1;
+  }
+  // ...then on through those that start before the span ends, keeping the largest overlap.
+  const end = offset + length;
+  let best = low;
+  let bestOverlap = Number.NEGATIVE_INFINITY;
+  for (let index = low; index < ends.length; index++) {
+    const start = index === 0 ? 0 : ends[index - 1]!;
+    if (start >= end) break;
+    const overlap = Math.min(ends[index]!, end) - Math.max(start, offset);
+    if (overlap > bestOverlap) {
+      best = index;
+      bestOverlap = overlap;
+    }
+  }
+  return best;
 }

@@ -89,7 +89,7 @@ export async function ingestStream(
         const id = hashed.ids.subarray(index * HASH_BYTES, (index + 1) * HASH_BYTES);
         const start = current.spans[index * 2]!;
         const length = current.spans[index * 2 + 1]!;
-        const deltaBase = bases && (() => bases.chunkBase(windowStartsAt + start - carryRoom));
+        const deltaBase = bases && (() => bases.chunkBase(windowStartsAt + start - carryRoom, length));
         if (writer.addBlob(BlobType.Chunk, id, window.subarray(start, start + length), { deltaBase })) newChunkCount++;
         if (fileIsOneChunk) fileId = id;
         chunks.add(id, length);

@@ -115,7 +115,7 @@ async function ingestBatches(
         read.chunkLengths.forEach((length, c) => {
           const id = Buffer.from(read.chunkIds.buffer, read.chunkIds.byteOffset + c * HASH_BYTES, HASH_BYTES);
           const inFile = offset - read.dataOffset;
-          const deltaBase = bases && (() => bases.chunkBase(inFile));
+          const deltaBase = bases && (() => bases.chunkBase(inFile, length));
           if (writer.addBlob(BlobType.Chunk, id, data.subarray(offset, offset + length), { deltaBase })) newChunkCount++;
           chunks.add(id, length);
           offset += length;
