@@ -1,4 +1,4 @@
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashBytes } from '../src/core/hash.js';
@@ -213,6 +213,25 @@ describe('tree cache', () => {
     expect(treeIdOfBytes(encodeTree(changed).bytes, memo).equals(encodeTree(changed).id)).toBe(true);
     writeFileSync(place.treeCache, 'damaged');
     expect(treeIdOfBytes(bytes, treeCacheMemo(place.treeCache, 0)).equals(id)).toBe(true);
+  });
+
+  it('is read by default once the lookups answered without it reach one per 16 KiB of the file', () => {
+    const place = { treeCache: join(temporaryDirectory(), 'tree-cache'), fileMode: 0o600 };
+    // ~4,000 groups: a file of ~260 KB, read at the 17th lookup (it was the 4,097th whatever the size).
+    const groups = new Map(
+      Array.from({ length: 4000 }, (_, i) => [hashBytes(Buffer.from(`key ${i}`)).toString('latin1'), hashBytes(Buffer.from(`root ${i}`))]),
+    );
+    writeTreeCache(place, { trees: new Map(), groups });
+    const lookupsBeforeReading = Math.ceil(statSync(place.treeCache).size / (16 * 1024));
+    expect(lookupsBeforeReading).toBeGreaterThan(10);
+    expect(lookupsBeforeReading).toBeLessThan(30);
+    const [key, root] = [...groups][0]!;
+    const memo = treeCacheMemo(place.treeCache);
+    for (let lookup = 1; lookup <= lookupsBeforeReading; lookup++) expect(memo.get(key), `lookup ${lookup}`).toBeUndefined();
+    expect(memo.get(key)).toEqual(root);
+    // A missing file is read (as no memo) at the first lookup.
+    const none = treeCacheMemo(join(temporaryDirectory(), 'no-tree-cache'));
+    expect(none.get(key)).toBeUndefined();
   });
 
   it('re-hashes only the Merkle groups of a wide directory that changed, and gives the id a build without the cache gives', async () => {
