@@ -1,4 +1,5 @@
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { fstatSync, readFileSync, rmSync } from 'node:fs';
+import { withFileIfExists } from '../core/mapped-file.js';
 import { errnoCode } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs-atomic.js';
 import { HASH_BYTES, hashBytes } from '../core/hash.js';
@@ -124,6 +125,12 @@ export function writeTreeCache(place: { treeCache: string; fileMode: number }, c
     root.copy(out, at + HASH_BYTES);
     at += GROUP_RECORD_BYTES;
   }
+  writeSealed(place, out);
+}
+
+/** `out` (the file's body, then HASH_BYTES to fill) with its checksum, written atomically, not fsynced: derived data. */
+function writeSealed(place: { treeCache: string; fileMode: number }, out: Buffer): void {
+  const bodyBytes = out.length - HASH_BYTES;
   hashBytes(out.subarray(0, bodyBytes)).copy(out, bodyBytes);
   writeFileAtomic(place.treeCache, out, { durable: false, mode: place.fileMode });
 }
@@ -150,8 +157,7 @@ export function setTreeCacheAside(place: { treeCache: string; fileMode: number }
       }
       const header = Buffer.from(bytes.subarray(0, HEADER_BYTES));
       header.writeUInt32LE(kept.length, 12);
-      const body = Buffer.concat([header, ...kept, bytes.subarray(treesEnd, bodyBytes)]);
-      writeFileAtomic(place.treeCache, Buffer.concat([body, hashBytes(body)]), { durable: false, mode: place.fileMode });
+      writeSealed(place, Buffer.concat([header, ...kept, bytes.subarray(treesEnd, bodyBytes), Buffer.alloc(HASH_BYTES)]));
     },
   };
 }
@@ -196,7 +202,7 @@ export function treeCacheMemo(path: string, lookupsBeforeReading?: number): Read
   return {
     get: (key, wholeTree) => {
       if (table === undefined) {
-        threshold ??= Math.ceil(fileSizeOrZero(path) / FILE_BYTES_PER_LOOKUP);
+        threshold ??= Math.ceil((withFileIfExists(path, (fd) => fstatSync(fd).size) ?? 0) / FILE_BYTES_PER_LOOKUP);
         if (++lookups > threshold) table = GroupTable.read(path);
       }
       const root = table?.get(key);
@@ -260,14 +266,5 @@ class GroupTable {
       if (same) return this.bytes.subarray(at + HASH_BYTES, at + GROUP_RECORD_BYTES);
     }
     return undefined;
-  }
-}
-
-function fileSizeOrZero(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return 0;
-    throw error;
   }
 }
