@@ -14,11 +14,12 @@
 // the last version into an empty directory (store's and git's restores compared byte for byte).
 //
 //   node bench/history.js [--package rxjs] [--versions 20] [--tools store,store-A,git,restic,borg]
-//                         [--before DIR] [--cache DIR] [--out bench/results/history-latest.md]
+//                         [--before DIR] [--cache DIR] [--out bench/results/history-latest.md] [--keep DIR]
+// (--keep DIR leaves the repositories there instead of deleting them, to look inside)
 // (after `npm run build`; --before DIR adds "store-before": `commit -A` of the build in DIR, if it
 // has one, else add + commit; tools not installed are left out)
 import { execFileSync, execSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,6 +108,16 @@ const storeTool = (bin, oneProcess) => ({
   init: () => `${bin} init -q`,
   commit: (_work, message) => (oneProcess ? `${bin} commit -A -q -m ${message}` : `${bin} add -A -q && ${bin} commit -q -m ${message}`),
   repoBytes: (work) => duBytes(join(work, '.store')),
+  // Where the repository's bytes are (`du -sb` of each part; the catalog with its WAL, if any).
+  repoParts: (work) => {
+    const at = (name) => (existsSync(join(work, '.store', name)) ? duBytes(join(work, '.store', name)) : 0);
+    return {
+      packs: at('packs'),
+      catalog: at('catalog.sqlite') + at('catalog.sqlite-wal'),
+      staging: at('staging'),
+      'tree and directory caches': at('tree-cache') + at('directory-cache'),
+    };
+  },
   restore: (_work, index, count, out) => `${bin} checkout -q -o ${out} HEAD~${count - 1 - index}`,
   comparable: true,
 });
@@ -189,6 +200,7 @@ for (const name of tools) {
     results[name].finishSeconds = timed(tool.finish(work), work);
   }
   results[name].repoBytes = tool.repoBytes(work);
+  if (tool.repoParts) results[name].repoParts = tool.repoParts(work);
   for (const [label, index] of [
     ['restoreFirst', 0],
     ['restoreLast', releases.length - 1],
@@ -227,15 +239,22 @@ for (const name of tools) {
   );
 }
 lines.push('', 'Median per version leaves out the first (the initial import).');
-lines.push(
-  '',
-  `Versions: ${['git', 'restic', 'borg']
-    .filter((name) => tools.includes(name))
-    .map(versionsOf)
-    .join('; ')}.`,
-  '',
-);
+for (const name of tools.filter((tool) => results[tool].repoParts)) {
+  const parts = Object.entries(results[name].repoParts).map(([part, bytes]) => `${part} ${(bytes / 1024).toFixed(0)} KiB`);
+  lines.push('', `${name}'s repository: ${parts.join(', ')}.`);
+}
+const otherTools = ['git', 'restic', 'borg'].filter((name) => tools.includes(name));
+if (otherTools.length > 0)
+  lines.push(
+    '',
+    `Versions: ${['git', 'restic', 'borg']
+      .filter((name) => tools.includes(name))
+      .map(versionsOf)
+      .join('; ')}.`,
+    '',
+  );
 writeFileSync(OUT, `${lines.join('\n')}\n`);
 writeFileSync(OUT.replace(/\.md$/, '.json'), `${JSON.stringify({ package: PACKAGE, versions: releases.map((r) => r.version), sizes, results }, null, 1)}\n`);
 process.stdout.write(`${lines.join('\n')}\n`);
-rmSync(base, { recursive: true, force: true });
+if (args.keep) renameSync(base, resolve(args.keep));
+else rmSync(base, { recursive: true, force: true });

@@ -25,7 +25,7 @@ import { kindOf, msFromNs } from '../src/engine/worktree/scanner.js';
 import { DirectoryListing } from '../src/core/list-directory.js';
 import { openStaging, readStaging, writeStaging, writeStagingFrom } from '../src/staging/staging-area.js';
 import { pseudoRandomBytes, seededRandom, temporaryDirectory } from './helpers.js';
-import { BlobType, EntryKind } from '../src/core/vocabulary.js';
+import { BlobType, EntryKind, MAX_DELTA_DEPTH } from '../src/core/vocabulary.js';
 
 function newWriterOptions(directory: string, frameTargetBytes = 64 * 1024) {
   return {
@@ -38,6 +38,7 @@ function newWriterOptions(directory: string, frameTargetBytes = 64 * 1024) {
     maxBlobBytes: 64 * 1024,
     compression: new InlineCompression(3),
     maxFramesInFlight: 2,
+    deltaDepth: MAX_DELTA_DEPTH,
   };
 }
 

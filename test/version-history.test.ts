@@ -138,7 +138,7 @@ describe('delta compression against earlier versions', () => {
     expect(mostOverlappingChunk([1000], 999, 5000)).toBe(0);
   });
 
-  it('stores a small edit as a small delta, bounds the chains, and restores every version byte-exact', async () => {
+  it('stores a small edit as a small delta, in chains longer than format 5 allowed, and restores every version byte-exact', async () => {
     const work = temporaryDirectory();
     await storeOk(['init', '-q'], { cwd: work });
     const versions = historyVersions(12);
@@ -152,15 +152,24 @@ describe('delta compression against earlier versions', () => {
     expect(stored[0]).toBeGreaterThan(1024 * 1024);
     for (const bytes of stored.slice(1)) expect(bytes).toBeLessThan(8 * 1024);
     const depths = await deltaDepths(work);
-    expect(Math.max(...depths)).toBe(8); // notes.txt changes every time: its chain reaches the bound, then starts again
+    expect(Math.max(...depths)).toBe(11); // notes.txt changes every time: one chain, 11 deltas deep (format 5 restarted at 8)
     for (const [v, files] of versions.entries()) await expectVersionAt(work, `HEAD~${versions.length - 1 - v}`, files);
     expect((await storeOk(['get', 'big.bin', '--at', 'HEAD~3'], { cwd: work })).stdout.equals(versions[8]!['big.bin']!)).toBe(true);
     expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
   });
 
-  it('restores chains of large deltas (frames over 256 KiB, read through two reused buffers) byte-exact', async () => {
+  it('restores chains of large deltas (frames over 256 KiB, read through two reused buffers) byte-exact, chains bounded by the config', async () => {
     const work = temporaryDirectory();
     await storeOk(['init', '-q', '--chunk-size', '512K:1M:2M'], { cwd: work });
+    const configPath = join(work, '.store/config');
+    const config = JSON.parse(readFileSync(configPath, 'utf8'));
+    for (const deltaDepth of [0, 33, 2.5]) {
+      writeFileSync(configPath, JSON.stringify({ ...config, deltaDepth }));
+      const refused = await store(['status'], { cwd: work });
+      expect(refused.status).toBe(8);
+      expect(refused.stderr).toContain('deltaDepth is out of range');
+    }
+    writeFileSync(configPath, JSON.stringify({ ...config, deltaDepth: 8 }));
     let big = pseudoRandomBytes(3 * 1024 * 1024, 11);
     const versions: Buffer[] = [];
     for (let v = 0; v < 11; v++) {
@@ -177,7 +186,7 @@ describe('delta compression against earlier versions', () => {
     const largeDeltas = db.prepare('SELECT count(*) AS n FROM blobs WHERE base_id IS NOT NULL AND frame_raw_length > 256 * 1024').get() as { n: number };
     db.close();
     expect(largeDeltas.n).toBeGreaterThanOrEqual(20);
-    expect(Math.max(...(await deltaDepths(work)))).toBe(8);
+    expect(Math.max(...(await deltaDepths(work)))).toBe(8); // the config's bound: each chain reached it and started again
     for (const [v, bytes] of versions.entries()) {
       const revision = `HEAD~${versions.length - 1 - v}`;
       expect((await storeOk(['get', 'big.bin', '--at', revision], { cwd: work })).stdout.equals(bytes), `big.bin at ${revision}`).toBe(true);
@@ -297,7 +306,7 @@ describe('delta compression against earlier versions', () => {
     upgraded.close();
     writeVersion(work, { 'a.txt': Buffer.from('a first version of a, long enough to be a base of the next one\nand a second\n') });
     await storeOk(['commit', '-A', '-q', '-m', 'two'], { cwd: work });
-    expect(JSON.parse(readFileSync(configPath, 'utf8')).formatVersion).toBe(5);
+    expect(JSON.parse(readFileSync(configPath, 'utf8')).formatVersion).toBe(6);
     expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
   });
 
@@ -308,6 +317,6 @@ describe('delta compression against earlier versions', () => {
     db.close();
     const result = await store(['get', 'a.txt'], { cwd: work });
     expect(result.status).toBe(8);
-    expect(result.stderr).toContain('chain of bases is longer than 8');
+    expect(result.stderr).toContain('chain of bases is longer than 32');
   });
 });

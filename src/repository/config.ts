@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CorruptionError, StoreError } from '../core/errors.js';
-import { type ChunkingParameters, MAX_CHUNK_BYTES, MAX_FRAME_TARGET_BYTES } from '../core/vocabulary.js';
+import { type ChunkingParameters, MAX_CHUNK_BYTES, MAX_DELTA_DEPTH, MAX_FRAME_TARGET_BYTES } from '../core/vocabulary.js';
 
 export type { ChunkingParameters };
 
@@ -9,9 +9,10 @@ export type { ChunkingParameters };
  * 2: a content of exactly one chunk has no file map. 3: file times without their paths (version 2 of
  * that blob). 4: names are bytes (not only UTF-8), times of directories and symlinks, and a modes blob
  * (permission bits, hard links). An older repository is read as it is and marked with this version by
- * the first writer (everything versions 1 to 3 wrote is valid version 4).
+ * the first writer (everything versions 1 to 3 wrote is valid version 4). 5: deltas (chains up to 8
+ * deep). 6: chains up to 32 deep (MAX_DELTA_DEPTH), which a version 5 reader refuses.
  */
-export const FORMAT_VERSION = 5;
+export const FORMAT_VERSION = 6;
 
 export interface RepositoryConfig {
   formatVersion: number;
@@ -22,6 +23,8 @@ export interface RepositoryConfig {
   frameTargetBytes: number;
   /** A pack is sealed once it holds about this many stored bytes. */
   packTargetBytes: number;
+  /** How many deltas deep a writer lets a chain grow (1 to MAX_DELTA_DEPTH); absent: MAX_DELTA_DEPTH. */
+  deltaDepth?: number;
 }
 
 /**
@@ -124,6 +127,8 @@ export function readConfig(path: string): RepositoryConfig {
   if (!Number.isInteger(config.frameTargetBytes) || config.frameTargetBytes < 1024 || config.frameTargetBytes > MAX_FRAME_TARGET_BYTES)
     outOfRange('frameTargetBytes');
   if (!Number.isInteger(config.packTargetBytes) || config.packTargetBytes < 1024 || config.packTargetBytes > 2 ** 40) outOfRange('packTargetBytes');
+  if (config.deltaDepth !== undefined && (!Number.isInteger(config.deltaDepth) || config.deltaDepth < 1 || config.deltaDepth > MAX_DELTA_DEPTH))
+    outOfRange('deltaDepth');
   if (config.compression.algorithm !== 'zstd' || !Number.isInteger(config.compression.level) || config.compression.level < 1 || config.compression.level > 22)
     outOfRange('compression');
   if (![chunking.minBytes, chunking.avgBytes, chunking.maxBytes].every(Number.isInteger)) outOfRange('chunking');

@@ -15,7 +15,7 @@ import { defaultConfig, FORMAT_VERSION, readConfig, serializeConfig, type Reposi
 import { REPOSITORY_DIRECTORY, RepositoryLayout, storeDirectoryMode, type RepositorySharing } from './layout.js';
 import { WriterLock, type LockOwner } from './lock.js';
 import { Refs } from './refs.js';
-import type { ChunkingParameters } from '../core/vocabulary.js';
+import { type ChunkingParameters, MAX_DELTA_DEPTH } from '../core/vocabulary.js';
 
 export interface InitOptions {
   chunking?: ChunkingParameters;
@@ -164,6 +164,7 @@ export class Repository {
       readBlob: (location) => this.packReader.borrowBlob(location),
       isBaseCheap: (location) => this.packReader.holdsFrame(location),
       compressionLevel: level,
+      deltaDepth: this.config.deltaDepth ?? MAX_DELTA_DEPTH,
     });
   }
 

@@ -27,6 +27,8 @@ export interface BlobWriterOptions {
   isBaseCheap?: (location: BlobLocation) => boolean;
   /** The repository's zstd level, for deltas (compressed here, on this thread). */
   compressionLevel: number;
+  /** How many deltas deep a chain may grow (at most MAX_DELTA_DEPTH, which readers enforce). */
+  deltaDepth: number;
 }
 
 /**
@@ -152,12 +154,12 @@ export class BlobWriter {
   /**
    * Stores the blob as a frame of its own, compressed against the blob `baseId` (which the catalog
    * has, so it is sealed) when that is worth it: false if not, and the blob goes the usual way.
-   * The chain of bases stays within MAX_DELTA_DEPTH: past it, the blob is stored whole.
+   * The chain of bases stays within `deltaDepth`: past it, the blob is stored whole.
    */
   private addDelta(type: BlobType, id: Buffer, bytes: Uint8Array, baseId: Buffer, given: Buffer | undefined): boolean {
     if (this.options.readBlob === undefined || this.options.relocate) return false;
     const location = this.catalog.blobLocation(baseId);
-    if (location === undefined || deltaDepth(this.catalog.withBases(location)) >= MAX_DELTA_DEPTH) return false;
+    if (location === undefined || deltaDepth(this.catalog.withBases(location)) >= this.options.deltaDepth) return false;
     const baseBytes = given ?? this.readBase(location);
     if (baseBytes === undefined || !canBeDeltaBase(baseBytes)) return false;
     this.deltaCompressor ??= new DeltaCompressor(this.options.compressionLevel);
