@@ -302,12 +302,37 @@ describe('delta compression against earlier versions', () => {
     writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), formatVersion: 4 }));
     expect((await storeOk(['get', 'a.txt'], { cwd: work })).text).toContain('a first version');
     const upgraded = await openCatalog(work);
-    expect(upgraded.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe('3');
+    expect(upgraded.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe('4');
+    expect(upgraded.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'blobs_by_pack'`).pluck().get()).toBe(0);
     upgraded.close();
     writeVersion(work, { 'a.txt': Buffer.from('a first version of a, long enough to be a base of the next one\nand a second\n') });
     await storeOk(['commit', '-A', '-q', '-m', 'two'], { cwd: work });
     expect(JSON.parse(readFileSync(configPath, 'utf8')).formatVersion).toBe(6);
     expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
+  });
+
+  it('reads a format 5 repository (catalog schema 3, with its index by pack) and upgrades its catalog in place; gc and verify work on it', async () => {
+    const first = Buffer.from(`${'a first version of a, long enough to be a base of the next one\n'.repeat(4)}`);
+    const work = await repositoryWith({ 'a.txt': first, 'gone.txt': Buffer.from('a file the next commit deletes\n') });
+    const db = await openCatalog(work);
+    db.exec(`CREATE INDEX blobs_by_pack ON blobs(pack_id); UPDATE meta SET value = '3' WHERE key = 'schema_version'`);
+    db.close();
+    const configPath = join(work, '.store/config');
+    writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), formatVersion: 5 }));
+    expect((await storeOk(['get', 'a.txt'], { cwd: work })).stdout.equals(first)).toBe(true);
+    const upgraded = await openCatalog(work);
+    expect(upgraded.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe('4');
+    expect(upgraded.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'blobs_by_pack'`).pluck().get()).toBe(0);
+    upgraded.close();
+    const second = Buffer.concat([first, Buffer.from('and a second\n')]);
+    writeVersion(work, { 'a.txt': second });
+    await storeOk(['commit', '-A', '-q', '-m', 'two'], { cwd: work });
+    expect(JSON.parse(readFileSync(configPath, 'utf8')).formatVersion).toBe(6);
+    const gc = await storeJson<{ deadBlobCount: number; liveBlobCount: number }>(['gc'], { cwd: work });
+    expect(gc.deadBlobCount).toBe(0); // the first commit still holds gone.txt
+    expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
+    expect((await storeOk(['get', 'a.txt', '--at', 'HEAD~1'], { cwd: work })).stdout.equals(first)).toBe(true);
+    expect((await storeOk(['get', 'a.txt'], { cwd: work })).stdout.equals(second)).toBe(true);
   });
 
   it('a chain of bases that loops (a damaged catalog) is an error naming it, status 8, not a hang', async () => {

@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { CorruptionError, errnoCode, StoreError } from '../core/errors.js';
 import { prefixRange } from '../core/hash.js';
 import { lazyRequire } from '../core/lazy-require.js';
-import { CATALOG_SCHEMA, CATALOG_SCHEMA_VERSION, CATALOG_UPGRADE_FROM_2 } from './schema.js';
+import { CATALOG_SCHEMA, CATALOG_SCHEMA_VERSION, CATALOG_UPGRADES } from './schema.js';
 import { type BlobLocation, type BlobType, type Codec, MAX_DELTA_DEPTH, type SealedPack } from '../core/vocabulary.js';
 
 const sqlite = lazyRequire<typeof Database>('better-sqlite3');
@@ -82,7 +82,7 @@ export class Catalog {
       if (!options.readonly) {
         this.db.pragma('journal_mode = WAL');
         this.db.pragma('synchronous = FULL');
-        this.upgradeFrom2();
+        this.upgrade();
         this.db.exec(CATALOG_SCHEMA);
         this.db.prepare(`INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)`).run(String(CATALOG_SCHEMA_VERSION));
       }
@@ -102,12 +102,12 @@ export class Catalog {
     this.statements = this.prepareStatements();
   }
 
-  private upgradeFrom2(): void {
+  private upgrade(): void {
     if (this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).get() === undefined) return; // a new catalog
-    const version = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get();
-    if (version !== '2') return;
+    const version = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as string | undefined;
+    if (version === undefined || CATALOG_UPGRADES[version] === undefined) return;
     this.db.transaction(() => {
-      this.db.exec(CATALOG_UPGRADE_FROM_2);
+      for (let at = Number(version); at < CATALOG_SCHEMA_VERSION; at++) this.db.exec(CATALOG_UPGRADES[String(at)]!);
       this.db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(CATALOG_SCHEMA_VERSION));
     })();
   }
@@ -278,20 +278,27 @@ export class Catalog {
       .all() as PackRow[];
   }
 
-  /** Every indexed blob of one pack, with its location. */
-  blobsInPack(packId: number): BlobLocation[] {
-    return (this.db.prepare(`${SELECT_LOCATION} WHERE b.pack_id = ? ORDER BY b.frame_offset, b.offset_in_frame`).all(packId) as BlobLocationRow[]).map(
-      toLocation,
-    );
+  /**
+   * Every indexed blob's id, pack and length, one row at a time in the order of the ids: one scan
+   * for gc, push and verify of a remote, which keep a few numbers a pack (there is no index by pack).
+   * No other statement of this catalog may run until the walk ends.
+   */
+  *eachBlobPlace(): Generator<{ id: Buffer; packId: number; length: number }> {
+    this.endRead();
+    yield* this.db.prepare('SELECT id, pack_id AS packId, length FROM blobs').iterate() as Iterable<{ id: Buffer; packId: number; length: number }>;
   }
 
-  /**
-   * `blobsInPack` one row at a time: a pack of 65,536 small blobs listed whole took ~90 MB of RSS
-   * (`store verify` on bench/scale.js's tree of 1,000,000 files, measured by hand). No other statement of this catalog may run until the walk ends.
-   */
-  *eachBlobInPack(packId: number): Generator<BlobLocation> {
-    for (const row of this.db.prepare(`${SELECT_LOCATION} WHERE b.pack_id = ? ORDER BY b.frame_offset, b.offset_in_frame`).iterate(packId))
-      yield toLocation(row as BlobLocationRow);
+  /** How many indexed blobs each pack holds, by pack id (a scan of the blobs). */
+  blobCountsByPack(): Map<number, number> {
+    this.beginRead();
+    const rows = this.db.prepare('SELECT pack_id AS packId, count(*) AS n FROM blobs GROUP BY pack_id').all() as { packId: number; n: number }[];
+    return new Map(rows.map((row) => [row.packId, row.n]));
+  }
+
+  /** The ids of one pack's indexed blobs: a scan of every blob, for reports of a damaged pack alone. */
+  blobIdsInPack(packId: number): Buffer[] {
+    this.beginRead();
+    return this.db.prepare('SELECT id FROM blobs WHERE pack_id = ?').pluck().all(packId) as Buffer[];
   }
 
   allFiles(): FileRow[] {
@@ -339,13 +346,12 @@ export class Catalog {
     for (const id of ids) statement.run(id);
   }
 
-  /** Removes a pack row once no blob points into it any more. */
-  deletePackIfEmpty(packId: number): boolean {
+  /** Removes those of these packs' rows that no blob points into any more (one scan of the blobs). */
+  deleteEmptyPacks(packIds: readonly number[]): void {
     this.endRead();
-    const remaining = this.db.prepare('SELECT count(*) FROM blobs WHERE pack_id = ?').pluck().get(packId) as number;
-    if (remaining > 0) return false;
-    this.db.prepare('DELETE FROM packs WHERE id = ?').run(packId);
-    return true;
+    const inUse = new Set(this.db.prepare('SELECT DISTINCT pack_id FROM blobs').pluck().all() as number[]);
+    const statement = this.db.prepare('DELETE FROM packs WHERE id = ?');
+    for (const packId of packIds) if (!inUse.has(packId)) statement.run(packId);
   }
 
   allCommits(): CommitRow[] {

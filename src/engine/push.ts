@@ -85,13 +85,11 @@ export async function pushToRemote(repo: Repository, options: PushOptions): Prom
     const changing = plan.filter((step) => step.status !== 'up to date');
     const live = computeLiveSet(repo, { commits: changing.map((step) => step.to), stopAt: onRemote });
     const known = await remotePacks(repo, entry.name, remote);
+    const withLive = new Set<number>();
+    for (const blob of repo.catalog.eachBlobPlace()) if (!withLive.has(blob.packId) && isLiveBlob(live, blob.id)) withLive.add(blob.packId);
     const needed = repo.catalog
       .packs()
-      .filter((pack) => !known.has(pack.name))
-      .filter((pack) => {
-        for (const blob of repo.catalog.eachBlobInPack(pack.id)) if (isLiveBlob(live, blob.id)) return true;
-        return false;
-      })
+      .filter((pack) => !known.has(pack.name) && withLive.has(pack.id))
       .map((pack) => pack.name);
     const upload = await uploadPacks(repo, remote, needed, options.onProgress);
     if (needed.length > 0) rememberRemotePacks(repo, entry.name, remote, await remote.writeManifest(needed), needed);

@@ -62,8 +62,7 @@ export async function verifyRemote(repo: Repository, options: { remote?: string;
     const live = computeLiveSet(repo, { commits: reachable, stopAt: new Set() });
     // Each blob this repository holds that those commits reach must be in one of the remote's packs.
     let missing = 0;
-    for (const pack of repo.catalog.packs())
-      for (const blob of repo.catalog.eachBlobInPack(pack.id)) if (isLiveBlob(live, blob.id) && !held.has(blob.id)) missing++;
+    for (const blob of repo.catalog.eachBlobPlace()) if (isLiveBlob(live, blob.id) && !held.has(blob.id)) missing++;
     if (missing > 0) damage.push(`${missing} blob(s) that the remote's refs reach are in none of its packs`);
     return { ...report, ok: damage.length === 0, damage };
   } finally {

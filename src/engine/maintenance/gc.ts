@@ -44,20 +44,21 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
     };
     const catalog = repo.catalog;
     const packs = catalog.packs();
-    // A pack's blobs are listed while its plan is made, and again where they are needed: the lists
-    // of every pack at once were a record per blob of the repository.
-    const plans = packs.map((pack) => {
-      let liveCount = 0;
-      let rawBytes = 0;
-      let deadRawBytes = 0;
-      for (const blob of catalog.eachBlobInPack(pack.id)) {
-        rawBytes += blob.length;
-        if (isLiveBlob(live, blob.id)) liveCount++;
-        else {
-          report.deadBlobCount++;
-          deadRawBytes += blob.length;
-        }
+    // One scan of the blobs counts each pack's live and dead; its blobs are listed again only where
+    // they are needed (the lists of every pack at once were a record per blob of the repository).
+    const tally = new Map(packs.map((pack) => [pack.id, { liveCount: 0, rawBytes: 0, deadRawBytes: 0 }]));
+    for (const blob of catalog.eachBlobPlace()) {
+      const counts = tally.get(blob.packId);
+      if (counts === undefined) continue; // a row naming no pack: verify reports it
+      counts.rawBytes += blob.length;
+      if (isLiveBlob(live, blob.id)) counts.liveCount++;
+      else {
+        report.deadBlobCount++;
+        counts.deadRawBytes += blob.length;
       }
+    }
+    const plans = packs.map((pack) => {
+      const { liveCount, rawBytes, deadRawBytes } = tally.get(pack.id)!;
       report.liveBlobCount += liveCount;
       report.deadRawBytes += deadRawBytes;
       const action = liveCount === 0 ? 'delete' : rawBytes > 0 && deadRawBytes / rawBytes >= REWRITE_DEAD_FRACTION ? 'rewrite' : 'keep';
@@ -84,8 +85,13 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
       const { totals } = await repo.withBlobWriter(
         async (writer) => {
           for (const plan of rewrites) {
-            for (const blob of catalog.blobsInPack(plan.pack.id)) {
-              if (!isLiveBlob(live, blob.id)) continue;
+            // In the order of the pack's own footer (frame by frame), each blob that the catalog
+            // finds in this pack: a copy elsewhere is the one the catalog reads.
+            const records = repo.packReader.readFooter(plan.pack.name).blobs.sort((a, b) => a.frameIndex - b.frameIndex || a.offsetInFrame - b.offsetInFrame);
+            for (const record of records) {
+              if (!isLiveBlob(live, record.id)) continue;
+              const blob = catalog.blobLocation(record.id);
+              if (blob === undefined || blob.packName !== plan.pack.name) continue;
               writer.addBlob(blob.type, blob.id, repo.packReader.borrowBlob(blob));
               await writer.drain();
             }
@@ -99,12 +105,10 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
     // 2. Forget dead blobs, file maps and commits, and the packs that hold nothing any more.
     const doomed = plans.filter((plan) => plan.action !== 'keep');
     catalog.transaction(() => {
-      for (const plan of plans) {
-        if (!plan.hasDead) continue;
-        const dead: Buffer[] = [];
-        for (const blob of catalog.eachBlobInPack(plan.pack.id)) if (!isLiveBlob(live, blob.id)) dead.push(blob.id);
-        catalog.deleteBlobs(dead);
-      }
+      const withDead = new Set(plans.filter((plan) => plan.hasDead).map((plan) => plan.pack.id));
+      const dead: Buffer[] = [];
+      for (const blob of catalog.eachBlobPlace()) if (withDead.has(blob.packId) && !isLiveBlob(live, blob.id)) dead.push(blob.id);
+      catalog.deleteBlobs(dead);
       catalog.deleteFiles(
         catalog
           .allFiles()
@@ -117,7 +121,7 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
           .filter((commit) => !live.commits.has(commit.id))
           .map((commit) => commit.id),
       );
-      for (const plan of doomed) catalog.deletePackIfEmpty(plan.pack.id);
+      catalog.deleteEmptyPacks(doomed.map((plan) => plan.pack.id));
     });
 
     // 3. Only now delete files: nothing in the catalog names them.
