@@ -1,6 +1,8 @@
 import type { CommitRow } from '../src/catalog/catalog.js';
 import { encodeCommit } from '../src/objects/commit.js';
-import { BlobType } from '../src/core/vocabulary.js';
+import { hashBytes } from '../src/core/hash.js';
+import { BlobType, Codec } from '../src/core/vocabulary.js';
+import { PACK_END_MAGIC, PACK_TRAILER_BYTES, type PackFooter } from '../src/store/pack-format.js';
 
 /** What crafting a commit needs of a blob writer (the compiled one or the source one: the same bytes). */
 interface CraftingWriter {
@@ -32,4 +34,42 @@ export async function finishCraftedCommit(
   writer.addCommit({ ...commit, id: encoded.id, treeId: rootId, parentId: undefined });
   await writer.finish();
   return encoded.id.toString('hex');
+}
+
+/**
+ * A footer and trailer of pack version 1 (what stores of format 5 and before wrote): fixed records,
+ * the bases in a section of their own. Writers now write version 2 only; readers read both.
+ */
+export function encodeVersion1FooterAndTrailer(footer: PackFooter, footerOffset: number): Buffer {
+  const deltaFrames = footer.frames.flatMap((frame, index) => (frame.codec === Codec.Delta ? [index] : []));
+  const basesLength = deltaFrames.length === 0 ? 0 : 4 + deltaFrames.length * 36;
+  const footerLength = 8 + footer.frames.length * 20 + footer.blobs.length * 45 + basesLength;
+  const out = Buffer.alloc(footerLength + PACK_TRAILER_BYTES);
+  let at = out.writeUInt32LE(footer.frames.length, 0);
+  for (const frame of footer.frames) {
+    at = out.writeBigUInt64LE(BigInt(frame.offset), at);
+    at = out.writeUInt32LE(frame.storedLength, at);
+    at = out.writeUInt32LE(frame.rawLength, at);
+    at = out.writeUInt8(frame.codec, at) + 3;
+  }
+  at = out.writeUInt32LE(footer.blobs.length, at);
+  for (const blob of footer.blobs) {
+    at += blob.id.copy(out, at);
+    at = out.writeUInt8(blob.type, at);
+    at = out.writeUInt32LE(blob.frameIndex, at);
+    at = out.writeUInt32LE(blob.offsetInFrame, at);
+    at = out.writeUInt32LE(blob.length, at);
+  }
+  if (deltaFrames.length > 0) {
+    at = out.writeUInt32LE(deltaFrames.length, at);
+    for (const index of deltaFrames) {
+      at = out.writeUInt32LE(index, at);
+      at += footer.frames[index]!.baseId!.copy(out, at);
+    }
+  }
+  at = out.writeBigUInt64LE(BigInt(footerOffset), at);
+  at = out.writeUInt32LE(footerLength, at) + 4; // reserved: 0
+  at += hashBytes(out.subarray(0, footerLength)).copy(out, at);
+  PACK_END_MAGIC.copy(out, at);
+  return out;
 }

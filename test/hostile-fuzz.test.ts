@@ -17,7 +17,7 @@ import { decodeTree, encodeTree, treeIdOfBytes, type TreeEntry } from '../src/ob
 import { readConfig, serializeConfig, defaultConfig } from '../src/repository/config.js';
 import { Repository } from '../src/repository/repository.js';
 import { decodeStaging, encodeStaging } from '../src/staging/staging-format.js';
-import { finishCraftedCommit } from './crafted.js';
+import { encodeVersion1FooterAndTrailer, finishCraftedCommit } from './crafted.js';
 import { pseudoRandomBytes, temporaryDirectory } from './helpers.js';
 import { BlobType, Codec, EntryKind } from '../src/core/vocabulary.js';
 import { decodeFooter, decodeTrailer, encodeFooterAndTrailer, PACK_TRAILER_BYTES } from '../src/store/pack-format.js';
@@ -149,32 +149,42 @@ describe(`fuzzed decoders (seed ${SEED}, ${CASES} cases each)`, () => {
     LIMIT_MS,
   );
 
-  it('pack footers and trailers (and footers whose checksum was forged to match) fail only with typed errors', () => {
+  it('pack footers and trailers of both versions (and footers whose checksum was forged to match) fail only with typed errors', () => {
     const next = random(SEED + 4);
     const footer = {
       frames: [
         { offset: 16, storedLength: 100, rawLength: 300, codec: Codec.Zstd },
         { offset: 116, storedLength: 50, rawLength: 50, codec: Codec.Raw },
+        { offset: 166, storedLength: 30, rawLength: 200, codec: Codec.Delta, baseId: id('base') },
       ],
       blobs: [
         { id: id('a'), type: BlobType.Chunk, frameIndex: 0, offsetInFrame: 0, length: 200 },
         { id: id('b'), type: BlobType.Tree, frameIndex: 0, offsetInFrame: 200, length: 100 },
         { id: id('c'), type: BlobType.Commit, frameIndex: 1, offsetInFrame: 0, length: 50 },
+        { id: id('d'), type: BlobType.Chunk, frameIndex: 2, offsetInFrame: 0, length: 200 },
       ],
     };
-    const encoded = encodeFooterAndTrailer(footer, 166);
-    const parsed = decodeTrailer(encoded.subarray(encoded.length - PACK_TRAILER_BYTES), 166 + encoded.length, 'fuzz');
-    expect(decodeFooter(encoded.subarray(0, parsed.footerLength), parsed.footerHash, 166, 'fuzz')).toEqual(footer);
-    for (let i = 0; i < CASES; i++) {
-      const input = mutate(encoded, next);
-      expectTyped('pack', () => {
-        const trailer = decodeTrailer(input.subarray(Math.max(input.length - PACK_TRAILER_BYTES, 0)), 166 + input.length, 'fuzz');
-        return decodeFooter(input.subarray(0, trailer.footerLength), trailer.footerHash, trailer.footerOffset, 'fuzz');
-      });
-      // The footer decoder must also hold up when the checksum matches damaged bytes (a forged footer).
-      const body = input.subarray(0, Math.max(input.length - PACK_TRAILER_BYTES, 0));
-      expectTyped('forged footer', () => decodeFooter(body, hashBytes(body), 166, 'fuzz'));
+    const end = 196;
+    for (const [version, encoded] of [
+      [2, encodeFooterAndTrailer(footer, end)],
+      [1, encodeVersion1FooterAndTrailer(footer, end)],
+    ] as const) {
+      const parsed = decodeTrailer(encoded.subarray(encoded.length - PACK_TRAILER_BYTES), end + encoded.length, 'fuzz');
+      expect(parsed.version).toBe(version);
+      expect(decodeFooter(encoded.subarray(0, parsed.footerLength), parsed.footerHash, end, 'fuzz', version)).toEqual(footer);
+      for (let i = 0; i < CASES; i++) {
+        const input = mutate(encoded, next);
+        expectTyped('pack', () => {
+          const trailer = decodeTrailer(input.subarray(Math.max(input.length - PACK_TRAILER_BYTES, 0)), end + input.length, 'fuzz');
+          return decodeFooter(input.subarray(0, trailer.footerLength), trailer.footerHash, trailer.footerOffset, 'fuzz', trailer.version);
+        });
+        // The footer decoders must also hold up when the checksum matches damaged bytes (a forged footer).
+        const body = input.subarray(0, Math.max(input.length - PACK_TRAILER_BYTES, 0));
+        for (const as of [1, 2]) expectTyped('forged footer', () => decodeFooter(body, hashBytes(body), end, 'fuzz', as));
+      }
     }
+    // Version 2 is the smaller: 3 frames and 4 blobs, one a delta.
+    expect(encodeFooterAndTrailer(footer, end).length).toBeLessThan(encodeVersion1FooterAndTrailer(footer, end).length - 60);
   });
 
   it(

@@ -1,8 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashBytes } from '../src/core/hash.js';
 import { mostOverlappingChunk } from '../src/engine/ingest/delta-bases.js';
+import { decodeFooter, decodeTrailer, PACK_HEADER_BYTES, PACK_TRAILER_BYTES } from '../src/store/pack-format.js';
+import { encodeVersion1FooterAndTrailer } from './crafted.js';
 import { pseudoRandomBytes, run, runAsNobody, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
 
 /** Issue 19: version histories, committed in one process. */
@@ -333,6 +335,50 @@ describe('delta compression against earlier versions', () => {
     expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
     expect((await storeOk(['get', 'a.txt', '--at', 'HEAD~1'], { cwd: work })).stdout.equals(first)).toBe(true);
     expect((await storeOk(['get', 'a.txt'], { cwd: work })).stdout.equals(second)).toBe(true);
+  });
+
+  it('reads packs of version 1 (fixed footer records), deltas among them: repair indexes them, every version restores, verify passes', async () => {
+    const versions = historyVersions(4);
+    const work = temporaryDirectory();
+    await storeOk(['init', '-q'], { cwd: work });
+    for (const [v, files] of versions.entries()) {
+      writeVersion(work, files);
+      await storeOk(['commit', '-A', '-q', '-m', `v${v}`], { cwd: work });
+    }
+    // Each pack rewritten as version 1 would have written it: the same frames, the old footer.
+    const packs = join(work, '.store/packs');
+    let deltaFrames = 0;
+    for (const fan of readdirSync(packs)) {
+      for (const file of readdirSync(join(packs, fan))) {
+        const bytes = readFileSync(join(packs, fan, file));
+        const trailer = decodeTrailer(bytes.subarray(bytes.length - PACK_TRAILER_BYTES), bytes.length, file);
+        expect(trailer.version).toBe(2);
+        const footer = decodeFooter(
+          bytes.subarray(trailer.footerOffset, trailer.footerOffset + trailer.footerLength),
+          trailer.footerHash,
+          trailer.footerOffset,
+          file,
+          2,
+        );
+        deltaFrames += footer.frames.filter((frame) => frame.baseId !== undefined).length;
+        const header = Buffer.from(bytes.subarray(0, PACK_HEADER_BYTES));
+        header.writeUInt32LE(1, 8);
+        const old = Buffer.concat([
+          header,
+          bytes.subarray(PACK_HEADER_BYTES, trailer.footerOffset),
+          encodeVersion1FooterAndTrailer(footer, trailer.footerOffset),
+        ]);
+        const name = hashBytes(old).toString('hex');
+        mkdirSync(join(packs, name.slice(0, 2)), { recursive: true });
+        writeFileSync(join(packs, name.slice(0, 2), `${name}.pack`), old);
+        rmSync(join(packs, fan, file));
+      }
+    }
+    expect(deltaFrames).toBeGreaterThanOrEqual(6);
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(work, `.store/catalog.sqlite${suffix}`), { force: true });
+    await storeOk(['repair', '-q'], { cwd: work });
+    expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
+    for (const [v, files] of versions.entries()) await expectVersionAt(work, `HEAD~${versions.length - 1 - v}`, files);
   });
 
   it('a chain of bases that loops (a damaged catalog) is an error naming it, status 8, not a hang', async () => {

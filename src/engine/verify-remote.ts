@@ -84,6 +84,12 @@ async function checkPack(remote: RemoteRepository, name: string, readData: boole
   }
   if (sizeBytes < PACK_TRAILER_BYTES) throw new CorruptionError('CORRUPT_PACK', `pack ${name}: too short (${sizeBytes} bytes)`);
   const trailer = decodeTrailer(await remote.objects.getRange(key, -PACK_TRAILER_BYTES), sizeBytes, name);
-  const footer = decodeFooter(await remote.objects.getRange(key, trailer.footerOffset, trailer.footerLength), trailer.footerHash, trailer.footerOffset, name);
+  const footer = decodeFooter(
+    await remote.objects.getRange(key, trailer.footerOffset, trailer.footerLength),
+    trailer.footerHash,
+    trailer.footerOffset,
+    name,
+    trailer.version,
+  );
   return footer.blobs.map((blob) => blob.id);
 }

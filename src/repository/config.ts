@@ -10,7 +10,8 @@ export type { ChunkingParameters };
  * that blob). 4: names are bytes (not only UTF-8), times of directories and symlinks, and a modes blob
  * (permission bits, hard links). An older repository is read as it is and marked with this version by
  * the first writer (everything versions 1 to 3 wrote is valid version 4). 5: deltas (chains up to 8
- * deep). 6: chains up to 32 deep (MAX_DELTA_DEPTH), which a version 5 reader refuses.
+ * deep). 6: chains up to 32 deep (MAX_DELTA_DEPTH), packs of version 2 (a compact footer), catalog
+ * schema 4; a version 5 reader refuses all three.
  */
 export const FORMAT_VERSION = 6;
 

@@ -7,16 +7,24 @@ import { type BlobRecord, BlobType, Codec, type FrameRecord, MAX_FRAME_RAW_BYTES
  *
  *   header   "STOREPAK" u32 version u32 reserved                     (16 bytes)
  *   frames   back to back; each is a zstd frame or raw bytes of one or more consecutive blobs
- *   footer   u32 frameCount, frameCount x FrameRecord (20 bytes),
+ *   footer   version 2: varint frameCount, then each frame: u8 codec, varint storedLength, varint
+ *            rawLength, [baseId[32] if a delta], varint blobCount, and its blobs back to back from
+ *            its start: id[32], u8 type, varint length (offsets follow from the lengths)
+ *            version 1: u32 frameCount, frameCount x FrameRecord (20 bytes),
  *            u32 blobCount,  blobCount  x BlobRecord  (45 bytes)
  *            [u32 baseCount, baseCount x (u32 frameIndex, baseId[32])]   only with delta frames (format 5)
- *   trailer  u64 footerOffset u32 footerLength u32 reserved, 32-byte BLAKE3 of footer, "STOREEND" (56 bytes)
+ *   trailer  u64 footerOffset u32 footerLength u32 version (0 in version 1), 32-byte BLAKE3 of footer, "STOREEND" (56 bytes)
  *
  * See docs/FORMAT.md for the meaning of each field.
  */
 export const PACK_MAGIC = Buffer.from('STOREPAK', 'ascii');
 export const PACK_END_MAGIC = Buffer.from('STOREEND', 'ascii');
-export const PACK_VERSION = 1;
+/**
+ * 2 (format 6): the compact footer, 73 bytes a delta against 101 and 35 a blob sharing a frame
+ * against 45; a pack's footer was a fifth of its bytes in rxjs's 20 releases. Version 1 is read.
+ */
+export const PACK_VERSION = 2;
+const PACK_VERSIONS_READ = [1, 2];
 export const PACK_HEADER_BYTES = 16;
 export const PACK_TRAILER_BYTES = 56;
 const FRAME_RECORD_BYTES = 20;
@@ -34,59 +42,99 @@ export function encodePackHeader(): Buffer {
   return header;
 }
 
-export function checkPackHeader(header: Buffer, packName: string): void {
+/** Checks a pack's header; returns its version. */
+export function checkPackHeader(header: Buffer, packName: string): number {
   if (header.length < PACK_HEADER_BYTES || !header.subarray(0, 8).equals(PACK_MAGIC)) {
     throw new CorruptionError('CORRUPT_PACK', `pack ${packName}: bad header magic`);
   }
   const version = header.readUInt32LE(8);
-  if (version !== PACK_VERSION) {
+  if (!PACK_VERSIONS_READ.includes(version)) {
     throw new CorruptionError('CORRUPT_PACK', `pack ${packName}: unknown pack version ${version}`);
   }
+  return version;
 }
 
 /** A Delta frame's base: `u32 frameIndex | baseId[32]`, in a section after the blob records (format 5). */
 const BASE_RECORD_BYTES = 4 + HASH_BYTES;
 
+/** Encodes a footer (version 2) and the trailer. The blobs must fill their frames in order, from each frame's start. */
 export function encodeFooterAndTrailer(footer: PackFooter, footerOffset: number): Buffer {
-  const deltaFrames = footer.frames.flatMap((frame, index) => (frame.codec === Codec.Delta ? [index] : []));
-  // A pack with no delta has no bases section, byte for byte a pack of format 4.
-  const basesLength = deltaFrames.length === 0 ? 0 : 4 + deltaFrames.length * BASE_RECORD_BYTES;
-  const footerLength = 8 + footer.frames.length * FRAME_RECORD_BYTES + footer.blobs.length * BLOB_RECORD_BYTES + basesLength;
-  const out = Buffer.alloc(footerLength + PACK_TRAILER_BYTES);
-  let at = 0;
-  at = out.writeUInt32LE(footer.frames.length, at);
-  for (const frame of footer.frames) {
-    at = out.writeBigUInt64LE(BigInt(frame.offset), at);
-    at = out.writeUInt32LE(frame.storedLength, at);
-    at = out.writeUInt32LE(frame.rawLength, at);
-    at = out.writeUInt8(frame.codec, at);
-    at += 3; // reserved
-  }
-  at = out.writeUInt32LE(footer.blobs.length, at);
-  for (const blob of footer.blobs) {
-    at += blob.id.copy(out, at);
-    at = out.writeUInt8(blob.type, at);
-    at = out.writeUInt32LE(blob.frameIndex, at);
-    at = out.writeUInt32LE(blob.offsetInFrame, at);
-    at = out.writeUInt32LE(blob.length, at);
-  }
-  if (deltaFrames.length > 0) {
-    at = out.writeUInt32LE(deltaFrames.length, at);
-    for (const index of deltaFrames) {
-      at = out.writeUInt32LE(index, at);
-      at += footer.frames[index]!.baseId!.copy(out, at);
+  const out = new ByteWriter();
+  out.varint(footer.frames.length);
+  let next = 0;
+  footer.frames.forEach((frame, index) => {
+    out.u8(frame.codec);
+    out.varint(frame.storedLength);
+    out.varint(frame.rawLength);
+    if (frame.codec === Codec.Delta) out.bytes(frame.baseId!);
+    let end = next;
+    let filled = 0;
+    for (; end < footer.blobs.length && footer.blobs[end]!.frameIndex === index; end++) {
+      if (footer.blobs[end]!.offsetInFrame !== filled) throw new Error(`pack footer: blob ${end} does not follow the one before it in frame ${index}`);
+      filled += footer.blobs[end]!.length;
     }
-  }
-  const footerHash = hashBytes(out.subarray(0, footerLength));
-  at = out.writeBigUInt64LE(BigInt(footerOffset), at);
-  at = out.writeUInt32LE(footerLength, at);
-  at += 4; // reserved
-  at += footerHash.copy(out, at);
-  PACK_END_MAGIC.copy(out, at);
-  return out;
+    if (filled !== frame.rawLength || end === next) throw new Error(`pack footer: the blobs of frame ${index} do not fill it`);
+    out.varint(end - next);
+    for (; next < end; next++) {
+      const blob = footer.blobs[next]!;
+      out.bytes(blob.id);
+      out.u8(blob.type);
+      out.varint(blob.length);
+    }
+  });
+  if (next !== footer.blobs.length) throw new Error('pack footer: blobs out of the order of their frames');
+  const footerBytes = out.finish();
+  const trailer = Buffer.alloc(PACK_TRAILER_BYTES);
+  let at = trailer.writeBigUInt64LE(BigInt(footerOffset), 0);
+  at = trailer.writeUInt32LE(footerBytes.length, at);
+  at = trailer.writeUInt32LE(PACK_VERSION, at);
+  at += hashBytes(footerBytes).copy(trailer, at);
+  PACK_END_MAGIC.copy(trailer, at);
+  return Buffer.concat([footerBytes, trailer]);
 }
 
-export function decodeTrailer(trailer: Buffer, packSizeBytes: number, packName: string): { footerOffset: number; footerLength: number; footerHash: Buffer } {
+/** Appends little-endian integers and LEB128 varints to a growing buffer. */
+class ByteWriter {
+  private buffer = Buffer.alloc(4096);
+  private length = 0;
+
+  private room(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const grown = Buffer.alloc(Math.max(this.buffer.length * 2, this.length + bytes));
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
+  }
+
+  u8(value: number): void {
+    this.room(1);
+    this.buffer[this.length++] = value;
+  }
+
+  varint(value: number): void {
+    this.room(8);
+    let rest = value;
+    while (rest >= 0x80) {
+      this.buffer[this.length++] = (rest % 0x80) | 0x80;
+      rest = Math.floor(rest / 0x80);
+    }
+    this.buffer[this.length++] = rest;
+  }
+
+  bytes(value: Buffer): void {
+    this.room(value.length);
+    this.length += value.copy(this.buffer, this.length);
+  }
+
+  finish(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+}
+
+export function decodeTrailer(
+  trailer: Buffer,
+  packSizeBytes: number,
+  packName: string,
+): { footerOffset: number; footerLength: number; footerHash: Buffer; version: number } {
   if (trailer.length !== PACK_TRAILER_BYTES || !trailer.subarray(PACK_TRAILER_BYTES - 8).equals(PACK_END_MAGIC)) {
     throw new CorruptionError('CORRUPT_PACK', `pack ${packName}: missing end marker (truncated or unfinished pack)`);
   }
@@ -95,16 +143,87 @@ export function decodeTrailer(trailer: Buffer, packSizeBytes: number, packName: 
   if (footerOffset < PACK_HEADER_BYTES || footerOffset + footerLength + PACK_TRAILER_BYTES !== packSizeBytes) {
     throw new CorruptionError('CORRUPT_PACK', `pack ${packName}: footer position does not match the pack size`);
   }
-  return { footerOffset, footerLength, footerHash: Buffer.from(trailer.subarray(16, 16 + HASH_BYTES)) };
+  const version = trailer.readUInt32LE(12) || 1; // reserved, 0, in version 1
+  if (!PACK_VERSIONS_READ.includes(version)) throw new CorruptionError('CORRUPT_PACK', `pack ${packName}: unknown pack version ${version} in its trailer`);
+  return { footerOffset, footerLength, footerHash: Buffer.from(trailer.subarray(16, 16 + HASH_BYTES)), version };
 }
 
-export function decodeFooter(footerBytes: Buffer, expectedHash: Buffer, footerOffset: number, packName: string): PackFooter {
+/** Decodes a footer of the pack version its trailer names, once its checksum holds. */
+export function decodeFooter(footerBytes: Buffer, expectedHash: Buffer, footerOffset: number, packName: string, version: number): PackFooter {
   if (!hashBytes(footerBytes).equals(expectedHash)) {
     throw new CorruptionError('CORRUPT_PACK', `pack ${packName}: footer checksum mismatch`);
   }
   const fail = (what: string): never => {
     throw new CorruptionError('CORRUPT_PACK', `pack ${packName}: footer ${what}`);
   };
+  return version === 1 ? decodeFooterV1(footerBytes, footerOffset, fail) : decodeFooterV2(footerBytes, footerOffset, fail);
+}
+
+/** The rules every frame record meets, whatever the footer's version. */
+function checkFrame(frame: FrameRecord, index: number, fail: (what: string) => never): void {
+  const { codec, storedLength, rawLength } = frame;
+  if (codec !== Codec.Raw && codec !== Codec.Zstd && codec !== Codec.Delta) fail(`frame ${index} has unknown codec ${codec}`);
+  if (codec === Codec.Raw && storedLength !== rawLength) fail(`raw frame ${index} has inconsistent lengths`);
+  if (rawLength > MAX_FRAME_RAW_BYTES || storedLength > MAX_FRAME_RAW_BYTES + 1024 * 1024) fail(`frame ${index} is larger than the format allows`);
+}
+
+function checkBlobType(type: number, index: number, fail: (what: string) => never): void {
+  if (type < BlobType.Chunk || type > BlobType.FileModes) fail(`blob ${index} has unknown type ${type}`);
+}
+
+function decodeFooterV2(footerBytes: Buffer, footerOffset: number, fail: (what: string) => never): PackFooter {
+  let at = 0;
+  const need = (bytes: number): void => {
+    if (at + bytes > footerBytes.length) fail('is shorter than its counts say');
+  };
+  const varint = (): number => {
+    let value = 0;
+    for (let scale = 1; ; scale *= 0x80) {
+      need(1);
+      const byte = footerBytes[at++]!;
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+      if (scale > 2 ** 28) fail('has a number too long');
+    }
+  };
+  const frames: FrameRecord[] = [];
+  const blobs: BlobRecord[] = [];
+  const frameCount = varint();
+  let offset = PACK_HEADER_BYTES;
+  for (let i = 0; i < frameCount; i++) {
+    need(1);
+    const codec = footerBytes[at++]! as Codec;
+    const frame: FrameRecord = { offset, storedLength: varint(), rawLength: varint(), codec };
+    checkFrame(frame, i, fail);
+    if (codec === Codec.Delta) {
+      need(HASH_BYTES);
+      frame.baseId = Buffer.from(footerBytes.subarray(at, at + HASH_BYTES));
+      at += HASH_BYTES;
+    }
+    const blobCount = varint();
+    if (blobCount === 0) fail(`frame ${i} holds no blob`);
+    let offsetInFrame = 0;
+    for (let b = 0; b < blobCount; b++) {
+      need(HASH_BYTES + 1);
+      const id = Buffer.from(footerBytes.subarray(at, at + HASH_BYTES));
+      const type = footerBytes[at + HASH_BYTES]! as BlobType;
+      at += HASH_BYTES + 1;
+      checkBlobType(type, blobs.length, fail);
+      const length = varint();
+      blobs.push({ id, type, frameIndex: i, offsetInFrame, length });
+      offsetInFrame += length;
+      if (offsetInFrame > frame.rawLength) fail(`blob ${blobs.length - 1} reaches past its frame`);
+    }
+    if (offsetInFrame !== frame.rawLength) fail(`the blobs of frame ${i} do not fill it`);
+    frames.push(frame);
+    offset += frame.storedLength;
+  }
+  if (offset !== footerOffset) fail('frames do not end where the footer starts');
+  if (at !== footerBytes.length) fail('has trailing bytes');
+  return { frames, blobs };
+}
+
+function decodeFooterV1(footerBytes: Buffer, footerOffset: number, fail: (what: string) => never): PackFooter {
   let at = 0;
   const need = (bytes: number): void => {
     if (at + bytes > footerBytes.length) fail('is shorter than its counts say');
@@ -122,9 +241,7 @@ export function decodeFooter(footerBytes: Buffer, expectedHash: Buffer, footerOf
     const codec = footerBytes.readUInt8(at + 16);
     at += FRAME_RECORD_BYTES;
     if (offset !== expectedOffset) fail(`frame ${i} is not where the previous one ends`);
-    if (codec !== Codec.Raw && codec !== Codec.Zstd && codec !== Codec.Delta) fail(`frame ${i} has unknown codec ${codec}`);
-    if (codec === Codec.Raw && storedLength !== rawLength) fail(`raw frame ${i} has inconsistent lengths`);
-    if (rawLength > MAX_FRAME_RAW_BYTES || storedLength > MAX_FRAME_RAW_BYTES + 1024 * 1024) fail(`frame ${i} is larger than the format allows`);
+    checkFrame({ offset, storedLength, rawLength, codec }, i, fail);
     expectedOffset = offset + storedLength;
     frames.push({ offset, storedLength, rawLength, codec });
   }
@@ -143,7 +260,7 @@ export function decodeFooter(footerBytes: Buffer, expectedHash: Buffer, footerOf
     at += BLOB_RECORD_BYTES;
     const frame = frames[frameIndex];
     if (!frame) fail(`blob ${i} names frame ${frameIndex}, which does not exist`);
-    if (type < BlobType.Chunk || type > BlobType.FileModes) fail(`blob ${i} has unknown type ${type}`);
+    checkBlobType(type, i, fail);
     if (offsetInFrame + length > frame!.rawLength) fail(`blob ${i} reaches past its frame`);
     blobs.push({ id, type, frameIndex, offsetInFrame, length });
   }

@@ -189,10 +189,12 @@ export class PackReader {
     if (sizeBytes < PACK_HEADER_BYTES + PACK_TRAILER_BYTES) {
       throw new CorruptionError('CORRUPT_PACK', `pack ${packName}: too short (${sizeBytes} bytes)`);
     }
-    checkPackHeader(this.readExactly(fd, 0, PACK_HEADER_BYTES, packName), packName);
+    const version = checkPackHeader(this.readExactly(fd, 0, PACK_HEADER_BYTES, packName), packName);
     const trailer = decodeTrailer(this.readExactly(fd, sizeBytes - PACK_TRAILER_BYTES, PACK_TRAILER_BYTES, packName), sizeBytes, packName);
+    if (trailer.version !== version)
+      throw new CorruptionError('CORRUPT_PACK', `pack ${packName}: its header says version ${version}, its trailer ${trailer.version}`);
     const footerBytes = this.readExactly(fd, trailer.footerOffset, trailer.footerLength, packName);
-    return decodeFooter(footerBytes, trailer.footerHash, trailer.footerOffset, packName);
+    return decodeFooter(footerBytes, trailer.footerHash, trailer.footerOffset, packName, version);
   }
 
   /**
