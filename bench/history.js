@@ -6,8 +6,8 @@
 // whose bytes differ are written, files the next version lacks are deleted (not timed).
 //
 // Tools, one repository each, run in turn at every version (so a busy moment hits all of them):
-//   store      `store add -A && store commit` (two processes)
-//   store-A    `store commit -A` (one process)
+//   store      `store add -A && store commit` (two processes); `store gc` once at the end (timed apart)
+//   store-A    `store commit -A` (one process); `store gc` at the end
 //   git        `git add -A && git commit`; `git gc` once at the end (timed apart)
 //   restic     `restic backup`        borg   `borg create --compression zstd,3`
 // Reported: total and median per-version ingest, repository size, and the restore of the first and
@@ -107,6 +107,7 @@ const storeBin = (dir) => `node ${join(dir, 'bin', 'run.js')}`;
 const storeTool = (bin, oneProcess) => ({
   init: () => `${bin} init -q`,
   commit: (_work, message) => (oneProcess ? `${bin} commit -A -q -m ${message}` : `${bin} add -A -q && ${bin} commit -q -m ${message}`),
+  finish: () => `${bin} gc -q`, // as git's: joins the small packs (one or two a commit)
   repoBytes: (work) => duBytes(join(work, '.store')),
   // Where the repository's bytes are (`du -sb` of each part; the catalog with its WAL, if any).
   repoParts: (work) => {

@@ -222,6 +222,52 @@ describe('delta compression against earlier versions', () => {
     expect(orphans).toBe(0);
   });
 
+  it('gc joins small packs into one, deltas copied as stored; a pack a remote holds is left alone', async () => {
+    const work = temporaryDirectory();
+    await storeOk(['init', '-q'], { cwd: work });
+    const versions = historyVersions(6);
+    const commitVersions = async (from: number, to: number): Promise<void> => {
+      for (let v = from; v < to; v++) {
+        writeVersion(work, versions[v]!);
+        await storeOk(['commit', '-A', '-q', '-m', `v${v}`], { cwd: work });
+      }
+    };
+    await commitVersions(0, 4);
+    const packFiles = (): string[] =>
+      readdirSync(join(work, '.store/packs')).flatMap((fan) => readdirSync(join(work, '.store/packs', fan)).map((file) => file.replace(/\.pack$/, '')));
+    const deltaRows = async (): Promise<number> => {
+      const db = await openCatalog(work);
+      const count = db.prepare('SELECT count(*) FROM blobs WHERE base_id IS NOT NULL').pluck().get() as number;
+      db.close();
+      return count;
+    };
+    const before = packFiles();
+    const deltasBefore = await deltaRows();
+    expect(before.length).toBeGreaterThanOrEqual(6);
+    expect(deltasBefore).toBeGreaterThanOrEqual(6);
+    const gc = await storeJson<{ packsJoined: string[]; packsDeleted: string[]; deadBlobCount: number }>(['gc'], { cwd: work });
+    expect(gc.packsJoined.sort()).toEqual([...before].sort());
+    expect(gc.deadBlobCount).toBe(0);
+    const joined = packFiles();
+    expect(joined).toHaveLength(1);
+    expect(await deltaRows()).toBe(deltasBefore); // copied as stored, not made whole
+    expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
+    for (const [v, files] of versions.slice(0, 4).entries()) await expectVersionAt(work, `HEAD~${3 - v}`, files);
+    expect((await storeJson<{ packsJoined: string[] }>(['gc'], { cwd: work })).packsJoined).toEqual([]); // one pack: nothing to join
+
+    // A remote is remembered to hold the joined pack: joining it again would send its blobs again.
+    await commitVersions(4, 6);
+    mkdirSync(join(work, '.store/remote-cache'));
+    writeFileSync(join(work, '.store/remote-cache/origin'), JSON.stringify({ url: 's3://bucket/repo', manifests: ['m'], packs: joined }));
+    const fresh = packFiles().filter((name) => !joined.includes(name));
+    const second = await storeJson<{ packsJoined: string[] }>(['gc'], { cwd: work });
+    expect(second.packsJoined.sort()).toEqual([...fresh].sort());
+    expect(packFiles()).toContain(joined[0]);
+    expect(packFiles()).toHaveLength(2);
+    expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
+    for (const [v, files] of versions.entries()) await expectVersionAt(work, `HEAD~${5 - v}`, files);
+  });
+
   it('verify names a damaged base and every file stored against it, in every commit', async () => {
     const work = temporaryDirectory();
     await storeOk(['init', '-q'], { cwd: work });

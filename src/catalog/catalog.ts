@@ -346,6 +346,17 @@ export class Catalog {
     for (const id of ids) statement.run(id);
   }
 
+  /**
+   * Rewrites the catalog file without its free pages and with its B-trees full (SQLite's VACUUM,
+   * in one transaction), and empties the WAL. Rows inserted in the random order of their ids leave
+   * pages ~85% full: 614 KB became 549 KB after rxjs's 20 releases (measured by hand).
+   */
+  compact(): void {
+    this.endRead();
+    this.db.exec('VACUUM');
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
   /** Removes those of these packs' rows that no blob points into any more (one scan of the blobs). */
   deleteEmptyPacks(packIds: readonly number[]): void {
     this.endRead();

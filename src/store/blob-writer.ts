@@ -177,6 +177,28 @@ export class BlobWriter {
     return true;
   }
 
+  /**
+   * Copies a frame as it is stored, its blobs not compressed again and a delta still naming its base
+   * (gc joining packs): the caller has read each of its blobs, verified, and none is stored yet.
+   */
+  addStoredFrame(frame: { codec: Codec; bytes: Buffer; rawLength: number; baseId?: Buffer; blobs: readonly FrameBlob[] }): void {
+    this.flushFrame();
+    const blobs = frame.blobs.map((blob) => {
+      const id = this.keptIds.keep(blob.id);
+      this.pendingBlobs.add(id.toString('latin1'));
+      return { ...blob, id };
+    });
+    this.inFlight.push({
+      compressed: Promise.resolve({ codec: frame.codec, bytes: frame.bytes, baseId: frame.baseId }),
+      rawLength: frame.rawLength,
+      blobs,
+      files: [],
+      commits: [],
+    });
+    this.totals.newBlobCount += blobs.length;
+    this.totals.newRawBytes += frame.rawLength;
+  }
+
   /** A base's bytes, or undefined when it is not worth reading (see COLD_BASE_READS) or is damaged. */
   private readBase(location: BlobLocation): Buffer | undefined {
     if (this.options.isBaseCheap?.(location) === false) {

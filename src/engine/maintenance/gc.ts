@@ -3,10 +3,20 @@ import { join } from 'node:path';
 import { setTreeCacheAside } from '../../staging/tree-cache.js';
 import { fsyncDirectory } from '../../core/fs-atomic.js';
 import type { Repository } from '../../repository/repository.js';
-import { computeLiveSet, isLiveBlob } from '../history/reachability.js';
+import type { PackRow } from '../../catalog/catalog.js';
+import type { BlobWriter } from '../../store/blob-writer.js';
+import { computeLiveSet, isLiveBlob, type LiveSet } from '../history/reachability.js';
+import { packsHeldByRemotes } from '../remotes/pack-transfer.js';
 
 /** A pack whose dead share (by raw bytes) reaches this is rewritten with only its live blobs. */
 export const REWRITE_DEAD_FRACTION = 0.5;
+
+/**
+ * A pack under this share of the pack target (16 MiB of 128) is small: gc joins two or more small
+ * packs into one, as `git gc` packs loose objects and small packs. Every commit writes a pack or two,
+ * so a history of 20 commits was 40 packs (and 37 fan-out directories).
+ */
+export const SMALL_PACK_SHARE = 1 / 8;
 
 export interface GcReport {
   dryRun: boolean;
@@ -15,6 +25,8 @@ export interface GcReport {
   deadRawBytes: number;
   packsDeleted: string[];
   packsRewritten: string[];
+  /** Small packs joined into new ones (see SMALL_PACK_SHARE); packs a remote holds are left as they are. */
+  packsJoined: string[];
   unindexedPacksRemoved: string[];
   temporaryFilesRemoved: number;
   /** Pack bytes on disk before minus after (for a dry run: what would be freed, before rewriting). */
@@ -38,6 +50,7 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
       deadRawBytes: 0,
       packsDeleted: [],
       packsRewritten: [],
+      packsJoined: [],
       unindexedPacksRemoved: [],
       temporaryFilesRemoved: 0,
       bytesFreed: 0,
@@ -57,45 +70,41 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
         counts.deadRawBytes += blob.length;
       }
     }
-    const plans = packs.map((pack) => {
+    const plans = packs.map((pack): { pack: PackRow; hasDead: boolean; action: 'delete' | 'rewrite' | 'join' | 'keep' } => {
       const { liveCount, rawBytes, deadRawBytes } = tally.get(pack.id)!;
       report.liveBlobCount += liveCount;
       report.deadRawBytes += deadRawBytes;
       const action = liveCount === 0 ? 'delete' : rawBytes > 0 && deadRawBytes / rawBytes >= REWRITE_DEAD_FRACTION ? 'rewrite' : 'keep';
       return { pack, hasDead: deadRawBytes > 0 || liveCount === 0, action };
     });
+    // Joining a pack a remote holds would make the next push send its blobs again.
+    const onRemotes = packsHeldByRemotes(repo);
+    const small = plans.filter(
+      (plan) => plan.action === 'keep' && plan.pack.sizeBytes < repo.config.packTargetBytes * SMALL_PACK_SHARE && !onRemotes.has(plan.pack.name),
+    );
+    if (small.length >= 2) for (const plan of small) plan.action = 'join';
     const indexedNames = new Set(packs.map((pack) => pack.name));
     const unindexed = (await repo.packStore.list()).filter((name) => !indexedNames.has(name));
 
     for (const plan of plans) {
       if (plan.action === 'delete') report.packsDeleted.push(plan.pack.name);
       if (plan.action === 'rewrite') report.packsRewritten.push(plan.pack.name);
+      if (plan.action === 'join') report.packsJoined.push(plan.pack.name);
     }
     report.unindexedPacksRemoved = unindexed;
-    const removedBytes = plans.filter((plan) => plan.action !== 'keep').reduce((sum, plan) => sum + plan.pack.sizeBytes, 0);
+    const removedBytes = plans.filter((plan) => plan.action !== 'keep' && plan.action !== 'join').reduce((sum, plan) => sum + plan.pack.sizeBytes, 0);
     if (options.dryRun) {
       report.bytesFreed = removedBytes;
       return report;
     }
 
-    // 1. Copy the live blobs of packs to rewrite into new packs; the catalog now points at the copies.
-    const rewrites = plans.filter((plan) => plan.action === 'rewrite');
+    // 1. Copy the live blobs of packs to rewrite or join into new packs; the catalog now points at the copies.
+    const rewrites = plans.filter((plan) => plan.action === 'rewrite' || plan.action === 'join');
     let newPackBytes = 0;
     if (rewrites.length > 0) {
       const { totals } = await repo.withBlobWriter(
         async (writer) => {
-          for (const plan of rewrites) {
-            // In the order of the pack's own footer (frame by frame), each blob that the catalog
-            // finds in this pack: a copy elsewhere is the one the catalog reads.
-            const records = repo.packReader.readFooter(plan.pack.name).blobs.sort((a, b) => a.frameIndex - b.frameIndex || a.offsetInFrame - b.offsetInFrame);
-            for (const record of records) {
-              if (!isLiveBlob(live, record.id)) continue;
-              const blob = catalog.blobLocation(record.id);
-              if (blob === undefined || blob.packName !== plan.pack.name) continue;
-              writer.addBlob(blob.type, blob.id, repo.packReader.borrowBlob(blob));
-              await writer.drain();
-            }
-          }
+          for (const plan of rewrites) await copyLiveBlobs(repo, writer, plan.pack.name, live);
         },
         { relocate: true },
       );
@@ -128,10 +137,45 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
     for (const name of [...doomed.map((plan) => plan.pack.name), ...unindexed]) await repo.packStore.delete(name);
     fsyncDirectory(repo.layout.packs);
     report.temporaryFilesRemoved = removeTemporaryFiles(repo.layout.temporary);
+    if (doomed.length > 0 || report.deadBlobCount > 0) catalog.compact();
     report.bytesFreed = removedBytes - newPackBytes;
     treeCache?.restore((id) => catalog.hasBlob(id));
     return report;
   });
+}
+
+/**
+ * Copies a pack's live blobs into `writer`, frame by frame in the pack's order: a frame whose every
+ * blob is live (and indexed in this pack: a copy elsewhere is the one the catalog reads) is copied
+ * as stored, a delta still naming its base; from any other frame, the live blobs are stored again,
+ * whole. Every blob copied is read, verified, first: a damaged one stops gc before anything is deleted.
+ */
+async function copyLiveBlobs(repo: Repository, writer: BlobWriter, packName: string, live: LiveSet): Promise<void> {
+  const footer = repo.packReader.readFooter(packName);
+  const records = footer.blobs.sort((a, b) => a.frameIndex - b.frameIndex || a.offsetInFrame - b.offsetInFrame);
+  for (let start = 0; start < records.length; ) {
+    const frameIndex = records[start]!.frameIndex;
+    let end = start;
+    while (end < records.length && records[end]!.frameIndex === frameIndex) end++;
+    const frame = footer.frames[frameIndex]!;
+    const inFrame = records.slice(start, end);
+    start = end;
+    const here = inFrame.map((record) => {
+      const location = repo.catalog.blobLocation(record.id);
+      const indexedHere = location?.packName === packName && location.frameOffset === frame.offset && location.offsetInFrame === record.offsetInFrame;
+      return indexedHere && isLiveBlob(live, record.id) ? location : undefined;
+    });
+    const copied = here.filter((location) => location !== undefined);
+    if (copied.length === 0) continue;
+    for (const location of copied) repo.packReader.borrowBlob(location);
+    if (copied.length === inFrame.length && inFrame.reduce((sum, record) => sum + record.length, 0) === frame.rawLength) {
+      const bytes = repo.packReader.readStoredFrameInto(copied[0]!, Buffer.allocUnsafe(frame.storedLength));
+      writer.addStoredFrame({ codec: frame.codec, bytes, rawLength: frame.rawLength, baseId: frame.baseId, blobs: inFrame });
+    } else {
+      for (const location of copied) writer.addBlob(location.type, location.id, repo.packReader.borrowBlob(location));
+    }
+    await writer.drain();
+  }
 }
 
 function removeTemporaryFiles(directory: string): number {

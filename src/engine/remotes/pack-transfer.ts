@@ -1,4 +1,4 @@
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { CorruptionError } from '../../core/errors.js';
@@ -68,6 +68,26 @@ export function rememberRemotePacks(repo: Repository, remoteName: string, remote
   const cache = readRemoteCache(repo, remoteName, remote);
   if (cache === undefined) return; // the next push reads every manifest anyway
   writeRemoteCache(repo, remoteName, { ...cache, manifests: [...cache.manifests, manifestId], packs: [...cache.packs, ...names] });
+}
+
+/** The packs any remote is remembered to hold (every `.store/remote-cache/*`; none when there is none). */
+export function packsHeldByRemotes(repo: Repository): Set<string> {
+  const held = new Set<string>();
+  let names: string[];
+  try {
+    names = readdirSync(repo.layout.remoteCache);
+  } catch {
+    return held;
+  }
+  for (const name of names) {
+    try {
+      const read = JSON.parse(readFileSync(join(repo.layout.remoteCache, name), 'utf8'));
+      if (Array.isArray(read?.packs)) for (const pack of read.packs) if (typeof pack === 'string') held.add(pack);
+    } catch {
+      // damaged: derived data, rebuilt by the next push
+    }
+  }
+  return held;
 }
 
 interface RemoteCache {
