@@ -68,7 +68,7 @@ interface FrameInFlight {
  * chunks are ~500,000 of them. Measured by hand on bench/scale.js's tree of 1,000,000 files, a first
  * add: 976 MB with packs of 128 MiB alone, 351 MB at 65,536 blobs, 283 MB at 16,384.
  */
-const PACK_MAX_BLOBS = 16_384;
+export const PACK_MAX_BLOBS = 16_384;
 
 /** Frame writes running at once: enough to keep the disk busy, few enough to bound memory. */
 const MAX_FRAMES_WRITING = 4;

@@ -4,7 +4,7 @@ import { setTreeCacheAside } from '../../staging/tree-cache.js';
 import { fsyncDirectory } from '../../core/fs-atomic.js';
 import type { Repository } from '../../repository/repository.js';
 import type { PackRow } from '../../catalog/catalog.js';
-import type { BlobWriter } from '../../store/blob-writer.js';
+import { type BlobWriter, PACK_MAX_BLOBS } from '../../store/blob-writer.js';
 import { computeLiveSet, isLiveBlob, type LiveSet } from '../history/reachability.js';
 import { packsHeldByRemotes } from '../remotes/pack-transfer.js';
 
@@ -12,9 +12,11 @@ import { packsHeldByRemotes } from '../remotes/pack-transfer.js';
 export const REWRITE_DEAD_FRACTION = 0.5;
 
 /**
- * A pack under this share of the pack target (16 MiB of 128) is small: gc joins two or more small
- * packs into one, as `git gc` packs loose objects and small packs. Every commit writes a pack or two,
- * so a history of 20 commits was 40 packs (and 37 fan-out directories).
+ * A pack under this share of the pack target (16 MiB of 128) and of the blobs a pack may hold (2,048
+ * of 16,384) is small: gc joins two or more small packs into one, as `git gc` packs loose objects
+ * and small packs. Every commit writes a pack or two, so a history of 20 commits was 40 packs (and 37
+ * fan-out directories). The blob bound keeps packs sealed at PACK_MAX_BLOBS (small files' chunks:
+ * ~6.5 MB each) from being joined again at every gc.
  */
 export const SMALL_PACK_SHARE = 1 / 8;
 
@@ -80,7 +82,11 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
     // Joining a pack a remote holds would make the next push send its blobs again.
     const onRemotes = packsHeldByRemotes(repo);
     const small = plans.filter(
-      (plan) => plan.action === 'keep' && plan.pack.sizeBytes < repo.config.packTargetBytes * SMALL_PACK_SHARE && !onRemotes.has(plan.pack.name),
+      (plan) =>
+        plan.action === 'keep' &&
+        plan.pack.sizeBytes < repo.config.packTargetBytes * SMALL_PACK_SHARE &&
+        plan.pack.blobCount < PACK_MAX_BLOBS * SMALL_PACK_SHARE &&
+        !onRemotes.has(plan.pack.name),
     );
     if (small.length >= 2) for (const plan of small) plan.action = 'join';
     const indexedNames = new Set(packs.map((pack) => pack.name));
