@@ -394,31 +394,31 @@ describe('delta compression against earlier versions', () => {
     // Each pack rewritten as version 1 would have written it: the same frames, the old footer.
     const packs = join(work, '.store/packs');
     let deltaFrames = 0;
-    for (const fan of readdirSync(packs)) {
-      for (const file of readdirSync(join(packs, fan))) {
-        const bytes = readFileSync(join(packs, fan, file));
-        const trailer = decodeTrailer(bytes.subarray(bytes.length - PACK_TRAILER_BYTES), bytes.length, file);
-        expect(trailer.version).toBe(2);
-        const footer = decodeFooter(
-          bytes.subarray(trailer.footerOffset, trailer.footerOffset + trailer.footerLength),
-          trailer.footerHash,
-          trailer.footerOffset,
-          file,
-          2,
-        );
-        deltaFrames += footer.frames.filter((frame) => frame.baseId !== undefined).length;
-        const header = Buffer.from(bytes.subarray(0, PACK_HEADER_BYTES));
-        header.writeUInt32LE(1, 8);
-        const old = Buffer.concat([
-          header,
-          bytes.subarray(PACK_HEADER_BYTES, trailer.footerOffset),
-          encodeVersion1FooterAndTrailer(footer, trailer.footerOffset),
-        ]);
-        const name = hashBytes(old).toString('hex');
-        mkdirSync(join(packs, name.slice(0, 2)), { recursive: true });
-        writeFileSync(join(packs, name.slice(0, 2), `${name}.pack`), old);
-        rmSync(join(packs, fan, file));
-      }
+    // Listed first: a rewritten pack may land in a fan-out directory not yet walked.
+    const written = readdirSync(packs).flatMap((fan) => readdirSync(join(packs, fan)).map((file) => [fan, file] as const));
+    for (const [fan, file] of written) {
+      const bytes = readFileSync(join(packs, fan, file));
+      const trailer = decodeTrailer(bytes.subarray(bytes.length - PACK_TRAILER_BYTES), bytes.length, file);
+      expect(trailer.version).toBe(2);
+      const footer = decodeFooter(
+        bytes.subarray(trailer.footerOffset, trailer.footerOffset + trailer.footerLength),
+        trailer.footerHash,
+        trailer.footerOffset,
+        file,
+        2,
+      );
+      deltaFrames += footer.frames.filter((frame) => frame.baseId !== undefined).length;
+      const header = Buffer.from(bytes.subarray(0, PACK_HEADER_BYTES));
+      header.writeUInt32LE(1, 8);
+      const old = Buffer.concat([
+        header,
+        bytes.subarray(PACK_HEADER_BYTES, trailer.footerOffset),
+        encodeVersion1FooterAndTrailer(footer, trailer.footerOffset),
+      ]);
+      const name = hashBytes(old).toString('hex');
+      mkdirSync(join(packs, name.slice(0, 2)), { recursive: true });
+      writeFileSync(join(packs, name.slice(0, 2), `${name}.pack`), old);
+      rmSync(join(packs, fan, file));
     }
     expect(deltaFrames).toBeGreaterThanOrEqual(6);
     for (const suffix of ['', '-wal', '-shm']) rmSync(join(work, `.store/catalog.sqlite${suffix}`), { force: true });
