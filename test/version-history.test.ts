@@ -250,6 +250,7 @@ describe('delta compression against earlier versions', () => {
     expect(gc.deadBlobCount).toBe(0);
     const joined = packFiles();
     expect(joined).toHaveLength(1);
+    expect(readdirSync(join(work, '.store/packs'))).toEqual([joined[0]!.slice(0, 2)]); // emptied shard directories are removed
     expect(await deltaRows()).toBe(deltasBefore); // copied as stored, not made whole
     expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
     for (const [v, files] of versions.slice(0, 4).entries()) await expectVersionAt(work, `HEAD~${3 - v}`, files);

@@ -1,4 +1,4 @@
-import { closeSync, linkSync, openSync, readdirSync, readSync, rmSync, unlinkSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readdirSync, readSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptionError, errnoCode } from '../core/errors.js';
 import { fsyncDirectory, makeDirectories, temporarySibling, writeFileAtomic } from '../core/fs-atomic.js';
@@ -90,7 +90,14 @@ export class LocalPackStore implements PackStore {
     return true;
   }
 
+  /** Deletes a pack, and its shard directory once that is empty (a 4 KiB block each: gc had left 35 of 36 empty). */
   async delete(name: string): Promise<void> {
-    rmSync(packPath(this.directory, name), { force: true });
+    const path = packPath(this.directory, name);
+    rmSync(path, { force: true });
+    try {
+      rmdirSync(join(path, '..'));
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOTEMPTY' && errnoCode(error) !== 'EEXIST' && errnoCode(error) !== 'ENOENT') throw error;
+    }
   }
 }
