@@ -51,6 +51,8 @@ export interface BlobWriterTotals {
   newRawBytes: number;
   storedBytes: number;
   packsWritten: number;
+  /** The sealed packs' sizes, headers and footers included. */
+  packBytes: number;
 }
 
 interface FrameInFlight {
@@ -101,7 +103,7 @@ export class BlobWriter {
    * add on this thread). One at a time, in order; its failure is thrown at the next seal or finish.
    */
   private sealing: Promise<void> | undefined;
-  readonly totals: BlobWriterTotals = { newBlobCount: 0, newRawBytes: 0, storedBytes: 0, packsWritten: 0 };
+  readonly totals: BlobWriterTotals = { newBlobCount: 0, newRawBytes: 0, storedBytes: 0, packsWritten: 0, packBytes: 0 };
 
   constructor(
     private readonly catalog: Catalog,
@@ -349,6 +351,7 @@ export class BlobWriter {
     await Promise.all(writes);
     this.catalog.recordPack(sealed, { files, commits }, { relocate: this.options.relocate });
     this.totals.packsWritten++;
+    this.totals.packBytes += sealed.sizeBytes;
     if (options.last) {
       this.pendingBlobs.clear();
       this.pendingFileIds.clear();

@@ -78,8 +78,14 @@ function isCachedSize(location: BlobLocation): boolean {
 /** A frame this small costs little to read whatever the cache holds. */
 const SMALL_FRAME_BYTES = 256 * 1024;
 
-/** Delta frames kept unpacked: two chains' worth. */
-const CACHED_DELTA_FRAMES = 2 * MAX_DELTA_DEPTH;
+/**
+ * Delta frames kept unpacked: two chains of format 5's depth. Not tied to MAX_DELTA_DEPTH: each
+ * buffer over 4 KiB is a 256 KiB step (a tree delta of ~55 KB takes one), so 64 of them held 16 MB
+ * in each reader. A longer chain read again from its start unpacks its deepest links again; a
+ * chain is read up from its whole blob, so a link's base is always the most recently used entry,
+ * never the one reused.
+ */
+const CACHED_DELTA_FRAMES = 16;
 
 /** Below this, a delta frame's buffer comes from Node's shared pool (Buffer.poolSize / 2): nothing to reuse. */
 const POOLED_BYTES = 4 * 1024;

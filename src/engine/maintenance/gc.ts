@@ -98,9 +98,11 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
       if (plan.action === 'join') report.packsJoined.push(plan.pack.name);
     }
     report.unindexedPacksRemoved = unindexed;
-    const removedBytes = plans.filter((plan) => plan.action !== 'keep' && plan.action !== 'join').reduce((sum, plan) => sum + plan.pack.sizeBytes, 0);
+    const sizeOf = (kept: (action: string) => boolean): number =>
+      plans.filter((plan) => !kept(plan.action)).reduce((sum, plan) => sum + plan.pack.sizeBytes, 0);
     if (options.dryRun) {
-      report.bytesFreed = removedBytes;
+      // Packs deleted or rewritten, before rewriting; packs joined are rewritten at about their size.
+      report.bytesFreed = sizeOf((action) => action === 'keep' || action === 'join');
       return report;
     }
 
@@ -114,7 +116,7 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
         },
         { relocate: true },
       );
-      newPackBytes = totals.storedBytes;
+      newPackBytes = totals.packBytes;
     }
 
     // 2. Forget dead blobs, file maps and commits, and the packs that hold nothing any more.
@@ -144,7 +146,7 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
     fsyncDirectory(repo.layout.packs);
     report.temporaryFilesRemoved = removeTemporaryFiles(repo.layout.temporary);
     if (doomed.length > 0 || report.deadBlobCount > 0) catalog.compact();
-    report.bytesFreed = removedBytes - newPackBytes;
+    report.bytesFreed = sizeOf((action) => action === 'keep') - newPackBytes;
     treeCache?.restore((id) => catalog.hasBlob(id));
     return report;
   });
