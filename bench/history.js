@@ -135,6 +135,11 @@ const TOOLS = {
     commit: (_work, message) => `git add -A && git commit -q -m ${message}`,
     finish: () => 'git gc -q',
     repoBytes: (work) => duBytes(join(work, '.git')),
+    repoParts: (work) => {
+      const pack = duBytes(join(work, '.git', 'objects', 'pack'));
+      const index = duBytes(join(work, '.git', 'index'));
+      return { 'objects/pack (packs and their indexes)': pack, index, 'the rest (hooks, logs, refs)': duBytes(join(work, '.git')) - pack - index };
+    },
     restore: (_work, index, count, out) => `mkdir -p ${out} && git --work-tree=${out} checkout -f HEAD~${count - 1 - index} -- .`,
     comparable: true,
   },

@@ -359,6 +359,7 @@ export class Catalog {
 
   /** Removes those of these packs' rows that no blob points into any more (one scan of the blobs). */
   deleteEmptyPacks(packIds: readonly number[]): void {
+    if (packIds.length === 0) return;
     this.endRead();
     const inUse = new Set(this.db.prepare('SELECT DISTINCT pack_id FROM blobs').pluck().all() as number[]);
     const statement = this.db.prepare('DELETE FROM packs WHERE id = ?');

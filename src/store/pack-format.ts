@@ -57,16 +57,28 @@ export function checkPackHeader(header: Buffer, packName: string): number {
 /** A Delta frame's base: `u32 frameIndex | baseId[32]`, in a section after the blob records (format 5). */
 const BASE_RECORD_BYTES = 4 + HASH_BYTES;
 
+/** The most bytes a varint of a u32 (every count and length here) takes. */
+const MAX_VARINT_BYTES = 5;
+
 /** Encodes a footer (version 2) and the trailer. The blobs must fill their frames in order, from each frame's start. */
 export function encodeFooterAndTrailer(footer: PackFooter, footerOffset: number): Buffer {
-  const out = new ByteWriter();
-  out.varint(footer.frames.length);
+  // Sized for the longest varints, then cut to what was written.
+  const frameBytes = 1 + 3 * MAX_VARINT_BYTES + HASH_BYTES;
+  const blobBytes = HASH_BYTES + 1 + MAX_VARINT_BYTES;
+  const out = Buffer.alloc(MAX_VARINT_BYTES + footer.frames.length * frameBytes + footer.blobs.length * blobBytes + PACK_TRAILER_BYTES);
+  let at = 0;
+  const varint = (value: number): void => {
+    let rest = value;
+    for (; rest >= 0x80; rest = Math.floor(rest / 0x80)) out[at++] = (rest % 0x80) | 0x80;
+    out[at++] = rest;
+  };
+  varint(footer.frames.length);
   let next = 0;
   footer.frames.forEach((frame, index) => {
-    out.u8(frame.codec);
-    out.varint(frame.storedLength);
-    out.varint(frame.rawLength);
-    if (frame.codec === Codec.Delta) out.bytes(frame.baseId!);
+    at = out.writeUInt8(frame.codec, at);
+    varint(frame.storedLength);
+    varint(frame.rawLength);
+    if (frame.codec === Codec.Delta) at += frame.baseId!.copy(out, at);
     let end = next;
     let filled = 0;
     for (; end < footer.blobs.length && footer.blobs[end]!.frameIndex === index; end++) {
@@ -74,60 +86,22 @@ export function encodeFooterAndTrailer(footer: PackFooter, footerOffset: number)
       filled += footer.blobs[end]!.length;
     }
     if (filled !== frame.rawLength || end === next) throw new Error(`pack footer: the blobs of frame ${index} do not fill it`);
-    out.varint(end - next);
+    varint(end - next);
     for (; next < end; next++) {
       const blob = footer.blobs[next]!;
-      out.bytes(blob.id);
-      out.u8(blob.type);
-      out.varint(blob.length);
+      at += blob.id.copy(out, at);
+      at = out.writeUInt8(blob.type, at);
+      varint(blob.length);
     }
   });
   if (next !== footer.blobs.length) throw new Error('pack footer: blobs out of the order of their frames');
-  const footerBytes = out.finish();
-  const trailer = Buffer.alloc(PACK_TRAILER_BYTES);
-  let at = trailer.writeBigUInt64LE(BigInt(footerOffset), 0);
-  at = trailer.writeUInt32LE(footerBytes.length, at);
-  at = trailer.writeUInt32LE(PACK_VERSION, at);
-  at += hashBytes(footerBytes).copy(trailer, at);
-  PACK_END_MAGIC.copy(trailer, at);
-  return Buffer.concat([footerBytes, trailer]);
-}
-
-/** Appends little-endian integers and LEB128 varints to a growing buffer. */
-class ByteWriter {
-  private buffer = Buffer.alloc(4096);
-  private length = 0;
-
-  private room(bytes: number): void {
-    if (this.length + bytes <= this.buffer.length) return;
-    const grown = Buffer.alloc(Math.max(this.buffer.length * 2, this.length + bytes));
-    this.buffer.copy(grown, 0, 0, this.length);
-    this.buffer = grown;
-  }
-
-  u8(value: number): void {
-    this.room(1);
-    this.buffer[this.length++] = value;
-  }
-
-  varint(value: number): void {
-    this.room(8);
-    let rest = value;
-    while (rest >= 0x80) {
-      this.buffer[this.length++] = (rest % 0x80) | 0x80;
-      rest = Math.floor(rest / 0x80);
-    }
-    this.buffer[this.length++] = rest;
-  }
-
-  bytes(value: Buffer): void {
-    this.room(value.length);
-    this.length += value.copy(this.buffer, this.length);
-  }
-
-  finish(): Buffer {
-    return this.buffer.subarray(0, this.length);
-  }
+  const footerLength = at;
+  at = out.writeBigUInt64LE(BigInt(footerOffset), at);
+  at = out.writeUInt32LE(footerLength, at);
+  at = out.writeUInt32LE(PACK_VERSION, at);
+  at += hashBytes(out.subarray(0, footerLength)).copy(out, at);
+  at += PACK_END_MAGIC.copy(out, at);
+  return out.subarray(0, at);
 }
 
 export function decodeTrailer(

@@ -80,6 +80,11 @@ const EMPTY_BUFFER = Buffer.alloc(0);
 /** A frame this small costs little to read whatever the cache holds. */
 const SMALL_FRAME_BYTES = 256 * 1024;
 
+/** A delta frame too large for the cache of delta frames: unpacked into the two buffers kept for these (see readLargeDeltaFrame). */
+function isLargeDelta(location: BlobLocation): boolean {
+  return location.codec === Codec.Delta && location.frameRawLength > SMALL_FRAME_BYTES;
+}
+
 /**
  * Delta frames kept unpacked: two chains of format 5's depth. Not tied to MAX_DELTA_DEPTH: each
  * buffer over 4 KiB is a 256 KiB step (a tree delta of ~55 KB takes one), so 64 of them held 16 MB
@@ -135,7 +140,7 @@ export class PackReader {
     const copy = isCachedSize(location) || location.codec === Codec.Delta ? Buffer.from(bytes) : bytes;
     // A large delta and its base filled the two buffers kept for large deltas; once copied out, they
     // would only hold memory (a checkout of 1,000,000 files read the commit's times, 8 MB, and kept 16).
-    if (location.codec === Codec.Delta && location.frameRawLength > SMALL_FRAME_BYTES) this.largeDeltaBuffers.fill(EMPTY_BUFFER);
+    if (isLargeDelta(location)) this.largeDeltaBuffers.fill(EMPTY_BUFFER);
     return copy;
   }
 
@@ -243,8 +248,7 @@ export class PackReader {
   }
 
   private readFrame(location: BlobLocation, depth: number): Buffer {
-    if (location.codec === Codec.Delta)
-      return location.frameRawLength > SMALL_FRAME_BYTES ? this.readLargeDeltaFrame(location, depth) : this.readDeltaFrame(location, depth);
+    if (location.codec === Codec.Delta) return isLargeDelta(location) ? this.readLargeDeltaFrame(location, depth) : this.readDeltaFrame(location, depth);
     if (!isCachedSize(location)) return this.unpackFrameAt(location, undefined, undefined);
     const key = frameKey(location);
     const cached = takeCached(this.cachedFrames, key);

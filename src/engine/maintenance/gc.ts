@@ -59,9 +59,10 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
     };
     const catalog = repo.catalog;
     const packs = catalog.packs();
-    // One scan of the blobs counts each pack's live and dead; its blobs are listed again only where
-    // they are needed (the lists of every pack at once were a record per blob of the repository).
+    // One scan of the blobs counts each pack's live and dead and keeps the dead ids (to forget them
+    // below); a pack's blobs are listed again only where they are copied.
     const tally = new Map(packs.map((pack) => [pack.id, { liveCount: 0, rawBytes: 0, deadRawBytes: 0 }]));
+    const dead: Buffer[] = [];
     for (const blob of catalog.eachBlobPlace()) {
       const counts = tally.get(blob.packId);
       if (counts === undefined) continue; // a row naming no pack: verify reports it
@@ -70,14 +71,15 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
       else {
         report.deadBlobCount++;
         counts.deadRawBytes += blob.length;
+        if (!options.dryRun) dead.push(blob.id);
       }
     }
-    const plans = packs.map((pack): { pack: PackRow; hasDead: boolean; action: 'delete' | 'rewrite' | 'join' | 'keep' } => {
+    const plans = packs.map((pack): { pack: PackRow; action: 'delete' | 'rewrite' | 'join' | 'keep' } => {
       const { liveCount, rawBytes, deadRawBytes } = tally.get(pack.id)!;
       report.liveBlobCount += liveCount;
       report.deadRawBytes += deadRawBytes;
       const action = liveCount === 0 ? 'delete' : rawBytes > 0 && deadRawBytes / rawBytes >= REWRITE_DEAD_FRACTION ? 'rewrite' : 'keep';
-      return { pack, hasDead: deadRawBytes > 0 || liveCount === 0, action };
+      return { pack, action };
     });
     // Joining a pack a remote holds would make the next push send its blobs again.
     const onRemotes = packsHeldByRemotes(repo);
@@ -122,9 +124,6 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
     // 2. Forget dead blobs, file maps and commits, and the packs that hold nothing any more.
     const doomed = plans.filter((plan) => plan.action !== 'keep');
     catalog.transaction(() => {
-      const withDead = new Set(plans.filter((plan) => plan.hasDead).map((plan) => plan.pack.id));
-      const dead: Buffer[] = [];
-      for (const blob of catalog.eachBlobPlace()) if (withDead.has(blob.packId) && !isLiveBlob(live, blob.id)) dead.push(blob.id);
       catalog.deleteBlobs(dead);
       catalog.deleteFiles(
         catalog
@@ -174,9 +173,8 @@ async function copyLiveBlobs(repo: Repository, writer: BlobWriter, packName: str
       return indexedHere && isLiveBlob(live, record.id) ? location : undefined;
     });
     const copied = here.filter((location) => location !== undefined);
-    if (copied.length === 0) continue;
-    for (const location of copied) repo.packReader.borrowBlob(location);
     if (copied.length === inFrame.length && inFrame.reduce((sum, record) => sum + record.length, 0) === frame.rawLength) {
+      for (const location of copied) repo.packReader.borrowBlob(location); // verified, not kept
       const bytes = repo.packReader.readStoredFrameInto(copied[0]!, Buffer.allocUnsafe(frame.storedLength));
       writer.addStoredFrame({ codec: frame.codec, bytes, rawLength: frame.rawLength, baseId: frame.baseId, blobs: inFrame });
     } else {

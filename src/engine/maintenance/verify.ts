@@ -99,13 +99,6 @@ async function checkPacks(
       });
       continue;
     }
-    // Each of the footer's records, in the order of its place in the pack, is looked up in the
-    // catalog: a row naming this pack must name the record's place and length. The footer may hold
-    // more (gc forgets dead blobs); rows of this pack that no record accounts for (the catalog's
-    // count of them tells) are found by a scan, only then.
-    // With `readData`, each whole blob is read (verified) as it is met, in the pack's order; deltas
-    // after, since reading one reads its bases, elsewhere. Rows are not kept: a pack of 65,536 small
-    // blobs listed whole took ~90 MB of RSS (bench/scale.js's tree of 1,000,000 files, by hand).
     const corrupt: string[] = [];
     const check = (blob: BlobLocation): void => {
       const hex = blob.id.toString('hex');
@@ -118,6 +111,12 @@ async function checkPacks(
         badBlobs.add(hex);
       }
     };
+    // Each of the footer's records, in the order of its place in the pack, is looked up in the
+    // catalog: a row naming this pack must name the record's place and length. The footer may hold
+    // more (gc forgets dead blobs); rows of this pack that no record accounts for (the catalog's
+    // count of them tells) are found by a scan, only then. With `readData`, each whole blob is read
+    // (verified) as it is met; deltas after, since reading one reads its bases, elsewhere. Rows are
+    // not kept: a pack of 65,536 small blobs listed whole took ~90 MB of RSS (1,000,000 files, by hand).
     const records = footer.blobs.sort((a, b) => a.frameIndex - b.frameIndex || a.offsetInFrame - b.offsetInFrame);
     const mismatched: string[] = [];
     const deltas: BlobLocation[] = [];
