@@ -222,7 +222,7 @@ describe('delta compression against earlier versions', () => {
     expect(orphans).toBe(0);
   });
 
-  it('gc joins small packs into one, deltas copied as stored; a pack a remote holds is left alone', async () => {
+  it('gc joins small packs into one, deltas kept as deltas; a pack a remote holds is left alone', async () => {
     const work = temporaryDirectory();
     await storeOk(['init', '-q'], { cwd: work });
     const versions = historyVersions(6);
@@ -251,7 +251,7 @@ describe('delta compression against earlier versions', () => {
     const joined = packFiles();
     expect(joined).toHaveLength(1);
     expect(readdirSync(join(work, '.store/packs'))).toEqual([joined[0]!.slice(0, 2)]); // emptied shard directories are removed
-    expect(await deltaRows()).toBe(deltasBefore); // copied as stored, not made whole
+    expect(await deltaRows()).toBe(deltasBefore); // still deltas, not made whole
     expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
     for (const [v, files] of versions.slice(0, 4).entries()) await expectVersionAt(work, `HEAD~${3 - v}`, files);
     expect((await storeJson<{ packsJoined: string[] }>(['gc'], { cwd: work })).packsJoined).toEqual([]); // one pack: nothing to join
@@ -267,6 +267,53 @@ describe('delta compression against earlier versions', () => {
     expect(packFiles()).toHaveLength(2);
     expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
     for (const [v, files] of versions.entries()) await expectVersionAt(work, `HEAD~${5 - v}`, files);
+  });
+
+  it('gc compresses what a commit wrote harder, once: a pack gc wrote says so and its frames are copied as they are', async () => {
+    const work = temporaryDirectory();
+    await storeOk(['init', '-q'], { cwd: work });
+    // Source-like text, which zstd 19 packs tighter than 3: a tree of modules, each edited a little in every version.
+    const moduleText = (m: number, v: number): Buffer =>
+      Buffer.from(
+        Array.from(
+          { length: 400 },
+          (_, line) => `export const value${m}_${line} = compute(${(line * 7919 + m) % 1000}, '${line % 13 === v % 13 ? `v${v}` : 'same'}');\n`,
+        ).join(''),
+      );
+    const version = (v: number): Record<string, Buffer> => Object.fromEntries(Array.from({ length: 30 }, (_, m) => [`src/module-${m}.ts`, moduleText(m, v)]));
+    const packFiles = (): string[] =>
+      readdirSync(join(work, '.store/packs')).flatMap((fan) =>
+        readdirSync(join(work, '.store/packs', fan)).map((file) => join(work, '.store/packs', fan, file)),
+      );
+    const flags = (path: string): number => readFileSync(path).readUInt32LE(12);
+    for (let v = 0; v < 3; v++) {
+      writeVersion(work, version(v));
+      await storeOk(['commit', '-A', '-q', '-m', `v${v}`], { cwd: work });
+    }
+    expect(packFiles().map(flags)).toEqual(packFiles().map(() => 0)); // a commit's packs: not repacked
+    const first = await storeJson<{ packsJoined: string[]; bytesFreed: number }>(['gc'], { cwd: work });
+    expect(first.packsJoined.length).toBeGreaterThanOrEqual(3);
+    expect(first.bytesFreed).toBeGreaterThan(0); // the same blobs in fewer bytes
+    const [repacked] = packFiles();
+    expect(packFiles()).toHaveLength(1);
+    expect(flags(repacked!)).toBe(1);
+    const repackedBytes = readFileSync(repacked!);
+    const frames = repackedBytes.subarray(PACK_HEADER_BYTES, Number(repackedBytes.readBigUInt64LE(repackedBytes.length - PACK_TRAILER_BYTES)));
+
+    // One more commit: gc joins its pack with the repacked one, whose frames it copies byte for byte
+    // (at level 22, now the repository's, compressing them again would change them).
+    const config = JSON.parse(readFileSync(join(work, '.store/config'), 'utf8'));
+    writeFileSync(join(work, '.store/config'), JSON.stringify({ ...config, compression: { algorithm: 'zstd', level: 22 } }));
+    writeVersion(work, version(3));
+    await storeOk(['commit', '-A', '-q', '-m', 'v3'], { cwd: work });
+    const second = await storeJson<{ packsJoined: string[] }>(['gc'], { cwd: work });
+    expect(second.packsJoined).toContain(repacked!.replace(/^.*\//, '').replace(/\.pack$/, ''));
+    expect(packFiles()).toHaveLength(1);
+    const joined = readFileSync(packFiles()[0]!);
+    expect(flags(packFiles()[0]!)).toBe(1);
+    expect(joined.includes(frames)).toBe(true);
+    expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
+    for (let v = 0; v < 4; v++) await expectVersionAt(work, `HEAD~${3 - v}`, version(v));
   });
 
   it('verify names a damaged base and every file stored against it, in every commit', async () => {

@@ -6,7 +6,7 @@ import { collectGarbage } from '../engine/maintenance/gc.js';
 export default class Gc extends BaseCommand<typeof Gc> {
   static override summary = 'Remove chunks that no commit and no staging entry needs.';
   static override description =
-    `Packs with nothing live are deleted; packs that are at least half dead are rewritten with only their live blobs; small packs (under an eighth of the pack size, 16 MiB by default, and under 2,048 blobs) are joined into one, unless a remote holds them. Packs left unindexed by an interrupted command and temporary files are removed too.\n\n${EXIT_STATUS_HELP}`;
+    `Packs with nothing live are deleted; packs that are at least half dead are rewritten with only their live blobs; small packs (under an eighth of the pack size, 16 MiB by default, and under 2,048 blobs) are joined into one, unless a remote holds them. What gc copies from packs a commit wrote it compresses harder (zstd 16, deltas 8), once. Packs left unindexed by an interrupted command and temporary files are removed too.\n\n${EXIT_STATUS_HELP}`;
   static override flags = {
     'dry-run': Flags.boolean({ char: 'n', description: 'report what would be freed, change nothing' }),
   };

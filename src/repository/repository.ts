@@ -35,6 +35,11 @@ export interface OpenOptions {
 
 export const DEFAULT_LOCK_TIMEOUT_MS = 5000;
 
+/** What a blob writer is for: new blobs (the default), or gc's copies (see Repository.newBlobWriter). */
+export interface BlobWriterUse {
+  repack?: { level: number; packFlags: number };
+}
+
 /** The facade commands call: a work tree with its `.store/` directory. */
 export class Repository {
   readonly layout: RepositoryLayout;
@@ -141,9 +146,13 @@ export class Repository {
     return this.treeMemoInstance;
   }
 
-  /** A writer for new blobs; without a worker pool it compresses on this thread (best for small jobs). */
-  newBlobWriter(pool?: WorkerPool, options: { relocate?: boolean } = {}): BlobWriter {
-    const level = this.config.compression.level;
+  /**
+   * A writer for new blobs; without a worker pool it compresses on this thread (best for small jobs).
+   * `repack` (gc): blobs are written again where the catalog has them, at `repack.level`, and each
+   * pack's header carries `repack.packFlags`.
+   */
+  newBlobWriter(pool?: WorkerPool, options: BlobWriterUse = {}): BlobWriter {
+    const level = options.repack?.level ?? this.config.compression.level;
     const frameTargetBytes = this.config.frameTargetBytes;
     const perTask = framesPerTask(frameTargetBytes);
     const compression = pool ? new WorkerCompression(pool, level, perTask) : new InlineCompression(level);
@@ -160,7 +169,8 @@ export class Repository {
       // Enough frames queued to keep every thread busy while this one reads and chunks the next window:
       // one message's worth of frames per thread (measured: see frame-compression.ts).
       maxFramesInFlight: Math.max(2, compressionThreads * perTask),
-      relocate: options.relocate,
+      relocate: options.repack !== undefined,
+      packFlags: options.repack?.packFlags,
       readBlob: (location) => this.packReader.borrowBlob(location),
       isBaseCheap: (location) => this.packReader.holdsFrame(location),
       compressionLevel: level,
@@ -175,9 +185,9 @@ export class Repository {
    */
   async withBlobWriter<T>(
     write: (writer: BlobWriter) => Promise<T> | T,
-    options: { pool?: WorkerPool; relocate?: boolean } = {},
+    options: BlobWriterUse & { pool?: WorkerPool } = {},
   ): Promise<{ result: T; totals: BlobWriterTotals }> {
-    const writer = this.newBlobWriter(options.pool, { relocate: options.relocate });
+    const writer = this.newBlobWriter(options.pool, options);
     try {
       const result = await write(writer);
       await writer.finish();

@@ -29,6 +29,8 @@ export interface BlobWriterOptions {
   compressionLevel: number;
   /** How many deltas deep a chain may grow (at most MAX_DELTA_DEPTH, which readers enforce). */
   deltaDepth: number;
+  /** Written in each pack's header (see PackFlags). */
+  packFlags?: number;
 }
 
 /**

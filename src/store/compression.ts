@@ -49,7 +49,12 @@ export class FrameCompressor {
  * 15 took 2.48-2.66 CPU-s against 2.82-2.91 for level 3's own, for 307.41 MB against 304.67 MB; 1 MiB
  * frames at level 3's own took 2.70-2.85 CPU-s for 307.65 MB.
  */
-const MATCH_TABLES_BY_LEVEL: Partial<Record<number, { hashLog: number; chainLog: number }>> = { 3: { hashLog: 16, chainLog: 15 } };
+const MATCH_TABLES_BY_LEVEL: Partial<Record<number, { hashLog: number; chainLog: number }>> = {
+  3: { hashLog: 16, chainLog: 15 },
+  // gc's level (see gc.ts): its own tables took 55-71 MB a context at levels 15-19 for rxjs's frames
+  // (2 MiB); 2^21 each, ~22 MB, for 0-1% more bytes (by hand, bench/results/history-s40.md).
+  16: { hashLog: 21, chainLog: 21 },
+};
 
 /**
  * zstd takes a dictionary that starts with its dictionary magic number for a trained dictionary, not

@@ -5,7 +5,7 @@ import { type BlobRecord, BlobType, Codec, type FrameRecord, MAX_FRAME_RAW_BYTES
 /**
  * Pack file codec (pure: bytes in, values out). Layout, all integers little-endian:
  *
- *   header   "STOREPAK" u32 version u32 reserved                     (16 bytes)
+ *   header   "STOREPAK" u32 version u32 flags (bit 0: repacked by gc)  (16 bytes)
  *   frames   back to back; each is a zstd frame or raw bytes of one or more consecutive blobs
  *   footer   version 2: varint frameCount, then each frame: u8 codec, varint storedLength, varint
  *            rawLength, [baseId[32] if a delta], varint blobCount, and its blobs back to back from
@@ -35,11 +35,24 @@ export interface PackFooter {
   blobs: BlobRecord[];
 }
 
-export function encodePackHeader(): Buffer {
+/**
+ * The header's flags (its reserved word before, 0). REPACKED: gc wrote the pack and compressed its
+ * frames harder than a commit does (see gc.ts): a later gc copies them as they are. Readers need no
+ * flag to read a pack, so none raises the version.
+ */
+export const PackFlags = { Repacked: 1 } as const;
+
+export function encodePackHeader(flags = 0): Buffer {
   const header = Buffer.alloc(PACK_HEADER_BYTES);
   PACK_MAGIC.copy(header, 0);
   header.writeUInt32LE(PACK_VERSION, 8);
+  header.writeUInt32LE(flags, 12);
   return header;
+}
+
+/** The flags of a header checkPackHeader accepted. */
+export function packHeaderFlags(header: Buffer): number {
+  return header.readUInt32LE(12);
 }
 
 /** Checks a pack's header; returns its version. */

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { CorruptionError, errnoCode } from '../core/errors.js';
 import { decompressFrameInto } from './compression.js';
-import { checkPackHeader, decodeFooter, decodeTrailer, PACK_HEADER_BYTES, PACK_TRAILER_BYTES, type PackFooter } from './pack-format.js';
+import { checkPackHeader, decodeFooter, decodeTrailer, PACK_HEADER_BYTES, packHeaderFlags, PACK_TRAILER_BYTES, type PackFooter } from './pack-format.js';
 import { packPath } from './pack-store.js';
 import { verifyBlob } from './blob-verify.js';
 import type { MerkleGroupMemo } from '../objects/tree.js';
@@ -197,6 +197,13 @@ export class PackReader {
 
   packSize(packName: string): number {
     return fstatSync(this.packFd(packName)).size;
+  }
+
+  /** The flags in a pack's header (see PackFlags). */
+  packFlags(packName: string): number {
+    const header = this.readExactly(this.packFd(packName), 0, PACK_HEADER_BYTES, packName);
+    checkPackHeader(header, packName);
+    return packHeaderFlags(header);
   }
 
   /** Reads and checks a pack's footer: the list of everything the pack holds. */

@@ -48,7 +48,7 @@ export class PackWriter {
   private readonly fileMode: number;
   private readonly directoryMode: number;
 
-  constructor(place: { packsDirectory: string; temporaryDirectory: string; fileMode: number; directoryMode: number }) {
+  constructor(place: { packsDirectory: string; temporaryDirectory: string; fileMode: number; directoryMode: number; packFlags?: number }) {
     ({ packsDirectory: this.packsDirectory, fileMode: this.fileMode, directoryMode: this.directoryMode } = place);
     makeDirectories(place.temporaryDirectory, this.directoryMode);
     this.temporaryPath = join(place.temporaryDirectory, `pack-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
@@ -59,7 +59,7 @@ export class PackWriter {
     fchmodSync(this.fd, this.fileMode);
     this.directFd = openDirectAlso(this.temporaryPath);
     this.direct = this.directFd === undefined ? undefined : new DirectWriter(this.directFd, this.fd, writeAllAtAsync);
-    this.write(encodePackHeader());
+    this.write(encodePackHeader(place.packFlags));
   }
 
   get blobCount(): number {

@@ -4,7 +4,10 @@ import { setTreeCacheAside } from '../../staging/tree-cache.js';
 import { fsyncDirectory } from '../../core/fs-atomic.js';
 import type { Repository } from '../../repository/repository.js';
 import type { PackRow } from '../../catalog/catalog.js';
+import { Codec } from '../../core/vocabulary.js';
 import { type BlobWriter, PACK_MAX_BLOBS } from '../../store/blob-writer.js';
+import { DeltaCompressor } from '../../store/compression.js';
+import { PackFlags } from '../../store/pack-format.js';
 import { computeLiveSet, isLiveBlob, type LiveSet } from '../history/reachability.js';
 import { packsHeldByRemotes } from '../remotes/pack-transfer.js';
 
@@ -19,6 +22,17 @@ export const REWRITE_DEAD_FRACTION = 0.5;
  * ~6.5 MB each) from being joined again at every gc.
  */
 export const SMALL_PACK_SHARE = 1 / 8;
+
+/**
+ * What gc copies out of packs a commit wrote it compresses harder, as `git gc` packs loose objects:
+ * frames at zstd 16 (tables of 2^21, see compression.ts), deltas at 8. By hand on rxjs's 20 releases
+ * (bench/results/history-s40.md), from raw: frames 950 KB at level 3, 700 KB at 16 (0.86 s), 686 KB
+ * at 19 (1.43 s); deltas 843 KB at 3, 744 KB at 8 (0.33 s), 735 KB at 9 (0.62 s). On this thread:
+ * worker threads took gc's peak from 132 to 180 MB there for 3.0 s against 3.1. Packs gc wrote say
+ * so in their header (PackFlags.Repacked), and a later gc copies their frames as they are.
+ */
+export const REPACK_FRAME_LEVEL = 16;
+export const REPACK_DELTA_LEVEL = 8;
 
 export interface GcReport {
   dryRun: boolean;
@@ -83,14 +97,16 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
     });
     // Joining a pack a remote holds would make the next push send its blobs again.
     const onRemotes = packsHeldByRemotes(repo);
-    const small = plans.filter(
+    // A pack no gc wrote joins too (once: see REPACK_FRAME_LEVEL) unless it was sealed full of blobs,
+    // as a first add's packs of small files are, which would come out as many.
+    const joinable = plans.filter(
       (plan) =>
         plan.action === 'keep' &&
         plan.pack.sizeBytes < repo.config.packTargetBytes * SMALL_PACK_SHARE &&
-        plan.pack.blobCount < PACK_MAX_BLOBS * SMALL_PACK_SHARE &&
-        !onRemotes.has(plan.pack.name),
+        !onRemotes.has(plan.pack.name) &&
+        (plan.pack.blobCount < PACK_MAX_BLOBS * SMALL_PACK_SHARE || (plan.pack.blobCount < PACK_MAX_BLOBS && !isRepacked(repo, plan.pack.name))),
     );
-    if (small.length >= 2) for (const plan of small) plan.action = 'join';
+    if (joinable.length >= 2 || joinable.some((plan) => !isRepacked(repo, plan.pack.name))) for (const plan of joinable) plan.action = 'join';
     const indexedNames = new Set(packs.map((pack) => pack.name));
     const unindexed = (await repo.packStore.list()).filter((name) => !indexedNames.has(name));
 
@@ -112,11 +128,13 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
     const rewrites = plans.filter((plan) => plan.action === 'rewrite' || plan.action === 'join');
     let newPackBytes = 0;
     if (rewrites.length > 0) {
+      const deltas = new DeltaCompressor(Math.max(REPACK_DELTA_LEVEL, repo.config.compression.level));
+      const repack = { level: Math.max(REPACK_FRAME_LEVEL, repo.config.compression.level), packFlags: PackFlags.Repacked };
       const { totals } = await repo.withBlobWriter(
         async (writer) => {
-          for (const plan of rewrites) await copyLiveBlobs(repo, writer, plan.pack.name, live);
+          for (const plan of rewrites) await copyLiveBlobs(repo, writer, plan.pack.name, live, deltas);
         },
-        { relocate: true },
+        { repack },
       );
       newPackBytes = totals.packBytes;
     }
@@ -152,13 +170,17 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
 }
 
 /**
- * Copies a pack's live blobs into `writer`, frame by frame in the pack's order: a frame whose every
- * blob is live (and indexed in this pack: a copy elsewhere is the one the catalog reads) is copied
- * as stored, a delta still naming its base; from any other frame, the live blobs are stored again,
- * whole. Every blob copied is read, verified, first: a damaged one stops gc before anything is deleted.
+ * Copies a pack's live blobs into `writer`, frame by frame in the pack's order. Every blob copied is
+ * read, verified, first: a damaged one stops gc before anything is deleted. From a pack gc wrote, a
+ * frame whose every blob is live (and indexed in this pack: a copy elsewhere is the one the catalog
+ * reads) is copied as stored, a delta still naming its base. From any other pack, such a delta is
+ * compressed again against the same base (`deltas`), kept if smaller; everything else live is stored
+ * again whole, at the writer's level, in frames of the writer's size.
  */
-async function copyLiveBlobs(repo: Repository, writer: BlobWriter, packName: string, live: LiveSet): Promise<void> {
-  const footer = repo.packReader.readFooter(packName);
+async function copyLiveBlobs(repo: Repository, writer: BlobWriter, packName: string, live: LiveSet, deltas: DeltaCompressor): Promise<void> {
+  const reader = repo.packReader;
+  const repacked = isRepacked(repo, packName);
+  const footer = reader.readFooter(packName);
   const records = footer.blobs.sort((a, b) => a.frameIndex - b.frameIndex || a.offsetInFrame - b.offsetInFrame);
   for (let start = 0; start < records.length; ) {
     const frameIndex = records[start]!.frameIndex;
@@ -173,15 +195,27 @@ async function copyLiveBlobs(repo: Repository, writer: BlobWriter, packName: str
       return indexedHere && isLiveBlob(live, record.id) ? location : undefined;
     });
     const copied = here.filter((location) => location !== undefined);
-    if (copied.length === inFrame.length && inFrame.reduce((sum, record) => sum + record.length, 0) === frame.rawLength) {
-      for (const location of copied) repo.packReader.borrowBlob(location); // verified, not kept
-      const bytes = repo.packReader.readStoredFrameInto(copied[0]!, Buffer.allocUnsafe(frame.storedLength));
+    const wholeFrame = copied.length === inFrame.length && inFrame.reduce((sum, record) => sum + record.length, 0) === frame.rawLength;
+    const copyAsStored = (): void => {
+      for (const location of copied) reader.borrowBlob(location); // verified, not kept
+      const bytes = reader.readStoredFrameInto(copied[0]!, Buffer.allocUnsafe(frame.storedLength));
       writer.addStoredFrame({ codec: frame.codec, bytes, rawLength: frame.rawLength, baseId: frame.baseId, blobs: inFrame });
+    };
+    if (wholeFrame && repacked) copyAsStored();
+    else if (wholeFrame && frame.codec === Codec.Delta) {
+      const base = reader.baseOf(copied[0]!);
+      const again = base === undefined ? undefined : deltas.compress(reader.borrowBlob(copied[0]!), base);
+      if (again === undefined || again.length >= frame.storedLength) copyAsStored();
+      else writer.addStoredFrame({ codec: Codec.Delta, bytes: again, rawLength: frame.rawLength, baseId: frame.baseId, blobs: inFrame });
     } else {
-      for (const location of copied) writer.addBlob(location.type, location.id, repo.packReader.borrowBlob(location));
+      for (const location of copied) writer.addBlob(location.type, location.id, reader.borrowBlob(location));
     }
     await writer.drain();
   }
+}
+
+function isRepacked(repo: Repository, packName: string): boolean {
+  return (repo.packReader.packFlags(packName) & PackFlags.Repacked) !== 0;
 }
 
 function removeTemporaryFiles(directory: string): number {
