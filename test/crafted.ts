@@ -38,7 +38,7 @@ export async function finishCraftedCommit(
 
 /**
  * A footer and trailer of pack version 1 (what stores of format 5 and before wrote): fixed records,
- * the bases in a section of their own. Writers now write version 2 only; readers read both.
+ * the bases in a section of their own. Writers now write version 3 only; readers read every version.
  */
 export function encodeVersion1FooterAndTrailer(footer: PackFooter, footerOffset: number): Buffer {
   const deltaFrames = footer.frames.flatMap((frame, index) => (frame.codec === Codec.Delta ? [index] : []));
@@ -72,4 +72,38 @@ export function encodeVersion1FooterAndTrailer(footer: PackFooter, footerOffset:
   at += hashBytes(out.subarray(0, footerLength)).copy(out, at);
   PACK_END_MAGIC.copy(out, at);
   return out;
+}
+
+/**
+ * A footer and trailer of pack version 2 (what stores of format 6 wrote): version 3's compact
+ * footer, but a delta's base always by its 32-byte id.
+ */
+export function encodeVersion2FooterAndTrailer(footer: PackFooter, footerOffset: number): Buffer {
+  const bytes: number[] = [];
+  const varint = (value: number): void => {
+    let rest = value;
+    for (; rest >= 0x80; rest = Math.floor(rest / 0x80)) bytes.push((rest % 0x80) | 0x80);
+    bytes.push(rest);
+  };
+  varint(footer.frames.length);
+  footer.frames.forEach((frame, index) => {
+    bytes.push(frame.codec);
+    varint(frame.storedLength);
+    varint(frame.rawLength);
+    if (frame.codec === Codec.Delta) bytes.push(...frame.baseId!);
+    const blobs = footer.blobs.filter((blob) => blob.frameIndex === index);
+    varint(blobs.length);
+    for (const blob of blobs) {
+      bytes.push(...blob.id, blob.type);
+      varint(blob.length);
+    }
+  });
+  const body = Buffer.from(bytes);
+  const trailer = Buffer.alloc(PACK_TRAILER_BYTES);
+  let at = trailer.writeBigUInt64LE(BigInt(footerOffset), 0);
+  at = trailer.writeUInt32LE(body.length, at);
+  at = trailer.writeUInt32LE(2, at);
+  at += hashBytes(body).copy(trailer, at);
+  PACK_END_MAGIC.copy(trailer, at);
+  return Buffer.concat([body, trailer]);
 }

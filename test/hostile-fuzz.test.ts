@@ -17,7 +17,7 @@ import { decodeTree, encodeTree, treeIdOfBytes, type TreeEntry } from '../src/ob
 import { readConfig, serializeConfig, defaultConfig } from '../src/repository/config.js';
 import { Repository } from '../src/repository/repository.js';
 import { decodeStaging, encodeStaging } from '../src/staging/staging-format.js';
-import { encodeVersion1FooterAndTrailer, finishCraftedCommit } from './crafted.js';
+import { encodeVersion1FooterAndTrailer, encodeVersion2FooterAndTrailer, finishCraftedCommit } from './crafted.js';
 import { pseudoRandomBytes, temporaryDirectory } from './helpers.js';
 import { BlobType, Codec, EntryKind } from '../src/core/vocabulary.js';
 import { decodeFooter, decodeTrailer, encodeFooterAndTrailer, PACK_TRAILER_BYTES } from '../src/store/pack-format.js';
@@ -149,24 +149,27 @@ describe(`fuzzed decoders (seed ${SEED}, ${CASES} cases each)`, () => {
     LIMIT_MS,
   );
 
-  it('pack footers and trailers of both versions (and footers whose checksum was forged to match) fail only with typed errors', () => {
+  it('pack footers and trailers of every version (and footers whose checksum was forged to match) fail only with typed errors', () => {
     const next = random(SEED + 4);
     const footer = {
       frames: [
         { offset: 16, storedLength: 100, rawLength: 300, codec: Codec.Zstd },
         { offset: 116, storedLength: 50, rawLength: 50, codec: Codec.Raw },
         { offset: 166, storedLength: 30, rawLength: 200, codec: Codec.Delta, baseId: id('base') },
+        { offset: 196, storedLength: 20, rawLength: 300, codec: Codec.Delta, baseId: id('a') }, // its base in this pack
       ],
       blobs: [
         { id: id('a'), type: BlobType.Chunk, frameIndex: 0, offsetInFrame: 0, length: 200 },
         { id: id('b'), type: BlobType.Tree, frameIndex: 0, offsetInFrame: 200, length: 100 },
         { id: id('c'), type: BlobType.Commit, frameIndex: 1, offsetInFrame: 0, length: 50 },
         { id: id('d'), type: BlobType.Chunk, frameIndex: 2, offsetInFrame: 0, length: 200 },
+        { id: id('e'), type: BlobType.Chunk, frameIndex: 3, offsetInFrame: 0, length: 300 },
       ],
     };
-    const end = 196;
+    const end = 216;
     for (const [version, encoded] of [
-      [2, encodeFooterAndTrailer(footer, end)],
+      [3, encodeFooterAndTrailer(footer, end)],
+      [2, encodeVersion2FooterAndTrailer(footer, end)],
       [1, encodeVersion1FooterAndTrailer(footer, end)],
     ] as const) {
       const parsed = decodeTrailer(encoded.subarray(encoded.length - PACK_TRAILER_BYTES), end + encoded.length, 'fuzz');
@@ -180,11 +183,13 @@ describe(`fuzzed decoders (seed ${SEED}, ${CASES} cases each)`, () => {
         });
         // The footer decoders must also hold up when the checksum matches damaged bytes (a forged footer).
         const body = input.subarray(0, Math.max(input.length - PACK_TRAILER_BYTES, 0));
-        for (const as of [1, 2]) expectTyped('forged footer', () => decodeFooter(body, hashBytes(body), end, 'fuzz', as));
+        for (const as of [1, 2, 3]) expectTyped('forged footer', () => decodeFooter(body, hashBytes(body), end, 'fuzz', as));
       }
     }
-    // Version 2 is the smaller: 3 frames and 4 blobs, one a delta.
-    expect(encodeFooterAndTrailer(footer, end).length).toBeLessThan(encodeVersion1FooterAndTrailer(footer, end).length - 60);
+    // Each version is the smaller: 4 frames and 5 blobs, two deltas, one of them against a blob of this pack.
+    expect(encodeVersion2FooterAndTrailer(footer, end).length).toBeLessThan(encodeVersion1FooterAndTrailer(footer, end).length - 60);
+    // Version 3: the base in this pack in 1 byte instead of 32, the other behind a 1-byte 0.
+    expect(encodeFooterAndTrailer(footer, end).length).toBe(encodeVersion2FooterAndTrailer(footer, end).length - 31 + 1);
   });
 
   it(

@@ -59,17 +59,17 @@ describe('one-chunk contents', () => {
     expect(readFileSync(join(work, 'one')).equals(one)).toBe(true);
   });
 
-  it('a version 1 repository is read as it is and marked version 6 by the first write', async () => {
+  it('a version 1 repository is read as it is and marked version 7 by the first write', async () => {
     const configPath = join(work, '.store', 'config');
     const config = JSON.parse(readFileSync(configPath, 'utf8'));
     writeFileSync(configPath, JSON.stringify({ ...config, formatVersion: 1 }));
     await storeOk(['status'], { cwd: work });
     expect(JSON.parse(readFileSync(configPath, 'utf8')).formatVersion).toBe(1);
     await storeOk(['add', '-A', '-q'], { cwd: work });
-    expect(JSON.parse(readFileSync(configPath, 'utf8')).formatVersion).toBe(6);
-    writeFileSync(configPath, JSON.stringify({ ...config, formatVersion: 7 }));
+    expect(JSON.parse(readFileSync(configPath, 'utf8')).formatVersion).toBe(7);
+    writeFileSync(configPath, JSON.stringify({ ...config, formatVersion: 8 }));
     const refused = await store(['status'], { cwd: work });
     expect(refused.status).toBe(10);
-    expect(refused.stderr).toContain('format version 7');
+    expect(refused.stderr).toContain('format version 8');
   });
 });

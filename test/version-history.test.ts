@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { hashBytes } from '../src/core/hash.js';
 import { mostOverlappingChunk } from '../src/engine/ingest/delta-bases.js';
 import { decodeFooter, decodeTrailer, PACK_HEADER_BYTES, PACK_TRAILER_BYTES } from '../src/store/pack-format.js';
-import { encodeVersion1FooterAndTrailer } from './crafted.js';
+import { encodeVersion1FooterAndTrailer, encodeVersion2FooterAndTrailer } from './crafted.js';
 import { pseudoRandomBytes, run, runAsNobody, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
 
 /** Issue 19: version histories, committed in one process. */
@@ -403,7 +403,7 @@ describe('delta compression against earlier versions', () => {
     upgraded.close();
     writeVersion(work, { 'a.txt': Buffer.from('a first version of a, long enough to be a base of the next one\nand a second\n') });
     await storeOk(['commit', '-A', '-q', '-m', 'two'], { cwd: work });
-    expect(JSON.parse(readFileSync(configPath, 'utf8')).formatVersion).toBe(6);
+    expect(JSON.parse(readFileSync(configPath, 'utf8')).formatVersion).toBe(7);
     expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
   });
 
@@ -423,7 +423,7 @@ describe('delta compression against earlier versions', () => {
     const second = Buffer.concat([first, Buffer.from('and a second\n')]);
     writeVersion(work, { 'a.txt': second });
     await storeOk(['commit', '-A', '-q', '-m', 'two'], { cwd: work });
-    expect(JSON.parse(readFileSync(configPath, 'utf8')).formatVersion).toBe(6);
+    expect(JSON.parse(readFileSync(configPath, 'utf8')).formatVersion).toBe(7);
     const gc = await storeJson<{ deadBlobCount: number; liveBlobCount: number }>(['gc'], { cwd: work });
     expect(gc.deadBlobCount).toBe(0); // the first commit still holds gone.txt
     expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
@@ -431,44 +431,52 @@ describe('delta compression against earlier versions', () => {
     expect((await storeOk(['get', 'a.txt'], { cwd: work })).stdout.equals(second)).toBe(true);
   });
 
-  it('reads packs of version 1 (fixed footer records), deltas among them: repair indexes them, every version restores, verify passes', async () => {
-    const versions = historyVersions(4);
+  it('reads packs of versions 1 and 2, deltas among them (bases in the same pack too): repair indexes them, every version restores, verify passes', async () => {
+    const versions = historyVersions(6);
     const work = temporaryDirectory();
     await storeOk(['init', '-q'], { cwd: work });
     for (const [v, files] of versions.entries()) {
       writeVersion(work, files);
       await storeOk(['commit', '-A', '-q', '-m', `v${v}`], { cwd: work });
+      if (v === 3) await storeOk(['gc', '-q'], { cwd: work }); // one pack whose deltas' bases lie in it
     }
-    // Each pack rewritten as version 1 would have written it: the same frames, the old footer.
+    // Each pack rewritten as version 1 or 2 would have written it: the same frames, the old footer.
     const packs = join(work, '.store/packs');
     let deltaFrames = 0;
+    let basesInPack = 0;
     // Listed first: a rewritten pack may land in a fan-out directory not yet walked.
     const written = readdirSync(packs).flatMap((fan) => readdirSync(join(packs, fan)).map((file) => [fan, file] as const));
-    for (const [fan, file] of written) {
+    for (const [index, [fan, file]] of written.entries()) {
       const bytes = readFileSync(join(packs, fan, file));
       const trailer = decodeTrailer(bytes.subarray(bytes.length - PACK_TRAILER_BYTES), bytes.length, file);
-      expect(trailer.version).toBe(2);
+      expect(trailer.version).toBe(3);
       const footer = decodeFooter(
         bytes.subarray(trailer.footerOffset, trailer.footerOffset + trailer.footerLength),
         trailer.footerHash,
         trailer.footerOffset,
         file,
-        2,
+        3,
       );
-      deltaFrames += footer.frames.filter((frame) => frame.baseId !== undefined).length;
+      const deltas = footer.frames.filter((frame) => frame.baseId !== undefined);
+      deltaFrames += deltas.length;
+      const ids = new Set(footer.blobs.map((blob) => blob.id.toString('hex')));
+      const inPack = deltas.filter((frame) => ids.has(frame.baseId!.toString('hex'))).length;
+      basesInPack += inPack;
+      const oldVersion = index % 2 === 0 ? 2 : 1;
+      const oldFooter = (oldVersion === 1 ? encodeVersion1FooterAndTrailer : encodeVersion2FooterAndTrailer)(footer, trailer.footerOffset);
+      // Version 3 names a base in the same pack in a byte or two instead of 32 (one elsewhere takes a byte more).
+      if (oldVersion === 2) expect(trailer.footerLength + PACK_TRAILER_BYTES).toBeLessThanOrEqual(oldFooter.length - 29 * inPack + (deltas.length - inPack));
       const header = Buffer.from(bytes.subarray(0, PACK_HEADER_BYTES));
-      header.writeUInt32LE(1, 8);
-      const old = Buffer.concat([
-        header,
-        bytes.subarray(PACK_HEADER_BYTES, trailer.footerOffset),
-        encodeVersion1FooterAndTrailer(footer, trailer.footerOffset),
-      ]);
+      header.writeUInt32LE(oldVersion, 8);
+      const old = Buffer.concat([header, bytes.subarray(PACK_HEADER_BYTES, trailer.footerOffset), oldFooter]);
       const name = hashBytes(old).toString('hex');
       mkdirSync(join(packs, name.slice(0, 2)), { recursive: true });
       writeFileSync(join(packs, name.slice(0, 2), `${name}.pack`), old);
       rmSync(join(packs, fan, file));
     }
-    expect(deltaFrames).toBeGreaterThanOrEqual(6);
+    expect(written.length).toBeGreaterThanOrEqual(3);
+    expect(deltaFrames).toBeGreaterThanOrEqual(8);
+    expect(basesInPack).toBeGreaterThanOrEqual(3);
     for (const suffix of ['', '-wal', '-shm']) rmSync(join(work, `.store/catalog.sqlite${suffix}`), { force: true });
     await storeOk(['repair', '-q'], { cwd: work });
     expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);

@@ -11,9 +11,10 @@ export type { ChunkingParameters };
  * (permission bits, hard links). An older repository is read as it is and marked with this version by
  * the first writer (everything versions 1 to 3 wrote is valid version 4). 5: deltas (chains up to 8
  * deep). 6: chains up to 32 deep (MAX_DELTA_DEPTH), packs of version 2 (a compact footer), catalog
- * schema 4; a version 5 reader refuses all three.
+ * schema 4; a version 5 reader refuses all three. 7: packs of version 3 (a delta's base in the same
+ * pack named by its place), which a version 6 reader would take for damage.
  */
-export const FORMAT_VERSION = 6;
+export const FORMAT_VERSION = 7;
 
 export interface RepositoryConfig {
   formatVersion: number;

@@ -7,9 +7,11 @@ import { type BlobRecord, BlobType, Codec, type FrameRecord, MAX_FRAME_RAW_BYTES
  *
  *   header   "STOREPAK" u32 version u32 flags (bit 0: repacked by gc)  (16 bytes)
  *   frames   back to back; each is a zstd frame or raw bytes of one or more consecutive blobs
- *   footer   version 2: varint frameCount, then each frame: u8 codec, varint storedLength, varint
- *            rawLength, [baseId[32] if a delta], varint blobCount, and its blobs back to back from
- *            its start: id[32], u8 type, varint length (offsets follow from the lengths)
+ *   footer   version 3: varint frameCount, then each frame: u8 codec, varint storedLength, varint
+ *            rawLength, [a delta's base: varint n, n > 0 for blob n - 1 of this footer, else 0 and
+ *            baseId[32]], varint blobCount, and its blobs back to back from its start: id[32],
+ *            u8 type, varint length (offsets follow from the lengths)
+ *            version 2: the same, but a delta's base is always baseId[32]
  *            version 1: u32 frameCount, frameCount x FrameRecord (20 bytes),
  *            u32 blobCount,  blobCount  x BlobRecord  (45 bytes)
  *            [u32 baseCount, baseCount x (u32 frameIndex, baseId[32])]   only with delta frames (format 5)
@@ -21,10 +23,12 @@ export const PACK_MAGIC = Buffer.from('STOREPAK', 'ascii');
 export const PACK_END_MAGIC = Buffer.from('STOREEND', 'ascii');
 /**
  * 2 (format 6): the compact footer, 73 bytes a delta against 101 and 35 a blob sharing a frame
- * against 45; a pack's footer was a fifth of its bytes in rxjs's 20 releases. Version 1 is read.
+ * against 45; a pack's footer was a fifth of its bytes in rxjs's 20 releases. 3 (format 7): a
+ * delta whose base lies in the same pack names it by its place in the footer (a varint, not 32
+ * bytes), as nearly every base does once gc has joined a history's packs. Versions 1 and 2 are read.
  */
-export const PACK_VERSION = 2;
-const PACK_VERSIONS_READ = [1, 2];
+export const PACK_VERSION = 3;
+const PACK_VERSIONS_READ = [1, 2, 3];
 export const PACK_HEADER_BYTES = 16;
 export const PACK_TRAILER_BYTES = 56;
 const FRAME_RECORD_BYTES = 20;
@@ -73,10 +77,10 @@ const BASE_RECORD_BYTES = 4 + HASH_BYTES;
 /** The most bytes a varint of a u32 (every count and length here) takes. */
 const MAX_VARINT_BYTES = 5;
 
-/** Encodes a footer (version 2) and the trailer. The blobs must fill their frames in order, from each frame's start. */
+/** Encodes a footer (version 3) and the trailer. The blobs must fill their frames in order, from each frame's start. */
 export function encodeFooterAndTrailer(footer: PackFooter, footerOffset: number): Buffer {
   // Sized for the longest varints, then cut to what was written.
-  const frameBytes = 1 + 3 * MAX_VARINT_BYTES + HASH_BYTES;
+  const frameBytes = 1 + 4 * MAX_VARINT_BYTES + HASH_BYTES;
   const blobBytes = HASH_BYTES + 1 + MAX_VARINT_BYTES;
   const out = Buffer.alloc(MAX_VARINT_BYTES + footer.frames.length * frameBytes + footer.blobs.length * blobBytes + PACK_TRAILER_BYTES);
   let at = 0;
@@ -86,12 +90,20 @@ export function encodeFooterAndTrailer(footer: PackFooter, footerOffset: number)
     out[at++] = rest;
   };
   varint(footer.frames.length);
+  const placeOf = footer.frames.some((frame) => frame.codec === Codec.Delta) ? blobPlaces(footer.blobs) : undefined;
   let next = 0;
   footer.frames.forEach((frame, index) => {
     at = out.writeUInt8(frame.codec, at);
     varint(frame.storedLength);
     varint(frame.rawLength);
-    if (frame.codec === Codec.Delta) at += frame.baseId!.copy(out, at);
+    if (frame.codec === Codec.Delta) {
+      const place = placeOf!.get(frame.baseId!.toString('latin1'));
+      if (place !== undefined && footer.blobs[place]!.frameIndex !== index) varint(place + 1);
+      else {
+        varint(0);
+        at += frame.baseId!.copy(out, at);
+      }
+    }
     let end = next;
     let filled = 0;
     for (; end < footer.blobs.length && footer.blobs[end]!.frameIndex === index; end++) {
@@ -115,6 +127,13 @@ export function encodeFooterAndTrailer(footer: PackFooter, footerOffset: number)
   at += hashBytes(out.subarray(0, footerLength)).copy(out, at);
   at += PACK_END_MAGIC.copy(out, at);
   return out.subarray(0, at);
+}
+
+/** Each blob's place in the footer, by id (as a latin1 string). */
+function blobPlaces(blobs: readonly BlobRecord[]): Map<string, number> {
+  const places = new Map<string, number>();
+  blobs.forEach((blob, place) => places.set(blob.id.toString('latin1'), place));
+  return places;
 }
 
 export function decodeTrailer(
@@ -143,7 +162,7 @@ export function decodeFooter(footerBytes: Buffer, expectedHash: Buffer, footerOf
   const fail = (what: string): never => {
     throw new CorruptionError('CORRUPT_PACK', `pack ${packName}: footer ${what}`);
   };
-  return version === 1 ? decodeFooterV1(footerBytes, footerOffset, fail) : decodeFooterV2(footerBytes, footerOffset, fail);
+  return version === 1 ? decodeFooterV1(footerBytes, footerOffset, fail) : decodeCompactFooter(footerBytes, footerOffset, fail, version);
 }
 
 /** The rules every frame record meets, whatever the footer's version. */
@@ -158,7 +177,8 @@ function checkBlobType(type: number, index: number, fail: (what: string) => neve
   if (type < BlobType.Chunk || type > BlobType.FileModes) fail(`blob ${index} has unknown type ${type}`);
 }
 
-function decodeFooterV2(footerBytes: Buffer, footerOffset: number, fail: (what: string) => never): PackFooter {
+/** Versions 2 and 3 (which may name a delta's base by its place in the footer). */
+function decodeCompactFooter(footerBytes: Buffer, footerOffset: number, fail: (what: string) => never, version: number): PackFooter {
   let at = 0;
   const need = (bytes: number): void => {
     if (at + bytes > footerBytes.length) fail('is shorter than its counts say');
@@ -175,6 +195,7 @@ function decodeFooterV2(footerBytes: Buffer, footerOffset: number, fail: (what: 
   };
   const frames: FrameRecord[] = [];
   const blobs: BlobRecord[] = [];
+  const basesByPlace: { frame: FrameRecord; frameIndex: number; place: number }[] = [];
   const frameCount = varint();
   let offset = PACK_HEADER_BYTES;
   for (let i = 0; i < frameCount; i++) {
@@ -182,7 +203,9 @@ function decodeFooterV2(footerBytes: Buffer, footerOffset: number, fail: (what: 
     const codec = footerBytes[at++]! as Codec;
     const frame: FrameRecord = { offset, storedLength: varint(), rawLength: varint(), codec };
     checkFrame(frame, i, fail);
-    if (codec === Codec.Delta) {
+    const basePlace = codec === Codec.Delta && version >= 3 ? varint() : 0;
+    if (basePlace > 0) basesByPlace.push({ frame, frameIndex: i, place: basePlace - 1 });
+    else if (codec === Codec.Delta) {
       need(HASH_BYTES);
       frame.baseId = Buffer.from(footerBytes.subarray(at, at + HASH_BYTES));
       at += HASH_BYTES;
@@ -207,6 +230,12 @@ function decodeFooterV2(footerBytes: Buffer, footerOffset: number, fail: (what: 
   }
   if (offset !== footerOffset) fail('frames do not end where the footer starts');
   if (at !== footerBytes.length) fail('has trailing bytes');
+  for (const { frame, frameIndex, place } of basesByPlace) {
+    const base = blobs[place];
+    if (base === undefined) fail(`frame ${frameIndex} names base blob ${place}, which does not exist`);
+    if (base!.frameIndex === frameIndex) fail(`frame ${frameIndex} names one of its own blobs as its base`);
+    frame.baseId = Buffer.from(base!.id);
+  }
   return { frames, blobs };
 }
 
