@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Catalog } from '../src/catalog/catalog.js';
 import { CorruptionError, StoreError } from '../src/core/errors.js';
-import { hashBytes, prefixRange } from '../src/core/hash.js';
+import { hashBytes, idRangeOf } from '../src/core/hash.js';
 import { compareByteRanges, compareUtf8 } from '../src/core/utf8-order.js';
 import { hasPathProblemAt, pathProblem } from '../src/core/names.js';
 import { decodeCommit, encodeCommit } from '../src/objects/commit.js';
@@ -25,7 +25,7 @@ import { kindOf, msFromNs } from '../src/engine/worktree/scanner.js';
 import { DirectoryListing } from '../src/core/list-directory.js';
 import { openStaging, readStaging, writeStaging, writeStagingFrom } from '../src/staging/staging-area.js';
 import { pseudoRandomBytes, seededRandom, temporaryDirectory } from './helpers.js';
-import { BlobType, EntryKind, MAX_DELTA_DEPTH } from '../src/core/vocabulary.js';
+import { type BlobLocation, BlobType, EntryKind, MAX_DELTA_DEPTH } from '../src/core/vocabulary.js';
 
 function newWriterOptions(directory: string, frameTargetBytes = 64 * 1024) {
   return {
@@ -100,7 +100,7 @@ describe('packs', () => {
   it('a reader unpacks small deltas (in Node’s shared buffer pool) without overwriting what else it holds', async () => {
     const directory = temporaryDirectory();
     const catalog = new Catalog(join(directory, 'catalog.sqlite'));
-    const baseReader = new PackReader(join(directory, 'packs'), undefined, undefined, (id) => catalog.blobLocation(id));
+    const baseReader = new PackReader(join(directory, 'packs'), undefined, undefined, (delta) => catalog.baseLocation(delta));
     // 60 small files of many sizes (100 bytes to 3 KB, below the size whose buffer comes from the
     // pool), each in 4 versions: every later version a delta of the one before, sealed before the
     // next is written. A frame unpacked into a smaller one's place would reach into its neighbours'.
@@ -122,10 +122,10 @@ describe('packs', () => {
     }
     baseReader.close();
     const locations = versions.map((file) => file.map((bytes) => catalog.blobLocation(hashBytes(bytes))!));
-    expect(locations.flat().filter((location) => location.baseId !== undefined)).toHaveLength(60 * 3);
+    expect(locations.flat().filter((location) => location.basePrefix !== undefined)).toHaveLength(60 * 3);
     // Many more deltas than the reader keeps, read again and again: each read reuses an evicted
     // frame's buffer, and each new small frame takes a slice of the pool, some at its start.
-    const reader = new PackReader(join(directory, 'packs'), undefined, undefined, (id) => catalog.blobLocation(id));
+    const reader = new PackReader(join(directory, 'packs'), undefined, undefined, (delta) => catalog.baseLocation(delta));
     for (let round = 0; round < 5; round++) {
       for (const [file, fileLocations] of locations.entries()) {
         const v = 1 + ((file + round) % 3);
@@ -139,7 +139,7 @@ describe('packs', () => {
   it('a read through a chain of deltas verifies the blob asked for, and names the damaged base when it fails', async () => {
     const directory = temporaryDirectory();
     const catalog = new Catalog(join(directory, 'catalog.sqlite'));
-    const locate = (id: Buffer) => catalog.blobLocation(id);
+    const locate = (delta: BlobLocation) => catalog.baseLocation(delta);
     // Five versions, each a delta of the one before (sealed before the next is written).
     let text = `${'a line every version shares, to be worth a base. '.repeat(200)}\n`;
     const versions = Array.from({ length: 5 }, (_, v) => Buffer.from((text += `version ${v}: ${'new words '.repeat(20)}\n`)));
@@ -152,9 +152,10 @@ describe('packs', () => {
       baseReader.close();
     }
     const locations = versions.map((bytes) => catalog.blobLocation(hashBytes(bytes))!);
-    expect(locations.map((location) => location.baseId?.toString('hex'))).toEqual([
+    // The catalog keeps the first 8 bytes of a base's id (schema 5).
+    expect(locations.map((location) => location.basePrefix?.toString('hex'))).toEqual([
       undefined,
-      ...versions.slice(0, -1).map((bytes) => hashBytes(bytes).toString('hex')),
+      ...versions.slice(0, -1).map((bytes) => hashBytes(bytes).subarray(0, 8).toString('hex')),
     ]);
     const reader = new PackReader(join(directory, 'packs'), undefined, undefined, locate);
     for (const [v, location] of locations.entries()) expect(reader.readBlob(location).equals(versions[v]!)).toBe(true);
@@ -324,11 +325,12 @@ describe('objects', () => {
     expect(() => decodeFileMap(encodeFileMap({ ...map, sizeBytes: 3004 }))).toThrow(/do not add up/);
   });
 
-  it('hex prefixes become exclusive id ranges', () => {
-    const { low, high } = prefixRange('abcdef01');
-    expect(low.toString('hex')).toBe(`abcdef01${'0'.repeat(56)}`);
-    expect(high!.toString('hex')).toBe(`abcdef02${'0'.repeat(56)}`);
-    expect(prefixRange('ffffffff').high).toBeUndefined();
+  it('prefixes (hex, odd lengths too, or bytes) become inclusive id ranges', () => {
+    const { first, last } = idRangeOf('abcdef01');
+    expect(first.toString('hex')).toBe(`abcdef01${'0'.repeat(56)}`);
+    expect(last.toString('hex')).toBe(`abcdef01${'f'.repeat(56)}`);
+    expect(idRangeOf('abc').last.toString('hex')).toBe(`abc${'f'.repeat(61)}`);
+    expect(idRangeOf(Buffer.from([0xff, 0x00])).first.toString('hex')).toBe(`ff00${'0'.repeat(60)}`);
   });
 });
 

@@ -5,7 +5,7 @@ import { hashBytes } from '../src/core/hash.js';
 import { buildTrees } from '../src/engine/ingest/tree-builder.js';
 import { encodeTree, MERKLE_GROUP_LEAVES, type MerkleGroupMemo, treeIdOfBytes, type TreeEntry, wholeTreeKey } from '../src/objects/tree.js';
 import { encodeStaging, sortByPathBytes, type StagedEntry, StagingView } from '../src/staging/staging-format.js';
-import { emptyTreeCache, readTreeCache, type TreeCache, treeCacheMemo, writeTreeCache } from '../src/staging/tree-cache.js';
+import { emptyTreeCache, groupsToKeep, readTreeCache, type TreeCache, treeCacheMemo, writeTreeCache } from '../src/staging/tree-cache.js';
 import { verifyBlob } from '../src/store/blob-verify.js';
 import type { BlobWriter } from '../src/store/blob-writer.js';
 import { seededRandom, storeJson, storeOk, temporaryDirectory } from './helpers.js';
@@ -289,6 +289,18 @@ describe('tree cache', () => {
     rmSync(join(work, 'wide/f000.txt'));
     expect(await commitTreeId(work, 'removal')).toBe(await freshTreeId(work));
     expect((await storeOk(['verify'], { cwd: work })).status).toBe(0);
+  });
+
+  it('keeps every group a commit used, then earlier ones up to twice what a commit needs and 64 more', () => {
+    const group = (n: number): [string, Buffer] => [`key ${n}`, hashBytes(Buffer.from(`root ${n}`))];
+    const used = new Map(Array.from({ length: 300 }, (_, n) => group(n)));
+    const previous = new Map(Array.from({ length: 1000 }, (_, n) => group(n + 150)));
+    // 1,600 entries: 100 groups a commit, so 264 kept; the 300 used all stay even so.
+    expect([...groupsToKeep(used, previous, 1600, 16).keys()]).toEqual([...used.keys()]);
+    const kept = groupsToKeep(new Map([...used].slice(0, 10)), previous, 1600, 16);
+    expect(kept.size).toBe(264);
+    expect([...kept.keys()].slice(0, 10)).toEqual([...used.keys()].slice(0, 10));
+    expect([...kept.keys()].slice(10)).toEqual([...previous.keys()].slice(0, 254));
   });
 
   it('ignores a damaged cache and one naming trees the repository does not have', async () => {

@@ -111,15 +111,17 @@ async function openCatalog(work: string) {
   return new Database(join(work, '.store/catalog.sqlite'));
 }
 
+/** Each delta's base's whole id (hex), by the delta's id: the catalog keeps the start of it (schema 5). */
+function baseIdsOf(rows: { id: Buffer; base_id: Buffer | null }[]): Map<string, string> {
+  const ids = rows.map((row) => row.id.toString('hex')).sort();
+  const wholeId = (prefix: string): string => ids.find((id) => id.startsWith(prefix)) ?? `${prefix} (missing)`;
+  return new Map(rows.flatMap((row) => (row.base_id === null ? [] : [[row.id.toString('hex'), wholeId(row.base_id.toString('hex'))] as const])));
+}
+
 /** How many deltas deep each delta blob lies (1: its base is whole). */
 async function deltaDepths(work: string): Promise<number[]> {
   const db = await openCatalog(work);
-  const baseOf = new Map(
-    (db.prepare('SELECT id, base_id FROM blobs WHERE base_id IS NOT NULL').all() as { id: Buffer; base_id: Buffer }[]).map((row) => [
-      row.id.toString('hex'),
-      row.base_id.toString('hex'),
-    ]),
-  );
+  const baseOf = baseIdsOf(db.prepare('SELECT id, base_id FROM blobs').all() as { id: Buffer; base_id: Buffer | null }[]);
   db.close();
   return [...baseOf.keys()].map((id) => {
     let depth = 0;
@@ -215,7 +217,9 @@ describe('delta compression against earlier versions', () => {
     expect((await storeOk(['get', 'small.txt'], { cwd: work })).stdout.equals(small)).toBe(true);
     const db = await openCatalog(work);
     const orphans = db
-      .prepare('SELECT count(*) FROM blobs d WHERE d.base_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.id = d.base_id)')
+      .prepare(
+        'SELECT count(*) FROM blobs d WHERE d.base_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM blobs b WHERE substr(b.id, 1, length(d.base_id)) = d.base_id)',
+      )
       .pluck()
       .get();
     db.close();
@@ -335,7 +339,7 @@ describe('delta compression against earlier versions', () => {
     }[];
     db.close();
     // The first version (one chunk: its id is its content's) is the one blob the other versions lead back to.
-    const baseOf = new Map(rows.map((row) => [row.id.toString('hex'), row.base_id?.toString('hex')]));
+    const baseOf = baseIdsOf(rows);
     const roots = new Set(
       [...baseOf.entries()]
         .filter(([, base]) => base !== undefined)
@@ -398,7 +402,7 @@ describe('delta compression against earlier versions', () => {
     writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), formatVersion: 4 }));
     expect((await storeOk(['get', 'a.txt'], { cwd: work })).text).toContain('a first version');
     const upgraded = await openCatalog(work);
-    expect(upgraded.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe('4');
+    expect(upgraded.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe('5');
     expect(upgraded.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'blobs_by_pack'`).pluck().get()).toBe(0);
     upgraded.close();
     writeVersion(work, { 'a.txt': Buffer.from('a first version of a, long enough to be a base of the next one\nand a second\n') });
@@ -417,7 +421,7 @@ describe('delta compression against earlier versions', () => {
     writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(configPath, 'utf8')), formatVersion: 5 }));
     expect((await storeOk(['get', 'a.txt'], { cwd: work })).stdout.equals(first)).toBe(true);
     const upgraded = await openCatalog(work);
-    expect(upgraded.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe('4');
+    expect(upgraded.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe('5');
     expect(upgraded.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'blobs_by_pack'`).pluck().get()).toBe(0);
     upgraded.close();
     const second = Buffer.concat([first, Buffer.from('and a second\n')]);
@@ -481,6 +485,35 @@ describe('delta compression against earlier versions', () => {
     await storeOk(['repair', '-q'], { cwd: work });
     expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
     for (const [v, files] of versions.entries()) await expectVersionAt(work, `HEAD~${versions.length - 1 - v}`, files);
+  });
+
+  it('the catalog names a base by 8 bytes of its id: two blobs sharing them are settled by the pack footer; a whole id (schema 4) is read too', async () => {
+    const first = Buffer.from(`${'a first version of a, long enough to be a base of the next one\n'.repeat(4)}`);
+    const work = await repositoryWith({ 'a.txt': first });
+    const second = Buffer.concat([first, Buffer.from('and a second\n')]);
+    writeVersion(work, { 'a.txt': second });
+    await storeOk(['commit', '-A', '-q', '-m', 'two'], { cwd: work });
+    const db = await openCatalog(work);
+    const baseIdOf = (id: Buffer): Buffer => db.prepare('SELECT base_id FROM blobs WHERE id = ?').pluck().get(id) as Buffer;
+    expect(baseIdOf(hashBytes(second)).equals(hashBytes(first).subarray(0, 8))).toBe(true);
+    // A blob whose id starts with the same 8 bytes: the delta itself under another id (taken for the
+    // base, the chain would loop).
+    const twin = Buffer.concat([hashBytes(first).subarray(0, 8), Buffer.alloc(24, hashBytes(first)[8]! ^ 0xff)]);
+    db.prepare(
+      'INSERT INTO blobs SELECT ?, type, pack_id, frame_offset, frame_stored_length, frame_raw_length, codec, offset_in_frame, length, base_id FROM blobs WHERE id = ?',
+    ).run(twin, hashBytes(second));
+    db.close();
+    expect((await storeOk(['get', 'a.txt'], { cwd: work })).stdout.equals(second)).toBe(true);
+    const out = join(temporaryDirectory(), 'out');
+    await storeOk(['checkout', '-q', '-o', out], { cwd: work });
+    expect(readFileSync(join(out, 'a.txt')).equals(second)).toBe(true);
+    // A row as schema 4 wrote it, the base's whole id, is read as it is.
+    const older = await openCatalog(work);
+    older.prepare('DELETE FROM blobs WHERE id = ?').run(twin);
+    older.prepare('UPDATE blobs SET base_id = ? WHERE id = ?').run(hashBytes(first), hashBytes(second));
+    older.close();
+    expect((await storeOk(['get', 'a.txt'], { cwd: work })).stdout.equals(second)).toBe(true);
+    expect((await store(['verify', '--read-data'], { cwd: work })).status).toBe(0);
   });
 
   it('a chain of bases that loops (a damaged catalog) is an error naming it, status 8, not a hang', async () => {

@@ -1,12 +1,18 @@
 import { closeSync, fchmodSync, openSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { CorruptionError, errnoCode, StoreError } from '../core/errors.js';
-import { prefixRange } from '../core/hash.js';
+import { idRangeOf } from '../core/hash.js';
 import { lazyRequire } from '../core/lazy-require.js';
 import { CATALOG_SCHEMA, CATALOG_SCHEMA_VERSION, CATALOG_UPGRADES } from './schema.js';
 import { type BlobLocation, type BlobType, type Codec, MAX_DELTA_DEPTH, type SealedPack } from '../core/vocabulary.js';
 
 const sqlite = lazyRequire<typeof Database>('better-sqlite3');
+
+/**
+ * Bytes of a delta's base id the catalog keeps (schema 5). The pack's footer holds the whole id; two
+ * blobs sharing these bytes are settled through it (see Catalog.baseLocation).
+ */
+export const BASE_PREFIX_BYTES = 8;
 
 export interface FileRow {
   id: Buffer;
@@ -117,6 +123,8 @@ export class Catalog {
     return {
       hasBlob: db.prepare('SELECT 1 FROM blobs WHERE id = ?').pluck(),
       blobLocation: db.prepare(`${SELECT_LOCATION} WHERE b.id = ?`),
+      locationsInRange: db.prepare(`${SELECT_LOCATION} WHERE b.id BETWEEN ? AND ? LIMIT 2`),
+      idsInRange: db.prepare('SELECT id FROM blobs WHERE id BETWEEN ? AND ?').pluck(),
       file: db.prepare('SELECT id, size_bytes, chunk_count, filemap_id FROM files WHERE id = ?'),
       insertPack: db.prepare('INSERT INTO packs(name, size_bytes, frame_count, blob_count) VALUES (?, ?, ?, ?)'),
       replaceBlob: db.prepare(
@@ -134,10 +142,8 @@ export class Catalog {
       ),
       commit: db.prepare('SELECT * FROM commits WHERE id = ?'),
       chunkShare: db.prepare('SELECT length, CAST(length AS REAL) * frame_stored_length / frame_raw_length AS share FROM blobs WHERE id = ?'),
-      blobIdsInRange: db.prepare('SELECT id, type FROM blobs WHERE id >= ? AND id < ? LIMIT 3'),
-      blobIdsFrom: db.prepare('SELECT id, type FROM blobs WHERE id >= ? LIMIT 3'),
-      fileIdsInRange: db.prepare('SELECT id FROM files WHERE id >= ? AND id < ? LIMIT 3').pluck(),
-      fileIdsFrom: db.prepare('SELECT id FROM files WHERE id >= ? LIMIT 3').pluck(),
+      blobIdsInRange: db.prepare('SELECT id, type FROM blobs WHERE id BETWEEN ? AND ? LIMIT 3'),
+      fileIdsInRange: db.prepare('SELECT id FROM files WHERE id BETWEEN ? AND ? LIMIT 3').pluck(),
     };
   }
 
@@ -177,13 +183,33 @@ export class Catalog {
   }
 
   /**
+   * The whole id of a delta's base as its pack's footer names it: set by the repository (it reads
+   * packs), for the one case the catalog cannot settle alone (see baseLocation).
+   */
+  wholeBaseIdOf?: (delta: BlobLocation) => Buffer | undefined;
+
+  /**
+   * Where a delta's base lies: the one blob whose id starts with the delta's `basePrefix`, or, if two
+   * do (by chance about once in 2^64 pairs of blobs, or made to on purpose), the one its pack's
+   * footer names. Undefined when the base is missing.
+   */
+  baseLocation(delta: BlobLocation): BlobLocation | undefined {
+    this.beginRead();
+    const { first, last } = idRangeOf(delta.basePrefix!);
+    const rows = this.statements.locationsInRange.all(first, last) as BlobLocationRow[];
+    if (rows.length <= 1) return rows[0] === undefined ? undefined : toLocation(rows[0]);
+    const whole = this.wholeBaseIdOf?.(delta);
+    return whole === undefined ? undefined : this.blobLocation(whole);
+  }
+
+  /**
    * A location with a Delta frame's chain of bases resolved (`base`), for a reader that has no
    * catalog (a worker thread). Stops one past MAX_DELTA_DEPTH: the reader refuses a chain that long.
    */
   withBases(location: BlobLocation): BlobLocation {
     let at: BlobLocation | undefined = location;
-    for (let depth = 0; at?.baseId !== undefined && depth <= MAX_DELTA_DEPTH; depth++) {
-      at.base = this.blobLocation(at.baseId);
+    for (let depth = 0; at?.basePrefix !== undefined && depth <= MAX_DELTA_DEPTH; depth++) {
+      at.base = this.baseLocation(at);
       at = at.base;
     }
     return location;
@@ -191,11 +217,16 @@ export class Catalog {
 
   /**
    * Every blob stored as a delta, with its base: a scan of the blobs, for gc and push alone (an index
-   * would hold two ids, 64 bytes, a delta in every repository).
+   * would hold two ids a delta in every repository). A base prefix two blobs share gives an edge to
+   * each: gc keeps both, which is safe.
    */
   deltaEdges(): { id: Buffer; baseId: Buffer }[] {
     this.beginRead();
-    return this.db.prepare('SELECT id, base_id AS baseId FROM blobs WHERE base_id IS NOT NULL').all() as { id: Buffer; baseId: Buffer }[];
+    const rows = this.db.prepare('SELECT id, base_id AS basePrefix FROM blobs WHERE base_id IS NOT NULL').all() as { id: Buffer; basePrefix: Buffer }[];
+    return rows.flatMap(({ id, basePrefix }) => {
+      const { first, last } = idRangeOf(basePrefix);
+      return (this.statements.idsInRange.all(first, last) as Buffer[]).map((baseId) => ({ id, baseId }));
+    });
   }
 
   file(id: Buffer): FileRow | undefined {
@@ -233,7 +264,7 @@ export class Catalog {
           frame.codec,
           blob.offsetInFrame,
           blob.length,
-          frame.baseId ?? null,
+          frame.baseId?.subarray(0, BASE_PREFIX_BYTES) ?? null,
         );
       }
       this.insertRows(extras);
@@ -265,10 +296,9 @@ export class Catalog {
 
   /** Blob ids (with their types) and file ids that start with a hex prefix; at most a few of each. */
   idsWithPrefix(hexPrefix: string): { blobs: { id: Buffer; type: BlobType }[]; files: Buffer[] } {
-    const { low, high } = prefixRange(hexPrefix);
-    const s = this.statements;
-    const blobs = (high ? s.blobIdsInRange.all(low, high) : s.blobIdsFrom.all(low)) as { id: Buffer; type: BlobType }[];
-    const files = (high ? s.fileIdsInRange.all(low, high) : s.fileIdsFrom.all(low)) as Buffer[];
+    const { first, last } = idRangeOf(hexPrefix);
+    const blobs = this.statements.blobIdsInRange.all(first, last) as { id: Buffer; type: BlobType }[];
+    const files = this.statements.fileIdsInRange.all(first, last) as Buffer[];
     return { blobs, files };
   }
 
@@ -408,7 +438,7 @@ function toLocation(row: BlobLocationRow): BlobLocation {
     codec: row.codec as Codec,
     offsetInFrame: row.offset_in_frame,
     length: row.length,
-    ...(row.base_id === null ? {} : { baseId: row.base_id }),
+    ...(row.base_id === null ? {} : { basePrefix: row.base_id }),
   };
 }
 

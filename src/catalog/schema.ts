@@ -6,12 +6,18 @@
  * 283 of 872 KiB after rxjs's 20 releases) and a second B-tree every insert wrote, for gc, verify
  * and push alone, which now scan the blobs once or walk a pack's own footer.
  */
-export const CATALOG_SCHEMA_VERSION = 4;
+/**
+ * 5: a delta's base is named by the start of its id (BASE_PREFIX_BYTES, see Catalog.baseLocation): its
+ * whole id was a third of a delta's row (127 of 540 KiB after rxjs's 20 releases). A whole id is a
+ * prefix too, so the rows of a version 4 catalog stand as they are.
+ */
+export const CATALOG_SCHEMA_VERSION = 5;
 
-/** Upgrades a catalog of an earlier version in place, each step in turn: from 2 (no delta indexed: every base is NULL), from 3. */
+/** Upgrades a catalog of an earlier version in place, each step in turn: from 2 (no delta indexed: every base is NULL), from 3, from 4. */
 export const CATALOG_UPGRADES: Readonly<Record<string, string>> = {
   '2': 'ALTER TABLE blobs ADD COLUMN base_id BLOB',
   '3': 'DROP INDEX IF EXISTS blobs_by_pack',
+  '4': 'SELECT 1',
 };
 
 export const CATALOG_SCHEMA = `
@@ -37,7 +43,7 @@ CREATE TABLE IF NOT EXISTS blobs (
   codec               INTEGER NOT NULL,
   offset_in_frame     INTEGER NOT NULL,
   length              INTEGER NOT NULL,
-  base_id             BLOB -- the blob a Delta frame (codec 2) is compressed against, else NULL
+  base_id             BLOB -- the start of the id of the blob a Delta frame (codec 2) is compressed against, else NULL
 ) WITHOUT ROWID;
 -- File id (BLAKE3 of the whole content) -> the FileMap blob listing its chunks.
 CREATE TABLE IF NOT EXISTS files (

@@ -93,22 +93,10 @@ export function isHexPrefix(text: string): boolean {
 }
 
 /**
- * The byte range [low, high) of all ids that start with a hex prefix, so that a prefix becomes an
- * index range scan in SQLite. `high` is undefined when every id above `low` matches (prefix of f's).
+ * The first and last ids that start with `prefix` (bytes, or hex digits, an odd number too): the ids
+ * with it are those between the two, inclusive, so that a prefix becomes an index range scan in SQLite.
  */
-export function prefixRange(hexPrefix: string): { low: Buffer; high: Buffer | undefined } {
-  const lowHex = hexPrefix.padEnd(HASH_HEX_LENGTH, '0');
-  const highHex = hexPrefix.padEnd(HASH_HEX_LENGTH, 'f');
-  const low = Buffer.from(lowHex, 'hex');
-  const high = Buffer.from(highHex, 'hex');
-  // Increment `high` by one to make it exclusive.
-  for (let i = high.length - 1; i >= 0; i--) {
-    if (high[i] === 0xff) {
-      high[i] = 0;
-      continue;
-    }
-    high[i] = high[i]! + 1;
-    return { low, high };
-  }
-  return { low, high: undefined };
+export function idRangeOf(prefix: Buffer | string): { first: Buffer; last: Buffer } {
+  const hex = typeof prefix === 'string' ? prefix : prefix.toString('hex');
+  return { first: Buffer.from(hex.padEnd(HASH_HEX_LENGTH, '0'), 'hex'), last: Buffer.from(hex.padEnd(HASH_HEX_LENGTH, 'f'), 'hex') };
 }

@@ -52,8 +52,11 @@ export interface BlobLocation {
   codec: Codec;
   offsetInFrame: number;
   length: number;
-  /** A Delta frame's base: its id (from the catalog), and where it lies when resolved already (for a worker, which has no catalog). */
-  baseId?: Buffer;
+  /**
+   * A Delta frame's base: the start of its id (the catalog keeps BASE_PREFIX_BYTES of it; a whole id
+   * is a prefix too), and where it lies when resolved already (for a worker, which has no catalog).
+   */
+  basePrefix?: Buffer;
   base?: BlobLocation;
 }
 

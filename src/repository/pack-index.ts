@@ -36,15 +36,15 @@ export function indexPack(name: string, reader: PackReader, catalog: Catalog, op
       codec: frame.codec,
       offsetInFrame: blob.offsetInFrame,
       length: blob.length,
-      baseId: frame.baseId,
+      basePrefix: frame.baseId,
     };
   };
   // A delta's base is in the catalog (packs are indexed bases first: see inIndexingOrder) or in this pack.
   let own: Map<string, BlobRecord> | undefined;
   const withBase = (location: BlobLocation): BlobLocation => {
-    if (location.baseId === undefined) return location;
+    if (location.basePrefix === undefined) return location;
     own ??= new Map(footer.blobs.map((blob) => [blob.id.toString('latin1'), blob]));
-    const inThisPack = own.get(location.baseId.toString('latin1'));
+    const inThisPack = own.get(location.basePrefix.toString('latin1'));
     return inThisPack === undefined ? location : { ...location, base: locationOf(inThisPack) };
   };
   const good: BlobRecord[] = [];

@@ -125,6 +125,7 @@ export class Repository {
         });
       }
       this.catalogInstance = new Catalog(this.layout.catalog);
+      this.catalogInstance.wholeBaseIdOf = (delta) => this.packReader.wholeBaseId(delta);
     }
     return this.catalogInstance;
   }
@@ -136,7 +137,7 @@ export class Repository {
   }
 
   get packReader(): PackReader {
-    this.readerInstance ??= new PackReader(this.layout.packs, undefined, this.treeMemo, (id) => this.catalog.blobLocation(id));
+    this.readerInstance ??= new PackReader(this.layout.packs, undefined, this.treeMemo, (delta) => this.catalog.baseLocation(delta));
     return this.readerInstance;
   }
 

@@ -368,7 +368,7 @@ export class BlobWriter {
 /** How many deltas deep a blob lies (its chain resolved: see Catalog.withBases): 0 for a whole blob, 1 for a delta of a whole one. */
 function deltaDepth(location: BlobLocation): number {
   let depth = 0;
-  for (let at = location; at.baseId !== undefined; depth++) {
+  for (let at = location; at.basePrefix !== undefined; depth++) {
     if (at.base === undefined) return MAX_DELTA_DEPTH; // a base missing, or past the bound: no delta on it
     at = at.base;
   }

@@ -120,7 +120,7 @@ export class PackReader {
     private readonly maxCachedFrames = DEFAULT_CACHED_FRAMES,
     private readonly treeMemo?: MerkleGroupMemo,
     /** Where a delta's base lies (the catalog); a reader without one reads only deltas whose locations carry their bases. */
-    private readonly locateBase?: (id: Buffer) => BlobLocation | undefined,
+    private readonly locateBase?: (delta: BlobLocation) => BlobLocation | undefined,
   ) {}
 
   close(): void {
@@ -206,6 +206,11 @@ export class PackReader {
     return packHeaderFlags(header);
   }
 
+  /** The whole id of a delta's base, as its pack's footer names it (undefined if it names none there). */
+  wholeBaseId(delta: BlobLocation): Buffer | undefined {
+    return this.readFooter(delta.packName).frames.find((frame) => frame.offset === delta.frameOffset)?.baseId;
+  }
+
   /** Reads and checks a pack's footer: the list of everything the pack holds. */
   readFooter(packName: string): PackFooter {
     const fd = this.packFd(packName);
@@ -238,12 +243,12 @@ export class PackReader {
    */
   private borrowBase(location: BlobLocation, depth: number, verified = false): Buffer | undefined {
     if (location.codec !== Codec.Delta) return undefined;
+    const base = location.base ?? (location.basePrefix === undefined ? undefined : this.locateBase?.(location));
     // The message is made only on damage: a base's id in hex costs a string at every delta read.
     const damage = (what: (baseHex: string) => string, cause?: unknown): never => {
-      const baseHex = (location.base?.id ?? location.baseId)?.toString('hex') ?? '(none)';
+      const baseHex = base?.id.toString('hex') ?? `${location.basePrefix?.toString('hex') ?? '(none)'}...`;
       throw new CorruptionError('CORRUPT_PACK', `pack ${location.packName}: delta frame at offset ${location.frameOffset}: ${what(baseHex)}`, { cause });
     };
-    const base = location.base ?? (location.baseId === undefined ? undefined : this.locateBase?.(location.baseId));
     if (base === undefined) return damage((baseHex) => `its base ${baseHex} is missing`);
     if (depth >= MAX_DELTA_DEPTH) return damage(() => `its chain of bases is longer than ${MAX_DELTA_DEPTH}`);
     try {

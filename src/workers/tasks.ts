@@ -224,7 +224,7 @@ function plannedLocation(chunk: PlannedChunk): BlobLocation {
   const rebuild = (location: BlobLocation): BlobLocation => ({
     ...location,
     id: asBuffer(location.id),
-    baseId: location.baseId && asBuffer(location.baseId),
+    basePrefix: location.basePrefix && asBuffer(location.basePrefix),
     base: location.base && rebuild(location.base),
   });
   return rebuild({ ...chunk, id: Buffer.from(chunk.id, 'hex') });

@@ -49,7 +49,8 @@ export async function repairRepository(repo: Repository): Promise<RepairReport> 
     const rebuiltPath = `${repo.layout.catalog}.rebuild-${randomBytes(4).toString('hex')}`;
     const rebuilt = new Catalog(rebuiltPath, { createMode: repo.layout.fileMode });
     // Deltas' bases are found in the catalog being rebuilt: packs are indexed bases first.
-    const reader = new PackReader(repo.layout.packs, undefined, undefined, (id) => rebuilt.blobLocation(id));
+    const reader = new PackReader(repo.layout.packs, undefined, undefined, (delta) => rebuilt.baseLocation(delta));
+    rebuilt.wholeBaseIdOf = (delta) => reader.wholeBaseId(delta);
     try {
       for (const name of inIndexingOrder(await repo.packStore.list(), reader)) indexInto(name, reader, rebuilt, report);
     } finally {

@@ -131,7 +131,7 @@ async function checkPacks(
       }
       matched++;
       if (!readData) continue;
-      if (blob.baseId === undefined) check(blob);
+      if (blob.basePrefix === undefined) check(blob);
       else deltas.push(blob);
     }
     if (matched + mismatched.length < (rowCounts.get(pack.id) ?? 0)) {
@@ -197,7 +197,7 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
             const chunkHex = chunk.id.toString('hex');
             const location = repo.catalog.blobLocation(chunk.id);
             if (location === undefined) problem = `chunk ${chunkHex} is missing`;
-            else if (badBlobs.has(chunkHex) || location.baseId !== undefined) problem = deltaProblem(repo, location, badBlobs);
+            else if (badBlobs.has(chunkHex) || location.basePrefix !== undefined) problem = deltaProblem(repo, location, badBlobs);
             if (problem) break;
           }
         } catch (error) {
@@ -295,10 +295,10 @@ function checkHistory(repo: Repository, report: VerifyReport, badBlobs: Set<stri
 function deltaProblem(repo: Repository, location: BlobLocation, badBlobs: ReadonlySet<string>): string | null {
   const hex = location.id.toString('hex');
   let cause: string | null = badBlobs.has(hex) ? 'damaged' : null;
-  for (let at = repo.catalog.withBases(location), depth = 0; at.baseId !== undefined; depth++) {
-    const baseHex = at.baseId.toString('hex');
+  for (let at = repo.catalog.withBases(location), depth = 0; at.basePrefix !== undefined; depth++) {
     if (depth >= MAX_DELTA_DEPTH) return `chunk ${hex} lies in a chain of bases longer than ${MAX_DELTA_DEPTH}`;
-    if (at.base === undefined) return `chunk ${hex} is stored as a delta of ${baseHex}, which is missing`;
+    if (at.base === undefined) return `chunk ${hex} is stored as a delta of ${at.basePrefix.toString('hex')}..., which is missing`;
+    const baseHex = at.base.id.toString('hex');
     if (badBlobs.has(baseHex)) cause = `stored as a delta of ${baseHex}, which is damaged`;
     at = at.base;
   }

@@ -36,7 +36,7 @@ export function planRestore(repo: Repository, item: RestoreItem): PlannedFile {
       ? [whole]
       : [...loadFileMap(repo, fileId).chunks].map((chunk) => locateReferencedBlob(repo, Buffer.from(chunk.id), BlobType.Chunk, `file ${item.fileId}`));
   // A delta's chain of bases travels with it: the worker has no catalog to look them up.
-  const planned = locations.map((location) => (location.baseId === undefined ? location : repo.catalog.withBases(location)));
+  const planned = locations.map((location) => (location.basePrefix === undefined ? location : repo.catalog.withBases(location)));
   return { ...item, chunks: planned.map((location) => ({ ...location, id: location.id.toString('hex') })) };
 }
 
