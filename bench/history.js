@@ -219,7 +219,7 @@ for (const name of tools) {
 }
 
 const sizes = releases.map((release) => filesUnder(release.tree, REPO_NAMES).reduce((sum, path) => sum + statSync(join(release.tree, path)).size, 0));
-const mib = (bytes) => (bytes / 2 ** 20).toFixed(1);
+const mib = (bytes, digits = 1) => (bytes / 2 ** 20).toFixed(digits);
 const versionsOf = (name) => sh(`${name === 'restic' ? 'restic version' : `${name} --version`} 2>&1 | head -1`).trim();
 const lines = [
   `# node bench/history.js --package ${PACKAGE} --versions ${releases.length}`,
@@ -238,8 +238,8 @@ for (const name of tools) {
   const total = result.perVersion.reduce((a, b) => a + b, 0);
   const repo =
     result.finishSeconds === undefined
-      ? mib(result.repoBytes)
-      : `${mib(result.repoBytes)} after gc (${result.finishSeconds.toFixed(2)} s; ${mib(result.repoBytesBeforeFinish)} before)`;
+      ? mib(result.repoBytes, 2)
+      : `${mib(result.repoBytes, 2)} after gc (${result.finishSeconds.toFixed(2)} s; ${mib(result.repoBytesBeforeFinish)} before)`;
   lines.push(
     `| ${name} | ${total.toFixed(2)} | ${median(result.perVersion.slice(1)).toFixed(3)} | ${result.perVersion[0].toFixed(2)} | ${repo} | ${result.restoreFirst.toFixed(2)} | ${result.restoreLast.toFixed(2)} |`,
   );
@@ -247,7 +247,7 @@ for (const name of tools) {
 lines.push('', 'Median per version leaves out the first (the initial import).');
 for (const name of tools.filter((tool) => results[tool].repoParts)) {
   const parts = Object.entries(results[name].repoParts).map(([part, bytes]) => `${part} ${(bytes / 1024).toFixed(0)} KiB`);
-  lines.push('', `${name}'s repository: ${parts.join(', ')}.`);
+  lines.push('', `${name}'s repository: ${results[name].repoBytes.toLocaleString('en-US')} bytes (\`du -sb\`); ${parts.join(', ')}.`);
 }
 const otherTools = ['git', 'restic', 'borg'].filter((name) => tools.includes(name));
 if (otherTools.length > 0)
