@@ -14,6 +14,9 @@ const sqlite = lazyRequire<typeof Database>('better-sqlite3');
  */
 export const BASE_PREFIX_BYTES = 8;
 
+/** SQLite's page cache for a VACUUM, in its unit (negative: KiB): see Catalog.compact. */
+const VACUUM_CACHE_SIZE = -2000;
+
 export interface FileRow {
   id: Buffer;
   sizeBytes: number;
@@ -383,7 +386,15 @@ export class Catalog {
    */
   compact(): void {
     this.endRead();
-    this.db.exec('VACUUM');
+    // VACUUM copies every page through two page caches of `cache_size`: better-sqlite3's 16 MB took gc
+    // at 1,000,000 files (a 69 MB catalog) 38 MB higher, 2 MB only 6 MB, as fast (by hand).
+    const cacheSize = this.db.pragma('cache_size', { simple: true }) as number;
+    this.db.pragma(`cache_size = ${VACUUM_CACHE_SIZE}`);
+    try {
+      this.db.exec('VACUUM');
+    } finally {
+      this.db.pragma(`cache_size = ${cacheSize}`);
+    }
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
