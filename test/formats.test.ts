@@ -216,6 +216,29 @@ describe('packs', () => {
   });
 });
 
+describe('catalog', () => {
+  it('cuts its page cache for a piece of work and gives its size back, after sync, async and failed work', async () => {
+    const catalog = new Catalog(join(temporaryDirectory(), 'catalog.sqlite'));
+    const db = (catalog as unknown as { db: { pragma: (text: string, options: { simple: true }) => number } }).db;
+    const cacheSize = (): number => db.pragma('cache_size', { simple: true });
+    const before = cacheSize();
+    expect(before).not.toBe(-2000);
+    expect(catalog.withPageCache(2000, () => cacheSize())).toBe(-2000);
+    expect(cacheSize()).toBe(before);
+    expect(await catalog.withPageCache(500, async () => cacheSize())).toBe(-500);
+    expect(cacheSize()).toBe(before);
+    expect(() =>
+      catalog.withPageCache(2000, () => {
+        throw new Error('failed');
+      }),
+    ).toThrow('failed');
+    expect(cacheSize()).toBe(before);
+    await expect(catalog.withPageCache(2000, async () => Promise.reject(new Error('failed later')))).rejects.toThrow('failed later');
+    expect(cacheSize()).toBe(before);
+    catalog.close();
+  });
+});
+
 describe('objects', () => {
   it('trees round-trip and their id is a Merkle root that changes with any entry', () => {
     const entries = [

@@ -138,10 +138,22 @@ export class PackReader {
     // A frame too large to cache was unpacked for this read alone: its bytes are the caller's as they
     // are. A delta frame's buffer is the reader's, whatever its size.
     const copy = isCachedSize(location) || location.codec === Codec.Delta ? Buffer.from(bytes) : bytes;
-    // A large delta and its base filled the two buffers kept for large deltas; once copied out, they
-    // would only hold memory (a checkout of 1,000,000 files read the commit's times, 8 MB, and kept 16).
-    if (isLargeDelta(location)) this.largeDeltaBuffers.fill(EMPTY_BUFFER);
+    this.releaseLargeDeltaBuffers(location);
     return copy;
+  }
+
+  /** Reads a blob and checks it against its id, keeping nothing of it (gc, before copying its frame). */
+  checkBlob(location: BlobLocation): void {
+    this.borrowBlob(location);
+    this.releaseLargeDeltaBuffers(location);
+  }
+
+  /**
+   * A large delta and its base filled the two buffers kept for large deltas; once read, they would
+   * only hold memory (a checkout of 1,000,000 files read the commit's times, 8 MB, and kept 16).
+   */
+  private releaseLargeDeltaBuffers(location: BlobLocation): void {
+    if (isLargeDelta(location)) this.largeDeltaBuffers.fill(EMPTY_BUFFER);
   }
 
   /**
