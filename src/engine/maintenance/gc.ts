@@ -25,7 +25,7 @@ export const SMALL_PACK_SHARE = 1 / 8;
 
 /**
  * What gc copies out of packs a commit wrote it compresses harder, as `git gc` packs loose objects:
- * frames at zstd 16 (tables of 2^21, see compression.ts), deltas at 8. By hand on rxjs's 20 releases
+ * frames at zstd 16 (tables of 2^20, see compression.ts), deltas at 8. By hand on rxjs's 20 releases
  * (bench/results/history-s40.md), from raw: frames 950 KB at level 3, 700 KB at 16 (0.86 s), 686 KB
  * at 19 (1.43 s); deltas 843 KB at 3, 744 KB at 8 (0.33 s), 735 KB at 9 (0.62 s). On this thread:
  * worker threads took gc's peak from 132 to 180 MB there for 3.0 s against 3.1. Packs gc wrote say
