@@ -354,6 +354,7 @@ describe('objects', () => {
     expect(last.toString('hex')).toBe(`abcdef01${'f'.repeat(56)}`);
     expect(idRangeOf('abc').last.toString('hex')).toBe(`abc${'f'.repeat(61)}`);
     expect(idRangeOf(Buffer.from([0xff, 0x00])).first.toString('hex')).toBe(`ff00${'0'.repeat(60)}`);
+    expect(idRangeOf(Buffer.from([0xff, 0x00])).last.toString('hex')).toBe(`ff00${'f'.repeat(60)}`);
   });
 });
 

@@ -97,6 +97,13 @@ export function isHexPrefix(text: string): boolean {
  * with it are those between the two, inclusive, so that a prefix becomes an index range scan in SQLite.
  */
 export function idRangeOf(prefix: Buffer | string): { first: Buffer; last: Buffer } {
-  const hex = typeof prefix === 'string' ? prefix : prefix.toString('hex');
-  return { first: Buffer.from(hex.padEnd(HASH_HEX_LENGTH, '0'), 'hex'), last: Buffer.from(hex.padEnd(HASH_HEX_LENGTH, 'f'), 'hex') };
+  if (typeof prefix === 'string') {
+    return { first: Buffer.from(prefix.padEnd(HASH_HEX_LENGTH, '0'), 'hex'), last: Buffer.from(prefix.padEnd(HASH_HEX_LENGTH, 'f'), 'hex') };
+  }
+  // Bytes (a delta's base, at every read of one): no detour through hex.
+  const first = Buffer.alloc(HASH_BYTES);
+  const last = Buffer.alloc(HASH_BYTES, 0xff);
+  prefix.copy(first);
+  prefix.copy(last);
+  return { first, last };
 }

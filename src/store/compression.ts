@@ -52,7 +52,7 @@ export class FrameCompressor {
 const MATCH_TABLES_BY_LEVEL: Partial<Record<number, { hashLog: number; chainLog: number }>> = {
   3: { hashLog: 16, chainLog: 15 },
   // gc's level (see gc.ts): its own tables took 55-71 MB a context at levels 15-19 for rxjs's frames
-  // (2 MiB); 2^20 each, ~11 MB, for ~1% more bytes (by hand, bench/results/history-s40.md).
+  // (2 MiB); 2^20 each, ~11 MB: rxjs's packs 1713 KiB against 1702 with 2^21 (history-s40.md, runs 4-6 against 1-3).
   16: { hashLog: 20, chainLog: 20 },
 };
 

@@ -104,6 +104,13 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
     });
     // Joining a pack a remote holds would make the next push send its blobs again.
     const onRemotes = packsHeldByRemotes(repo);
+    // Whether gc wrote a pack (PackFlags.Repacked), read from its header once.
+    const repackedByName = new Map<string, boolean>();
+    const isRepacked = (name: string): boolean => {
+      let repacked = repackedByName.get(name);
+      if (repacked === undefined) repackedByName.set(name, (repacked = (repo.packReader.packFlags(name) & PackFlags.Repacked) !== 0));
+      return repacked;
+    };
     // A pack no gc wrote joins too (once: see REPACK_FRAME_LEVEL) unless it was sealed full of blobs,
     // as a first add's packs of small files are, which would come out as many.
     const joinable = plans.filter(
@@ -111,9 +118,9 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
         plan.action === 'keep' &&
         plan.pack.sizeBytes < repo.config.packTargetBytes * SMALL_PACK_SHARE &&
         !onRemotes.has(plan.pack.name) &&
-        (plan.pack.blobCount < PACK_MAX_BLOBS * SMALL_PACK_SHARE || (plan.pack.blobCount < PACK_MAX_BLOBS && !isRepacked(repo, plan.pack.name))),
+        (plan.pack.blobCount < PACK_MAX_BLOBS * SMALL_PACK_SHARE || (plan.pack.blobCount < PACK_MAX_BLOBS && !isRepacked(plan.pack.name))),
     );
-    if (joinable.length >= 2 || joinable.some((plan) => !isRepacked(repo, plan.pack.name))) for (const plan of joinable) plan.action = 'join';
+    if (joinable.length >= 2 || joinable.some((plan) => !isRepacked(plan.pack.name))) for (const plan of joinable) plan.action = 'join';
     const indexedNames = new Set(packs.map((pack) => pack.name));
     const unindexed = (await repo.packStore.list()).filter((name) => !indexedNames.has(name));
 
@@ -142,7 +149,7 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
       const { totals } = await catalog.withPageCache(SMALL_PAGE_CACHE_KIB, () =>
         repo.withBlobWriter(
           async (writer) => {
-            for (const plan of rewrites) await copyLiveBlobs(repo, writer, plan.pack.name, live, deltas);
+            for (const plan of rewrites) await copyLiveBlobs(repo, writer, { name: plan.pack.name, repacked: isRepacked(plan.pack.name) }, live, deltas);
           },
           { repack },
         ),
@@ -189,9 +196,14 @@ export async function collectGarbage(repo: Repository, options: { dryRun: boolea
  * is copied as stored); everything else live is stored again whole, at the writer's level, in frames
  * of the writer's size.
  */
-async function copyLiveBlobs(repo: Repository, writer: BlobWriter, packName: string, live: LiveSet, deltas: DeltaCompressor): Promise<void> {
+async function copyLiveBlobs(
+  repo: Repository,
+  writer: BlobWriter,
+  { name: packName, repacked }: { name: string; repacked: boolean },
+  live: LiveSet,
+  deltas: DeltaCompressor,
+): Promise<void> {
   const reader = repo.packReader;
-  const repacked = isRepacked(repo, packName);
   const footer = reader.readFooter(packName);
   const records = footer.blobs.sort((a, b) => a.frameIndex - b.frameIndex || a.offsetInFrame - b.offsetInFrame);
   for (let start = 0; start < records.length; ) {
@@ -225,10 +237,6 @@ async function copyLiveBlobs(repo: Repository, writer: BlobWriter, packName: str
     }
     await writer.drain();
   }
-}
-
-function isRepacked(repo: Repository, packName: string): boolean {
-  return (repo.packReader.packFlags(packName) & PackFlags.Repacked) !== 0;
 }
 
 function removeTemporaryFiles(directory: string): number {
