@@ -1,10 +1,11 @@
 // Loads the CLI bundle (dist/bundle/store.cjs) as a script compiled with V8's code cache
 // (dist/bundle/store.code-cache, made by build-tools/code-cache.mjs at build time): every command,
 // even `store --version`, then skips parsing and compiling ~750 KB of JavaScript (~20 ms a command).
-// The cache starts with the SHA-256 of the bundle it was made from: V8 itself only compares the
-// source's length. A cache that does not match, or that V8 rejects (another Node.js, other V8
-// flags), is not used, and the bundle is compiled as usual.
-import { createHash } from 'node:crypto';
+// The bundle's first line names its build (the SHA-256 of the rest, written by build-tools/bundle.mjs)
+// and the cache starts with that id: V8 itself only compares the source's length. The id is read,
+// not computed again: hashing the bundle at every start cost ~6 ms with node:crypto's loading. A
+// cache of another build, or one V8 rejects (another Node.js, other V8 flags), is not used, and the
+// bundle is compiled as usual.
 import { readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -13,7 +14,8 @@ import { Script } from 'node:vm';
 
 export const BUNDLE_FILE = fileURLToPath(new URL('../dist/bundle/store.cjs', import.meta.url));
 export const CODE_CACHE_FILE = fileURLToPath(new URL('../dist/bundle/store.code-cache', import.meta.url));
-const HASH_BYTES = 32;
+const BUNDLE_ID_LINE = '// store bundle ';
+const BUNDLE_ID_HEX_LENGTH = 64;
 
 /**
  * The bundle's exports; whether it was compiled from the code cache; and `codeCache()`, the cache to
@@ -21,8 +23,8 @@ const HASH_BYTES = 32;
  */
 export function loadBundle({ codeCacheFile = CODE_CACHE_FILE } = {}) {
   const source = readFileSync(BUNDLE_FILE, 'utf8');
-  const sourceHash = createHash('sha256').update(source).digest();
-  const cachedData = cachedDataFor(codeCacheFile, sourceHash);
+  const bundleId = bundleIdOf(source);
+  const cachedData = bundleId === undefined ? undefined : cachedDataFor(codeCacheFile, bundleId);
   // Strict, as the ES module it is built from was.
   const script = new Script(`(function (exports, require, module, __filename, __dirname, __storeImport) {'use strict';${source}\n})`, {
     filename: BUNDLE_FILE,
@@ -39,16 +41,26 @@ export function loadBundle({ codeCacheFile = CODE_CACHE_FILE } = {}) {
   return {
     exports: module.exports,
     fromCodeCache: cachedData !== undefined && !script.cachedDataRejected,
-    codeCache: () => Buffer.concat([sourceHash, script.createCachedData()]),
+    codeCache: () => {
+      if (bundleId === undefined) throw new Error(`${BUNDLE_FILE} names no build on its first line: run build-tools/bundle.mjs`);
+      return Buffer.concat([bundleId, script.createCachedData()]);
+    },
   };
 }
 
-function cachedDataFor(codeCacheFile, sourceHash) {
+/** The build id on the bundle's first line, as bytes; undefined for a bundle without one. */
+function bundleIdOf(source) {
+  if (!source.startsWith(BUNDLE_ID_LINE)) return undefined;
+  const hex = source.slice(BUNDLE_ID_LINE.length, BUNDLE_ID_LINE.length + BUNDLE_ID_HEX_LENGTH);
+  return /^[0-9a-f]{64}$/.test(hex) ? Buffer.from(hex, 'hex') : undefined;
+}
+
+function cachedDataFor(codeCacheFile, bundleId) {
   let cache;
   try {
     cache = readFileSync(codeCacheFile);
   } catch {
     return undefined;
   }
-  return cache.length > HASH_BYTES && cache.subarray(0, HASH_BYTES).equals(sourceHash) ? cache.subarray(HASH_BYTES) : undefined;
+  return cache.length > bundleId.length && cache.subarray(0, bundleId.length).equals(bundleId) ? cache.subarray(bundleId.length) : undefined;
 }

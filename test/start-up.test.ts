@@ -26,7 +26,7 @@ describe('start-up: the bundle compiled from its code cache', () => {
   it('ignores a cache made from other source, and one V8 rejects, and still runs', async () => {
     const dir = temporaryDirectory();
     const built = readFileSync(CODE_CACHE);
-    // The bundle's SHA-256 leads the cache: one bit off there means another bundle.
+    // The bundle's build id leads the cache: one bit off there means another build.
     const otherSource = Buffer.from(built);
     otherSource[0] = otherSource[0]! ^ 1;
     writeFileSync(join(dir, 'other-source'), otherSource);

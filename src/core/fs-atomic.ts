@@ -17,12 +17,12 @@ import {
   unlinkSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { DirectWriter, openDirectAlso } from './direct-io.js';
 import { fsPath } from './path-bytes.js';
 import { undoIfAbandoned } from './abandon.js';
 import { errnoCode } from './errors.js';
 import { setFileTimesNs } from './file-times-ns.js';
+import { uniqueToken } from './unique-token.js';
 
 /** fsync a directory so that a rename or create inside it survives power loss. */
 export function fsyncDirectory(path: string): void {
@@ -60,7 +60,7 @@ export function temporarySibling(path: string): string {
 // A counter, not random bytes per name: a restore makes one per file. The token (random once per
 // thread) keeps names apart across threads and from a dead process that had this pid; the files are
 // made exclusively (O_EXCL), so a clash could only fail, never overwrite.
-const threadToken = randomBytes(5).toString('hex');
+const threadToken = uniqueToken(10);
 let temporaryCount = 0;
 let processPrefix: string | undefined;
 

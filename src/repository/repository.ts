@@ -1,9 +1,9 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Catalog } from '../catalog/catalog.js';
 import { CorruptionError, errnoCode, StoreError } from '../core/errors.js';
 import { fsyncDirectory, makeDirectories, writeFileAtomic } from '../core/fs-atomic.js';
+import { uniqueToken } from '../core/unique-token.js';
 import { BlobWriter, type BlobWriterTotals } from '../store/blob-writer.js';
 import { InlineCompression } from '../store/frame-compression.js';
 import { framesPerTask, WorkerCompression } from '../workers/worker-compression.js';
@@ -65,7 +65,7 @@ export class Repository {
     refuseToInitOver(layout);
     mkdirSync(workTree, { recursive: true });
     // Build the repository under a temporary name and rename it into place: a crash never leaves half a repository.
-    const building = new RepositoryLayout(workTree, join(workTree, `.store-init-${randomBytes(4).toString('hex')}`));
+    const building = new RepositoryLayout(workTree, join(workTree, `.store-init-${uniqueToken(8)}`));
     try {
       mkdirSync(building.storeDirectory, { mode: 0o700 });
       chmodSync(building.storeDirectory, storeDirectoryMode(options.sharing ?? 'private'));

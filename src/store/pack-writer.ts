@@ -1,11 +1,11 @@
 import { closeSync, fchmodSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Blake3Hasher } from '@napi-rs/blake-hash';
 import { DirectWriter, openDirectAlso } from '../core/direct-io.js';
 import { newHasher } from '../core/hash.js';
 import { fsyncAsync, fsyncDirectoryAsync, makeDirectories, writeAllAt, writeAllAtAsync } from '../core/fs-atomic.js';
 import { checkInjectedDiskFull } from '../core/fault-injection.js';
+import { uniqueToken } from '../core/unique-token.js';
 import type { CompressedFrame } from './compression.js';
 import { encodeFooterAndTrailer, encodePackHeader } from './pack-format.js';
 import { packPath } from './pack-store.js';
@@ -51,7 +51,7 @@ export class PackWriter {
   constructor(place: { packsDirectory: string; temporaryDirectory: string; fileMode: number; directoryMode: number; packFlags?: number }) {
     ({ packsDirectory: this.packsDirectory, fileMode: this.fileMode, directoryMode: this.directoryMode } = place);
     makeDirectories(place.temporaryDirectory, this.directoryMode);
-    this.temporaryPath = join(place.temporaryDirectory, `pack-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+    this.temporaryPath = join(place.temporaryDirectory, `pack-${process.pid}-${uniqueToken(12)}.tmp`);
     // Writable until sealed, so that a second, O_DIRECT descriptor can open it.
     this.fd = openSync(this.temporaryPath, 'wx', this.fileMode);
     const temporaryPath = this.temporaryPath;

@@ -1,10 +1,10 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Catalog } from '../../catalog/catalog.js';
 import { indexPack, inIndexingOrder } from '../../repository/pack-index.js';
 import { CorruptionError, errnoCode } from '../../core/errors.js';
 import { fsyncDirectory } from '../../core/fs-atomic.js';
+import { uniqueToken } from '../../core/unique-token.js';
 import { fileRecord, loadFileMap } from '../history/objects-io.js';
 import type { Repository } from '../../repository/repository.js';
 import { PackReader } from '../../store/pack-reader.js';
@@ -46,7 +46,7 @@ export async function repairRepository(repo: Repository): Promise<RepairReport> 
       healed: [],
       stillBroken: [],
     };
-    const rebuiltPath = `${repo.layout.catalog}.rebuild-${randomBytes(4).toString('hex')}`;
+    const rebuiltPath = `${repo.layout.catalog}.rebuild-${uniqueToken(8)}`;
     const rebuilt = new Catalog(rebuiltPath, { createMode: repo.layout.fileMode });
     // Deltas' bases are found in the catalog being rebuilt: packs are indexed bases first.
     const reader = new PackReader(repo.layout.packs, undefined, undefined, (delta) => rebuilt.baseLocation(delta));
