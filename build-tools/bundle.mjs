@@ -2,7 +2,8 @@
 // file, dist/bundle/store.cjs: loading one file instead of ~250 is most of `store`'s start-up time.
 // bin/load-bundle.js compiles it with V8's code cache (build-tools/code-cache.mjs), which only a
 // script, not an ES module, can be given on Node 20: hence CommonJS.
-// Native addons (the project's own in native/), the WebAssembly chunker and lazily loaded modules stay out of it.
+// Native addons (the project's own in native/), the WebAssembly chunker and lazily loaded modules stay out of it;
+// better-sqlite3's JavaScript is in it (src/catalog/catalog.ts names its addon's path).
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
@@ -37,7 +38,7 @@ await build({
   target: 'node20',
   // Resolved from node_modules at run time: native code, files read beside the module, lazy imports,
   // and typescript (which @oclif/core only loads to run commands from .ts sources).
-  external: ['better-sqlite3', 'zstd-napi', '@napi-rs/blake-hash', 'mmap-io', 'fastcdc-wasm', 'piscina', 'cli-progress', 'typescript', '@aws-sdk/client-s3'],
+  external: ['zstd-napi', '@napi-rs/blake-hash', 'mmap-io', 'fastcdc-wasm', 'piscina', 'cli-progress', 'typescript', '@aws-sdk/client-s3'],
   // The modules find files beside them (the workers, the native addon) from import.meta.url.
   define: { 'import.meta.url': '__storeModuleUrl' },
   banner: { js: "const __storeModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
