@@ -686,6 +686,121 @@ static napi_value check_staging_entries(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// The staging file's entries [from, to) of a buffer holding it, checked to lie within it: the heap's
+// start, or 0 when the range or the header does not fit (the StagingView checked the entries already).
+static size_t staging_heap_start(const unsigned char *bytes, size_t length, size_t from, size_t to) {
+  if (length < STAGING_HEADER_BYTES) return 0;
+  size_t count = read_u32le(bytes + 12), heap_bytes = read_u32le(bytes + 16);
+  size_t heap_start = STAGING_HEADER_BYTES + count * STAGING_ENTRY_BYTES;
+  if (from > to || to > count || heap_start + heap_bytes > length) return 0;
+  return heap_start;
+}
+
+// fingerprintBytesInto(staging: Buffer, from, to, target: Buffer, next: Uint32Array): what a
+// directory's fingerprint covers of entries [from, to) (StagingView.fingerprintBytes: kind, size, file
+// id, path length and path of each, end to end), as many whole entries as fit in `target`. Returns the
+// bytes written and sets next[0] to the first entry not written. In JavaScript the copy ran byte by
+// byte, mostly uncompiled in a short command: ~4 ms of a commit of 2,300 entries.
+static napi_value fingerprint_bytes_into(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  void *staging, *target, *next_data;
+  size_t staging_length, target_length, next_count;
+  uint32_t from, to;
+  napi_typedarray_type type;
+  if (argc < 5 || napi_get_buffer_info(env, argv[0], &staging, &staging_length) != napi_ok || napi_get_value_uint32(env, argv[1], &from) != napi_ok ||
+      napi_get_value_uint32(env, argv[2], &to) != napi_ok || napi_get_buffer_info(env, argv[3], &target, &target_length) != napi_ok ||
+      napi_get_typedarray_info(env, argv[4], &type, &next_count, &next_data, NULL, NULL) != napi_ok || type != napi_uint32_array || next_count < 1) {
+    napi_throw_type_error(env, NULL, "fingerprintBytesInto(staging: Buffer, from: number, to: number, target: Buffer, next: Uint32Array)");
+    return NULL;
+  }
+  const unsigned char *bytes = staging;
+  unsigned char *out = target;
+  size_t heap_start = staging_heap_start(bytes, staging_length, from, to);
+  if (heap_start == 0) {
+    napi_throw_range_error(env, NULL, "fingerprintBytesInto: entries outside the staging file");
+    return NULL;
+  }
+  size_t heap_end = heap_start + read_u32le(bytes + 16), used = 0, index = from;
+  for (; index < to; index++) {
+    const unsigned char *record = bytes + STAGING_HEADER_BYTES + index * STAGING_ENTRY_BYTES;
+    size_t path_offset = read_u32le(record + 80), path_length = read_u32le(record + 84);
+    if (heap_start + path_offset + path_length > heap_end) {
+      napi_throw_range_error(env, NULL, "fingerprintBytesInto: a path outside the staging file's heap");
+      return NULL;
+    }
+    if (used + 45 + path_length > target_length) break;
+    out[used] = record[0];
+    memcpy(out + used + 1, record + 8, 8);
+    memcpy(out + used + 9, record + 48, 32);
+    memcpy(out + used + 41, record + 84, 4);
+    memcpy(out + used + 45, bytes + heap_start + path_offset, path_length);
+    used += 45 + path_length;
+  }
+  ((uint32_t *)next_data)[0] = (uint32_t)index;
+  napi_value result;
+  napi_create_uint32(env, (uint32_t)used, &result);
+  return result;
+}
+
+// directoryRuns(staging: Buffer, from, to): where the entries [from, to) change directory, as pairs of
+// numbers in a Uint32Array: the first entry of a run in one directory, and the length in bytes of that
+// directory's path (its bytes before the last '/', 0 at the top). A commit asks this once for the
+// directories whose times and modes it records; in JavaScript, each path was scanned byte by byte.
+static napi_value directory_runs(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  void *staging;
+  size_t staging_length;
+  uint32_t from, to;
+  if (argc < 3 || napi_get_buffer_info(env, argv[0], &staging, &staging_length) != napi_ok || napi_get_value_uint32(env, argv[1], &from) != napi_ok ||
+      napi_get_value_uint32(env, argv[2], &to) != napi_ok) {
+    napi_throw_type_error(env, NULL, "directoryRuns(staging: Buffer, from: number, to: number)");
+    return NULL;
+  }
+  const unsigned char *bytes = staging;
+  size_t heap_start = staging_heap_start(bytes, staging_length, from, to);
+  if (heap_start == 0) {
+    napi_throw_range_error(env, NULL, "directoryRuns: entries outside the staging file");
+    return NULL;
+  }
+  size_t heap_end = heap_start + read_u32le(bytes + 16);
+  // Two numbers for each run, at most one run an entry.
+  uint32_t *runs = malloc(((size_t)(to - from) * 2 + 1) * sizeof(uint32_t));
+  if (runs == NULL) return throw_errno(env, ENOMEM, "malloc");
+  size_t count = 0;
+  const unsigned char *previous = NULL;
+  size_t previous_length = 0;
+  for (size_t index = from; index < to; index++) {
+    const unsigned char *record = bytes + STAGING_HEADER_BYTES + index * STAGING_ENTRY_BYTES;
+    size_t path_offset = read_u32le(record + 80), path_length = read_u32le(record + 84);
+    if (heap_start + path_offset + path_length > heap_end) {
+      free(runs);
+      napi_throw_range_error(env, NULL, "directoryRuns: a path outside the staging file's heap");
+      return NULL;
+    }
+    const unsigned char *path = bytes + heap_start + path_offset;
+    size_t length = path_length;
+    while (length > 0 && path[length - 1] != '/') length--;
+    if (length > 0) length--; // the '/' itself
+    if (previous == NULL || length != previous_length || memcmp(path, previous, length) != 0) {
+      runs[count++] = (uint32_t)index;
+      runs[count++] = (uint32_t)length;
+    }
+    previous = path;
+    previous_length = length;
+  }
+  napi_value buffer, result;
+  void *data;
+  napi_create_arraybuffer(env, count * sizeof(uint32_t), &data, &buffer);
+  if (count > 0) memcpy(data, runs, count * sizeof(uint32_t));
+  free(runs);
+  napi_create_typedarray(env, napi_uint32_array, count, buffer, 0, &result);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "setTimesNs", NAPI_AUTO_LENGTH, set_times_ns, NULL, &fn);
@@ -702,5 +817,9 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "unchangedRun", fn);
   napi_create_function(env, "checkStagingEntries", NAPI_AUTO_LENGTH, check_staging_entries, NULL, &fn);
   napi_set_named_property(env, exports, "checkStagingEntries", fn);
+  napi_create_function(env, "fingerprintBytesInto", NAPI_AUTO_LENGTH, fingerprint_bytes_into, NULL, &fn);
+  napi_set_named_property(env, exports, "fingerprintBytesInto", fn);
+  napi_create_function(env, "directoryRuns", NAPI_AUTO_LENGTH, directory_runs, NULL, &fn);
+  napi_set_named_property(env, exports, "directoryRuns", fn);
   return exports;
 }

@@ -762,6 +762,58 @@ describe('paths compared in place', () => {
   });
 });
 
+describe('entries gathered natively', () => {
+  it("fingerprintBytes are each entry's kind, size, id, path length and path, in pieces; directoryRuns the directory of each run", () => {
+    const random = seededRandom(23);
+    const names = ['a', 'b', 'caf\udce9', '\u00e9t\u00e9', 'x y', 'long-name-'.repeat(8)];
+    const paths = new Set<string>();
+    while (paths.size < 3000) paths.add(Array.from({ length: random(4) + 1 }, () => names[random(names.length)]).join('/') + random(1000));
+    const kinds = [EntryKind.File, EntryKind.Executable, EntryKind.Symlink] as const;
+    const entries = sortByPathBytes(
+      [...paths].map((path, index) => ({
+        path,
+        kind: kinds[index % 3]!,
+        mode: 0o100644,
+        sizeBytes: index * 1_000_003 + (index % 7) * 2 ** 40,
+        mtimeNs: 1n,
+        ctimeNs: 1n,
+        ino: BigInt(index),
+        dev: 1n,
+        fileId: hashBytes(Buffer.from(path)),
+      })),
+    );
+    const view = new StagingView(encodeStaging({ entries, writtenAtNs: 0n }), 'test');
+    const expected = (from: number, to: number) =>
+      Buffer.concat(
+        entries.slice(from, to).flatMap((entry) => {
+          const path = encodeName(entry.path);
+          const fields = Buffer.alloc(45);
+          fields[0] = entry.kind;
+          fields.writeBigUInt64LE(BigInt(entry.sizeBytes), 1);
+          entry.fileId.copy(fields, 9);
+          fields.writeUInt32LE(path.length, 41);
+          return [fields, path];
+        }),
+      );
+    for (const [from, to] of [
+      [0, entries.length],
+      [17, 18],
+      [100, 2900],
+      [5, 5],
+    ] as const) {
+      const pieces: Buffer[] = [];
+      view.fingerprintBytes(from, to, (piece) => pieces.push(Buffer.from(piece)));
+      expect(Buffer.concat(pieces).equals(expected(from, to)), `entries ${from} to ${to}`).toBe(true);
+      if (to - from > 2000) expect(pieces.length).toBeGreaterThan(1); // more than 64 KiB: several pieces
+    }
+    const directoryOf = (path: string) => path.slice(0, Math.max(0, path.lastIndexOf('/')));
+    const runs = entries.map((entry) => directoryOf(entry.path)).filter((directory, index, all) => index === 0 || directory !== all[index - 1]);
+    expect(view.directoryRuns()).toEqual(runs);
+    expect(runs).toContain('');
+    expect(new StagingView(encodeStaging({ entries: [], writtenAtNs: 0n }), 'test').directoryRuns()).toEqual([]);
+  });
+});
+
 describe('id resolution', () => {
   it('an ambiguous prefix is an AMBIGUOUS_PREFIX error (exit status 6)', () => {
     const work = temporaryDirectory();

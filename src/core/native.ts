@@ -10,6 +10,8 @@ export interface StoreNative {
   finishListing(handle: ListingHandle): (RawListing | { errno: number; syscall: string })[];
   unchangedRun(staging: Buffer, stagingIndex: number, directory: Buffer, names: Buffer, fields: Float64Array, from: number): number;
   checkStagingEntries(staging: Buffer, from: number, to: number): number;
+  fingerprintBytesInto(staging: Buffer, from: number, to: number, target: Buffer, next: Uint32Array): number;
+  directoryRuns(staging: Buffer, from: number, to: number): Uint32Array;
 }
 
 /** Directories being listed on the addon's threads (see startListing in native/store_native.c). */

@@ -164,12 +164,7 @@ function setLinkGroups(staging: StagingView, inodes: BigUint64Array, modes: File
  */
 function encodeMetadata(workTree: string, staging: StagingView): { times: Buffer; modes: Buffer } {
   const holding = new DirectoriesHolding();
-  let lastDirectory: string | undefined;
-  for (let index = 0; index < staging.count; index++) {
-    const directory = staging.directoryAt(index); // the same string for a run of one directory's entries
-    if (directory !== lastDirectory && directory !== '') holding.addDirectory(directory);
-    lastDirectory = directory;
-  }
+  for (const directory of staging.directoryRuns()) if (directory !== '') holding.addDirectory(directory);
   const directories = holding.sorted();
   const times = new FileTimesBlob(staging.count, directories.length);
   const modes = new FileModesBlob(staging.count, directories.length);
