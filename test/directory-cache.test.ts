@@ -131,6 +131,48 @@ describe('the directory cache', () => {
     ]);
   });
 
+  it('lists the recorded directories ahead of a walk, which sees each one as it is now: gone, a file, grown, or in a batch far on', async () => {
+    const work = temporaryDirectory('store-dircache-ahead-');
+    await storeOk(['init', '-q'], { cwd: work });
+    // More directories than one batch listed ahead (16), some deep.
+    const files = ['a/x', 'b/c/y', 'b/d/z', 'k/w', ...Array.from({ length: 40 }, (_, i) => `many/d${String(i).padStart(2, '0')}/f`)];
+    for (const path of files) {
+      mkdirSync(join(work, path, '..'), { recursive: true });
+      writeFileSync(join(work, path), path);
+    }
+    await storeOk(['add', '-A', '-q'], { cwd: work });
+    await storeOk(['commit', '-q', '-m', 'first'], { cwd: work });
+    await sleep(SETTLE_MS);
+    await storeOk(['status'], { cwd: work }); // records every directory
+    const cache = readFileSync(join(work, '.store/directory-cache'));
+    expect(cache.readUInt32LE(cache.length - 36)).toBe(47); // the root, a, b, b/c, b/d, k, many and its 40
+    expect((await storeJson(['status'], { cwd: work })).unstaged).toEqual([]);
+
+    rmSync(join(work, 'b/c'), { recursive: true }); // recorded, gone
+    rmSync(join(work, 'k'), { recursive: true });
+    writeFileSync(join(work, 'k'), 'a file where a directory was');
+    mkdirSync(join(work, 'b/d/new'));
+    writeFileSync(join(work, 'b/d/new/n'), 'n'); // a directory the cache never held, under one it did
+    writeFileSync(join(work, 'many/d39/f'), 'changed, in the last batch');
+    rmSync(join(work, 'many/d20'), { recursive: true });
+    const status = await storeJson(['status', '--untracked-files=all'], { cwd: work });
+    expect(status.untracked).toEqual(['b/d/new/n', 'k']);
+    expect(status.unstaged).toEqual([
+      { path: 'b/c/y', change: 'deleted' },
+      { path: 'k/w', change: 'deleted' },
+      { path: 'many/d20/f', change: 'deleted' },
+      { path: 'many/d39/f', change: 'modified' },
+    ]);
+    await storeOk(['commit', '-A', '-q', '-m', 'second'], { cwd: work });
+    const after = await storeJson(['status', '--untracked-files=all'], { cwd: work });
+    expect([after.untracked, after.unstaged, after.staged]).toEqual([[], [], []]);
+    const out = temporaryDirectory('store-dircache-ahead-out-');
+    await storeOk(['checkout', '-q', '-o', out, 'HEAD'], { cwd: work });
+    expect(readFileSync(join(out, 'many/d39/f'), 'utf8')).toBe('changed, in the last batch');
+    expect(readFileSync(join(out, 'k'), 'utf8')).toBe('a file where a directory was');
+    expect(existsSync(join(out, 'b/c'))).toBe(false);
+  });
+
   it('is trusted while a directory is unchanged, ignored when damaged, and records no directory changed too recently to tell', async () => {
     const work = temporaryDirectory('store-dircache-trust-');
     await storeOk(['init', '-q'], { cwd: work });

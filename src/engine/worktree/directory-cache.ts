@@ -4,7 +4,7 @@ import { digestOf, HASH_BYTES, newHasher } from '../../core/hash.js';
 import { binarySearch } from '../../core/binary-search.js';
 import { type DirectoryListing, knownNamesOf, SELF_FIELDS } from '../../core/list-directory.js';
 import { mapFile } from '../../core/mapped-file.js';
-import { encodeName } from '../../core/path-bytes.js';
+import { decodeName, encodeName } from '../../core/path-bytes.js';
 import { msOfTimespec } from '../../core/timespec.js';
 import { mtimeSlackNs } from '../../staging/staging-format.js';
 
@@ -69,6 +69,11 @@ export class DirectoryCache {
       this.releasePages();
     }
     return known;
+  }
+
+  /** Every directory recorded, in the byte order of the paths ('' the root): what a walk of the whole tree may list ahead. */
+  recordedDirectories(): string[] {
+    return this.records.map((at) => decodeName(this.pathOf(at)));
   }
 
   /** Called with each listing the walk made: what the next walk may know of `directory`. */
