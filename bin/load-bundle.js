@@ -22,7 +22,8 @@ const BUNDLE_ID_HEX_LENGTH = 64;
  * save for this very bundle. (`codeCacheFile` is for tests: a cache that must not be used.)
  */
 export function loadBundle({ codeCacheFile = CODE_CACHE_FILE } = {}) {
-  const source = readFileSync(BUNDLE_FILE, 'utf8');
+  // ASCII (build-tools/bundle.mjs escapes the rest): read as latin1, a copy, not decoded as UTF-8.
+  const source = readFileSync(BUNDLE_FILE, 'latin1');
   const bundleId = bundleIdOf(source);
   const cachedData = bundleId === undefined ? undefined : cachedDataFor(codeCacheFile, bundleId);
   // Strict, as the ES module it is built from was.

@@ -1,6 +1,10 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { lazyRequire } from '../core/lazy-require.js';
 import { fileURLToPath } from 'node:url';
 import { digestOf, HASH_BYTES, hashBytes, newHasher } from '../core/hash.js';
+
+// Loaded on first use: node:worker_threads costs ~2 ms of every start, and only large files need a hashing thread.
+const workerThreads = lazyRequire<typeof import('node:worker_threads')>('node:worker_threads');
 
 /**
  * Hashes the windows of a content stream: the ids of the chunks each window completes, and along
@@ -89,7 +93,7 @@ export class ThreadWindowHasher implements WindowHasher {
   }
 
   static start(): ThreadWindowHasher {
-    return new ThreadWindowHasher(new Worker(THREAD_FILE));
+    return new ThreadWindowHasher(new (workerThreads().Worker)(THREAD_FILE));
   }
 
   hashWindow(window: Buffer, fresh: { start: number; end: number }, spans: Uint32Array, skipContent: boolean): Promise<HashedWindow> {
