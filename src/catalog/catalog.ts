@@ -73,18 +73,23 @@ export interface PackIndexExtras {
   commits: readonly CommitRow[];
 }
 
-interface BlobLocationRow {
-  id: Buffer;
-  type: number;
-  pack_name: string;
-  frame_offset: number;
-  frame_stored_length: number;
-  frame_raw_length: number;
-  codec: number;
-  offset_in_frame: number;
-  length: number;
-  base_id: Buffer | null;
-}
+/**
+ * A blob's location as SELECT_LOCATION gives it, a row as an array (better-sqlite3's raw mode): an
+ * object a row cost a quarter more a lookup (~5.2 against ~3.9 us, measured by hand), and a commit
+ * of a history looks up each link of every delta chain it reads.
+ */
+type BlobLocationRow = [
+  id: Buffer,
+  type: number,
+  packName: string,
+  frameOffset: number,
+  frameStoredLength: number,
+  frameRawLength: number,
+  codec: number,
+  offsetInFrame: number,
+  length: number,
+  basePrefix: Buffer | null,
+];
 
 const SELECT_LOCATION = `SELECT b.id, b.type, p.name AS pack_name, b.frame_offset, b.frame_stored_length,
   b.frame_raw_length, b.codec, b.offset_in_frame, b.length, b.base_id FROM blobs b JOIN packs p ON p.id = b.pack_id`;
@@ -142,8 +147,8 @@ export class Catalog {
     const db = this.db;
     return {
       hasBlob: db.prepare('SELECT 1 FROM blobs WHERE id = ?').pluck(),
-      blobLocation: db.prepare(`${SELECT_LOCATION} WHERE b.id = ?`),
-      locationsInRange: db.prepare(`${SELECT_LOCATION} WHERE b.id BETWEEN ? AND ? LIMIT 2`),
+      blobLocation: db.prepare(`${SELECT_LOCATION} WHERE b.id = ?`).raw(),
+      locationsInRange: db.prepare(`${SELECT_LOCATION} WHERE b.id BETWEEN ? AND ? LIMIT 2`).raw(),
       idsInRange: db.prepare('SELECT id FROM blobs WHERE id BETWEEN ? AND ?').pluck(),
       file: db.prepare('SELECT id, size_bytes, chunk_count, filemap_id FROM files WHERE id = ?'),
       insertPack: db.prepare('INSERT INTO packs(name, size_bytes, frame_count, blob_count) VALUES (?, ?, ?, ?)'),
@@ -468,18 +473,29 @@ export class Catalog {
   }
 }
 
-function toLocation(row: BlobLocationRow): BlobLocation {
+function toLocation([
+  id,
+  type,
+  packName,
+  frameOffset,
+  frameStoredLength,
+  frameRawLength,
+  codec,
+  offsetInFrame,
+  length,
+  basePrefix,
+]: BlobLocationRow): BlobLocation {
   return {
-    id: row.id,
-    type: row.type as BlobType,
-    packName: row.pack_name,
-    frameOffset: row.frame_offset,
-    frameStoredLength: row.frame_stored_length,
-    frameRawLength: row.frame_raw_length,
-    codec: row.codec as Codec,
-    offsetInFrame: row.offset_in_frame,
-    length: row.length,
-    ...(row.base_id === null ? {} : { basePrefix: row.base_id }),
+    id,
+    type: type as BlobType,
+    packName,
+    frameOffset,
+    frameStoredLength,
+    frameRawLength,
+    codec: codec as Codec,
+    offsetInFrame,
+    length,
+    ...(basePrefix === null ? {} : { basePrefix }),
   };
 }
 
