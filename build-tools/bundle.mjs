@@ -11,7 +11,8 @@ import { build } from 'esbuild';
 const OUTFILE = 'dist/bundle/store.cjs';
 
 // Rewrites of @oclif/core's sources, each for time it spends at every start; the build fails if a
-// line it replaces is gone (a newer @oclif/core), so that none is lost unnoticed.
+// line it replaces is gone (a newer @oclif/core), so that none is lost unnoticed. (Two files may not
+// share a rewrite: one onLoad a file.)
 const SOURCE_REWRITES = [
   {
     // It sorts each plugin's commands with localeCompare: the first call builds ICU's collator, ~9 ms.
@@ -27,7 +28,21 @@ const SOURCE_REWRITES = [
     from: 'patterns.some((w) => (0, minimatch_1.minimatch)(p, w))',
     to: 'patterns.some((w) => (/[*?[\\]{}()!+@\\\\]/.test(w.replace(/^@/, "")) ? (0, minimatch_1.minimatch)(p, w) : p === w))',
   },
+  // Node's modules it loads at every start for work it does only at times: perf_hooks for its
+  // performance markers (off unless asked for), readline to read stdin. Each is loaded on first use.
+  lazyBuiltin(/@oclif[\\/]core[\\/]lib[\\/]performance\.js$/, 'node_perf_hooks_1', 'node:perf_hooks'),
+  lazyBuiltin(/@oclif[\\/]core[\\/]lib[\\/]parser[\\/]parse\.js$/, 'node_readline_1', 'node:readline'),
 ];
+
+/** A rewrite of `const name = require("module");` into an object that loads the module when a property is first read. */
+function lazyBuiltin(file, name, module) {
+  return {
+    file,
+    from: `const ${name} = require("${module}");`,
+    to: `const ${name} = new Proxy({}, { get: (_, key) => require("${module}")[key] });`,
+  };
+}
+
 const sourceRewrites = {
   name: 'source-rewrites',
   setup(builder) {
