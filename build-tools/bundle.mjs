@@ -32,6 +32,15 @@ const SOURCE_REWRITES = [
   // performance markers (off unless asked for), readline to read stdin. Each is loaded on first use.
   lazyBuiltin(/@oclif[\\/]core[\\/]lib[\\/]performance\.js$/, 'node_perf_hooks_1', 'node:perf_hooks'),
   lazyBuiltin(/@oclif[\\/]core[\\/]lib[\\/]parser[\\/]parse\.js$/, 'node_readline_1', 'node:readline'),
+  {
+    // It asks wsl-utils whether this is WSL, whose loading loads child_process (~3 ms with what it
+    // needs) for work it never does here; is-wsl, which wsl-utils asks itself, answers alone. And
+    // child_process itself, for the shell's name (autocomplete), is loaded on first use.
+    file: /@oclif[\\/]core[\\/]lib[\\/]util[\\/]os\.js$/,
+    from: `const node_child_process_1 = require("node:child_process");`,
+    to: `const node_child_process_1 = new Proxy({}, { get: (_, key) => require("node:child_process")[key] });`,
+    also: { from: `return (await import('wsl-utils')).isWsl ? 'wsl'`, to: `return (await import('is-wsl')).default ? 'wsl'` },
+  },
 ];
 
 /** A rewrite of `const name = require("module");` into an object that loads the module when a property is first read. */
@@ -46,11 +55,14 @@ function lazyBuiltin(file, name, module) {
 const sourceRewrites = {
   name: 'source-rewrites',
   setup(builder) {
-    for (const { file, from, to } of SOURCE_REWRITES) {
+    for (const { file, from, to, also } of SOURCE_REWRITES) {
       builder.onLoad({ filter: file }, ({ path }) => {
-        const source = readFileSync(path, 'utf8');
-        if (!source.includes(from)) throw new Error(`${path}: no \`${from}\` to rewrite; is it out of date?`);
-        return { contents: source.replace(from, to), loader: 'js' };
+        let source = readFileSync(path, 'utf8');
+        for (const rewrite of [{ from, to }, ...(also === undefined ? [] : [also])]) {
+          if (!source.includes(rewrite.from)) throw new Error(`${path}: no \`${rewrite.from}\` to rewrite; is it out of date?`);
+          source = source.replace(rewrite.from, rewrite.to);
+        }
+        return { contents: source, loader: 'js' };
       });
     }
   },
