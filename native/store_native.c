@@ -624,6 +624,20 @@ static int has_path_problem(const unsigned char *path, size_t length) {
   return 0;
 }
 
+// The arguments (staging: Buffer, from: number, to: number) of a call that reads a range of a staging
+// file's entries; false, with a TypeError thrown naming `usage`, when they are not that.
+static int staging_range_arguments(napi_env env, napi_callback_info info, void **data, size_t *length, uint32_t *from, uint32_t *to, const char *usage) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 3 || napi_get_buffer_info(env, argv[0], data, length) != napi_ok || napi_get_value_uint32(env, argv[1], from) != napi_ok ||
+      napi_get_value_uint32(env, argv[2], to) != napi_ok) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
+  return 1;
+}
+
 // checkStagingEntries(staging: Buffer, from, to): the first entry in [from, to) that breaks a rule of
 // the StagingView constructor's check (src/staging/staging-format.ts: its kind, its path's place in
 // the heap and length, byte order after the entry before it, the path rules, its size below 2^53),
@@ -632,17 +646,10 @@ static int has_path_problem(const unsigned char *path, size_t length) {
 // ~75 ms of every command's start.
 #define MAX_PATH_BYTES 4096
 static napi_value check_staging_entries(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   void *data;
   size_t length;
   uint32_t from, to;
-  if (argc < 3 || napi_get_buffer_info(env, argv[0], &data, &length) != napi_ok || napi_get_value_uint32(env, argv[1], &from) != napi_ok ||
-      napi_get_value_uint32(env, argv[2], &to) != napi_ok) {
-    napi_throw_type_error(env, NULL, "checkStagingEntries(staging: Buffer, from: number, to: number)");
-    return NULL;
-  }
+  if (!staging_range_arguments(env, info, &data, &length, &from, &to, "checkStagingEntries(staging: Buffer, from: number, to: number)")) return NULL;
   const unsigned char *bytes = data;
   int64_t failed = -1;
   if (length < STAGING_HEADER_BYTES) failed = from;
@@ -749,17 +756,10 @@ static napi_value fingerprint_bytes_into(napi_env env, napi_callback_info info) 
 // directory's path (its bytes before the last '/', 0 at the top). A commit asks this once for the
 // directories whose times and modes it records; in JavaScript, each path was scanned byte by byte.
 static napi_value directory_runs(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   void *staging;
   size_t staging_length;
   uint32_t from, to;
-  if (argc < 3 || napi_get_buffer_info(env, argv[0], &staging, &staging_length) != napi_ok || napi_get_value_uint32(env, argv[1], &from) != napi_ok ||
-      napi_get_value_uint32(env, argv[2], &to) != napi_ok) {
-    napi_throw_type_error(env, NULL, "directoryRuns(staging: Buffer, from: number, to: number)");
-    return NULL;
-  }
+  if (!staging_range_arguments(env, info, &staging, &staging_length, &from, &to, "directoryRuns(staging: Buffer, from: number, to: number)")) return NULL;
   const unsigned char *bytes = staging;
   size_t heap_start = staging_heap_start(bytes, staging_length, from, to);
   if (heap_start == 0) {

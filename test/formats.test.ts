@@ -703,6 +703,25 @@ describe('runs of unchanged files compared natively', () => {
   });
 });
 
+/** Staged entries of `paths`, in the byte order of the paths; kind and size as `shape` gives them for each (a file of 1 byte by default). */
+function stagedEntriesOf(
+  paths: Iterable<string>,
+  shape: (index: number) => Pick<StagedEntry, 'kind' | 'sizeBytes'> = () => ({ kind: EntryKind.File, sizeBytes: 1 }),
+): StagedEntry[] {
+  return sortByPathBytes(
+    [...paths].map((path, index) => ({
+      path,
+      ...shape(index),
+      mode: 0o100644,
+      mtimeNs: 1n,
+      ctimeNs: 1n,
+      ino: BigInt(index),
+      dev: 1n,
+      fileId: hashBytes(Buffer.from(path)),
+    })),
+  );
+}
+
 describe('paths compared in place', () => {
   it('StagingView.isPathAt is true exactly where the staged path is the directory, a slash and the name', () => {
     const random = seededRandom(17);
@@ -712,19 +731,7 @@ describe('paths compared in place', () => {
       const depth = random(3);
       paths.add(Array.from({ length: depth + 1 }, () => names[random(names.length)]).join('/'));
     }
-    const entries = sortByPathBytes(
-      [...paths].map((path, index) => ({
-        path,
-        kind: EntryKind.File as StagedEntry['kind'],
-        mode: 0o100644,
-        sizeBytes: 1,
-        mtimeNs: 1n,
-        ctimeNs: 1n,
-        ino: BigInt(index),
-        dev: 1n,
-        fileId: hashBytes(Buffer.from(path)),
-      })),
-    );
+    const entries = stagedEntriesOf(paths);
     const view = new StagingView(encodeStaging({ entries, writtenAtNs: 0n }), 'test');
     // Near misses: one byte more or less, another directory, a '.' where a '/' was and back.
     const candidates = [
@@ -769,19 +776,7 @@ describe('entries gathered natively', () => {
     const paths = new Set<string>();
     while (paths.size < 3000) paths.add(Array.from({ length: random(4) + 1 }, () => names[random(names.length)]).join('/') + random(1000));
     const kinds = [EntryKind.File, EntryKind.Executable, EntryKind.Symlink] as const;
-    const entries = sortByPathBytes(
-      [...paths].map((path, index) => ({
-        path,
-        kind: kinds[index % 3]!,
-        mode: 0o100644,
-        sizeBytes: index * 1_000_003 + (index % 7) * 2 ** 40,
-        mtimeNs: 1n,
-        ctimeNs: 1n,
-        ino: BigInt(index),
-        dev: 1n,
-        fileId: hashBytes(Buffer.from(path)),
-      })),
-    );
+    const entries = stagedEntriesOf(paths, (index) => ({ kind: kinds[index % 3]!, sizeBytes: index * 1_000_003 + (index % 7) * 2 ** 40 }));
     const view = new StagingView(encodeStaging({ entries, writtenAtNs: 0n }), 'test');
     const expected = (from: number, to: number) =>
       Buffer.concat(
