@@ -43,19 +43,20 @@ const appendLine = (work) => appendFileSync(join(work, 'file.txt'), `line ${++ch
 
 /** The rows of one store build (bin/run.js under `dir`), in a repository of its own. */
 function storeMeasures(label, dir) {
+  // As its users run it: the file executed (npm links it as `store`), not `node bin/run.js`.
   const bin = join(dir, 'bin', 'run.js');
   const work = newWork(label);
-  run(work, 'node', [bin, 'init', '-q']);
-  run(work, 'node', [bin, 'add', '-A', '-q']);
-  run(work, 'node', [bin, 'commit', '-q', '-m', 'first']);
+  run(work, bin, ['init', '-q']);
+  run(work, bin, ['add', '-A', '-q']);
+  run(work, bin, ['commit', '-q', '-m', 'first']);
   return {
-    [`${label} --version`]: () => timed([[work, 'node', [bin, '--version']]]),
-    [`${label} status (clean)`]: () => timed([[work, 'node', [bin, 'status']]]),
+    [`${label} --version`]: () => timed([[work, bin, ['--version']]]),
+    [`${label} status (clean)`]: () => timed([[work, bin, ['status']]]),
     [`${label} add -A + commit (one changed file)`]: () => {
       appendLine(work);
       return timed([
-        [work, 'node', [bin, 'add', '-A', '-q']],
-        [work, 'node', [bin, 'commit', '-q', '-m', `c${change}`]],
+        [work, bin, ['add', '-A', '-q']],
+        [work, bin, ['commit', '-q', '-m', `c${change}`]],
       ]);
     },
   };

@@ -103,7 +103,8 @@ function duBytes(path) {
   return Number(sh(`du -sb ${path}`).split('\t')[0]);
 }
 
-const storeBin = (dir) => `node ${join(dir, 'bin', 'run.js')}`;
+// As its users run it: the file executed (npm links it as `store`), not `node bin/run.js`.
+const storeBin = (dir) => join(dir, 'bin', 'run.js');
 const storeTool = (bin, oneProcess) => ({
   init: () => `${bin} init -q`,
   commit: (_work, message) => (oneProcess ? `${bin} commit -A -q -m ${message}` : `${bin} add -A -q && ${bin} commit -q -m ${message}`),

@@ -148,14 +148,15 @@ function changeOnePercent(tree) {
 
 // ---------- tools ----------
 
+// As its users run it: the file executed (npm links it as `store`), not `node bin/run.js`.
 function storeAdapter(bin) {
   return {
     available: () => existsSync(bin),
-    init: (work) => `node ${bin} init -q ${work}`,
-    snapshot: () => `node ${bin} add -A -q && node ${bin} commit -q -m snapshot`,
+    init: (work) => `${bin} init -q ${work}`,
+    snapshot: () => `${bin} add -A -q && ${bin} commit -q -m snapshot`,
     repoBytes: (work) => duBytes(join(work, '.store')),
-    restore: (_work, file, out) => `node ${bin} get ${file} -o ${out}`,
-    restoreTree: (_work, out) => `node ${bin} checkout -o ${out} HEAD > /dev/null`,
+    restore: (_work, file, out) => `${bin} get ${file} -o ${out}`,
+    restoreTree: (_work, out) => `${bin} checkout -o ${out} HEAD > /dev/null`,
   };
 }
 

@@ -30,23 +30,24 @@ const WORK = resolve(process.env.STORE_SCALE_WORK ?? join(ROOT, 'bench', '.work'
 const ENV = BENCH_ENV;
 const STEPS = new Set(String(args.steps ?? 'status,change,commands,checkout').split(','));
 
+// As its users run it: the file executed (npm links it as `store`), not `node bin/run.js`.
 function storeTool(bin) {
   return {
-    init: `node ${bin} init -q .`,
-    add: `node ${bin} add -A -q`,
-    commit: `node ${bin} commit -q -m snapshot`,
-    status: `node ${bin} status > /dev/null`,
-    checkout: (out) => `node ${bin} checkout -o ${out} HEAD > /dev/null`,
-    branch: `node ${bin} branch first HEAD~1`,
+    init: `${bin} init -q .`,
+    add: `${bin} add -A -q`,
+    commit: `${bin} commit -q -m snapshot`,
+    status: `${bin} status > /dev/null`,
+    checkout: (out) => `${bin} checkout -o ${out} HEAD > /dev/null`,
+    branch: `${bin} branch first HEAD~1`,
     commands: {
-      'diff of the work tree': `node ${bin} diff --name-status > /dev/null`,
-      'diff of the two commits': `node ${bin} diff --name-status HEAD~1 HEAD > /dev/null`,
-      'switch to the first commit': `node ${bin} switch first > /dev/null`,
-      'switch back': `node ${bin} switch main > /dev/null`,
-      log: `node ${bin} log > /dev/null`,
-      'stats / count-objects': `node ${bin} stats > /dev/null`,
-      'verify / fsck': `node ${bin} verify > /dev/null`,
-      gc: `node ${bin} gc > /dev/null`,
+      'diff of the work tree': `${bin} diff --name-status > /dev/null`,
+      'diff of the two commits': `${bin} diff --name-status HEAD~1 HEAD > /dev/null`,
+      'switch to the first commit': `${bin} switch first > /dev/null`,
+      'switch back': `${bin} switch main > /dev/null`,
+      log: `${bin} log > /dev/null`,
+      'stats / count-objects': `${bin} stats > /dev/null`,
+      'verify / fsck': `${bin} verify > /dev/null`,
+      gc: `${bin} gc > /dev/null`,
     },
   };
 }

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { pseudoRandomBytes, run, STORE_BIN, store, storeOk, temporaryDirectory } from './helpers.js';
@@ -133,6 +134,61 @@ async function faultyProxy(): Promise<{
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
         if (!server.listening) resolve();
+      }),
+  };
+}
+
+/** The gateway behind TLS: a terminating proxy with a self-signed certificate for 127.0.0.1, made by openssl; `certificate` is its PEM file. */
+async function tlsProxy(): Promise<{ endpoint: string; certificate: string; close(): Promise<void> }> {
+  const dir = temporaryDirectory('store-tls-');
+  const [key, certificate] = [join(dir, 'key.pem'), join(dir, 'certificate.pem')];
+  const made = await run(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      certificate,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { cwd: dir },
+  );
+  expect(made.status, made.stderr).toBe(0);
+  const target = new URL(s3.endpoint);
+  const sockets = new Set<Socket>();
+  const server = createTlsServer({ key: readFileSync(key), cert: readFileSync(certificate) }, (downstream) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    for (const socket of [downstream, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => {
+        downstream.destroy();
+        upstream.destroy();
+      });
+    }
+    downstream.pipe(upstream).pipe(downstream);
+  });
+  server.on('tlsClientError', () => {}); // a client refusing the certificate, as one test wants
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `https://127.0.0.1:${(server.address() as { port: number }).port}`,
+    certificate,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
       }),
   };
 }
@@ -382,5 +438,33 @@ describe('remotes on a real S3 server (RADOS Gateway)', () => {
     expect(clone.status).toBe(5);
     expect(existsSync(join(parent, 'y'))).toBe(false);
     expect((await run('true', [], { cwd: parent })).status).toBe(0);
+  });
+  it('an https endpoint whose certificate NODE_EXTRA_CA_CERTS names is trusted, with store run as a program (bin/run.js starts node without it and puts it back)', async () => {
+    const proxy = await tlsProxy();
+    try {
+      const { work, bucket } = await repositoryWithRemote(proxy.endpoint);
+      // As a user runs it: the file executed, so its shell line moves the variable aside.
+      const asProgram = (args: string[], caCerts: string) => run(STORE_BIN, args, { cwd: work, env: { ...env, NODE_EXTRA_CA_CERTS: caCerts } });
+      const untrusted = await asProgram(['push'], '');
+      expect(untrusted.status).toBe(12);
+      expect(untrusted.stderr).toMatch(/self[- ]signed certificate/);
+      const unreadable = await asProgram(['push'], join(work, 'no-such.pem'));
+      expect(unreadable.status).toBe(2);
+      expect(unreadable.stderr).toContain(`NODE_EXTRA_CA_CERTS names '${join(work, 'no-such.pem')}', which can't be read (ENOENT)`);
+      expect(await remoteKeys(bucket, 'refs/')).toEqual([]);
+      const pushed = await asProgram(['push', '-q'], proxy.certificate);
+      expect(pushed.stderr).toBe('');
+      expect(pushed.status).toBe(0);
+      expect(await remoteKeys(bucket, 'refs/')).toEqual(['refs/heads/main']);
+      const clone = join(temporaryDirectory('store-clone-'), 'c');
+      const cloned = await run(STORE_BIN, ['clone', `s3://${bucket}/repo`, clone, '--endpoint', proxy.endpoint, '-q'], {
+        cwd: work,
+        env: { ...env, NODE_EXTRA_CA_CERTS: proxy.certificate },
+      });
+      expect(cloned.status, cloned.stderr).toBe(0);
+      expect(readFileSync(join(clone, 'd', 'data.bin'))).toEqual(readFileSync(join(work, 'd', 'data.bin')));
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run, store, temporaryDirectory } from './helpers.js';
+import { run, STORE_BIN, store, temporaryDirectory } from './helpers.js';
 
 const LOADER = resolve(import.meta.dirname, '..', 'bin', 'load-bundle.js');
 const CODE_CACHE = resolve(import.meta.dirname, '..', 'dist', 'bundle', 'store.code-cache');
@@ -44,5 +44,20 @@ describe('start-up: the bundle compiled from its code cache', () => {
     expect(result.stderr).not.toMatch(/ERR_VM_DYNAMIC_IMPORT/);
     expect(result.status).toBe(0);
     expect(result.text).toContain('store');
+  });
+  it('run as a program, node starts without NODE_EXTRA_CA_CERTS (Node 20 parses it at start) and the command still sees it', async () => {
+    const missing = join(temporaryDirectory(), 'missing.pem');
+    // node run directly loads the file at start, and warns when it can't: the warning shows it did.
+    const direct = await run(process.execPath, [STORE_BIN, '--version'], { cwd: temporaryDirectory(), env: { NODE_EXTRA_CA_CERTS: missing } });
+    expect(direct.stderr).toContain(`Warning: Ignoring extra certs from \`${missing}\``);
+    const asProgram = await run(STORE_BIN, ['--version'], { cwd: temporaryDirectory(), env: { NODE_EXTRA_CA_CERTS: missing } });
+    expect(asProgram.stderr).toBe('');
+    expect(asProgram.status).toBe(0);
+    expect(asProgram.text).toMatch(/^store\/\d+\.\d+\.\d+ /);
+    // Put back for what the command runs (test/remote.test.ts: an https remote trusts the file).
+    const hook = join(temporaryDirectory(), 'print-env.cjs');
+    writeFileSync(hook, "process.on('exit', () => process.stderr.write(JSON.stringify([process.env.NODE_EXTRA_CA_CERTS, process.env.STORE_EXTRA_CA_CERTS])));");
+    const seen = await run(STORE_BIN, ['--version'], { cwd: temporaryDirectory(), env: { NODE_EXTRA_CA_CERTS: missing, NODE_OPTIONS: `--require ${hook}` } });
+    expect(JSON.parse(seen.stderr)).toEqual([missing, null]);
   });
 });
