@@ -15,7 +15,7 @@ import type { IngestProgress, ProgressListener } from './ingest/progress.js';
 import { LeadingDirectories } from './worktree/leading-directories.js';
 import { newWalkReport, type ScannedFile, type SkippedPath, workTreePath } from './worktree/scanner.js';
 import { encodeName, fsPath, quotePath } from '../core/path-bytes.js';
-import { isUnchanged, matchWorkTree, toStagedEntry } from './worktree/tracked.js';
+import { isUnchanged, matchWorkTree, startWholeTreeMatch, toStagedEntry } from './worktree/tracked.js';
 
 export interface AddOptions {
   /** Whole work tree, including removals (`-A`). */
@@ -90,6 +90,7 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
   return repo.withWriteLock(async () => {
     const clock = new PhaseClock();
     const scanStartedAtNs = nowNs();
+    const started = scopes.includes('') ? startWholeTreeMatch(repo) : undefined;
     const staging = openStaging(repo.layout.staging);
     checkPathsExist(repo.workTree, scopes, options.paths, staging);
 
@@ -127,7 +128,7 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
         progress.filesScanned++;
         result.unchangedCount++;
       };
-      for (const { index, file } of matchWorkTree(repo, staging, scopes, report, { includeIgnored: options.force, skipUnchanged: unchanged })) {
+      for (const { index, file } of matchWorkTree(repo, staging, scopes, report, { includeIgnored: options.force, skipUnchanged: unchanged, started })) {
         if (file === undefined) {
           drop[index] = 1;
           noteChange('removed', staging.pathAt(index));

@@ -107,7 +107,7 @@ const LIST_AHEAD_BATCHES = 3;
  * are ready when the walk comes to them. A recorded directory gone since is listed for nothing; one
  * the cache does not hold is listed by the walk itself.
  */
-class ListingPrefetch {
+export class ListingPrefetch {
   /** Each recorded directory's batch. */
   private readonly batchOf = new Map<string, number>();
   private readonly batches: {
@@ -127,6 +127,11 @@ class ListingPrefetch {
       (this.batches[batch] ??= { paths: [] }).paths.push(path);
       this.batchOf.set(path, batch);
     });
+  }
+
+  /** Starts the first batches now, before the walk asks for them. */
+  startFirst(): void {
+    this.startThrough(LIST_AHEAD_BATCHES - 1);
   }
 
   covers(path: string): boolean {
@@ -158,6 +163,18 @@ class ListingPrefetch {
   }
 }
 
+/**
+ * The first directories of a walk of the whole tree, listed from now on: a command starts this
+ * before it reads and checks the staging area, so that the listing threads work while it does (a
+ * clean status of 500,000 files spent ~30 ms on the staging area with one core idle). The walk is
+ * then given it (walkWorkTree's `prefetch`), with the same directory cache.
+ */
+export function listWholeTreeAhead(workTree: string, directoryCache: DirectoryCache): ListingPrefetch {
+  const prefetch = new ListingPrefetch(workTree, directoryCache, directoryCache.recordedDirectories());
+  prefetch.startFirst();
+  return prefetch;
+}
+
 export function newWalkReport(): WalkReport {
   return { skipped: [], unreadable: [], ignoredScopes: [], nestedRepositories: [] };
 }
@@ -183,7 +200,7 @@ export function* walkWorkTree(
   workTree: string,
   scopes: readonly string[],
   report: WalkReport,
-  options: { includeIgnored?: boolean; takeUnchanged?: TakeUnchanged; directoryCache?: DirectoryCache } = {},
+  options: { includeIgnored?: boolean; takeUnchanged?: TakeUnchanged; directoryCache?: DirectoryCache; prefetch?: ListingPrefetch } = {},
 ): Generator<ScannedFile> {
   const ignored = (rules: IgnoreRules, path: string, isDirectory: boolean): boolean => {
     if (!rules.isIgnored(path, isDirectory)) return false;
@@ -196,7 +213,9 @@ export function* walkWorkTree(
   const { takeUnchanged, directoryCache } = options;
   // Only a walk of the whole tree comes to every directory the cache holds.
   const prefetch =
-    directoryCache !== undefined && scopes.includes('') ? new ListingPrefetch(workTree, directoryCache, directoryCache.recordedDirectories()) : undefined;
+    directoryCache !== undefined && scopes.includes('')
+      ? (options.prefetch ?? new ListingPrefetch(workTree, directoryCache, directoryCache.recordedDirectories()))
+      : undefined;
 
   const unreadable = (directory: string, error: unknown): undefined => {
     const code = errnoCode(error);

@@ -3,7 +3,7 @@ import type { Repository } from '../../repository/repository.js';
 import { isRacilyClean, nowNs, openStaging, stagingChecksumOnDisk, writeStagingFrom } from '../../staging/staging-area.js';
 import { type ReplacedEntry, withEntriesReplaced } from '../../staging/staged-runs-of.js';
 import type { StagingView } from '../../staging/staging-format.js';
-import { compareWithWorkTree, matchWorkTree } from './tracked.js';
+import { compareWithWorkTree, matchWorkTree, startWholeTreeMatch } from './tracked.js';
 import { newWalkReport, type SkippedPath } from './scanner.js';
 import { stagedChanges, type Change, type PathChange } from './staged-changes.js';
 
@@ -46,6 +46,7 @@ export type UntrackedFiles = 'no' | 'normal' | 'all';
  */
 export function computeStatus(repo: Repository, options: StatusOptions = {}): StatusReport {
   const scanStartedAtNs = nowNs();
+  const started = startWholeTreeMatch(repo);
   const headCommit = repo.refs.headCommit();
   const staging = openStaging(repo.layout.staging);
   const staged = stagedChanges(repo, staging, headCommit);
@@ -58,7 +59,7 @@ export function computeStatus(repo: Repository, options: StatusOptions = {}): St
   const tracked: SkippedPath[] = [];
   const verified: ReplacedEntry[] = [];
   let suspectsLeft = false;
-  for (const { index, file } of matchWorkTree(repo, staging, [''], report, { skipUnchanged: () => {} })) {
+  for (const { index, file } of matchWorkTree(repo, staging, [''], report, { skipUnchanged: () => {}, started })) {
     if (index === -1) {
       if (untrackedMode === 'no') continue;
       const shown = outermostUntracked(file!.path);

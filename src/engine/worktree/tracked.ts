@@ -8,7 +8,19 @@ import { isRacilyClean } from '../../staging/staging-area.js';
 import type { StagedEntry, StagingSnapshot, StagingView } from '../../staging/staging-format.js';
 import { compareUtf8 } from '../../core/utf8-order.js';
 import { hashWorkTreeFile } from './content-hash.js';
-import { kindOf, msFromNs, toScanStat, walkWorkTree, workTreePath, type ScannedFile, type StatData, type TakeUnchanged, type WalkReport } from './scanner.js';
+import {
+  kindOf,
+  type ListingPrefetch,
+  listWholeTreeAhead,
+  msFromNs,
+  toScanStat,
+  walkWorkTree,
+  workTreePath,
+  type ScannedFile,
+  type StatData,
+  type TakeUnchanged,
+  type WalkReport,
+} from './scanner.js';
 import type { DirectoryListing, LstatNumbers } from '../../core/list-directory.js';
 import type { Change } from './staged-changes.js';
 import { LeadingDirectories } from './leading-directories.js';
@@ -97,6 +109,22 @@ export function compareWithWorkTree(
   }
 }
 
+/** A match of the whole work tree begun early (see startWholeTreeMatch). */
+export interface WholeTreeMatchStart {
+  directoryCache: DirectoryCache;
+  prefetch: ListingPrefetch;
+}
+
+/**
+ * Begins a match of the whole work tree (matchWorkTree's `started`, with scopes ['']): its first
+ * directories are listed from now on (see listWholeTreeAhead). Called before the staging area is
+ * opened, after the scan's start time is taken.
+ */
+export function startWholeTreeMatch(repo: Repository): WholeTreeMatchStart {
+  const directoryCache = new DirectoryCache(repo.layout, true);
+  return { directoryCache, prefetch: listWholeTreeAhead(repo.workTree, directoryCache) };
+}
+
 /** A staged entry (its index) with the work tree's file at its path (undefined: none), or an untracked file (index -1). */
 export type WorkTreeMatch = { index: number; file: ScannedFile | undefined } | { index: -1; file: ScannedFile };
 
@@ -114,8 +142,9 @@ export function* matchWorkTree(
   staging: StagingView,
   scopes: readonly string[],
   report: WalkReport,
-  options: { includeIgnored?: boolean; skipUnchanged?: (index: number) => void } = {},
+  options: { includeIgnored?: boolean; skipUnchanged?: (index: number) => void; started?: WholeTreeMatchStart } = {},
 ): Generator<WorkTreeMatch> {
+  if (options.started !== undefined && !scopes.includes('')) throw new Error('a match begun early is of the whole tree');
   const leading = new LeadingDirectories(repo.workTree);
   const wanted = (index: number): boolean => {
     const path = staging.pathAt(index);
@@ -152,8 +181,13 @@ export function* matchWorkTree(
     return true;
   };
   // Written only by a walk of the whole tree: a partial one would drop the directories it skipped.
-  const directoryCache = new DirectoryCache(repo.layout, scopes.includes(''));
-  const walkOptions = { includeIgnored: options.includeIgnored, takeUnchanged: options.skipUnchanged ? takeUnchanged : undefined, directoryCache };
+  const directoryCache = options.started?.directoryCache ?? new DirectoryCache(repo.layout, scopes.includes(''));
+  const walkOptions = {
+    includeIgnored: options.includeIgnored,
+    takeUnchanged: options.skipUnchanged ? takeUnchanged : undefined,
+    directoryCache,
+    prefetch: options.started?.prefetch,
+  };
   let walked = false;
   try {
     // Loops, not a generator per file: one generator object a file was a fifth of a clean status.
