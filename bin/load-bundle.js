@@ -6,14 +6,14 @@
 // not computed again: hashing the bundle at every start cost ~6 ms with node:crypto's loading. A
 // cache of another build, or one V8 rejects (another Node.js, other V8 flags), is not used, and the
 // bundle is compiled as usual.
-import { readFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
+// CommonJS (bin/package.json), as bin/run.js is: see there.
+const { readFileSync } = require('node:fs');
+const Module = require('node:module');
+const { dirname, join } = require('node:path');
+const { Script } = require('node:vm');
 
-export const BUNDLE_FILE = fileURLToPath(new URL('../dist/bundle/store.cjs', import.meta.url));
-export const CODE_CACHE_FILE = fileURLToPath(new URL('../dist/bundle/store.code-cache', import.meta.url));
+const BUNDLE_FILE = join(__dirname, '..', 'dist', 'bundle', 'store.cjs');
+const CODE_CACHE_FILE = join(__dirname, '..', 'dist', 'bundle', 'store.code-cache');
 const BUNDLE_ID_LINE = '// store bundle ';
 const BUNDLE_ID_HEX_LENGTH = 64;
 
@@ -21,7 +21,7 @@ const BUNDLE_ID_HEX_LENGTH = 64;
  * The bundle's exports; whether it was compiled from the code cache; and `codeCache()`, the cache to
  * save for this very bundle. (`codeCacheFile` is for tests: a cache that must not be used.)
  */
-export function loadBundle({ codeCacheFile = CODE_CACHE_FILE } = {}) {
+function loadBundle({ codeCacheFile = CODE_CACHE_FILE } = {}) {
   // ASCII (build-tools/bundle.mjs escapes the rest): read as latin1, a copy, not decoded as UTF-8.
   const source = readFileSync(BUNDLE_FILE, 'latin1');
   const bundleId = bundleIdOf(source);
@@ -31,16 +31,16 @@ export function loadBundle({ codeCacheFile = CODE_CACHE_FILE } = {}) {
     filename: BUNDLE_FILE,
     cachedData,
   });
-  const module = new Module(BUNDLE_FILE);
-  module.filename = BUNDLE_FILE;
-  const require = createRequire(BUNDLE_FILE);
+  const bundleModule = new Module(BUNDLE_FILE);
+  bundleModule.filename = BUNDLE_FILE;
+  const bundleRequire = Module.createRequire(BUNDLE_FILE);
   // oclif loads the commands from the bundle (package.json's oclif.commands.target) with require():
   // it finds this instance instead of evaluating the file a second time.
-  require.cache[BUNDLE_FILE] = module;
-  script.runInThisContext()(module.exports, require, module, BUNDLE_FILE, dirname(BUNDLE_FILE), (specifier) => import(specifier));
-  module.loaded = true;
+  bundleRequire.cache[BUNDLE_FILE] = bundleModule;
+  script.runInThisContext()(bundleModule.exports, bundleRequire, bundleModule, BUNDLE_FILE, dirname(BUNDLE_FILE), (specifier) => import(specifier));
+  bundleModule.loaded = true;
   return {
-    exports: module.exports,
+    exports: bundleModule.exports,
     fromCodeCache: cachedData !== undefined && !script.cachedDataRejected,
     codeCache: () => {
       if (bundleId === undefined) throw new Error(`${BUNDLE_FILE} names no build on its first line: run build-tools/bundle.mjs`);
@@ -65,3 +65,5 @@ function cachedDataFor(codeCacheFile, bundleId) {
   }
   return cache.length > bundleId.length && cache.subarray(0, bundleId.length).equals(bundleId) ? cache.subarray(bundleId.length) : undefined;
 }
+
+module.exports = { BUNDLE_FILE, CODE_CACHE_FILE, loadBundle };

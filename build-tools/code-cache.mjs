@@ -9,10 +9,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { CODE_CACHE_FILE, loadBundle } from '../bin/load-bundle.js';
 
 const BIN_URL = new URL('../bin/run.js', import.meta.url);
+const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LOADER_URL = new URL('../bin/load-bundle.js', import.meta.url);
 
 const bundle = loadBundle();
@@ -49,7 +51,7 @@ async function warmUp(run) {
   };
   const store = async (...words) => {
     process.argv = [argv[0], BIN_URL.pathname, ...words];
-    await run(BIN_URL.href);
+    await run(PACKAGE_ROOT);
     if (process.exitCode) throw new Error(`store ${words.join(' ')} exited with status ${process.exitCode}`);
   };
   try {

@@ -120,13 +120,13 @@ function editDistance(typed: string, known: string): number {
   return rows[typed.length]![known.length]!;
 }
 
-/** Runs the CLI; `binUrl` is the URL of bin/run.js, from which oclif finds package.json. */
-export async function run(binUrl: string): Promise<void> {
+/** Runs the CLI; `packageRoot` is the directory of store's package.json, where oclif finds its configuration. */
+export async function run(packageRoot: string): Promise<void> {
   keepYoungGenerationSmall();
   process.argv = argumentsAsBytes(process.argv);
   stopCleanlyOn('SIGINT', 130);
   stopCleanlyOn('SIGTERM', 143);
-  await execute({ dir: binUrl });
+  await execute({ dir: packageRoot });
 }
 
 /**
