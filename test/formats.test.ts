@@ -807,6 +807,22 @@ describe('entries gathered natively', () => {
     expect(runs).toContain('');
     expect(new StagingView(encodeStaging({ entries: [], writtenAtNs: 0n }), 'test').directoryRuns()).toEqual([]);
   });
+
+  it('over many entries, both read a range at a time and let the pages go between; a run a range cut in two is one run', () => {
+    const numbered = (directory: string, count: number) => Array.from({ length: count }, (_, index) => `${directory}/${String(index).padStart(6, '0')}`);
+    const entries = stagedEntriesOf([...numbered('big', 20_000), ...numbered('other', 20_000), 'z']);
+    let released = 0;
+    const view = new StagingView(encodeStaging({ entries, writtenAtNs: 0n }), 'test', () => released++);
+    released = 0;
+    // 16,384 entries a range (RELEASE_EVERY): 'big' spans the first range's end.
+    expect(view.directoryRuns()).toEqual(['big', 'other', '']);
+    expect(released).toBeGreaterThanOrEqual(2);
+    released = 0;
+    let bytes = 0;
+    view.fingerprintBytes(0, entries.length, (piece) => (bytes += piece.length));
+    expect(bytes).toBe(entries.reduce((sum, entry) => sum + 45 + Buffer.byteLength(entry.path), 0));
+    expect(released).toBeGreaterThanOrEqual(2);
+  });
 });
 
 describe('id resolution', () => {

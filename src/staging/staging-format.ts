@@ -530,11 +530,10 @@ export class StagingView {
    * piece is valid until `take` returns.
    */
   fingerprintBytes(start: number, end: number, take: (piece: Buffer) => void): void {
-    if (start >= end) return;
-    this.countReads(start, end - start);
     const next = fingerprintProgress;
     for (let from = start; from < end; from = next[0]!) {
       const used = callNative(this.source, (addon) => addon.fingerprintBytesInto(this.bytes, from, end, fingerprintScratch, next));
+      this.countReads(from, next[0]! - from); // after the read: the pages it made resident may go
       take(fingerprintScratch.subarray(0, used));
     }
   }
@@ -544,19 +543,22 @@ export class StagingView {
    * the addon finds the runs, and each directory's path is decoded once.
    */
   directoryRuns(): string[] {
-    if (this.count === 0) return [];
-    this.countReads(0, this.count);
-    const runs = callNative(this.source, (addon) => addon.directoryRuns(this.bytes, 0, this.count));
     const directories: string[] = [];
-    for (let at = 0; at < runs.length; at += 2) {
-      const length = runs[at + 1]!;
-      if (length === 0) {
-        directories.push('');
-        continue;
+    // RELEASE_EVERY entries a call, the pages read let go between: in one call over the whole file,
+    // a commit of 1,000,000 files held all of its mapping at once (227 MB at its peak against 153).
+    for (let from = 0; from < this.count; from += RELEASE_EVERY) {
+      const to = Math.min(this.count, from + RELEASE_EVERY);
+      const runs = callNative(this.source, (addon) => addon.directoryRuns(this.bytes, from, to));
+      for (let at = 0; at < runs.length; at += 2) {
+        const length = runs[at + 1]!;
+        const record = HEADER_BYTES + runs[at]! * ENTRY_BYTES;
+        const start = this.heapStart + this.view.getUint32(record + 80, true);
+        const directory = length === 0 ? '' : decodeNameAt(this.bytes, start, start + length);
+        // A run that a range's end cut in two is one run.
+        if (at === 0 && from > 0 && directories.at(-1) === directory) continue;
+        directories.push(directory);
       }
-      const record = HEADER_BYTES + runs[at]! * ENTRY_BYTES;
-      const start = this.heapStart + this.view.getUint32(record + 80, true);
-      directories.push(decodeNameAt(this.bytes, start, start + length));
+      this.countReads(from, to - from);
     }
     return directories;
   }
