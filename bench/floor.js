@@ -3,7 +3,8 @@
 // 1% change in 12,000 files in <= 0.5 s and faster than `git add -A && git commit`). In a repository
 // of one small file, one line appended each time, it times (wall, alternating, medians of --runs N,
 // default 10): `node -e 0`; `store --version`; a clean `store status`; store's add + commit of that
-// change; git's add + commit of the same change in a git repository of the same file. What store's
+// change; git's add + commit of the same change in a git repository of the same file; and node's own
+// start with and without NODE_EXTRA_CA_CERTS, on an empty CommonJS file and ES module. What store's
 // pair costs with nearly nothing to do is the least its 1% add + commit can cost. With --before DIR,
 // the build in DIR ("store-before", its own repository) is timed the same way in the same run.
 //
@@ -62,8 +63,18 @@ function storeMeasures(label, dir) {
   };
 }
 
+// What bin/run.js avoids (see there): Node 20 parsing NODE_EXTRA_CA_CERTS at start, and the ESM
+// loader an ES module entry point brings. Through `env -u`, which costs the unset rows an exec more.
+writeFileSync(join(base, 'empty.cjs'), '');
+writeFileSync(join(base, 'empty.mjs'), '');
+const withoutCaCerts = (args) => ['-u', 'NODE_EXTRA_CA_CERTS', 'node', ...args];
 const measures = {
   'node -e 0': () => timed([[base, 'node', ['-e', '0']]]),
+  ...(process.env.NODE_EXTRA_CA_CERTS !== undefined && {
+    'node -e 0, NODE_EXTRA_CA_CERTS unset': () => timed([[base, 'env', withoutCaCerts(['-e', '0'])]]),
+  }),
+  'node on an empty CommonJS file (NODE_EXTRA_CA_CERTS unset)': () => timed([[base, 'env', withoutCaCerts([join(base, 'empty.cjs')])]]),
+  'node on an empty ES module (NODE_EXTRA_CA_CERTS unset)': () => timed([[base, 'env', withoutCaCerts([join(base, 'empty.mjs')])]]),
   ...storeMeasures('store', ROOT),
   ...(args.before !== undefined && storeMeasures('store-before', resolve(args.before))),
 };

@@ -539,8 +539,8 @@ export class StagingView {
   }
 
   /**
-   * The directory of each run of entries in one directory ('' at the top), in order: one call into
-   * the addon finds the runs, and each directory's path is decoded once.
+   * The directory of each run of entries in one directory ('' at the top), in order: the addon finds
+   * the runs, a range of entries a call, and each directory's path is decoded once.
    */
   directoryRuns(): string[] {
     const directories: string[] = [];
