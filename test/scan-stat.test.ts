@@ -118,6 +118,31 @@ describe('scan stat data', () => {
     }
   });
 
+  it('a listing given back is empty at once, its buffers detached; given back twice, nothing more happens', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'store-release-'));
+    try {
+      for (const name of ['a', 'b', 'c']) writeFileSync(join(directory, name), name);
+      mkdirSync(join(directory, 'empty'));
+      const [listing, empty] = startListing([directory, join(directory, 'empty')]).finish() as DirectoryListing[];
+      const { names } = listing!;
+      expect(listing!.count).toBe(4);
+      expect(names.toString('latin1')).toBe('abcempty');
+      listing!.release();
+      expect(listing!.count).toBe(0);
+      expect(names.length).toBe(0); // detached: the freed memory cannot be read
+      expect(names.buffer.byteLength).toBe(0);
+      listing!.release();
+      // An empty directory's listing is copied (nothing of the addon's to give back).
+      expect(empty!.count).toBe(0);
+      empty!.release();
+      const single = listDirectory(directory);
+      expect(single.entries().map((entry) => entry.name)).toEqual(['a', 'b', 'c', 'empty']);
+      single.release();
+      expect(single.count).toBe(0);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
   it('the walk yields paths in byte order, a directory where its name and a slash sort', () => {
     const directory = mkdtempSync(join(tmpdir(), 'store-walk-order-'));
     try {

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { callNative, errnoName, nativeError, type RawListing } from './native.js';
+import { callNative, errnoName, nativeError, type ListingMemory, type RawListing } from './native.js';
 import { decodeNameAt, encodeName } from './path-bytes.js';
 import { msOfTimespec } from './timespec.js';
 import { binarySearch } from './binary-search.js';
@@ -36,19 +36,36 @@ const { S_IFMT, S_IFDIR, S_IFREG, S_IFLNK } = constants;
  * a '/' followed it.
  */
 export class DirectoryListing {
-  readonly count: number;
+  private listedCount: number;
 
   /**
    * `self`: the directory's own fstat, taken before its names were read (inode, device, mtime s and
-   * ns, ctime s and ns); `fromKnown`: the names were the known ones given, not read (see listDirectory).
+   * ns, ctime s and ns); `fromKnown`: the names were the known ones given, not read (see listDirectory);
+   * `memory`: the addon's memory that `names` and `fields` lie in (see release).
    */
   constructor(
     readonly names: Buffer,
     private readonly fields: Float64Array,
     readonly self: Float64Array = new Float64Array(SELF_FIELDS),
     readonly fromKnown = false,
+    private readonly memory?: ListingMemory,
   ) {
-    this.count = fields.length / FIELDS;
+    this.listedCount = fields.length / FIELDS;
+  }
+
+  /** How many names it holds (none once released). */
+  get count(): number {
+    return this.listedCount;
+  }
+
+  /**
+   * Frees the addon's memory behind the names and the numbers now, rather than when V8 collects, which
+   * it does late (see releaseListing in native/store_native.c): for a walk done with the listing. The
+   * listing is empty afterwards (its buffers detached: nothing can read freed memory).
+   */
+  release(): void {
+    if (this.memory !== undefined) callNative('', (addon) => addon.releaseListing(this.names, this.fields, this.memory));
+    this.listedCount = 0;
   }
 
   /**
@@ -157,7 +174,7 @@ export function listDirectory(path: string, known?: Buffer): DirectoryListing {
 }
 
 function fromRaw(raw: RawListing): DirectoryListing {
-  return new DirectoryListing(raw.names, raw.fields, raw.self, raw.fromKnown);
+  return new DirectoryListing(raw.names, raw.fields, raw.self, raw.fromKnown, raw.memory);
 }
 
 /** What `listing` held, as `known` for listing its directory again (see listDirectory). */

@@ -8,6 +8,7 @@ export interface StoreNative {
   listDirectory(path: Buffer, known?: Buffer | null): RawListing;
   startListing(paths: Buffer[], known?: (Buffer | null)[]): ListingHandle;
   finishListing(handle: ListingHandle): (RawListing | { errno: number; syscall: string })[];
+  releaseListing(names: Buffer, fields: Float64Array, memory: ListingMemory | undefined): void;
   unchangedRun(staging: Buffer, stagingIndex: number, directory: Buffer, names: Buffer, fields: Float64Array, from: number): number;
   checkStagingEntries(staging: Buffer, from: number, to: number): number;
   fingerprintBytesInto(staging: Buffer, from: number, to: number, target: Buffer, next: Uint32Array): number;
@@ -17,15 +18,20 @@ export interface StoreNative {
 /** Directories being listed on the addon's threads (see startListing in native/store_native.c). */
 export type ListingHandle = { readonly __listing: unique symbol };
 
+/** The addon's own memory behind a listing's names and fields, freed by releaseListing (see native/store_native.c). */
+export type ListingMemory = { readonly __listingMemory: unique symbol };
+
 /**
  * A directory's names end to end and FIELDS numbers per name, the directory's own fstat (SELF_FIELDS
- * numbers) and whether known names served (see native/store_native.c).
+ * numbers) and whether known names served (see native/store_native.c). `names` and `fields` lie in
+ * the addon's `memory` (undefined: copied, nothing to give back).
  */
 export interface RawListing {
   names: Buffer;
   fields: Float64Array;
   self: Float64Array;
   fromKnown: boolean;
+  memory: ListingMemory | undefined;
 }
 
 // Built in place by the package's own install script (no dependency of its own, so that npm's

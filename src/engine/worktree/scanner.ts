@@ -239,95 +239,102 @@ export function* walkWorkTree(
   };
   const pathOf = (directory: string, name: string): string => (directory === '' ? name : `${directory}/${name}`);
   function* walk(directory: string, listing: DirectoryListing, parentRules: IgnoreRules): Generator<ScannedFile> {
-    // The listing says whether there is a .storeignore: no failing open in every directory.
-    const rules = listing.holds(IGNORE_FILE) ? parentRules.enter(workTree, directory) : parentRules;
-    // The subdirectories to walk into, first, so that they can be listed ahead.
-    const subdirectories: string[] = [];
-    const subdirectoryAt: number[] = [];
-    for (let index = 0; index < listing.count; index++) {
-      if (!listing.isDirectoryAt(index)) continue;
-      const name = listing.nameAt(index);
-      if (name === REPOSITORY_DIRECTORY || nameProblem(name) !== undefined) continue; // passed over or reported below
-      const path = pathOf(directory, name);
-      if (!leadsIntoScope(path) || ignored(rules, path, true)) continue;
-      subdirectories.push(path);
-      subdirectoryAt.push(index);
-    }
-    // Listed ahead on the addon's threads, a batch at a time, the next LIST_AHEAD_BATCHES while this
-    // one is walked (see startListing).
-    // Those the prefetch does not cover are listed here.
-    const own = prefetch === undefined ? subdirectories : subdirectories.filter((path) => !prefetch.covers(path));
-    const startBatch = (start: number) => {
-      const paths = own.slice(start, start + LIST_AHEAD_DIRECTORIES);
-      if (paths.length === 0) return undefined;
-      const known = directoryCache === undefined ? [] : paths.map((path) => directoryCache.knownFor(path));
-      return startListing(
-        paths.map((path) => workTreePath(workTree, path)),
-        known,
-      );
-    };
-    // In the order the walk takes them: each batch is finished when the walk reaches its first directory.
-    const pending: NonNullable<ReturnType<typeof startBatch>>[] = [];
-    let nextToStart = 0;
-    const startAhead = (): void => {
-      while (pending.length < LIST_AHEAD_BATCHES) {
-        const started = startBatch(nextToStart);
-        if (started === undefined) return;
-        pending.push(started);
-        nextToStart += LIST_AHEAD_DIRECTORIES;
+    // Given back once walked, or once the walk stops early: its memory freed then (see DirectoryListing.release).
+    try {
+      // The listing says whether there is a .storeignore: no failing open in every directory.
+      const rules = listing.holds(IGNORE_FILE) ? parentRules.enter(workTree, directory) : parentRules;
+      // The subdirectories to walk into, first, so that they can be listed ahead.
+      const subdirectories: string[] = [];
+      const subdirectoryAt: number[] = [];
+      for (let index = 0; index < listing.count; index++) {
+        if (!listing.isDirectoryAt(index)) continue;
+        const name = listing.nameAt(index);
+        if (name === REPOSITORY_DIRECTORY || nameProblem(name) !== undefined) continue; // passed over or reported below
+        const path = pathOf(directory, name);
+        if (!leadsIntoScope(path) || ignored(rules, path, true)) continue;
+        subdirectories.push(path);
+        subdirectoryAt.push(index);
       }
-    };
-    startAhead();
-    let batchStart = 0;
-    let batch: (DirectoryListing | Error | undefined)[] = [];
-    let ownTaken = 0;
-    const listingOf = (index: number): DirectoryListing | undefined => {
-      const path = subdirectories[index]!;
-      if (prefetch?.covers(path)) return received(path, prefetch.take(path));
-      const ownIndex = ownTaken++;
-      if (ownIndex >= batchStart + batch.length) {
-        batch = pending.shift()!.finish();
-        batchStart = ownIndex;
-        startAhead();
+      // Listed ahead on the addon's threads, a batch at a time, the next LIST_AHEAD_BATCHES while this
+      // one is walked (see startListing).
+      // Those the prefetch does not cover are listed here.
+      const own = prefetch === undefined ? subdirectories : subdirectories.filter((path) => !prefetch.covers(path));
+      const startBatch = (start: number) => {
+        const paths = own.slice(start, start + LIST_AHEAD_DIRECTORIES);
+        if (paths.length === 0) return undefined;
+        const known = directoryCache === undefined ? [] : paths.map((path) => directoryCache.knownFor(path));
+        return startListing(
+          paths.map((path) => workTreePath(workTree, path)),
+          known,
+        );
+      };
+      // In the order the walk takes them: each batch is finished when the walk reaches its first directory.
+      const pending: NonNullable<ReturnType<typeof startBatch>>[] = [];
+      let nextToStart = 0;
+      const startAhead = (): void => {
+        while (pending.length < LIST_AHEAD_BATCHES) {
+          const started = startBatch(nextToStart);
+          if (started === undefined) return;
+          pending.push(started);
+          nextToStart += LIST_AHEAD_DIRECTORIES;
+        }
+      };
+      startAhead();
+      let batchStart = 0;
+      let batch: (DirectoryListing | Error | undefined)[] = [];
+      let ownTaken = 0;
+      const listingOf = (index: number): DirectoryListing | undefined => {
+        const path = subdirectories[index]!;
+        if (prefetch?.covers(path)) return received(path, prefetch.take(path));
+        const ownIndex = ownTaken++;
+        if (ownIndex >= batchStart + batch.length) {
+          batch = pending.shift()!.finish();
+          batchStart = ownIndex;
+          startAhead();
+        }
+        const listed = batch[ownIndex - batchStart];
+        batch[ownIndex - batchStart] = undefined; // held only until walked
+        return received(path, listed);
+      };
+      // Offered only where every file is in scope: one the walk would pass over is not the caller's.
+      const everyFileInScope = directory === '' ? scopes.includes('') : inScope(directory);
+      const directoryBytes = takeUnchanged !== undefined && everyFileInScope ? encodeName(directory) : undefined;
+      let subdirectory = 0;
+      for (let index = 0; index < listing.count; index++) {
+        if (subdirectoryAt[subdirectory] === index) {
+          const path = subdirectories[subdirectory]!;
+          const childListing = listingOf(subdirectory++);
+          if (childListing?.holds(REPOSITORY_DIRECTORY)) {
+            report.nestedRepositories.push(path);
+            childListing.release();
+          } else if (childListing !== undefined) yield* walk(path, childListing, rules);
+          continue;
+        }
+        if (directoryBytes !== undefined && listing.isFileOrSymlinkAt(index) && takeUnchanged!(directoryBytes, listing, index)) continue;
+        const name = listing.nameAt(index);
+        if (name === REPOSITORY_DIRECTORY) continue;
+        const path = pathOf(directory, name);
+        // `.STORE` and the like: no repository may hold its own directory's name in any case (see nameProblem).
+        const problem = nameProblem(name);
+        if (problem !== undefined) {
+          report.skipped.push({ path, reason: `${problem} cannot be stored` });
+          continue;
+        }
+        const error = listing.errorAt(index);
+        if (error === 'ENOENT') continue; // vanished since it was listed
+        if (error !== undefined) {
+          report.unreadable.push({ path, reason: error });
+          continue;
+        }
+        if (listing.isDirectoryAt(index)) continue; // not walked into: out of scope or ignored
+        if (!inScope(path) || ignored(rules, path, false)) continue;
+        const stats = listing.statsAt(index);
+        const kind = kindOf(stats);
+        if (typeof kind === 'string') report.skipped.push({ path, reason: kind });
+        else yield { path, kind, stats };
       }
-      const listed = batch[ownIndex - batchStart];
-      batch[ownIndex - batchStart] = undefined; // held only until walked
-      return received(path, listed);
-    };
-    // Offered only where every file is in scope: one the walk would pass over is not the caller's.
-    const everyFileInScope = directory === '' ? scopes.includes('') : inScope(directory);
-    const directoryBytes = takeUnchanged !== undefined && everyFileInScope ? encodeName(directory) : undefined;
-    let subdirectory = 0;
-    for (let index = 0; index < listing.count; index++) {
-      if (subdirectoryAt[subdirectory] === index) {
-        const path = subdirectories[subdirectory]!;
-        const childListing = listingOf(subdirectory++);
-        if (childListing?.holds(REPOSITORY_DIRECTORY)) report.nestedRepositories.push(path);
-        else if (childListing !== undefined) yield* walk(path, childListing, rules);
-        continue;
-      }
-      if (directoryBytes !== undefined && listing.isFileOrSymlinkAt(index) && takeUnchanged!(directoryBytes, listing, index)) continue;
-      const name = listing.nameAt(index);
-      if (name === REPOSITORY_DIRECTORY) continue;
-      const path = pathOf(directory, name);
-      // `.STORE` and the like: no repository may hold its own directory's name in any case (see nameProblem).
-      const problem = nameProblem(name);
-      if (problem !== undefined) {
-        report.skipped.push({ path, reason: `${problem} cannot be stored` });
-        continue;
-      }
-      const error = listing.errorAt(index);
-      if (error === 'ENOENT') continue; // vanished since it was listed
-      if (error !== undefined) {
-        report.unreadable.push({ path, reason: error });
-        continue;
-      }
-      if (listing.isDirectoryAt(index)) continue; // not walked into: out of scope or ignored
-      if (!inScope(path) || ignored(rules, path, false)) continue;
-      const stats = listing.statsAt(index);
-      const kind = kindOf(stats);
-      if (typeof kind === 'string') report.skipped.push({ path, reason: kind });
-      else yield { path, kind, stats };
+    } finally {
+      listing.release();
     }
   }
   const rootListing = list('');
