@@ -235,17 +235,27 @@ describe('scan stat data', () => {
       const matched = (skipping: boolean, scopes = ['']) => {
         const report = newWalkReport();
         const skipped: number[] = [];
-        const options = skipping ? { skipUnchanged: (index: number) => skipped.push(index) } : {};
+        const runs: number[] = [];
+        const options = skipping
+          ? {
+              skipUnchanged: (first: number, count: number) => {
+                runs.push(count);
+                for (let index = first; index < first + count; index++) skipped.push(index);
+              },
+            }
+          : {};
         const matches = [...matchWorkTree(repo, staging, scopes, report, options)].map(({ index, file }) => ({
           index,
           path: file?.path ?? staging.pathAt(index),
           unchanged: index >= 0 && file !== undefined && staging.isUnchangedAt(index, file.kind, file.stats),
         }));
-        return { matches, report, skipped };
+        return { matches, report, skipped, runs };
       };
       const plain = matched(false);
       const skipping = matched(true);
       expect(skipping.skipped).toEqual(plain.matches.filter((match) => match.unchanged).map((match) => match.index));
+      // Runs of unchanged files are passed over at once (ignored.txt and link, one after another in the root).
+      expect(skipping.runs.some((count) => count > 1)).toBe(true);
       expect(skipping.report).toEqual(plain.report);
       expect(skipping.matches).toEqual(plain.matches.filter((match) => !match.unchanged));
       expect(skipping.matches.map((match) => [match.path, match.index >= 0])).toEqual([

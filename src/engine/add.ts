@@ -124,9 +124,9 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
     function* windows(): Generator<ReadWindow> {
       let window: ReadWindow = { files: [], previousIndex: new Map(), last: false };
       let windowBytes = 0;
-      const unchanged = (): void => {
-        progress.filesScanned++;
-        result.unchangedCount++;
+      const unchanged = (_first: number, count: number): void => {
+        progress.filesScanned += count;
+        result.unchangedCount += count;
       };
       for (const { index, file } of matchWorkTree(repo, staging, scopes, report, { includeIgnored: options.force, skipUnchanged: unchanged, started })) {
         if (file === undefined) {

@@ -180,12 +180,13 @@ export function newWalkReport(): WalkReport {
 }
 
 /**
- * Called for each regular file or symlink the walk meets, before anything is decoded of it: its
- * directory's path as bytes ('' for the root) and its place in the listing. True when the caller
- * has dealt with it (a tracked file whose stat data did not change), and the walk passes over it.
- * Asked only in directories whose files are all in scope.
+ * Called for a regular file or symlink the walk meets, before anything is decoded of it: its
+ * directory's path as bytes ('' for the root) and its place in the listing. How many entries from
+ * `index` on the caller has dealt with (tracked files whose stat data did not change, one after
+ * another, none of them a directory), which the walk passes over; 0 for none. Asked only in
+ * directories whose files are all in scope.
  */
-export type TakeUnchanged = (directory: Buffer, listing: DirectoryListing, index: number) => boolean;
+export type TakeUnchanged = (directory: Buffer, listing: DirectoryListing, index: number) => number;
 
 /**
  * Walks the work tree under the given scopes ('' is the whole tree), applying .storeignore rules and
@@ -310,7 +311,14 @@ export function* walkWorkTree(
           } else if (childListing !== undefined) yield* walk(path, childListing, rules);
           continue;
         }
-        if (directoryBytes !== undefined && listing.isFileOrSymlinkAt(index) && takeUnchanged!(directoryBytes, listing, index)) continue;
+        if (directoryBytes !== undefined && listing.isFileOrSymlinkAt(index)) {
+          const taken = takeUnchanged!(directoryBytes, listing, index);
+          // A run taken at once: a clean status at 500,000 files took one file a call ~20 ms longer.
+          if (taken > 0) {
+            index += taken - 1;
+            continue;
+          }
+        }
         const name = listing.nameAt(index);
         if (name === REPOSITORY_DIRECTORY) continue;
         const path = pathOf(directory, name);

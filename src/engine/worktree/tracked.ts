@@ -135,14 +135,14 @@ export type WorkTreeMatch = { index: number; file: ScannedFile | undefined } | {
  * yield (gone, now ignored, or under a directory it skipped) is looked up on its own: a tracked file
  * stays tracked when an ignore rule matches it later, as in git. Entries out of scope are passed over,
  * and so, when `skipUnchanged` is given, are entries whose file's stat data did not change
- * (isUnchangedAt): it is called with each one's index instead.
+ * (isUnchangedAt): it is called instead with each run of them (the first one's index, how many).
  */
 export function* matchWorkTree(
   repo: Repository,
   staging: StagingView,
   scopes: readonly string[],
   report: WalkReport,
-  options: { includeIgnored?: boolean; skipUnchanged?: (index: number) => void; started?: WholeTreeMatchStart } = {},
+  options: { includeIgnored?: boolean; skipUnchanged?: (first: number, count: number) => void; started?: WholeTreeMatchStart } = {},
 ): Generator<WorkTreeMatch> {
   if (options.started !== undefined && !scopes.includes('')) throw new Error('a match begun early is of the whole tree');
   const leading = new LeadingDirectories(repo.workTree);
@@ -154,31 +154,22 @@ export function* matchWorkTree(
   // The next staged entry, when it is the listed file and its stat data did not change: compared
   // as bytes and numbers in place, nothing decoded (a clean status is mostly this).
   const stats: LstatNumbers = { mode: 0, size: 0, mtimeMs: 0, ctimeMs: 0, ino: 0, dev: 0 };
-  // A run of unchanged files found at once (StagingView.unchangedRun): the listing's entries
-  // [runFrom, runTo) are staged entries runFirstEntry on. Asked again where it ends (the next file
-  // differs, or a subdirectory comes between) and whenever the walk is elsewhere.
-  let runListing: DirectoryListing | undefined;
-  let runFrom = 0;
-  let runTo = 0;
-  let runFirstEntry = 0;
+  // A run of unchanged files, found in one native call (StagingView.unchangedRun) and taken at once;
+  // where it finds none, the next file alone is checked as isUnchangedAt checks it.
   const takeUnchanged: TakeUnchanged = (directory, listing, index) => {
-    if (next >= staging.count) return false;
-    if (listing !== runListing || index < runFrom || index >= runTo || runFirstEntry + (index - runFrom) !== next) {
-      runListing = listing;
-      runFrom = index;
-      runFirstEntry = next;
-      runTo = index + staging.unchangedRun(next, directory, listing, index);
+    if (next >= staging.count) return 0;
+    const run = staging.unchangedRun(next, directory, listing, index);
+    if (run > 0) {
+      options.skipUnchanged!(next, run);
+      next += run;
+      return run;
     }
-    if (index < runTo) {
-      options.skipUnchanged!(next++);
-      return true;
-    }
-    if (!staging.isPathAt(next, directory, listing.names, listing.nameStart(index), listing.nameEnd(index))) return false;
+    if (!staging.isPathAt(next, directory, listing.names, listing.nameStart(index), listing.nameEnd(index))) return 0;
     listing.statsAt(index, stats);
     const kind = kindOf(stats);
-    if (typeof kind === 'string' || !staging.isUnchangedAt(next, kind, stats)) return false;
-    options.skipUnchanged!(next++);
-    return true;
+    if (typeof kind === 'string' || !staging.isUnchangedAt(next, kind, stats)) return 0;
+    options.skipUnchanged!(next++, 1);
+    return 1;
   };
   // Written only by a walk of the whole tree: a partial one would drop the directories it skipped.
   const directoryCache = options.started?.directoryCache ?? new DirectoryCache(repo.layout, scopes.includes(''));
