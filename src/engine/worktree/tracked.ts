@@ -21,7 +21,7 @@ import {
   type TakeUnchanged,
   type WalkReport,
 } from './scanner.js';
-import type { DirectoryListing, LstatNumbers } from '../../core/list-directory.js';
+import type { LstatNumbers } from '../../core/list-directory.js';
 import type { Change } from './staged-changes.js';
 import { LeadingDirectories } from './leading-directories.js';
 import { isWithin } from './paths.js';
