@@ -358,6 +358,11 @@ static void collected(napi_env env, void *data, void *hint) {
 // `memory` what releaseListing frees.
 static napi_value listing_value(napi_env env, listing_t *listing) {
   napi_value result, names_buffer, fields_buffer, fields_array, memory_value;
+  // How many of the names are directories: a walk looks for its subdirectories only where there are
+  // some (a directory of files then costs it no loop over them in JavaScript).
+  uint32_t directories = 0;
+  for (size_t i = 0; i < listing->count; i++)
+    if (listing->fields[i * FIELDS + 9] == 0 && S_ISDIR((mode_t)listing->fields[i * FIELDS + 1])) directories++;
   listing_memory_t *memory = calloc(1, sizeof(listing_memory_t));
   if (memory == NULL || listing->count == 0 || listing->names_used == 0) {
     // Nothing to hand over (or no room to track it): copied, as small as it is.
@@ -391,6 +396,9 @@ static napi_value listing_value(napi_env env, listing_t *listing) {
   napi_set_named_property(env, result, "self", self_array);
   napi_set_named_property(env, result, "fromKnown", from_known);
   napi_set_named_property(env, result, "memory", memory_value);
+  napi_value directories_value;
+  napi_create_uint32(env, directories, &directories_value);
+  napi_set_named_property(env, result, "directories", directories_value);
   return result;
 }
 

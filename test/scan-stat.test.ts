@@ -126,6 +126,14 @@ describe('scan stat data', () => {
       const [listing, empty] = startListing([directory, join(directory, 'empty')]).finish() as DirectoryListing[];
       const { names } = listing!;
       expect(listing!.count).toBe(4);
+      // It says whether a name is a directory, so that a walk of files alone looks for none.
+      expect(listing!.holdsDirectories()).toBe(true);
+      expect(empty!.holdsDirectories()).toBe(false);
+      writeFileSync(join(directory, 'empty', 'file'), 'f');
+      const [filesOnly] = startListing([join(directory, 'empty')]).finish() as DirectoryListing[];
+      expect([filesOnly!.count, filesOnly!.holdsDirectories()]).toEqual([1, false]);
+      expect(listDirectory(join(directory, 'empty')).holdsDirectories()).toBe(false);
+      rmSync(join(directory, 'empty', 'file'));
       expect(names.toString('latin1')).toBe('abcempty');
       listing!.release();
       expect(listing!.count).toBe(0);

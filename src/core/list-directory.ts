@@ -49,8 +49,15 @@ export class DirectoryListing {
     readonly self: Float64Array = new Float64Array(SELF_FIELDS),
     readonly fromKnown = false,
     private readonly memory?: ListingMemory,
+    /** How many of the names are directories (undefined: not counted, so maybe some). */
+    private readonly directories?: number,
   ) {
     this.listedCount = fields.length / FIELDS;
+  }
+
+  /** Whether some name is a directory (a walk looks for subdirectories only then). */
+  holdsDirectories(): boolean {
+    return this.directories === undefined || this.directories > 0;
   }
 
   /** How many names it holds (none once released). */
@@ -174,7 +181,7 @@ export function listDirectory(path: string, known?: Buffer): DirectoryListing {
 }
 
 function fromRaw(raw: RawListing): DirectoryListing {
-  return new DirectoryListing(raw.names, raw.fields, raw.self, raw.fromKnown, raw.memory);
+  return new DirectoryListing(raw.names, raw.fields, raw.self, raw.fromKnown, raw.memory, raw.directories);
 }
 
 /** What `listing` held, as `known` for listing its directory again (see listDirectory). */

@@ -32,6 +32,8 @@ export interface RawListing {
   self: Float64Array;
   fromKnown: boolean;
   memory: ListingMemory | undefined;
+  /** How many of the names are directories (lstat succeeded). */
+  directories: number;
 }
 
 // Built in place by the package's own install script (no dependency of its own, so that npm's

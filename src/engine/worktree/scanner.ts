@@ -247,7 +247,8 @@ export function* walkWorkTree(
       // The subdirectories to walk into, first, so that they can be listed ahead.
       const subdirectories: string[] = [];
       const subdirectoryAt: number[] = [];
-      for (let index = 0; index < listing.count; index++) {
+      const mayHoldDirectories = listing.holdsDirectories();
+      for (let index = 0; mayHoldDirectories && index < listing.count; index++) {
         if (!listing.isDirectoryAt(index)) continue;
         const name = listing.nameAt(index);
         if (name === REPOSITORY_DIRECTORY || nameProblem(name) !== undefined) continue; // passed over or reported below
