@@ -339,6 +339,11 @@ typedef struct {
   int refs; // buffers not yet collected
 } listing_memory_t;
 
+// Listings whose numbers take fewer bytes are copied: an external buffer costs Node more to make and
+// to finalize than a small copy (a clean status of 1,729 directories of ~7 files each: 10 ms slower
+// with every listing handed over, measured).
+#define HAND_OVER_BYTES (32 * 1024)
+
 static void free_listing_memory(listing_memory_t *memory) {
   free(memory->names);
   free(memory->fields);
@@ -363,11 +368,10 @@ static napi_value listing_value(napi_env env, listing_t *listing) {
   uint32_t directories = 0;
   for (size_t i = 0; i < listing->count; i++)
     if (listing->fields[i * FIELDS + 9] == 0 && S_ISDIR((mode_t)listing->fields[i * FIELDS + 1])) directories++;
-  listing_memory_t *memory = calloc(1, sizeof(listing_memory_t));
-  if (memory == NULL || listing->count == 0 || listing->names_used == 0) {
-    // Nothing to hand over (or no room to track it): copied, as small as it is.
-    free(memory);
-    memory = NULL;
+  int hand_over = listing->count * FIELDS * sizeof(double) >= HAND_OVER_BYTES && listing->names_used > 0;
+  listing_memory_t *memory = hand_over ? calloc(1, sizeof(listing_memory_t)) : NULL;
+  if (memory == NULL) {
+    // Small (or no room to track it): copied.
     void *copy;
     napi_create_buffer_copy(env, listing->names_used, listing->count > 0 ? listing->names : "", NULL, &names_buffer);
     napi_create_arraybuffer(env, listing->count * FIELDS * sizeof(double), &copy, &fields_buffer);

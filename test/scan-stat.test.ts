@@ -118,39 +118,43 @@ describe('scan stat data', () => {
     }
   });
 
-  it('a listing given back is empty at once, its buffers detached; given back twice, nothing more happens', () => {
+  it("a listing given back is empty at once, its buffers detached when they were the addon's; given back twice, nothing more happens", () => {
     const directory = mkdtempSync(join(tmpdir(), 'store-release-'));
     try {
-      for (const name of ['a', 'b', 'c']) writeFileSync(join(directory, name), name);
-      mkdirSync(join(directory, 'empty'));
-      const [listing, empty] = startListing([directory, join(directory, 'empty')]).finish() as DirectoryListing[];
-      const { names } = listing!;
-      expect(listing!.count).toBe(4);
-      // It says whether a name is a directory, so that a walk of files alone looks for none.
-      expect(listing!.holdsDirectories()).toBe(true);
-      expect(empty!.holdsDirectories()).toBe(false);
-      writeFileSync(join(directory, 'empty', 'file'), 'f');
-      const [filesOnly] = startListing([join(directory, 'empty')]).finish() as DirectoryListing[];
-      expect([filesOnly!.count, filesOnly!.holdsDirectories()]).toEqual([1, false]);
-      expect(listDirectory(join(directory, 'empty')).holdsDirectories()).toBe(false);
-      rmSync(join(directory, 'empty', 'file'));
-      expect(names.toString('latin1')).toBe('abcempty');
-      listing!.release();
-      expect(listing!.count).toBe(0);
+      // 500 names: the addon hands their memory over (see HAND_OVER_BYTES); three are copied.
+      const big = join(directory, 'big');
+      const small = join(directory, 'small');
+      mkdirSync(join(big, 'sub'), { recursive: true });
+      mkdirSync(join(small, 'sub'), { recursive: true });
+      for (let index = 0; index < 500; index++) writeFileSync(join(big, `f${String(index).padStart(3, '0')}`), 'x');
+      for (const name of ['a', 'b']) writeFileSync(join(small, name), name);
+      const [handedOver, copied, empty] = startListing([big, small, join(small, 'sub')]).finish() as DirectoryListing[];
+      const { names } = handedOver!;
+      expect(handedOver!.count).toBe(501);
+      expect(names.subarray(0, 8).toString('latin1')).toBe('f000f001');
+      handedOver!.release();
+      expect(handedOver!.count).toBe(0);
       expect(names.length).toBe(0); // detached: the freed memory cannot be read
       expect(names.buffer.byteLength).toBe(0);
-      listing!.release();
-      // An empty directory's listing is copied (nothing of the addon's to give back).
-      expect(empty!.count).toBe(0);
-      empty!.release();
-      const single = listDirectory(directory);
-      expect(single.entries().map((entry) => entry.name)).toEqual(['a', 'b', 'c', 'empty']);
+      handedOver!.release();
+      const copiedNames = copied!.names;
+      copied!.release();
+      expect(copied!.count).toBe(0);
+      expect(copiedNames.toString('latin1')).toBe('absub'); // a copy: nothing of the addon's to free
+      // Each says whether a name is a directory, so that a walk of files alone looks for none.
+      expect([copied!.holdsDirectories(), empty!.holdsDirectories()]).toEqual([true, false]);
+      rmSync(join(big, 'sub'), { recursive: true });
+      expect(listDirectory(big).holdsDirectories()).toBe(false);
+      expect(listDirectory(small).holdsDirectories()).toBe(true);
+      const single = listDirectory(big);
+      expect(single.count).toBe(500);
       single.release();
-      expect(single.count).toBe(0);
+      expect([single.count, single.names.length]).toEqual([0, 0]);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
   });
+
   it('the walk yields paths in byte order, a directory where its name and a slash sort', () => {
     const directory = mkdtempSync(join(tmpdir(), 'store-walk-order-'));
     try {
