@@ -406,12 +406,14 @@ static napi_value listing_value(napi_env env, listing_t *listing) {
   return result;
 }
 
-static int detach(napi_env env, napi_value typed_array) {
+// The ArrayBuffer under `typed_array` when it views `memory` from its start, else NULL.
+static napi_value buffer_over(napi_env env, napi_value typed_array, const void *memory) {
   napi_value array_buffer;
-  bool detached = false;
-  if (napi_get_typedarray_info(env, typed_array, NULL, NULL, NULL, &array_buffer, NULL) != napi_ok) return 0;
-  if (napi_is_detached_arraybuffer(env, array_buffer, &detached) == napi_ok && detached) return 1;
-  return napi_detach_arraybuffer(env, array_buffer) == napi_ok;
+  void *data = NULL;
+  bool is_typed_array = false;
+  if (napi_is_typedarray(env, typed_array, &is_typed_array) != napi_ok || !is_typed_array) return NULL;
+  if (napi_get_typedarray_info(env, typed_array, NULL, NULL, &data, &array_buffer, NULL) != napi_ok) return NULL;
+  return data == memory ? array_buffer : NULL;
 }
 
 // releaseListing(names: Buffer, fields: Float64Array, memory): detaches a listing's buffers and frees
@@ -429,8 +431,14 @@ static napi_value release_listing(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (memory->names == NULL) return NULL; // given back already
-  // Both detached before anything is freed: a buffer that could not be would still read the memory.
-  if (!detach(env, argv[0]) || !detach(env, argv[1])) {
+  // Freed only when the two buffers given are the ones over this memory and both could be detached:
+  // any other buffer would still read it.
+  napi_value names = buffer_over(env, argv[0], memory->names), fields = buffer_over(env, argv[1], memory->fields);
+  if (names == NULL || fields == NULL) {
+    napi_throw_type_error(env, NULL, "releaseListing(names, fields, memory): the buffers are not the listing's own");
+    return NULL;
+  }
+  if (napi_detach_arraybuffer(env, names) != napi_ok || napi_detach_arraybuffer(env, fields) != napi_ok) {
     napi_throw_type_error(env, NULL, "releaseListing: the listing's buffers could not be detached");
     return NULL;
   }

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // The compiled module (`npm test` builds first).
 import { type DirectoryListing, listDirectory, startListing } from '../dist/core/list-directory.js';
+import { callNative, type RawListing } from '../dist/core/native.js';
 import { encodeName } from '../dist/core/path-bytes.js';
 import { msFromNs, newWalkReport, walkWorkTree } from '../dist/engine/worktree/scanner.js';
 import { matchWorkTree } from '../dist/engine/worktree/tracked.js';
@@ -150,6 +151,14 @@ describe('scan stat data', () => {
       expect(single.count).toBe(500);
       single.release();
       expect([single.count, single.names.length]).toEqual([0, 0]);
+      // The addon frees a listing's memory only with its own two buffers, never with others that would still read it.
+      const [raw] = callNative(big, (addon) => addon.finishListing(addon.startListing([encodeName(big)]))) as RawListing[];
+      const release = (names: Buffer, fields: Float64Array) => callNative(big, (addon) => addon.releaseListing(names, fields, raw!.memory));
+      expect(() => release(Buffer.from(raw!.names), raw!.fields)).toThrow(/not the listing's own/);
+      expect(() => release(raw!.names, raw!.fields.subarray(10))).toThrow(/not the listing's own/);
+      expect([raw!.names.length, raw!.fields.length]).toEqual([500 * 4, 500 * 10]); // still readable
+      release(raw!.names, raw!.fields);
+      expect([raw!.names.length, raw!.fields.length]).toEqual([0, 0]);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
