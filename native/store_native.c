@@ -110,6 +110,7 @@ typedef struct {
   size_t count;
   double self[SELF_FIELDS];
   int from_known;
+  size_t directories; // how many names are directories (lstat succeeded)
   int error;
   const char *call;
 } listing_t;
@@ -317,6 +318,11 @@ static void list_into(listing_t *listing) {
   }
   if (fd >= 0) close(fd);
   if (error == 0 && !(listing->from_known && is_sorted(listing)) && !sort_listing(listing)) error = ENOMEM;
+  // Counted here, on the listing's thread: a walk looks for subdirectories only where there are some
+  // (a directory of files then costs it no loop over them in JavaScript).
+  listing->directories = 0;
+  for (size_t i = 0; error == 0 && i < listing->count; i++)
+    if (listing->fields[i * FIELDS + 9] == 0 && S_ISDIR((mode_t)listing->fields[i * FIELDS + 1])) listing->directories++;
   if (error != 0) {
     free(listing->names);
     free(listing->fields);
@@ -327,16 +333,16 @@ static void list_into(listing_t *listing) {
   }
 }
 
-// A listing's names and fields, handed to JavaScript without a copy (copying them into memory V8
-// owns was a fifth of the main thread's work in a clean status of 500,000 files). V8 frees such memory
-// only when it collects, late (a clean status of 1,000,000 files peaked at 160 MB against 115,
-// measured), so the walk gives each listing back once walked (releaseListing): both buffers are
-// detached, so that no JavaScript can read them again, and freed then. A listing never given back is
-// freed when both of its buffers are collected.
+// A listing's names and fields, handed to JavaScript without a copy (the copy into memory V8 owns was
+// ~28 ms of the main thread's ~200 ms of CPU in a clean status of 500,000 files, perf by hand). V8
+// frees such memory only when it collects, late (a clean status of 1,000,000 files peaked at 160 MB
+// against 115, measured), so the walk gives each listing back once walked (releaseListing): both
+// buffers are detached, so that no JavaScript can read them again, and freed then. A listing never
+// given back is freed when its buffers and its `memory` handle are all collected.
 typedef struct {
   void *names;
   void *fields;
-  int refs; // buffers not yet collected
+  int refs; // of the two buffers and the handle, those not yet collected
 } listing_memory_t;
 
 // Listings whose numbers take fewer bytes are copied: an external buffer costs Node more to make and
@@ -363,11 +369,6 @@ static void collected(napi_env env, void *data, void *hint) {
 // `memory` what releaseListing frees.
 static napi_value listing_value(napi_env env, listing_t *listing) {
   napi_value result, names_buffer, fields_buffer, fields_array, memory_value;
-  // How many of the names are directories: a walk looks for its subdirectories only where there are
-  // some (a directory of files then costs it no loop over them in JavaScript).
-  uint32_t directories = 0;
-  for (size_t i = 0; i < listing->count; i++)
-    if (listing->fields[i * FIELDS + 9] == 0 && S_ISDIR((mode_t)listing->fields[i * FIELDS + 1])) directories++;
   int hand_over = listing->count * FIELDS * sizeof(double) >= HAND_OVER_BYTES && listing->names_used > 0;
   listing_memory_t *memory = hand_over ? calloc(1, sizeof(listing_memory_t)) : NULL;
   if (memory == NULL) {
@@ -380,12 +381,20 @@ static napi_value listing_value(napi_env env, listing_t *listing) {
   } else {
     memory->names = listing->names;
     memory->fields = listing->fields;
-    memory->refs = 2;
     listing->names = NULL;
     listing->fields = NULL;
-    napi_create_external_buffer(env, listing->names_used, memory->names, collected, memory, &names_buffer);
-    napi_create_external_arraybuffer(env, memory->fields, listing->count * FIELDS * sizeof(double), collected, memory, &fields_buffer);
-    napi_create_external(env, memory, NULL, NULL, &memory_value);
+    // Each value made holds one count: the memory is freed when the last is collected.
+    int made = napi_create_external_buffer(env, listing->names_used, memory->names, collected, memory, &names_buffer) == napi_ok;
+    made += napi_create_external_arraybuffer(env, memory->fields, listing->count * FIELDS * sizeof(double), collected, memory, &fields_buffer) == napi_ok;
+    made += napi_create_external(env, memory, collected, memory, &memory_value) == napi_ok;
+    memory->refs = made;
+    if (made < 3) {
+      if (made == 0) {
+        free_listing_memory(memory);
+        free(memory);
+      }
+      return throw_errno(env, ENOMEM, "listing");
+    }
   }
   napi_create_typedarray(env, napi_float64_array, listing->count * FIELDS, fields_buffer, 0, &fields_array);
   napi_value self_buffer, self_array, from_known;
@@ -401,7 +410,7 @@ static napi_value listing_value(napi_env env, listing_t *listing) {
   napi_set_named_property(env, result, "fromKnown", from_known);
   napi_set_named_property(env, result, "memory", memory_value);
   napi_value directories_value;
-  napi_create_uint32(env, directories, &directories_value);
+  napi_create_uint32(env, (uint32_t)listing->directories, &directories_value);
   napi_set_named_property(env, result, "directories", directories_value);
   return result;
 }
