@@ -1,5 +1,6 @@
 // Bundles the CLI (dist/cli/main.js, the commands, the engine and @oclif/core) into one CommonJS
 // file, dist/bundle/store.cjs: loading one file instead of ~250 is most of `store`'s start-up time.
+// And the worker threads' tasks (dist/workers/tasks.js) into dist/workers/tasks.cjs: see WORKER_OUTFILE.
 // bin/load-bundle.js compiles it with V8's code cache (build-tools/code-cache.mjs), which only a
 // script, not an ES module, can be given on Node 20: hence CommonJS.
 // Native addons (the project's own in native/), the WebAssembly chunker and lazily loaded modules stay out of it;
@@ -68,15 +69,15 @@ const sourceRewrites = {
   },
 };
 
-await build({
-  entryPoints: ['dist/cli/main.js'],
-  outfile: OUTFILE,
+// What both bundles share. Each lies one directory below dist/, as the modules it is built from do.
+const COMMON_JS_BUNDLE = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
   // Resolved from node_modules at run time: native code, files read beside the module, lazy imports,
-  // and typescript (which @oclif/core only loads to run commands from .ts sources).
+  // and typescript (which @oclif/core only loads to run commands from .ts sources). piscina must be
+  // the one instance its worker threads load, for its symbols (move, transferableSymbol) to match.
   external: ['zstd-napi', '@napi-rs/blake-hash', 'mmap-io', 'fastcdc-wasm', 'piscina', 'cli-progress', 'typescript', '@aws-sdk/client-s3'],
   // The modules find files beside them (the workers, the native addon) from import.meta.url.
   define: { 'import.meta.url': '__storeModuleUrl' },
@@ -85,8 +86,17 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
-  plugins: [sourceRewrites],
-});
+};
+
+// piscina loads a thread's tasks with require(). Given an ES module, Node 20.19 and later load it
+// through require(esm), which aborts the whole process ("FATAL ERROR: v8::Module::IsGraphAsync must be
+// used on an instantiated module") when the thread is terminated while its module graph is being
+// instantiated, as closing a pool that is still starting does. A CommonJS file never takes that path,
+// and is one file to load in each thread instead of ~20.
+const WORKER_OUTFILE = 'dist/workers/tasks.cjs';
+await build({ ...COMMON_JS_BUNDLE, entryPoints: ['dist/workers/tasks.js'], outfile: WORKER_OUTFILE });
+
+await build({ ...COMMON_JS_BUNDLE, entryPoints: ['dist/cli/main.js'], outfile: OUTFILE, plugins: [sourceRewrites] });
 
 // Code compiled from V8's code cache cannot call import() on Node 20 (no dynamic import callback is
 // kept with it): @oclif/core imports ES-module plugins (plugin-autocomplete) that way. Each import()

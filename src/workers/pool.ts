@@ -4,9 +4,9 @@ import type { Piscina } from 'piscina';
 import { lazyRequire } from '../core/lazy-require.js';
 import type { CompressTask, ReadBatchResult, ReadBatchTask, RestoreFilesResult, RestoreFilesTask, UnpackResult, UnpackTask } from './tasks.js';
 
-// The compiled tasks (dist/workers/tasks.js), found alike from this module in dist/workers and from
-// the CLI bundle in dist/bundle.
-const TASKS_FILE = fileURLToPath(new URL('../workers/tasks.js', import.meta.url));
+// The tasks bundled as CommonJS (dist/workers/tasks.cjs, by build-tools/bundle.mjs: why there), found
+// alike from this module in dist/workers and from the CLI bundle in dist/bundle.
+const TASKS_FILE = fileURLToPath(new URL('../workers/tasks.cjs', import.meta.url));
 
 export function defaultJobs(): number {
   return availableParallelism();
