@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { type BigIntStats, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -171,7 +171,42 @@ describe('damage is reported precisely, and never returned as data', () => {
     await storeOk(['reset'], { cwd: work });
     expect((await storeOk(['status', '--porcelain'], { cwd: work })).text).toBe('');
   });
+
+  it('status checks a staging file whole once, records it, and checks it whole again once it is written to', async () => {
+    const { work } = await committedRepository();
+    const path = join(work, '.store/staging');
+    const recordPath = join(work, '.store/staging-checked');
+    // Not recorded while the file's ctime lies within the racy slack (50 ms) of the check.
+    await new Promise((done) => setTimeout(done, 150));
+    expect((await store(['status', '--porcelain'], { cwd: work })).status).toBe(0);
+    const stagingBytes = readFileSync(path);
+    expect(readFileSync(recordPath).equals(stagingCheckedRecord(statSync(path, { bigint: true }), stagingBytes))).toBe(true);
+
+    // A write moves the ctime: the record no longer matches, and the damage is found.
+    const damaged = Buffer.from(stagingBytes);
+    damaged[77]! ^= 0x01; // within the first entry's file id
+    writeFileSync(path, damaged);
+    const status = await store(['status', '--json'], { cwd: work });
+    expect(status.status).toBe(8);
+    expect(JSON.parse(status.text).error).toMatchObject({ code: 'CORRUPT_STAGING' });
+
+    // A record that matches (forged here) is trusted by status: the check is skipped. verify checks whole.
+    writeFileSync(recordPath, stagingCheckedRecord(statSync(path, { bigint: true }), damaged));
+    expect((await store(['status', '--porcelain'], { cwd: work })).status).toBe(0);
+    const verify = await store(['verify', '--json'], { cwd: work });
+    expect(verify.status).toBe(8);
+    expect(JSON.parse(verify.text).findings).toContainEqual(expect.objectContaining({ kind: 'corrupt-staging' }));
+  });
 });
+
+/** docs/FORMAT.md's staging-checked: magic, version, the staging file's device, inode, size, mtime and ctime (ns), its trailing checksum. */
+function stagingCheckedRecord(stats: BigIntStats, staging: Buffer): Buffer {
+  const head = Buffer.alloc(12 + 5 * 8);
+  head.write('STCHKD\0\0', 0, 'latin1');
+  head.writeUInt32LE(1, 8);
+  [stats.dev, stats.ino, stats.size, stats.mtimeNs, stats.ctimeNs].forEach((value, index) => head.writeBigUInt64LE(value, 12 + index * 8));
+  return Buffer.concat([head, staging.subarray(staging.length - 32)]);
+}
 
 describe('gc', () => {
   it('frees chunks of content re-added before commit; --dry-run changes nothing; everything still restores', async () => {

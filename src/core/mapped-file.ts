@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { type BigIntStats, closeSync, fstatSync, openSync } from 'node:fs';
 import type mmapModule from 'mmap-io';
 import { errnoCode } from './errors.js';
 import { lazyRequire } from './lazy-require.js';
@@ -11,6 +11,8 @@ export interface MappedFile {
   bytes: Buffer;
   /** MADV_DONTNEED: the pages come back from the page cache when read again. */
   releasePages(): void;
+  /** The file's fstat as it was mapped (to the nanosecond). */
+  stats: BigIntStats;
 }
 
 /**
@@ -19,11 +21,11 @@ export interface MappedFile {
  */
 export function mapFile(path: string): MappedFile | undefined {
   return withFileIfExists(path, (fd) => {
-    const sizeBytes = fstatSync(fd).size;
-    if (sizeBytes === 0) return { bytes: Buffer.alloc(0), releasePages: () => {} };
+    const stats = fstatSync(fd, { bigint: true });
+    if (stats.size === 0n) return { bytes: Buffer.alloc(0), releasePages: () => {}, stats };
     const mmap = mmapApi();
-    const bytes = mmap.map(sizeBytes, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0);
-    return { bytes, releasePages: () => mmap.advise(bytes, mmap.MADV_DONTNEED) };
+    const bytes = mmap.map(Number(stats.size), mmap.PROT_READ, mmap.MAP_SHARED, fd, 0);
+    return { bytes, releasePages: () => mmap.advise(bytes, mmap.MADV_DONTNEED), stats };
   });
 }
 

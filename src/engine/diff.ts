@@ -16,7 +16,7 @@ import { commitTreeId, loadTree } from './history/objects-io.js';
 import { resolveCommit } from './history/revisions.js';
 import type { Change } from './worktree/status.js';
 import { sortedTreeEntries, walkOrderKey, walkTreeFiles } from './history/tree-walk.js';
-import { openStaging } from '../staging/staging-area.js';
+import { openStagingToRead } from '../staging/staging-area.js';
 import type { StagingView } from '../staging/staging-format.js';
 
 /**
@@ -69,7 +69,7 @@ export function headSide(repo: Repository): Side {
 
 export function stagingSide(repo: Repository): Side {
   return function* () {
-    for (const entry of openStaging(repo.layout.staging)) yield entry;
+    for (const entry of openStagingToRead(repo.layout)) yield entry;
   };
 }
 
@@ -80,7 +80,7 @@ export function stagingSide(repo: Repository): Side {
  */
 export function workTreeSide(repo: Repository): Side {
   return function* () {
-    const staging = openStaging(repo.layout.staging);
+    const staging = openStagingToRead(repo.layout);
     for (const { index, file } of matchWorkTree(repo, staging, [''], newWalkReport())) {
       if (index === -1 || file === undefined) continue; // untracked, or gone
       const current = workTreeFile(repo, staging, index, file);
@@ -94,7 +94,7 @@ export function workTreeSide(repo: Repository): Side {
  * whose stat data did not change is passed over where it lies, nothing decoded (see matchWorkTree).
  */
 export function* diffWorkTree(repo: Repository): Generator<FileDiff> {
-  const staging = openStaging(repo.layout.staging);
+  const staging = openStagingToRead(repo.layout);
   for (const { index, file } of matchWorkTree(repo, staging, [''], newWalkReport(), { skipUnchanged: () => {} })) {
     if (index === -1) continue; // untracked: no change to a tracked file
     const diff = fileDiff(staging.entryAt(index), file === undefined ? undefined : workTreeFile(repo, staging, index, file));

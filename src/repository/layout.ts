@@ -43,6 +43,10 @@ export class RepositoryLayout {
   get staging(): string {
     return join(this.storeDirectory, 'staging');
   }
+  /** That the staging file, as it is now, was checked whole (derived; see staging/staging-checked.ts). */
+  get stagingChecked(): string {
+    return join(this.storeDirectory, 'staging-checked');
+  }
   get treeCache(): string {
     return join(this.storeDirectory, 'tree-cache');
   }

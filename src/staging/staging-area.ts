@@ -2,6 +2,7 @@ import { existsSync, fstatSync, readSync } from 'node:fs';
 import { HASH_BYTES } from '../core/hash.js';
 import { AtomicFile, writeFileAtomic } from '../core/fs-atomic.js';
 import { mapFile, withFileIfExists } from '../core/mapped-file.js';
+import { checkedBefore, recordChecked, type StagingCheckedPlace } from './staging-checked.js';
 import {
   encodeStaging,
   mtimeSlackNs,
@@ -22,6 +23,22 @@ export function openStaging(path: string): StagingView {
   const mapped = mapFile(path);
   if (mapped === undefined) return emptyStaging(path);
   return new StagingView(mapped.bytes, path, mapped.releasePages); // an empty file fails: bad magic
+}
+
+/**
+ * openStaging for a command that only reads the staging area (status, diff): the file is checked whole
+ * only when it changed since it was last checked (see staging-checked.ts), and recorded as checked.
+ */
+export function openStagingToRead(place: { staging: string } & StagingCheckedPlace): StagingView {
+  const checkStartedAtNs = nowNs();
+  const mapped = mapFile(place.staging);
+  if (mapped === undefined) return emptyStaging(place.staging);
+  const { bytes, stats } = mapped;
+  const checksum = bytes.subarray(Math.max(0, bytes.length - HASH_BYTES));
+  const known = bytes.length >= HASH_BYTES && checkedBefore(place, stats, checksum);
+  const view = new StagingView(bytes, place.staging, mapped.releasePages, { checkedBefore: known });
+  if (!known) recordChecked(place, stats, view.checksum, checkStartedAtNs);
+  return view;
 }
 
 /**

@@ -283,11 +283,14 @@ export class StagingView {
    * mmap's MADV_DONTNEED): they come back from the page cache when read again. Called every
    * RELEASE_EVERY entries read, so that a walk of a million entries keeps about a megabyte of the
    * file resident, not all of it (~106 bytes an entry, which `status` at 1,000,000 files counted).
+   * `checkedBefore`: this very file was checked whole by an earlier read (see staging-checked.ts), so
+   * only its header is checked now.
    */
   constructor(
     private readonly bytes: Buffer,
     private readonly source: string,
     private readonly releasePages: () => void = () => {},
+    options: { checkedBefore?: boolean } = {},
   ) {
     const fail = (what: string): never => {
       throw new CorruptionError('CORRUPT_STAGING', `staging area ${source}: ${what}`, {
@@ -304,9 +307,10 @@ export class StagingView {
     this.heapStart = HEADER_BYTES + this.count * ENTRY_BYTES;
     const bodyBytes = this.heapStart + heapBytes;
     if (bodyBytes + HASH_BYTES !== bytes.length) fail('length does not match its header');
-    if (!this.bodyDigest(bodyBytes).equals(bytes.subarray(bodyBytes))) fail('checksum mismatch');
     this.checksum = Buffer.from(bytes.subarray(bodyBytes));
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (options.checkedBefore === true) return;
+    if (!this.bodyDigest(bodyBytes).equals(this.checksum)) fail('checksum mismatch');
     // Checked natively, a run of entries at a time with the pages read let go between runs; the
     // check in JavaScript (firstEntryProblem) runs only to word what the native one found.
     for (let from = 0; from < this.count; from += RELEASE_EVERY) {

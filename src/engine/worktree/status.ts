@@ -1,6 +1,6 @@
 import { errnoCode } from '../../core/errors.js';
 import type { Repository } from '../../repository/repository.js';
-import { isRacilyClean, nowNs, openStaging, stagingChecksumOnDisk, writeStagingFrom } from '../../staging/staging-area.js';
+import { isRacilyClean, nowNs, openStagingToRead, stagingChecksumOnDisk, writeStagingFrom } from '../../staging/staging-area.js';
 import { type ReplacedEntry, withEntriesReplaced } from '../../staging/staged-runs-of.js';
 import type { StagingView } from '../../staging/staging-format.js';
 import { compareWithWorkTree, matchWorkTree, startWholeTreeMatch } from './tracked.js';
@@ -48,7 +48,7 @@ export function computeStatus(repo: Repository, options: StatusOptions = {}): St
   const scanStartedAtNs = nowNs();
   const started = startWholeTreeMatch(repo);
   const headCommit = repo.refs.headCommit();
-  const staging = openStaging(repo.layout.staging);
+  const staging = openStagingToRead(repo.layout);
   const staged = stagedChanges(repo, staging, headCommit);
 
   const report = newWalkReport();
