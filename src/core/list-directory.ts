@@ -2,7 +2,6 @@ import { constants } from 'node:fs';
 import { callNative, errnoName, nativeError, type ListingMemory, type RawListing } from './native.js';
 import { decodeNameAt, encodeName } from './path-bytes.js';
 import { msOfTimespec } from './timespec.js';
-import { binarySearch } from './binary-search.js';
 
 /**
  * What a walk keeps of an lstat, as plain numbers. Times are Node's milliseconds (sec * 1e3 + nsec /
@@ -98,25 +97,9 @@ export class DirectoryListing {
     return decodeNameAt(this.names, this.nameStart(index), this.nameEnd(index));
   }
 
-  /** Whether `name` (ASCII) is listed, compared as bytes: a binary search, as a file's or a directory's (see compareKeyAt). */
+  /** Whether `name` (ASCII) is listed, as a directory or as anything else: listingHolds in native/store_native.c. */
   holds(name: string): boolean {
-    return this.holdsKey(name) || this.holdsKey(`${name}/`);
-  }
-
-  private holdsKey(key: string): boolean {
-    return binarySearch(0, this.count - 1, (index) => this.compareKeyAt(index, key)) >= 0;
-  }
-
-  /** The entry's sort key (its name's bytes, and a '/' after a directory's, as the addon sorts) against `key` (ASCII). */
-  private compareKeyAt(index: number, key: string): number {
-    const start = this.nameStart(index);
-    const end = this.nameEnd(index);
-    const length = end - start + (this.isDirectoryAt(index) ? 1 : 0);
-    for (let i = 0; i < length && i < key.length; i++) {
-      const difference = (start + i < end ? this.names[start + i]! : 0x2f) - key.charCodeAt(i);
-      if (difference !== 0) return difference;
-    }
-    return length - key.length;
+    return callNative('', (addon) => addon.listingHolds(this.names, this.fields, name));
   }
 
   /** The errno code of the name's lstat (ENOENT: gone since it was listed), or undefined when it succeeded. */

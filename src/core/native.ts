@@ -9,6 +9,7 @@ export interface StoreNative {
   startListing(paths: Buffer[], known?: (Buffer | null)[]): ListingHandle;
   finishListing(handle: ListingHandle): (RawListing | { errno: number; syscall: string })[];
   releaseListing(names: Buffer, fields: Float64Array, memory: ListingMemory | undefined): void;
+  listingHolds(names: Buffer, fields: Float64Array, name: string): boolean;
   unchangedRun(staging: Buffer, stagingIndex: number, directory: Buffer, names: Buffer, fields: Float64Array, from: number): number;
   checkStagingEntries(staging: Buffer, from: number, to: number): number;
   fingerprintBytesInto(staging: Buffer, from: number, to: number, target: Buffer, next: Uint32Array): number;

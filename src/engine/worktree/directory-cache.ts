@@ -37,6 +37,12 @@ export class DirectoryCache {
   /** Each record's offset, in the byte order of the paths. */
   private readonly records: number[];
   private readonly walkStartedAtMs = Date.now();
+  /**
+   * The record of each directory whose known names were handed out and whose listing has not come
+   * back yet (a few batches' worth): a binary search of the records for each directory, twice, made V8
+   * compile the search (~1,000 calls a status at 500 directories).
+   */
+  private readonly recordFoundFor = new Map<string, number>();
   private readBytes = 0;
 
   /** Records reused as they were, while nothing new is to be written (the file need not be rewritten). */
@@ -60,9 +66,16 @@ export class DirectoryCache {
   /** The known names of `directory` ('' for the root) for listDirectory, if recorded. */
   knownFor(directory: string): Buffer | undefined {
     const found = this.recordOf(directory);
-    if (found < 0) return undefined;
-    const at = this.records[found]!;
-    const known = this.knownAt(at);
+    return found < 0 ? undefined : this.knownOfRecord(found, directory);
+  }
+
+  /**
+   * knownFor of the `index`th directory of recordedDirectories() (`directory`), found without a
+   * search; and, for either, the record is remembered until the walk hands the listing back (listed).
+   */
+  knownOfRecord(index: number, directory: string): Buffer {
+    this.recordFoundFor.set(directory, index);
+    const known = this.knownAt(this.records[index]!);
     this.readBytes += known.length;
     if (this.readBytes >= RELEASE_BYTES) {
       this.readBytes = 0;
@@ -78,8 +91,10 @@ export class DirectoryCache {
 
   /** Called with each listing the walk made: what the next walk may know of `directory`. */
   listed(directory: string, listing: DirectoryListing): void {
+    const remembered = this.recordFoundFor.get(directory);
+    this.recordFoundFor.delete(directory);
     if (!this.writable) return;
-    const found = listing.fromKnown ? this.recordOf(directory) : -1;
+    const found = listing.fromKnown ? (remembered ?? this.recordOf(directory)) : -1;
     if (found >= 0) {
       // Listed from this record's names: the record stands as it is.
       const at = this.records[found]!;
@@ -209,7 +224,9 @@ export class DirectoryCache {
       at = end;
     }
     if (records.length !== bytes.readUInt32LE(recordsEnd)) return undefined;
-    records.sort((a, b) => this.pathOf(a).compare(this.pathOf(b)));
+    // A walk writes them in its order, sorted but for a '.' against a '/': sorted only when out of order.
+    const byPath = (a: number, b: number): number => bytes.compare(bytes, b + 4, b + 4 + bytes.readUInt32LE(b), a + 4, a + 4 + bytes.readUInt32LE(a));
+    if (records.some((at, index) => index > 0 && byPath(records[index - 1]!, at) > 0)) records.sort(byPath);
     this.releasePages();
     return records;
   }

@@ -120,9 +120,8 @@ export class ListingPrefetch {
   constructor(
     private readonly workTree: string,
     private readonly directoryCache: DirectoryCache,
-    directories: readonly string[],
   ) {
-    directories.forEach((path, index) => {
+    directoryCache.recordedDirectories().forEach((path, index) => {
       const batch = Math.floor(index / LIST_AHEAD_DIRECTORIES);
       (this.batches[batch] ??= { paths: [] }).paths.push(path);
       this.batchOf.set(path, batch);
@@ -155,9 +154,10 @@ export class ListingPrefetch {
   private startThrough(last: number): void {
     for (; this.nextToStart <= last && this.nextToStart < this.batches.length; this.nextToStart++) {
       const { paths } = this.batches[this.nextToStart]!;
+      const first = this.nextToStart * LIST_AHEAD_DIRECTORIES; // the batch's first directory among all
       this.batches[this.nextToStart]!.started = startListing(
         paths.map((path) => workTreePath(this.workTree, path)),
-        paths.map((path) => this.directoryCache.knownFor(path)),
+        paths.map((path, index) => this.directoryCache.knownOfRecord(first + index, path)),
       );
     }
   }
@@ -170,7 +170,7 @@ export class ListingPrefetch {
  * then given it (walkWorkTree's `prefetch`), with the same directory cache.
  */
 export function listWholeTreeAhead(workTree: string, directoryCache: DirectoryCache): ListingPrefetch {
-  const prefetch = new ListingPrefetch(workTree, directoryCache, directoryCache.recordedDirectories());
+  const prefetch = new ListingPrefetch(workTree, directoryCache);
   prefetch.startFirst();
   return prefetch;
 }
@@ -213,10 +213,7 @@ export function* walkWorkTree(
   const leadsIntoScope = (directory: string): boolean => directory === '' || inScope(directory) || scopes.some((scope) => scope.startsWith(`${directory}/`));
   const { takeUnchanged, directoryCache } = options;
   // Only a walk of the whole tree comes to every directory the cache holds.
-  const prefetch =
-    directoryCache !== undefined && scopes.includes('')
-      ? (options.prefetch ?? new ListingPrefetch(workTree, directoryCache, directoryCache.recordedDirectories()))
-      : undefined;
+  const prefetch = directoryCache !== undefined && scopes.includes('') ? (options.prefetch ?? new ListingPrefetch(workTree, directoryCache)) : undefined;
 
   const unreadable = (directory: string, error: unknown): undefined => {
     const code = errnoCode(error);
