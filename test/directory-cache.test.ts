@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 // The compiled modules (`npm test` builds first).
 import { knownNamesOf, listDirectory } from '../dist/core/list-directory.js';
 import { DirectoryCache } from '../dist/engine/worktree/directory-cache.js';
-import { storeJson, storeOk, temporaryDirectory } from './helpers.js';
+import { checkedStampRecord, storeJson, storeOk, temporaryDirectory } from './helpers.js';
 
 /** Longer than the racy slack for nanosecond file systems (mtimeSlackNs: 50 ms): a directory changed before it is recorded. */
 const SETTLE_MS = 120;
@@ -179,7 +179,11 @@ describe('the directory cache', () => {
     mkdirSync(join(work, 'd'));
     for (const path of ['d/a', 'd/b']) writeFileSync(join(work, path), path);
     await sleep(SETTLE_MS);
-    const layout = { directoryCache: join(work, '.store/directory-cache'), fileMode: 0o600 };
+    const layout = {
+      directoryCache: join(work, '.store/directory-cache'),
+      directoryCacheChecked: join(work, '.store/directory-cache-checked'),
+      fileMode: 0o600,
+    };
     // A cache written as a walk of the whole tree would, but with `d/b` left out of d's names.
     const writer = new DirectoryCache(layout, true);
     writer.listed('', listDirectory(work));
@@ -188,11 +192,18 @@ describe('the directory cache', () => {
     writer.finish();
     expect(new DirectoryCache(layout, false).knownFor('d')).toEqual(known(d.self, ['a']));
     expect((await storeJson(['status', '--untracked-files=all'], { cwd: work })).untracked).toEqual(['d/a']); // so it is used
-    // One byte changed: the checksum fails, the cache is ignored, and written afresh.
+    // That status checked the file whole and recorded it so (core/checked-stamp.ts).
+    const checkedCache = checkedStampRecord(statSync(layout.directoryCache, { bigint: true }), readFileSync(layout.directoryCache));
+    expect(readFileSync(layout.directoryCacheChecked).equals(checkedCache)).toBe(true);
+    // One byte changed: its ctime moved, so the checksum is checked, fails, and the cache is ignored, and written afresh.
     const bytes = readFileSync(layout.directoryCache);
     bytes[20]! ^= 1;
     writeFileSync(layout.directoryCache, bytes);
     expect(new DirectoryCache(layout, false).knownFor('d')).toBeUndefined();
+    // A record that matches the damaged file (forged here) is trusted: the checksum is not checked.
+    writeFileSync(layout.directoryCacheChecked, checkedStampRecord(statSync(layout.directoryCache, { bigint: true }), bytes));
+    expect(new DirectoryCache(layout, false).knownFor('d')).toBeDefined();
+    rmSync(layout.directoryCacheChecked);
     expect((await storeJson(['status', '--untracked-files=all'], { cwd: work })).untracked).toEqual(['d/a', 'd/b']);
     expect(new DirectoryCache(layout, false).knownFor('d')).toEqual(knownNamesOf(listDirectory(join(work, 'd'))));
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type BigIntStats, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
@@ -107,4 +107,16 @@ export function seededRandom(seed: number): (n: number) => number {
     state = (Math.imul(state, 1103515245) + 12345) >>> 0;
     return (state >>> 8) % n;
   };
+}
+
+/**
+ * docs/FORMAT.md's record that a file was checked whole (staging-checked, directory-cache-checked):
+ * magic, version, the file's device, inode, size, mtime and ctime (ns), its trailing checksum.
+ */
+export function checkedStampRecord(stats: BigIntStats, file: Buffer): Buffer {
+  const head = Buffer.alloc(12 + 5 * 8);
+  head.write('STCHKD\0\0', 0, 'latin1');
+  head.writeUInt32LE(1, 8);
+  [stats.dev, stats.ino, stats.size, stats.mtimeNs, stats.ctimeNs].forEach((value, index) => head.writeBigUInt64LE(value, 12 + index * 8));
+  return Buffer.concat([head, file.subarray(file.length - 32)]);
 }

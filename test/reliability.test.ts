@@ -1,8 +1,8 @@
-import { type BigIntStats, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { pseudoRandomBytes, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
+import { checkedStampRecord, pseudoRandomBytes, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
 
 const KiB = 1024;
 
@@ -180,7 +180,7 @@ describe('damage is reported precisely, and never returned as data', () => {
     await new Promise((done) => setTimeout(done, 150));
     expect((await store(['status', '--porcelain'], { cwd: work })).status).toBe(0);
     const stagingBytes = readFileSync(path);
-    expect(readFileSync(recordPath).equals(stagingCheckedRecord(statSync(path, { bigint: true }), stagingBytes))).toBe(true);
+    expect(readFileSync(recordPath).equals(checkedStampRecord(statSync(path, { bigint: true }), stagingBytes))).toBe(true);
 
     // A write moves the ctime: the record no longer matches, and the damage is found.
     const damaged = Buffer.from(stagingBytes);
@@ -191,22 +191,13 @@ describe('damage is reported precisely, and never returned as data', () => {
     expect(JSON.parse(status.text).error).toMatchObject({ code: 'CORRUPT_STAGING' });
 
     // A record that matches (forged here) is trusted by status: the check is skipped. verify checks whole.
-    writeFileSync(recordPath, stagingCheckedRecord(statSync(path, { bigint: true }), damaged));
+    writeFileSync(recordPath, checkedStampRecord(statSync(path, { bigint: true }), damaged));
     expect((await store(['status', '--porcelain'], { cwd: work })).status).toBe(0);
     const verify = await store(['verify', '--json'], { cwd: work });
     expect(verify.status).toBe(8);
     expect(JSON.parse(verify.text).findings).toContainEqual(expect.objectContaining({ kind: 'corrupt-staging' }));
   });
 });
-
-/** docs/FORMAT.md's staging-checked: magic, version, the staging file's device, inode, size, mtime and ctime (ns), its trailing checksum. */
-function stagingCheckedRecord(stats: BigIntStats, staging: Buffer): Buffer {
-  const head = Buffer.alloc(12 + 5 * 8);
-  head.write('STCHKD\0\0', 0, 'latin1');
-  head.writeUInt32LE(1, 8);
-  [stats.dev, stats.ino, stats.size, stats.mtimeNs, stats.ctimeNs].forEach((value, index) => head.writeBigUInt64LE(value, 12 + index * 8));
-  return Buffer.concat([head, staging.subarray(staging.length - 32)]);
-}
 
 describe('gc', () => {
   it('frees chunks of content re-added before commit; --dry-run changes nothing; everything still restores', async () => {

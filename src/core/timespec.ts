@@ -21,3 +21,13 @@ export function readTimespecAt(view: DataView, at: number, into: { sec: number; 
 export function msOfTimespec(sec: number, nsec: number): number {
   return sec * 1e3 + nsec / 1e6;
 }
+
+/**
+ * How long after a file's mtime (its nanoseconds part given) a scan must begin for the file's stat
+ * data to be trusted (see isRacilyClean). Linux stamps mtimes from a coarse clock (one jiffy, at most
+ * 10 ms, behind real time); file systems that keep whole seconds (mtime with no nanoseconds) may
+ * round by up to 2 s (FAT).
+ */
+export function mtimeSlackNs(mtimeNsPart: number): number {
+  return mtimeNsPart === 0 ? 2_000_000_000 : 50_000_000;
+}

@@ -43,7 +43,7 @@ export class RepositoryLayout {
   get staging(): string {
     return join(this.storeDirectory, 'staging');
   }
-  /** That the staging file, as it is now, was checked whole (derived; see staging/staging-checked.ts). */
+  /** That the staging file, as it is now, was checked whole (derived; see core/checked-stamp.ts). */
   get stagingChecked(): string {
     return join(this.storeDirectory, 'staging-checked');
   }
@@ -53,6 +53,10 @@ export class RepositoryLayout {
   /** What each directory of the work tree held when last listed (derived; see engine/worktree/directory-cache.ts). */
   get directoryCache(): string {
     return join(this.storeDirectory, 'directory-cache');
+  }
+  /** That the directory cache, as it is now, was checked whole (derived; see core/checked-stamp.ts). */
+  get directoryCacheChecked(): string {
+    return join(this.storeDirectory, 'directory-cache-checked');
   }
   get packs(): string {
     return join(this.storeDirectory, 'packs');

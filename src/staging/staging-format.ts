@@ -2,7 +2,7 @@ import { CorruptionError } from '../core/errors.js';
 import { digestOf, HASH_BYTES, newHasher, withHasher } from '../core/hash.js';
 import { readUint53LE, writeUint53LE } from '../core/uint53.js';
 import type { LstatNumbers } from '../core/list-directory.js';
-import { msOfTimespec, readTimespecAt } from '../core/timespec.js';
+import { msOfTimespec, readTimespecAt, mtimeSlackNs } from '../core/timespec.js';
 import { hasPathProblemAt, MAX_PATH_BYTES, pathProblem } from '../core/names.js';
 import { decodeNameAt, encodeName, nameByteLength } from '../core/path-bytes.js';
 import { binarySearch } from '../core/binary-search.js';
@@ -283,7 +283,7 @@ export class StagingView {
    * mmap's MADV_DONTNEED): they come back from the page cache when read again. Called every
    * RELEASE_EVERY entries read, so that a walk of a million entries keeps about a megabyte of the
    * file resident, not all of it (~106 bytes an entry, which `status` at 1,000,000 files counted).
-   * `checkedBefore`: this very file was checked whole by an earlier read (see staging-checked.ts), so
+   * `checkedBefore`: this very file was checked whole by an earlier read (see core/checked-stamp.ts), so
    * only its header is checked now.
    */
   constructor(
@@ -577,16 +577,6 @@ const RELEASE_EVERY = 16_384;
 const ENTRIES_PER_PAGE = Math.floor(4096 / ENTRY_BYTES);
 const FAR_READ_WEIGHT = 64;
 const RELEASE_BYTES = 4 * 1024 * 1024;
-
-/**
- * How long after a file's mtime (its nanoseconds part given) a scan must begin for the file's stat
- * data to be trusted (see isRacilyClean). Linux stamps mtimes from a coarse clock (one jiffy, at most
- * 10 ms, behind real time); file systems that keep whole seconds (mtime with no nanoseconds) may
- * round by up to 2 s (FAT).
- */
-export function mtimeSlackNs(mtimeNsPart: number): number {
-  return mtimeNsPart === 0 ? 2_000_000_000 : 50_000_000;
-}
 
 /** Every entry decoded: for callers that need them all at once (small trees, or a rewrite of all). */
 export function decodeStaging(bytes: Buffer, source: string): StagingSnapshot {

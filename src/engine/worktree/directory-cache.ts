@@ -1,12 +1,13 @@
 import { errnoCode } from '../../core/errors.js';
+import type { BigIntStats } from 'node:fs';
+import { checkedBefore, recordChecked } from '../../core/checked-stamp.js';
 import { AtomicFile } from '../../core/fs-atomic.js';
 import { digestOf, HASH_BYTES, newHasher } from '../../core/hash.js';
 import { binarySearch } from '../../core/binary-search.js';
 import { type DirectoryListing, knownNamesOf, SELF_FIELDS } from '../../core/list-directory.js';
 import { mapFile } from '../../core/mapped-file.js';
 import { decodeName, encodeName } from '../../core/path-bytes.js';
-import { msOfTimespec } from '../../core/timespec.js';
-import { mtimeSlackNs } from '../../staging/staging-format.js';
+import { msOfTimespec, mtimeSlackNs } from '../../core/timespec.js';
 
 /**
  * The directory cache (git's untracked cache, kept for every name): for each directory the last full
@@ -54,13 +55,13 @@ export class DirectoryCache {
    * what it did not list is gone or ignored and may be left out of the file it writes.
    */
   constructor(
-    private readonly place: { directoryCache: string; fileMode: number },
+    private readonly place: { directoryCache: string; directoryCacheChecked: string; fileMode: number },
     private writable: boolean,
   ) {
     const mapped = mapFile(place.directoryCache);
     this.bytes = mapped?.bytes ?? Buffer.alloc(0);
     this.releasePages = mapped?.releasePages ?? (() => {});
-    this.records = this.readRecords() ?? [];
+    this.records = (mapped === undefined ? undefined : this.readRecords(mapped.stats)) ?? [];
   }
 
   /** The known names of `directory` ('' for the root) for listDirectory, if recorded. */
@@ -201,17 +202,26 @@ export class DirectoryCache {
     return knownAt + 4 + this.bytes.readUInt32LE(knownAt);
   }
 
-  /** Each record's offset sorted by path, or undefined when the file is missing, of another version or damaged. */
-  private readRecords(): number[] | undefined {
+  /**
+   * Each record's offset sorted by path, or undefined when the file is of another version or damaged.
+   * Its checksum is checked only when the file changed since it was last checked (see
+   * core/checked-stamp.ts): a walk lists every directory from these names.
+   */
+  private readRecords(stats: BigIntStats): number[] | undefined {
     const bytes = this.bytes;
     if (bytes.length < HEADER_BYTES + TRAILER_BYTES || !bytes.subarray(0, 8).equals(MAGIC) || bytes.readUInt32LE(8) !== VERSION) return undefined;
     const bodyBytes = bytes.length - HASH_BYTES;
-    const hasher = newHasher();
-    for (let at = 0; at < bodyBytes; at += RELEASE_BYTES) {
-      hasher.update(bytes.subarray(at, Math.min(bodyBytes, at + RELEASE_BYTES)));
-      this.releasePages();
+    const checksum = bytes.subarray(bodyBytes);
+    const stamp = { path: this.place.directoryCacheChecked, fileMode: this.place.fileMode };
+    const checkedEarlier = checkedBefore(stamp, stats, checksum);
+    if (!checkedEarlier) {
+      const hasher = newHasher();
+      for (let at = 0; at < bodyBytes; at += RELEASE_BYTES) {
+        hasher.update(bytes.subarray(at, Math.min(bodyBytes, at + RELEASE_BYTES)));
+        this.releasePages();
+      }
+      if (!digestOf(hasher).equals(checksum)) return undefined;
     }
-    if (!digestOf(hasher).equals(bytes.subarray(bodyBytes))) return undefined;
     const recordsEnd = bodyBytes - 4;
     const records: number[] = [];
     for (let at = HEADER_BYTES; at < recordsEnd; ) {
@@ -228,6 +238,7 @@ export class DirectoryCache {
     const byPath = (a: number, b: number): number => bytes.compare(bytes, b + 4, b + 4 + bytes.readUInt32LE(b), a + 4, a + 4 + bytes.readUInt32LE(a));
     if (records.some((at, index) => index > 0 && byPath(records[index - 1]!, at) > 0)) records.sort(byPath);
     this.releasePages();
+    if (!checkedEarlier) recordChecked(stamp, stats, checksum, BigInt(this.walkStartedAtMs) * 1_000_000n);
     return records;
   }
 }

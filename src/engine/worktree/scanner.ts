@@ -235,6 +235,11 @@ export function* walkWorkTree(
       return unreadable(directory, error);
     }
   };
+  const listAhead = (paths: readonly string[]): StartedListing =>
+    startListing(
+      paths.map((path) => workTreePath(workTree, path)),
+      directoryCache === undefined ? [] : paths.map((path) => directoryCache.knownFor(path)),
+    );
   const pathOf = (directory: string, name: string): string => (directory === '' ? name : `${directory}/${name}`);
   function* walk(directory: string, listing: DirectoryListing, parentRules: IgnoreRules): Generator<ScannedFile> {
     // Given back once walked, or once the walk stops early: its memory freed then (see DirectoryListing.release).
@@ -254,47 +259,7 @@ export function* walkWorkTree(
         subdirectories.push(path);
         subdirectoryAt.push(index);
       }
-      // Listed ahead on the addon's threads, a batch at a time, the next LIST_AHEAD_BATCHES while this
-      // one is walked (see startListing).
-      // Those the prefetch does not cover are listed here.
-      const own = prefetch === undefined ? subdirectories : subdirectories.filter((path) => !prefetch.covers(path));
-      const startBatch = (start: number) => {
-        const paths = own.slice(start, start + LIST_AHEAD_DIRECTORIES);
-        if (paths.length === 0) return undefined;
-        const known = directoryCache === undefined ? [] : paths.map((path) => directoryCache.knownFor(path));
-        return startListing(
-          paths.map((path) => workTreePath(workTree, path)),
-          known,
-        );
-      };
-      // In the order the walk takes them: each batch is finished when the walk reaches its first directory.
-      const pending: NonNullable<ReturnType<typeof startBatch>>[] = [];
-      let nextToStart = 0;
-      const startAhead = (): void => {
-        while (pending.length < LIST_AHEAD_BATCHES) {
-          const started = startBatch(nextToStart);
-          if (started === undefined) return;
-          pending.push(started);
-          nextToStart += LIST_AHEAD_DIRECTORIES;
-        }
-      };
-      startAhead();
-      let batchStart = 0;
-      let batch: (DirectoryListing | Error | undefined)[] = [];
-      let ownTaken = 0;
-      const listingOf = (index: number): DirectoryListing | undefined => {
-        const path = subdirectories[index]!;
-        if (prefetch?.covers(path)) return received(path, prefetch.take(path));
-        const ownIndex = ownTaken++;
-        if (ownIndex >= batchStart + batch.length) {
-          batch = pending.shift()!.finish();
-          batchStart = ownIndex;
-          startAhead();
-        }
-        const listed = batch[ownIndex - batchStart];
-        batch[ownIndex - batchStart] = undefined; // held only until walked
-        return received(path, listed);
-      };
+      const listingOf = subdirectoryListings(subdirectories, listAhead, prefetch);
       // Offered only where every file is in scope: one the walk would pass over is not the caller's.
       const everyFileInScope = directory === '' ? scopes.includes('') : inScope(directory);
       const directoryBytes = takeUnchanged !== undefined && everyFileInScope ? encodeName(directory) : undefined;
@@ -302,7 +267,7 @@ export function* walkWorkTree(
       for (let index = 0; index < listing.count; index++) {
         if (subdirectoryAt[subdirectory] === index) {
           const path = subdirectories[subdirectory]!;
-          const childListing = listingOf(subdirectory++);
+          const childListing = received(path, listingOf(subdirectory++));
           if (childListing?.holds(REPOSITORY_DIRECTORY)) {
             report.nestedRepositories.push(path);
             childListing.release();
@@ -345,4 +310,45 @@ export function* walkWorkTree(
   }
   const rootListing = list('');
   if (rootListing) yield* walk('', rootListing, IgnoreRules.empty());
+}
+
+type StartedListing = ReturnType<typeof startListing>;
+type Listed = DirectoryListing | NodeJS.ErrnoException | undefined;
+
+/**
+ * The listings of one directory's subdirectories (`paths`), asked for in that order by their place
+ * in it: those the prefetch covers are taken from it; the others are listed here on the addon's
+ * threads, LIST_AHEAD_DIRECTORIES a batch, LIST_AHEAD_BATCHES batches ahead of the walk (each batch
+ * finished when the walk reaches its first directory).
+ */
+function subdirectoryListings(
+  paths: readonly string[],
+  listAhead: (paths: readonly string[]) => StartedListing,
+  prefetch: ListingPrefetch | undefined,
+): (index: number) => Listed {
+  const own = prefetch === undefined ? paths : paths.filter((path) => !prefetch.covers(path));
+  const pending: StartedListing[] = [];
+  let nextToStart = 0;
+  const startAhead = (): void => {
+    for (; pending.length < LIST_AHEAD_BATCHES && nextToStart < own.length; nextToStart += LIST_AHEAD_DIRECTORIES) {
+      pending.push(listAhead(own.slice(nextToStart, nextToStart + LIST_AHEAD_DIRECTORIES)));
+    }
+  };
+  startAhead();
+  let batch: Listed[] = [];
+  let batchStart = 0;
+  let ownTaken = 0;
+  return (index) => {
+    const path = paths[index]!;
+    if (prefetch?.covers(path)) return prefetch.take(path);
+    const ownIndex = ownTaken++;
+    if (ownIndex >= batchStart + batch.length) {
+      batch = pending.shift()!.finish();
+      batchStart = ownIndex;
+      startAhead();
+    }
+    const listed = batch[ownIndex - batchStart];
+    batch[ownIndex - batchStart] = undefined; // held only until walked
+    return listed;
+  };
 }
