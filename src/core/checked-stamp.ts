@@ -44,7 +44,7 @@ export function checkedBefore(stamp: CheckedStamp, stats: BigIntStats, checksum:
   try {
     recorded = readFileSync(stamp.path);
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return false;
+    if (errnoCode(error) !== undefined) return false; // none, or unreadable: the file is checked whole
     throw error;
   }
   return recorded.equals(recordOf(stats, checksum));
