@@ -326,8 +326,7 @@ static void list_into(listing_t *listing) {
   // Counted here, on the listing's thread: a walk looks for subdirectories only where there are some
   // (a directory of files then costs it no loop over them in JavaScript).
   listing->directories = 0;
-  for (size_t i = 0; error == 0 && i < listing->count; i++)
-    if (listing->fields[i * FIELDS + 9] == 0 && S_ISDIR((mode_t)listing->fields[i * FIELDS + 1])) listing->directories++;
+  for (size_t i = 0; error == 0 && i < listing->count; i++) listing->directories += is_directory_entry(listing->fields, i);
   if (error != 0) {
     free(listing->names);
     free(listing->fields);
