@@ -38,6 +38,17 @@ describe('start-up: the bundle compiled from its code cache', () => {
     expect(await loadWith(join(dir, 'missing'))).toEqual({ fromCodeCache: false, run: 'function' });
   });
 
+  it('loads no native addon: each is loaded when a command first needs it', async () => {
+    // A module that made a BLAKE3 hasher as it loaded cost every command, `--version` too, the addon's dlopen (~2 ms).
+    const script = `const { loadBundle } = require(${JSON.stringify(LOADER)});
+loadBundle();
+console.log(JSON.stringify(Object.keys(require.cache).filter((path) => path.endsWith('.node'))));`;
+    const result = await run(process.execPath, ['-e', script], { cwd: temporaryDirectory(), env: { NODE_OPTIONS: '' } });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.text)).toEqual([]);
+  });
+
   it('runs commands of a plugin, which oclif loads with import()', async () => {
     // Code compiled from a code cache has no dynamic import of its own on Node 20 (bin/load-bundle.js).
     const result = await store(['autocomplete', 'bash'], { cwd: temporaryDirectory(), env: { XDG_CACHE_HOME: temporaryDirectory() } });

@@ -1,4 +1,5 @@
 import type { Worker } from 'node:worker_threads';
+import type { Blake3Hasher } from '@napi-rs/blake-hash';
 import { lazyRequire } from '../core/lazy-require.js';
 import { fileURLToPath } from 'node:url';
 import { digestOf, HASH_BYTES, hashBytes, newHasher } from '../core/hash.js';
@@ -34,8 +35,16 @@ export interface HashedWindow {
 
 /** Hashes on the calling thread: nothing to wait for, no thread to start (small files, --jobs 0). */
 export class InlineWindowHasher implements WindowHasher {
-  /** One for every file this hasher sees, reset between them (see digestOf: hashers are native objects). */
-  private readonly content = newHasher();
+  /**
+   * One for every file this hasher sees, reset between them (see digestOf: hashers are native objects).
+   * Made on first use: a hasher made when its module loads loaded the BLAKE3 addon at every start, even
+   * for commands that hash nothing.
+   */
+  private contentHasher: Blake3Hasher | undefined;
+
+  private get content(): Blake3Hasher {
+    return (this.contentHasher ??= newHasher());
+  }
 
   hashWindow(window: Buffer, fresh: { start: number; end: number }, spans: Uint32Array, skipContent: boolean): Promise<HashedWindow> {
     if (!skipContent) this.content.update(window.subarray(fresh.start, fresh.end));
