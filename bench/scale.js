@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Many small files: store against git in one run, on deterministic trees of N files.
 //
-//   node bench/scale.js [--files 100000,500000] [--tools store,git] [--before DIR] [--steps status,change,commands,checkout]
+//   node bench/scale.js [--files 100000,500000] [--tools store,git] [--before DIR] [--steps status,change,commands,checkout] [--status-rounds 9]
 //
 // Each tree is generated afresh for each tool (same seed, same bytes): N files of 100 to 1,500 bytes
 // of pseudo-random text, 1,000 to a directory (d0000/f0000000.txt ...), about 800 MB per million
@@ -10,7 +10,12 @@
 // data); `add -A` then `commit` after every 100th file had a line appended; the other commands on
 // the two commits (diff of the work tree, diff of the two commits, switch to a branch at the first
 // commit and back, log, stats / count-objects, verify / fsck, gc); and a checkout of the whole tree
-// into an empty directory (store: `checkout -o`; git: `git --work-tree=OUT checkout -f HEAD -- .`). --before DIR adds another build of store as "store-before". Results go to
+// into an empty directory (store: `checkout -o`; git: `git --work-tree=OUT checkout -f HEAD -- .`). --before DIR adds another build of store as "store-before".
+// Then, with every tool's tree in place and clean, `status` once more for each (a warm-up), and
+// --status-rounds rounds (9 by default; 0: none) of one clean `status` of each tool after another:
+// the median and the fastest of each tool's rounds, timed by the wall clock to the microsecond.
+// Alternated so, the tools see the same machine: one status each, minutes apart, moved 10-20%
+// between runs on the VMs measured, more than the tools differ. Results go to
 // bench/results/scale-latest.md (and .json).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +34,7 @@ const FILES_PER_DIRECTORY = 1000;
 const WORK = resolve(process.env.STORE_SCALE_WORK ?? join(ROOT, 'bench', '.work', 'scale'));
 const ENV = BENCH_ENV;
 const STEPS = new Set(String(args.steps ?? 'status,change,commands,checkout').split(','));
+const STATUS_ROUNDS = Number(args['status-rounds'] ?? 9);
 
 // As its users run it: the file executed (npm links it as `store`), not `node bin/run.js`.
 function storeTool(bin) {
@@ -160,12 +166,43 @@ function runTool(name, tool, count) {
   return result;
 }
 
+/**
+ * Clean `status` of each tool's tree (`trees`: tool name -> tree), alternated: a warm-up each, then
+ * `rounds` of one each. The median and the fastest, in seconds, per tool.
+ */
+function alternatedStatus(trees, rounds, count) {
+  const runStatus = (name) => {
+    const started = process.hrtime.bigint();
+    const result = spawnSync('sh', ['-c', TOOLS[name].status], { cwd: trees[name], env: ENV, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`${name} status failed (${result.status}): ${result.stderr}`);
+    return Number(process.hrtime.bigint() - started) / 1e9;
+  };
+  const times = Object.fromEntries(Object.keys(trees).map((name) => [name, []]));
+  for (const name of Object.keys(trees)) runStatus(name);
+  for (let round = 0; round < rounds; round++) {
+    console.error(`${count} files: status, alternated, round ${round + 1} of ${rounds}`);
+    for (const name of Object.keys(trees)) times[name].push(runStatus(name));
+  }
+  const seconds = (value) => Math.round(value * 1000) / 1000;
+  return Object.fromEntries(
+    Object.entries(times).map(([name, list]) => {
+      const sorted = [...list].sort((a, b) => a - b);
+      return [name, { medianS: seconds(sorted[sorted.length >> 1]), fastestS: seconds(sorted[0]), roundsS: list.map(seconds) }];
+    }),
+  );
+}
+
 function main() {
   mkdirSync(WORK, { recursive: true });
   const results = {};
+  const alternated = {};
   for (const count of SIZES) {
     results[count] = {};
-    for (const name of Object.keys(TOOLS).filter((tool) => wanted.includes(tool))) results[count][name] = runTool(name, TOOLS[name], count);
+    const tools = Object.keys(TOOLS).filter((tool) => wanted.includes(tool));
+    for (const name of tools) results[count][name] = runTool(name, TOOLS[name], count);
+    if (STEPS.has('status') && STATUS_ROUNDS > 0) {
+      alternated[count] = alternatedStatus(Object.fromEntries(tools.map((name) => [name, join(WORK, `${name}-${count}`)])), STATUS_ROUNDS, count);
+    }
   }
   const lines = [
     `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; ${new Date().toISOString().slice(0, 10)}; ${execFileSync('git', ['--version'], { encoding: 'utf8' }).trim()}.`,
@@ -181,11 +218,18 @@ function main() {
       );
     }
     lines.push('');
+    if (alternated[count] !== undefined) {
+      lines.push(`Clean \`status\`, ${STATUS_ROUNDS} rounds of one run of each tool after another (after a warm-up run each), wall clock:`, '');
+      lines.push(`| tool | median s | fastest s | each round, s |`, `| --- | --- | --- | --- |`);
+      for (const [name, timing] of Object.entries(alternated[count]))
+        lines.push(`| ${name} | ${timing.medianS} | ${timing.fastestS} | ${timing.roundsS.join(' ')} |`);
+      lines.push('');
+    }
   }
   const table = lines.join('\n');
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench', 'results', 'scale-latest.md'), `${table}\n`);
-  writeFileSync(join(ROOT, 'bench', 'results', 'scale-latest.json'), JSON.stringify(results, null, 2));
+  writeFileSync(join(ROOT, 'bench', 'results', 'scale-latest.json'), JSON.stringify({ steps: results, alternatedStatus: alternated }, null, 2));
   console.log(table);
   // Last: deleting millions of files takes minutes, and the results are already written.
   for (const path of leftForTheEnd) rmSync(path, { recursive: true, force: true });
