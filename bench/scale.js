@@ -12,14 +12,15 @@
 // commit and back, log, stats / count-objects, verify / fsck, gc); and a checkout of the whole tree
 // into an empty directory (store: `checkout -o`; git: `git --work-tree=OUT checkout -f HEAD -- .`). --before DIR adds another build of store as "store-before".
 // Then, with every tool's tree in place and clean, `status` once more for each (a warm-up), and
-// --status-rounds rounds (9 by default; 0: none) of one clean `status` of each tool after another:
-// the median and the fastest of each tool's rounds, timed by the wall clock to the microsecond.
+// --status-rounds rounds (9 by default; 0: none) of one clean `status` of each tool after another,
+// and of the floor under them (bench/stat-floor.c: the lstat of every name, nothing else): the median
+// and the fastest of each one's rounds by the wall clock, and the median CPU time.
 // Alternated so, the tools see the same machine: one status each, minutes apart, moved 10-20%
 // between runs on the VMs measured, more than the tools differ. Results go to
 // bench/results/scale-latest.md (and .json).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from './args.js';
@@ -167,27 +168,55 @@ function runTool(name, tool, count) {
 }
 
 /**
- * Clean `status` of each tool's tree (`trees`: tool name -> tree), alternated: a warm-up each, then
- * `rounds` of one each. The median and the fastest, in seconds, per tool.
+ * The program of bench/stat-floor.c, built in a temporary directory: the floor under a clean status
+ * (the lstat of every name, on as many threads as there are cores, nothing else). Undefined, with a
+ * word on stderr, where no C compiler builds it.
  */
-function alternatedStatus(trees, rounds, count) {
-  const runStatus = (name) => {
+function statFloorProgram() {
+  const program = join(mkdtempSync(join(tmpdir(), 'stat-floor-')), 'stat-floor');
+  const built = spawnSync('cc', ['-O2', '-pthread', '-o', program, join(ROOT, 'bench', 'stat-floor.c')], { encoding: 'utf8' });
+  if (built.status === 0) return program;
+  console.error(`scale: bench/stat-floor.c not built (${built.error?.message ?? built.stderr.trim()}); the floor is left out`);
+  return undefined;
+}
+
+/**
+ * Clean `status` of each tool's tree, alternated (`runs`: label -> { script, cwd, timesOf? }, where
+ * timesOf reads the times from what the run printed): a warm-up each,
+ * then `rounds` of one each. Per label, the median and the fastest wall time in seconds (the wall
+ * clock, to the microsecond) and the median CPU time (user + system, GNU time's 10 ms steps).
+ */
+function alternatedStatus(runs, rounds, count) {
+  const once = (label) => {
+    const { script, cwd, timesOf } = runs[label];
     const started = process.hrtime.bigint();
-    const result = spawnSync('sh', ['-c', TOOLS[name].status], { cwd: trees[name], env: ENV, encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`${name} status failed (${result.status}): ${result.stderr}`);
-    return Number(process.hrtime.bigint() - started) / 1e9;
+    const result = spawnSync('/usr/bin/time', ['-f', '%U %S', 'sh', '-c', script], { cwd, env: ENV, encoding: 'utf8' });
+    const wallS = Number(process.hrtime.bigint() - started) / 1e9;
+    if (result.status !== 0) throw new Error(`${label} failed (${result.status}): ${result.stderr}`);
+    if (timesOf !== undefined) return timesOf(result.stdout);
+    const [user, system] = result.stderr.trim().split('\n').at(-1).split(' ').map(Number);
+    return { wallS, cpuS: user + system };
   };
-  const times = Object.fromEntries(Object.keys(trees).map((name) => [name, []]));
-  for (const name of Object.keys(trees)) runStatus(name);
+  const measured = Object.fromEntries(Object.keys(runs).map((label) => [label, []]));
+  for (const label of Object.keys(runs)) once(label);
   for (let round = 0; round < rounds; round++) {
     console.error(`${count} files: status, alternated, round ${round + 1} of ${rounds}`);
-    for (const name of Object.keys(trees)) times[name].push(runStatus(name));
+    for (const label of Object.keys(runs)) measured[label].push(once(label));
   }
   const seconds = (value) => Math.round(value * 1000) / 1000;
+  const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
   return Object.fromEntries(
-    Object.entries(times).map(([name, list]) => {
-      const sorted = [...list].sort((a, b) => a - b);
-      return [name, { medianS: seconds(sorted[sorted.length >> 1]), fastestS: seconds(sorted[0]), roundsS: list.map(seconds) }];
+    Object.entries(measured).map(([label, list]) => {
+      const walls = list.map((one) => one.wallS);
+      return [
+        label,
+        {
+          medianS: seconds(median(walls)),
+          fastestS: seconds(Math.min(...walls)),
+          cpuMedianS: seconds(median(list.map((one) => one.cpuS))),
+          roundsS: walls.map(seconds),
+        },
+      ];
     }),
   );
 }
@@ -201,7 +230,16 @@ function main() {
     const tools = Object.keys(TOOLS).filter((tool) => wanted.includes(tool));
     for (const name of tools) results[count][name] = runTool(name, TOOLS[name], count);
     if (STEPS.has('status') && STATUS_ROUNDS > 0) {
-      alternated[count] = alternatedStatus(Object.fromEntries(tools.map((name) => [name, join(WORK, `${name}-${count}`)])), STATUS_ROUNDS, count);
+      const runs = Object.fromEntries(tools.map((name) => [name, { script: TOOLS[name].status, cwd: join(WORK, `${name}-${count}`) }]));
+      const floor = statFloorProgram();
+      // Every tool's tree holds the same files: the first one's.
+      // It reads the tree first, untimed, and prints the times of its stat calls alone (ms).
+      const timesOf = (stdout) => {
+        const [wallMs, cpuMs] = stdout.trim().split(' ').map(Number);
+        return { wallS: wallMs / 1000, cpuS: cpuMs / 1000 };
+      };
+      if (floor !== undefined) runs['floor (lstat only)'] = { script: `${floor} . ${availableParallelism()}`, cwd: runs[tools[0]].cwd, timesOf };
+      alternated[count] = alternatedStatus(runs, STATUS_ROUNDS, count);
     }
   }
   const lines = [
@@ -219,10 +257,13 @@ function main() {
     }
     lines.push('');
     if (alternated[count] !== undefined) {
-      lines.push(`Clean \`status\`, ${STATUS_ROUNDS} rounds of one run of each tool after another (after a warm-up run each), wall clock:`, '');
-      lines.push(`| tool | median s | fastest s | each round, s |`, `| --- | --- | --- | --- |`);
-      for (const [name, timing] of Object.entries(alternated[count]))
-        lines.push(`| ${name} | ${timing.medianS} | ${timing.fastestS} | ${timing.roundsS.join(' ')} |`);
+      lines.push(
+        `Clean \`status\`, ${STATUS_ROUNDS} rounds of one run of each after another (after a warm-up run each). "floor": bench/stat-floor.c, the lstat of every name on ${availableParallelism()} threads and nothing else.`,
+        '',
+      );
+      lines.push(`| | median s | fastest s | median CPU s | each round, s |`, `| --- | --- | --- | --- | --- |`);
+      for (const [label, timing] of Object.entries(alternated[count]))
+        lines.push(`| ${label} | ${timing.medianS} | ${timing.fastestS} | ${timing.cpuMedianS} | ${timing.roundsS.join(' ')} |`);
       lines.push('');
     }
   }
