@@ -216,7 +216,9 @@ static int reserve(listing_t *listing, size_t names_bytes, size_t names) {
   return 1;
 }
 
-// Adds `name` and its lstat (fstatat against the open directory `fd`). Returns 0, or ENOMEM.
+// Adds `name` and its lstat (fstatat against the open directory `fd`), counting it when it is a
+// directory: a walk looks for subdirectories only where there are some (a directory of files then
+// costs it no loop over them in JavaScript). Returns 0, or ENOMEM.
 static int add_entry(listing_t *listing, int fd, const char *name, size_t name_length) {
   if ((listing->names_used + name_length > listing->names_capacity || (listing->count + 1) * FIELDS > listing->fields_capacity) &&
       !reserve(listing, listing->names_capacity + name_length, listing->fields_capacity / FIELDS + 1))
@@ -224,11 +226,13 @@ static int add_entry(listing_t *listing, int fd, const char *name, size_t name_l
   memcpy(listing->names + listing->names_used, name, name_length);
   listing->names_used += name_length;
   double *out = listing->fields + listing->count * FIELDS;
-  memset(out, 0, FIELDS * sizeof(double));
   out[0] = (double)listing->names_used;
   struct stat st;
-  if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) out[9] = (double)errno;
-  else {
+  if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    int error = errno;
+    for (int field = 1; field < 9; field++) out[field] = 0;
+    out[9] = (double)error;
+  } else {
     out[1] = (double)st.st_mode;
     out[2] = (double)st.st_size;
     out[3] = (double)st.st_mtim.tv_sec;
@@ -237,14 +241,19 @@ static int add_entry(listing_t *listing, int fd, const char *name, size_t name_l
     out[6] = (double)st.st_ctim.tv_nsec;
     out[7] = (double)st.st_ino;
     out[8] = (double)st.st_dev;
+    out[9] = 0;
+    listing->directories += S_ISDIR(st.st_mode) ? 1 : 0;
   }
   listing->count++;
   return 0;
 }
 
 // Stats the known names when the directory's fstat (listing->self) is the one they were seen with.
-// Returns 1 when the listing is complete; 0 when the directory must be read (changed, or a known name
-// gone), with the listing emptied; -1 on ENOMEM.
+// Returns 1 when the listing is complete, 2 when it is complete and surely in sort-key order; 0 when
+// the directory must be read (changed, a known name gone, or the names malformed), with the listing
+// emptied; -1 on ENOMEM. One pass over each name finds its end, a '/' in it, and its order against
+// the one before (three memchr calls a name, and a comparison of each pair after, were ~4% of a
+// clean status's CPU at 500,000 files, perf by hand).
 static int list_known(listing_t *listing, int fd) {
   if (listing->known == NULL || listing->known_length < SELF_FIELDS * sizeof(double)) return 0;
   double seen[SELF_FIELDS];
@@ -254,25 +263,39 @@ static int list_known(listing_t *listing, int fd) {
   const char *at = listing->known + sizeof seen, *end = listing->known + listing->known_length;
   // Room for every known name at once: growing by doubling copied each listing four or five times.
   size_t names = 0;
-  for (const char *nul = at; (nul = memchr(nul, '\0', (size_t)(end - nul))) != NULL; nul++) names++;
+  for (const char *byte = at; byte < end; byte++) names += *byte == '\0';
   if (!reserve(listing, (size_t)(end - at), names)) return -1;
+  const char *previous = NULL;
+  size_t previous_length = 0;
+  int surely_sorted = 1;
   while (at < end) {
-    const char *nul = memchr(at, '\0', (size_t)(end - at));
-    size_t length = nul == NULL ? 0 : (size_t)(nul - at);
+    const char *nul = at;
+    int slash = 0;
+    for (; nul < end && *nul != '\0'; nul++) slash |= *nul == '/';
+    size_t length = (size_t)(nul - at);
     // Malformed, or not one entry of this directory (a name a readdir never gives): read the directory.
-    if (length == 0 || memchr(at, '/', length) != NULL || (at[0] == '.' && (length == 1 || (length == 2 && at[1] == '.')))) break;
+    if (nul == end || length == 0 || slash || (at[0] == '.' && (length == 1 || (length == 2 && at[1] == '.')))) break;
+    if (previous != NULL) {
+      size_t common = previous_length < length ? previous_length : length;
+      int order = memcmp(previous, at, common);
+      if (order == 0 && previous_length == length) break; // a name twice: no directory holds that
+      // One name the start of the other: a directory's key has a '/' more, which only the stat tells.
+      if (order >= 0) surely_sorted = 0;
+    }
     if (add_entry(listing, fd, at, length) != 0) return -1;
     if (listing->fields[(listing->count - 1) * FIELDS + 9] == (double)ENOENT) break;
+    previous = at;
+    previous_length = length;
     at = nul + 1;
   }
-  if (at == end) return 1;
-  listing->count = listing->names_used = 0;
+  if (at == end) return surely_sorted ? 2 : 1;
+  listing->count = listing->names_used = listing->directories = 0;
   return 0;
 }
 
 // Lists listing->path with every name's lstat, sorted; on failure sets error and call.
 static void list_into(listing_t *listing) {
-  listing->names_used = listing->count = 0;
+  listing->names_used = listing->count = listing->directories = 0;
   listing->from_known = 0;
   listing->error = 0;
   listing->names_capacity = 4096;
@@ -282,6 +305,7 @@ static void list_into(listing_t *listing) {
   int error = listing->names == NULL || listing->fields == NULL ? ENOMEM : 0;
   int fd = error == 0 ? open(listing->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
   struct stat self;
+  int known = 0;
   if (error == 0 && (fd < 0 || fstat(fd, &self) != 0)) {
     int failure = errno;
     if (fd >= 0) close(fd);
@@ -300,7 +324,7 @@ static void list_into(listing_t *listing) {
     listing->self[3] = (double)self.st_mtim.tv_nsec;
     listing->self[4] = (double)self.st_ctim.tv_sec;
     listing->self[5] = (double)self.st_ctim.tv_nsec;
-    int known = list_known(listing, fd);
+    known = list_known(listing, fd);
     if (known < 0) error = ENOMEM;
     listing->from_known = known > 0;
   }
@@ -322,11 +346,8 @@ static void list_into(listing_t *listing) {
     if (dir != NULL) closedir(dir);
   }
   if (fd >= 0) close(fd);
-  if (error == 0 && !(listing->from_known && is_sorted(listing)) && !sort_listing(listing)) error = ENOMEM;
-  // Counted here, on the listing's thread: a walk looks for subdirectories only where there are some
-  // (a directory of files then costs it no loop over them in JavaScript).
-  listing->directories = 0;
-  for (size_t i = 0; error == 0 && i < listing->count; i++) listing->directories += is_directory_entry(listing->fields, i);
+  // Known names were written in sort-key order: checked as they were read (2), or here.
+  if (error == 0 && known != 2 && !(known == 1 && is_sorted(listing)) && !sort_listing(listing)) error = ENOMEM;
   if (error != 0) {
     free(listing->names);
     free(listing->fields);

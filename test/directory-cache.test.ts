@@ -49,6 +49,31 @@ describe('known names (git untracked cache)', () => {
     expect(namesOf(listDirectory(directory, known(first.self, ['sub', 'c', 'a'])))).toEqual(['a', 'c', 'sub']);
   });
 
+  it('orders a directory as its name and a slash, which only its stat tells, known names or read', () => {
+    const directory = temporaryDirectory('store-known-order-');
+    // '-' (0x2d) sorts before '/' (0x2f): the directory `a` (as a/) comes after the file `a-b`, `b` before `b-c`.
+    mkdirSync(join(directory, 'a'));
+    writeFileSync(join(directory, 'a-b'), 'x');
+    writeFileSync(join(directory, 'b'), 'y');
+    writeFileSync(join(directory, 'b-c'), 'z');
+    const read = listDirectory(directory);
+    expect(namesOf(read)).toEqual(['a-b', 'a', 'b', 'b-c']);
+    // In byte order, which is not the key order here: served from the names all the same, and sorted.
+    const fromKnown = listDirectory(directory, known(read.self, ['a', 'a-b', 'b', 'b-c']));
+    expect(fromKnown.fromKnown).toBe(true);
+    expect(fromKnown.entries()).toEqual(read.entries());
+    expect(listDirectory(directory, knownNamesOf(read)).entries()).toEqual(read.entries());
+  });
+
+  it('reads the directory when a known name comes twice (no directory holds a name twice)', () => {
+    const directory = temporaryDirectory('store-known-twice-');
+    for (const name of ['a', 'b']) writeFileSync(join(directory, name), name);
+    const read = listDirectory(directory);
+    const twice = listDirectory(directory, known(read.self, ['a', 'a', 'b']));
+    expect(twice.fromKnown).toBe(false);
+    expect(namesOf(twice)).toEqual(['a', 'b']);
+  });
+
   it('reads the directory when its stat moved, a known name is gone, or the known names are malformed', () => {
     const directory = temporaryDirectory('store-known-moved-');
     for (const name of ['a', 'b']) writeFileSync(join(directory, name), name);
