@@ -174,6 +174,7 @@ function runTool(name, tool, count) {
  */
 function statFloorProgram() {
   const program = join(mkdtempSync(join(tmpdir(), 'stat-floor-')), 'stat-floor');
+  leftForTheEnd.push(dirname(program));
   const built = spawnSync('cc', ['-O2', '-pthread', '-o', program, join(ROOT, 'bench', 'stat-floor.c')], { encoding: 'utf8' });
   if (built.status === 0) return program;
   console.error(`scale: bench/stat-floor.c not built (${built.error?.message ?? built.stderr.trim()}); the floor is left out`);
@@ -232,12 +233,12 @@ function main() {
     if (STEPS.has('status') && STATUS_ROUNDS > 0) {
       const runs = Object.fromEntries(tools.map((name) => [name, { script: TOOLS[name].status, cwd: join(WORK, `${name}-${count}`) }]));
       const floor = statFloorProgram();
-      // Every tool's tree holds the same files: the first one's.
       // It reads the tree first, untimed, and prints the times of its stat calls alone (ms).
       const timesOf = (stdout) => {
         const [wallMs, cpuMs] = stdout.trim().split(' ').map(Number);
         return { wallS: wallMs / 1000, cpuS: cpuMs / 1000 };
       };
+      // Every tool's tree holds the same files: the first one's.
       if (floor !== undefined) runs['floor (lstat only)'] = { script: `${floor} . ${availableParallelism()}`, cwd: runs[tools[0]].cwd, timesOf };
       alternated[count] = alternatedStatus(runs, STATUS_ROUNDS, count);
     }
