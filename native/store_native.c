@@ -188,15 +188,6 @@ static int sort_listing(listing_t *listing) {
   return 1;
 }
 
-// Whether the entries are in sort-key order already (known names were written in it).
-static int is_sorted(listing_t *listing) {
-  for (size_t i = 1; i < listing->count; i++) {
-    size_t a = i - 1, b = i;
-    if (compare_entries(&a, &b, listing) >= 0) return 0;
-  }
-  return 1;
-}
-
 // Makes room for `names_bytes` more name bytes and `names` more entries. Returns 0 on ENOMEM.
 static int reserve(listing_t *listing, size_t names_bytes, size_t names) {
   if (listing->names_used + names_bytes > listing->names_capacity) {
@@ -249,12 +240,13 @@ static int add_entry(listing_t *listing, int fd, const char *name, size_t name_l
 }
 
 // Stats the known names when the directory's fstat (listing->self) is the one they were seen with.
-// Returns 1 when the listing is complete, 2 when it is complete and surely in sort-key order; 0 when
-// the directory must be read (changed, a known name gone, or the names malformed), with the listing
-// emptied; -1 on ENOMEM. One pass over each name finds its end, a '/' in it, and its order against
-// the one before (three memchr calls a name, and a comparison of each pair after, were ~2.5% of a
-// clean status's CPU at 500,000 files, perf by hand).
-static int list_known(listing_t *listing, int fd) {
+// Returns 1 when the listing is complete, with *in_order telling whether it is in sort-key order
+// (known names were written so; each is compared with the one before as it is added); 0 when the
+// directory must be read (changed, a known name gone or given twice, or the names malformed), with
+// the listing emptied; -1 on ENOMEM. One pass over each name finds its end and a '/' in it (three
+// memchr calls a name, and a comparison of each pair after, were ~2.5% of a clean status's CPU at
+// 500,000 files, perf by hand).
+static int list_known(listing_t *listing, int fd, int *in_order) {
   if (listing->known == NULL || listing->known_length < SELF_FIELDS * sizeof(double)) return 0;
   double seen[SELF_FIELDS];
   memcpy(seen, listing->known, sizeof seen);
@@ -265,9 +257,7 @@ static int list_known(listing_t *listing, int fd) {
   size_t names = 0;
   for (const char *byte = at; byte < end; byte++) names += *byte == '\0';
   if (!reserve(listing, (size_t)(end - at), names)) return -1;
-  const char *previous = NULL;
-  size_t previous_length = 0;
-  int surely_sorted = 1;
+  *in_order = 1;
   while (at < end) {
     const char *nul = at;
     int slash = 0;
@@ -275,20 +265,17 @@ static int list_known(listing_t *listing, int fd) {
     size_t length = (size_t)(nul - at);
     // Malformed, or not one entry of this directory (a name a readdir never gives): read the directory.
     if (nul == end || length == 0 || slash || (at[0] == '.' && (length == 1 || (length == 2 && at[1] == '.')))) break;
-    if (previous != NULL) {
-      size_t common = previous_length < length ? previous_length : length;
-      int order = memcmp(previous, at, common);
-      if (order == 0 && previous_length == length) break; // a name twice: no directory holds that
-      // One name the start of the other: a directory's key has a '/' more, which only the stat tells.
-      if (order >= 0) surely_sorted = 0;
-    }
     if (add_entry(listing, fd, at, length) != 0) return -1;
-    if (listing->fields[(listing->count - 1) * FIELDS + 9] == (double)ENOENT) break;
-    previous = at;
-    previous_length = length;
+    size_t added = listing->count - 1, before = added - 1;
+    if (listing->fields[added * FIELDS + 9] == (double)ENOENT) break;
+    if (added > 0) {
+      int order = compare_entries(&before, &added, listing);
+      if (order == 0) break; // a name twice: no directory holds that
+      if (order > 0) *in_order = 0;
+    }
     at = nul + 1;
   }
-  if (at == end) return surely_sorted ? 2 : 1;
+  if (at == end) return 1;
   listing->count = listing->names_used = listing->directories = 0;
   return 0;
 }
@@ -305,7 +292,7 @@ static void list_into(listing_t *listing) {
   int error = listing->names == NULL || listing->fields == NULL ? ENOMEM : 0;
   int fd = error == 0 ? open(listing->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
   struct stat self;
-  int known = 0;
+  int known = 0, in_order = 0;
   if (error == 0 && (fd < 0 || fstat(fd, &self) != 0)) {
     int failure = errno;
     if (fd >= 0) close(fd);
@@ -324,7 +311,7 @@ static void list_into(listing_t *listing) {
     listing->self[3] = (double)self.st_mtim.tv_nsec;
     listing->self[4] = (double)self.st_ctim.tv_sec;
     listing->self[5] = (double)self.st_ctim.tv_nsec;
-    known = list_known(listing, fd);
+    known = list_known(listing, fd, &in_order);
     if (known < 0) error = ENOMEM;
     listing->from_known = known > 0;
   }
@@ -346,8 +333,7 @@ static void list_into(listing_t *listing) {
     if (dir != NULL) closedir(dir);
   }
   if (fd >= 0) close(fd);
-  // Known names were written in sort-key order: checked as they were read (2), or here.
-  if (error == 0 && known != 2 && !(known == 1 && is_sorted(listing)) && !sort_listing(listing)) error = ENOMEM;
+  if (error == 0 && !(listing->from_known && in_order) && !sort_listing(listing)) error = ENOMEM;
   if (error != 0) {
     free(listing->names);
     free(listing->fields);
