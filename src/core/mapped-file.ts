@@ -2,6 +2,7 @@ import { type BigIntStats, closeSync, fstatSync, openSync } from 'node:fs';
 import type mmapModule from 'mmap-io';
 import { errnoCode } from './errors.js';
 import { lazyRequire } from './lazy-require.js';
+import { callNative } from './native.js';
 
 // mmap-io is CommonJS but its typings declare a default export; at run time the module itself is the API.
 const mmapApi = lazyRequire<(typeof mmapModule)['default']>('mmap-io');
@@ -25,6 +26,8 @@ export function mapFile(path: string): MappedFile | undefined {
     if (stats.size === 0n) return { bytes: Buffer.alloc(0), releasePages: () => {}, stats };
     const mmap = mmapApi();
     const bytes = mmap.map(Number(stats.size), mmap.PROT_READ, mmap.MAP_SHARED, fd, 0);
+    // Not memory V8 can win back by collecting: counted, a large mapping starts a major collection (see the addon).
+    callNative(path, (addon) => addon.uncountMappedBytes(bytes));
     return { bytes, releasePages: () => mmap.advise(bytes, mmap.MADV_DONTNEED), stats };
   });
 }

@@ -14,6 +14,8 @@ export interface StoreNative {
   checkStagingEntries(staging: Buffer, from: number, to: number): number;
   fingerprintBytesInto(staging: Buffer, from: number, to: number, target: Buffer, next: Uint32Array): number;
   directoryRuns(staging: Buffer, from: number, to: number): Uint32Array;
+  uncountMappedBytes(bytes: Buffer): void;
+  externalMemoryCount(): number;
 }
 
 /** Directories being listed on the addon's threads (see startListing in native/store_native.c). */
