@@ -34,6 +34,57 @@ const SOURCE_REWRITES = [
   lazyBuiltin(/@oclif[\\/]core[\\/]lib[\\/]performance\.js$/, 'node_perf_hooks_1', 'node:perf_hooks'),
   lazyBuiltin(/@oclif[\\/]core[\\/]lib[\\/]parser[\\/]parse\.js$/, 'node_readline_1', 'node:readline'),
   {
+    // Its logger loads the debug package, which loads tty (and with it net and the streams) to make
+    // loggers that print nothing unless DEBUG is set: debug reads DEBUG once, as it loads, and nothing
+    // here enables a namespace later. Without DEBUG, each logger is a function that does nothing.
+    file: /@oclif[\\/]core[\\/]lib[\\/]logger\.js$/,
+    from: 'const debug_1 = __importDefault(require("debug"));',
+    to: 'const debug_1 = { default: process.env.DEBUG ? require("debug") : () => () => {} };',
+  },
+  {
+    // It asks whether stdout and stderr are terminals as it loads, with tty (which loads net and the
+    // streams, ~2 ms with the debug package's): oclif asks only when it colors text. Asked then.
+    file: /[\\/]supports-color[\\/]index\.js$/,
+    from: "const tty = require('tty');",
+    to: "const tty = { isatty: (fd) => require('tty').isatty(fd) };",
+    also: {
+      from: '\tstdout: getSupportLevel({isTTY: tty.isatty(1)}),\n\tstderr: getSupportLevel({isTTY: tty.isatty(2)})',
+      to: '\tget stdout() { return getSupportLevel({isTTY: tty.isatty(1)}); },\n\tget stderr() { return getSupportLevel({isTTY: tty.isatty(2)}); }',
+    },
+  },
+  {
+    // It makes its spinner (or the plain action) as it loads, asking whether stderr is a terminal:
+    // that makes the stream (on a pipe, net and the streams: ~2 ms). Made when first used instead.
+    file: /@oclif[\\/]core[\\/]lib[\\/]ux[\\/]index\.js$/,
+    from: `const ACTION_TYPE = (Boolean(process.stderr.isTTY) &&
+    !process.env.CI &&
+    !['dumb', 'emacs-color'].includes(process.env.TERM) &&
+    'spinner') ||
+    'simple';
+exports.action = ACTION_TYPE === 'spinner' ? new spinner_1.default() : new simple_1.default();`,
+    to: `let madeAction;
+const action = () => (madeAction ??= Boolean(process.stderr.isTTY) && !process.env.CI && !['dumb', 'emacs-color'].includes(process.env.TERM) ? new spinner_1.default() : new simple_1.default());
+Object.defineProperty(exports, "action", { enumerable: true, get: action });`,
+    also: { from: 'exports.ux = {\n    action: exports.action,', to: 'exports.ux = {\n    get action() { return action(); },' },
+  },
+  {
+    // It measures the terminal's width as it loads, for help and error text: reading process.stderr
+    // makes that stream, and on a pipe (a script's, a benchmark's) that loads net and the streams,
+    // ~2 ms of every start. Measured when first asked instead; a width is read each time it is asked.
+    file: /@oclif[\\/]core[\\/]lib[\\/]screen\.js$/,
+    from: 'exports.stdtermwidth = columns || termwidth(process.stdout);\nexports.errtermwidth = columns || termwidth(process.stderr);',
+    to: 'Object.defineProperty(exports, "stdtermwidth", { get: () => columns || termwidth(process.stdout), enumerable: true });\nObject.defineProperty(exports, "errtermwidth", { get: () => columns || termwidth(process.stderr), enumerable: true });',
+  },
+  {
+    // It finds a plugin's directory (package.json's oclif.plugins, installed beside the CLI) with
+    // require.resolve, which for a package with "exports" loads Node's ES module resolver (~3 ms of
+    // every start). Where the package lies in the root's own node_modules, as npm installs it, that is
+    // where require.resolve would find it first; elsewhere it asks require.resolve as before.
+    file: /@oclif[\\/]core[\\/]lib[\\/]util[\\/]find-root\.js$/,
+    from: 'pkgPath = require.resolve(name, { paths: [root] });',
+    to: 'const installed = (0, node_path_1.join)(root, "node_modules", name, "package.json");\n            pkgPath = require("node:fs").existsSync(installed) ? installed : require.resolve(name, { paths: [root] });',
+  },
+  {
     // It asks wsl-utils whether this is WSL, whose loading loads child_process (~3 ms with what it
     // needs) for work it never does here; is-wsl, which wsl-utils asks itself, answers alone. And
     // child_process itself, for the shell's name (autocomplete), is loaded on first use.

@@ -49,6 +49,20 @@ console.log(JSON.stringify(Object.keys(require.cache).filter((path) => path.ends
     expect(JSON.parse(result.text)).toEqual([]);
   });
 
+  it('a clean status loads neither tty, net nor the ES module resolver: nothing it does needs them', async () => {
+    // oclif made stderr (on a pipe, that loads net), asked tty about the terminal and resolved its
+    // plugin with Node's ES module resolver, each as it loaded: ~7 ms of a status's start together.
+    const cwd = temporaryDirectory();
+    expect((await store(['init'], { cwd })).status).toBe(0);
+    const script = `process.on('exit', () => require('node:fs').writeSync(2, JSON.stringify(process.moduleLoadList.filter((name) => /^NativeModule (net|tty|internal\\/modules\\/esm\\/resolve)$/.test(name)))));
+process.argv = [process.execPath, ${JSON.stringify(STORE_BIN)}, 'status'];
+require(${JSON.stringify(STORE_BIN)});`;
+    // stdout a file, as where a script sends what it does not read; stderr a pipe, written only on error.
+    const result = await run('sh', ['-c', 'exec "$0" -e "$1" > /dev/null', process.execPath, script], { cwd, env: { NODE_OPTIONS: '' } });
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stderr)).toEqual([]);
+  });
+
   it('runs commands of a plugin, which oclif loads with import()', async () => {
     // Code compiled from a code cache has no dynamic import of its own on Node 20 (bin/load-bundle.js).
     const result = await store(['autocomplete', 'bash'], { cwd: temporaryDirectory(), env: { XDG_CACHE_HOME: temporaryDirectory() } });
