@@ -198,6 +198,27 @@ describe('the directory cache', () => {
     expect(existsSync(join(out, 'b/c'))).toBe(false);
   });
 
+  it('finds every directory a walk wrote in its own order, which is not the byte order of the paths', async () => {
+    const work = temporaryDirectory('store-dircache-order-');
+    await storeOk(['init', '-q'], { cwd: work });
+    // The walk comes to `a-b/` and `a.b/` before `a/` ('-' and '.' sort before '/'); as paths, `a` comes first.
+    for (const directory of ['a', 'a-b', 'a.b', 'a/z']) {
+      mkdirSync(join(work, directory));
+      writeFileSync(join(work, directory, 'f'), directory);
+    }
+    await sleep(SETTLE_MS);
+    await storeOk(['status'], { cwd: work });
+    const layout = {
+      directoryCache: join(work, '.store/directory-cache'),
+      directoryCacheChecked: join(work, '.store/directory-cache-checked'),
+      fileMode: 0o600,
+    };
+    const cache = new DirectoryCache(layout, false);
+    for (const directory of ['', 'a', 'a-b', 'a.b', 'a/z'])
+      expect(cache.knownFor(directory), directory).toEqual(knownNamesOf(listDirectory(join(work, directory))));
+    expect(cache.recordedDirectories()).toEqual(['', 'a', 'a-b', 'a.b', 'a/z']);
+  });
+
   it('is trusted while a directory is unchanged, ignored when damaged, and records no directory changed too recently to tell', async () => {
     const work = temporaryDirectory('store-dircache-trust-');
     await storeOk(['init', '-q'], { cwd: work });

@@ -6,8 +6,9 @@ import { digestOf, HASH_BYTES, newHasher } from '../../core/hash.js';
 import { binarySearch } from '../../core/binary-search.js';
 import { type DirectoryListing, knownNamesOf, SELF_FIELDS } from '../../core/list-directory.js';
 import { mapFile } from '../../core/mapped-file.js';
-import { decodeName, encodeName } from '../../core/path-bytes.js';
+import { decodeNameAt, encodeName } from '../../core/path-bytes.js';
 import { msOfTimespec, mtimeSlackNs } from '../../core/timespec.js';
+import { compareByteRanges } from '../../core/utf8-order.js';
 
 /**
  * The directory cache (git's untracked cache, kept for every name): for each directory the last full
@@ -87,7 +88,7 @@ export class DirectoryCache {
 
   /** Every directory recorded, in the byte order of the paths ('' the root): what a walk of the whole tree may list ahead. */
   recordedDirectories(): string[] {
-    return this.records.map((at) => decodeName(this.pathOf(at)));
+    return this.records.map((at) => decodeNameAt(this.bytes, at + 4, at + 4 + this.bytes.readUInt32LE(at)));
   }
 
   /** Called with each listing the walk made: what the next walk may know of `directory`. */
@@ -235,7 +236,8 @@ export class DirectoryCache {
     }
     if (records.length !== bytes.readUInt32LE(recordsEnd)) return undefined;
     // A walk writes them in its order, sorted but for a '.' against a '/': sorted only when out of order.
-    const byPath = (a: number, b: number): number => bytes.compare(bytes, b + 4, b + 4 + bytes.readUInt32LE(b), a + 4, a + 4 + bytes.readUInt32LE(a));
+    // In place: Buffer's compare with offsets validates each of them first, ~3 us a call (~1.5 ms at 500 directories).
+    const byPath = (a: number, b: number): number => compareByteRanges(bytes, a + 4, a + 4 + bytes.readUInt32LE(a), b + 4, b + 4 + bytes.readUInt32LE(b));
     if (records.some((at, index) => index > 0 && byPath(records[index - 1]!, at) > 0)) records.sort(byPath);
     this.releasePages();
     if (!checkedEarlier) recordChecked(stamp, stats, checksum, BigInt(this.walkStartedAtMs) * 1_000_000n);
