@@ -30,9 +30,26 @@ const SOURCE_REWRITES = [
     to: 'patterns.some((w) => (/[*?[\\]{}()!+@\\\\]/.test(w.replace(/^@/, "")) ? (0, minimatch_1.minimatch)(p, w) : p === w))',
   },
   // Node's modules it loads at every start for work it does only at times: perf_hooks for its
-  // performance markers (off unless asked for), readline to read stdin. Each is loaded on first use.
+  // performance markers (off unless asked for), readline to read stdin, fs/promises (which loads
+  // readline and the streams, ~1 ms) for TypeScript sources. Each is loaded on first use.
   lazyBuiltin(/@oclif[\\/]core[\\/]lib[\\/]performance\.js$/, 'node_perf_hooks_1', 'node:perf_hooks'),
   lazyBuiltin(/@oclif[\\/]core[\\/]lib[\\/]parser[\\/]parse\.js$/, 'node_readline_1', 'node:readline'),
+  lazyBuiltin(/@oclif[\\/]core[\\/]lib[\\/]config[\\/]ts-path\.js$/, 'promises_1', 'node:fs/promises'),
+  lazyBuiltin(/@oclif[\\/]core[\\/]lib[\\/]util[\\/]read-tsconfig\.js$/, 'promises_1', 'node:fs/promises'),
+  {
+    // It reads its JSON files (package.json and the manifest of each plugin, a few KB) with fs/promises:
+    // each a round trip through libuv's threads, which the first one starts, one after another: ~5 ms
+    // of every start spent waiting. Read where they are asked for instead.
+    ...lazyBuiltin(/@oclif[\\/]core[\\/]lib[\\/]util[\\/]fs\.js$/, 'promises_1', 'node:fs/promises'),
+    also: { from: "const contents = await (0, promises_1.readFile)(path, 'utf8');", to: "const contents = (0, node_fs_1.readFileSync)(path, 'utf8');" },
+  },
+  {
+    // lilconfig (oclif's search for a configuration beside a package.json without one) takes
+    // fs.promises.readFile as it loads, and with it fs/promises: taken when it first reads.
+    file: /[\\/]lilconfig[\\/]src[\\/]index\.js$/,
+    from: 'const fsReadFileAsync = fs.promises.readFile;',
+    to: 'const fsReadFileAsync = (...args) => fs.promises.readFile(...args);',
+  },
   {
     // Its logger loads the debug package, which loads tty (and with it net and the streams) to make
     // loggers that print nothing unless DEBUG is set: debug reads DEBUG once, as it loads, and nothing

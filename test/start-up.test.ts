@@ -49,16 +49,19 @@ console.log(JSON.stringify(Object.keys(require.cache).filter((path) => path.ends
     expect(JSON.parse(result.text)).toEqual([]);
   });
 
-  it('a clean status loads neither tty, net nor the ES module resolver: nothing it does needs them', async () => {
-    // oclif made stderr (on a pipe, that loads net), asked tty about the terminal and resolved its
-    // plugin with Node's ES module resolver, each as it loaded: ~7 ms of a status's start together.
+  it('a clean status loads none of tty, net, fs/promises and the ES module resolver: nothing it does needs them', async () => {
+    // oclif made stderr (on a pipe, that loads net), asked tty about the terminal, resolved its plugin
+    // with Node's ES module resolver and read its JSON files through fs/promises (libuv's threads, one
+    // round trip after another): ~10 ms of a status's start together.
     const cwd = temporaryDirectory();
     expect((await store(['init'], { cwd })).status).toBe(0);
-    const script = `process.on('exit', () => require('node:fs').writeSync(2, JSON.stringify(process.moduleLoadList.filter((name) => /^NativeModule (net|tty|internal\\/modules\\/esm\\/resolve)$/.test(name)))));
+    const script = `process.on('exit', () => require('node:fs').writeSync(2, JSON.stringify(process.moduleLoadList.filter((name) => /^NativeModule (net|tty|internal\\/fs\\/promises|internal\\/modules\\/esm\\/resolve)$/.test(name)))));
 process.argv = [process.execPath, ${JSON.stringify(STORE_BIN)}, 'status'];
 require(${JSON.stringify(STORE_BIN)});`;
     // stdout a file, as where a script sends what it does not read; stderr a pipe, written only on error.
-    const result = await run('sh', ['-c', 'exec "$0" -e "$1" > /dev/null', process.execPath, script], { cwd, env: { NODE_OPTIONS: '' } });
+    // NODE_ENV as users have it: vitest's `test`, to oclif, means development (it looks for TypeScript sources).
+    const env = { NODE_OPTIONS: '', NODE_ENV: '' };
+    const result = await run('sh', ['-c', 'exec "$0" -e "$1" > /dev/null', process.execPath, script], { cwd, env });
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stderr)).toEqual([]);
   });
