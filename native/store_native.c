@@ -979,10 +979,10 @@ static napi_value directory_runs(napi_env env, napi_callback_info info) {
 // uncountMappedBytes(bytes: Buffer): V8 counts the bytes behind every ArrayBuffer as memory its
 // collector could win back, and past 64 MB of them it starts a major collection (concurrent marking, on
 // every core). A file's mapping is the page cache's, in use as long as its view is: the staging area of
-// 500,000 files (53 MB) and the directory cache brought a clean status there, and with it marking
-// threads that took CPU from the listing threads and scavenges of 7-15 ms instead of one. So the
-// mapping's bytes are taken off V8's count while its ArrayBuffer lives, and put back when it is
-// collected (V8 takes them off again then): the count ends where it began.
+// 500,000 files (53 MB) and the directory cache took a clean status there past it, to a Mark-Compact
+// in a quarter of the runs (16 ms of the main thread, marking threads on the cores the listing threads
+// needed). So the mapping's bytes are taken off V8's count while its ArrayBuffer lives, and put back
+// when it is collected (V8 takes them off again then): the count ends where it began.
 static void mapped_bytes_collected(napi_env env, void *data, void *hint) {
   (void)data;
   int64_t ignored;

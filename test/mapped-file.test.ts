@@ -12,7 +12,7 @@ const MAPPED_BYTES = 32 * 1024 * 1024;
 /** Far less than the mapping: what else the process allocates meanwhile. */
 const TOLERANCE = 4 * 1024 * 1024;
 
-/** V8's own count of external memory (not v8ExternalMemory(): see the addon). */
+/** V8's own count of external memory (not process.memoryUsage().external: see the addon). */
 const v8ExternalMemory = (): number => callNative('', (addon) => addon.externalMemoryCount());
 
 /** Collections, and the turns of the event loop on which finalizers run. */

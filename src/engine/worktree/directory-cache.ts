@@ -88,7 +88,7 @@ export class DirectoryCache {
 
   /** Every directory recorded, in the byte order of the paths ('' the root): what a walk of the whole tree may list ahead. */
   recordedDirectories(): string[] {
-    return this.records.map((at) => decodeNameAt(this.bytes, at + 4, at + 4 + this.bytes.readUInt32LE(at)));
+    return this.records.map((at) => decodeNameAt(this.bytes, at + 4, this.pathEnd(at)));
   }
 
   /** Called with each listing the walk made: what the next walk may know of `directory`. */
@@ -189,17 +189,22 @@ export class DirectoryCache {
     return binarySearch(0, this.records.length - 1, (index) => this.pathOf(this.records[index]!).compare(key));
   }
 
+  /** Where the path of the record at `at` ends (its known names' length follows). */
+  private pathEnd(at: number): number {
+    return at + 4 + this.bytes.readUInt32LE(at);
+  }
+
   private pathOf(at: number): Buffer {
-    return this.bytes.subarray(at + 4, at + 4 + this.bytes.readUInt32LE(at));
+    return this.bytes.subarray(at + 4, this.pathEnd(at));
   }
 
   private knownAt(at: number): Buffer {
-    const knownAt = at + 4 + this.bytes.readUInt32LE(at);
+    const knownAt = this.pathEnd(at);
     return this.bytes.subarray(knownAt + 4, knownAt + 4 + this.bytes.readUInt32LE(knownAt));
   }
 
   private recordEnd(at: number): number {
-    const knownAt = at + 4 + this.bytes.readUInt32LE(at);
+    const knownAt = this.pathEnd(at);
     return knownAt + 4 + this.bytes.readUInt32LE(knownAt);
   }
 
@@ -227,7 +232,7 @@ export class DirectoryCache {
     const records: number[] = [];
     for (let at = HEADER_BYTES; at < recordsEnd; ) {
       if (at + 4 > recordsEnd) return undefined;
-      const knownAt = at + 4 + bytes.readUInt32LE(at);
+      const knownAt = this.pathEnd(at);
       if (knownAt + 4 > recordsEnd) return undefined;
       const end = knownAt + 4 + bytes.readUInt32LE(knownAt);
       if (end > recordsEnd || end - knownAt - 4 < SELF_FIELDS * 8) return undefined;
@@ -237,7 +242,7 @@ export class DirectoryCache {
     if (records.length !== bytes.readUInt32LE(recordsEnd)) return undefined;
     // A walk writes them in its order, sorted but for a '.' against a '/': sorted only when out of order.
     // In place: Buffer's compare with offsets validates each of them first, ~3 us a call (~1.5 ms at 500 directories).
-    const byPath = (a: number, b: number): number => compareByteRanges(bytes, a + 4, a + 4 + bytes.readUInt32LE(a), b + 4, b + 4 + bytes.readUInt32LE(b));
+    const byPath = (a: number, b: number): number => compareByteRanges(bytes, a + 4, this.pathEnd(a), b + 4, this.pathEnd(b));
     if (records.some((at, index) => index > 0 && byPath(records[index - 1]!, at) > 0)) records.sort(byPath);
     this.releasePages();
     if (!checkedEarlier) recordChecked(stamp, stats, checksum, BigInt(this.walkStartedAtMs) * 1_000_000n);
