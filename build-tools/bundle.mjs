@@ -11,9 +11,9 @@ import { build } from 'esbuild';
 
 const OUTFILE = 'dist/bundle/store.cjs';
 
-// Rewrites of @oclif/core's sources, each for time it spends at every start; the build fails if a
-// line it replaces is gone (a newer @oclif/core), so that none is lost unnoticed. (Two files may not
-// share a rewrite: one onLoad a file.)
+// Rewrites of @oclif/core's sources (and of two packages it loads), each for time it spends at every
+// start; the build fails if a line it replaces is gone (a newer version), so that none is lost
+// unnoticed. (Two files may not share a rewrite: one onLoad a file.)
 const SOURCE_REWRITES = [
   {
     // It sorts each plugin's commands with localeCompare: the first call builds ICU's collator, ~9 ms.
