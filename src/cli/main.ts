@@ -5,11 +5,11 @@
  * explicit command discovery reads (package.json).
  */
 import { readFileSync } from 'node:fs';
-import { execute } from '@oclif/core/execute';
 import { abandonAll } from '../core/abandon.js';
 import { keepYoungGenerationSmall } from '../core/memory.js';
 import { decodeName } from '../core/path-bytes.js';
 import { ExitStatus } from '../core/errors.js';
+import { beginStatusEarly } from './status-begun-early.js';
 import Add from '../commands/add.js';
 import Branch from '../commands/branch.js';
 import Checkout from '../commands/checkout.js';
@@ -126,6 +126,10 @@ export async function run(packageRoot: string): Promise<void> {
   process.argv = argumentsAsBytes(process.argv);
   stopCleanlyOn('SIGINT', 130);
   stopCleanlyOn('SIGTERM', 143);
+  beginStatusEarly(process.argv);
+  // Loaded here, not imported: evaluating oclif's modules takes ~8 ms, which a status begun early
+  // spends listing instead (the bundle keeps it: esbuild makes this a require on first use).
+  const { execute } = await import('@oclif/core/execute');
   await execute({ dir: packageRoot });
 }
 

@@ -4,6 +4,7 @@ import { CHANGE_LETTER } from '../cli/format.js';
 import { computeStatus, type StatusReport, type UntrackedFiles } from '../engine/worktree/status.js';
 import { relativeToCwd } from '../engine/worktree/paths.js';
 import { quotePath, quotePathAscii } from '../core/path-bytes.js';
+import { takeStatusBegunEarly } from '../cli/status-begun-early.js';
 
 export default class Status extends BaseCommand<typeof Status> {
   static override summary = 'Show staged, modified, deleted and untracked files.';
@@ -31,7 +32,7 @@ ${EXIT_STATUS_HELP}`;
   async run(): Promise<void> {
     const untracked = (this.flags['untracked-files'] ?? (this.flags.u ? 'all' : 'normal')) as UntrackedFiles;
     const repo = this.openRepository();
-    const report = computeStatus(repo, { refresh: this.flags.refresh, untracked });
+    const report = computeStatus(repo, { refresh: this.flags.refresh, untracked }, takeStatusBegunEarly(repo.workTree));
     if (this.flags.json) return this.printJson(report);
     for (const item of report.unreadable) process.stderr.write(`warning: could not read ${quotePath(item.path)}: ${item.reason}\n`);
     if (this.flags.z) return this.writeOut(shortLines(report).map(([codes, path]) => `${codes} ${path}\0`));

@@ -90,7 +90,7 @@ export async function addToStaging(repo: Repository, options: AddOptions): Promi
   return repo.withWriteLock(async () => {
     const clock = new PhaseClock();
     const scanStartedAtNs = nowNs();
-    const started = scopes.includes('') ? startWholeTreeMatch(repo) : undefined;
+    const started = scopes.includes('') ? startWholeTreeMatch(repo.layout) : undefined;
     const staging = openStaging(repo.layout.staging);
     checkPathsExist(repo.workTree, scopes, options.paths, staging);
 

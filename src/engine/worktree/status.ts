@@ -1,9 +1,10 @@
 import { errnoCode } from '../../core/errors.js';
+import type { RepositoryLayout } from '../../repository/layout.js';
 import type { Repository } from '../../repository/repository.js';
 import { isRacilyClean, nowNs, openStagingToRead, stagingChecksumOnDisk, writeStagingFrom } from '../../staging/staging-area.js';
 import { type ReplacedEntry, withEntriesReplaced } from '../../staging/staged-runs-of.js';
 import type { StagingView } from '../../staging/staging-format.js';
-import { compareWithWorkTree, matchWorkTree, startWholeTreeMatch } from './tracked.js';
+import { compareWithWorkTree, matchWorkTree, startWholeTreeMatch, type WholeTreeMatchStart } from './tracked.js';
 import { newWalkReport, type SkippedPath } from './scanner.js';
 import { stagedChanges, type Change, type PathChange } from './staged-changes.js';
 
@@ -39,14 +40,31 @@ export interface StatusOptions {
 
 export type UntrackedFiles = 'no' | 'normal' | 'all';
 
+/** A status begun (beginStatus): when its scan started, and its walk of the whole tree, listing from then on. */
+export interface StatusStart {
+  workTree: string;
+  scanStartedAtNs: bigint;
+  match: WholeTreeMatchStart;
+}
+
+/**
+ * Begins a status of the repository at `layout`: the scan's start time is taken, then its first
+ * directories are listed from now on. computeStatus begins its own unless given one; the CLI begins it
+ * before its own start-up (see cli/status-begun-early.ts).
+ */
+export function beginStatus(layout: RepositoryLayout): StatusStart {
+  const scanStartedAtNs = nowNs();
+  return { workTree: layout.workTree, scanStartedAtNs, match: startWholeTreeMatch(layout) };
+}
+
 /**
  * Compares HEAD, the staging area and the work tree, as `git status` does. Reads file content only
  * where stat data changed. The work tree's walk and the staging area (read in place) are both in
  * path byte order and are merged as they go: memory holds the changes found, not the tree.
  */
-export function computeStatus(repo: Repository, options: StatusOptions = {}): StatusReport {
-  const scanStartedAtNs = nowNs();
-  const started = startWholeTreeMatch(repo);
+export function computeStatus(repo: Repository, options: StatusOptions = {}, begun?: StatusStart): StatusReport {
+  if (begun !== undefined && begun.workTree !== repo.workTree) throw new Error(`a status begun in ${begun.workTree}, not ${repo.workTree}`);
+  const { scanStartedAtNs, match: started } = begun ?? beginStatus(repo.layout);
   const headCommit = repo.refs.headCommit();
   const staging = openStagingToRead(repo.layout);
   const staged = stagedChanges(repo, staging, headCommit);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { errnoCode } from '../../core/errors.js';
 import { fsPath } from '../../core/path-bytes.js';
 import { EntryKind } from '../../core/vocabulary.js';
+import type { RepositoryLayout } from '../../repository/layout.js';
 import type { Repository } from '../../repository/repository.js';
 import { isRacilyClean } from '../../staging/staging-area.js';
 import type { StagedEntry, StagingSnapshot, StagingView } from '../../staging/staging-format.js';
@@ -120,9 +121,9 @@ export interface WholeTreeMatchStart {
  * directories are listed from now on (see listWholeTreeAhead). Called before the staging area is
  * opened, after the scan's start time is taken.
  */
-export function startWholeTreeMatch(repo: Repository): WholeTreeMatchStart {
-  const directoryCache = new DirectoryCache(repo.layout, true);
-  return { directoryCache, prefetch: listWholeTreeAhead(repo.workTree, directoryCache) };
+export function startWholeTreeMatch(layout: RepositoryLayout): WholeTreeMatchStart {
+  const directoryCache = new DirectoryCache(layout, true);
+  return { directoryCache, prefetch: listWholeTreeAhead(layout.workTree, directoryCache) };
 }
 
 /** A staged entry (its index) with the work tree's file at its path (undefined: none), or an untracked file (index -1). */
