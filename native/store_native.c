@@ -6,10 +6,12 @@
 // the open directory: one call per directory instead of a call and a path walk per file. Sorted as
 // the trees sort paths: by bytes, a directory's name as if a '/' followed it.
 // Both throw an Error with `errno` (a positive errno number) and `syscall`.
-// startListing(paths: Buffer[], known?: (Buffer | null)[]): starts listDirectory of each on as many
-// threads as there are cores (up to MAX_THREADS) and returns at once a handle; finishListing(handle)
+// startListing(paths: Buffer[], known?: (Buffer | null)[]): starts listDirectory of each on the listing
+// threads (as many as there are cores, up to MAX_THREADS, kept for the process's life; the batches in
+// the order they were started) and returns at once a handle; finishListing(handle)
 // waits for them and returns the listings in order, a directory that failed as { errno, syscall } in
-// its place. A handle never finished is joined and freed when collected.
+// its place. A handle never finished is freed when collected, once the listings already handed to a
+// thread are done (the others are dropped).
 // Known names (git's untracked cache): listDirectory(path, known) and startListing's known[i] may give
 // what a directory held when its stat was last seen: SELF_FIELDS doubles (little-endian: inode,
 // device, mtime s, mtime ns, ctime s, ctime ns) then its names, each ending in a NUL. When the open
@@ -509,44 +511,110 @@ static napi_value list_directory(napi_env env, napi_callback_info info) {
   return result;
 }
 
-typedef struct {
+// The listing threads: as many as there are cores (up to MAX_THREADS), started by the first
+// startListing and kept for the process's life, fed every batch's directories in the order the
+// batches were started. A thread a batch, started and ended with it, cost a clean status of 500,000
+// files 64 threads' clone, fresh stack and exit (~8 ms of CPU, perf); and the three batches listed at
+// once shared the cores, so the one the walk waited on was done no sooner than the two after it.
+typedef struct batch {
   listing_t *listings;
   size_t count;
-  size_t next;
-  pthread_mutex_t lock;
-  pthread_t threads[MAX_THREADS];
-  size_t started;
-  int joined;
+  size_t next; // the next listing to hand out; under pool.lock, as are the fields below
+  size_t done; // listings done
+  struct batch *queued; // the next batch in the queue
+  int in_queue;
   int taken;
 } batch_t;
 
-static void *list_batch(void *argument) {
-  batch_t *batch = argument;
-  for (;;) {
-    pthread_mutex_lock(&batch->lock);
-    size_t index = batch->next++;
-    pthread_mutex_unlock(&batch->lock);
-    if (index >= batch->count) return NULL;
-    list_into(&batch->listings[index]);
+static struct {
+  pthread_mutex_t lock;
+  pthread_cond_t queued; // a batch came into the queue
+  pthread_cond_t done; // a listing was done
+  batch_t *head, *tail; // the batches with listings not yet handed out, oldest first
+  size_t threads; // started
+  int starting_tried;
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 0};
+
+// Under pool.lock: takes `batch` out of the queue, wherever it is.
+static void unqueue(batch_t *batch) {
+  if (!batch->in_queue) return;
+  batch_t **link = &pool.head;
+  batch_t *previous = NULL;
+  while (*link != batch) {
+    previous = *link;
+    link = &(*link)->queued;
   }
+  *link = batch->queued;
+  if (pool.tail == batch) pool.tail = previous;
+  batch->queued = NULL;
+  batch->in_queue = 0;
 }
 
-static void join_batch(batch_t *batch) {
-  if (batch->joined) return;
-  for (size_t i = 0; i < batch->started; i++) pthread_join(batch->threads[i], NULL);
-  // No thread could be started: the listing is done here, now.
-  if (batch->started == 0) list_batch(batch);
-  batch->joined = 1;
+// Under pool.lock, which it lets go while it lists: lists `batch`'s next listing; 0 when none is left.
+static int list_next_of(batch_t *batch) {
+  if (batch->next >= batch->count) return 0;
+  size_t index = batch->next++;
+  if (batch->next == batch->count) unqueue(batch);
+  pthread_mutex_unlock(&pool.lock);
+  list_into(&batch->listings[index]);
+  pthread_mutex_lock(&pool.lock);
+  // Its waiter (finish, or free of a batch never finished) waits for what was handed out.
+  if (++batch->done == batch->next && !batch->in_queue) pthread_cond_broadcast(&pool.done);
+  return 1;
+}
+
+// The name top -H, perf and /proc/PID/task/*/comm show.
+#define LISTING_THREAD_NAME "store-list"
+
+static void *listing_thread(void *unused) {
+  (void)unused;
+  pthread_mutex_lock(&pool.lock);
+  for (;;) {
+    while (pool.head == NULL) pthread_cond_wait(&pool.queued, &pool.lock);
+    list_next_of(pool.head);
+  }
+  return NULL;
+}
+
+// Under pool.lock: starts the threads, once; as many as could be started.
+static void start_threads(void) {
+  if (pool.starting_tried) return;
+  pool.starting_tried = 1;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  size_t wanted = cores > 1 ? (size_t)cores : 1;
+  if (wanted > MAX_THREADS) wanted = MAX_THREADS;
+  pthread_attr_t attributes;
+  if (pthread_attr_init(&attributes) != 0) return;
+  pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+  pthread_t thread;
+  while (pool.threads < wanted && pthread_create(&thread, &attributes, listing_thread, NULL) == 0) {
+    pthread_setname_np(thread, LISTING_THREAD_NAME); // here: named before startListing returns
+    pool.threads++;
+  }
+  pthread_attr_destroy(&attributes);
+}
+
+// Waits until every listing of `batch` is done; with no listing thread, lists them here.
+static void finish_batch(batch_t *batch) {
+  pthread_mutex_lock(&pool.lock);
+  if (pool.threads == 0)
+    while (list_next_of(batch)) {
+    }
+  while (batch->done < batch->count) pthread_cond_wait(&pool.done, &pool.lock);
+  pthread_mutex_unlock(&pool.lock);
 }
 
 static void free_batch(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
   batch_t *batch = data;
-  join_batch(batch); // a batch never finished still has its threads running
+  // A batch never finished: what was not handed out is dropped; what was, the threads still hold.
+  pthread_mutex_lock(&pool.lock);
+  unqueue(batch);
+  while (batch->done < batch->next) pthread_cond_wait(&pool.done, &pool.lock);
+  pthread_mutex_unlock(&pool.lock);
   for (size_t i = 0; i < batch->count; i++) free_listing(&batch->listings[i]);
   free(batch->listings);
-  pthread_mutex_destroy(&batch->lock);
   free(batch);
 }
 
@@ -572,23 +640,26 @@ static napi_value start_listing(napi_env env, napi_callback_info info) {
     return throw_errno(env, ENOMEM, "startListing");
   }
   batch->count = count;
-  pthread_mutex_init(&batch->lock, NULL);
   for (uint32_t i = 0; i < count; i++) {
     napi_value element, known = NULL;
     napi_get_element(env, argv[0], i, &element);
     if (i < known_count) napi_get_element(env, argv[1], i, &known);
     if ((batch->listings[i].path = path_argument(env, element)) == NULL || (known != NULL && !known_argument(env, known, &batch->listings[i]))) {
-      batch->joined = 1; // no thread started
-      free_batch(env, batch, NULL);
+      free_batch(env, batch, NULL); // not queued yet
       napi_throw_type_error(env, NULL, "startListing(paths: Buffer[], known?: (Buffer | null)[])");
       return NULL;
     }
   }
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  size_t threads = cores > 1 ? (size_t)cores : 1;
-  if (threads > MAX_THREADS) threads = MAX_THREADS;
-  if (threads > count) threads = count;
-  while (batch->started < threads && pthread_create(&batch->threads[batch->started], NULL, list_batch, batch) == 0) batch->started++;
+  pthread_mutex_lock(&pool.lock);
+  start_threads();
+  if (count > 0 && pool.threads > 0) {
+    if (pool.tail != NULL) pool.tail->queued = batch;
+    else pool.head = batch;
+    pool.tail = batch;
+    batch->in_queue = 1;
+    pthread_cond_broadcast(&pool.queued);
+  }
+  pthread_mutex_unlock(&pool.lock);
   napi_value handle;
   if (napi_create_external(env, batch, free_batch, NULL, &handle) != napi_ok) {
     free_batch(env, batch, NULL);
@@ -606,7 +677,7 @@ static napi_value finish_listing(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "finishListing(handle): a handle from startListing, finished once");
     return NULL;
   }
-  join_batch(batch);
+  finish_batch(batch);
   batch->taken = 1;
   napi_value results;
   napi_create_array_with_length(env, batch->count, &results);

@@ -6,13 +6,14 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   unlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // The compiled module (`npm test` builds first).
@@ -114,6 +115,36 @@ describe('scan stat data', () => {
       const once = startListing([directory]);
       once.finish();
       expect(() => once.finish()).toThrow(/finished once/);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('startListing keeps its threads (one a core, named store-list) for every batch after, and lists the batches as they were started', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'store-list-threads-'));
+    const listingThreads = (): number =>
+      readdirSync('/proc/self/task').filter((task) => readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim() === 'store-list').length;
+    try {
+      const paths = Array.from({ length: 40 }, (_, index) => join(directory, `d${index}`));
+      paths.forEach((path, index) => {
+        mkdirSync(path);
+        for (let file = 0; file <= index; file++) writeFileSync(join(path, `f${file}`), `${index}/${file}`);
+      });
+      startListing([directory]).finish();
+      const threads = listingThreads();
+      expect(threads).toBe(Math.min(availableParallelism(), 8));
+      // Twenty batches at once, of directories of 1 to 40 files; finished last first; some never finished.
+      const batches = Array.from({ length: 20 }, (_, index) => ({
+        paths: paths.slice(index, index + 21),
+        started: startListing(paths.slice(index, index + 21)),
+      }));
+      for (let index = 0; index < 5; index++) startListing(paths);
+      for (const { paths: listed, started } of batches.reverse()) {
+        const listings = started.finish() as DirectoryListing[];
+        expect(listings.map((listing) => listing.count)).toEqual(listed.map((path) => Number(path.slice(path.lastIndexOf('d') + 1)) + 1));
+        expect(listings.map((listing) => listing.entries()[0]?.stats?.size)).toEqual(listed.map((path) => `${path.slice(path.lastIndexOf('d') + 1)}/0`.length));
+      }
+      expect(listingThreads()).toBe(threads);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

@@ -4,12 +4,13 @@
  * cache (bin/load-bundle.js): start-up time counts for every command. `COMMANDS` is what oclif's
  * explicit command discovery reads (package.json).
  */
+// First: it begins a status as it is evaluated, before the other modules are (see there).
+import './status-begun-early.js';
 import { readFileSync } from 'node:fs';
 import { abandonAll } from '../core/abandon.js';
 import { keepYoungGenerationSmall } from '../core/memory.js';
 import { decodeName } from '../core/path-bytes.js';
 import { ExitStatus } from '../core/errors.js';
-import { beginStatusEarly } from './status-begun-early.js';
 import Add from '../commands/add.js';
 import Branch from '../commands/branch.js';
 import Checkout from '../commands/checkout.js';
@@ -126,7 +127,6 @@ export async function run(packageRoot: string): Promise<void> {
   process.argv = argumentsAsBytes(process.argv);
   stopCleanlyOn('SIGINT', 130);
   stopCleanlyOn('SIGTERM', 143);
-  beginStatusEarly(process.argv);
   // Loaded here, not imported: evaluating oclif's modules takes ~8 ms, which a status begun early
   // spends listing instead (the bundle keeps it: esbuild makes this a require on first use).
   const { execute } = await import('@oclif/core/execute');
