@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { type BigIntStats, mkdtempSync, rmSync } from 'node:fs';
+import { type BigIntStats, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
@@ -15,6 +15,19 @@ export function temporaryDirectory(prefix = 'store-test-'): string {
   const directory = mkdtempSync(join(tmpdir(), prefix));
   created.push(directory);
   return directory;
+}
+
+/** A new repository in a temporary directory holding `files`, all added and committed ('first'). */
+export async function repoWith(files: Record<string, string | Buffer>): Promise<string> {
+  const work = temporaryDirectory();
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(work, path, '..'), { recursive: true });
+    writeFileSync(join(work, path), content);
+  }
+  await storeOk(['init'], { cwd: work });
+  await storeOk(['add', '-A'], { cwd: work });
+  await storeOk(['commit', '-m', 'first'], { cwd: work });
+  return work;
 }
 
 export interface RunResult {

@@ -1,19 +1,7 @@
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pseudoRandomBytes, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
-
-async function repoWith(files: Record<string, string | Buffer>): Promise<string> {
-  const work = temporaryDirectory();
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(work, path, '..'), { recursive: true });
-    writeFileSync(join(work, path), content);
-  }
-  await storeOk(['init'], { cwd: work });
-  await storeOk(['add', '-A'], { cwd: work });
-  await storeOk(['commit', '-m', 'first'], { cwd: work });
-  return work;
-}
+import { pseudoRandomBytes, repoWith, store, storeJson, storeOk, temporaryDirectory } from './helpers.js';
 
 describe('checkout', () => {
   it('restores a whole commit into a directory: bytes, executable bit, symlinks and modification times', async () => {

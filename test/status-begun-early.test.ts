@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // The compiled modules (`npm test` builds first).
@@ -6,26 +6,14 @@ import { beginStatusEarly, takeStatusBegunEarly } from '../dist/cli/status-begun
 import { computeStatus } from '../dist/engine/worktree/status.js';
 import { Repository } from '../dist/repository/repository.js';
 import { decodeStaging } from '../dist/staging/staging-format.js';
-import { storeOk, temporaryDirectory } from './helpers.js';
-
-async function committedTree(files: Record<string, string>): Promise<string> {
-  const work = temporaryDirectory();
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(work, path, '..'), { recursive: true });
-    writeFileSync(join(work, path), content);
-  }
-  await storeOk(['init'], { cwd: work });
-  await storeOk(['add', '-A'], { cwd: work });
-  await storeOk(['commit', '-m', 'first'], { cwd: work });
-  return work;
-}
+import { repoWith, storeOk } from './helpers.js';
 
 const argv = (...words: string[]): string[] => ['/usr/bin/node', '/x/bin/run.js', ...words];
 
 describe('a status begun before oclif starts (cli/status-begun-early)', () => {
   it('is begun for `status` alone, for the repository --repo names, and taken once by that repository', async () => {
-    const work = await committedTree({ 'a.txt': 'a', 'd/b.txt': 'b' });
-    const other = await committedTree({ 'c.txt': 'c' });
+    const work = await repoWith({ 'a.txt': 'a', 'd/b.txt': 'b' });
+    const other = await repoWith({ 'c.txt': 'c' });
 
     beginStatusEarly(argv('status', '--porcelain', '--repo', work));
     const begun = takeStatusBegunEarly(work);
@@ -60,7 +48,7 @@ describe('a status begun before oclif starts (cli/status-begun-early)', () => {
   });
 
   it("takes the scan's start time from when it was begun: the staging area a refresh writes is stamped with it", async () => {
-    const work = await committedTree({ 'a.txt': 'a', 'b.txt': 'b' });
+    const work = await repoWith({ 'a.txt': 'a', 'b.txt': 'b' });
     const hourAgo = new Date(Date.now() - 3_600_000);
     utimesSync(join(work, 'a.txt'), hourAgo, hourAgo); // stat data changed, content not: verified, then refreshed
     const repo = Repository.open({ repoPath: work });
@@ -75,8 +63,8 @@ describe('a status begun before oclif starts (cli/status-begun-early)', () => {
   });
 
   it('the CLI: status from a subdirectory, and with --repo naming another repository than the current directory', async () => {
-    const work = await committedTree({ 'a.txt': 'a', 'd/b.txt': 'b' });
-    const other = await committedTree({ 'c.txt': 'c' });
+    const work = await repoWith({ 'a.txt': 'a', 'd/b.txt': 'b' });
+    const other = await repoWith({ 'c.txt': 'c' });
     writeFileSync(join(other, 'c.txt'), 'changed');
     expect((await storeOk(['status', '--porcelain'], { cwd: join(work, 'd') })).text).toBe('');
     expect((await storeOk(['status', '--porcelain', '--repo', other], { cwd: work })).text).toBe(' M c.txt\n');
