@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Many small files: store against git in one run, on deterministic trees of N files.
 //
-//   node bench/scale.js [--files 100000,500000] [--tools store,git] [--before DIR] [--steps status,change,commands,checkout] [--status-rounds 9]
+//   node bench/scale.js [--files 100000,500000] [--tools store,git] [--before DIR] [--steps status,change,commands,checkout] [--status-rounds 9] [--change-rounds 0]
 //
 // Each tree is generated afresh for each tool (same seed, same bytes): N files of 100 to 1,500 bytes
 // of pseudo-random text, 1,000 to a directory (d0000/f0000000.txt ...), about 800 MB per million
@@ -17,8 +17,9 @@
 // and of the floor under them (bench/stat-floor.c: the lstat of every name, nothing else): the median
 // and the fastest of each one's rounds by the wall clock, and the median CPU time.
 // Alternated so, the tools see the same machine: one status each, minutes apart, moved 10-20%
-// between runs on the VMs measured, more than the tools differ. Results go to
-// bench/results/scale-latest.md (and .json).
+// between runs on the VMs measured, more than the tools differ. Then --change-rounds rounds (0 by
+// default) of a new 1% change on that tree, added and committed by store and by git in turn
+// (alternatedChange). Results go to bench/results/scale-latest.md (and .json).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
@@ -37,6 +38,7 @@ const WORK = resolve(process.env.STORE_SCALE_WORK ?? join(ROOT, 'bench', '.work'
 const ENV = BENCH_ENV;
 const STEPS = new Set(String(args.steps ?? 'status,change,commands,checkout').split(','));
 const STATUS_ROUNDS = Number(args['status-rounds'] ?? 9);
+const CHANGE_ROUNDS = Number(args['change-rounds'] ?? 0);
 
 // As its users run it: the file executed (npm links it as `store`), not `node bin/run.js`.
 function storeTool(bin) {
@@ -113,9 +115,9 @@ function generateTree(directory, count) {
   }
 }
 
-/** Every 100th file gets a line appended (1% of the files, spread over every directory). */
-function changeOnePercent(directory, count) {
-  for (let index = 0; index < count; index += 100) {
+/** Every 100th file from `offset` on gets a line appended (1% of the files, spread over every directory). */
+function changeOnePercent(directory, count, offset = 0) {
+  for (let index = offset; index < count; index += 100) {
     const subdirectory = `d${String(Math.floor(index / FILES_PER_DIRECTORY)).padStart(4, '0')}`;
     appendFileSync(join(directory, subdirectory, `f${String(index).padStart(7, '0')}.txt`), 'changed\n');
   }
@@ -245,10 +247,40 @@ function alternatedStatus(runs, rounds, count) {
   );
 }
 
+/**
+ * `add -A` then `commit` of a 1% change, alternated on the shared tree (sharedStatusTree): each round
+ * appends a line to another 1% of its files (every 100th from the round's own offset), then store and
+ * git each add and commit that same change in their own repository, taking turns at going first (the
+ * second finds the changed files where the first left them in the page cache). store-before shares
+ * store's repository there, so it is not in these rounds. Per tool, the medians in seconds and each
+ * round's add + commit.
+ */
+function alternatedChange(tree, tools, rounds, count) {
+  const timed = [tools.find((name) => name !== 'git'), 'git'];
+  const measured = Object.fromEntries(timed.map((name) => [name, { add: [], commit: [] }]));
+  for (let round = 0; round < rounds; round++) {
+    console.error(`${count} files: 1% changed, add and commit, alternated, round ${round + 1} of ${rounds}`);
+    changeOnePercent(tree, count, round + 1);
+    for (const name of round % 2 === 0 ? timed : [...timed].reverse()) {
+      measured[name].add.push(measure(TOOLS[name].add, tree).wallS);
+      measured[name].commit.push(measure(TOOLS[name].commit, tree).wallS);
+    }
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+  const seconds = (value) => Math.round(value * 100) / 100;
+  return Object.fromEntries(
+    Object.entries(measured).map(([name, { add, commit }]) => {
+      const both = add.map((value, round) => value + commit[round]);
+      return [name, { addS: seconds(median(add)), commitS: seconds(median(commit)), bothS: seconds(median(both)), roundsS: both.map(seconds) }];
+    }),
+  );
+}
+
 function main() {
   mkdirSync(WORK, { recursive: true });
   const results = {};
   const alternated = {};
+  const changes = {};
   for (const count of SIZES) {
     results[count] = {};
     const tools = Object.keys(TOOLS).filter((tool) => wanted.includes(tool));
@@ -264,6 +296,8 @@ function main() {
       };
       if (floor !== undefined) runs['floor (lstat only)'] = { script: `${floor} . ${availableParallelism()}`, cwd: tree, timesOf };
       alternated[count] = alternatedStatus(runs, STATUS_ROUNDS, count);
+      if (CHANGE_ROUNDS > 0 && tools.includes('git') && tools.some((name) => name !== 'git'))
+        changes[count] = alternatedChange(tree, tools, CHANGE_ROUNDS, count);
     }
   }
   const lines = [
@@ -290,11 +324,25 @@ function main() {
         lines.push(`| ${label} | ${timing.medianS} | ${timing.fastestS} | ${timing.cpuMedianS} | ${timing.roundsS.join(' ')} |`);
       lines.push('');
     }
+    if (changes[count] !== undefined) {
+      lines.push(
+        `\`add -A\` then \`commit\` of a 1% change, ${CHANGE_ROUNDS} rounds on the same tree: each round changes another 1% of the files, and each tool adds and commits it, taking turns at going first (see alternatedChange).`,
+        '',
+        '| | median add s | median commit s | median add + commit s | each round, add + commit s |',
+        '| --- | --- | --- | --- | --- |',
+      );
+      for (const [name, timing] of Object.entries(changes[count]))
+        lines.push(`| ${name} | ${timing.addS} | ${timing.commitS} | ${timing.bothS} | ${timing.roundsS.join(' ')} |`);
+      lines.push('');
+    }
   }
   const table = lines.join('\n');
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench', 'results', 'scale-latest.md'), `${table}\n`);
-  writeFileSync(join(ROOT, 'bench', 'results', 'scale-latest.json'), JSON.stringify({ steps: results, alternatedStatus: alternated }, null, 2));
+  writeFileSync(
+    join(ROOT, 'bench', 'results', 'scale-latest.json'),
+    JSON.stringify({ steps: results, alternatedStatus: alternated, alternatedChange: changes }, null, 2),
+  );
   console.log(table);
   // Last: deleting millions of files takes minutes, and the results are already written.
   for (const path of leftForTheEnd) rmSync(path, { recursive: true, force: true });
