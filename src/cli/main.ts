@@ -127,8 +127,9 @@ export async function run(packageRoot: string): Promise<void> {
   process.argv = argumentsAsBytes(process.argv);
   stopCleanlyOn('SIGINT', 130);
   stopCleanlyOn('SIGTERM', 143);
-  // Loaded here, not imported: evaluating oclif's modules takes ~8 ms, which a status begun early
-  // spends listing instead (the bundle keeps it: esbuild makes this a require on first use).
+  // Loaded here, not imported: oclif's modules (~8 ms to evaluate) then come after a status begun
+  // early (./status-begun-early.js) whatever the order of the imports above; esbuild makes this a
+  // require on first use, kept in the bundle.
   const { execute } = await import('@oclif/core/execute');
   await execute({ dir: packageRoot });
 }
