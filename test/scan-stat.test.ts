@@ -120,7 +120,7 @@ describe('scan stat data', () => {
     }
   });
 
-  it('startListing keeps its threads (one a core, named store-list) for every batch after, and lists the batches as they were started', () => {
+  it('startListing keeps its threads (one a core, named store-list) for every batch after, and lists every batch right whatever order they are finished in', () => {
     const directory = mkdtempSync(join(tmpdir(), 'store-list-threads-'));
     const listingThreads = (): number =>
       readdirSync('/proc/self/task').filter((task) => readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim() === 'store-list').length;
